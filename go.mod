@@ -1,0 +1,3 @@
+module github.com/hearth-iot/hearth
+
+go 1.26.8
