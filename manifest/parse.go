@@ -2,13 +2,18 @@ package manifest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 )
 
-// Load reads and parses the manifest file at path.
+// Load reads and parses the manifest file at path. Besides the errors of
+// Parse, it returns the error of reading the file.
 func Load(path string) (*Manifest, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -17,15 +22,112 @@ func Load(path string) (*Manifest, error) {
 	return Parse(path, data)
 }
 
-// Parse parses a manifest in YAML or JSON (a JSON document is valid YAML).
-// name is used in error messages. Unknown fields are errors.
+// Parse parses and validates a manifest in YAML or JSON (a JSON document is
+// valid YAML). name is the file name used in problem reports. Unknown fields
+// are errors. On any problem it returns a nil manifest and a Problems error
+// listing every problem found, each with its line. It is safe for concurrent
+// use.
 func Parse(name string, data []byte) (*Manifest, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, Problems{syntaxProblem(name, err)}
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, Problems{{File: name, Line: 1, Message: "the manifest is empty"}}
+	}
 	var m Manifest
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	var ps Problems
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		ps = append(ps, decodeProblems(name, err)...)
+	}
+	ps = append(ps, m.validate(name, lineIndex(&root))...)
+	if len(ps) > 0 {
+		return nil, ps.sorted()
 	}
 	m.index()
 	return &m, nil
+}
+
+var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// syntaxProblem turns a YAML syntax error into a Problem.
+func syntaxProblem(name string, err error) Problem {
+	line, msg := splitLine(err.Error())
+	return Problem{File: name, Line: line, Message: "invalid YAML: " + msg}
+}
+
+// decodeProblems turns the errors of decoding into the Manifest type (wrong
+// types, unknown fields) into Problems.
+func decodeProblems(name string, err error) Problems {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return Problems{syntaxProblem(name, err)}
+	}
+	ps := make(Problems, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		line, msg := splitLine(e)
+		ps = append(ps, Problem{File: name, Line: line, Message: msg})
+	}
+	return ps
+}
+
+// splitLine splits "line 3: problem" into 3 and "problem"; the line is 0 if
+// the message names none.
+func splitLine(s string) (int, string) {
+	m := lineRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, s
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n, m[2]
+}
+
+// lines maps field paths such as "categories[2].retention" to the line
+// where they appear in the document.
+type lines map[string]int
+
+// lineIndex walks a parsed document and records the line of every field.
+func lineIndex(root *yaml.Node) lines {
+	l := lines{"": 1}
+	if len(root.Content) > 0 {
+		l.walk(root.Content[0], "")
+	}
+	return l
+}
+
+func (l lines) walk(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			l[p] = n.Content[i].Line
+			l.walk(n.Content[i+1], p)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			l[p] = c.Line
+			l.walk(c, p)
+		}
+	}
+}
+
+// line returns the line of path, or of its nearest enclosing field that
+// appears in the document (a missing field is reported where its parent is).
+func (l lines) line(path string) int {
+	for {
+		if n, ok := l[path]; ok {
+			return n
+		}
+		i := max(bytes.LastIndexByte([]byte(path), '.'), bytes.LastIndexByte([]byte(path), '['))
+		if i < 0 {
+			return l[""]
+		}
+		path = path[:i]
+	}
 }
