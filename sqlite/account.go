@@ -1,0 +1,99 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+)
+
+const accountCols = "id, email, password_hash, person_id, created"
+
+// CreateAccount stores a new account and its person in one transaction. The
+// e-mail address is stored lower-cased. It returns ECONFLICT if the address
+// (in any letter case) or either ID is taken.
+func (db *DB) CreateAccount(ctx context.Context, a *hearth.Account, p *hearth.Person) error {
+	return inTx(ctx, db.data, func(tx *sql.Tx) error {
+		if err := insertPerson(ctx, tx, p); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO accounts ("+accountCols+") VALUES (?, ?, ?, ?, ?)",
+			a.ID, lowerEmail(a.Email), a.PasswordHash, a.PersonID, ts(a.Created))
+		return wrap("insert account", err, map[string]string{
+			hearth.ECONFLICT: "an account with that e-mail address exists already",
+		})
+	})
+}
+
+// insertPerson inserts p; ECONFLICT if its ID is taken.
+func insertPerson(ctx context.Context, tx *sql.Tx, p *hearth.Person) error {
+	_, err := tx.ExecContext(ctx,
+		"INSERT INTO persons (id, household_id, display_name, account_id, created) VALUES (?, ?, ?, ?, ?)",
+		p.ID, optString(p.HouseholdID), p.DisplayName, optString(p.AccountID), ts(p.Created))
+	return wrap("insert person", err, map[string]string{
+		hearth.ECONFLICT: "that person exists already",
+		hearth.ENOTFOUND: "no such household",
+	})
+}
+
+// lowerEmail is the stored form of an e-mail address.
+func lowerEmail(e hearth.Email) string { return strings.ToLower(string(e)) }
+
+// AccountByEmail returns the account with that address, matched without
+// regard to letter case, or ENOTFOUND.
+func (db *DB) AccountByEmail(ctx context.Context, email hearth.Email) (*hearth.Account, error) {
+	row := db.data.r.QueryRowContext(ctx, "SELECT "+accountCols+" FROM accounts WHERE email = ?", lowerEmail(email))
+	return scanAccount(row)
+}
+
+// Account returns the account with that ID, or ENOTFOUND.
+func (db *DB) Account(ctx context.Context, id string) (*hearth.Account, error) {
+	row := db.data.r.QueryRowContext(ctx, "SELECT "+accountCols+" FROM accounts WHERE id = ?", id)
+	return scanAccount(row)
+}
+
+func scanAccount(row rowScanner) (*hearth.Account, error) {
+	var a hearth.Account
+	var email string
+	var created int64
+	if err := row.Scan(&a.ID, &email, &a.PasswordHash, &a.PersonID, &created); err != nil {
+		return nil, notFound("select account", err, "no such account")
+	}
+	a.Email = hearth.Email(email)
+	a.Created = fromTS(created)
+	return &a, nil
+}
+
+// CreateSession stores a session; ECONFLICT if the token hash is taken,
+// ENOTFOUND if the account does not exist.
+func (db *DB) CreateSession(ctx context.Context, s *hearth.Session) error {
+	_, err := exec(ctx, db.data, "INSERT INTO sessions (token_hash, account_id, created, expires) VALUES (?, ?, ?, ?)",
+		s.TokenHash, s.AccountID, ts(s.Created), ts(s.Expires))
+	return wrap("insert session", err, map[string]string{
+		hearth.ECONFLICT: "that session exists already",
+		hearth.ENOTFOUND: "no such account",
+	})
+}
+
+// Session returns the session with that token hash if it expires after now,
+// or ENOTFOUND.
+func (db *DB) Session(ctx context.Context, tokenHash []byte, now time.Time) (*hearth.Session, error) {
+	var s hearth.Session
+	var created, expires int64
+	err := db.data.r.QueryRowContext(ctx,
+		"SELECT token_hash, account_id, created, expires FROM sessions WHERE token_hash = ? AND expires > ?",
+		tokenHash, ts(now)).Scan(&s.TokenHash, &s.AccountID, &created, &expires)
+	if err != nil {
+		return nil, notFound("select session", err, "no such session")
+	}
+	s.Created, s.Expires = fromTS(created), fromTS(expires)
+	return &s, nil
+}
+
+// DeleteSession removes a session; removing a missing one is not an error.
+func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := exec(ctx, db.data, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
+	return wrap("delete session", err, nil)
+}

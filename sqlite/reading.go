@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// DefaultLimit is the number of readings Readings returns when the filter's
+// Limit is 0.
+const DefaultLimit = 100
+
+// InsertReadings stores a batch in one transaction, committed and synced to
+// disk (synchronous=FULL) before it returns. A reading whose (DeviceID,
+// MsgID) is stored already, by an earlier call or earlier in the same batch,
+// is skipped. It reports for each reading whether it was newly stored and
+// sets the ID of each one stored; IDs increase with insertion order and are
+// never reused. On error nothing in the batch is stored.
+func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]bool, error) {
+	stored := make([]bool, len(rs))
+	if len(rs) == 0 {
+		return stored, nil
+	}
+	ids := make([]int64, len(rs))
+	err := inTx(ctx, db.data, func(tx *sql.Tx) error {
+		return insertBatch(ctx, tx, rs, stored, ids)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert readings: %w", err)
+	}
+	for i := range rs {
+		if stored[i] {
+			rs[i].ID = ids[i]
+		}
+	}
+	return stored, nil
+}
+
+// insertBatch inserts rs with one prepared statement, recording which rows
+// were stored and their IDs.
+func insertBatch(ctx context.Context, tx *sql.Tx, rs []hearth.Reading, stored []bool, ids []int64) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO readings
+		(device_id, household_id, person_id, category, msg_id, time, received, inferred, sealed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (device_id, msg_id) DO NOTHING`)
+	if err != nil {
+		return wrap("prepare", err, nil)
+	}
+	defer stmt.Close()
+	for i := range rs {
+		r := &rs[i]
+		res, err := stmt.ExecContext(ctx, r.DeviceID, r.HouseholdID, optString(r.PersonID), r.Category,
+			r.MsgID, ts(r.Time), ts(r.Received), r.Inferred, r.Sealed)
+		if err != nil {
+			return wrap("insert reading", err, nil)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("rows affected: %w", err)
+		}
+		if n == 1 {
+			stored[i] = true
+			if ids[i], err = res.LastInsertId(); err != nil {
+				return fmt.Errorf("last insert id: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+const readingCols = "id, device_id, household_id, person_id, category, msg_id, time, received, inferred, sealed"
+
+// Readings lists readings matching f in ascending ID order: at most f.Limit
+// of them (DefaultLimit when 0). It returns EINVALID for a negative limit.
+func (db *DB) Readings(ctx context.Context, f hearth.ReadingFilter) ([]hearth.Reading, error) {
+	q, args, err := readingQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.data.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap("select readings", err, nil)
+	}
+	defer rows.Close()
+	var out []hearth.Reading
+	for rows.Next() {
+		r, err := scanReading(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan reading: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, wrap("select readings", rows.Err(), nil)
+}
+
+// readingQuery builds the SELECT for f.
+func readingQuery(f hearth.ReadingFilter) (string, []any, error) {
+	if f.Limit < 0 {
+		return "", nil, hearth.FieldError("limit", "must not be negative")
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	where := []string{"id > ?"}
+	args := []any{f.After}
+	add := func(cond string, arg any) {
+		where = append(where, cond)
+		args = append(args, arg)
+	}
+	if f.HouseholdID != "" {
+		add("household_id = ?", f.HouseholdID)
+	}
+	if f.DeviceID != "" {
+		add("device_id = ?", f.DeviceID)
+	}
+	switch f.PersonID {
+	case "":
+	case "-":
+		where = append(where, "person_id IS NULL")
+	default:
+		add("person_id = ?", f.PersonID)
+	}
+	if f.Category != "" {
+		add("category = ?", f.Category)
+	}
+	if !f.From.IsZero() {
+		add("time >= ?", ts(f.From))
+	}
+	if !f.To.IsZero() {
+		add("time < ?", ts(f.To))
+	}
+	args = append(args, limit)
+	q := "SELECT " + readingCols + " FROM readings WHERE " + strings.Join(where, " AND ") + " ORDER BY id LIMIT ?"
+	return q, args, nil
+}
+
+func scanReading(row rowScanner) (hearth.Reading, error) {
+	var r hearth.Reading
+	var person sql.NullString
+	var t, received int64
+	err := row.Scan(&r.ID, &r.DeviceID, &r.HouseholdID, &person, &r.Category, &r.MsgID,
+		&t, &received, &r.Inferred, &r.Sealed)
+	if err != nil {
+		return r, err
+	}
+	r.PersonID, r.Time, r.Received = person.String, fromTS(t), fromTS(received)
+	return r, nil
+}

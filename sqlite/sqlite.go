@@ -1,0 +1,185 @@
+// Package sqlite is Hearth's embedded storage adapter: it implements
+// hearth.Store on two SQLite databases in one directory, using the pure-Go
+// driver modernc.org/sqlite (so builds stay cgo-free).
+//
+// hearth.db holds the data (accounts, households, devices, sealed readings);
+// keys.db holds the wrapped data keys. They are kept apart so that restoring
+// an old data backup cannot bring an erased subject's key back.
+//
+// Both databases run in WAL mode with synchronous=FULL (a commit is synced to
+// disk before the call that made it returns), secure_delete=ON (deleted
+// content is overwritten), foreign_keys=ON and a busy timeout. Each has one
+// writer connection, since SQLite serialises writers anyway, and a small pool
+// of read-only connections. The schema is created and upgraded by embedded,
+// numbered, transactional migrations.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/hearth-iot/hearth"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// The file names inside the directory given to Open.
+const (
+	DataFile = "hearth.db" // accounts, households, devices, sealed readings
+	KeysFile = "keys.db"   // wrapped data keys
+)
+
+const (
+	busyTimeoutMS = 5000 // how long a connection waits for a lock
+	readerConns   = 4    // size of each database's read-only pool
+)
+
+var _ hearth.Store = (*DB)(nil)
+
+// DB is a Hearth store on SQLite files. It is safe for concurrent use; its
+// zero value is not usable: call Open.
+type DB struct {
+	dir  string
+	data *pair
+	keys *pair
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// pair is one SQLite database: a single writer connection and a read-only pool.
+type pair struct {
+	path string
+	w    *sql.DB
+	r    *sql.DB
+}
+
+// Open opens (creating if needed) the store in dir: it creates dir with mode
+// 0700 if it does not exist, opens hearth.db and keys.db, and migrates both
+// to the current schema. It fails if a database has a newer schema than this
+// build knows, or if dir contains a '?'.
+func Open(dir string) (*DB, error) {
+	if strings.Contains(dir, "?") {
+		return nil, hearth.Errorf(hearth.EINVALID, "the data directory name may not contain '?'")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	data, err := openPair(filepath.Join(dir, DataFile), "migrations/hearth")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", DataFile, err)
+	}
+	keys, err := openPair(filepath.Join(dir, KeysFile), "migrations/keys")
+	if err != nil {
+		data.close()
+		return nil, fmt.Errorf("open %s: %w", KeysFile, err)
+	}
+	return &DB{dir: dir, data: data, keys: keys}, nil
+}
+
+// openPair opens the database at path and applies the migrations in the
+// embedded folder migDir.
+func openPair(path, migDir string) (*pair, error) {
+	w, err := openConns(path, 1, false)
+	if err != nil {
+		return nil, err
+	}
+	migs, err := fs.Sub(migrationFS, migDir)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	if err := migrate(context.Background(), w, migs); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := openConns(path, readerConns, true)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return &pair{path: path, w: w, r: r}, nil
+}
+
+// openConns opens a pool of at most n connections to path with Hearth's
+// pragmas; readOnly pools refuse writes (query_only).
+func openConns(path string, n int, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "secure_delete(ON)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return db, nil
+}
+
+// close closes both pools, returning the first error.
+func (p *pair) close() error {
+	return errors.Join(p.r.Close(), p.w.Close())
+}
+
+// Close checkpoints the write-ahead logs into the database files and closes
+// both databases. It is idempotent: later calls return the first call's result.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		ckErr := db.Checkpoint(context.Background())
+		db.closeErr = errors.Join(ckErr, db.data.close(), db.keys.close())
+		if db.closeErr != nil {
+			db.closeErr = fmt.Errorf("close store: %w", db.closeErr)
+		}
+	})
+	return db.closeErr
+}
+
+// Files returns the paths of every file the store may keep on disk: each
+// database with its -wal and -shm files, data first. Files that do not exist
+// at the moment are listed too. Storage-scan tests read them.
+func (db *DB) Files() []string {
+	var out []string
+	for _, p := range []string{db.data.path, db.keys.path} {
+		out = append(out, p, p+"-wal", p+"-shm")
+	}
+	return out
+}
+
+// Checkpoint copies both write-ahead logs into their database files and
+// truncates the logs (wal_checkpoint(TRUNCATE)), so that content removed
+// with secure_delete no longer lingers in a WAL. It returns EUNAVAILABLE if
+// a reader kept a log from being fully checkpointed.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	for _, p := range []*pair{db.data, db.keys} {
+		var busy, logFrames, done int
+		err := p.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: %w", filepath.Base(p.path), err)
+		}
+		if busy != 0 {
+			return hearth.Errorf(hearth.EUNAVAILABLE, "the store is busy; try the checkpoint again")
+		}
+	}
+	return nil
+}
