@@ -1,0 +1,111 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// request is one reading waiting for its group commit.
+type request struct {
+	reading *hearth.Reading
+	done    chan outcome // buffered: the writer never blocks on it
+}
+
+type outcome struct {
+	res Result
+	err error
+}
+
+// commit hands r to the group-commit writer and waits for its batch.
+func (s *Service) commit(ctx context.Context, r *hearth.Reading) (Result, error) {
+	req := &request{reading: r, done: make(chan outcome, 1)}
+	if err := s.enqueue(ctx, req); err != nil {
+		return Result{}, err
+	}
+	select {
+	case o := <-req.done:
+		return o.res, o.err
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("wait for commit: %w", ctx.Err())
+	}
+}
+
+func (s *Service) enqueue(ctx context.Context, req *request) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return hearth.Errorf(hearth.EUNAVAILABLE, "the server is shutting down; send again later")
+	}
+	select {
+	case s.queue <- req:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("queue reading: %w", ctx.Err())
+	}
+}
+
+// writer drains the queue: it takes whatever is queued, up to maxBatch, and
+// stores it in one durable transaction, then wakes every waiter with its own
+// result. It exits when the queue is closed and empty.
+func (s *Service) writer() {
+	defer close(s.done)
+	batch := make([]*request, 0, s.maxBatch)
+	rows := make([]hearth.Reading, 0, s.maxBatch)
+	for first := range s.queue {
+		batch = append(batch[:0], first)
+		batch = s.fill(batch)
+		rows = rows[:0]
+		for _, req := range batch {
+			rows = append(rows, *req.reading)
+		}
+		s.flush(batch, rows)
+		clear(batch) // drop references to delivered requests
+	}
+}
+
+// fill adds to batch whatever is queued now, without waiting, up to maxBatch.
+func (s *Service) fill(batch []*request) []*request {
+	for len(batch) < s.maxBatch {
+		select {
+		case req, ok := <-s.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// flush commits one batch and delivers each waiter's outcome. If the store
+// fails, every waiter gets the error: nothing is acknowledged that is not
+// committed.
+func (s *Service) flush(batch []*request, rows []hearth.Reading) {
+	start := time.Now()
+	stored, err := s.store.InsertReadings(context.Background(), rows)
+	s.metrics.CommitSeconds.Observe(time.Since(start).Seconds())
+	s.metrics.BatchSize.Observe(float64(len(rows)))
+	if err == nil && len(stored) != len(rows) {
+		err = fmt.Errorf("store reported %d results for %d readings", len(stored), len(rows))
+	}
+	if err != nil {
+		s.log.Error("group commit failed", "readings", len(rows), "err", err)
+		err = fmt.Errorf("commit readings: %w", err)
+		for _, req := range batch {
+			req.done <- outcome{err: err}
+		}
+		return
+	}
+	for i, req := range batch {
+		if stored[i] {
+			req.done <- outcome{res: Result{Stored: true, ReadingID: rows[i].ID}}
+		} else {
+			req.done <- outcome{res: Result{Duplicate: true}}
+		}
+	}
+}
