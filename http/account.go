@@ -1,0 +1,126 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// signUpRequest is the body of POST /v1/accounts. The auth service checks
+// the e-mail address, password and name; Valid only checks presence.
+type signUpRequest struct {
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+}
+
+// Valid implements Validator.
+func (r signUpRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	required(p, "email", r.Email)
+	required(p, "password", r.Password)
+	required(p, "display_name", r.DisplayName)
+	return p
+}
+
+// signInRequest is the body of POST /v1/sessions.
+type signInRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// Valid implements Validator.
+func (r signInRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	required(p, "email", r.Email)
+	required(p, "password", r.Password)
+	return p
+}
+
+// required records a problem for an empty field.
+func required(p map[string]string, field, value string) {
+	if value == "" {
+		p[field] = "required"
+	}
+}
+
+type accountJSON struct {
+	AccountID string    `json:"account_id"`
+	PersonID  string    `json:"person_id"`
+	Email     string    `json:"email"`
+	Created   time.Time `json:"created"`
+}
+
+func accountView(a *hearth.Account) accountJSON {
+	return accountJSON{AccountID: a.ID, PersonID: a.PersonID, Email: string(a.Email), Created: a.Created}
+}
+
+func (s *server) handleSignUp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[signUpRequest](w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		acct, _, err := s.Auth.SignUp(r.Context(), req.Email, req.Password, req.DisplayName)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusCreated, accountView(acct))
+	})
+}
+
+type sessionJSON struct {
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
+}
+
+// handleSignIn returns a bearer token in the body and sets it as the
+// session cookie too, for browsers.
+func (s *server) handleSignIn() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[signInRequest](w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		token, sess, err := s.Auth.SignIn(r.Context(), req.Email, req.Password, clientAddr(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, token, sess.Expires)
+		encode(w, http.StatusCreated, sessionJSON{Token: token, Expires: sess.Expires})
+	})
+}
+
+func (s *server) handleSignOut() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := sessionToken(r)
+		if err := s.Auth.SignOut(r.Context(), token); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.clearSessionCookie(w)
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func (s *server) handleMe() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, accountView(accountFrom(r.Context())))
+	})
+}
+
+func (s *server) handleHealth() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Health(r.Context()); err != nil {
+			s.writeError(w, r, &hearth.Error{Code: hearth.EUNAVAILABLE, Message: "not ready", Err: err})
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}

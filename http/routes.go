@@ -1,0 +1,48 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// routes registers every route of the API on mux.
+func (s *server) routes(mux *http.ServeMux) {
+	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, s.counted(pattern, h)) }
+
+	handle("POST /v1/accounts", s.handleSignUp())
+	handle("POST /v1/sessions", s.handleSignIn())
+	handle("DELETE /v1/sessions/current", s.authed(s.handleSignOut()))
+	handle("GET /v1/me", s.authed(s.handleMe()))
+
+	handle("POST /v1/households", s.authed(s.handleCreateHousehold()))
+	handle("GET /v1/households", s.authed(s.handleHouseholds()))
+	handle("GET /v1/households/{hh}", s.authed(s.handleHousehold()))
+	handle("GET /v1/households/{hh}/members", s.authed(s.handleMembers()))
+	handle("POST /v1/households/{hh}/invites", s.authed(s.handleInvite()))
+	handle("POST /v1/invites/accept", s.authed(s.handleAcceptInvite()))
+	handle("POST /v1/households/{hh}/people", s.authed(s.handleAddPerson()))
+
+	handle("POST /v1/households/{hh}/devices", s.authed(s.handleClaimDevice()))
+	handle("GET /v1/households/{hh}/devices", s.authed(s.handleDevices()))
+	handle("POST /v1/devices/{id}/credential", s.authed(s.handleReissueCredential()))
+	handle("DELETE /v1/devices/{id}/credential", s.authed(s.handleRevokeCredential()))
+
+	handle("GET /v1/households/{hh}/readings", s.authed(s.handleReadings()))
+	handle("POST /v1/devices/{id}/readings", s.handleDeviceReading())
+
+	handle("GET /healthz", s.handleHealth())
+	mux.Handle("GET /metrics", s.MetricsHandler)
+	handle("/", s.handleNotFound())
+}
+
+// counted counts a route's requests by pattern and status code.
+func (s *server) counted(pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		s.Metrics.HTTPRequests.WithLabelValues(pattern, strconv.Itoa(rec.status)).Inc()
+	})
+}

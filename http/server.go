@@ -1,0 +1,106 @@
+// Package http serves Hearth's HTTP API: accounts and sessions, households,
+// members and devices, the reading API, device ingestion over HTTP, and the
+// operational endpoints /healthz and /metrics.
+//
+// It is thin: each handler decodes a request, calls a service, and encodes
+// the result. Errors are RFC 9457 problem documents; the status comes from
+// the *hearth.Error code (see statusOf).
+package http
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/household"
+	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/metrics"
+)
+
+// Ingester authenticates devices and ingests their readings;
+// *ingest.Service satisfies it.
+type Ingester interface {
+	AuthenticateDevice(ctx context.Context, deviceID, secret string) (*hearth.Device, error)
+	Ingest(ctx context.Context, dev *hearth.Device, transport string, payload []byte) (ingest.Result, error)
+}
+
+// Config holds the server's dependencies. Auth, Households and Ingest are
+// required. A nil Metrics counts into an unregistered set; a nil
+// MetricsHandler serves 404 at /metrics; a nil Logger discards; a nil Health
+// always reports healthy. SecureCookies sets the Secure attribute on the
+// session cookie: turn it on whenever the server is reached over HTTPS.
+type Config struct {
+	Auth           *auth.Service
+	Households     *household.Service
+	Ingest         Ingester
+	Metrics        *metrics.Metrics
+	MetricsHandler http.Handler
+	Logger         *slog.Logger
+	SecureCookies  bool
+	Health         func(ctx context.Context) error
+}
+
+// server carries the dependencies every handler maker uses.
+type server struct {
+	Config
+	csrf *http.CrossOriginProtection
+}
+
+// NewServer returns the API handler. It is safe for concurrent use.
+func NewServer(cfg Config) http.Handler {
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.NewUnregistered()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.MetricsHandler == nil {
+		cfg.MetricsHandler = http.NotFoundHandler()
+	}
+	if cfg.Health == nil {
+		cfg.Health = func(context.Context) error { return nil }
+	}
+	s := &server{Config: cfg, csrf: http.NewCrossOriginProtection()}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return securityHeaders(mux)
+}
+
+// securityHeaders sets headers every response carries: no MIME sniffing,
+// no caching of API responses, no framing, no referrer.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status code written, for metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,87 @@
+package http
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// SessionCookie is the name of the session cookie set at sign-in.
+const SessionCookie = "hearth_session"
+
+type accountKey struct{}
+
+// accountFrom returns the signed-in account that authed stored.
+func accountFrom(ctx context.Context) *hearth.Account {
+	a, _ := ctx.Value(accountKey{}).(*hearth.Account)
+	return a
+}
+
+// bearer returns the token of an "Authorization: Bearer" header, or "".
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// sessionToken returns the request's session token, from the Authorization
+// header or else the session cookie, and whether it came from the cookie.
+func sessionToken(r *http.Request) (token string, fromCookie bool) {
+	if t := bearer(r); t != "" {
+		return t, false
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		return c.Value, true
+	}
+	return "", false
+}
+
+// authed lets only signed-in callers through (401 otherwise), with their
+// account in the request context. A state-changing request authenticated by
+// the cookie must come from the same origin (Sec-Fetch-Site or Origin):
+// browsers attach cookies to cross-site requests, bearer tokens they do not.
+func (s *server) authed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, fromCookie := sessionToken(r)
+		if fromCookie {
+			if err := s.csrf.Check(r); err != nil {
+				s.writeError(w, r, &hearth.Error{Code: hearth.EFORBIDDEN, Message: "cross-site request refused: use the API with a bearer token, or the web pages", Err: err})
+				return
+			}
+		}
+		acct, err := s.Auth.Authenticate(r.Context(), token)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), accountKey{}, acct)))
+	})
+}
+
+// setSessionCookie sets the session cookie: HttpOnly, SameSite=Lax, Secure
+// when configured, expiring with the session.
+func (s *server) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// clientAddr returns the host part of the request's remote address, the key
+// for per-address rate limits.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
