@@ -332,6 +332,7 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	var next sync.Mutex
 	n := 0
+	b.SetParallelism(128) // many devices waiting at once, as on a busy broker
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		next.Lock()
