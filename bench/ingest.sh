@@ -312,6 +312,7 @@ Command: \`bench/ingest.sh $ARGS\`
 
 Machine: $(nproc) CPU cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(go version | awk '{print $3}'), $(/usr/sbin/mosquitto -h 2>/dev/null | awk 'NR == 1 {print $1, $3}'), $("$WORK/hearth" version 2>/dev/null | head -1 || echo "hearth not built").
 The load generator and the server share these cores, so every figure is a floor for the server alone.
+Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg). Other work on the machine lowers every figure; compare the ratios.
 Load: MQTT 3.1.1, QoS 1, one TCP connection per device, $PAYLOAD-byte JSON readings (category $CATEGORY), open loop; latency from each message's scheduled send time to its PUBACK.
 A step is sustained when at least 95% of the offered rate is acknowledged within the step, nothing is lost or left unacknowledged, and p99 ≤ $P99_BOUND ms.
 
@@ -351,6 +352,7 @@ EOF
 
 main() {
 	ARGS="$*"
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	parse_args "$@"
 	WORK=$(mktemp -d)
 	trap cleanup EXIT
