@@ -1,0 +1,126 @@
+package http_test
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestAuthorizationMatrix drives every route as a member of the household
+// it touches, as a member of another household, and anonymously (SEC-AUTHZ):
+// the other household's member gets 404 and a body that holds nothing of
+// the household, the anonymous caller 401.
+func TestAuthorizationMatrix(t *testing.T) {
+	e := newEnv(t)
+	own, _ := e.user("Own")
+	other, _ := e.user("Other")
+	hh := e.household(own)
+	e.household(other)
+	dev, secret := e.device(own, hh)
+	// A reading, so that the reading list has something to leak.
+	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload("m1", "room-temperature", "MARKER-41")), 201)
+	_, _, code, err := e.hh.ProvisionDevice(t.Context(), "ember-s1", "1.0.0")
+	if err != nil {
+		t.Fatalf("ProvisionDevice: %v", err)
+	}
+
+	type route struct {
+		method, path, body string
+		ownStatus          int
+	}
+	template := strings.NewReplacer(hh, "{hh}", dev, "{id}")
+	routes := []route{
+		{"GET", "/v1/households/" + hh, "", 200},
+		{"GET", "/v1/households/" + hh + "/members", "", 200},
+		{"GET", "/v1/households/" + hh + "/devices", "", 200},
+		{"GET", "/v1/households/" + hh + "/readings", "", 200},
+		{"POST", "/v1/households/" + hh + "/invites", `{"role":"guest"}`, 201},
+		{"POST", "/v1/households/" + hh + "/people", `{"display_name":"Gran","role":"guest"}`, 201},
+		{"POST", "/v1/households/" + hh + "/devices", fmt.Sprintf(`{"code":%q}`, code), 201},
+		{"POST", "/v1/devices/" + dev + "/credential", "", 201},
+		{"DELETE", "/v1/devices/" + dev + "/credential", "", 204},
+	}
+	// Routes that touch no household: anonymous gets 401, others succeed.
+	selfRoutes := []route{
+		{"GET", "/v1/me", "", 200},
+		{"GET", "/v1/households", "", 200},
+		{"POST", "/v1/households", `{"name":"Flat"}`, 201},
+		{"POST", "/v1/invites/accept", `{"token":"not-a-token"}`, 400},
+		{"DELETE", "/v1/sessions/current", "", 204},
+	}
+	secrets := []string{hh, dev, "MARKER-41", "Own", "own@example.org"}
+	covered := map[string]bool{
+		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
+		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, "/": true, // below and in TestOperations
+	}
+	for _, r := range routes {
+		name := r.method + " " + template.Replace(r.path)
+		covered[name] = true
+		t.Run(name+"/anonymous", func(t *testing.T) {
+			problem(t, e.do(r.method, r.path, "", r.body), 401)
+		})
+		t.Run(name+"/other household", func(t *testing.T) {
+			res := e.do(r.method, r.path, other, r.body)
+			problem(t, res, 404)
+			for _, s := range secrets {
+				if strings.Contains(string(res.body), s) {
+					t.Errorf("body %s leaks %q", res.body, s)
+				}
+			}
+		})
+		t.Run(name+"/own household", func(t *testing.T) {
+			res := e.want(e.do(r.method, r.path, own, r.body), r.ownStatus)
+			if strings.HasSuffix(r.path, "/readings") && !strings.Contains(string(res.body), "MARKER-41") {
+				t.Errorf("own readings %s lack the reading: the leak check above proves nothing", res.body)
+			}
+		})
+	}
+	for _, r := range selfRoutes {
+		name := r.method + " " + r.path
+		covered[name] = true
+		t.Run(name+"/anonymous", func(t *testing.T) {
+			problem(t, e.do(r.method, r.path, "", r.body), 401)
+		})
+		t.Run(name+"/signed in", func(t *testing.T) {
+			res := e.want(e.do(r.method, r.path, other, r.body), r.ownStatus)
+			for _, s := range secrets {
+				if strings.Contains(string(res.body), s) {
+					t.Errorf("body %s leaks %q", res.body, s)
+				}
+			}
+		})
+	}
+	// Device ingestion is authenticated by the device's own secret only.
+	t.Run("device reading/anonymous", func(t *testing.T) {
+		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", "", readingPayload("m2", "room-temperature", "x")), 401)
+	})
+	t.Run("device reading/session token", func(t *testing.T) {
+		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", other, readingPayload("m2", "room-temperature", "x")), 401)
+	})
+	t.Run("every route is in the matrix", func(t *testing.T) {
+		for _, p := range registeredRoutes(t) {
+			if !covered[p] {
+				t.Errorf("route %q is not in the authorization matrix", p)
+			}
+		}
+	})
+}
+
+// registeredRoutes reads the patterns handled in routes.go.
+func registeredRoutes(t *testing.T) []string {
+	t.Helper()
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatalf("read routes.go: %v", err)
+	}
+	var out []string
+	for _, m := range regexp.MustCompile(`handle\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+		out = append(out, m[1])
+	}
+	if len(out) < 15 {
+		t.Fatalf("found %d routes in routes.go, want every one", len(out))
+	}
+	return out
+}

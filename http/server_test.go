@@ -1,0 +1,244 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/household"
+	hhttp "github.com/hearth-iot/hearth/http"
+	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/seal"
+	"github.com/hearth-iot/hearth/sqlite"
+)
+
+// clock is a settable clock for the household service (claim and invite
+// expiry); readings use the real time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a real server: SQLite in a temp dir, the real services, behind
+// httptest.NewServer.
+type env struct {
+	t      *testing.T
+	url    string
+	db     *sqlite.DB
+	hh     *household.Service
+	clock  *clock
+	reg    *prometheus.Registry
+	client *http.Client
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
+	if err != nil {
+		t.Fatalf("parse manifest: %v", err)
+	}
+	kek, err := seal.NewKEK(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatalf("new kek: %v", err)
+	}
+	keys := seal.NewKeyring(kek, db)
+	reg := prometheus.NewRegistry()
+	met := metrics.New(reg)
+	clk := &clock{t: time.Now().UTC()}
+	ing := ingest.New(ingest.Config{Store: db, Keys: keys, Manifest: m, Metrics: met})
+	ing.Start()
+	e := &env{t: t, db: db, clock: clk, reg: reg,
+		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now})}
+	h := hhttp.NewServer(hhttp.Config{
+		Auth:       auth.NewService(auth.Config{Store: db, Metrics: met}),
+		Households: e.hh, Ingest: ing, Metrics: met,
+		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.Close()
+		ing.Close(context.Background())
+		db.Close()
+	})
+	e.url, e.client = srv.URL, srv.Client()
+	return e
+}
+
+// response is a decoded HTTP response.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("response body %q is not a JSON object: %v", r.body, err)
+	}
+	return v
+}
+
+// do sends a request with an optional bearer token and body.
+func (e *env) do(method, path, token, body string, headers ...string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatalf("new request: %v", err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("read body: %v", err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// want checks a response's status.
+func (e *env) want(r response, status int) response {
+	e.t.Helper()
+	if r.status != status {
+		e.t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// user signs up and signs in a person, returning their token and person ID.
+func (e *env) user(name string) (token, personID string) {
+	e.t.Helper()
+	email := strings.ToLower(name) + "@example.org"
+	r := e.want(e.do("POST", "/v1/accounts", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple","display_name":%q}`, email, name)), 201)
+	personID = r.json(e.t)["person_id"].(string)
+	r = e.want(e.do("POST", "/v1/sessions", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple"}`, email)), 201)
+	return r.json(e.t)["token"].(string), personID
+}
+
+func (e *env) household(token string) string {
+	e.t.Helper()
+	return e.want(e.do("POST", "/v1/households", token, `{"name":"Home"}`), 201).json(e.t)["id"].(string)
+}
+
+// device provisions a device and claims it into hh; it returns its ID and secret.
+func (e *env) device(token, hh string) (id, secret string) {
+	e.t.Helper()
+	dev, secret, code, err := e.hh.ProvisionDevice(context.Background(), "ember-t1", "1.0.0")
+	if err != nil {
+		e.t.Fatalf("ProvisionDevice: %v", err)
+	}
+	e.want(e.do("POST", "/v1/households/"+hh+"/devices", token, fmt.Sprintf(`{"code":%q}`, code)), 201)
+	return dev.ID, secret
+}
+
+// problem checks that a response is a problem document with status, and
+// returns it.
+func problem(t *testing.T, r response, status int) hhttp.Problem {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+	if got, want := r.header.Get("Content-Type"), "application/problem+json"; got != want {
+		t.Errorf("Content-Type = %q, want %q", got, want)
+	}
+	var p hhttp.Problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("problem body %q: %v", r.body, err)
+	}
+	if p.Status != status || p.Type == "" || p.Title == "" || p.Detail == "" {
+		t.Errorf("problem = %+v, want type, title, detail and status %d", p, status)
+	}
+	return p
+}
+
+func TestAccountFlow(t *testing.T) {
+	e := newEnv(t)
+	token, person := e.user("Ada")
+	me := e.want(e.do("GET", "/v1/me", token, ""), 200).json(t)
+	if got, want := me["email"], "ada@example.org"; got != want {
+		t.Errorf("email = %v, want %v", got, want)
+	}
+	hh := e.household(token)
+	list := e.want(e.do("GET", "/v1/households", token, ""), 200).json(t)["households"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["id"] != hh {
+		t.Errorf("households = %v, want just %s", list, hh)
+	}
+	members := e.want(e.do("GET", "/v1/households/"+hh+"/members", token, ""), 200).json(t)["members"].([]any)
+	m := members[0].(map[string]any)
+	if m["person_id"] != person || m["role"] != "owner" || m["controls"] != hearth.RoleControls(hearth.RoleOwner) {
+		t.Errorf("member = %v, want the owner %s with the owner's controls", m, person)
+	}
+	res := e.do("GET", "/v1/me", token, "")
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"} {
+		if got := res.header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	e.want(e.do("DELETE", "/v1/sessions/current", token, ""), 204)
+	problem(t, e.do("GET", "/v1/me", token, ""), 401)
+}
+
+func TestInvitesAndPeople(t *testing.T) {
+	e := newEnv(t)
+	owner, _ := e.user("Owner")
+	bob, bobID := e.user("Bob")
+	hh := e.household(owner)
+	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", owner, `{"role":"adult"}`), 201).json(t)
+	e.want(e.do("POST", "/v1/invites/accept", bob, fmt.Sprintf(`{"token":%q}`, inv["token"])), 200)
+	problem(t, e.do("POST", "/v1/invites/accept", bob, fmt.Sprintf(`{"token":%q}`, inv["token"])), 409)
+	// RIGHT-UNREGISTERED: a child profile with a guardian.
+	p := e.want(e.do("POST", "/v1/households/"+hh+"/people", owner,
+		fmt.Sprintf(`{"display_name":"Sam","role":"child","guardian_id":%q}`, bobID)), 201).json(t)
+	if p["role"] != "child" || p["guardian_id"] != bobID {
+		t.Errorf("person = %v, want a child with guardian %s", p, bobID)
+	}
+	pr := problem(t, e.do("POST", "/v1/households/"+hh+"/people", owner, `{"display_name":"Sam","role":"child"}`), 400)
+	if len(pr.Errors) != 1 || pr.Errors[0].Field != "guardian_id" {
+		t.Errorf("errors = %+v, want one about guardian_id", pr.Errors)
+	}
+	problem(t, e.do("POST", "/v1/households/"+hh+"/invites", bob, `{"role":"adult"}`), 403)
+}
