@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// api is a test client of the HTTP API, signed in with a bearer token.
+type api struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+// call sends a JSON request and checks the status; it returns the decoded
+// JSON object of the response.
+func (a *api) call(method, path string, body any, want int) map[string]any {
+	a.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, a.base+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		a.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, resp.StatusCode, want, b)
+	}
+	out := map[string]any{}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			a.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+		}
+	}
+	return out
+}
+
+// signUp creates an account and signs in.
+func signUp(t *testing.T, base, email string) *api {
+	t.Helper()
+	a := &api{t: t, base: base}
+	pw := "correct horse battery staple " + email
+	a.call("POST", "/v1/accounts", map[string]string{"email": email, "password": pw, "display_name": "Tester"}, http.StatusCreated)
+	return signIn(t, base, email, pw)
+}
+
+// signIn signs in and returns a client with the session token.
+func signIn(t *testing.T, base, email, password string) *api {
+	t.Helper()
+	a := &api{t: t, base: base}
+	s := a.call("POST", "/v1/sessions", map[string]string{"email": email, "password": password}, http.StatusCreated)
+	a.token, _ = s["token"].(string)
+	if a.token == "" {
+		t.Fatalf("sign-in returned no token: %v", s)
+	}
+	return a
+}
+
+// reading is a reading as the API lists it.
+type reading struct {
+	ID       int64           `json:"id"`
+	DeviceID string          `json:"device_id"`
+	PersonID string          `json:"person_id"`
+	Category string          `json:"category"`
+	Values   json.RawMessage `json:"values"`
+}
+
+// allReadings pages through every reading of a household.
+func (a *api) allReadings(hh string) []reading {
+	a.t.Helper()
+	var out []reading
+	cursor := ""
+	for {
+		q := url.Values{"limit": {"1000"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		page := a.call("GET", "/v1/households/"+hh+"/readings?"+q.Encode(), nil, http.StatusOK)
+		b, _ := json.Marshal(page["readings"])
+		var rs []reading
+		if err := json.Unmarshal(b, &rs); err != nil {
+			a.t.Fatalf("decode readings: %v", err)
+		}
+		out = append(out, rs...)
+		cursor, _ = page["next_cursor"].(string)
+		if cursor == "" {
+			return out
+		}
+	}
+}
+
+// cred is a provisioned device's credential.
+type cred struct{ ID, Secret, Code string }
+
+var ownerLine = regexp.MustCompile(`household (\S+) created; owner sign-in: e-mail (\S+) password (\S+)`)
+
+// provisionDevices runs `hearth devices provision` on data and returns the
+// credentials; with household != "" also the household ID and owner login.
+func provisionDevices(t *testing.T, data, model string, n int, household string) (creds []cred, hh, email, password string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "creds.csv")
+	args := []string{"devices", "provision", "--data", data, "--model", model, "--count", fmt.Sprint(n), "--out", out}
+	if household != "" {
+		args = append(args, "--household", household)
+	}
+	code, stdout, stderr := runHearth(t, context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("provision: exit %d; stderr %s", code, stderr)
+	}
+	if m := ownerLine.FindStringSubmatch(stdout); m != nil {
+		hh, email, password = m[1], m[2], m[3]
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("read credentials: %v", err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if i == 0 {
+			continue
+		}
+		f := strings.Split(line, ",")
+		creds = append(creds, cred{ID: f[0], Secret: f[1], Code: f[2]})
+	}
+	if len(creds) != n {
+		t.Fatalf("provisioned %d devices, want %d", len(creds), n)
+	}
+	return creds, hh, email, password
+}

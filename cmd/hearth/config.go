@@ -1,0 +1,115 @@
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"net"
+	"path/filepath"
+
+	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/manifest"
+)
+
+// serveConfig is the configuration of the server, from flags and HEARTH_*
+// environment variables.
+type serveConfig struct {
+	Data     string // data directory
+	HTTP     string // HTTP listen address
+	MQTT     string // MQTT listen address
+	Manifest string // manifest file; "" for the embedded example
+	KEK      string // key-encryption key file; "" for DATA/hearth.kek
+	TLSCert  string
+	TLSKey   string
+	Insecure bool
+	LogLevel string
+}
+
+// defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
+func defaultServeConfig() serveConfig {
+	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info"}
+}
+
+// register defines the server's flags on fs, with c's values as defaults.
+func (c *serveConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", c.Data, "data directory: hearth.db, keys.db and, unless --kek is given, hearth.kek (created if missing)")
+	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address, host:port (port 0 picks a free port)")
+	fs.StringVar(&c.MQTT, "mqtt", c.MQTT, "MQTT listen address, host:port (port 0 picks a free port)")
+	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "privacy manifest file, YAML or JSON (default: the embedded example thermostat manifest)")
+	fs.StringVar(&c.KEK, "kek", c.KEK, "key-encryption key file, created with mode 0600 if missing; keep it out of data backups (default: DATA/hearth.kek)")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM) for HTTPS and MQTT over TLS; needs --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM); needs --tls-cert")
+	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+}
+
+// check validates the configuration; every problem is a usageError.
+func (c *serveConfig) check() error {
+	if c.Data == "" {
+		return usagef("--data: give a data directory")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return usagef("--tls-cert and --tls-key: give both or neither")
+	}
+	for _, a := range []struct{ flag, addr string }{{"--http", c.HTTP}, {"--mqtt", c.MQTT}} {
+		if err := c.checkAddr(a.flag, a.addr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAddr checks a listen address, and refuses plaintext on a
+// non-loopback address unless --insecure is given (secure by default).
+func (c *serveConfig) checkAddr(flagName, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return usagef("%s %q: give host:port, such as 127.0.0.1:8080", flagName, addr)
+	}
+	if c.TLSCert != "" || c.Insecure || isLoopback(host) {
+		return nil
+	}
+	return usagef("%s %q: refusing plaintext on a non-loopback address; give --tls-cert and --tls-key, or --insecure if a TLS-terminating proxy is in front", flagName, addr)
+}
+
+// isLoopback reports whether host is a loopback name or address. An empty
+// host (all interfaces) is not.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// kekPath returns the key-encryption key file.
+func (c *serveConfig) kekPath() string {
+	if c.KEK != "" {
+		return c.KEK
+	}
+	return filepath.Join(c.Data, "hearth.kek")
+}
+
+// tlsConfig loads the certificate, or returns nil when TLS is off.
+func (c *serveConfig) tlsConfig() (*tls.Config, error) {
+	if c.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// loadManifest loads the manifest file, or the embedded example.
+func (c *serveConfig) loadManifest() (*manifest.Manifest, error) {
+	if c.Manifest == "" {
+		return manifest.Parse(examples.ThermostatName, examples.Thermostat)
+	}
+	m, err := manifest.Load(c.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("the manifest has problems; fix them and start again:\n%w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/household"
+	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/seal"
+	"github.com/hearth-iot/hearth/sqlite"
+)
+
+// core is what every command that touches the data directory needs: the
+// store, the keyring and the services on top of them.
+type core struct {
+	manifest   *manifest.Manifest
+	store      *sqlite.DB
+	keys       *seal.Keyring
+	metrics    *metrics.Metrics
+	auth       *auth.Service
+	households *household.Service
+}
+
+// openCore creates the data directory (mode 0700) if needed, opens the
+// store and loads or creates the key-encryption key.
+func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*core, error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	store, err := sqlite.Open(cfg.Data)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	kek, err := seal.LoadOrCreateKEK(cfg.kekPath())
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("load key-encryption key: %w", err)
+	}
+	keys := seal.NewKeyring(kek, store)
+	return &core{
+		manifest: m, store: store, keys: keys, metrics: met,
+		auth:       auth.NewService(auth.Config{Store: store, Metrics: met}),
+		households: household.NewService(household.Config{Store: store, Manifest: m, Opener: keys}),
+	}, nil
+}
+
+// close closes the store, checkpointing its write-ahead logs.
+func (c *core) close(log *slog.Logger) error {
+	if err := c.store.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	log.Info("store closed")
+	return nil
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/device"
+	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/manifest"
+)
+
+const demoSummary = `Runs the server on loopback with the example thermostat manifest, creates a
+demo household with a demo account, provisions and claims simulated devices,
+and runs them, publishing realistic telemetry over real MQTT, until
+interrupted. It prints the URL and the demo login. It leaves nothing behind
+but its data directory.`
+
+// demoEmail is the demo account's e-mail address.
+const demoEmail = "demo@hearth.example"
+
+// demoConfig is the configuration of `hearth demo`.
+type demoConfig struct {
+	serveConfig
+	Devices  int
+	Interval time.Duration
+}
+
+// runDemo runs `hearth demo` until ctx is done.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseDemoFlags(args, getenv, stderr)
+	if err != nil {
+		return helpOK(err)
+	}
+	if cfg.Data == "" {
+		if cfg.Data, err = os.MkdirTemp(".", "hearth-demo-"); err != nil {
+			return fmt.Errorf("create demo data directory: %w", err)
+		}
+	}
+	log, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
+	if err != nil {
+		return err
+	}
+	s, err := startServer(cfg.serveConfig, m, log, stdout)
+	if err != nil {
+		return err
+	}
+	runErr := s.runDemo(ctx, cfg, stdout)
+	if err := s.stop(); err != nil {
+		return err
+	}
+	return runErr
+}
+
+func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer) (demoConfig, error) {
+	cfg := demoConfig{serveConfig: defaultServeConfig(), Devices: 3, Interval: 5 * time.Second}
+	cfg.Data = ""
+	fs := newFlagSet("demo", demoSummary, stderr)
+	fs.StringVar(&cfg.Data, "data", "", "data directory (default: a fresh ./hearth-demo-* directory)")
+	fs.StringVar(&cfg.HTTP, "http", cfg.HTTP, "HTTP listen address, on loopback")
+	fs.StringVar(&cfg.MQTT, "mqtt", cfg.MQTT, "MQTT listen address, on loopback")
+	fs.IntVar(&cfg.Devices, "devices", cfg.Devices, "number of simulated devices, 1 to 100")
+	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "how often each device samples and publishes")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return cfg, err
+	}
+	if cfg.Devices < 1 || cfg.Devices > 100 {
+		return cfg, usagef("--devices %d: give 1 to 100", cfg.Devices)
+	}
+	if cfg.Interval < 100*time.Millisecond {
+		return cfg, usagef("--interval %v: give at least 100ms", cfg.Interval)
+	}
+	cfg.Insecure = false // the demo serves plaintext, so only on loopback
+	return cfg, cfg.check()
+}
+
+// runDemo sets up the demo household and runs the fleet until ctx is done.
+func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
+	password := rand.Text()
+	_, owner, err := s.auth.SignUp(ctx, demoEmail, password, "Demo Owner")
+	if err != nil {
+		return fmt.Errorf("create demo account: %w", err)
+	}
+	hh, persons, err := s.demoHousehold(ctx, owner.ID)
+	if err != nil {
+		return err
+	}
+	cfgs, err := s.demoDevices(ctx, owner.ID, hh.ID, cfg, persons)
+	if err != nil {
+		return err
+	}
+	fleet, err := device.NewFleet(cfgs)
+	if err != nil {
+		return fmt.Errorf("start simulated devices: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  household: %s (%d simulated devices publishing over MQTT)\nPress Ctrl-C to stop. The data stays in %s.\n\n",
+		s.httpURL, demoEmail, password, hh.ID, len(cfgs), cfg.Data)
+	err = fleet.Run(ctx)
+	s.log.Info("demo fleet stopped", "published", fleet.Published(), "failed", fleet.Failed())
+	return err
+}
+
+// demoHousehold creates the demo household with two profiles: an adult
+// and a child whose guardian is the owner.
+func (s *server) demoHousehold(ctx context.Context, ownerID string) (*hearth.Household, []string, error) {
+	hh, err := s.households.CreateHousehold(ctx, ownerID, "Demo home")
+	if err != nil {
+		return nil, nil, fmt.Errorf("create demo household: %w", err)
+	}
+	persons := []string{ownerID}
+	for _, p := range []struct {
+		name     string
+		role     hearth.Role
+		guardian string
+	}{{"Alex", hearth.RoleAdult, ""}, {"Sam", hearth.RoleChild, ownerID}} {
+		per, err := s.households.AddPerson(ctx, ownerID, hh.ID, p.name, p.role, p.guardian)
+		if err != nil {
+			return nil, nil, fmt.Errorf("add demo person: %w", err)
+		}
+		persons = append(persons, per.ID)
+	}
+	return hh, persons, nil
+}
+
+// demoDevices provisions and claims the demo devices: the first a
+// thermostat, the rest room sensors.
+func (s *server) demoDevices(ctx context.Context, ownerID, hhID string, cfg demoConfig, persons []string) ([]device.Config, error) {
+	broker := "tcp://" + strings.TrimPrefix(s.mqttURL, "mqtt://")
+	cfgs := make([]device.Config, 0, cfg.Devices)
+	for i := range cfg.Devices {
+		model := "ember-s1"
+		if i == 0 {
+			model = "ember-t1"
+		}
+		dev, secret, code, err := s.households.ProvisionDevice(ctx, model, device.Firmware)
+		if err != nil {
+			return nil, fmt.Errorf("provision demo device: %w", err)
+		}
+		if _, err := s.households.ClaimDevice(ctx, ownerID, hhID, code); err != nil {
+			return nil, fmt.Errorf("claim demo device: %w", err)
+		}
+		cfgs = append(cfgs, device.Config{
+			Broker: broker, DeviceID: dev.ID, Secret: secret, Model: model,
+			Persons: persons, Interval: cfg.Interval, Logger: s.log,
+		})
+	}
+	return cfgs, nil
+}

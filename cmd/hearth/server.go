@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hearth-iot/hearth"
+	httpapi "github.com/hearth-iot/hearth/http"
+	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/mqtt"
+)
+
+// shutdownTimeout bounds a graceful shutdown.
+const shutdownTimeout = 30 * time.Second
+
+// server is a running Hearth: the core, the ingestion service, the broker
+// and the HTTP server.
+type server struct {
+	*core
+	log      *slog.Logger
+	ingest   *ingest.Service
+	broker   *mqtt.Broker
+	httpSrv  *http.Server
+	httpURL  string // http(s)://host:port
+	mqttURL  string // mqtt(s)://host:port
+	httpDone chan error
+}
+
+// startServer opens the data directory and starts ingestion, the broker
+// and the HTTP server, then prints the two listening lines to stdout. On
+// error, everything started is stopped again.
+func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout io.Writer) (*server, error) {
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	met := metrics.New(reg)
+	c, err := openCore(cfg, m, met)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{core: c, log: log}
+	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log})
+	s.ingest.Start()
+	if err := s.listen(cfg, tlsCfg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})); err != nil {
+		s.shutdown(context.Background())
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "hearth: http listening on %s\n", s.httpURL)
+	fmt.Fprintf(stdout, "hearth: mqtt listening on %s\n", s.mqttURL)
+	log.Info("hearth started", "version", version, "http", s.httpURL, "mqtt", s.mqttURL, "tls", tlsCfg != nil)
+	return s, nil
+}
+
+// listen starts the broker and the HTTP server.
+func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http.Handler) error {
+	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Metrics: s.metrics, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("start mqtt broker: %w", err)
+	}
+	if err := b.Start(); err != nil {
+		return fmt.Errorf("start mqtt broker: %w", err)
+	}
+	s.broker = b
+	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("listen http: %w", err)
+	}
+	s.httpURL = scheme("http", tlsCfg) + "://" + ln.Addr().String()
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	s.httpSrv = &http.Server{
+		Handler:           s.handler(tlsCfg != nil, metricsHandler),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.httpDone = make(chan error, 1)
+	go func() { s.httpDone <- s.httpSrv.Serve(ln) }()
+	return nil
+}
+
+// handler returns the API handler.
+func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler {
+	return httpapi.NewServer(httpapi.Config{
+		Auth: s.auth, Households: s.households, Ingest: s.ingest,
+		Metrics: s.metrics, MetricsHandler: metricsHandler, Logger: s.log,
+		SecureCookies: secure, Health: s.health,
+	})
+}
+
+// health reports whether the server can serve: the store answers.
+func (s *server) health(ctx context.Context) error {
+	_, err := s.store.Device(ctx, "dev_healthcheck") // no such device: a cheap read
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// shutdown stops accepting connections, commits every accepted reading,
+// and closes the store, in that order. It returns the errors joined.
+func (s *server) shutdown(ctx context.Context) error {
+	var errs []error
+	if s.httpSrv != nil {
+		if err := s.httpSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+	}
+	if s.broker != nil {
+		if err := s.broker.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close mqtt broker: %w", err))
+		}
+	}
+	if err := s.ingest.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("flush readings: %w", err))
+	}
+	s.log.Info("pending readings committed")
+	if err := s.core.close(s.log); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// scheme returns base, or base+"s" when TLS is on.
+func scheme(base string, tlsCfg *tls.Config) string {
+	if tlsCfg != nil {
+		return base + "s"
+	}
+	return base
+}
