@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 )
 
@@ -151,12 +150,4 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 		return nil, usagef("--log-level %q: use debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
-}
-
-// stderrOr returns w, or os.Stderr if w is nil.
-func stderrOr(w io.Writer) io.Writer {
-	if w == nil {
-		return os.Stderr
-	}
-	return w
 }
