@@ -46,7 +46,6 @@ var _ hearth.Store = (*DB)(nil)
 // DB is a Hearth store on SQLite files. It is safe for concurrent use; its
 // zero value is not usable: call Open.
 type DB struct {
-	dir  string
 	data *pair
 	keys *pair
 
@@ -81,7 +80,7 @@ func Open(dir string) (*DB, error) {
 		data.close()
 		return nil, fmt.Errorf("open %s: %w", KeysFile, err)
 	}
-	return &DB{dir: dir, data: data, keys: keys}, nil
+	return &DB{data: data, keys: keys}, nil
 }
 
 // openPair opens the database at path and applies the migrations in the
