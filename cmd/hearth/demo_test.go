@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bufio"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	demoEmailLine    = regexp.MustCompile(`e-mail:\s+(\S+)`)
+	demoPasswordLine = regexp.MustCompile(`password:\s+(\S+)`)
+	demoHouseLine    = regexp.MustCompile(`household:\s+(\S+)`)
+)
+
+// TestDemo runs `hearth demo`: it prints the login, its simulated devices
+// publish over real MQTT until their readings can be read through the API
+// with that login, and SIGTERM stops it with exit status 0 (INT-DEVICES).
+func TestDemo(t *testing.T) {
+	data := t.TempDir()
+	cmd := exec.Command(buildBinary(t), "demo", "--data", data, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0",
+		"--devices", "3", "--interval", "200ms")
+	cmd.Env = cleanEnv()
+	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start demo: %v", err)
+	}
+	t.Cleanup(p.kill)
+	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
+	var email, password, hh string
+	sc := bufio.NewScanner(out)
+	for hh == "" && sc.Scan() {
+		l := sc.Text()
+		p.parseLine(l)
+		if m := demoEmailLine.FindStringSubmatch(l); m != nil {
+			email = m[1]
+		}
+		if m := demoPasswordLine.FindStringSubmatch(l); m != nil {
+			password = m[1]
+		}
+		if m := demoHouseLine.FindStringSubmatch(l); m != nil {
+			hh = m[1]
+		}
+	}
+	if hh == "" || email == "" || password == "" || p.HTTP == "" {
+		t.Fatalf("demo did not print its URL and login; stderr:\n%s", p.stderr)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	a := signIn(t, p.HTTP, email, password)
+	cats := map[string]bool{}
+	for deadline := time.Now().Add(30 * time.Second); len(cats) < 3 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		for _, r := range a.allReadings(hh) {
+			cats[r.Category] = true
+		}
+	}
+	for _, c := range []string{"room-temperature", "humidity", "device-health"} {
+		if !cats[c] {
+			t.Errorf("no %s readings from the demo fleet; got %v; stderr:\n%s", c, cats, p.stderr)
+		}
+	}
+	if err := p.stop(t); err != nil {
+		t.Errorf("demo stop: %v, want exit 0; stderr:\n%s", err, p.stderr)
+	}
+	if strings.Contains(p.stderr.String(), password) {
+		t.Error("the demo password appears in the logs")
+	}
+}
