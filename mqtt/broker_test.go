@@ -33,7 +33,7 @@ type env struct {
 }
 
 // newEnv starts a real broker on 127.0.0.1:0 over a real SQLite store.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
