@@ -113,6 +113,11 @@ func TestOperations(t *testing.T) {
 	e := newEnv(t)
 	e.want(e.do("GET", "/healthz", "", ""), 200)
 	problem(t, e.do("GET", "/v1/nothing-here", "", ""), 404)
+	r := e.do("PUT", "/v1/accounts", "", "{}")
+	problem(t, r, 405)
+	if got, want := r.header.Get("Allow"), "POST"; got != want {
+		t.Errorf("Allow = %q, want %q", got, want)
+	}
 	problem(t, e.do("GET", "/v1/me", "", ""), 401)
 	m := e.want(e.do("GET", "/metrics", "", ""), 200)
 	for _, want := range []string{

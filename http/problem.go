@@ -90,8 +90,41 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(p)
 }
 
-func (s *server) handleNotFound() http.Handler {
+// unrouted answers requests that match no route with a problem document:
+// 405 with an Allow header when the path exists with other methods, 404
+// otherwise.
+func (s *server) unrouted(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, hearth.Errorf(hearth.ENOTFOUND, "no such route: see the API reference"))
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &headerProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r) // the mux's own 404 or 405, to learn which and the Allow header
+		status, code := http.StatusNotFound, hearth.ENOTFOUND
+		p := Problem{Detail: "no such route: see the API reference"}
+		if probe.status == http.StatusMethodNotAllowed {
+			status, code = http.StatusMethodNotAllowed, "method_not_allowed"
+			p.Detail = "this route does not accept " + r.Method + "; it accepts " + probe.header.Get("Allow")
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+		}
+		p.Type, p.Title, p.Status = problemTypeBase+code, http.StatusText(status), status
+		s.Metrics.Errors.WithLabelValues(code).Inc()
+		s.Metrics.HTTPRequests.WithLabelValues("unrouted", strconv.Itoa(status)).Inc()
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(p)
 	})
 }
+
+// headerProbe is a ResponseWriter that keeps the status and headers and
+// discards the body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(status int)      { p.status = status }

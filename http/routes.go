@@ -32,7 +32,6 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /metrics", s.MetricsHandler)
-	handle("/", s.handleNotFound())
 }
 
 // counted counts a route's requests by pattern and status code.

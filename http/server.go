@@ -66,7 +66,7 @@ func NewServer(cfg Config) http.Handler {
 	s := &server{Config: cfg, csrf: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return securityHeaders(mux)
+	return securityHeaders(s.unrouted(mux))
 }
 
 // securityHeaders sets headers every response carries: no MIME sniffing,
