@@ -151,6 +151,12 @@ func (s *Service) Close(ctx context.Context) error {
 //   - any other error when the store failed: the reading is then not stored
 //     and must not be acknowledged.
 //
+// The person check caches positive membership lookups for one minute (at
+// most 100,000 of them), so a person removed from a household may still be
+// attributed readings for up to a minute. dev is used as given: a caller
+// that keeps a device across many readings (an MQTT connection) sees its
+// mode and household as they were when it authenticated.
+//
 // Every refusal is counted in metrics.ReadingsRefused. If ctx ends while
 // waiting for the commit, Ingest returns ctx's error; the reading may still
 // be stored, and a resend is then reported as a duplicate.

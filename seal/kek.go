@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -78,12 +79,11 @@ func loadKEK(path string) (*KEK, error) {
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("key file %s has mode %#o: group and others must have no access (chmod 600 it)", path, perm)
 	}
-	buf := make([]byte, 2*kekSize+2)
-	n, err := f.Read(buf)
+	buf, err := io.ReadAll(io.LimitReader(f, 2*kekSize+2))
 	if err != nil {
 		return nil, fmt.Errorf("read key file: %w", err)
 	}
-	text := strings.TrimSuffix(string(buf[:n]), "\n")
+	text := strings.TrimSuffix(string(buf), "\n")
 	key, err := hex.DecodeString(text)
 	if err != nil || len(key) != kekSize {
 		return nil, fmt.Errorf("key file %s: want 64 hexadecimal characters (a 32-byte key)", path)

@@ -36,8 +36,9 @@ type dataKey struct {
 
 // Keyring seals and opens values with per-subject data keys kept in a
 // hearth.KeyStore, wrapped by a KEK. It caches unwrapped keys in memory, so
-// after a subject's first use Seal makes no store round trip. A Keyring is
-// safe for concurrent use.
+// after a subject's first use Seal makes no store round trip; the cache
+// holds one entry per subject used since start and is emptied only by
+// Shred. A Keyring is safe for concurrent use.
 type Keyring struct {
 	kek   *KEK
 	wrap  cipher.AEAD
