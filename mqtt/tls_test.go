@@ -70,7 +70,7 @@ func TestTLS(t *testing.T) {
 	}
 	defer b.Close()
 	dev, secret := f.Device(t, true, hearth.ModeCloud)
-	opts := paho.NewClientOptions().AddBroker("tls://"+b.Addr().String()).
+	opts := paho.NewClientOptions().AddBroker("tls://" + b.Addr().String()).
 		SetClientID(dev.ID).SetUsername(dev.ID).SetPassword(secret).SetProtocolVersion(4).
 		SetAutoReconnect(false).SetTLSConfig(&tls.Config{RootCAs: pool})
 	c := paho.NewClient(opts)
