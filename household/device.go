@@ -124,6 +124,7 @@ func (s *Service) RevokeCredential(ctx context.Context, caller, deviceID string)
 	if err := s.store.SetCredential(ctx, deviceID, hash); err != nil {
 		return fmt.Errorf("revoke credential: %w", err)
 	}
+	s.changed(deviceID)
 	return nil
 }
 
@@ -138,5 +139,6 @@ func (s *Service) ReissueCredential(ctx context.Context, caller, deviceID string
 	if err := s.store.SetCredential(ctx, deviceID, hash); err != nil {
 		return "", fmt.Errorf("reissue credential: %w", err)
 	}
+	s.changed(deviceID)
 	return secret, nil
 }

@@ -44,6 +44,10 @@ type Config struct {
 	Manifest *manifest.Manifest
 	Opener   Opener
 	Now      func() time.Time
+	// CredentialChanged, when set, is called with a device's ID after its
+	// credential is revoked or reissued, so the transport can end the
+	// device's current session (the broker's Disconnect).
+	CredentialChanged func(deviceID string)
 }
 
 // Service manages households, people and devices. It is safe for
@@ -53,6 +57,7 @@ type Service struct {
 	manifest *manifest.Manifest
 	opener   Opener
 	now      func() time.Time
+	changed  func(deviceID string)
 }
 
 // NewService returns a Service using cfg.
@@ -60,7 +65,10 @@ func NewService(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: cfg.Store, manifest: cfg.Manifest, opener: cfg.Opener, now: cfg.Now}
+	if cfg.CredentialChanged == nil {
+		cfg.CredentialChanged = func(string) {}
+	}
+	return &Service{store: cfg.Store, manifest: cfg.Manifest, opener: cfg.Opener, now: cfg.Now, changed: cfg.CredentialChanged}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }

@@ -25,6 +25,7 @@ import (
 	"sync"
 
 	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/hearth-iot/hearth"
@@ -161,4 +162,17 @@ func (b *Broker) Close() error {
 		return fmt.Errorf("close mqtt broker: %w", err)
 	}
 	return nil
+}
+
+// Disconnect ends the session of the device with that ID, if it is
+// connected, so that it must authenticate again (after its credential is
+// revoked or reissued, for example). MQTT 5 clients receive DISCONNECT
+// 0x87 not authorized first. It reports whether a client was connected.
+func (b *Broker) Disconnect(deviceID string) bool {
+	cl, ok := b.server.Clients.Get(deviceID)
+	if !ok || cl.Closed() {
+		return false
+	}
+	_ = b.server.DisconnectClient(cl, packets.ErrNotAuthorized) // the error is the code itself
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/household"
@@ -22,6 +23,9 @@ type core struct {
 	metrics    *metrics.Metrics
 	auth       *auth.Service
 	households *household.Service
+	// disconnect ends a device's broker session after its credential
+	// changes; set once the broker runs (nil in commands without one).
+	disconnect atomic.Pointer[func(deviceID string) bool]
 }
 
 // openCore creates the data directory (mode 0700) if needed, opens the
@@ -40,11 +44,22 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		return nil, fmt.Errorf("load key-encryption key: %w", err)
 	}
 	keys := seal.NewKeyring(kek, store)
-	return &core{
+	c := &core{
 		manifest: m, store: store, keys: keys, metrics: met,
-		auth:       auth.NewService(auth.Config{Store: store, Metrics: met}),
-		households: household.NewService(household.Config{Store: store, Manifest: m, Opener: keys}),
-	}, nil
+		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
+	}
+	c.households = household.NewService(household.Config{
+		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
+	})
+	return c, nil
+}
+
+// credentialChanged disconnects a device whose credential was revoked or
+// reissued, so its open session cannot outlive the old credential.
+func (c *core) credentialChanged(deviceID string) {
+	if f := c.disconnect.Load(); f != nil {
+		(*f)(deviceID)
+	}
 }
 
 // close closes the store, checkpointing its write-ahead logs.

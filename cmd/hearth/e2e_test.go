@@ -79,7 +79,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("paho publish: %v", tok.Error())
 	}
 	// An undeclared category is refused and never stored (MIN-GATE).
-	cl.Publish(topic(dev.ID), 1, false, payload("paho-bad", "location", map[string]any{"lat": 51.5})).WaitTimeout(2 * time.Second)
+	cl.Publish(topic(dev.ID), 1, false, payload("paho-bad", "undeclared-audio", map[string]any{"clip": "x"})).WaitTimeout(2 * time.Second)
 
 	httpPost(t, p.HTTP, dev, payload("http-1", "occupancy", map[string]any{"occupied": true}), http.StatusCreated)
 	httpPost(t, p.HTTP, dev, payload("http-1", "occupancy", map[string]any{"occupied": true}), http.StatusOK)
@@ -219,5 +219,39 @@ func TestVersion(t *testing.T) {
 	code, stdout, _ := runHearth(t, context.Background(), "version")
 	if code != 0 || !strings.HasPrefix(stdout, "hearth ") {
 		t.Errorf("version: exit %d, output %q; want 0 and \"hearth ...\"", code, stdout)
+	}
+}
+
+// TestRevokeDisconnects revokes a connected device's credential through the
+// API: its MQTT session ends at once and the old secret no longer works over
+// MQTT or HTTP (SEC-NO-DEFAULT-PW, SEC-AUTHZ).
+func TestRevokeDisconnects(t *testing.T) {
+	data := t.TempDir()
+	creds, hh, email, pw := provisionDevices(t, data, "ember-t1", 1, "Revoke home")
+	p := startHearth(t, data)
+	a := signIn(t, p.HTTP, email, pw)
+	dev := creds[0]
+	lost := make(chan error, 1)
+	o := paho.NewClientOptions().AddBroker(p.MQTT).SetClientID(dev.ID).SetUsername(dev.ID).SetPassword(dev.Secret).
+		SetAutoReconnect(false).SetConnectionLostHandler(func(_ paho.Client, err error) { lost <- err })
+	cl := paho.NewClient(o)
+	if tok := cl.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer cl.Disconnect(100)
+	a.call("DELETE", "/v1/devices/"+dev.ID+"/credential", nil, http.StatusNoContent)
+	select {
+	case <-lost:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the device's MQTT session survived the revocation of its credential")
+	}
+	again := paho.NewClient(o.SetConnectionLostHandler(nil))
+	if tok := again.Connect(); tok.WaitTimeout(10*time.Second) && tok.Error() == nil {
+		again.Disconnect(100)
+		t.Fatal("the revoked secret still connects over MQTT")
+	}
+	httpPost(t, p.HTTP, dev, payload("after-revoke", "room-temperature", map[string]any{"celsius": 20}), http.StatusUnauthorized)
+	if n := len(a.allReadings(hh)); n != 0 {
+		t.Errorf("%d readings stored after revocation, want 0", n)
 	}
 }

@@ -77,6 +77,8 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
 	s.broker = b
+	disconnect := b.Disconnect
+	s.disconnect.Store(&disconnect)
 	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
