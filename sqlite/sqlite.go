@@ -71,6 +71,9 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	if err := createPrivate(filepath.Join(dir, DataFile), filepath.Join(dir, KeysFile)); err != nil {
+		return nil, err
+	}
 	data, err := openPair(filepath.Join(dir, DataFile), "migrations/hearth")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", DataFile, err)
@@ -81,6 +84,20 @@ func Open(dir string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", KeysFile, err)
 	}
 	return &DB{data: data, keys: keys}, nil
+}
+
+// createPrivate creates the database files that do not exist yet with mode
+// 0600, whatever the umask; SQLite gives the -wal and -shm files the mode of
+// their database file.
+func createPrivate(paths ...string) error {
+	for _, p := range paths {
+		f, err := os.OpenFile(p, os.O_RDONLY|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", filepath.Base(p), err)
+		}
+		f.Close()
+	}
+	return nil
 }
 
 // openPair opens the database at path and applies the migrations in the

@@ -55,9 +55,14 @@ func TestOpenCreatesPrivateDirAndBothFiles(t *testing.T) {
 	if got, want := info.Mode().Perm(), os.FileMode(0o700); got != want {
 		t.Errorf("data directory mode %v, want %v", got, want)
 	}
-	for _, name := range []string{sqlite.DataFile, sqlite.KeysFile} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+	for _, name := range []string{sqlite.DataFile, sqlite.KeysFile, sqlite.DataFile + "-wal", sqlite.KeysFile + "-wal"} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
 			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got, want := info.Mode().Perm(), os.FileMode(0o600); got != want { // SEC-ENCRYPT: readable by the owner only
+			t.Errorf("%s mode %v, want %v", name, got, want)
 		}
 	}
 	files := db.Files()
