@@ -42,10 +42,12 @@ func Parse(name string, data []byte) (*Manifest, error) {
 	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
 		ps = append(ps, decodeProblems(name, err)...)
 	}
-	ps = append(ps, m.validate(name, lineIndex(&root))...)
+	l := lineIndex(&root)
+	ps = append(ps, m.validate(name, l)...)
 	if len(ps) > 0 {
 		return nil, ps.sorted()
 	}
+	m.file, m.lines = name, l
 	m.index()
 	return &m, nil
 }
