@@ -47,7 +47,6 @@ type Telemetry struct {
 	manual        float64 // a manual setpoint override, 0 when none
 	lastScheduled float64
 	occupied      bool
-	person        string
 	battery       float64
 }
 
