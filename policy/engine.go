@@ -1,0 +1,168 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/manifest"
+)
+
+// Engine makes privacy decisions for one manifest. It holds indexes
+// precomputed by Compile, so that a decision is a map lookup and a few bit
+// operations. An Engine is immutable and safe for concurrent use; load a new
+// manifest version by compiling a new Engine.
+type Engine struct {
+	purposes    []purpose
+	purposeIdx  map[string]int
+	categories  []category
+	categoryIdx map[string]int
+	features    []feature
+	featureIdx  map[string]int
+
+	consent   Bits // basis is consent
+	core      Bits // necessary for the core function
+	marketing Bits // marketing or advertising
+	profiling Bits
+	adm       Bits // solely automated decisions with significant effect
+	objection Bits // purposes a person may object to (RIGHT-OBJECT, RIGHT-OBJECT-MKT)
+	optional  Bits // not consent, not core: on only when switched on
+	gated     Bits // switched on by a feature
+	defaultOn Bits // optional purposes on by default
+	childOff  Bits // profiling, marketing and ads not on consent: never for a child
+	locating  Bits // purposes using a location category
+
+	childrenLikely bool
+	coolOff        time.Duration
+}
+
+type purpose struct {
+	id       string
+	explicit string // explicit consent statement, "" if none
+	special  bool   // uses special category data
+	features Bits   // the features that switch it on
+}
+
+type category struct {
+	id       string
+	purposes Bits        // the purposes that use it
+	location bool        // a location category
+	special  bool        // special category data (UK GDPR Art 9)
+	finest   Granularity // for a location category: the finest precision declared
+	coarsest Granularity
+}
+
+type feature struct {
+	id        string
+	purposes  Bits
+	defaultOn bool
+	finest    Granularity // location precisions a person may choose; Off if none
+	coarsest  Granularity
+}
+
+// Compile indexes m for decisions. m must have been returned by
+// manifest.Parse (Compile does not lint it again). It returns an EINVALID
+// *hearth.Error for a nil manifest, more than MaxPurposes purposes or
+// features, a reference to an undeclared category or purpose, or an unknown
+// location granularity.
+func Compile(m *manifest.Manifest) (*Engine, error) {
+	if m == nil {
+		return nil, hearth.Errorf(hearth.EINVALID, "no manifest to compile")
+	}
+	if len(m.Purposes) > MaxPurposes || len(m.Features) > MaxPurposes {
+		return nil, hearth.Errorf(hearth.EINVALID, "the manifest declares %d purposes and %d features; at most %d of each are supported",
+			len(m.Purposes), len(m.Features), MaxPurposes)
+	}
+	e := &Engine{
+		purposeIdx:     make(map[string]int, len(m.Purposes)),
+		categoryIdx:    make(map[string]int, len(m.Categories)),
+		featureIdx:     make(map[string]int, len(m.Features)),
+		childrenLikely: m.ChildrenLikely,
+		coolOff:        m.CoolOffPeriod(),
+	}
+	if err := e.compileCategories(m.Categories); err != nil {
+		return nil, err
+	}
+	for i := range m.Purposes {
+		if err := e.compilePurpose(i, &m.Purposes[i]); err != nil {
+			return nil, err
+		}
+	}
+	for i := range m.Features {
+		if err := e.compileFeature(i, &m.Features[i]); err != nil {
+			return nil, err
+		}
+	}
+	e.childOff = e.profiling.Union(e.marketing).Minus(e.consent)
+	return e, nil
+}
+
+func (e *Engine) compileCategories(cs []manifest.Category) error {
+	e.categories = make([]category, len(cs))
+	for i, c := range cs {
+		finest, coarsest, err := granularityRange(c.Granularities)
+		if err != nil {
+			return hearth.Errorf(hearth.EINVALID, "category %s: %v", c.ID, err)
+		}
+		if c.Kind == "location" && finest == GranularityOff {
+			finest, coarsest = GranularityExact, GranularityExact
+		}
+		e.categories[i] = category{id: c.ID, location: c.Kind == "location", special: c.Kind == "special", finest: finest, coarsest: coarsest}
+		e.categoryIdx[c.ID] = i
+	}
+	return nil
+}
+
+func (e *Engine) compilePurpose(i int, p *manifest.Purpose) error {
+	e.purposeIdx[p.ID] = i
+	e.purposes = append(e.purposes, purpose{id: p.ID, explicit: p.Explicit})
+	for _, id := range p.Categories {
+		c, ok := e.categoryIdx[id]
+		if !ok {
+			return hearth.Errorf(hearth.EINVALID, "purpose %s uses undeclared category %s", p.ID, id)
+		}
+		e.categories[c].purposes.Set(i)
+		if e.categories[c].location {
+			e.locating.Set(i)
+		}
+		e.purposes[i].special = e.purposes[i].special || e.categories[c].special
+	}
+	flags := []struct {
+		on  bool
+		set *Bits
+	}{
+		{p.Basis == "consent", &e.consent},
+		{p.Core, &e.core},
+		{p.Marketing || p.Advertising, &e.marketing},
+		{p.Profiling, &e.profiling},
+		{p.AutomatedDecision, &e.adm},
+		{p.Basis == "legitimate-interests" || p.Basis == "public-task" || p.Profiling || p.Marketing || p.Advertising, &e.objection},
+		{p.Basis != "consent" && !p.Core, &e.optional},
+		{p.Basis != "consent" && !p.Core && p.DefaultOn, &e.defaultOn},
+	}
+	for _, f := range flags {
+		if f.on {
+			f.set.Set(i)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) compileFeature(i int, f *manifest.Feature) error {
+	finest, coarsest, err := granularityRange(f.Granularities)
+	if err != nil {
+		return hearth.Errorf(hearth.EINVALID, "feature %s: %v", f.ID, err)
+	}
+	ft := feature{id: f.ID, defaultOn: f.DefaultOn, finest: finest, coarsest: coarsest}
+	for _, id := range f.Purposes {
+		p, ok := e.purposeIdx[id]
+		if !ok {
+			return hearth.Errorf(hearth.EINVALID, "feature %s switches on undeclared purpose %s", f.ID, id)
+		}
+		ft.purposes.Set(p)
+		e.purposes[p].features.Set(i)
+		e.gated.Set(p)
+	}
+	e.featureIdx[f.ID] = i
+	e.features = append(e.features, ft)
+	return nil
+}

@@ -1,0 +1,136 @@
+package policy
+
+import (
+	"fmt"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// Reason says why a decision was made. Its String is a sentence a person can
+// read; it never contains personal data.
+type Reason uint8
+
+// The reasons. The first group allows, the rest deny.
+const (
+	ReasonActive            Reason = iota // a purpose with an active lawful basis uses the data
+	ReasonSelf                            // a person consents for their own data
+	ReasonGuardian                        // a guardian consents for their child
+	ReasonMayAsk                          // a consent request may be made
+	ReasonConsentable                     // the purpose can be consented to
+	ReasonObjectable                      // the purpose can be objected to
+	ReasonUndeclaredCategory              // the category is not in the manifest
+	ReasonUnknownPurpose                  // the purpose is not in the manifest
+	ReasonNotUsedByPurpose                // the purpose does not use the category
+	ReasonNoActivePurpose                 // no purpose uses the category
+	ReasonNoConsent                       // consent has not been given
+	ReasonConsentRefused                  // consent was refused or withdrawn
+	ReasonFeatureOff                      // no feature switching the purpose on is on
+	ReasonSwitchedOff                     // the optional purpose is off in the settings
+	ReasonRestrictedAll                   // all processing is restricted
+	ReasonRestricted                      // processing for the purpose is restricted
+	ReasonObjectedMarketing               // the person objected to marketing
+	ReasonObjected                        // the person objected to the purpose
+	ReasonADMOptOut                       // the person opted out of the automated decision
+	ReasonChildHighPrivacy                // profiling, marketing and ads are off for children
+	ReasonLocalOnly                       // the device is in local-only mode
+	ReasonLocationOff                     // location sharing is off
+	ReasonNotYourData                     // a person consents for their own data only
+	ReasonChildNeedsGuardian              // a child's consent comes from their guardian
+	ReasonUnknownParty                    // a party to a consent is not identified
+	ReasonCoolOff                         // a refused request may not be asked again yet
+	ReasonNotConsentBased                 // the purpose does not rely on consent
+	ReasonNoExplicitStatement             // explicit consent is needed but no statement is declared
+	ReasonNotObjectable                   // the purpose's basis gives no right to object
+	numReasons
+)
+
+var reasonText = [numReasons]string{
+	ReasonActive:              "a purpose with an active lawful basis uses this data",
+	ReasonSelf:                "you may give or refuse consent for your own data",
+	ReasonGuardian:            "a guardian may give or refuse consent for their child",
+	ReasonMayAsk:              "consent may be asked for",
+	ReasonConsentable:         "this purpose relies on consent, which you may give or refuse",
+	ReasonObjectable:          "you may object to this purpose",
+	ReasonUndeclaredCategory:  "this kind of data is not declared in the product's privacy manifest",
+	ReasonUnknownPurpose:      "this purpose is not declared in the product's privacy manifest",
+	ReasonNotUsedByPurpose:    "this purpose does not use this kind of data",
+	ReasonNoActivePurpose:     "no purpose with an active lawful basis uses this category",
+	ReasonNoConsent:           "consent for this purpose has not been given",
+	ReasonConsentRefused:      "consent for this purpose was refused or withdrawn",
+	ReasonFeatureOff:          "the feature that uses this data is switched off",
+	ReasonSwitchedOff:         "this purpose is switched off in your settings",
+	ReasonRestrictedAll:       "processing is restricted",
+	ReasonRestricted:          "processing for this purpose is restricted",
+	ReasonObjectedMarketing:   "you objected to marketing",
+	ReasonObjected:            "you objected to this processing",
+	ReasonADMOptOut:           "you opted out of automated decisions",
+	ReasonChildHighPrivacy:    "profiling, marketing and advertising are off for children",
+	ReasonLocalOnly:           "the device is in local-only mode",
+	ReasonLocationOff:         "location sharing is off",
+	ReasonNotYourData:         "each person gives consent for their own data only",
+	ReasonChildNeedsGuardian:  "a child's consent comes from their guardian",
+	ReasonUnknownParty:        "the person giving or receiving consent is not identified",
+	ReasonCoolOff:             "this request was refused recently and is not asked again before the cool-off period ends",
+	ReasonNotConsentBased:     "this purpose does not rely on consent",
+	ReasonNoExplicitStatement: "this purpose needs explicit consent, but the manifest declares no consent statement",
+	ReasonNotObjectable:       "this purpose's lawful basis gives no right to object; you may restrict it or ask for erasure",
+}
+
+// purposeText holds, for reasons about one purpose, a sentence naming it:
+// Engine.Explain fills in the purpose's ID.
+var purposeText = [numReasons]string{
+	ReasonNoConsent:        "consent for %s has not been given",
+	ReasonConsentRefused:   "consent for %s was refused or withdrawn",
+	ReasonFeatureOff:       "the feature that switches on %s is off",
+	ReasonSwitchedOff:      "%s is switched off in your settings",
+	ReasonRestricted:       "processing for %s is restricted",
+	ReasonObjected:         "you objected to %s",
+	ReasonADMOptOut:        "you opted out of the automated decisions made by %s",
+	ReasonNotUsedByPurpose: "%s does not use this kind of data",
+	ReasonNotConsentBased:  "%s does not rely on consent",
+}
+
+// String returns a sentence a person can read. It does not allocate.
+func (r Reason) String() string {
+	if r < numReasons {
+		return reasonText[r]
+	}
+	return "unknown reason"
+}
+
+// Decision is the outcome of one privacy decision. The zero Decision allows
+// nothing: check Allow.
+type Decision struct {
+	Allow  bool
+	Reason Reason
+	// Purpose is the Engine's index of the purpose the decision is about:
+	// the purpose that allows, or the one whose state denies; -1 if none.
+	Purpose int
+}
+
+// Err returns nil for an allowing decision, and otherwise an *hearth.Error
+// with code EREFUSED whose message is the reason's sentence.
+func (d Decision) Err() error {
+	if d.Allow {
+		return nil
+	}
+	return &hearth.Error{Code: hearth.EREFUSED, Message: d.Reason.String()}
+}
+
+func allow(r Reason, purpose int) Decision { return Decision{Allow: true, Reason: r, Purpose: purpose} }
+
+func deny(r Reason, purpose int) Decision { return Decision{Reason: r, Purpose: purpose} }
+
+// Explain returns the decision's reason as a sentence that names its
+// purpose when it is about one, such as "consent for energy-insights has not
+// been given". Unlike Reason.String it allocates: use it for messages, not
+// on the hot path.
+func (e *Engine) Explain(d Decision) string {
+	if d.Reason >= numReasons {
+		return d.Reason.String()
+	}
+	if t := purposeText[d.Reason]; t != "" && d.Purpose >= 0 && d.Purpose < len(e.purposes) {
+		return fmt.Sprintf(t, e.purposes[d.Purpose].id)
+	}
+	return d.Reason.String()
+}
