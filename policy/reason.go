@@ -12,35 +12,35 @@ type Reason uint8
 
 // The reasons. The first group allows, the rest deny.
 const (
-	ReasonActive            Reason = iota // a purpose with an active lawful basis uses the data
-	ReasonSelf                            // a person consents for their own data
-	ReasonGuardian                        // a guardian consents for their child
-	ReasonMayAsk                          // a consent request may be made
-	ReasonConsentable                     // the purpose can be consented to
-	ReasonObjectable                      // the purpose can be objected to
-	ReasonUndeclaredCategory              // the category is not in the manifest
-	ReasonUnknownPurpose                  // the purpose is not in the manifest
-	ReasonNotUsedByPurpose                // the purpose does not use the category
-	ReasonNoActivePurpose                 // no purpose uses the category
-	ReasonNoConsent                       // consent has not been given
-	ReasonConsentRefused                  // consent was refused or withdrawn
-	ReasonFeatureOff                      // no feature switching the purpose on is on
-	ReasonSwitchedOff                     // the optional purpose is off in the settings
-	ReasonRestrictedAll                   // all processing is restricted
-	ReasonRestricted                      // processing for the purpose is restricted
-	ReasonObjectedMarketing               // the person objected to marketing
-	ReasonObjected                        // the person objected to the purpose
-	ReasonADMOptOut                       // the person opted out of the automated decision
-	ReasonChildHighPrivacy                // profiling, marketing and ads are off for children
-	ReasonLocalOnly                       // the device is in local-only mode
-	ReasonLocationOff                     // location sharing is off
-	ReasonNotYourData                     // a person consents for their own data only
-	ReasonChildNeedsGuardian              // a child's consent comes from their guardian
-	ReasonUnknownParty                    // a party to a consent is not identified
-	ReasonCoolOff                         // a refused request may not be asked again yet
-	ReasonNotConsentBased                 // the purpose does not rely on consent
-	ReasonNoExplicitStatement             // explicit consent is needed but no statement is declared
-	ReasonNotObjectable                   // the purpose's basis gives no right to object
+	ReasonActive              Reason = iota // a purpose with an active lawful basis uses the data
+	ReasonSelf                              // a person consents for their own data
+	ReasonGuardian                          // a guardian consents for their child
+	ReasonMayAsk                            // a consent request may be made
+	ReasonConsentable                       // the purpose can be consented to
+	ReasonObjectable                        // the purpose can be objected to
+	ReasonUndeclaredCategory                // the category is not in the manifest
+	ReasonUnknownPurpose                    // the purpose is not in the manifest
+	ReasonNotUsedByPurpose                  // the purpose does not use the category
+	ReasonNoActivePurpose                   // no purpose uses the category
+	ReasonNoConsent                         // consent has not been given
+	ReasonConsentRefused                    // consent was refused or withdrawn
+	ReasonFeatureOff                        // no feature switching the purpose on is on
+	ReasonSwitchedOff                       // the optional purpose is off in the settings
+	ReasonRestrictedAll                     // all processing is restricted
+	ReasonRestricted                        // processing for the purpose is restricted
+	ReasonObjectedMarketing                 // the person objected to marketing
+	ReasonObjected                          // the person objected to the purpose
+	ReasonADMOptOut                         // the person opted out of the automated decision
+	ReasonChildHighPrivacy                  // profiling, marketing and ads are off for children
+	ReasonLocalOnly                         // the device is in local-only mode
+	ReasonLocationOff                       // location sharing is off
+	ReasonNotYourData                       // a person consents for their own data only
+	ReasonChildNeedsGuardian                // a child's consent comes from their guardian
+	ReasonUnknownParty                      // a party to a consent is not identified
+	ReasonCoolOff                           // a refused request may not be asked again yet
+	ReasonNotConsentBased                   // the purpose does not rely on consent
+	ReasonNoExplicitStatement               // explicit consent is needed but no statement is declared
+	ReasonNotObjectable                     // the purpose's basis gives no right to object
 	numReasons
 )
 
