@@ -37,11 +37,6 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return helpOK(err)
 	}
-	if cfg.Data == "" {
-		if cfg.Data, err = os.MkdirTemp(".", "hearth-demo-"); err != nil {
-			return fmt.Errorf("create demo data directory: %w", err)
-		}
-	}
 	log, err := newLogger(stderr, cfg.LogLevel)
 	if err != nil {
 		return err
@@ -81,7 +76,20 @@ func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer)
 		return cfg, usagef("--interval %v: give at least 100ms", cfg.Interval)
 	}
 	cfg.Insecure = false // the demo serves plaintext, so only on loopback
-	return cfg, cfg.check()
+	fresh := cfg.Data == ""
+	if fresh {
+		cfg.Data = "hearth-demo-*" // checked as given; created below once the flags are valid
+	}
+	if err := cfg.check(); err != nil {
+		return cfg, err
+	}
+	if fresh {
+		var err error
+		if cfg.Data, err = os.MkdirTemp(".", "hearth-demo-"); err != nil {
+			return cfg, fmt.Errorf("create demo data directory: %w", err)
+		}
+	}
+	return cfg, nil
 }
 
 // runDemo sets up the demo household and runs the fleet until ctx is done.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,9 +20,10 @@ var (
 // publish over real MQTT until their readings can be read through the API
 // with that login, and SIGTERM stops it with exit status 0 (INT-DEVICES).
 func TestDemo(t *testing.T) {
-	data := t.TempDir()
-	cmd := exec.Command(buildBinary(t), "demo", "--data", data, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0",
+	cwd := t.TempDir() // the README's command gives no --data: a fresh ./hearth-demo-* is made
+	cmd := exec.Command(buildBinary(t), "demo", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0",
 		"--devices", "3", "--interval", "200ms")
+	cmd.Dir = cwd
 	cmd.Env = cleanEnv()
 	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
@@ -70,5 +72,9 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String(), password) {
 		t.Error("the demo password appears in the logs")
+	}
+	left, _ := filepath.Glob(filepath.Join(cwd, "*"))
+	if len(left) != 1 || !strings.HasPrefix(filepath.Base(left[0]), "hearth-demo-") {
+		t.Errorf("the demo left %v behind, want only its ./hearth-demo-* data directory", left)
 	}
 }
