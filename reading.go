@@ -87,6 +87,7 @@ type Store interface {
 	DeviceStore
 	ReadingStore
 	KeyStore
+	LedgerStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Claims", testClaims},
 		{"Readings", testReadings},
 		{"Keys", testKeys},
+		{"Ledger", testLedger},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
