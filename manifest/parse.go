@@ -28,6 +28,17 @@ func Load(path string) (*Manifest, error) {
 // listing every problem found, each with its line. It is safe for concurrent
 // use.
 func Parse(name string, data []byte) (*Manifest, error) {
+	m, ps := parse(name, data)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return m, nil
+}
+
+// parse decodes and validates a manifest. It returns the manifest, indexed,
+// whenever it could be decoded at all, even with problems (so Check can
+// lint it too), and the problems in line order.
+func parse(name string, data []byte) (*Manifest, Problems) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, Problems{syntaxProblem(name, err)}
@@ -44,11 +55,11 @@ func Parse(name string, data []byte) (*Manifest, error) {
 	}
 	l := lineIndex(&root)
 	ps = append(ps, m.validate(name, l)...)
-	if len(ps) > 0 {
-		return nil, ps.sorted()
-	}
 	m.file, m.lines = name, l
 	m.index()
+	if len(ps) > 0 {
+		return &m, ps.sorted()
+	}
 	return &m, nil
 }
 
