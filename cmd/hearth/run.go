@@ -51,6 +51,7 @@ Commands:
 	serve               run the server (HTTP API and embedded MQTT broker)
 	demo                run the server with a demo household and simulated devices
 	devices provision   create device credentials (manufacturer tool)
+	ledger verify       check the consent ledger's hash chain
 	version             print the version
 	help                print this help
 
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDemo(ctx, rest, getenv, stdout, stderr)
 	case "devices":
 		return runDevices(ctx, rest, getenv, stdout, stderr)
+	case "ledger":
+		return runLedger(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
