@@ -90,6 +90,47 @@ var purposeText = [numReasons]string{
 	ReasonNotConsentBased:  "%s does not rely on consent",
 }
 
+var reasonCodes = [numReasons]string{
+	ReasonActive:              "active",
+	ReasonSelf:                "self",
+	ReasonGuardian:            "guardian",
+	ReasonMayAsk:              "may_ask",
+	ReasonConsentable:         "consentable",
+	ReasonObjectable:          "objectable",
+	ReasonUndeclaredCategory:  "undeclared_category",
+	ReasonUnknownPurpose:      "unknown_purpose",
+	ReasonNotUsedByPurpose:    "not_used_by_purpose",
+	ReasonNoActivePurpose:     "no_active_purpose",
+	ReasonNoConsent:           "no_consent",
+	ReasonConsentRefused:      "consent_refused",
+	ReasonFeatureOff:          "feature_off",
+	ReasonSwitchedOff:         "switched_off",
+	ReasonRestrictedAll:       "restricted_all",
+	ReasonRestricted:          "restricted",
+	ReasonObjectedMarketing:   "objected_marketing",
+	ReasonObjected:            "objected",
+	ReasonADMOptOut:           "adm_opt_out",
+	ReasonChildHighPrivacy:    "child_high_privacy",
+	ReasonLocalOnly:           "local_only",
+	ReasonLocationOff:         "location_off",
+	ReasonNotYourData:         "not_your_data",
+	ReasonChildNeedsGuardian:  "child_needs_guardian",
+	ReasonUnknownParty:        "unknown_party",
+	ReasonCoolOff:             "cool_off",
+	ReasonNotConsentBased:     "not_consent_based",
+	ReasonNoExplicitStatement: "no_explicit_statement",
+	ReasonNotObjectable:       "not_objectable",
+}
+
+// Code returns a short stable label for the reason, such as "no_consent",
+// for metrics and API problem documents. It does not allocate.
+func (r Reason) Code() string {
+	if r < numReasons {
+		return reasonCodes[r]
+	}
+	return "unknown"
+}
+
 // String returns a sentence a person can read. It does not allocate.
 func (r Reason) String() string {
 	if r < numReasons {

@@ -1,0 +1,54 @@
+// Package policy makes Hearth's privacy decisions: it is the only place
+// they are made. It is pure: no I/O, no clock (the time is an argument), no
+// global state. It imports only the standard library, the root package and
+// manifest.
+//
+// # The model
+//
+// Compile turns a parsed manifest into an Engine, numbering its purposes and
+// features (at most MaxPurposes of each) and precomputing, as bit sets, which
+// purposes use each category and which rely on consent, are core, are
+// marketing or advertising, profiling, solely automated decisions, or are
+// switched on by a feature. A person's state is a Subject: bit sets of the
+// purposes they consented to, switched on, restricted, objected to or opted
+// out of automated decisions for, the features they switched on, their
+// location setting, whether they are a child, and the mode of the device.
+// A decision is then a map lookup and a few bit tests: no allocation.
+//
+// A purpose is active for a subject unless the first of these rules that
+// applies stops it:
+//
+//  1. all processing is restricted, or this purpose is (RIGHT-RESTRICT);
+//  2. it is marketing or advertising and the subject objected to marketing
+//     (RIGHT-OBJECT-MKT), or the subject objected to it (RIGHT-OBJECT);
+//  3. it makes solely automated decisions and the subject opted out (RIGHT-ADM);
+//  4. the subject is a child and it is profiling, marketing or advertising
+//     not on consent (DEFAULT-PRIVATE);
+//  5. a feature switches it on and no such feature is on;
+//  6. it relies on consent and consent was not given (CONSENT-OPTIN,
+//     CONSENT-WITHDRAW): nothing is on by default;
+//  7. it is optional (neither consent nor core, nor switched on by a
+//     feature) and not switched on in the settings.
+//
+// Core purposes are therefore active unless restricted or objected to:
+// consent is never a precondition of the core function
+// (CONSENT-NOT-PRECONDITION).
+//
+// Engine.Ingest stores a reading only if its category is declared and some
+// purpose using it is active (MIN-GATE); never from a local-only device
+// (LOCAL-ONLY), and location only while location sharing is on
+// (MIN-LOCATION), at no finer a precision than Engine.LocationPrecision
+// allows, applied with CoarsenLocation. Engine.Read allows a read only for a
+// declared, active purpose that uses the category.
+//
+// Consent decisions: MayConsent says who may consent for whom
+// (CONSENT-MULTIUSER, CONSENT-CHILD), ConsentRequestAllowed enforces the
+// cool-off after a refusal (CONSENT-NO-NAG), Engine.Consentable and
+// Engine.Explicit which purposes can be consented to and with which
+// explicit statement (CONSENT-EXPLICIT), and Engine.Defaults gives a new
+// person's state (DEFAULT-PRIVATE).
+//
+// Every Decision carries a Reason whose String is a sentence a person can
+// read and whose Code is a stable label for metrics; Engine.Explain names
+// the purpose. Decision.Err turns a refusal into an EREFUSED *hearth.Error.
+package policy
