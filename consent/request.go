@@ -1,0 +1,134 @@
+package consent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/policy"
+)
+
+// withdrawText says how to withdraw; the same API and page that give
+// consent withdraw it (CONSENT-WITHDRAW).
+const withdrawText = "You can withdraw this consent at any time, in the same place and with one action, as easily as you gave it. Processing for this purpose then stops with the next message from your devices; it does not affect processing done before."
+
+// RequestView is a consent request as shown to a person (CONSENT-GRANULAR):
+// one purpose, who asks (the controller and any third-party controllers),
+// why, what data, who receives it and how to withdraw.
+type RequestView struct {
+	Subject               string         `json:"subject"` // person IDs, never names
+	Actor                 string         `json:"actor"`
+	Purpose               PurposeView    `json:"purpose"`
+	Controller            ControllerView `json:"controller"`
+	ThirdPartyControllers []Recipient    `json:"third_party_controllers"`
+	Data                  []Category     `json:"data"`
+	Recipients            []Recipient    `json:"recipients"`
+	// Explicit says the purpose needs explicit consent: giving it means
+	// confirming Statement, which is recorded verbatim (CONSENT-EXPLICIT).
+	Explicit        bool      `json:"explicit"`
+	Statement       string    `json:"statement,omitempty"`
+	Withdraw        string    `json:"withdraw"`
+	ManifestVersion string    `json:"manifest_version"`
+	NoticeVersion   string    `json:"notice_version"`
+	Time            time.Time `json:"time"`
+}
+
+// PurposeView is why: the purpose and what it does.
+type PurposeView struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// ControllerView is who is responsible, and how to reach them.
+type ControllerView struct {
+	Name    string `json:"name"`
+	Contact string `json:"contact,omitempty"`
+	Address string `json:"address,omitempty"`
+}
+
+// Category is a kind of data the purpose uses.
+type Category struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+// Recipient is an organisation that receives data for the purpose, with
+// its role (processor, joint-controller or independent-controller).
+type Recipient struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// Request returns the consent request for purpose that actor is shown about
+// subject's data, and records a consent-requested and a notice-shown entry
+// in one unit. It has the errors of Give, and also ETOOMANY when the
+// request was refused within the manifest's cool-off (CONSENT-NO-NAG:
+// suppressed, nothing recorded) and ECONFLICT when consent is given
+// already.
+func (s *Service) Request(ctx context.Context, actor, subject, purpose string, method hearth.Method) (RequestView, error) {
+	c, err := s.check(ctx, actor, subject, purpose, method)
+	if err != nil {
+		return RequestView{}, err
+	}
+	folded, err := s.fold(ctx, subject)
+	if err != nil {
+		return RequestView{}, err
+	}
+	cur := folded[purpose]
+	if cur.Status == StatusGiven {
+		return RequestView{}, hearth.Errorf(hearth.ECONFLICT, "consent for this purpose is given already")
+	}
+	now := s.cfg.Now()
+	if d := policy.ConsentRequestAllowed(cur.LastRefused, s.cfg.Policy.CoolOff(), now); !d.Allow {
+		return RequestView{}, hearth.Errorf(hearth.ETOOMANY, "this request was declined recently; it will not be asked again before %s",
+			cur.LastRefused.Add(s.cfg.Policy.CoolOff()).UTC().Format(time.DateOnly))
+	}
+	es, err := s.cfg.Ledger.Append(ctx, s.entry(c, hearth.EntryConsentRequested, ""), s.entry(c, hearth.EntryNoticeShown, ""))
+	if err != nil {
+		return RequestView{}, fmt.Errorf("record consent request: %w", err)
+	}
+	v := s.view(c.purpose)
+	v.Subject, v.Actor, v.Time = subject, actor, es[0].Time
+	return v, nil
+}
+
+// view builds the parts of a request that come from the manifest.
+func (s *Service) view(p *manifest.Purpose) RequestView {
+	m := s.cfg.Manifest
+	v := RequestView{
+		Purpose:         PurposeView{ID: p.ID, Name: p.Name, Description: p.Description},
+		Controller:      ControllerView{Name: m.Controller.Name, Contact: m.Controller.Contact, Address: m.Controller.Address},
+		Withdraw:        withdrawText,
+		ManifestVersion: m.Version,
+		NoticeVersion:   s.cfg.NoticeVersion,
+	}
+	v.Statement, v.Explicit = s.cfg.Policy.Explicit(p.ID)
+	for _, id := range p.Categories {
+		if c, ok := m.Category(id); ok {
+			v.Data = append(v.Data, Category{ID: c.ID, Name: c.Name, Kind: c.Kind})
+		}
+	}
+	v.Recipients, v.ThirdPartyControllers = recipients(m, p), nil
+	for _, r := range v.Recipients {
+		if r.Role == manifest.RoleJointController || r.Role == manifest.RoleIndependentController {
+			v.ThirdPartyControllers = append(v.ThirdPartyControllers, r)
+		}
+	}
+	return v
+}
+
+// recipients lists the declared recipients of purpose p.
+func recipients(m *manifest.Manifest, p *manifest.Purpose) []Recipient {
+	var out []Recipient
+	for _, id := range p.Recipients {
+		if r, ok := m.Recipient(id); ok {
+			out = append(out, Recipient{ID: r.ID, Name: r.Name, Role: r.Role})
+		}
+	}
+	return out
+}
