@@ -45,7 +45,7 @@ EOF
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QUICK=0 OUT="" DEVICES=1000 RATES="2000 5000 10000 20000 40000 80000" REFINE=2
 STEP=20s WARMUP=5s P99_BOUND=500 LAT_RATE=10000 LAT_DEVICES=1000 LAT_DURATION=30s
-IDLE_DEVICES=10000 PAYLOAD=256 ONLY="" KEEP=0 CATEGORY=room-temperature MODEL=ember-t1
+IDLE_DEVICES=10000 PAYLOAD=256 ONLY="" DRAIN=10s KEEP=0 CATEGORY=room-temperature MODEL=ember-t1
 
 parse_args() {
 	while (($#)); do
@@ -190,7 +190,7 @@ loadgen() {
 	local creds=()
 	[[ $SYSTEM == hearth ]] && creds=(--creds "$WORK/creds.csv")
 	"$WORK/loadgen" --broker "$BROKER" "${creds[@]}" --payload-size "$PAYLOAD" --category "$CATEGORY" \
-		--json "$@" >"$WORK/$name.json" 2>>"$WORK/loadgen.log" ||
+		--drain "$DRAIN" --json "$@" >"$WORK/$name.json" 2>>"$WORK/loadgen.log" ||
 		die "loadgen $name failed: $(tail -3 "$WORK/loadgen.log")"
 }
 
@@ -323,7 +323,8 @@ A step is sustained when at least 95% of the offered rate is acknowledged within
 | Max sustained QoS 1 msg/s ($DEVICES devices) | $m | $h (stored) | $(ratio "$h" "$m") |
 | p50 PUBACK at $LAT_RATE msg/s, $LAT_DEVICES devices (ms) | $(lat mosquitto .latency_ms.p50) | $(lat hearth .latency_ms.p50) | |
 | p99 PUBACK at $LAT_RATE msg/s, $LAT_DEVICES devices (ms) | $(lat mosquitto .latency_ms.p99) | $(lat hearth .latency_ms.p99) | |
-| Ack rate in that run (msg/s) | $(lat mosquitto .ack_rate) | $(lat hearth .ack_rate) | |
+| Ack rate in that run (msg/s) | $(lat mosquitto '.ack_rate | round') | $(lat hearth '.ack_rate | round') | |
+| Unacknowledged after a ${DRAIN} drain, errors, in that run | $(lat mosquitto '"\(.unacked), \(.errors)"') | $(lat hearth '"\(.unacked), \(.errors)"') | |
 | RSS per idle device, $IDLE_DEVICES connections (KiB) | $(idle mosquitto 3) | $(idle hearth 3) | $(ratio "$(idle hearth 3)" "$(idle mosquitto 3)") |
 
 Storage ceiling (raw batched SQLite insert, BenchmarkInsertReadings): $s readings/s; Hearth / storage ceiling: $(ratio "$h" "$s").
