@@ -156,8 +156,10 @@ func (l linter) needsConsent(p string, u *Purpose) {
 			what = append(what, f.name)
 		}
 	}
-	if len(what) > 0 {
-		l.add(p+".basis", "%s needs consent: use basis consent (ADS-CONSENT)", strings.Join(what, " and "))
+	if len(what) == 1 {
+		l.add(p+".basis", "%s needs consent: use basis consent (ADS-CONSENT)", what[0])
+	} else if len(what) > 1 {
+		l.add(p+".basis", "%s need consent: use basis consent (ADS-CONSENT)", strings.Join(what, " and "))
 	}
 	if u.DeviceAccess && !u.Core {
 		l.add(p+".basis", "storing or reading information on the device for a purpose that is not strictly necessary needs consent: use basis consent (PECR-TERMINAL)")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/manifest"
 )
 
@@ -180,7 +181,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("format: [1\n"))
 	f.Add([]byte(`{"format": 1, "categories": [{"id": "a"}]}`))
 	f.Add([]byte("a: &a [*a, *a]\n"))
+	f.Add(examples.SmartSpeaker)
+	f.Add(examples.FitnessTracker)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, ps := manifest.Check("f.yaml", data); ps != nil && len(ps) == 0 {
+			t.Fatal("Check returned empty, non-nil Problems")
+		}
 		m, err := manifest.Parse("f.yaml", data)
 		if err != nil {
 			var ps manifest.Problems
@@ -202,5 +208,12 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("Model(%q) not indexed", d.ID)
 			}
 		}
+		for _, p := range m.Purposes {
+			if _, ok := m.Purpose(p.ID); !ok {
+				t.Errorf("Purpose(%q) not indexed", p.ID)
+			}
+		}
+		_ = manifest.Lint(m)
+		_ = manifest.Notice(m)
 	})
 }
