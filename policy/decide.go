@@ -10,7 +10,7 @@ import (
 // subject (MIN-GATE): only if the category is declared and some purpose that
 // uses it is active for the subject. A purpose is active unless processing
 // is restricted or objected to, and, when it relies on consent, only once
-// consent is given; see doc.go for the full rule. Data from a local-only
+// consent is given; the package documentation gives the full rule. Data from a local-only
 // device is refused (LOCAL-ONLY), and location data while location sharing
 // is off (MIN-LOCATION). The decision names the first purpose that allows,
 // or, on refusal, the first purpose using the category.

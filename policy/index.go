@@ -74,3 +74,16 @@ func (e *Engine) FeaturePurposes(feature string) (Bits, bool) {
 	}
 	return e.features[f].purposes, true
 }
+
+// ConsentsNeeded returns the consent purposes the feature switches on that
+// the subject has not consented to: the consent requests to make, with the
+// feature's just-in-time notice, when the subject switches it on
+// (CONSENT-MOMENTS, USAGE-CHANGE). It reports false for an undeclared
+// feature.
+func (e *Engine) ConsentsNeeded(s *Subject, feature string) (Bits, bool) {
+	ps, ok := e.FeaturePurposes(feature)
+	if !ok {
+		return Bits{}, false
+	}
+	return ps.Intersect(e.consent).Minus(s.Consented), true
+}

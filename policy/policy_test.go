@@ -92,6 +92,8 @@ func TestIngest(t *testing.T) {
 	}{
 		// MIN-GATE: an undeclared category is refused.
 		{"undeclared category", state{}, "weight", want{false, policy.ReasonUndeclaredCategory, ""}},
+		// MIN-GATE: a category no purpose uses is never stored.
+		{"category no purpose uses", state{}, "spare", want{false, policy.ReasonNoActivePurpose, ""}},
 		// CONSENT-NOT-PRECONDITION, CORE-STABLE: a core purpose needs no consent.
 		{"core purpose without consent", state{}, "temp", want{true, policy.ReasonActive, "heating"}},
 		// LOCAL-ONLY: nothing is stored from a local-only device.
@@ -312,6 +314,22 @@ func TestFeaturePurposes(t *testing.T) {
 	}
 	if _, ok := e.FeaturePurposes("teleport"); ok {
 		t.Error("FeaturePurposes(teleport) found, want not declared")
+	}
+	s := state{consented: []string{"heart"}}.subject(t, e)
+	for _, tt := range []struct {
+		feature string
+		want    []string
+		ok      bool
+	}{
+		// CONSENT-MOMENTS: switching a feature on asks for its missing consents.
+		{"voice", []string{"voice-id"}, true},
+		{"away-mode", nil, true},
+		{"teleport", nil, false},
+	} {
+		got, ok := e.ConsentsNeeded(s, tt.feature)
+		if ids := e.PurposeIDs(got); strings.Join(ids, ",") != strings.Join(tt.want, ",") || ok != tt.ok {
+			t.Errorf("ConsentsNeeded(%s) = %v, %v; want %v, %v", tt.feature, ids, ok, tt.want, tt.ok)
+		}
 	}
 	if got, want := e.PurposeIDs(e.PurposesUsing("heart-rate")), "heart,heart-nostmt"; strings.Join(got, ",") != want {
 		t.Errorf("PurposesUsing(heart-rate) = %v, want %s", got, want)

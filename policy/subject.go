@@ -14,13 +14,17 @@ import (
 // purpose or feature on, location off; only core purposes are active.
 // Defaults gives the state of a new person. A Subject is a value: copying it
 // copies the state.
+//
+// Indexes belong to one Engine: after compiling a new manifest version,
+// rebuild every Subject from purpose and feature IDs. A purpose new in that
+// version then has no consent, so it stays off until consented to.
 type Subject struct {
 	Consented Bits // consent-based purposes the subject (or their guardian) consented to
 	Refused   Bits // consent-based purposes refused or withdrawn; informs the reason only
 	Enabled   Bits // optional purposes (not consent, not core) switched on in the settings
 
 	Restricted  Bits // purposes whose processing the subject restricted (RIGHT-RESTRICT)
-	Objected    Bits // purposes the subject objected to (RIGHT-OBJECT)
+	Objected    Bits // purposes the subject objected to, honoured for any purpose; Engine.Objectable says which objections to accept (RIGHT-OBJECT)
 	ADMOptOut   Bits // automated-decision purposes the subject opted out of (RIGHT-ADM)
 	RestrictAll bool // processing of all the subject's data is restricted
 
