@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 
 	"github.com/hearth-iot/hearth/examples"
@@ -102,14 +103,20 @@ func (c *serveConfig) tlsConfig() (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
-// loadManifest loads the manifest file, or the embedded example.
+// loadManifest loads the manifest file, or the embedded example, and
+// refuses one with any problem of structure or of the lint rules.
 func (c *serveConfig) loadManifest() (*manifest.Manifest, error) {
-	if c.Manifest == "" {
-		return manifest.Parse(examples.ThermostatName, examples.Thermostat)
+	name, data := examples.ThermostatName, examples.Thermostat
+	if c.Manifest != "" {
+		var err error
+		if data, err = os.ReadFile(c.Manifest); err != nil {
+			return nil, fmt.Errorf("read manifest: %w", err)
+		}
+		name = c.Manifest
 	}
-	m, err := manifest.Load(c.Manifest)
-	if err != nil {
-		return nil, fmt.Errorf("the manifest has problems; fix them and start again:\n%w", err)
+	m, ps := manifest.Check(name, data)
+	if len(ps) > 0 {
+		return nil, fmt.Errorf("the manifest has problems; fix them and start again:\n%w", ps)
 	}
 	return m, nil
 }

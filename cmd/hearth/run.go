@@ -51,6 +51,8 @@ Commands:
 	serve               run the server (HTTP API and embedded MQTT broker)
 	demo                run the server with a demo household and simulated devices
 	devices provision   create device credentials (manufacturer tool)
+	manifest lint       check privacy manifests and list every problem
+	notice              print the privacy notice or terms from the manifest
 	ledger verify       check the consent ledger's hash chain
 	version             print the version
 	help                print this help
@@ -74,6 +76,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDemo(ctx, rest, getenv, stdout, stderr)
 	case "devices":
 		return runDevices(ctx, rest, getenv, stdout, stderr)
+	case "manifest":
+		return runManifest(ctx, rest, stdout, stderr)
+	case "notice":
+		return runNotice(rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
