@@ -38,7 +38,7 @@ type Config struct {
 	Ledger   *ledger.Ledger // appends to Store's ledger
 	Manifest *manifest.Manifest
 	Policy   *policy.Engine // compiled from Manifest
-	// Now is the clock; nil means time.Now.
+	// Now is the clock, safe for concurrent use; nil means time.Now.
 	Now func() time.Time
 	// NoticeVersion is the version of the privacy notice shown with a
 	// request; "" means the manifest's Version, since the notice is

@@ -41,7 +41,8 @@ type Head struct {
 	Hash []byte
 }
 
-// New returns a Ledger on store. now is the clock (nil means time.Now).
+// New returns a Ledger on store. now is the clock (nil means time.Now); it
+// must be safe for concurrent use, since Append reads it outside its lock.
 func New(store hearth.LedgerStore, now func() time.Time) *Ledger {
 	if now == nil {
 		now = time.Now

@@ -29,8 +29,14 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
+	var mu sync.Mutex
 	clock := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	now := func() time.Time { clock = clock.Add(time.Second); return clock }
+	now := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(time.Second)
+		return clock
+	}
 	return &fixture{dir: dir, store: store, l: ledger.New(store, now)}
 }
 
