@@ -10,7 +10,7 @@ import (
 // benchEngine compiles the thermostat example and a subject who consented
 // to energy insights, as on the ingest path of `hearth demo`.
 func benchEngine(b *testing.B) (*policy.Engine, *policy.Subject) {
-	_, e := compileExample(b, examples.All()[0])
+	e := example(b, examples.ThermostatName)
 	s := state{consented: []string{"energy-insights"}, features: []string{"energy-insights"}}.subject(b, e)
 	return e, s
 }

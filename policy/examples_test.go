@@ -23,6 +23,19 @@ func compileExample(t testing.TB, ex examples.Example) (*manifest.Manifest, *pol
 	return m, e
 }
 
+// example returns the engine of the embedded example with that name.
+func example(t testing.TB, name string) *policy.Engine {
+	t.Helper()
+	for _, ex := range examples.All() {
+		if ex.Name == name {
+			_, e := compileExample(t, ex)
+			return e
+		}
+	}
+	t.Fatalf("no example %s", name)
+	return nil
+}
+
 // TestExamplesDefaults checks, on every example manifest, what a new person
 // gets (CONSENT-OPTIN, CONSENT-NOT-PRECONDITION, DEFAULT-PRIVATE): no
 // consent purpose is active, every core purpose is, the core function's
@@ -93,10 +106,6 @@ func TestExamplesEverythingOn(t *testing.T) {
 
 // TestExampleScenarios plays the scenarios on the example products.
 func TestExampleScenarios(t *testing.T) {
-	byName := map[string]examples.Example{}
-	for _, ex := range examples.All() {
-		byName[ex.Name] = ex
-	}
 	tests := []struct {
 		name              string
 		example           string
@@ -141,7 +150,7 @@ func TestExampleScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := compileExample(t, byName[tt.example])
+			e := example(t, tt.example)
 			s := tt.st.subject(t, e)
 			if tt.purpose == "" {
 				check(t, e, e.Ingest(s, tt.category, now), tt.want)

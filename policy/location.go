@@ -103,14 +103,51 @@ func snap(v, cell, limit float64) float64 {
 }
 
 // LocationPrecision returns the finest granularity at which the subject's
-// data of the category may be stored: the coarser of the subject's choice
-// and the finest granularity the manifest declares for the category. It
-// returns GranularityOff when the category is not location data, or is
-// undeclared, or location sharing is off: store no location then.
+// data of the category may be stored (MIN-LOCATION): no finer than the
+// subject's Location setting, than the finest granularity the manifest
+// declares for the category, or than what the active purposes using it
+// need. A purpose switched on by features that declare granularities needs
+// the finest of the subject's choices for those features that are on (each
+// choice defaulting to the feature's coarsest, and bounded by its finest);
+// any other active purpose needs the category's finest. It returns
+// GranularityOff, store no location, when the category is not location data
+// or is undeclared, location sharing is off, or no purpose using it is
+// active. It does not allocate.
 func (e *Engine) LocationPrecision(s *Subject, category string) Granularity {
 	c, ok := e.categoryIdx[category]
-	if !ok || !e.categories[c].location {
+	if !ok || !e.categories[c].location || s.Location == GranularityOff {
 		return GranularityOff
 	}
-	return min(s.Location, e.categories[c].finest)
+	cat := &e.categories[c]
+	need := GranularityOff
+	for p := cat.purposes.First(); p >= 0; p = cat.purposes.Next(p) {
+		if e.state(s, p) == ReasonActive {
+			need = max(need, e.purposeNeed(s, p, cat.finest))
+		}
+	}
+	return min(s.Location, cat.finest, need)
+}
+
+// purposeNeed returns the precision purpose p needs: the finest of the
+// subject's choices for the location features switching it on, or finest
+// when no such feature declares granularities.
+func (e *Engine) purposeNeed(s *Subject, p int, finest Granularity) Granularity {
+	need, declared := GranularityOff, false
+	fs := e.purposes[p].features.Intersect(s.Features)
+	for f := fs.First(); f >= 0 && f < len(e.features); f = fs.Next(f) {
+		ft := &e.features[f]
+		if ft.finest == GranularityOff {
+			continue
+		}
+		declared = true
+		choice := s.FeatureLocation[f]
+		if choice == GranularityOff {
+			choice = ft.coarsest
+		}
+		need = max(need, min(choice, ft.finest))
+	}
+	if !declared {
+		return finest
+	}
+	return need
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/policy"
 )
 
@@ -50,29 +51,51 @@ func TestCoarsenLocationSameCell(t *testing.T) {
 	}
 }
 
+// TestLocationPrecision shows location is stored no finer than the person
+// chose for the feature, the person's overall setting, or the manifest
+// declares, and not at all while off (MIN-LOCATION).
 func TestLocationPrecision(t *testing.T) {
 	e := rules(t)
+	away, _ := e.FeatureBits("away-mode")
 	tests := []struct {
 		name     string
-		choice   policy.Granularity
+		location policy.Granularity // the overall setting
+		features policy.Bits
+		choice   policy.Granularity // for away-mode (declares city, region)
 		category string
 		want     policy.Granularity
 	}{
-		// MIN-LOCATION: off by default; never finer than chosen or declared.
-		{"off", policy.GranularityOff, "location", policy.GranularityOff},
-		{"coarser than declared", policy.GranularityCountry, "location", policy.GranularityCountry},
-		{"as chosen", policy.GranularityCity, "location", policy.GranularityCity},
-		{"finer than declared", policy.GranularityExact, "location", policy.GranularityStreet},
-		{"not location data", policy.GranularityExact, "temp", policy.GranularityOff},
-		{"undeclared", policy.GranularityExact, "gps", policy.GranularityOff},
+		{"off", policy.GranularityOff, away, policy.GranularityCity, "location", policy.GranularityOff},
+		{"feature off", policy.GranularityExact, policy.Bits{}, policy.GranularityCity, "location", policy.GranularityOff},
+		{"no choice: the feature's coarsest", policy.GranularityExact, away, policy.GranularityOff, "location", policy.GranularityRegion},
+		{"as chosen for the feature", policy.GranularityExact, away, policy.GranularityCity, "location", policy.GranularityCity},
+		{"choice finer than the feature declares", policy.GranularityExact, away, policy.GranularityExact, "location", policy.GranularityCity},
+		{"overall setting coarser", policy.GranularityCountry, away, policy.GranularityCity, "location", policy.GranularityCountry},
+		{"not location data", policy.GranularityExact, away, policy.GranularityCity, "temp", policy.GranularityOff},
+		{"undeclared", policy.GranularityExact, away, policy.GranularityCity, "gps", policy.GranularityOff},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := policy.Subject{Location: tt.choice}
+			s := policy.Subject{Location: tt.location, Features: tt.features}
+			s.FeatureLocation[away.First()] = tt.choice
 			if got := e.LocationPrecision(&s, tt.category); got != tt.want {
-				t.Errorf("LocationPrecision(%v, %s) = %v, want %v", tt.choice, tt.category, got, tt.want)
+				t.Errorf("LocationPrecision = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestLocationPrecisionExample: on the fitness tracker, routes are stored
+// at the precision chosen for workout maps (MIN-LOCATION).
+func TestLocationPrecisionExample(t *testing.T) {
+	e := example(t, examples.FitnessTrackerName)
+	s := state{consented: []string{"workout-maps"}, features: []string{"maps"}, location: policy.GranularityExact}.subject(t, e)
+	maps, _ := e.FeatureBits("maps")
+	for _, choice := range []policy.Granularity{policy.GranularityExact, policy.GranularityStreet, policy.GranularityCity} {
+		s.FeatureLocation[maps.First()] = choice
+		if got := e.LocationPrecision(s, "route"); got != choice {
+			t.Errorf("route precision with %v chosen = %v, want %v", choice, got, choice)
+		}
 	}
 }
 

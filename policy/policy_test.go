@@ -345,6 +345,7 @@ func TestAllocs(t *testing.T) {
 		"Ingest allowed": func() { e.Ingest(s, "heart-rate", now) },
 		"Ingest refused": func() { e.Ingest(s, "usage", now) },
 		"Read":           func() { e.Read(s, "insights", "temp", now) },
+		"Location":       func() { e.LocationPrecision(s, "location") },
 		"Reason.String":  func() { _ = policy.ReasonNoConsent.String() },
 	} {
 		if got := testing.AllocsPerRun(100, f); got != 0 {

@@ -39,8 +39,15 @@ type Subject struct {
 	// only. The zero value is treated as cloud.
 	Mode hearth.DeviceMode
 
-	Features Bits        // features switched on
-	Location Granularity // the finest location precision the subject allows; off by default
+	Features Bits // features switched on
+
+	// Location is the clear on/off setting of location sharing and the
+	// finest precision the subject allows for any use; off by default
+	// (MIN-LOCATION).
+	Location Granularity
+	// FeatureLocation is, per feature index, the precision the subject
+	// chose for that feature; zero means the coarsest the feature declares.
+	FeatureLocation [MaxPurposes]Granularity
 }
 
 // Defaults returns the state of a new person (DEFAULT-PRIVATE,
