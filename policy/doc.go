@@ -12,7 +12,8 @@
 // switched on by a feature. A person's state is a Subject: bit sets of the
 // purposes they consented to, switched on, restricted, objected to or opted
 // out of automated decisions for, the features they switched on, their
-// location setting, whether they are a child, and the mode of the device.
+// location setting (overall and per feature), whether they are a child, and
+// the mode of the device.
 // A decision is then a map lookup and a few bit tests: no allocation.
 //
 // A purpose is active for a subject unless the first of these rules that
