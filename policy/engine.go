@@ -20,7 +20,6 @@ type Engine struct {
 	featureIdx  map[string]int
 
 	consent   Bits // basis is consent
-	core      Bits // necessary for the core function
 	marketing Bits // marketing or advertising
 	profiling Bits
 	adm       Bits // solely automated decisions with significant effect
@@ -103,10 +102,10 @@ func (e *Engine) compileCategories(cs []manifest.Category) error {
 		if err != nil {
 			return hearth.Errorf(hearth.EINVALID, "category %s: %v", c.ID, err)
 		}
-		if c.Kind == "location" && finest == GranularityOff {
+		if c.Kind == manifest.KindLocation && finest == GranularityOff {
 			finest, coarsest = GranularityExact, GranularityExact
 		}
-		e.categories[i] = category{id: c.ID, location: c.Kind == "location", special: c.Kind == "special", finest: finest, coarsest: coarsest}
+		e.categories[i] = category{id: c.ID, location: c.Kind == manifest.KindLocation, special: c.Kind == manifest.KindSpecial, finest: finest, coarsest: coarsest}
 		e.categoryIdx[c.ID] = i
 	}
 	return nil
@@ -130,14 +129,13 @@ func (e *Engine) compilePurpose(i int, p *manifest.Purpose) error {
 		on  bool
 		set *Bits
 	}{
-		{p.Basis == "consent", &e.consent},
-		{p.Core, &e.core},
+		{p.Basis == manifest.BasisConsent, &e.consent},
 		{p.Marketing || p.Advertising, &e.marketing},
 		{p.Profiling, &e.profiling},
 		{p.AutomatedDecision, &e.adm},
-		{p.Basis == "legitimate-interests" || p.Basis == "public-task" || p.Profiling || p.Marketing || p.Advertising, &e.objection},
-		{p.Basis != "consent" && !p.Core, &e.optional},
-		{p.Basis != "consent" && !p.Core && p.DefaultOn, &e.defaultOn},
+		{p.Basis == manifest.BasisLegitimateInterests || p.Basis == manifest.BasisPublicTask || p.Profiling || p.Marketing || p.Advertising, &e.objection},
+		{p.Basis != manifest.BasisConsent && !p.Core, &e.optional},
+		{p.Basis != manifest.BasisConsent && !p.Core && p.DefaultOn, &e.defaultOn},
 	}
 	for _, f := range flags {
 		if f.on {
