@@ -88,6 +88,7 @@ type Store interface {
 	ReadingStore
 	KeyStore
 	LedgerStore
+	SettingsStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Readings", testReadings},
 		{"Keys", testKeys},
 		{"Ledger", testLedger},
+		{"Settings", testSettings},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,39 @@
+package hearth
+
+import (
+	"context"
+	"time"
+)
+
+// PersonSettings is what a person switched on for themselves: the features
+// and optional purposes they use and how precisely their location may be
+// kept. A person without stored settings has the manifest's defaults
+// (DEFAULT-PRIVATE: nothing optional on, and location off where children are
+// likely users). IDs are the manifest's feature and purpose IDs; a
+// granularity is a manifest granularity name such as "city".
+//
+// Restrictions and objections (the rights issue) will be added as further
+// fields; a store keeps every field it knows.
+type PersonSettings struct {
+	PersonID string
+	Features []string // feature IDs switched on
+	Purposes []string // optional purposes (neither consent nor core) switched on
+	// Location is the overall on/off setting of location sharing and the
+	// finest precision allowed for any use: "" means off (MIN-LOCATION).
+	Location string
+	// FeatureLocation is, per feature ID, the precision chosen for that
+	// feature; a feature without an entry gets the coarsest it declares.
+	FeatureLocation map[string]string
+	Updated         time.Time
+}
+
+// SettingsStore keeps people's settings. Implementations are safe for
+// concurrent use.
+type SettingsStore interface {
+	// Settings returns a person's stored settings, or ENOTFOUND if they
+	// never changed any (the manifest's defaults then apply).
+	Settings(ctx context.Context, personID string) (*PersonSettings, error)
+	// PutSettings stores s, replacing the person's earlier settings. It
+	// returns ENOTFOUND if there is no such person.
+	PutSettings(ctx context.Context, s *PersonSettings) error
+}

@@ -1,0 +1,70 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hearth-iot/hearth"
+)
+
+const settingsCols = "person_id, features, purposes, location, feature_location, updated"
+
+// Settings returns a person's stored settings, or ENOTFOUND.
+func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
+	row := db.data.r.QueryRowContext(ctx, "SELECT "+settingsCols+" FROM settings WHERE person_id = ?", personID)
+	var s hearth.PersonSettings
+	var features, purposes, locs string
+	var updated int64
+	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &updated); err != nil {
+		return nil, notFound("select settings", err, "no settings stored for that person")
+	}
+	for _, f := range []struct {
+		src string
+		dst any
+	}{{features, &s.Features}, {purposes, &s.Purposes}, {locs, &s.FeatureLocation}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return nil, fmt.Errorf("decode settings: %w", err)
+		}
+	}
+	s.Updated = fromTS(updated)
+	return &s, nil
+}
+
+// PutSettings stores a person's settings, replacing earlier ones; ENOTFOUND
+// if there is no such person.
+func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
+	features, err := jsonList(s.Features)
+	if err != nil {
+		return err
+	}
+	purposes, err := jsonList(s.Purposes)
+	if err != nil {
+		return err
+	}
+	locs := s.FeatureLocation
+	if locs == nil {
+		locs = map[string]string{}
+	}
+	lb, err := json.Marshal(locs)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	_, err = exec(ctx, db.data, "INSERT INTO settings ("+settingsCols+") VALUES (?, ?, ?, ?, ?, ?) "+
+		"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, "+
+		"location = excluded.location, feature_location = excluded.feature_location, updated = excluded.updated",
+		s.PersonID, features, purposes, s.Location, string(lb), ts(s.Updated))
+	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+}
+
+// jsonList encodes a list of IDs as a JSON array, [] for none.
+func jsonList(ids []string) (string, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return "", fmt.Errorf("encode settings: %w", err)
+	}
+	return string(b), nil
+}
