@@ -69,6 +69,7 @@ func (s *Service) decide(ctx context.Context, actor, subject, purpose string, me
 	if err != nil {
 		return PurposeState{}, fmt.Errorf("record consent decision: %w", err)
 	}
+	s.cfg.OnChange(subject)
 	return apply(cur, es[0]), nil
 }
 

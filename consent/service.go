@@ -40,6 +40,11 @@ type Config struct {
 	Policy   *policy.Engine // compiled from Manifest
 	// Now is the clock, safe for concurrent use; nil means time.Now.
 	Now func() time.Time
+	// OnChange, when set, is called with the subject's person ID after a
+	// decision changed their consent state (it is recorded by then), so
+	// caches of policy subjects can drop it. It must be safe for
+	// concurrent use.
+	OnChange func(subject string)
 	// NoticeVersion is the version of the privacy notice shown with a
 	// request; "" means the manifest's Version, since the notice is
 	// generated from it.
@@ -63,6 +68,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.OnChange == nil {
+		cfg.OnChange = func(string) {}
 	}
 	if cfg.NoticeVersion == "" {
 		cfg.NoticeVersion = cfg.Manifest.Version
