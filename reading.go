@@ -89,6 +89,7 @@ type Store interface {
 	KeyStore
 	LedgerStore
 	SettingsStore
+	ChangeStore
 	// Close flushes and closes the store.
 	Close() error
 }

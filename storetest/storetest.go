@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Keys", testKeys},
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
+		{"Notifications", testNotifications},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
