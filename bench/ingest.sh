@@ -101,11 +101,14 @@ stop() {
 	PIDS=("${keep[@]}")
 }
 
+# free_port prints a port below the ephemeral range (so no outgoing
+# connection can take it meanwhile) with no socket on it.
 free_port() {
-	local p
+	local p low
+	low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range)
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		if [[ -z $(ss -Htln "sport = :$p") ]]; then echo "$p"; return; fi
+		p=$((10000 + RANDOM % (low - 10000)))
+		if [[ -z $(ss -Htan "sport = :$p") ]]; then echo "$p"; return; fi
 	done
 	die "no free port found"
 }
@@ -150,7 +153,7 @@ EOF
 start_hearth() {
 	local out=$WORK/hearth.out line
 	: >"$out"
-	"$WORK/hearth" serve --data "$WORK/hearth-data" --http 127.0.0.1:0 --mqtt "127.0.0.1:$(free_port)" \
+	"$WORK/hearth" serve --data "$WORK/hearth-data" --http 127.0.0.1:0 --mqtt 127.0.0.1:0 \
 		--log-level warn >"$out" 2>>"$WORK/hearth.log" &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
@@ -177,8 +180,8 @@ provision_hearth() {
 	n=$((LAT_DEVICES > n ? LAT_DEVICES : n))
 	log "provisioning $n Hearth devices"
 	"$WORK/hearth" devices provision --data "$WORK/hearth-data" --model "$MODEL" --count "$n" \
-		--household bench --out "$WORK/creds.csv" >>"$WORK/hearth.log" 2>&1 ||
-		die "hearth devices provision failed: $(tail -5 "$WORK/hearth.log")"
+		--household bench --out "$WORK/creds.csv" >"$WORK/provision.out" 2>"$WORK/provision.err" ||
+		die "hearth devices provision failed: $(tail -5 "$WORK/provision.err")"
 }
 
 # ---- runs --------------------------------------------------------------
