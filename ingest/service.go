@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/policy"
 	"github.com/hearth-iot/hearth/seal"
 )
 
@@ -45,6 +47,25 @@ type Config struct {
 	Logger   *slog.Logger     // default: discard
 	Now      func() time.Time // default: time.Now
 	MaxBatch int              // readings per group commit; default DefaultMaxBatch
+	// Policy makes the privacy decisions: a reading is stored only if
+	// Policy.Ingest allows it for its subject (MIN-GATE). Nil means an
+	// engine compiled from Manifest; New panics if that fails.
+	Policy *policy.Engine
+	// Subjects gives each reading's subject state. Nil means a
+	// subject.Cache on Store that knows no consents: every consent-based
+	// purpose is then off, the most private state.
+	Subjects Subjects
+	// NoPolicy skips the policy decision and location coarsening (the
+	// category is then only checked to be declared). It exists for the
+	// gate-on versus gate-off benchmark only: never set it in a server.
+	NoPolicy bool
+}
+
+// Subjects gives the policy state of a reading's subject: personID in
+// dev's household, or the household when personID is "". It returns
+// ENOTFOUND when the person is not a member; *subject.Cache satisfies it.
+type Subjects interface {
+	ForDevice(ctx context.Context, dev *hearth.Device, personID string) (policy.Subject, error)
 }
 
 // Result says what became of an ingested reading.
@@ -65,6 +86,9 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	maxBatch int
+	policy   *policy.Engine
+	subjects Subjects
+	noPolicy bool
 
 	limiter *auth.Limiter
 	members *memberCache
@@ -85,8 +109,10 @@ func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, keys: cfg.Keys, manifest: cfg.Manifest,
 		metrics: cfg.Metrics, log: cfg.Logger, now: cfg.Now, maxBatch: cfg.MaxBatch,
+		policy: cfg.Policy, subjects: cfg.Subjects, noPolicy: cfg.NoPolicy,
 		done: make(chan struct{}),
 	}
+	s.defaultPolicy()
 	if s.metrics == nil {
 		s.metrics = metrics.NewUnregistered()
 	}
@@ -144,16 +170,19 @@ func (s *Service) Close(ctx context.Context) error {
 // the reading is committed (Result.Stored), or found stored already
 // (Result.Duplicate), or with an error:
 //   - ETOOLARGE or EINVALID (with Field) for a bad payload;
-//   - EREFUSED when the gate refuses it (unclaimed or local-only device,
-//     undeclared category, a category the model does not produce, a person
-//     who is not a member of the household);
+//   - EREFUSED when the gate refuses it (an unclaimed device, a category
+//     the model does not produce, a person who is not a member of the
+//     household, or a policy refusal: no active purpose for the subject,
+//     an undeclared category, a local-only device, location sharing off);
+//   - EINVALID (field "values") for a location reading whose values are
+//     not {"lat": degrees, "lon": degrees};
 //   - EUNAVAILABLE while the service is closing;
 //   - any other error when the store failed: the reading is then not stored
 //     and must not be acknowledged.
 //
-// The person check caches positive membership lookups for one minute (at
-// most 100,000 of them), so a person removed from a household may still be
-// attributed readings for up to a minute. dev is used as given: a caller
+// Subjects are cached by Config.Subjects (see package subject): consent
+// and settings changes apply to the next reading, while a person removed
+// from a household may still be attributed readings for up to a minute. dev is used as given: a caller
 // that keeps a device across many readings (an MQTT connection) sees its
 // mode and household as they were when it authenticated.
 //
@@ -188,7 +217,7 @@ func (s *Service) prepare(ctx context.Context, dev *hearth.Device, payload []byt
 	if p.Time.After(now.Add(MaxFutureSkew)) {
 		return nil, refusal("time", "future_time", "is more than 24 hours in the future")
 	}
-	if err := s.gate(ctx, dev, &p); err != nil {
+	if err := s.gate(ctx, dev, &p, now); err != nil {
 		return nil, err
 	}
 	r := &hearth.Reading{
@@ -201,16 +230,44 @@ func (s *Service) prepare(ctx context.Context, dev *hearth.Device, payload []byt
 	return r, nil
 }
 
-// gate decides whether a parsed reading from dev may be stored.
-func (s *Service) gate(ctx context.Context, dev *hearth.Device, p *Payload) error {
+// gate decides whether a parsed reading from dev may be stored: the device
+// is claimed, its model produces the category, and policy allows the
+// reading for its subject. A location reading's values are coarsened to
+// the precision policy allows (MIN-LOCATION).
+func (s *Service) gate(ctx context.Context, dev *hearth.Device, p *Payload, now time.Time) error {
 	if dev.HouseholdID == "" {
 		return refusal("", "unclaimed", "the device is not claimed by a household")
 	}
-	if dev.Mode == hearth.ModeLocalOnly {
-		return refusal("", "local_only", "the device is in local-only mode and sends nothing")
+	if s.noPolicy {
+		return s.gateNoPolicy(ctx, dev, p)
 	}
-	if reason, msg := categoryDecision(s.manifest, dev.Model, p.Category); reason != "" {
-		return refusal("category", reason, msg)
+	cat, declared := s.manifest.Category(p.Category)
+	if declared && !modelProduces(s.manifest, dev.Model, p.Category) {
+		return refusal("category", "model_category", "is not a data category this device model declares")
+	}
+	subj, err := s.subjects.ForDevice(ctx, dev, p.Person)
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		return refusal("person", "unknown_person", "is not a member of the device's household")
+	} else if err != nil {
+		return fmt.Errorf("ingest subject: %w", err)
+	}
+	if d := s.policy.Ingest(&subj, p.Category, now); !d.Allow {
+		return refusal("category", d.Reason.Code(), s.policy.Explain(d))
+	}
+	if declared && cat.Location() {
+		return s.coarsen(&subj, p)
+	}
+	return nil
+}
+
+// gateNoPolicy is the gate without policy, for the benchmark only: the
+// category must be declared and the person a member.
+func (s *Service) gateNoPolicy(ctx context.Context, dev *hearth.Device, p *Payload) error {
+	if _, ok := s.manifest.Category(p.Category); !ok {
+		return refusal("category", "undeclared_category", "is not a data category declared in the privacy manifest")
+	}
+	if !modelProduces(s.manifest, dev.Model, p.Category) {
+		return refusal("category", "model_category", "is not a data category this device model declares")
 	}
 	if p.Person == "" {
 		return nil
@@ -218,24 +275,11 @@ func (s *Service) gate(ctx context.Context, dev *hearth.Device, p *Payload) erro
 	return s.checkMember(ctx, dev.HouseholdID, p.Person)
 }
 
-// categoryDecision is the first step of the policy gate (MIN-GATE): a
-// category must be declared in the manifest and, if the device's model lists
-// the categories it produces, be one of them. It returns a metric reason and
-// a person-safe message, or "" when the category is allowed.
-func categoryDecision(m *manifest.Manifest, model, category string) (reason, msg string) {
-	if _, ok := m.Category(category); !ok {
-		return "undeclared_category", "is not a data category declared in the privacy manifest"
-	}
+// modelProduces reports whether the device model may send the category: it
+// does unless its catalogue entry lists categories without it.
+func modelProduces(m *manifest.Manifest, model, category string) bool {
 	mod, ok := m.Model(model)
-	if !ok || len(mod.Categories) == 0 {
-		return "", ""
-	}
-	for _, c := range mod.Categories {
-		if c == category {
-			return "", ""
-		}
-	}
-	return "model_category", "is not a data category this device model declares"
+	return !ok || len(mod.Categories) == 0 || slices.Contains(mod.Categories, category)
 }
 
 func (s *Service) checkMember(ctx context.Context, householdID, personID string) error {

@@ -1,0 +1,53 @@
+package subject
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/policy"
+)
+
+// Authorize checks that actor may see and change person's consents and
+// settings in household hh: actor must be a member of hh (else ENOTFOUND
+// "no such household", so its existence is not revealed: SEC-AUTHZ), person
+// a member of hh (else ENOTFOUND, field "person"), and policy.MayConsent
+// must allow actor to decide for person (else EFORBIDDEN with the reason):
+// each person for themselves (CONSENT-MULTIUSER), a child through their
+// guardian (CONSENT-CHILD). It returns the two parties.
+func Authorize(ctx context.Context, store hearth.HouseholdStore, e *policy.Engine, actor, hh, person string) (a, p policy.Party, err error) {
+	am, err := member(ctx, store, hh, actor)
+	if err != nil {
+		return a, p, err
+	}
+	if am == nil {
+		return a, p, hearth.Errorf(hearth.ENOTFOUND, "no such household")
+	}
+	pm, err := member(ctx, store, hh, person)
+	if err != nil {
+		return a, p, err
+	}
+	if pm == nil {
+		return a, p, &hearth.Error{Code: hearth.ENOTFOUND, Field: "person", Message: "no such person in the household"}
+	}
+	a, p = policy.PartyOf(*am), policy.PartyOf(*pm)
+	if d := policy.MayConsent(a, p); !d.Allow {
+		return a, p, &hearth.Error{Code: hearth.EFORBIDDEN, Message: e.Explain(d)}
+	}
+	return a, p, nil
+}
+
+// member returns a membership, nil if there is none.
+func member(ctx context.Context, store hearth.HouseholdStore, hh, person string) (*hearth.Member, error) {
+	if hh == "" || person == "" {
+		return nil, nil
+	}
+	m, err := store.Member(ctx, hh, person)
+	switch hearth.ErrorCode(err) {
+	case "":
+		return m, nil
+	case hearth.ENOTFOUND:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("check membership: %w", err)
+}
