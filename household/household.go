@@ -19,6 +19,8 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/policy"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // Lifetimes of one-time codes.
@@ -48,6 +50,19 @@ type Config struct {
 	// credential is revoked or reissued, so the transport can end the
 	// device's current session (the broker's Disconnect).
 	CredentialChanged func(deviceID string)
+	// Policy decides every read (Readings); nil means an engine compiled
+	// from Manifest, and NewService panics if that fails.
+	Policy *policy.Engine
+	// Subjects gives the policy state of a reading's subject; nil means a
+	// subject.Cache on Store that knows no consents (every consent-based
+	// purpose off).
+	Subjects ReadSubjects
+}
+
+// ReadSubjects gives the policy state deciding a read of a stored reading;
+// *subject.Cache satisfies it.
+type ReadSubjects interface {
+	ForReading(ctx context.Context, r *hearth.Reading) (policy.Subject, error)
 }
 
 // Service manages households, people and devices. It is safe for
@@ -58,6 +73,8 @@ type Service struct {
 	opener   Opener
 	now      func() time.Time
 	changed  func(deviceID string)
+	policy   *policy.Engine
+	subjects ReadSubjects
 }
 
 // NewService returns a Service using cfg.
@@ -68,7 +85,22 @@ func NewService(cfg Config) *Service {
 	if cfg.CredentialChanged == nil {
 		cfg.CredentialChanged = func(string) {}
 	}
-	return &Service{store: cfg.Store, manifest: cfg.Manifest, opener: cfg.Opener, now: cfg.Now, changed: cfg.CredentialChanged}
+	if cfg.Policy == nil {
+		e, err := policy.Compile(cfg.Manifest)
+		if err != nil {
+			panic(fmt.Sprintf("household: compile the manifest's policy: %v", err))
+		}
+		cfg.Policy = e
+	}
+	if cfg.Subjects == nil {
+		c, err := subject.New(subject.Config{Store: cfg.Store, Manifest: cfg.Manifest, Policy: cfg.Policy, Now: cfg.Now})
+		if err != nil {
+			panic(fmt.Sprintf("household: subject cache: %v", err))
+		}
+		cfg.Subjects = c
+	}
+	return &Service{store: cfg.Store, manifest: cfg.Manifest, opener: cfg.Opener, now: cfg.Now, changed: cfg.CredentialChanged,
+		policy: cfg.Policy, subjects: cfg.Subjects}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ func TestAuthorization(t *testing.T) {
 		"Members":   func(c string) error { _, err := e.svc.Members(e.ctx, c, hh); return err },
 		"Devices":   func(c string) error { _, err := e.svc.Devices(e.ctx, c, hh); return err },
 		"Readings": func(c string) error {
-			_, _, err := e.svc.Readings(e.ctx, c, hearth.ReadingFilter{HouseholdID: hh})
+			_, err := e.svc.Readings(e.ctx, c, "heating-control", hearth.ReadingFilter{HouseholdID: hh})
 			return err
 		},
 		"Invite":            func(c string) error { _, _, err := e.svc.Invite(e.ctx, c, hh, hearth.RoleAdult); return err },
@@ -328,28 +329,46 @@ func TestReadings(t *testing.T) {
 		e.insert(t, dev, "", i)
 	}
 	e.insert(t, dev, owner, 5)
-	page, next, err := e.svc.Readings(e.ctx, owner, hearth.ReadingFilter{HouseholdID: hh, Limit: 4})
+	const core = "heating-control" // contract, core: no consent needed
+	first, err := e.svc.Readings(e.ctx, owner, core, hearth.ReadingFilter{HouseholdID: hh, Limit: 4})
 	if err != nil {
 		t.Fatalf("Readings: %v", err)
 	}
+	page, next := first.Readings, first.Next
 	if len(page) != 4 || next != page[3].ID {
 		t.Fatalf("first page: %d readings, next %d; want 4 and the last ID", len(page), next)
 	}
 	if got, want := string(page[0].Values), `{"celsius":20}`; got != want {
 		t.Errorf("values = %s, want %s", got, want)
 	}
-	rest, next, err := e.svc.Readings(e.ctx, owner, hearth.ReadingFilter{HouseholdID: hh, Limit: 4, After: next})
-	if err != nil || len(rest) != 2 || next != 0 {
-		t.Fatalf("second page: %d readings, next %d, %v; want 2, 0, nil", len(rest), next, err)
+	second, err := e.svc.Readings(e.ctx, owner, core, hearth.ReadingFilter{HouseholdID: hh, Limit: 4, After: next})
+	if rest := second.Readings; err != nil || len(rest) != 2 || second.Next != 0 {
+		t.Fatalf("second page: %d readings, next %d, %v; want 2, 0, nil", len(rest), second.Next, err)
 	}
-	if got, want := rest[1].PersonID, owner; got != want {
+	if got, want := second.Readings[1].PersonID, owner; got != want {
 		t.Errorf("PersonID = %q, want %q", got, want)
 	}
 	// A child sees only readings about themselves: none here.
-	mine, _, err := e.svc.Readings(e.ctx, child.ID, hearth.ReadingFilter{HouseholdID: hh})
-	if err != nil || len(mine) != 0 {
-		t.Errorf("child's readings = %d, %v; want none", len(mine), err)
+	mine, err := e.svc.Readings(e.ctx, child.ID, core, hearth.ReadingFilter{HouseholdID: hh})
+	if err != nil || len(mine.Readings) != 0 {
+		t.Errorf("child's readings = %d, %v; want none", len(mine.Readings), err)
 	}
-	_, _, err = e.svc.Readings(e.ctx, owner, hearth.ReadingFilter{HouseholdID: hh, Limit: household.MaxReadingLimit + 1})
+	_, err = e.svc.Readings(e.ctx, owner, core, hearth.ReadingFilter{HouseholdID: hh, Limit: household.MaxReadingLimit + 1})
 	wantCode(t, err, hearth.EINVALID)
+	// Every read names a declared purpose; a purpose on consent reads
+	// nothing without it, and says why (CONSENT-OPTIN).
+	for _, purpose := range []string{"", "selling-data"} {
+		_, err = e.svc.Readings(e.ctx, owner, purpose, hearth.ReadingFilter{HouseholdID: hh})
+		wantCode(t, err, hearth.EINVALID)
+		if got := hearth.ErrorField(err); got != "purpose" {
+			t.Errorf("Readings(purpose %q) field = %q, want purpose", purpose, got)
+		}
+	}
+	insights, err := e.svc.Readings(e.ctx, owner, "energy-insights", hearth.ReadingFilter{HouseholdID: hh})
+	if err != nil || len(insights.Readings) != 0 {
+		t.Fatalf("energy-insights readings = %d, %v; want none", len(insights.Readings), err)
+	}
+	if got, want := insights.Withheld, map[string]int{"feature_off": 6}; !maps.Equal(got, want) {
+		t.Errorf("Withheld = %v, want %v", got, want)
+	}
 }

@@ -27,42 +27,93 @@ type ReadingView struct {
 	Values   json.RawMessage `json:"values"`
 }
 
-// Readings lists the readings of household f.HouseholdID matching f,
-// opening their values, and returns the cursor for the next page (0 when
-// this is the last). Owners and adults see the household's readings;
-// children and guests see only readings about themselves. A non-member gets
-// ENOTFOUND. f.Limit defaults to DefaultReadingLimit; above
-// MaxReadingLimit gives EINVALID (Field "limit").
-func (s *Service) Readings(ctx context.Context, caller string, f hearth.ReadingFilter) ([]ReadingView, int64, error) {
+// ReadingPage is one page of a reading list read for a purpose.
+type ReadingPage struct {
+	Readings []ReadingView
+	// Next is the cursor of the next page, 0 on the last. A page may hold
+	// fewer readings than the limit when some were withheld.
+	Next int64
+	// Withheld counts, by policy reason code (such as "no_consent"), the
+	// readings of this page the purpose may not use.
+	Withheld map[string]int
+}
+
+// Readings lists the readings of household f.HouseholdID matching f that
+// may be read for purpose, opening their values. Every reading is decided
+// by policy.Engine.Read for its own subject (the person it is about, or
+// the household): readings the purpose may not use are left out and
+// counted in Withheld by reason. Owners and adults see the household's
+// readings; children and guests see only readings about themselves.
+//
+// Errors: ENOTFOUND for a non-member; EINVALID with Field "purpose" for a
+// missing or undeclared purpose, and Field "limit" for a limit above
+// MaxReadingLimit (f.Limit defaults to DefaultReadingLimit).
+func (s *Service) Readings(ctx context.Context, caller, purpose string, f hearth.ReadingFilter) (ReadingPage, error) {
 	m, err := s.member(ctx, caller, f.HouseholdID)
 	if err != nil {
-		return nil, 0, err
+		return ReadingPage{}, err
+	}
+	if err := s.checkPurpose(purpose); err != nil {
+		return ReadingPage{}, err
 	}
 	if f.Limit < 0 || f.Limit > MaxReadingLimit {
-		return nil, 0, hearth.FieldError("limit", "the limit must be between 1 and %d", MaxReadingLimit)
+		return ReadingPage{}, hearth.FieldError("limit", "the limit must be between 1 and %d", MaxReadingLimit)
 	}
 	if f.Limit == 0 {
 		f.Limit = DefaultReadingLimit
 	}
+	page := ReadingPage{Readings: []ReadingView{}, Withheld: map[string]int{}}
 	if m.Role == hearth.RoleChild || m.Role == hearth.RoleGuest {
 		if f.PersonID != "" && f.PersonID != caller {
-			return nil, 0, nil
+			return page, nil
 		}
 		f.PersonID = caller
 	}
 	rs, err := s.store.Readings(ctx, f)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list readings: %w", err)
+		return ReadingPage{}, fmt.Errorf("list readings: %w", err)
 	}
-	out, err := s.open(ctx, rs)
+	allowed, err := s.decideReads(ctx, purpose, rs, page.Withheld)
 	if err != nil {
-		return nil, 0, err
+		return ReadingPage{}, err
 	}
-	var next int64
+	if page.Readings, err = s.open(ctx, allowed); err != nil {
+		return ReadingPage{}, err
+	}
 	if len(rs) == f.Limit {
-		next = rs[len(rs)-1].ID
+		page.Next = rs[len(rs)-1].ID
 	}
-	return out, next, nil
+	return page, nil
+}
+
+// checkPurpose returns EINVALID unless purpose is declared.
+func (s *Service) checkPurpose(purpose string) error {
+	if purpose == "" {
+		return hearth.FieldError("purpose", "name the purpose of the read: one of the product's purposes")
+	}
+	if _, ok := s.policy.PurposeIndex(purpose); !ok {
+		return hearth.FieldError("purpose", "not a purpose declared in the product's privacy manifest")
+	}
+	return nil
+}
+
+// decideReads returns the readings of rs that policy lets purpose read,
+// counting the others in withheld by reason code.
+func (s *Service) decideReads(ctx context.Context, purpose string, rs []hearth.Reading, withheld map[string]int) ([]hearth.Reading, error) {
+	now := s.clock()
+	out := rs[:0:0]
+	for i := range rs {
+		subj, err := s.subjects.ForReading(ctx, &rs[i])
+		if err != nil {
+			return nil, fmt.Errorf("decide read: %w", err)
+		}
+		if d := s.policy.Read(&subj, purpose, rs[i].Category, now); !d.Allow {
+			withheld[d.Reason.Code()]++
+			continue
+		}
+		out = append(out, rs[i])
+	}
+	return out, nil
 }
 
 func (s *Service) open(ctx context.Context, rs []hearth.Reading) ([]ReadingView, error) {

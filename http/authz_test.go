@@ -30,17 +30,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 		method, path, body string
 		ownStatus          int
 	}
-	template := strings.NewReplacer(hh, "{hh}", dev, "{id}")
+	// A profile without an account, whose notifications the owner reads (CONSENT-MULTIUSER).
+	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
+	template := strings.NewReplacer(hh, "{hh}", dev, "{id}", profile, "{person}")
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
 		{"GET", "/v1/households/" + hh + "/members", "", 200},
 		{"GET", "/v1/households/" + hh + "/devices", "", 200},
-		{"GET", "/v1/households/" + hh + "/readings", "", 200},
+		{"GET", "/v1/households/" + hh + "/readings?purpose=heating-control", "", 200},
 		{"POST", "/v1/households/" + hh + "/invites", `{"role":"guest"}`, 201},
 		{"POST", "/v1/households/" + hh + "/people", `{"display_name":"Gran","role":"guest"}`, 201},
 		{"POST", "/v1/households/" + hh + "/devices", fmt.Sprintf(`{"code":%q}`, code), 201},
 		{"POST", "/v1/devices/" + dev + "/credential", "", 201},
 		{"DELETE", "/v1/devices/" + dev + "/credential", "", 204},
+		{"GET", "/v1/households/" + hh + "/people/" + profile + "/notifications", "", 200},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{
@@ -48,15 +51,35 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/households", "", 200},
 		{"POST", "/v1/households", `{"name":"Flat"}`, 201},
 		{"POST", "/v1/invites/accept", `{"token":"not-a-token"}`, 400},
+		{"GET", "/v1/me/notifications", "", 200},
+		{"GET", "/v1/me/terms", "", 200},
+		{"POST", "/v1/me/terms", `{"version":"2025-06"}`, 200},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
+	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
+	publicRoutes := []string{"/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt"}
 	secrets := []string{hh, dev, "MARKER-41", "Own", "own@example.org"}
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
+		"POST /v1/me/notifications/{id}/read": true, // own and other's in TestNotificationsAPI
+	}
+	for _, p := range publicRoutes {
+		covered["GET "+p] = true
+		for who, token := range map[string]string{"anonymous": "", "signed in": other} {
+			t.Run("GET "+p+"/public, "+who, func(t *testing.T) {
+				res := e.want(e.do("GET", p, token, ""), 200)
+				for _, s := range secrets {
+					if strings.Contains(string(res.body), s) {
+						t.Errorf("body %s leaks %q", res.body, s)
+					}
+				}
+			})
+		}
 	}
 	for _, r := range routes {
-		name := r.method + " " + template.Replace(r.path)
+		path, _, _ := strings.Cut(r.path, "?")
+		name := r.method + " " + template.Replace(path)
 		covered[name] = true
 		t.Run(name+"/anonymous", func(t *testing.T) {
 			problem(t, e.do(r.method, r.path, "", r.body), 401)
@@ -72,7 +95,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		})
 		t.Run(name+"/own household", func(t *testing.T) {
 			res := e.want(e.do(r.method, r.path, own, r.body), r.ownStatus)
-			if strings.HasSuffix(r.path, "/readings") && !strings.Contains(string(res.body), "MARKER-41") {
+			if strings.HasSuffix(path, "/readings") && !strings.Contains(string(res.body), "MARKER-41") {
 				t.Errorf("own readings %s lack the reading: the leak check above proves nothing", res.body)
 			}
 		})

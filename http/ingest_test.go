@@ -52,7 +52,7 @@ func TestDeviceReadings(t *testing.T) {
 			problem(t, e.do("POST", tt.path, tt.secret, tt.body), tt.status)
 		})
 	}
-	page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?category=room-temperature", owner, ""), 200).json(t)
+	page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control&category=room-temperature", owner, ""), 200).json(t)
 	rs := page["readings"].([]any)
 	if len(rs) != 1 {
 		t.Fatalf("%d readings, want 1: %v", len(rs), page)
@@ -74,7 +74,7 @@ func TestReadingPages(t *testing.T) {
 	var notes []string
 	cursor := ""
 	for range 10 {
-		page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?limit=2&cursor="+cursor, owner, ""), 200).json(t)
+		page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control&limit=2&cursor="+cursor, owner, ""), 200).json(t)
 		for _, r := range page["readings"].([]any) {
 			notes = append(notes, r.(map[string]any)["values"].(map[string]any)["note"].(string))
 		}

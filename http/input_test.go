@@ -113,6 +113,8 @@ func TestReadingQueryParameters(t *testing.T) {
 		"cursor=-4":      "cursor",
 		"cursor=abc":     "cursor",
 		"from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z": "to",
+		"category=room-temperature":                         "purpose", // every read names its purpose
+		"purpose=selling-data":                              "purpose",
 	}
 	for query, field := range tests {
 		t.Run(query, func(t *testing.T) {

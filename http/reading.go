@@ -12,12 +12,18 @@ import (
 
 // readingsJSON is a page of readings. NextCursor is "" on the last page;
 // otherwise pass it back as ?cursor= for the next.
+// Withheld counts, by policy reason code, the readings of the page the
+// purpose may not use.
 type readingsJSON struct {
+	Purpose    string                  `json:"purpose"`
 	Readings   []household.ReadingView `json:"readings"`
+	Withheld   map[string]int          `json:"withheld"`
 	NextCursor string                  `json:"next_cursor"`
 }
 
-// handleReadings lists a household's readings. Query parameters: from, to
+// handleReadings lists a household's readings that may be read for a
+// purpose. Query parameters: purpose (required: a purpose declared in the
+// manifest; each reading is decided by policy for its subject), from, to
 // (RFC 3339 times; readings with from <= time < to), category, person (a
 // person ID, or "-" for the household's own readings), device, cursor and
 // limit (1 to household.MaxReadingLimit, default household.DefaultReadingLimit).
@@ -29,17 +35,15 @@ func (s *server) handleReadings() http.Handler {
 			return
 		}
 		f.HouseholdID = r.PathValue("hh")
-		rs, next, err := s.Households.Readings(r.Context(), caller(r), f)
+		purpose := r.URL.Query().Get("purpose")
+		page, err := s.Households.Readings(r.Context(), caller(r), purpose, f)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		out := readingsJSON{Readings: rs}
-		if out.Readings == nil {
-			out.Readings = []household.ReadingView{}
-		}
-		if next != 0 {
-			out.NextCursor = strconv.FormatInt(next, 10)
+		out := readingsJSON{Purpose: purpose, Readings: page.Readings, Withheld: page.Withheld}
+		if page.Next != 0 {
+			out.NextCursor = strconv.FormatInt(page.Next, 10)
 		}
 		encode(w, http.StatusOK, out)
 	})

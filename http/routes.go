@@ -30,6 +30,20 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/readings", s.authed(s.handleReadings()))
 	handle("POST /v1/devices/{id}/readings", s.handleDeviceReading())
 
+	// Notifications, terms of service and the public notices (issue 3).
+	handle("GET /v1/me/notifications", s.authed(s.handleNotifications()))
+	handle("POST /v1/me/notifications/{id}/read", s.authed(s.handleMarkRead()))
+	handle("GET /v1/households/{hh}/people/{person}/notifications", s.authed(s.handlePersonNotifications()))
+	handle("GET /v1/terms", s.handleTerms())
+	handle("GET /v1/me/terms", s.authed(s.handleMyTerms()))
+	handle("POST /v1/me/terms", s.authed(s.handleAcceptTerms()))
+	handle("GET /privacy", s.handlePrivacyHTML())
+	handle("GET /privacy.json", s.handlePrivacyJSON())
+	handle("GET /privacy.txt", s.handlePrivacyText())
+	handle("GET /privacy/children", s.handlePrivacyChildren())
+	handle("GET /terms", s.handleTermsHTML())
+	handle("GET /.well-known/security.txt", s.handleSecurityTxt())
+
 	handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /metrics", s.MetricsHandler)
 }

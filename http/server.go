@@ -18,6 +18,7 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/notify"
 )
 
 // Ingester authenticates devices and ingests their readings;
@@ -41,6 +42,12 @@ type Config struct {
 	Logger         *slog.Logger
 	SecureCookies  bool
 	Health         func(ctx context.Context) error
+	// Notify serves notifications and terms of service acceptance; nil
+	// makes those routes answer 404.
+	Notify *notify.Service
+	// Notices are the rendered privacy notice, terms and security.txt
+	// (NewNotices); nil makes those pages answer 404.
+	Notices *Notices
 }
 
 // server carries the dependencies every handler maker uses.

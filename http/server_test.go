@@ -24,6 +24,7 @@ import (
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/notify"
 	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sqlite"
 )
@@ -81,10 +82,19 @@ func newEnv(t *testing.T) *env {
 	ing.Start()
 	e := &env{t: t, db: db, clock: clk, reg: reg,
 		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now})}
+	nt, err := notify.NewService(notify.Config{Store: db, Manifest: m, Now: clk.Now})
+	if err != nil {
+		t.Fatalf("notify service: %v", err)
+	}
+	notices, err := hhttp.NewNotices(m, "https://hearth.example")
+	if err != nil {
+		t.Fatalf("render notices: %v", err)
+	}
 	h := hhttp.NewServer(hhttp.Config{
 		Auth:       auth.NewService(auth.Config{Store: db, Metrics: met}),
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Notify:         nt, Notices: notices,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {

@@ -1,0 +1,138 @@
+package http
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/manifest"
+)
+
+// noticeCSP is the Content-Security-Policy of the notice pages: no
+// scripts, styles from nowhere but the page's own markup (there are none),
+// no forms (NOTICE-SEPARATE: a notice holds no consent control), no framing.
+const noticeCSP = "default-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+// Notices are the public documents of a product, rendered once from the
+// manifest the policy engine enforces, so they cannot drift from it
+// (NOTICE-CONTENT): the layered privacy notice as HTML, JSON and plain
+// text for voice interfaces, the child-friendly notice when children are
+// likely users (NOTICE-LAYERED, NOTICE-AUDIENCE), the terms of service on
+// a separate page (NOTICE-SEPARATE), and security.txt (RFC 9116, SEC-VDP).
+// A Notices is read-only and safe for concurrent use.
+type Notices struct {
+	html, json, text, child, terms []byte // child is nil unless children are likely users
+	security                       string // security.txt without its Expires line
+}
+
+// NewNotices renders the notices of m. baseURL is the server's public
+// address, such as "https://hearth.example" (no trailing slash), used for
+// the links in security.txt. It returns the errors of rendering.
+func NewNotices(m *manifest.Manifest, baseURL string) (*Notices, error) {
+	d := manifest.Notice(m)
+	n := &Notices{}
+	for _, r := range []struct {
+		dst    *[]byte
+		render func(*bytes.Buffer) error
+	}{
+		{&n.html, func(b *bytes.Buffer) error { return d.HTML(b) }},
+		{&n.json, func(b *bytes.Buffer) error { return d.JSON(b) }},
+		{&n.text, func(b *bytes.Buffer) error { return d.Text(b) }},
+		{&n.terms, func(b *bytes.Buffer) error { return manifest.Terms(m).HTML(b) }},
+	} {
+		var b bytes.Buffer
+		if err := r.render(&b); err != nil {
+			return nil, fmt.Errorf("render notices: %w", err)
+		}
+		*r.dst = b.Bytes()
+	}
+	if m.ChildrenLikely {
+		var b bytes.Buffer
+		if err := d.ChildHTML(&b); err != nil {
+			return nil, fmt.Errorf("render notices: %w", err)
+		}
+		n.child = b.Bytes()
+	}
+	n.security = securityTxt(m.Controller, strings.TrimSuffix(baseURL, "/"))
+	return n, nil
+}
+
+// securityTxt writes the fields of security.txt other than Expires.
+func securityTxt(c manifest.Controller, baseURL string) string {
+	var b strings.Builder
+	contact := c.Contact
+	if strings.Contains(contact, "@") && !strings.Contains(contact, ":") {
+		contact = "mailto:" + contact
+	}
+	if contact != "" {
+		fmt.Fprintf(&b, "Contact: %s\n", contact)
+	}
+	if baseURL != "" {
+		fmt.Fprintf(&b, "Policy: %s/privacy\n", baseURL)
+		fmt.Fprintf(&b, "Canonical: %s/.well-known/security.txt\n", baseURL)
+	}
+	b.WriteString("Preferred-Languages: en\n")
+	return b.String()
+}
+
+// page serves one rendered document with its content type. A nil body
+// answers 404 with msg.
+func (s *server) page(body func() []byte, contentType, msg string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := body()
+		if b == nil {
+			s.writeError(w, r, hearth.Errorf(hearth.ENOTFOUND, "%s", msg))
+			return
+		}
+		w.Header().Set("Content-Security-Policy", noticeCSP)
+		w.Header().Set("Content-Type", contentType)
+		w.Write(b)
+	})
+}
+
+// notices returns the rendered notices, or an empty set when the server
+// runs without them (every page then answers 404).
+func (s *server) notices() *Notices {
+	if s.Notices == nil {
+		return &Notices{}
+	}
+	return s.Notices
+}
+
+func (s *server) handlePrivacyHTML() http.Handler {
+	return s.page(func() []byte { return s.notices().html }, "text/html; charset=utf-8", "no privacy notice is served here")
+}
+
+func (s *server) handlePrivacyJSON() http.Handler {
+	return s.page(func() []byte { return s.notices().json }, "application/json", "no privacy notice is served here")
+}
+
+func (s *server) handlePrivacyText() http.Handler {
+	return s.page(func() []byte { return s.notices().text }, "text/plain; charset=utf-8", "no privacy notice is served here")
+}
+
+func (s *server) handlePrivacyChildren() http.Handler {
+	return s.page(func() []byte { return s.notices().child }, "text/html; charset=utf-8",
+		"this product is not meant for children, so it has no children's notice; see /privacy")
+}
+
+func (s *server) handleTermsHTML() http.Handler {
+	return s.page(func() []byte { return s.notices().terms }, "text/html; charset=utf-8", "no terms are served here")
+}
+
+// handleSecurityTxt serves RFC 9116 security.txt; Expires is a year ahead
+// of the request.
+func (s *server) handleSecurityTxt() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := s.notices()
+		if n.security == "" {
+			s.writeError(w, r, hearth.Errorf(hearth.ENOTFOUND, "no security contact is served here"))
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "%sExpires: %s\n", n.security, time.Now().UTC().AddDate(1, 0, 0).Truncate(time.Second).Format(time.RFC3339))
+	})
+}
