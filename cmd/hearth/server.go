@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/mqtt"
+	"github.com/hearth-iot/hearth/notify"
 )
 
 // shutdownTimeout bounds a graceful shutdown.
@@ -37,6 +38,8 @@ type server struct {
 	httpURL  string // http(s)://host:port
 	mqttURL  string // mqtt(s)://host:port
 	httpDone chan error
+	notify   *notify.Service  // notifications and terms; see changes.go
+	notices  *httpapi.Notices // rendered once, from the manifest enforced
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -55,6 +58,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	s := &server{core: c, log: log}
+	if err := s.startNotify(context.Background()); err != nil {
+		c.close(log)
+		return nil, err
+	}
 	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log})
 	s.ingest.Start()
 	if err := s.listen(cfg, tlsCfg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})); err != nil {
@@ -85,6 +92,10 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("listen http: %w", err)
 	}
 	s.httpURL = scheme("http", tlsCfg) + "://" + ln.Addr().String()
+	if s.notices, err = httpapi.NewNotices(s.manifest, s.httpURL); err != nil {
+		ln.Close()
+		return err
+	}
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
@@ -105,6 +116,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Auth: s.auth, Households: s.households, Ingest: s.ingest,
 		Metrics: s.metrics, MetricsHandler: metricsHandler, Logger: s.log,
 		SecureCookies: secure, Health: s.health,
+		Notify: s.notify, Notices: s.notices,
 	})
 }
 
