@@ -14,7 +14,7 @@ import (
 // the household, the anonymous caller 401.
 func TestAuthorizationMatrix(t *testing.T) {
 	e := newEnv(t)
-	own, _ := e.user("Own")
+	own, ownPerson := e.user("Own")
 	other, _ := e.user("Other")
 	hh := e.household(own)
 	e.household(other)
@@ -32,7 +32,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	// A profile without an account, whose notifications the owner reads (CONSENT-MULTIUSER).
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
-	template := strings.NewReplacer(hh, "{hh}", dev, "{id}", profile, "{person}")
+	template := strings.NewReplacer(hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
+	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
 		{"GET", "/v1/households/" + hh + "/members", "", 200},
@@ -44,6 +46,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/devices/" + dev + "/credential", "", 201},
 		{"DELETE", "/v1/devices/" + dev + "/credential", "", 204},
 		{"GET", "/v1/households/" + hh + "/people/" + profile + "/notifications", "", 200},
+		{"GET", me + "/consents", "", 200},
+		{"GET", me + "/consents/energy-insights/request", "", 200}, // before the consent is given
+		{"POST", me + "/consents/energy-insights", `{"decision":"give","method":"api"}`, 200},
+		{"GET", me + "/consents/receipts", "", 200},
+		{"GET", me + "/settings", "", 200},
+		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
+		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{

@@ -44,6 +44,15 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /terms", s.handleTermsHTML())
 	handle("GET /.well-known/security.txt", s.handleSecurityTxt())
 
+	// Consents, settings and features, per person (issue 3).
+	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))
+	handle("GET /v1/households/{hh}/people/{person}/consents/receipts", s.authed(s.handleReceipts()))
+	handle("GET /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequest()))
+	handle("POST /v1/households/{hh}/people/{person}/consents/{purpose}", s.authed(s.handleConsentDecision()))
+	handle("GET /v1/households/{hh}/people/{person}/settings", s.authed(s.handleSettings()))
+	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
+	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
+
 	handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /metrics", s.MetricsHandler)
 }

@@ -15,10 +15,12 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // Ingester authenticates devices and ingests their readings;
@@ -48,6 +50,11 @@ type Config struct {
 	// Notices are the rendered privacy notice, terms and security.txt
 	// (NewNotices); nil makes those pages answer 404.
 	Notices *Notices
+	// Consents serves the consent API and Subjects the settings and
+	// feature switches (and authorises both); if either is nil those
+	// routes answer 404.
+	Consents *consent.Service
+	Subjects *subject.Cache
 }
 
 // server carries the dependencies every handler maker uses.

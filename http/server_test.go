@@ -78,10 +78,11 @@ func newEnv(t *testing.T) *env {
 	reg := prometheus.NewRegistry()
 	met := metrics.New(reg)
 	clk := &clock{t: time.Now().UTC()}
-	ing := ingest.New(ingest.Config{Store: db, Keys: keys, Manifest: m, Metrics: met})
+	cons, subj := newPrivacy(t, db, m, clk.Now)
+	ing := ingest.New(ingest.Config{Store: db, Keys: keys, Manifest: m, Metrics: met, Policy: subj.Policy(), Subjects: subj})
 	ing.Start()
 	e := &env{t: t, db: db, clock: clk, reg: reg,
-		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now})}
+		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now, Policy: subj.Policy(), Subjects: subj})}
 	nt, err := notify.NewService(notify.Config{Store: db, Manifest: m, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("notify service: %v", err)
@@ -95,6 +96,7 @@ func newEnv(t *testing.T) *env {
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,
+		Consents: cons, Subjects: subj,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {

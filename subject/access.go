@@ -51,3 +51,9 @@ func member(ctx context.Context, store hearth.HouseholdStore, hh, person string)
 	}
 	return nil, fmt.Errorf("check membership: %w", err)
 }
+
+// Authorize is the package function Authorize on the cache's store and
+// policy engine.
+func (c *Cache) Authorize(ctx context.Context, actor, hh, person string) (a, p policy.Party, err error) {
+	return Authorize(ctx, c.cfg.Store, c.cfg.Policy, actor, hh, person)
+}

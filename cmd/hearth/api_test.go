@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,13 +86,38 @@ type reading struct {
 	Values   json.RawMessage `json:"values"`
 }
 
-// allReadings pages through every reading of a household.
+// corePurposes are the thermostat's core purposes: between them they use
+// every category its devices send, without consent.
+var corePurposes = []string{"heating-control", "device-security"}
+
+// allReadings pages through every reading of a household that its core
+// purposes may read, in ID order.
 func (a *api) allReadings(hh string) []reading {
 	a.t.Helper()
+	byID := map[int64]reading{}
+	for _, purpose := range corePurposes {
+		rs, _ := a.readingsFor(hh, purpose)
+		for _, r := range rs {
+			byID[r.ID] = r
+		}
+	}
+	out := make([]reading, 0, len(byID))
+	for _, r := range byID {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(x, y reading) int { return cmp.Compare(x.ID, y.ID) })
+	return out
+}
+
+// readingsFor pages through every reading of a household that purpose may
+// read, and sums the readings withheld, by reason.
+func (a *api) readingsFor(hh, purpose string) ([]reading, map[string]int) {
+	a.t.Helper()
 	var out []reading
+	withheld := map[string]int{}
 	cursor := ""
 	for {
-		q := url.Values{"limit": {"1000"}}
+		q := url.Values{"limit": {"1000"}, "purpose": {purpose}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
@@ -101,9 +128,13 @@ func (a *api) allReadings(hh string) []reading {
 			a.t.Fatalf("decode readings: %v", err)
 		}
 		out = append(out, rs...)
+		w, _ := page["withheld"].(map[string]any)
+		for reason, n := range w {
+			withheld[reason] += int(n.(float64))
+		}
 		cursor, _ = page["next_cursor"].(string)
 		if cursor == "" {
-			return out
+			return out, withheld
 		}
 	}
 }

@@ -23,6 +23,7 @@ type core struct {
 	metrics    *metrics.Metrics
 	auth       *auth.Service
 	households *household.Service
+	privacy    *privacy // policy, consents and subjects
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
@@ -44,12 +45,18 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		return nil, fmt.Errorf("load key-encryption key: %w", err)
 	}
 	keys := seal.NewKeyring(kek, store)
+	priv, err := newPrivacy(store, m)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	c := &core{
-		manifest: m, store: store, keys: keys, metrics: met,
+		manifest: m, store: store, keys: keys, metrics: met, privacy: priv,
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
 	c.households = household.NewService(household.Config{
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
+		Policy: priv.policy, Subjects: priv.subjects,
 	})
 	return c, nil
 }

@@ -62,7 +62,8 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		c.close(log)
 		return nil, err
 	}
-	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log})
+	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log,
+		Policy: c.privacy.policy, Subjects: c.privacy.subjects})
 	s.ingest.Start()
 	if err := s.listen(cfg, tlsCfg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})); err != nil {
 		s.shutdown(context.Background())
@@ -117,6 +118,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Metrics: s.metrics, MetricsHandler: metricsHandler, Logger: s.log,
 		SecureCookies: secure, Health: s.health,
 		Notify: s.notify, Notices: s.notices,
+		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 	})
 }
 
