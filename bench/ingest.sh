@@ -311,7 +311,7 @@ report() {
 	cat <<EOF
 # Hearth ingestion benchmark, $(date -u +%Y-%m-%dT%H:%MZ)
 
-Command: \`bench/ingest.sh $ARGS\`
+Command: \`bench/ingest.sh${ARGS:+ $ARGS}\`
 
 Machine: $(nproc) CPU cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(go version | awk '{print $3}'), $(/usr/sbin/mosquitto -h 2>/dev/null | awk 'NR == 1 {print $1, $3}'), $("$WORK/hearth" version 2>/dev/null | head -1 || echo "hearth not built").
 The load generator and the server share these cores, so every figure is a floor for the server alone.
