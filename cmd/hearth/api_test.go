@@ -146,10 +146,11 @@ var ownerLine = regexp.MustCompile(`household (\S+) created; owner sign-in: e-ma
 
 // provisionDevices runs `hearth devices provision` on data and returns the
 // credentials; with household != "" also the household ID and owner login.
-func provisionDevices(t *testing.T, data, model string, n int, household string) (creds []cred, hh, email, password string) {
+// extra are further flags, such as --manifest.
+func provisionDevices(t *testing.T, data, model string, n int, household string, extra ...string) (creds []cred, hh, email, password string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "creds.csv")
-	args := []string{"devices", "provision", "--data", data, "--model", model, "--count", fmt.Sprint(n), "--out", out}
+	args := append([]string{"devices", "provision", "--data", data, "--model", model, "--count", fmt.Sprint(n), "--out", out}, extra...)
 	if household != "" {
 		args = append(args, "--household", household)
 	}
