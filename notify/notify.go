@@ -128,14 +128,14 @@ func (s *Service) record(ctx context.Context, rec *hearth.ManifestRecord) error 
 	return nil
 }
 
-// previous parses the recorded manifest. One this build cannot read is
-// compared as an empty declaration, so everything in the current one is
-// reported.
+// previous parses the recorded manifest, or returns nil if this build
+// cannot read it; people are then told that processing changed, without
+// the details.
 func (s *Service) previous(last *hearth.ManifestRecord) *manifest.Manifest {
 	old, err := manifest.Parse("recorded manifest", last.Canonical)
 	if err != nil {
-		s.log.Warn("the recorded manifest cannot be read; reporting the whole declaration as changed", "version", last.Version)
-		old, _ = manifest.Parse("empty", []byte(`{"format": 1, "version": "`+last.Version+`", "controller": {"name": "-"}, "models": [], "categories": [], "purposes": []}`))
+		s.log.Warn("the recorded manifest cannot be read; notifying a change without details", "version", last.Version)
+		return nil
 	}
 	return old
 }
@@ -146,6 +146,9 @@ func (s *Service) notifyChanges(ctx context.Context, old *manifest.Manifest, rec
 	rep := Report{Changed: true}
 	if old != nil {
 		rep.Changes = manifest.Diff(old, s.m)
+	} else {
+		rep.Changes = manifest.Changes{To: s.m.Version, Items: []manifest.Change{{Kind: manifest.PurposeChanged,
+			Text: "The product's privacy declaration changed; read the privacy notice to see how your data is used now."}}}
 	}
 	if rep.Changes.Processing() {
 		n, err := s.toMembers(ctx, s.manifestNotice(rep.Changes), rec.Digest)

@@ -320,3 +320,18 @@ func TestTerms(t *testing.T) {
 	_, err = none.Terms()
 	wantCode(t, "Terms of a manifest without terms", err, hearth.ENOTFOUND)
 }
+
+// TestUnreadableRecordNotifies: a recorded manifest this build cannot read
+// still leads to a notification (USAGE-CHANGE): silence is never the
+// fallback.
+func TestUnreadableRecordNotifies(t *testing.T) {
+	h := newHome(t)
+	must(t, "RecordManifest", h.store.RecordManifest(t.Context(), &hearth.ManifestRecord{Version: "old", Digest: []byte("x"), Canonical: []byte(`{"format": 99}`), Loaded: h.clock}))
+	rep := h.load(t, thermostat(t, "2025-06"))
+	if !rep.Changes.Processing() || rep.Notified == 0 {
+		t.Errorf("report %+v, want a change notified", rep)
+	}
+	if got := h.kinds(t, h.child); len(got) != 1 || got[0] != hearth.NotifyManifestChanged {
+		t.Errorf("child's notifications %v, want one manifest-changed", got)
+	}
+}
