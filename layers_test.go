@@ -30,7 +30,7 @@ var adapters = []string{
 func TestLayers(t *testing.T) {
 	services := map[string]bool{
 		"policy": true, "ledger": true, "seal": true, "auth": true, "manifest": true,
-		"household": true, "consent": true, "ingest": true, "rights": true,
+		"household": true, "consent": true, "ingest": true, "rights": true, "notify": true, "subject": true,
 		"retention": true, "firmware": true, "analytics": true,
 	}
 	for file, imports := range importsByFile(t) {
