@@ -66,12 +66,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
 	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
-	publicRoutes := []string{"/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt"}
+	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt"}
 	secrets := []string{hh, dev, "MARKER-41", "Own", "own@example.org"}
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
 		"POST /v1/me/notifications/{id}/read": true, // own and other's in TestNotificationsAPI
+		"GET /{$}": true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
 	}
 	for _, p := range publicRoutes {
 		covered["GET "+p] = true

@@ -3,6 +3,8 @@ package http
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/hearth-iot/hearth/http/web"
 )
 
 // routes registers every route of the API on mux.
@@ -52,6 +54,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/people/{person}/settings", s.authed(s.handleSettings()))
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
+
+	// The web page: it uses only the routes above (INT-SAME-SCOPE).
+	handle("GET /{$}", web.Handler())
+	handle("GET /assets/", web.Handler())
 
 	handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /metrics", s.MetricsHandler)

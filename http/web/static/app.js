@@ -1,0 +1,113 @@
+// Hearth's web page: signs in and reads through the public API only.
+"use strict";
+
+async function api(method, path, body) {
+  const opts = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, opts);
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const err = new Error((data && (data.detail || data.title)) || res.statusText);
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+function table(headers, rows) {
+  const t = el("table", {}, el("thead", {}, el("tr", {}, ...headers.map(h => el("th", {}, h)))));
+  const body = el("tbody");
+  for (const r of rows) body.append(el("tr", {}, ...r.map(c => el("td", {}, c))));
+  t.append(body);
+  return t;
+}
+
+function items(page) {
+  if (Array.isArray(page)) return page;
+  for (const k of ["items", "households", "members", "devices", "readings"]) {
+    if (page && Array.isArray(page[k])) return page[k];
+  }
+  return [];
+}
+
+// corePurpose picks a purpose to read with: the notice lists them, and the
+// first one on contract is the product's core function.
+async function corePurpose() {
+  try {
+    const notice = await api("GET", "/privacy.json");
+    const ps = notice.purposes || [];
+    const core = ps.find(p => p.core) || ps[0];
+    return core ? core.id : "";
+  } catch (e) {
+    return "";
+  }
+}
+
+async function showHousehold(hh, purpose) {
+  const box = el("section", {}, el("h2", {}, hh.name || hh.id));
+  const [members, devices] = await Promise.all([
+    api("GET", `/v1/households/${hh.id}/members`),
+    api("GET", `/v1/households/${hh.id}/devices`),
+  ]);
+  box.append(el("h3", {}, "People"), table(["Name", "Role", "What they control"],
+    items(members).map(m => [m.display_name || m.name || m.person_id || m.id, m.role, m.controls || ""])));
+  box.append(el("h3", {}, "Devices"), table(["Device", "Model", "Mode", "Claimed"],
+    items(devices).map(d => [d.id, d.model, d.mode || "cloud", d.claimed || ""])));
+  try {
+    const since = new Date(Date.now() - 15 * 60 * 1000).toISOString();
+    const q = new URLSearchParams({ limit: "1000", from: since });
+    if (purpose) q.set("purpose", purpose);
+    const page = await api("GET", `/v1/households/${hh.id}/readings?${q}`);
+    const rs = items(page).slice(-20).reverse();
+    box.append(el("h3", {}, `Latest readings of the last 15 minutes (read for the purpose "${purpose}")`),
+      table(["Time", "Device", "Category", "Person", "Values"],
+        rs.map(r => [r.time, r.device_id, r.category, r.person_id || "household", JSON.stringify(r.values)])));
+  } catch (e) {
+    box.append(el("p", { class: "error" }, `Readings: ${e.message}`));
+  }
+  return box;
+}
+
+async function showHome() {
+  const me = await api("GET", "/v1/me");
+  document.getElementById("me").textContent = me.display_name || me.email || "you";
+  const list = document.getElementById("households");
+  list.replaceChildren();
+  const purpose = await corePurpose();
+  const hhs = items(await api("GET", "/v1/households"));
+  if (hhs.length === 0) list.append(el("p", { class: "muted" }, "You are not a member of any household yet."));
+  for (const hh of hhs) list.append(await showHousehold(hh, purpose));
+  document.getElementById("signin").hidden = true;
+  document.getElementById("home").hidden = false;
+}
+
+document.getElementById("signin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const msg = document.getElementById("signin-error");
+  msg.textContent = "";
+  try {
+    await api("POST", "/v1/sessions", { email: f.get("email"), password: f.get("password") });
+    await showHome();
+  } catch (e) {
+    msg.textContent = e.message;
+  }
+});
+
+document.getElementById("signout").addEventListener("click", async () => {
+  await api("DELETE", "/v1/sessions/current").catch(() => {});
+  location.reload();
+});
+
+showHome().catch(() => { /* not signed in */ });
