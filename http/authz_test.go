@@ -71,8 +71,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
-		"POST /v1/me/notifications/{id}/read": true, // own and other's in TestNotificationsAPI
-		"GET /{$}": true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
+		"POST /v1/me/notifications/{id}/read": true,                       // own and other's in TestNotificationsAPI
+		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
 	}
 	for _, p := range publicRoutes {
 		covered["GET "+p] = true
