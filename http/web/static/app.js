@@ -60,10 +60,11 @@ async function showHousehold(hh, purpose) {
     api("GET", `/v1/households/${hh.id}/members`),
     api("GET", `/v1/households/${hh.id}/devices`),
   ]);
+  const names = new Map(items(members).map(m => [m.id || m.person_id, m.display_name]));
   box.append(el("h3", {}, "People"), table(["Name", "Role", "What they control"],
     items(members).map(m => [m.display_name || m.name || m.person_id || m.id, m.role, m.controls || ""])));
   box.append(el("h3", {}, "Devices"), table(["Device", "Model", "Mode", "Claimed"],
-    items(devices).map(d => [d.id, d.model, d.mode || "cloud", d.claimed || ""])));
+    items(devices).map(d => [d.id, d.model, d.mode || "cloud", d.claimed ? new Date(d.claimed).toLocaleString() : ""])));
   try {
     const since = new Date(Date.now() - 15 * 60 * 1000).toISOString();
     const q = new URLSearchParams({ limit: "1000", from: since });
@@ -72,7 +73,8 @@ async function showHousehold(hh, purpose) {
     const rs = items(page).slice(-20).reverse();
     box.append(el("h3", {}, `Latest readings of the last 15 minutes (read for the purpose "${purpose}")`),
       table(["Time", "Device", "Category", "Person", "Values"],
-        rs.map(r => [r.time, r.device_id, r.category, r.person_id || "household", JSON.stringify(r.values)])));
+        rs.map(r => [new Date(r.time).toLocaleString(), r.device_id, r.category,
+          r.person_id ? (names.get(r.person_id) || r.person_id) : "household", JSON.stringify(r.values)])));
   } catch (e) {
     box.append(el("p", { class: "error" }, `Readings: ${e.message}`));
   }
