@@ -50,21 +50,8 @@ func scanDevice(row rowScanner) (*hearth.Device, error) {
 // DevicesIn lists a household's devices, oldest first; an empty list for an
 // unknown household.
 func (db *DB) DevicesIn(ctx context.Context, householdID string) ([]hearth.Device, error) {
-	rows, err := db.data.r.QueryContext(ctx,
+	return queryAll(ctx, db.data, scanDevice, "devices",
 		"SELECT "+deviceCols+" FROM devices WHERE household_id = ? ORDER BY created, rowid", householdID)
-	if err != nil {
-		return nil, wrap("select devices", err, nil)
-	}
-	defer rows.Close()
-	var out []hearth.Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan device: %w", err)
-		}
-		out = append(out, *d)
-	}
-	return out, wrap("select devices", rows.Err(), nil)
 }
 
 // SetCredential replaces a device's credential hash (revoke and re-issue);

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/hearth-iot/hearth"
@@ -58,22 +57,9 @@ func scanHousehold(row rowScanner) (*hearth.Household, error) {
 // HouseholdsOf lists the households personID is a member of, oldest
 // household first; an empty list if none.
 func (db *DB) HouseholdsOf(ctx context.Context, personID string) ([]hearth.Household, error) {
-	rows, err := db.data.r.QueryContext(ctx, `SELECT h.id, h.name, h.created
+	return queryAll(ctx, db.data, scanHousehold, "households", `SELECT h.id, h.name, h.created
 		FROM households h JOIN members m ON m.household_id = h.id
 		WHERE m.person_id = ? ORDER BY h.created, h.rowid`, personID)
-	if err != nil {
-		return nil, wrap("select households", err, nil)
-	}
-	defer rows.Close()
-	var out []hearth.Household
-	for rows.Next() {
-		h, err := scanHousehold(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan household: %w", err)
-		}
-		out = append(out, *h)
-	}
-	return out, wrap("select households", rows.Err(), nil)
 }
 
 // CreatePerson stores a person without an account and their membership of
@@ -137,21 +123,8 @@ func scanMember(row rowScanner) (*hearth.Member, error) {
 // Members lists a household's members, oldest membership first; an empty
 // list for an unknown household.
 func (db *DB) Members(ctx context.Context, householdID string) ([]hearth.Member, error) {
-	rows, err := db.data.r.QueryContext(ctx,
+	return queryAll(ctx, db.data, scanMember, "members",
 		"SELECT "+memberCols+" FROM members WHERE household_id = ? ORDER BY added, rowid", householdID)
-	if err != nil {
-		return nil, wrap("select members", err, nil)
-	}
-	defer rows.Close()
-	var out []hearth.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan member: %w", err)
-		}
-		out = append(out, *m)
-	}
-	return out, wrap("select members", rows.Err(), nil)
 }
 
 // CreateInvite stores an invitation. ECONFLICT if the token hash is taken;

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -97,20 +96,7 @@ func (db *DB) LedgerEntriesFor(ctx context.Context, personID string) ([]hearth.L
 }
 
 func (db *DB) queryEntries(ctx context.Context, query string, args ...any) ([]hearth.LedgerEntry, error) {
-	rows, err := db.data.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, wrap("select ledger entries", err, nil)
-	}
-	defer rows.Close()
-	var out []hearth.LedgerEntry
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan ledger entry: %w", err)
-		}
-		out = append(out, *e)
-	}
-	return out, wrap("select ledger entries", rows.Err(), nil)
+	return queryAll(ctx, db.data, scanEntry, "ledger entries", query, args...)
 }
 
 func scanEntry(row rowScanner) (*hearth.LedgerEntry, error) {

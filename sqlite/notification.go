@@ -153,22 +153,9 @@ func (db *DB) EveryMember(ctx context.Context, afterHousehold, afterPerson strin
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	rows, err := db.data.r.QueryContext(ctx, "SELECT "+memberCols+` FROM members
+	return queryAll(ctx, db.data, scanMember, "every member", "SELECT "+memberCols+` FROM members
 		WHERE household_id > ? OR (household_id = ? AND person_id > ?)
 		ORDER BY household_id, person_id LIMIT ?`, afterHousehold, afterHousehold, afterPerson, limit)
-	if err != nil {
-		return nil, wrap("select every member", err, nil)
-	}
-	defer rows.Close()
-	var out []hearth.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan member: %w", err)
-		}
-		out = append(out, *m)
-	}
-	return out, wrap("select every member", rows.Err(), nil)
 }
 
 // EveryAccount lists every account by ID after the account after, at most
@@ -177,18 +164,6 @@ func (db *DB) EveryAccount(ctx context.Context, after string, limit int) ([]hear
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	rows, err := db.data.r.QueryContext(ctx, "SELECT "+accountCols+" FROM accounts WHERE id > ? ORDER BY id LIMIT ?", after, limit)
-	if err != nil {
-		return nil, wrap("select every account", err, nil)
-	}
-	defer rows.Close()
-	var out []hearth.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan account: %w", err)
-		}
-		out = append(out, *a)
-	}
-	return out, wrap("select every account", rows.Err(), nil)
+	return queryAll(ctx, db.data, scanAccount, "every account",
+		"SELECT "+accountCols+" FROM accounts WHERE id > ? ORDER BY id LIMIT ?", after, limit)
 }
