@@ -47,16 +47,28 @@ func (s *Service) enqueue(ctx context.Context, req *request) error {
 	}
 }
 
-// writer drains the queue: it takes whatever is queued, up to maxBatch, and
-// stores it in one durable transaction, then wakes every waiter with its own
-// result. It exits when the queue is closed and empty.
+// commitLinger is how long the writer keeps a batch open for more readings
+// when readings are arriving concurrently. A commit costs an fsync and the
+// write of every page it touched, nearly the same for 5 readings as for
+// 50: without the linger, a busy server commits tiny batches back to back
+// (about 5 readings each at 6,000 readings/s) and spends its CPU on
+// commits. It adds at most this much to the acknowledgement of a reading
+// under load, and nothing to a lone reading.
+const commitLinger = 2 * time.Millisecond
+
+// writer drains the queue: it takes whatever is queued, up to maxBatch,
+// waiting up to commitLinger for more when more than one reading was
+// queued, and stores the batch in one durable transaction, then wakes every
+// waiter with its own result. It exits when the queue is closed and empty.
 func (s *Service) writer() {
 	defer close(s.done)
 	batch := make([]*request, 0, s.maxBatch)
 	rows := make([]hearth.Reading, 0, s.maxBatch)
+	linger := time.NewTimer(commitLinger)
+	linger.Stop()
 	for first := range s.queue {
 		batch = append(batch[:0], first)
-		batch = s.fill(batch)
+		batch = s.fill(batch, linger)
 		rows = rows[:0]
 		for _, req := range batch {
 			rows = append(rows, *req.reading)
@@ -66,8 +78,16 @@ func (s *Service) writer() {
 	}
 }
 
-// fill adds to batch whatever is queued now, without waiting, up to maxBatch.
-func (s *Service) fill(batch []*request) []*request {
+// fill adds to batch whatever is queued now, up to maxBatch. If that found
+// more than the first reading, readings are arriving concurrently, and it
+// goes on collecting them for up to commitLinger.
+func (s *Service) fill(batch []*request, linger *time.Timer) []*request {
+	batch, open := s.drain(batch)
+	if !open || len(batch) < 2 || len(batch) >= s.maxBatch {
+		return batch
+	}
+	linger.Reset(commitLinger)
+	defer linger.Stop()
 	for len(batch) < s.maxBatch {
 		select {
 		case req, ok := <-s.queue:
@@ -75,11 +95,28 @@ func (s *Service) fill(batch []*request) []*request {
 				return batch
 			}
 			batch = append(batch, req)
-		default:
+		case <-linger.C:
 			return batch
 		}
 	}
 	return batch
+}
+
+// drain adds to batch whatever is queued now, without waiting, up to
+// maxBatch. open is false when the queue is closed and empty.
+func (s *Service) drain(batch []*request) (_ []*request, open bool) {
+	for len(batch) < s.maxBatch {
+		select {
+		case req, ok := <-s.queue:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, req)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 // flush commits one batch and delivers each waiter's outcome. If the store
