@@ -39,6 +39,9 @@ const (
 const (
 	busyTimeoutMS = 5000 // how long a connection waits for a lock
 	readerConns   = 4    // size of each database's read-only pool
+
+	writerCacheKiB     = 16 << 10 // page cache of each writer connection (SQLite's default: 2 MiB)
+	walCheckpointPages = 8192     // WAL pages before an automatic checkpoint (default 1000)
 )
 
 var _ hearth.Store = (*DB)(nil)
@@ -137,6 +140,12 @@ func openConns(path string, n int, readOnly bool) (*sql.DB, error) {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
 		q.Set("_txlock", "immediate")
+		// Ingestion's group commits dirty an index page per device: a
+		// page cache that holds them saves a read per row, and a larger
+		// WAL before each automatic checkpoint copies a page rewritten by
+		// many commits once.
+		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	}
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
