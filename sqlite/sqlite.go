@@ -41,7 +41,7 @@ const (
 	readerConns   = 4    // size of each database's read-only pool
 
 	writerCacheKiB     = 16 << 10 // page cache of each writer connection (SQLite's default: 2 MiB)
-	walCheckpointPages = 8192     // WAL pages before an automatic checkpoint (default 1000)
+	walCheckpointPages = 32768    // WAL pages before the writer checkpoints itself (default 1000; see checkpointer)
 )
 
 var _ hearth.Store = (*DB)(nil)
@@ -61,6 +61,7 @@ type pair struct {
 	path string
 	w    *sql.DB
 	r    *sql.DB
+	ckpt *checkpointer // passive checkpoints off the writer's path
 }
 
 // Open opens (creating if needed) the store in dir: it creates dir with mode
@@ -124,7 +125,7 @@ func openPair(path, migDir string) (*pair, error) {
 		w.Close()
 		return nil, err
 	}
-	return &pair{path: path, w: w, r: r}, nil
+	return &pair{path: path, w: w, r: r, ckpt: startCheckpointer(r)}, nil
 }
 
 // openConns opens a pool of at most n connections to path with Hearth's
@@ -141,9 +142,9 @@ func openConns(path string, n int, readOnly bool) (*sql.DB, error) {
 	} else {
 		q.Set("_txlock", "immediate")
 		// Ingestion's group commits dirty an index page per device: a
-		// page cache that holds them saves a read per row, and a larger
-		// WAL before each automatic checkpoint copies a page rewritten by
-		// many commits once.
+		// page cache that holds them saves a read per row. The background
+		// checkpointer copies the WAL; the writer's own threshold is only
+		// a bound for when it falls behind.
 		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	}
@@ -164,6 +165,7 @@ func openConns(path string, n int, readOnly bool) (*sql.DB, error) {
 
 // close closes both pools, returning the first error.
 func (p *pair) close() error {
+	p.ckpt.close()
 	return errors.Join(p.r.Close(), p.w.Close())
 }
 
@@ -198,7 +200,9 @@ func (db *DB) Files() []string {
 func (db *DB) Checkpoint(ctx context.Context) error {
 	for _, p := range []*pair{db.data, db.keys} {
 		var busy, logFrames, done int
+		p.ckpt.mu.Lock() // not while a background round holds the checkpoint lock
 		err := p.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+		p.ckpt.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: %w", filepath.Base(p.path), err)
 		}
