@@ -55,7 +55,18 @@ func ParsePayload(data []byte) (Payload, error) {
 	return w.validate()
 }
 
+// decodeWire decodes a payload: the plain form by decodeFast, anything
+// else by encoding/json, strictly.
 func decodeWire(data []byte) (*wirePayload, error) {
+	if w, ok := decodeFast(data); ok {
+		return w, nil
+	}
+	return decodeJSON(data)
+}
+
+// decodeJSON decodes a payload with encoding/json, rejecting unknown
+// fields and trailing data with precise errors.
+func decodeJSON(data []byte) (*wirePayload, error) {
 	var w wirePayload
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
