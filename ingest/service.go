@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/manifest"
@@ -83,12 +85,14 @@ type Service struct {
 	keys     *seal.Keyring
 	manifest *manifest.Manifest
 	metrics  *metrics.Metrics
-	log      *slog.Logger
-	now      func() time.Time
-	maxBatch int
-	policy   *policy.Engine
-	subjects Subjects
-	noPolicy bool
+	// byTransport caches *transportCounters by transport label.
+	byTransport sync.Map
+	log         *slog.Logger
+	now         func() time.Time
+	maxBatch    int
+	policy      *policy.Engine
+	subjects    Subjects
+	noPolicy    bool
 
 	limiter *auth.Limiter
 	members *memberCache
@@ -199,12 +203,30 @@ func (s *Service) Ingest(ctx context.Context, dev *hearth.Device, transport stri
 	if err != nil {
 		return Result{}, err
 	}
+	c := s.counters(transport)
 	if res.Duplicate {
-		s.metrics.ReadingsDuplicate.WithLabelValues(transport).Inc()
+		c.duplicate.Inc()
 	} else {
-		s.metrics.ReadingsAccepted.WithLabelValues(transport).Inc()
+		c.accepted.Inc()
 	}
 	return res, nil
+}
+
+// transportCounters are one transport's accepted and duplicate counters,
+// looked up once rather than by label on every reading.
+type transportCounters struct{ accepted, duplicate prometheus.Counter }
+
+// counters returns the counters of transport, creating them on first use.
+func (s *Service) counters(transport string) *transportCounters {
+	if c, ok := s.byTransport.Load(transport); ok {
+		return c.(*transportCounters)
+	}
+	c := &transportCounters{
+		accepted:  s.metrics.ReadingsAccepted.WithLabelValues(transport),
+		duplicate: s.metrics.ReadingsDuplicate.WithLabelValues(transport),
+	}
+	v, _ := s.byTransport.LoadOrStore(transport, c)
+	return v.(*transportCounters)
 }
 
 // prepare parses, gates and seals a payload into a reading ready to store.

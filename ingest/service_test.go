@@ -357,9 +357,10 @@ func benchmarkIngest(b *testing.B, noPolicy bool) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		next.Lock()
-		dev := devs[n%len(devs)]
+		g := n // this goroutine's number: its message IDs are its own
 		n++
 		next.Unlock()
+		dev := devs[g%len(devs)]
 		i := 0
 		for pb.Next() {
 			i++
@@ -367,7 +368,7 @@ func benchmarkIngest(b *testing.B, noPolicy bool) {
 			if i%2 == 0 {
 				person = e.Member
 			}
-			if _, err := e.svc.Ingest(ctx, dev, ingest.TransportMQTT, ingesttest.Payload(fmt.Sprintf("b%d-%d", n, i), "temperature", person)); err != nil {
+			if _, err := e.svc.Ingest(ctx, dev, ingest.TransportMQTT, ingesttest.Payload(fmt.Sprintf("b%d-%d", g, i), "temperature", person)); err != nil {
 				b.Fatal(err)
 			}
 		}
