@@ -48,6 +48,9 @@ type category struct {
 	special  bool        // special category data (UK GDPR Art 9)
 	finest   Granularity // for a location category: the finest precision declared
 	coarsest Granularity
+	// retention is how long the category's readings are kept; 0 if the
+	// manifest gives no valid period.
+	retention time.Duration
 }
 
 type feature struct {
@@ -105,7 +108,8 @@ func (e *Engine) compileCategories(cs []manifest.Category) error {
 		if c.Kind == manifest.KindLocation && finest == GranularityOff {
 			finest, coarsest = GranularityExact, GranularityExact
 		}
-		e.categories[i] = category{id: c.ID, location: c.Kind == manifest.KindLocation, special: c.Kind == manifest.KindSpecial, finest: finest, coarsest: coarsest}
+		e.categories[i] = category{id: c.ID, location: c.Kind == manifest.KindLocation, special: c.Kind == manifest.KindSpecial,
+			finest: finest, coarsest: coarsest, retention: c.RetentionPeriod()}
 		e.categoryIdx[c.ID] = i
 	}
 	return nil
