@@ -51,6 +51,8 @@ const (
 	ReasonPastRetention                     // the reading is already past its category's retention
 	ReasonUndeclaredField                   // a value field the category does not declare
 	ReasonWrongType                         // a value of another type than the category declares
+	ReasonModelCategory                     // the device's model does not produce the category
+	ReasonBadLocation                       // a location outside -90..90 and -180..180 degrees
 	numReasons
 )
 
@@ -94,6 +96,8 @@ var reasonText = [numReasons]string{
 	ReasonPastRetention:       "this reading is older than its category's retention period, so it is not kept",
 	ReasonUndeclaredField:     "the values hold a field this kind of data does not declare",
 	ReasonWrongType:           "a value's type is not the one this kind of data declares",
+	ReasonModelCategory:       "this device model does not declare this kind of data",
+	ReasonBadLocation:         "a location's lat must be -90 to 90 and lon -180 to 180 degrees",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -150,6 +154,8 @@ var reasonCodes = [numReasons]string{
 	ReasonPastRetention:       "past_retention",
 	ReasonUndeclaredField:     "undeclared_field",
 	ReasonWrongType:           "wrong_type",
+	ReasonModelCategory:       "model_category",
+	ReasonBadLocation:         "bad_location",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",
