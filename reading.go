@@ -90,6 +90,7 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	LifecycleStore
 	// Close flushes and closes the store.
 	Close() error
 }
