@@ -55,6 +55,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
 
+	// Rights requests (issue 12, RIGHT-REQUESTS): opened after the caller
+	// re-enters their password; the person, a child's guardian or the owner
+	// for a profile without an account follows them.
+	handle("POST /v1/households/{hh}/people/{person}/requests", s.authed(s.handleOpenRequest()))
+	handle("GET /v1/households/{hh}/people/{person}/requests", s.authed(s.handleRequests()))
+	handle("GET /v1/households/{hh}/people/{person}/requests/{id}", s.authed(s.handleRequest()))
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())

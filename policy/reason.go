@@ -41,6 +41,8 @@ const (
 	ReasonNotConsentBased                   // the purpose does not rely on consent
 	ReasonNoExplicitStatement               // explicit consent is needed but no statement is declared
 	ReasonNotObjectable                     // the purpose's basis gives no right to object
+	ReasonOwnerForProfile                   // the owner acts for a profile without an account
+	ReasonNotYourRights                     // a person exercises rights over their own data only
 	numReasons
 )
 
@@ -74,6 +76,8 @@ var reasonText = [numReasons]string{
 	ReasonNotConsentBased:     "this purpose does not rely on consent",
 	ReasonNoExplicitStatement: "this purpose needs explicit consent, but the manifest declares no consent statement",
 	ReasonNotObjectable:       "this purpose's lawful basis gives no right to object; you may restrict it or ask for erasure",
+	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
+	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -120,6 +124,8 @@ var reasonCodes = [numReasons]string{
 	ReasonNotConsentBased:     "not_consent_based",
 	ReasonNoExplicitStatement: "no_explicit_statement",
 	ReasonNotObjectable:       "not_objectable",
+	ReasonOwnerForProfile:     "owner_for_profile",
+	ReasonNotYourRights:       "not_your_rights",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",
