@@ -55,6 +55,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
+		{"POST", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 200},
+		{"GET", me + "/shares", "", 200},
+		{"DELETE", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 204},
 		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
 		{"GET", me + "/requests", "", 200},
 		{"GET", me + "/requests/" + request, "", 200},
