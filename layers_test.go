@@ -26,7 +26,7 @@ var adapters = []string{
 
 // TestLayers keeps the layers honest: the root package imports only the
 // standard library, and services never import an adapter, net/http or the
-// broker (DESIGN.md, "Package layout").
+// broker (see ARCHITECTURE.md, "Layers").
 func TestLayers(t *testing.T) {
 	services := map[string]bool{
 		"policy": true, "ledger": true, "seal": true, "auth": true, "manifest": true,

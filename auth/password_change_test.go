@@ -46,12 +46,12 @@ func signedInNow(t *testing.T, s *auth.Service, tokens []string) []bool {
 func TestChangePassword(t *testing.T) {
 	const email, old, next = "ada@example.org", "correct horse battery staple", "a new and longer passphrase"
 	tests := []struct {
-		name, current, next, field string
+		name, current, next, code, field string
 	}{
-		{"wrong current password", "not the password", next, "current_password"},
-		{"blocklisted new password", old, "password123", "password"},
-		{"new password too short", old, "short", "password"},
-		{"new password is the e-mail address", old, email, "password"},
+		{"wrong current password", "not the password", next, hearth.EFORBIDDEN, "current_password"},
+		{"blocklisted new password", old, "password123", hearth.EINVALID, "password"},
+		{"new password too short", old, "short", hearth.EINVALID, "password"},
+		{"new password is the e-mail address", old, email, hearth.EINVALID, "password"},
 	}
 	s := newService(t)
 	tokens := signedIn(t, s, email, old, 3)
@@ -59,8 +59,8 @@ func TestChangePassword(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := s.ChangePassword(ctx, tokens[0], tt.current, tt.next)
-			if hearth.ErrorCode(err) != hearth.EINVALID || hearth.ErrorField(err) != tt.field {
-				t.Errorf("ChangePassword: %v, want EINVALID on %s", err, tt.field)
+			if hearth.ErrorCode(err) != tt.code || hearth.ErrorField(err) != tt.field {
+				t.Errorf("ChangePassword: %v, want %s on %s", err, tt.code, tt.field)
 			}
 			if got := signedInNow(t, s, tokens); got[1] != true || got[2] != true {
 				t.Errorf("a refused change ended sessions: %v", got)

@@ -32,9 +32,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	// A profile without an account, whose notifications the owner reads (CONSENT-MULTIUSER).
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
-	template := strings.NewReplacer(hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
-		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
 	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
+	// A rights request of the owner's, whose progress the other household must not see.
+	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
+	template := strings.NewReplacer("/requests/"+request, "/requests/{id}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
 		{"GET", "/v1/households/" + hh + "/members", "", 200},
@@ -53,6 +55,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
+		{"POST", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 200},
+		{"GET", me + "/shares", "", 200},
+		{"DELETE", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 204},
+		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
+		{"GET", me + "/requests", "", 200},
+		{"GET", me + "/requests/" + request, "", 200},
 		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
 		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
 		{"DELETE", "/v1/households/" + hh + "/members/" + profile, "", 204},

@@ -55,6 +55,17 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
 
+	// Shares of a person's data with another member (issue 12, RIGHT-ACCESS-OTHERS).
+	handle("GET /v1/households/{hh}/people/{person}/shares", s.authed(s.handleShares()))
+	handle("POST /v1/households/{hh}/people/{person}/shares", s.authed(s.handleGrantShare()))
+	handle("DELETE /v1/households/{hh}/people/{person}/shares", s.authed(s.handleRevokeShare()))
+	// Rights requests (issue 12, RIGHT-REQUESTS): opened after the caller
+	// re-enters their password; the person, a child's guardian or the owner
+	// for a profile without an account follows them.
+	handle("POST /v1/households/{hh}/people/{person}/requests", s.authed(s.handleOpenRequest()))
+	handle("GET /v1/households/{hh}/people/{person}/requests", s.authed(s.handleRequests()))
+	handle("GET /v1/households/{hh}/people/{person}/requests/{id}", s.authed(s.handleRequest()))
+
 	// Account and household lifecycle (issue 12): each ends access at once.
 	handle("POST /v1/me/password", s.authed(s.handleChangePassword()))
 	handle("DELETE /v1/sessions", s.authed(s.handleSignOutEverywhere()))

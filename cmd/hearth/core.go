@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sqlite"
 )
@@ -24,6 +26,7 @@ type core struct {
 	auth       *auth.Service
 	households *household.Service
 	privacy    *privacy // policy, consents and subjects
+	rights     *rights.Service
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
@@ -32,9 +35,15 @@ type core struct {
 	forgetMember atomic.Pointer[func(householdID, personID string)]
 }
 
-// openCore creates the data directory (mode 0700) if needed, opens the
-// store and loads or creates the key-encryption key.
+// openCore finds the key-encryption key file (refusing one inside the data
+// directory), creates the data directory (mode 0700) if needed, opens the
+// store and loads the key-encryption key: it creates a new key only for a
+// data directory without keys, and refuses a missing or wrong key file.
 func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*core, error) {
+	kekPath, err := kekFile(cfg.Data, cfg.KEK)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -42,10 +51,10 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	kek, err := seal.LoadOrCreateKEK(cfg.kekPath())
+	kek, err := openKEK(context.Background(), store, cfg.Data, kekPath)
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("load key-encryption key: %w", err)
+		return nil, err
 	}
 	keys := seal.NewKeyring(kek, store)
 	priv, err := newPrivacy(store, m)
@@ -56,6 +65,10 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	c := &core{
 		manifest: m, store: store, keys: keys, metrics: met, privacy: priv,
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
+	}
+	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth}); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("rights service: %w", err)
 	}
 	c.households = household.NewService(household.Config{
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,

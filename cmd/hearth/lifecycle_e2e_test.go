@@ -187,7 +187,7 @@ func TestPasswordChangeAndSignOutEverywhere(t *testing.T) {
 	h := newLifecycleHome(t)
 	elsewhere := signIn(t, h.p.HTTP, h.ownerEmail, h.pw)
 	const next = "a fresh and rather long passphrase"
-	h.owner.call("POST", "/v1/me/password", map[string]string{"current_password": "wrong guess at it", "new_password": next}, http.StatusBadRequest)
+	h.owner.call("POST", "/v1/me/password", map[string]string{"current_password": "wrong guess at it", "new_password": next}, http.StatusForbidden)
 	bad := h.owner.call("POST", "/v1/me/password", map[string]string{"current_password": h.pw, "new_password": "password"}, http.StatusBadRequest)
 	if errs, _ := bad["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["field"] != "new_password" {
 		t.Errorf("a blocklisted new password: errors %v, want one on new_password", bad["errors"])
