@@ -87,6 +87,7 @@ type Store interface {
 	DeviceStore
 	ReadingStore
 	KeyStore
+	KEKInventory
 	LedgerStore
 	SettingsStore
 	ChangeStore

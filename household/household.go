@@ -59,10 +59,13 @@ type Config struct {
 	Subjects ReadSubjects
 }
 
-// ReadSubjects gives the policy state deciding a read of a stored reading;
-// *subject.Cache satisfies it.
+// ReadSubjects gives what decides a read of a stored reading: its
+// subject's policy state, the parties to the read (policy.MayRead) and the
+// categories a person shared with another; *subject.Cache satisfies it.
 type ReadSubjects interface {
 	ForReading(ctx context.Context, r *hearth.Reading) (policy.Subject, error)
+	Party(ctx context.Context, householdID, personID string) (policy.Party, error)
+	SharedWith(ctx context.Context, subject, reader string) ([]string, error)
 }
 
 // Service manages households, people and devices. It is safe for

@@ -53,6 +53,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
+		{"POST", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 200},
+		{"GET", me + "/shares", "", 200},
+		{"DELETE", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 204},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{

@@ -55,6 +55,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
 
+	// Shares of a person's data with another member (issue 12, RIGHT-ACCESS-OTHERS).
+	handle("GET /v1/households/{hh}/people/{person}/shares", s.authed(s.handleShares()))
+	handle("POST /v1/households/{hh}/people/{person}/shares", s.authed(s.handleGrantShare()))
+	handle("DELETE /v1/households/{hh}/people/{person}/shares", s.authed(s.handleRevokeShare()))
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())

@@ -3,8 +3,8 @@
 //
 // Each subject has its own AES-256-GCM data key, created on first use. Data
 // keys are stored only wrapped (encrypted with AES-256-GCM) by the
-// key-encryption key (KEK), which lives in a key file outside the database;
-// see LoadOrCreateKEK. Destroying a subject's data key (Keyring.Shred) makes
+// key-encryption key (KEK), which lives in a key file outside the database
+// and outside the data directory; see OpenKEK. Destroying a subject's data key (Keyring.Shred) makes
 // everything sealed for that subject unreadable, in the live database and in
 // every backup of it.
 //

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Claims", testClaims},
 		{"Readings", testReadings},
 		{"Keys", testKeys},
+		{"KEKInventory", testKEKInventory},
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},

@@ -53,6 +53,10 @@ type Config struct {
 	// Consents is nil only where no consent can be given (tests, tools):
 	// every subject then has none, the most private state.
 	Consents Consents
+	// Shares is nil only where nobody can share data (tests, tools):
+	// every person's data is then read by themselves, their guardian and,
+	// for a profile, the owners only.
+	Shares Shares
 	// TTL bounds how long an entry is trusted without an invalidation;
 	// default DefaultTTL.
 	TTL time.Duration

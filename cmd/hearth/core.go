@@ -36,9 +36,15 @@ type core struct {
 	disconnect atomic.Pointer[func(deviceID string) bool]
 }
 
-// openCore creates the data directory (mode 0700) if needed, opens the
-// store and loads or creates the key-encryption key.
+// openCore finds the key-encryption key file (refusing one inside the data
+// directory), creates the data directory (mode 0700) if needed, opens the
+// store and loads the key-encryption key: it creates a new key only for a
+// data directory without keys, and refuses a missing or wrong key file.
 func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*core, error) {
+	kekPath, err := kekFile(cfg.Data, cfg.KEK)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -46,10 +52,10 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	kek, err := seal.LoadOrCreateKEK(cfg.kekPath())
+	kek, err := openKEK(context.Background(), db, cfg.Data, kekPath)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("load key-encryption key: %w", err)
+		return nil, err
 	}
 	keys := seal.NewKeyring(kek, db)
 	store, err := sealstore.New(context.Background(), db, keys)

@@ -35,7 +35,7 @@ func newPrivacy(store hearth.Store, m *manifest.Manifest) (*privacy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consent service: %w", err)
 	}
-	p.subjects, err = subject.New(subject.Config{Store: store, Manifest: m, Policy: eng, Consents: p.consents})
+	p.subjects, err = subject.New(subject.Config{Store: store, Manifest: m, Policy: eng, Consents: p.consents, Shares: p.consents})
 	if err != nil {
 		return nil, fmt.Errorf("subject cache: %w", err)
 	}
