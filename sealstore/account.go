@@ -28,7 +28,11 @@ func (st *Store) CreateAccount(ctx context.Context, a *hearth.Account, p *hearth
 // without regard to letter case, and opens its address. ENOTFOUND if there
 // is none or the person was erased.
 func (st *Store) AccountByEmail(ctx context.Context, email hearth.Email) (*hearth.Account, error) {
-	a, err := st.Store.AccountByEmail(ctx, st.emailIndex(email))
+	ix, err := st.emailIndex(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	a, err := st.Store.AccountByEmail(ctx, ix)
 	if err != nil {
 		return nil, err
 	}
@@ -68,13 +72,17 @@ func (st *Store) EveryAccount(ctx context.Context, after string, limit int) ([]h
 
 // sealAccount returns a copy of a as the wrapped store keeps it.
 func (st *Store) sealAccount(ctx context.Context, a *hearth.Account) (*hearth.Account, error) {
+	ix, err := st.emailIndex(ctx, a.Email)
+	if err != nil {
+		return nil, err
+	}
 	addr := strings.ToLower(string(a.Email))
 	sealed, err := st.keys.Seal(ctx, a.PersonID, []byte(addr), emailAAD(a))
 	if err != nil {
 		return nil, fmt.Errorf("seal e-mail address: %w", err)
 	}
 	c := *a
-	c.Email, c.SealedEmail = st.emailIndex(a.Email), sealed
+	c.Email, c.SealedEmail = ix, sealed
 	return &c, nil
 }
 

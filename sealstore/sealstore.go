@@ -39,6 +39,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/seal"
@@ -54,21 +56,20 @@ const aadLabel = "hearth-sealstore-v1"
 // wrapped store. It is safe for concurrent use if the wrapped store is.
 type Store struct {
 	hearth.Store
-	keys  *seal.Keyring
-	email *seal.BlindIndex
+	keys *seal.Keyring
+
+	mu    sync.Mutex                     // held while loading email
+	email atomic.Pointer[seal.BlindIndex] // loaded on first use; see emailIndex
 }
 
 var _ hearth.Store = (*Store)(nil)
 
-// New returns a Store sealing personal fields of inner with keys' data keys.
-// It loads (creating on first use) the e-mail blind index's key from keys;
-// it returns a wrapped error if that fails.
-func New(ctx context.Context, inner hearth.Store, keys *seal.Keyring) (*Store, error) {
-	ix, err := keys.BlindIndex(ctx, "email")
-	if err != nil {
-		return nil, fmt.Errorf("sealstore: %w", err)
-	}
-	return &Store{Store: inner, keys: keys, email: ix}, nil
+// New returns a Store sealing personal fields of inner with keys' data
+// keys. The e-mail blind index's key is loaded, or created, on the first
+// call that needs it, so a new store holds no key until an account is
+// stored or looked up.
+func New(inner hearth.Store, keys *seal.Keyring) *Store {
+	return &Store{Store: inner, keys: keys}
 }
 
 // aad returns the AAD binding a sealed value to its kind of record, its
@@ -106,8 +107,30 @@ func (st *Store) openText(ctx context.Context, s string, ad []byte) (string, err
 
 // emailIndex returns the blind index of an address, as the adapter keeps
 // it in Account.Email.
-func (st *Store) emailIndex(e hearth.Email) hearth.Email {
-	return hearth.Email(hex.EncodeToString(st.email.Sum([]byte(strings.ToLower(string(e))))))
+func (st *Store) emailIndex(ctx context.Context, e hearth.Email) (hearth.Email, error) {
+	ix := st.email.Load()
+	if ix == nil {
+		var err error
+		if ix, err = st.loadEmailIndex(ctx); err != nil {
+			return "", err
+		}
+	}
+	return hearth.Email(hex.EncodeToString(ix.Sum([]byte(strings.ToLower(string(e)))))), nil
+}
+
+// loadEmailIndex loads or creates the e-mail blind index's key, once.
+func (st *Store) loadEmailIndex(ctx context.Context) (*seal.BlindIndex, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if ix := st.email.Load(); ix != nil {
+		return ix, nil
+	}
+	ix, err := st.keys.BlindIndex(ctx, "email")
+	if err != nil {
+		return nil, fmt.Errorf("e-mail index: %w", err)
+	}
+	st.email.Store(ix)
+	return ix, nil
 }
 
 // erased reports whether err says a data key no longer exists.

@@ -35,11 +35,7 @@ func openEnv(t *testing.T, dir string, kek *seal.KEK) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	keys := seal.NewKeyring(kek, db)
-	st, err := sealstore.New(t.Context(), db, keys)
-	if err != nil {
-		t.Fatalf("sealstore.New: %v", err)
-	}
-	return &env{dir: dir, db: db, keys: keys, store: st}
+	return &env{dir: dir, db: db, keys: keys, store: sealstore.New(db, keys)}
 }
 
 func newKEK(t *testing.T) *seal.KEK {
@@ -61,12 +57,7 @@ func TestContract(t *testing.T) {
 		if err != nil {
 			t.Fatalf("sqlite.Open: %v", err)
 		}
-		st, err := sealstore.New(t.Context(), db, seal.NewKeyring(newKEK(t), db))
-		if err != nil {
-			db.Close()
-			t.Fatalf("sealstore.New: %v", err)
-		}
-		return st
+		return sealstore.New(db, seal.NewKeyring(newKEK(t), db))
 	})
 }
 

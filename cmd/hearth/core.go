@@ -58,11 +58,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		return nil, err
 	}
 	keys := seal.NewKeyring(kek, db)
-	store, err := sealstore.New(context.Background(), db, keys)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store: %w", err)
-	}
+	store := sealstore.New(db, keys)
 	priv, err := newPrivacy(store, m)
 	if err != nil {
 		db.Close()
