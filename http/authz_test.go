@@ -32,9 +32,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	// A profile without an account, whose notifications the owner reads (CONSENT-MULTIUSER).
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
-	template := strings.NewReplacer(hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
-		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
 	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
+	// A rights request of the owner's, whose progress the other household must not see.
+	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
+	template := strings.NewReplacer("/requests/"+request, "/requests/{id}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
 		{"GET", "/v1/households/" + hh + "/members", "", 200},
@@ -56,6 +58,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 200},
 		{"GET", me + "/shares", "", 200},
 		{"DELETE", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 204},
+		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
+		{"GET", me + "/requests", "", 200},
+		{"GET", me + "/requests/" + request, "", 200},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{

@@ -11,6 +11,7 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sealstore"
 	"github.com/hearth-iot/hearth/sqlite"
@@ -31,6 +32,7 @@ type core struct {
 	auth       *auth.Service
 	households *household.Service
 	privacy    *privacy // policy, consents and subjects
+	rights     *rights.Service
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
@@ -67,6 +69,10 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	c := &core{
 		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv,
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
+	}
+	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth}); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("rights service: %w", err)
 	}
 	c.households = household.NewService(household.Config{
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
