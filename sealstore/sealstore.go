@@ -58,7 +58,7 @@ type Store struct {
 	hearth.Store
 	keys *seal.Keyring
 
-	mu    sync.Mutex                     // held while loading email
+	mu    sync.Mutex                      // held while loading email
 	email atomic.Pointer[seal.BlindIndex] // loaded on first use; see emailIndex
 }
 
