@@ -27,17 +27,19 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// RoleControls states in plain language what a role can control.
+// RoleControls states in plain language what a role can control. Every
+// member may leave a household; the household service enforces each
+// sentence (SEC-AUTHZ).
 func RoleControls(r Role) string {
 	switch r {
 	case RoleOwner:
-		return "Manages the household: adds and removes members, claims and removes devices, and controls their own data."
+		return "Manages the household: invites and removes members, changes their roles, claims and removes devices, and gives their own consent. The last owner makes another member an owner before leaving."
 	case RoleAdult:
-		return "Sees the household's devices and controls their own data: access, export, correction, erasure and consent."
+		return "Sees the household's members and devices, claims devices, gives or withdraws their own consent, changes their own settings, and may leave the household."
 	case RoleChild:
 		return "Sees their own data; a guardian in the household gives or withdraws consent for them."
 	case RoleGuest:
-		return "Has a profile while they use the household's devices and can see, export and erase their own data."
+		return "Has a profile while they use the household's devices; with an account, sees the readings about themselves, gives their own consent, and may leave the household."
 	}
 	return ""
 }

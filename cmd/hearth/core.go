@@ -36,6 +36,9 @@ type core struct {
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
+	// forgetMember drops a remembered membership in ingestion; set once
+	// ingestion runs (nil in commands without it).
+	forgetMember atomic.Pointer[func(householdID, personID string)]
 }
 
 // openCore finds the key-encryption key file (refusing one inside the data
@@ -76,7 +79,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	}
 	c.households = household.NewService(household.Config{
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
-		Policy: priv.policy, Subjects: priv.subjects,
+		Policy: priv.policy, Subjects: priv.subjects, MembershipChanged: c.membershipChanged,
 	})
 	return c, nil
 }
@@ -86,6 +89,16 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 func (c *core) credentialChanged(deviceID string) {
 	if f := c.disconnect.Load(); f != nil {
 		(*f)(deviceID)
+	}
+}
+
+// membershipChanged drops a person's cached membership and policy subject
+// after their membership ends or their role changes, so the change applies
+// to their next request and reading.
+func (c *core) membershipChanged(householdID, personID string) {
+	c.privacy.subjects.Invalidate(personID)
+	if f := c.forgetMember.Load(); f != nil {
+		(*f)(householdID, personID)
 	}
 }
 
