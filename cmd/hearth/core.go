@@ -13,14 +13,20 @@ import (
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
+	"github.com/hearth-iot/hearth/sealstore"
 	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // core is what every command that touches the data directory needs: the
 // store, the keyring and the services on top of them.
 type core struct {
-	manifest   *manifest.Manifest
-	store      *sqlite.DB
+	manifest *manifest.Manifest
+	// store is what every service uses: the SQLite store behind the
+	// sealing decorator, so personal fields reach hearth.db only sealed
+	// (SEC-ENCRYPT). Use db only for what is SQLite's own (closing,
+	// checkpoints).
+	store      *sealstore.Store
+	db         *sqlite.DB
 	keys       *seal.Keyring
 	metrics    *metrics.Metrics
 	auth       *auth.Service
@@ -47,23 +53,24 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	store, err := sqlite.Open(cfg.Data)
+	db, err := sqlite.Open(cfg.Data)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	kek, err := openKEK(context.Background(), store, cfg.Data, kekPath)
+	kek, err := openKEK(context.Background(), db, cfg.Data, kekPath)
 	if err != nil {
-		store.Close()
+		db.Close()
 		return nil, err
 	}
-	keys := seal.NewKeyring(kek, store)
+	keys := seal.NewKeyring(kek, db)
+	store := sealstore.New(db, keys)
 	priv, err := newPrivacy(store, m)
 	if err != nil {
-		store.Close()
+		db.Close()
 		return nil, err
 	}
 	c := &core{
-		manifest: m, store: store, keys: keys, metrics: met, privacy: priv,
+		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv,
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth}); err != nil {
@@ -97,7 +104,7 @@ func (c *core) membershipChanged(householdID, personID string) {
 
 // close closes the store, checkpointing its write-ahead logs.
 func (c *core) close(log *slog.Logger) error {
-	if err := c.store.Close(); err != nil {
+	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	log.Info("store closed")
