@@ -34,8 +34,8 @@
 //
 // A store method added later that takes or returns one of these fields must
 // be wrapped here too, or it would write the field in clear (which the
-// readers above then refuse) or return it sealed: the storetest suite, run
-// through this decorator, shows which.
+// readers above then refuse) or return it sealed; the storetest suite, run
+// through this decorator, catches it where its cases compare the field.
 package sealstore
 
 import (
