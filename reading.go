@@ -87,9 +87,12 @@ type Store interface {
 	DeviceStore
 	ReadingStore
 	KeyStore
+	KEKInventory
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	LifecycleStore
+	RightsRequestStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -40,7 +40,7 @@ func TestAdmit(t *testing.T) {
 		{"null", adult, "", "steps", 0, `{"steps":null}`, policy.ReasonWrongType, ""},
 		{"integer for a number", adult, "", "device-health", 0, `{"battery_percent":80,"firmware":"1.2"}`, policy.ReasonActive, `{"battery_percent":80,"firmware":"1.2"}`},
 		{"undeclared category", adult, "", "weight", 0, `{"kg":80}`, policy.ReasonUndeclaredCategory, ""},
-		{"past retention (2y)", adult, "", "steps", 2*366*24*time.Hour, `{"steps":1}`, policy.ReasonPastRetention, ""},
+		{"past retention (2y)", adult, "", "steps", 2 * 366 * 24 * time.Hour, `{"steps":1}`, policy.ReasonPastRetention, ""},
 		{"just within retention", adult, "", "steps", 700 * 24 * time.Hour, `{"steps":1}`, policy.ReasonActive, `{"steps":1}`},
 		{"model that does not produce it", adult, "stride-band-2", "weight", 0, `{"kg":80}`, policy.ReasonUndeclaredCategory, ""},
 		{"location off", adult, "", "route", 0, `{"lat":53.796512,"lon":-1.547834}`, policy.ReasonLocationOff, ""},

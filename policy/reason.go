@@ -51,6 +51,8 @@ const (
 	ReasonPastRetention                     // the reading is already past its category's retention
 	ReasonUndeclaredField                   // a value field the category does not declare
 	ReasonWrongType                         // a value of another type than the category declares
+	ReasonOwnerForProfile                   // the owner acts for a profile without an account
+	ReasonNotYourRights                     // a person exercises rights over their own data only
 	ReasonModelCategory                     // the device's model does not produce the category
 	ReasonBadLocation                       // a location outside -90..90 and -180..180 degrees
 	numReasons
@@ -96,6 +98,8 @@ var reasonText = [numReasons]string{
 	ReasonPastRetention:       "this reading is older than its category's retention period, so it is not kept",
 	ReasonUndeclaredField:     "the values hold a field this kind of data does not declare",
 	ReasonWrongType:           "a value's type is not the one this kind of data declares",
+	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
+	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 	ReasonModelCategory:       "this device model does not declare this kind of data",
 	ReasonBadLocation:         "a location's lat must be -90 to 90 and lon -180 to 180 degrees",
 }
@@ -154,6 +158,8 @@ var reasonCodes = [numReasons]string{
 	ReasonPastRetention:       "past_retention",
 	ReasonUndeclaredField:     "undeclared_field",
 	ReasonWrongType:           "wrong_type",
+	ReasonOwnerForProfile:     "owner_for_profile",
+	ReasonNotYourRights:       "not_your_rights",
 	ReasonModelCategory:       "model_category",
 	ReasonBadLocation:         "bad_location",
 }
