@@ -32,10 +32,12 @@ categories:
     kind: special
     special_type: health
     retention: 1y
+    values: [{field: bpm, type: integer}]
   - id: steps
     name: Step count
     kind: personal
     retention: 1y
+    values: [{field: steps, type: integer}]
 purposes:
   - id: tracking
     name: Count your steps

@@ -1,17 +1,17 @@
 package ingest
 
-// MembershipChanged drops what the service remembers about personID's
-// membership of householdID, so that once a membership ends the next
-// reading attributed to the person is refused. Call it after a membership
-// ends or changes (household.Config.MembershipChanged); the subject cache
-// (Config.Subjects) has its own invalidation.
-func (s *Service) MembershipChanged(householdID, personID string) {
-	s.members.forget(householdID, personID)
-}
+// invalidator is a Subjects that caches and can drop a person's state;
+// *subject.Cache is one.
+type invalidator interface{ Invalidate(personID string) }
 
-// forget drops a remembered membership.
-func (c *memberCache) forget(household, person string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.expires, memberKey{household, person})
+// MembershipChanged drops what the service remembers about personID, so
+// that once a membership ends the next reading attributed to the person is
+// refused (SEC-AUTHZ). Ingestion knows memberships only through
+// Config.Subjects: MembershipChanged drops the person's cached subject
+// when Subjects caches them (as *subject.Cache does). Call it after a
+// membership ends or changes (household.Config.MembershipChanged).
+func (s *Service) MembershipChanged(householdID, personID string) {
+	if c, ok := s.subjects.(invalidator); ok {
+		c.Invalidate(personID)
+	}
 }

@@ -21,6 +21,10 @@ type Reading struct {
 // reading the values to store and, for location data, their precision.
 type Admission struct {
 	Decision
+	// Field names the part of the reading at fault in a refusal:
+	// "category", "time" (past retention) or "values" (their shape); ""
+	// when allowed.
+	Field string
 	// Precision is the precision a location reading's values were
 	// coarsened to; GranularityOff for any other reading.
 	Precision Granularity
@@ -53,27 +57,27 @@ type Admission struct {
 func (e *Engine) Admit(s *Subject, r *Reading, now time.Time) Admission {
 	c, ok := e.categoryIdx[r.Category]
 	if !ok {
-		return Admission{Decision: deny(ReasonUndeclaredCategory, -1)}
+		return refuse("category", deny(ReasonUndeclaredCategory, -1))
 	}
 	if produces, listed := e.models[r.Model]; listed && produces != nil && !produces[c] {
-		return Admission{Decision: deny(ReasonModelCategory, -1)}
+		return refuse("category", deny(ReasonModelCategory, -1))
 	}
 	if s.Mode == hearth.ModeLocalOnly {
-		return Admission{Decision: deny(ReasonLocalOnly, -1)}
+		return refuse("category", deny(ReasonLocalOnly, -1))
 	}
 	cat := &e.categories[c]
 	if cat.retention > 0 && r.Time.Before(now.Add(-cat.retention)) {
-		return Admission{Decision: deny(ReasonPastRetention, -1)}
+		return refuse("time", deny(ReasonPastRetention, -1))
 	}
 	if reason := cat.shape.check(r.Values); reason != ReasonActive {
-		return Admission{Decision: deny(reason, -1)}
+		return refuse("values", deny(reason, -1))
 	}
 	if cat.location && s.Location == GranularityOff {
-		return Admission{Decision: deny(ReasonLocationOff, -1)}
+		return refuse("category", deny(ReasonLocationOff, -1))
 	}
 	d := e.firstActive(s, cat.purposes)
 	if !d.Allow {
-		return Admission{Decision: d}
+		return refuse("category", d)
 	}
 	if !cat.location {
 		return Admission{Decision: d, Values: r.Values}
@@ -85,16 +89,16 @@ func (e *Engine) Admit(s *Subject, r *Reading, now time.Time) Admission {
 func (e *Engine) coarsen(s *Subject, r *Reading, d Decision) Admission {
 	g := e.LocationPrecision(s, r.Category)
 	if g == GranularityOff {
-		return Admission{Decision: deny(ReasonLocationOff, -1)}
+		return refuse("category", deny(ReasonLocationOff, -1))
 	}
 	lat, latOK := member(r.Values, "lat")
 	lon, lonOK := member(r.Values, "lon")
 	if !latOK || !lonOK {
-		return Admission{Decision: deny(ReasonBadLocation, -1)}
+		return refuse("values", deny(ReasonBadLocation, -1))
 	}
 	lat, lon, ok := CoarsenLocation(g, lat, lon)
 	if !ok {
-		return Admission{Decision: deny(ReasonBadLocation, -1)}
+		return refuse("values", deny(ReasonBadLocation, -1))
 	}
 	b := make([]byte, 0, 64)
 	b = append(b, `{"lat":`...)
@@ -105,6 +109,8 @@ func (e *Engine) coarsen(s *Subject, r *Reading, d Decision) Admission {
 	b = strconv.AppendQuote(b, g.String())
 	return Admission{Decision: d, Precision: g, Values: append(b, '}')}
 }
+
+func refuse(field string, d Decision) Admission { return Admission{Decision: d, Field: field} }
 
 // member returns the number at key in a flat JSON object whose shape was
 // checked, and whether it is there.
