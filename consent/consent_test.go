@@ -1,6 +1,7 @@
 package consent_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -189,6 +190,11 @@ func TestRequestCarriesEverything(t *testing.T) {
 	}
 	if v.Purpose.Description == "" || v.Withdraw == "" || !v.Explicit || v.Statement != statement {
 		t.Errorf("Request = %+v, want a description, withdrawal text and the explicit statement", v)
+	}
+	// CONSENT-MULTIUSER: the request says how household data is covered,
+	// and that the history already kept is.
+	if !strings.Contains(v.HouseholdData, "every adult in the household") || !strings.Contains(v.HouseholdData, "already kept") {
+		t.Errorf("Request.HouseholdData = %q, want the household rule and the history it covers", v.HouseholdData)
 	}
 	es, err := e.store.LedgerEntriesFor(t.Context(), e.adult)
 	if err != nil {
