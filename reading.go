@@ -90,6 +90,8 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	ExportStore
+	ImportStore
 	// Close flushes and closes the store.
 	Close() error
 }
