@@ -2,9 +2,9 @@ package export_test
 
 import (
 	"archive/zip"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"bytes"
 	"encoding/json"
 	"io"
 	"strings"
@@ -314,4 +314,22 @@ func with(t *testing.T, data []byte, name string, content []byte) []byte {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// TestImportFromUpload: an upload is spooled encrypted and read back at
+// any offset; one over the limit is refused as too large.
+func TestImportFromUpload(t *testing.T) {
+	a, b := newInstance(t, "alpha"), newInstance(t, "bravo")
+	h := a.newHome(t)
+	a.addReadings(t, h, h.adult, 25)
+	data := a.write(t, h.adult)
+	hb := b.newHome(t)
+	_, err := b.export.ImportFrom(t.Context(), bytes.NewReader(data), int64(len(data)-1), export.Target{Actor: hb.owner, HouseholdID: hb.hh})
+	if hearth.ErrorCode(err) != hearth.ETOOLARGE {
+		t.Errorf("ImportFrom over the limit = %v, want too large", err)
+	}
+	res, err := b.export.ImportFrom(t.Context(), bytes.NewReader(data), int64(len(data)), export.Target{Actor: hb.owner, HouseholdID: hb.hh})
+	if err != nil || res.Readings != 25 {
+		t.Errorf("ImportFrom = %+v, %v; want 25 readings", res, err)
+	}
 }

@@ -23,6 +23,8 @@ type Target struct {
 	// HouseholdID is the household the person joins; "" recreates the
 	// households of the export (operator only).
 	HouseholdID string
+	// Progress, if set, is told how many readings were sealed so far.
+	Progress Progress
 }
 
 // ImportResult says what an import did.
@@ -72,7 +74,7 @@ func (s *Service) Import(ctx context.Context, a *Archive, t Target) (*ImportResu
 		return nil, err
 	}
 	imp.Readings = func(ctx context.Context, insert func([]hearth.Reading) error) error {
-		return s.sealReadings(ctx, a, imp, insert, res)
+		return s.sealReadings(ctx, a, imp, t, insert, res)
 	}
 	err = s.cfg.Store.ImportPerson(ctx, imp)
 	if hearth.ErrorCode(err) == hearth.ECONFLICT {
@@ -82,6 +84,9 @@ func (s *Service) Import(ctx context.Context, a *Archive, t Target) (*ImportResu
 	}
 	if err != nil {
 		return nil, err
+	}
+	if s.cfg.Imported != nil {
+		s.cfg.Imported(res.PersonID)
 	}
 	res.Imported = imp.Imported
 	return res, nil
@@ -229,7 +234,7 @@ func link(seq int64, prev []byte, es []hearth.LedgerEntry) {
 
 // sealReadings reads every reading of a, seals it for the person with this
 // instance's key and inserts it in batches.
-func (s *Service) sealReadings(ctx context.Context, a *Archive, imp *hearth.PersonImport, insert func([]hearth.Reading) error, res *ImportResult) error {
+func (s *Service) sealReadings(ctx context.Context, a *Archive, imp *hearth.PersonImport, t Target, insert func([]hearth.Reading) error, res *ImportResult) error {
 	batch := make([]hearth.Reading, 0, importBatch)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -253,6 +258,9 @@ func (s *Service) sealReadings(ctx context.Context, a *Archive, imp *hearth.Pers
 		batch = append(batch, r)
 		res.Readings++
 		if len(batch) == importBatch {
+			if t.Progress != nil {
+				t.Progress(res.Readings)
+			}
 			return flush()
 		}
 		return nil

@@ -58,6 +58,10 @@ type Config struct {
 	PageSize int
 	// LinkTTL is how long a download link works; default DefaultLinkTTL.
 	LinkTTL time.Duration
+	// Imported, when set, is called with the person's ID after an import
+	// changed the store, so caches of their consents and settings can be
+	// dropped.
+	Imported func(personID string)
 }
 
 // Service writes exports, hands out download links and imports exports.

@@ -53,6 +53,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
+		{"POST", me + "/exports", "", 201},                     // RIGHT-ACCESS
+		{"POST", "/v1/households/" + hh + "/imports", "", 400}, // RIGHT-PORT: an owner's empty body is no archive
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{
@@ -73,6 +75,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
 		"POST /v1/me/notifications/{id}/read": true,                       // own and other's in TestNotificationsAPI
 		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
+		"GET /v1/exports/{token}": true, // own, other's, expired and anonymous in TestExportAPI
 	}
 	for _, p := range publicRoutes {
 		covered["GET "+p] = true

@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
+	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -55,6 +56,9 @@ type Config struct {
 	// routes answer 404.
 	Consents *consent.Service
 	Subjects *subject.Cache
+	// Exports serves people's exports and imports; nil makes those routes
+	// answer 404.
+	Exports *export.Service
 }
 
 // server carries the dependencies every handler maker uses.

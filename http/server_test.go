@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	hhttp "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -91,12 +92,17 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("render notices: %v", err)
 	}
+	exp, err := export.New(export.Config{Store: db, Keys: keys, Manifest: m, Policy: subj.Policy(), Consents: cons,
+		Now: clk.Now, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("export service: %v", err)
+	}
 	h := hhttp.NewServer(hhttp.Config{
 		Auth:       auth.NewService(auth.Config{Store: db, Metrics: met}),
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,
-		Consents: cons, Subjects: subj,
+		Consents: cons, Subjects: subj, Exports: exp,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
