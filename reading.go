@@ -87,11 +87,14 @@ type Store interface {
 	DeviceStore
 	ReadingStore
 	KeyStore
+	KEKInventory
 	LedgerStore
 	SettingsStore
 	ChangeStore
 	ExportStore
 	ImportStore
+	LifecycleStore
+	RightsRequestStore
 	// Close flushes and closes the store.
 	Close() error
 }

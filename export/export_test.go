@@ -10,20 +10,23 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/ledger"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
+	"github.com/hearth-iot/hearth/sealstore"
 	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // instance is one Hearth instance: a real SQLite store, its own key, the
 // consent and export services.
 type instance struct {
-	store    *sqlite.DB
+	store    *sealstore.Store
 	keys     *seal.Keyring
 	consents *consent.Service
 	export   *export.Service
@@ -40,24 +43,30 @@ func newInstance(t *testing.T, name string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := sqlite.Open(t.TempDir())
+	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() { db.Close() })
 	key := bytes.Repeat([]byte(name[:1]), 32)
 	kek, err := seal.NewKEK(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &instance{store: store, keys: seal.NewKeyring(kek, store), now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	keys := seal.NewKeyring(kek, db)
+	store := sealstore.New(db, keys) // as the server runs: personal fields sealed
+	in := &instance{store: store, keys: keys, now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return in.now }
 	in.consents, err = consent.NewService(consent.Config{Store: store, Ledger: ledger.New(store, clock), Manifest: m, Policy: eng, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs, err := rights.NewService(rights.Config{Store: store, Auth: auth.NewService(auth.Config{Store: store}), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	in.export, err = export.New(export.Config{Store: store, Keys: in.keys, Manifest: m, Policy: eng,
-		Consents: in.consents, Instance: name, Now: clock, TempDir: t.TempDir(), PageSize: 7})
+		Consents: in.consents, Rights: rs, Instance: name, Now: clock, TempDir: t.TempDir(), PageSize: 7})
 	if err != nil {
 		t.Fatal(err)
 	}

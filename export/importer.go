@@ -104,7 +104,10 @@ func (s *Service) mayImport(ctx context.Context, t Target) error {
 	if m == nil {
 		return hearth.Errorf(hearth.ENOTFOUND, "no such household")
 	}
-	return policy.MayImport(policy.PartyOf(*m)).Err()
+	if d := policy.MayImport(policy.PartyOf(*m)); !d.Allow {
+		return &hearth.Error{Code: hearth.EFORBIDDEN, Message: d.Reason.String()}
+	}
+	return nil
 }
 
 // personImport builds the store's import of everything but the readings.

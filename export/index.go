@@ -50,7 +50,7 @@ The current state per purpose: <a href="consents/state.json">consents/state.json
 <p>Privacy notices shown to you: {{.Sum.Notices}} (<a href="notices-shown.json">notices-shown.json</a>).
 Notifications sent to you: {{.Sum.Notifications}} (<a href="notifications.jsonl">notifications.jsonl</a>).
 Who receives each kind of data and how long it is kept: <a href="processing.json">processing.json</a>.
-{{if .Sum.Requests}}Your requests about your rights and their outcomes: <a href="rights-requests.json">rights-requests.json</a>.{{end}}</p>
+Your requests about your rights ({{.Sum.Requests}}), their deadlines and outcomes: <a href="rights-requests.json">rights-requests.json</a>.</p>
 
 <h2>Moving your data</h2>
 <p>This archive is also the import format: another Hearth instance restores you from it with <code>hearth import</code> or its import API.

@@ -30,24 +30,18 @@ type Consents interface {
 	Receipts(ctx context.Context, subject string) ([]consent.Receipt, error)
 }
 
-// RightsRequests lists a person's rights requests and their outcomes, as
-// any JSON-encodable value; the export writes it to rights-requests.json.
-type RightsRequests func(ctx context.Context, personID string) (any, error)
-
-// Config configures a Service. Store, Keys, Manifest, Policy and Consents
-// are required.
+// Config configures a Service. Store, Keys, Manifest, Policy, Consents and
+// Rights are required.
 type Config struct {
 	Store    hearth.Store
 	Keys     Keys
 	Manifest *manifest.Manifest
 	Policy   *policy.Engine
 	Consents Consents
+	Rights   Rights
 	// Instance names this Hearth instance in every export, such as its
 	// public URL; default "hearth".
 	Instance string
-	// Requests, when set, adds the person's rights requests; nil leaves
-	// rights-requests.json out.
-	Requests RightsRequests
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// TempDir holds the encrypted per-category spools of an export while
@@ -73,8 +67,8 @@ type Service struct {
 // New returns a Service. It returns EINVALID if a required field of cfg is
 // missing.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Keys == nil || cfg.Manifest == nil || cfg.Policy == nil || cfg.Consents == nil {
-		return nil, hearth.Errorf(hearth.EINVALID, "export: Store, Keys, Manifest, Policy and Consents are required")
+	if cfg.Store == nil || cfg.Keys == nil || cfg.Manifest == nil || cfg.Policy == nil || cfg.Consents == nil || cfg.Rights == nil {
+		return nil, hearth.Errorf(hearth.EINVALID, "export: Store, Keys, Manifest, Policy, Consents and Rights are required")
 	}
 	if cfg.Instance == "" {
 		cfg.Instance = "hearth"

@@ -135,7 +135,7 @@ type summary struct {
 	Notices       int
 	Notifications int
 	Processing    Processing
-	Requests      bool
+	Requests      int
 }
 
 type consentLine struct {
@@ -189,17 +189,12 @@ func (s *Service) writeRecords(ctx context.Context, a *archive, p *hearth.Person
 	if err := addLines(a, fileNotifications, now, notes); err != nil {
 		return nil, err
 	}
-	if s.cfg.Requests != nil {
-		reqs, err := s.cfg.Requests(ctx, p.ID)
-		if err != nil {
-			return nil, fmt.Errorf("export rights requests: %w", err)
-		}
-		if err := a.addJSON(fileRequests, now, reqs); err != nil {
-			return nil, err
-		}
-		sum.Requests = true
+	reqs, err := s.cfg.Store.RightsRequestsOf(ctx, p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("export rights requests: %w", err)
 	}
-	return sum, nil
+	sum.Requests = len(reqs)
+	return sum, a.addJSON(fileRequests, now, requestRecords(reqs))
 }
 
 func nonNilSlice[T any](s []T) []T {
@@ -352,5 +347,36 @@ func consentLines(state map[string]consent.PurposeState) []consentLine {
 		out = append(out, consentLine{Purpose: purpose, Status: string(st.Status), Time: st.Time})
 	}
 	slices.SortFunc(out, func(a, b consentLine) int { return strings.Compare(a.Purpose, b.Purpose) })
+	return out
+}
+
+// RequestRecord is one entry of rights-requests.json: a rights request
+// about the person and its outcome (RIGHT-REQUESTS).
+type RequestRecord struct {
+	ID            string     `json:"id"`
+	Type          string     `json:"type"`
+	Scope         string     `json:"scope"`
+	HouseholdID   string     `json:"household_id"`
+	RequestedBy   string     `json:"requested_by"`
+	IdentityCheck string     `json:"identity_check"`
+	Status        string     `json:"status"`
+	Created       time.Time  `json:"created"`
+	Deadline      time.Time  `json:"deadline"`
+	Completed     *time.Time `json:"completed,omitempty"`
+	Outcome       string     `json:"outcome"`
+}
+
+func requestRecords(rs []hearth.RightsRequest) []RequestRecord {
+	out := make([]RequestRecord, 0, len(rs))
+	for _, r := range rs {
+		rec := RequestRecord{ID: r.ID, Type: string(r.Type), Scope: r.Scope, HouseholdID: r.HouseholdID,
+			RequestedBy: r.RequestedBy, IdentityCheck: string(r.IdentityCheck), Status: string(r.Status),
+			Created: r.Created.UTC(), Deadline: r.Deadline.UTC(), Outcome: r.Outcome}
+		if !r.Completed.IsZero() {
+			c := r.Completed.UTC()
+			rec.Completed = &c
+		}
+		out = append(out, rec)
+	}
 	return out
 }

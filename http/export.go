@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -18,6 +19,19 @@ type exportLinkJSON struct {
 	Expires time.Time `json:"expires"`
 }
 
+// exportRequest is the body of POST .../people/{person}/exports.
+type exportRequest struct {
+	Password string `json:"password"` // the caller's password, checked again (RIGHT-REQUESTS)
+}
+
+// Valid implements Validator.
+func (r exportRequest) Valid(context.Context) map[string]string {
+	if r.Password == "" {
+		return map[string]string{"password": "required: enter your password again to confirm it is you"}
+	}
+	return nil
+}
+
 // exportsServed answers 404 when the export service is not wired.
 func (s *server) exportsServed() error {
 	if s.Exports == nil {
@@ -27,15 +41,20 @@ func (s *server) exportsServed() error {
 }
 
 // handleRequestExport makes a download link for {person}'s export
-// (RIGHT-ACCESS): for the person, their guardian, or an owner acting for a
-// profile without an account (RIGHT-UNREGISTERED).
+// (RIGHT-ACCESS), logged as an access request: for the person, their
+// guardian, or an owner acting for a profile without an account
+// (RIGHT-UNREGISTERED), after the caller enters their password again.
 func (s *server) handleRequestExport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := s.exportsServed()
+		var req exportRequest
+		if err == nil {
+			req, err = decode[exportRequest](w, r)
+		}
 		var token string
 		var l *hearth.ExportLink
 		if err == nil {
-			token, l, err = s.Exports.RequestLink(r.Context(), caller(r), r.PathValue("hh"), r.PathValue("person"))
+			token, l, err = s.Exports.RequestLink(r.Context(), caller(r), r.PathValue("hh"), r.PathValue("person"), req.Password)
 		}
 		if err != nil {
 			s.writeError(w, r, err)

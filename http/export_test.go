@@ -14,6 +14,7 @@ import (
 // (RIGHT-UNREGISTERED) but not for another adult (RIGHT-ACCESS-OTHERS);
 // another person's link is not found; an expired link is 410 Gone.
 func TestExportAPI(t *testing.T) {
+	const pw = `{"password":"correct horse battery staple"}`
 	e := newEnv(t)
 	own, ownPerson := e.user("Own")
 	adult, adultPerson := e.user("Adult")
@@ -33,7 +34,7 @@ func TestExportAPI(t *testing.T) {
 
 	download := func(token, person, marker, absent string) {
 		t.Helper()
-		link := e.want(e.do("POST", "/v1/households/"+hh+"/people/"+person+"/exports", token, ""), 201).json(t)["url"].(string)
+		link := e.want(e.do("POST", "/v1/households/"+hh+"/people/"+person+"/exports", token, pw), 201).json(t)["url"].(string)
 		res := e.want(e.do("GET", link, token, ""), 200)
 		if ct := res.header.Get("Content-Type"); ct != "application/zip" {
 			t.Errorf("Content-Type %q, want application/zip", ct)
@@ -65,10 +66,18 @@ func TestExportAPI(t *testing.T) {
 	download(own, profile, "MARKER-GRAN", "MARKER-OWN") // RIGHT-UNREGISTERED
 
 	// RIGHT-ACCESS-OTHERS: the owner may not export another adult's data.
-	problem(t, e.do("POST", "/v1/households/"+hh+"/people/"+adultPerson+"/exports", own, ""), 403)
-	problem(t, e.do("POST", "/v1/households/"+hh+"/people/"+profile+"/exports", adult, ""), 403)
+	problem(t, e.do("POST", "/v1/households/"+hh+"/people/"+adultPerson+"/exports", own, pw), 403)
+	problem(t, e.do("POST", "/v1/households/"+hh+"/people/"+profile+"/exports", adult, pw), 403)
+	// RIGHT-REQUESTS: the caller enters their password again; a wrong one is refused.
+	problem(t, e.do("POST", "/v1/households/"+hh+"/people/"+ownPerson+"/exports", own, `{"password":"not my password at all"}`), 403)
+	problem(t, e.do("POST", "/v1/households/"+hh+"/people/"+ownPerson+"/exports", own, `{}`), 400)
+	// Each export is logged as an access request, done.
+	reqs := e.want(e.do("GET", "/v1/households/"+hh+"/people/"+ownPerson+"/requests", own, ""), 200).body
+	if !strings.Contains(string(reqs), `"access"`) || !strings.Contains(string(reqs), `"done"`) {
+		t.Errorf("requests after an export: %s, want a done access request", reqs)
+	}
 
-	link := e.want(e.do("POST", "/v1/households/"+hh+"/people/"+ownPerson+"/exports", own, ""), 201).json(t)["url"].(string)
+	link := e.want(e.do("POST", "/v1/households/"+hh+"/people/"+ownPerson+"/exports", own, pw), 201).json(t)["url"].(string)
 	problem(t, e.do("GET", link, adult, ""), 404)                    // another person's link
 	problem(t, e.do("GET", "/v1/exports/not-a-token", own, ""), 404) // unknown
 	problem(t, e.do("GET", link, "", ""), 401)                       // anonymous

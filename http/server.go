@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/subject"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	// Exports serves people's exports and imports; nil makes those routes
 	// answer 404.
 	Exports *export.Service
+	// Rights records and serves rights requests; nil makes those routes
+	// answer 404.
+	Rights *rights.Service
 }
 
 // server carries the dependencies every handler maker uses.

@@ -2,68 +2,71 @@ package policy_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/policy"
 )
 
-// TestMayExport: RIGHT-ACCESS for oneself, a guardian for their child,
-// RIGHT-UNREGISTERED an owner for a profile without an account, and
-// RIGHT-ACCESS-OTHERS nobody else, whatever their role.
-func TestMayExport(t *testing.T) {
-	owner := policy.Party{PersonID: "p_owner", HouseholdID: "hh_1", Role: hearth.RoleOwner}
-	adult := policy.Party{PersonID: "p_adult", HouseholdID: "hh_1", Role: hearth.RoleAdult}
-	child := policy.Party{PersonID: "p_child", HouseholdID: "hh_1", Role: hearth.RoleChild, GuardianID: "p_adult", Child: true}
-	guest := policy.Party{PersonID: "p_guest", HouseholdID: "hh_1", Role: hearth.RoleGuest}
-	elsewhere := policy.Party{PersonID: "p_owner2", HouseholdID: "hh_2", Role: hearth.RoleOwner}
+// TestMayExerciseRights: each person exercises their own rights, a
+// guardian their child's, the owner a profile's without an account, and
+// nobody another adult's (RIGHT-REQUESTS, RIGHT-UNREGISTERED).
+func TestMayExerciseRights(t *testing.T) {
+	const hh = "hh_1"
+	owner := policy.Party{PersonID: "owner", HouseholdID: hh, Role: hearth.RoleOwner}
+	adult := policy.Party{PersonID: "adult", HouseholdID: hh, Role: hearth.RoleAdult}
+	guest := policy.Party{PersonID: "guest", HouseholdID: hh, Role: hearth.RoleGuest}
+	kid := policy.Party{PersonID: "kid", HouseholdID: hh, Role: hearth.RoleChild, GuardianID: "adult", Child: true}
+	otherOwner := policy.Party{PersonID: "owner2", HouseholdID: "hh_2", Role: hearth.RoleOwner}
 	tests := []struct {
 		name           string
 		actor, subject policy.Party
 		hasAccount     bool
-		want           policy.RightsReason
-		allow          bool
+		want           policy.Reason
+		check          hearth.IdentityCheck
 	}{
-		{"self", adult, adult, true, policy.RightsSelf, true},
-		{"child for themselves", child, child, false, policy.RightsSelf, true},
-		{"guardian for child", adult, child, false, policy.RightsGuardian, true},
-		{"owner for profile without account", owner, guest, false, policy.RightsOwnerForProfile, true},
-		{"owner for adult with account", owner, adult, true, policy.RightsNotYours, false},
-		{"adult for another adult", adult, owner, true, policy.RightsNotYours, false},
-		{"owner for child who is not theirs and has an account", owner, child, true, policy.RightsNotYours, false},
-		{"owner of another household for a profile", elsewhere, guest, false, policy.RightsNotYours, false},
-		{"guest for owner", guest, owner, true, policy.RightsNotYours, false},
-		{"unknown actor", policy.Party{}, adult, true, policy.RightsUnknownParty, false},
+		{"self", adult, adult, true, policy.ReasonSelf, hearth.CheckReauthenticated},
+		{"owner for themselves", owner, owner, true, policy.ReasonSelf, hearth.CheckReauthenticated},
+		{"owner for another adult", owner, adult, true, policy.ReasonNotYourRights, ""},
+		{"adult for the owner", adult, owner, true, policy.ReasonNotYourRights, ""},
+		{"guardian for child", adult, kid, false, policy.ReasonGuardian, hearth.CheckGuardian},
+		{"owner, not guardian, for child", owner, kid, false, policy.ReasonNotYourRights, ""},
+		{"child with an account for themselves", kid, kid, true, policy.ReasonNotYourRights, ""},
+		{"owner for a profile without account", owner, guest, false, policy.ReasonOwnerForProfile, hearth.CheckOwner},
+		{"adult for a profile without account", adult, guest, false, policy.ReasonNotYourRights, ""},
+		{"other household's owner for a profile", otherOwner, guest, false, policy.ReasonNotYourRights, ""},
+		{"unknown actor", policy.Party{}, adult, true, policy.ReasonUnknownParty, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := policy.MayExport(tt.actor, tt.subject, tt.hasAccount)
-			if d.Allow != tt.allow || d.Reason != tt.want {
-				t.Errorf("MayExport = %v %v, want %v %v", d.Allow, d.Reason.Code(), tt.allow, tt.want.Code())
+			d := policy.MayExerciseRights(tt.actor, tt.subject, tt.hasAccount)
+			if d.Reason != tt.want || d.Allow != (tt.check != "") {
+				t.Errorf("MayExerciseRights = %v (%s), want %s", d.Allow, d.Reason.Code(), tt.want.Code())
 			}
-			if (d.Err() == nil) != tt.allow {
-				t.Errorf("Err() = %v with Allow %v", d.Err(), d.Allow)
+			if got := policy.IdentityCheckOf(d); got != tt.check {
+				t.Errorf("IdentityCheckOf = %q, want %q", got, tt.check)
 			}
 		})
 	}
 }
 
-// TestMayImport: RIGHT-PORT restores a person only into an owner's household.
-func TestMayImport(t *testing.T) {
-	for _, tt := range []struct {
-		role  hearth.Role
-		allow bool
-	}{{hearth.RoleOwner, true}, {hearth.RoleAdult, false}, {hearth.RoleChild, false}, {hearth.RoleGuest, false}} {
-		if d := policy.MayImport(policy.Party{PersonID: "p_1", HouseholdID: "hh_1", Role: tt.role}); d.Allow != tt.allow {
-			t.Errorf("MayImport(%s) = %v, want %v", tt.role, d.Allow, tt.allow)
-		}
+// TestRequestDeadline: one calendar month, the month's last day when the
+// next month is shorter (RIGHT-REQUESTS).
+func TestRequestDeadline(t *testing.T) {
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 30, 0, 0, time.UTC) }
+	tests := []struct {
+		created, want time.Time
+	}{
+		{at(2026, 3, 15), at(2026, 4, 15)},
+		{at(2026, 1, 31), at(2026, 2, 28)},
+		{at(2028, 1, 31), at(2028, 2, 29)},
+		{at(2026, 3, 31), at(2026, 4, 30)},
+		{at(2026, 12, 31), at(2027, 1, 31)},
+		{at(2026, 12, 1).In(time.FixedZone("UTC+2", 7200)), at(2027, 1, 1)},
 	}
-}
-
-// TestRightsReasonsHaveText: every reason has a sentence and a code.
-func TestRightsReasonsHaveText(t *testing.T) {
-	for r := policy.RightsSelf; r <= policy.RightsOwnersOnly; r++ {
-		if r.String() == "unknown reason" || r.Code() == "unknown" || r.String() == "" {
-			t.Errorf("reason %d has no text or code", r)
+	for _, tt := range tests {
+		if got := policy.RequestDeadline(tt.created); !got.Equal(tt.want) {
+			t.Errorf("RequestDeadline(%v) = %v, want %v", tt.created, got, tt.want)
 		}
 	}
 }

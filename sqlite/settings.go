@@ -9,7 +9,7 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-const settingsCols = "person_id, features, purposes, location, feature_location, updated"
+const settingsCols = "person_id, features, purposes, location, feature_location, updated, sealed"
 
 // Settings returns a person's stored settings, or ENOTFOUND.
 func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
@@ -17,7 +17,7 @@ func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSett
 	var s hearth.PersonSettings
 	var features, purposes, locs string
 	var updated int64
-	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &updated); err != nil {
+	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &updated, &s.Sealed); err != nil {
 		return nil, notFound("select settings", err, "no settings stored for that person")
 	}
 	for _, f := range []struct {
@@ -53,9 +53,10 @@ func upsertSettings(ctx context.Context, tx *sql.Tx, s *hearth.PersonSettings) e
 	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
 }
 
-const upsertSettingsSQL = "INSERT INTO settings (" + settingsCols + ") VALUES (?, ?, ?, ?, ?, ?) " +
+const upsertSettingsSQL = "INSERT INTO settings (" + settingsCols + ") VALUES (?, ?, ?, ?, ?, ?, ?) " +
 	"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, " +
-	"location = excluded.location, feature_location = excluded.feature_location, updated = excluded.updated"
+	"location = excluded.location, feature_location = excluded.feature_location, updated = excluded.updated, " +
+	"sealed = excluded.sealed"
 
 // settingsArgs returns the column values of s, in settingsCols order.
 func settingsArgs(s *hearth.PersonSettings) ([]any, error) {
@@ -75,7 +76,7 @@ func settingsArgs(s *hearth.PersonSettings) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode settings: %w", err)
 	}
-	return []any{s.PersonID, features, purposes, s.Location, string(lb), ts(s.Updated)}, nil
+	return []any{s.PersonID, features, purposes, s.Location, string(lb), ts(s.Updated), s.Sealed}, nil
 }
 
 // jsonList encodes a list of IDs as a JSON array, [] for none.

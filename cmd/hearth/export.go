@@ -54,7 +54,7 @@ func newExports(c *core, cfg serveConfig) (*export.Service, error) {
 		host = "localhost"
 	}
 	svc, err := export.New(export.Config{Store: c.store, Keys: c.keys, Manifest: c.manifest, Policy: c.privacy.policy,
-		Consents: c.privacy.consents, Instance: "hearth@" + host, Imported: c.privacy.subjects.Invalidate})
+		Consents: c.privacy.consents, Rights: c.rights, Instance: "hearth@" + host, Imported: c.privacy.subjects.Invalidate})
 	if err != nil {
 		return nil, fmt.Errorf("export service: %w", err)
 	}
@@ -108,12 +108,12 @@ func writeExport(ctx context.Context, c *core, cfg exportConfig, stdout, stderr 
 		return fmt.Errorf("create export file: %w", err)
 	}
 	defer os.Remove(f.Name())
-	p := newProgress(stderr, "exported")
-	meta, err := c.exports.Write(ctx, f, cfg.Person, p.report)
+	p := newProgress(stderr, "exported", countAmount("readings"))
+	meta, err := c.exports.Write(ctx, f, cfg.Person, p.Set)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	p.done()
+	p.Finish()
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -157,9 +157,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return fmt.Errorf("import %s: %w", file, err)
 		}
-		p := newProgress(stderr, "imported")
-		res, err := c.exports.Import(ctx, a, export.Target{HouseholdID: cfg.Household, Progress: p.report})
-		p.done()
+		p := newProgress(stderr, "imported", countAmount("readings"))
+		res, err := c.exports.Import(ctx, a, export.Target{HouseholdID: cfg.Household, Progress: p.Set})
+		p.Finish()
 		if err != nil {
 			return fmt.Errorf("import %s: %w", file, err)
 		}
@@ -171,34 +171,4 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 			res.PersonID, res.Readings, res.LedgerEntries, res.ExportID)
 		return nil
 	})
-}
-
-// progress prints a running count on a terminal, and nothing otherwise.
-type progress struct {
-	w     io.Writer // nil when not a terminal
-	verb  string
-	shown bool
-}
-
-func newProgress(stderr io.Writer, verb string) *progress {
-	p := &progress{verb: verb}
-	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.w = f
-		}
-	}
-	return p
-}
-
-func (p *progress) report(n int64) {
-	if p.w != nil {
-		fmt.Fprintf(p.w, "\r%s %d readings", p.verb, n)
-		p.shown = true
-	}
-}
-
-func (p *progress) done() {
-	if p.shown {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -36,10 +36,12 @@ func (a *api) raw(method, path string, body []byte, want int) []byte {
 	return b
 }
 
-// download requests person's export in household hh as a and downloads it.
-func (a *api) download(hh, person string) []byte {
+// download requests person's export in household hh as a, who signed up
+// with email (signUp's password), and downloads it.
+func (a *api) download(email, hh, person string) []byte {
 	a.t.Helper()
-	link := a.call("POST", "/v1/households/"+hh+"/people/"+person+"/exports", nil, http.StatusCreated)["url"].(string)
+	link := a.call("POST", "/v1/households/"+hh+"/people/"+person+"/exports",
+		map[string]string{"password": "correct horse battery staple " + email}, http.StatusCreated)["url"].(string)
 	return a.raw("GET", link, nil, http.StatusOK)
 }
 
@@ -160,7 +162,7 @@ func TestExportImportTwoInstances(t *testing.T) {
 	// the person's data and are exported.
 	h.consent(a, h.adultID, "workout-maps", "withdraw", "", http.StatusOK)
 
-	x := readExport(t, a.download(h.hh, h.adultID))
+	x := readExport(t, a.download("adult@example.com", h.hh, h.adultID))
 	if len(x.readings) != len(mine) {
 		t.Errorf("export holds %d readings, want %d", len(x.readings), len(mine))
 	}
@@ -184,13 +186,13 @@ func TestExportImportTwoInstances(t *testing.T) {
 	b := startHearth(t, dataB, "--manifest", fitnessManifest)
 	ownerB := signUp(t, b.HTTP, "owner-b@example.com")
 	hhB := ownerB.call("POST", "/v1/households", map[string]string{"name": "New home"}, http.StatusCreated)["id"].(string)
-	archive := a.download(h.hh, h.adultID)
+	archive := a.download("adult@example.com", h.hh, h.adultID)
 	var res map[string]any
 	json.Unmarshal(ownerB.raw("POST", "/v1/households/"+hhB+"/imports", archive, http.StatusCreated), &res)
 	if res["readings"] != float64(len(mine)) || res["already_imported"] != false {
 		t.Errorf("import = %v, want %d readings newly imported", res, len(mine))
 	}
-	y := readExport(t, ownerB.download(hhB, h.adultID))
+	y := readExport(t, ownerB.download("owner-b@example.com", hhB, h.adultID))
 	if !cmp.Equal(y.readings, x.readings) {
 		t.Errorf("readings on B differ from A's:\n%s", cmp.Diff(x.readings, y.readings))
 	}
@@ -204,7 +206,7 @@ func TestExportImportTwoInstances(t *testing.T) {
 	if res["already_imported"] != true {
 		t.Errorf("second import = %v, want already imported", res)
 	}
-	if z := readExport(t, ownerB.download(hhB, h.adultID)); !cmp.Equal(z.readings, y.readings) || len(z.files["consents/ledger.jsonl"]) != len(y.files["consents/ledger.jsonl"]) {
+	if z := readExport(t, ownerB.download("owner-b@example.com", hhB, h.adultID)); !cmp.Equal(z.readings, y.readings) || len(z.files["consents/ledger.jsonl"]) != len(y.files["consents/ledger.jsonl"]) {
 		t.Errorf("a second import changed B")
 	}
 
