@@ -122,7 +122,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Notify: s.notify, Notices: s.notices,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Exports: s.exports,
-		Rights: s.rights,
+		Rights:  s.rights,
 	})
 }
 
