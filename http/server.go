@@ -20,6 +20,7 @@ import (
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/subject"
 )
 
@@ -55,6 +56,9 @@ type Config struct {
 	// routes answer 404.
 	Consents *consent.Service
 	Subjects *subject.Cache
+	// Rights records and serves rights requests; nil makes those routes
+	// answer 404.
+	Rights *rights.Service
 }
 
 // server carries the dependencies every handler maker uses.

@@ -34,8 +34,7 @@ func MayConsent(actor, subject Party) Decision {
 	case actor.PersonID == "" || subject.PersonID == "":
 		return deny(ReasonUnknownParty, -1)
 	case subject.Child:
-		if actor.PersonID == subject.GuardianID && actor.PersonID != subject.PersonID &&
-			!actor.Child && actor.HouseholdID == subject.HouseholdID {
+		if guardianOf(actor, subject) {
 			return allow(ReasonGuardian, -1)
 		}
 		return deny(ReasonChildNeedsGuardian, -1)

@@ -51,6 +51,8 @@ const (
 	ReasonPastRetention                     // the reading is already past its category's retention
 	ReasonUndeclaredField                   // a value field the category does not declare
 	ReasonWrongType                         // a value of another type than the category declares
+	ReasonOwnerForProfile                   // the owner acts for a profile without an account
+	ReasonNotYourRights                     // a person exercises rights over their own data only
 	numReasons
 )
 
@@ -94,6 +96,8 @@ var reasonText = [numReasons]string{
 	ReasonPastRetention:       "this reading is older than its category's retention period, so it is not kept",
 	ReasonUndeclaredField:     "the values hold a field this kind of data does not declare",
 	ReasonWrongType:           "a value's type is not the one this kind of data declares",
+	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
+	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -150,6 +154,8 @@ var reasonCodes = [numReasons]string{
 	ReasonPastRetention:       "past_retention",
 	ReasonUndeclaredField:     "undeclared_field",
 	ReasonWrongType:           "wrong_type",
+	ReasonOwnerForProfile:     "owner_for_profile",
+	ReasonNotYourRights:       "not_your_rights",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

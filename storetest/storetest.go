@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},
+		{"Lifecycle", testLifecycle},
+		{"Rights", testRights},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -56,6 +56,7 @@ Commands:
 	ledger verify       check the consent ledger's hash chain
 	backup              write a consistent copy of hearth.db (or keys.db) while the server runs
 	restore             put a backup in place, with the server stopped
+	requests            list open rights requests by deadline; requests update records progress
 	version             print the version
 	help                print this help
 
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return runRestore(ctx, rest, getenv, stdout, stderr)
+	case "requests":
+		return runRequests(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
