@@ -31,6 +31,11 @@
 // one erased subject does not hide the others; a person's own list
 // (Notifications) returns ENOTFOUND. Everything else passes through to the
 // wrapped store unchanged; readings are sealed by package ingest already.
+//
+// A store method added later that takes or returns one of these fields must
+// be wrapped here too, or it would write the field in clear (which the
+// readers above then refuse) or return it sealed; the storetest suite, run
+// through this decorator, catches it where its cases compare the field.
 package sealstore
 
 import (

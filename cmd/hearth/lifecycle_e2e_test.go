@@ -147,7 +147,11 @@ func TestLastOwnerAndLeaving(t *testing.T) {
 	stranger.call("DELETE", hhPath+"/devices/"+h.dev.ID, nil, http.StatusNotFound)
 
 	// A second owner lets the first leave; their access ends at once.
-	h.owner.call("PATCH", hhPath+"/members/"+h.adultID, map[string]string{"role": "owner"}, http.StatusOK)
+	m := h.owner.call("PATCH", hhPath+"/members/"+h.adultID, map[string]string{"role": "owner"}, http.StatusOK)
+	if m["role"] != "owner" || m["controls"] == "" || m["person_id"] != h.adultID {
+		t.Errorf("role change answered %v, want the member as owner with the role's controls", m)
+	}
+	h.owner.call("PATCH", hhPath+"/members/"+h.adultID, map[string]string{"role": "child"}, http.StatusBadRequest) // a child needs a guardian
 	h.owner.call("DELETE", hhPath+"/members/"+ownerID, nil, http.StatusNoContent)
 	h.owner.call("GET", hhPath, nil, http.StatusNotFound)
 	h.adult.call("GET", hhPath, nil, http.StatusOK)

@@ -56,6 +56,8 @@ Commands:
 	ledger verify       check the consent ledger's hash chain
 	export              write a person's data to a ZIP file (RIGHT-ACCESS)
 	import              restore a person from an export ZIP (RIGHT-PORT)
+	backup              write a consistent copy of hearth.db (or keys.db) while the server runs
+	restore             put a backup in place, with the server stopped
 	requests            list open rights requests by deadline; requests update records progress
 	version             print the version
 	help                print this help
@@ -89,6 +91,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runExport(ctx, rest, getenv, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "requests":
 		return runRequests(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
