@@ -91,6 +91,7 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	LifecycleStore
 	RightsRequestStore
 	// Close flushes and closes the store.
 	Close() error

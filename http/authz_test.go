@@ -68,6 +68,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/objections/marketing", `{"object":true,"password":"correct horse battery staple"}`, 200},
 		{"POST", me + "/automated-decisions/heating-control", `{"opt_out":true,"password":"correct horse battery staple"}`, 422},
 		{"POST", me + "/automated-decisions/heating-control/review", `{"password":"correct horse battery staple"}`, 422},
+		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
+		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
+		{"DELETE", "/v1/households/" + hh + "/members/" + profile, "", 204},
+		{"DELETE", "/v1/households/" + hh + "/devices/" + dev, "", 204},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{
@@ -78,6 +82,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/me/notifications", "", 200},
 		{"GET", "/v1/me/terms", "", 200},
 		{"POST", "/v1/me/terms", `{"version":"2025-06"}`, 200},
+		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
 	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
@@ -140,6 +145,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		})
 	}
+	// Signing out everywhere touches only the caller's own sessions.
+	covered["DELETE /v1/sessions"] = true
+	t.Run("DELETE /v1/sessions/anonymous", func(t *testing.T) {
+		problem(t, e.do("DELETE", "/v1/sessions", "", ""), 401)
+	})
+	t.Run("DELETE /v1/sessions/signed in", func(t *testing.T) {
+		third, _ := e.user("Third")
+		e.want(e.do("DELETE", "/v1/sessions", third, ""), 204)
+		e.want(e.do("GET", "/v1/households/"+hh, own, ""), 200) // another account's session lives
+	})
 	// Device ingestion is authenticated by the device's own secret only.
 	t.Run("device reading/anonymous", func(t *testing.T) {
 		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", "", readingPayload("m2", "room-temperature", "x")), 401)

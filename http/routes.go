@@ -75,6 +75,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}", s.authed(s.handleOptOutADM()))
 	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}/review", s.authed(s.handleRequestReview()))
 
+	// Account and household lifecycle (issue 12): each ends access at once.
+	handle("POST /v1/me/password", s.authed(s.handleChangePassword()))
+	handle("DELETE /v1/sessions", s.authed(s.handleSignOutEverywhere()))
+	handle("DELETE /v1/households/{hh}/members/{person}", s.authed(s.handleRemoveMember()))
+	handle("PATCH /v1/households/{hh}/members/{person}", s.authed(s.handleSetRole()))
+	handle("DELETE /v1/households/{hh}/devices/{id}", s.authed(s.handleRemoveDevice()))
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())

@@ -28,4 +28,11 @@
 // AES-256-GCM sealing of the 32-byte data key under the KEK, with the AAD
 // "hearth-dk-v1\x00" + key ID + "\x00" + subject, so a wrapped key cannot be
 // moved to another subject or ID.
+//
+// # Blind-index keys
+//
+// A blind index (Keyring.BlindIndex) has a 32-byte HMAC-SHA256 key, wrapped
+// the same way and kept in the same KeyStore under a reserved subject
+// (ReservedPrefix + "blind-index/" + name), so it is never in hearth.db nor
+// in its backups. It is never used as a data key.
 package seal

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},
+		{"Lifecycle", testLifecycle},
 		{"Rights", testRights},
 	}
 	for _, g := range groups {
