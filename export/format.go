@@ -92,7 +92,14 @@ type SettingsRecord struct {
 	Purposes        []string          `json:"purposes"`
 	Location        string            `json:"location"` // "" is off
 	FeatureLocation map[string]string `json:"feature_location"`
-	Updated         *time.Time        `json:"updated,omitempty"`
+	// The rights exercised over the use of the data (RIGHT-RESTRICT,
+	// RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM), by purpose ID.
+	RestrictAll     bool       `json:"restrict_all"`
+	Restricted      []string   `json:"restricted"`
+	Objected        []string   `json:"objected"`
+	ObjectMarketing bool       `json:"object_marketing"`
+	ADMOptOut       []string   `json:"adm_opt_out"`
+	Updated         *time.Time `json:"updated,omitempty"`
 }
 
 // LedgerRecord is one line of consents/ledger.jsonl: a ledger entry about

@@ -60,7 +60,8 @@ func TestExportImportBetweenInstances(t *testing.T) {
 	h := a.newHome(t)
 	want := a.addReadings(t, h, h.adult, 30)
 	a.give(t, h.adult, "energy-insights")
-	must(t, a.store.PutSettings(t.Context(), &hearth.PersonSettings{PersonID: h.adult, Features: []string{"energy-insights"}, Updated: a.now}))
+	must(t, a.store.PutSettings(t.Context(), &hearth.PersonSettings{PersonID: h.adult, Features: []string{"energy-insights"},
+		Restricted: []string{"device-security"}, ObjectMarketing: true, Updated: a.now}))
 	data := a.write(t, h.adult)
 
 	res, err := b.importInto(t, data, export.Target{})
@@ -106,8 +107,8 @@ func TestExportImportBetweenInstances(t *testing.T) {
 	}
 	st, err := b.store.Settings(t.Context(), h.adult)
 	must(t, err)
-	if !cmp.Equal(st.Features, []string{"energy-insights"}) {
-		t.Errorf("settings on B: features %v", st.Features)
+	if !cmp.Equal(st.Features, []string{"energy-insights"}) || !cmp.Equal(st.Restricted, []string{"device-security"}) || !st.ObjectMarketing {
+		t.Errorf("settings on B: %+v, want the feature, the restriction and the marketing objection", st)
 	}
 
 	before := b.counts(t, h.adult)

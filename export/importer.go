@@ -166,22 +166,32 @@ func importedRole(ms []MembershipRecord) hearth.Role {
 // reports the others in res.Dropped.
 func (s *Service) importedSettings(a *Archive, personID string, now time.Time, res *ImportResult) *hearth.PersonSettings {
 	m := s.cfg.Manifest
-	st := &hearth.PersonSettings{PersonID: personID, Location: a.Settings.Location, FeatureLocation: map[string]string{}, Updated: now}
-	for _, f := range a.Settings.Features {
+	in := &a.Settings
+	st := &hearth.PersonSettings{PersonID: personID, Location: in.Location, FeatureLocation: map[string]string{},
+		RestrictAll: in.RestrictAll, ObjectMarketing: in.ObjectMarketing, Updated: now}
+	for _, f := range in.Features {
 		if _, ok := m.Feature(f); ok {
 			st.Features = append(st.Features, f)
 		} else {
 			res.Dropped = append(res.Dropped, "feature "+f)
 		}
 	}
-	for _, p := range a.Settings.Purposes {
-		if _, ok := m.Purpose(p); ok {
-			st.Purposes = append(st.Purposes, p)
-		} else {
-			res.Dropped = append(res.Dropped, "purpose "+p)
+	declared := func(field string, ids []string) []string {
+		var out []string
+		for _, p := range ids {
+			if _, ok := m.Purpose(p); ok {
+				out = append(out, p)
+			} else {
+				res.Dropped = append(res.Dropped, field+" "+p)
+			}
 		}
+		return out
 	}
-	for f, g := range a.Settings.FeatureLocation {
+	st.Purposes = declared("purpose", in.Purposes)
+	st.Restricted = declared("restricted", in.Restricted)
+	st.Objected = declared("objected", in.Objected)
+	st.ADMOptOut = declared("adm_opt_out", in.ADMOptOut)
+	for f, g := range in.FeatureLocation {
 		if slices.Contains(st.Features, f) {
 			st.FeatureLocation[f] = g
 		}

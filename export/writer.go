@@ -234,13 +234,16 @@ func (s *Service) profile(ctx context.Context, p *hearth.Person) (Profile, error
 func (s *Service) settings(ctx context.Context, personID string) (SettingsRecord, error) {
 	st, err := s.cfg.Store.Settings(ctx, personID)
 	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
-		return SettingsRecord{Defaults: true, Features: []string{}, Purposes: []string{}, FeatureLocation: map[string]string{}}, nil
+		return SettingsRecord{Defaults: true, Features: []string{}, Purposes: []string{}, FeatureLocation: map[string]string{},
+			Restricted: []string{}, Objected: []string{}, ADMOptOut: []string{}}, nil
 	}
 	if err != nil {
 		return SettingsRecord{}, fmt.Errorf("export settings: %w", err)
 	}
 	out := SettingsRecord{Features: nonNilSlice(st.Features), Purposes: nonNilSlice(st.Purposes),
-		Location: st.Location, FeatureLocation: st.FeatureLocation}
+		Location: st.Location, FeatureLocation: st.FeatureLocation, RestrictAll: st.RestrictAll,
+		Restricted: nonNilSlice(st.Restricted), Objected: nonNilSlice(st.Objected),
+		ObjectMarketing: st.ObjectMarketing, ADMOptOut: nonNilSlice(st.ADMOptOut)}
 	if out.FeatureLocation == nil {
 		out.FeatureLocation = map[string]string{}
 	}

@@ -54,6 +54,7 @@ const (
 	ReasonOwnerForProfile                   // the owner acts for a profile without an account
 	ReasonNotYourRights                     // a person exercises rights over their own data only
 	ReasonOwnersOnly                        // only the household's owners may do this
+	ReasonNotAutomated                      // the purpose makes no solely automated decision
 	numReasons
 )
 
@@ -100,6 +101,7 @@ var reasonText = [numReasons]string{
 	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
 	ReasonOwnersOnly:          "only the household's owners may do this",
 	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
+	ReasonNotAutomated:        "this purpose makes no solely automated decision about you, so there is nothing to opt out of",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -114,6 +116,8 @@ var purposeText = [numReasons]string{
 	ReasonADMOptOut:        "you opted out of the automated decisions made by %s",
 	ReasonNotUsedByPurpose: "%s does not use this kind of data",
 	ReasonNotConsentBased:  "%s does not rely on consent",
+	ReasonNotObjectable:    "the lawful basis of %s gives no right to object; you may restrict it, withdraw a consent it relies on, or ask for erasure",
+	ReasonNotAutomated:     "%s makes no solely automated decision about you, so there is nothing to opt out of",
 }
 
 var reasonCodes = [numReasons]string{
@@ -159,6 +163,7 @@ var reasonCodes = [numReasons]string{
 	ReasonOwnerForProfile:     "owner_for_profile",
 	ReasonNotYourRights:       "not_your_rights",
 	ReasonOwnersOnly:          "owners_only",
+	ReasonNotAutomated:        "not_automated",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

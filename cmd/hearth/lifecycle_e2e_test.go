@@ -159,8 +159,8 @@ func TestLastOwnerAndLeaving(t *testing.T) {
 
 // TestRemovedDeviceDisconnected: an owner removes a connected device from
 // the household; its MQTT session ends at once, its secret no longer
-// connects over MQTT or HTTP, and the household no longer lists it
-// (SEC-AUTHZ).
+// connects over MQTT or HTTP, and the household no longer lists it; the
+// reading it sent before stays with the household (SEC-AUTHZ).
 func TestRemovedDeviceDisconnected(t *testing.T) {
 	h := newLifecycleHome(t)
 	if !publishV5(t, h.p.MQTTAddr, h.dev, roomTemperature("kept", "")) {
@@ -182,6 +182,9 @@ func TestRemovedDeviceDisconnected(t *testing.T) {
 		t.Errorf("the household lists %d devices after the removal, want 0", len(devs))
 	}
 	h.owner.call("DELETE", "/v1/households/"+h.hh+"/devices/"+h.dev.ID, nil, http.StatusNotFound)
+	if rs := h.owner.allReadings(h.hh); len(rs) != 1 || rs[0].DeviceID != h.dev.ID {
+		t.Errorf("household readings after the removal = %+v, want the one the device sent before", rs)
+	}
 }
 
 // TestPasswordChangeAndSignOutEverywhere: changing the password needs the
