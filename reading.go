@@ -90,6 +90,7 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	ErasureStores
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},
+		{"Erasure", testErasure},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// erasureWhere builds the WHERE clause (without the keyword) and arguments
+// selecting the readings f names; EINVALID for an empty f.
+func erasureWhere(f hearth.ErasureFilter) (string, []any, error) {
+	if f.Empty() {
+		return "", nil, hearth.Errorf(hearth.EINVALID, "an erasure must name a person, a household or a category")
+	}
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		where = append(where, cond)
+		args = append(args, arg)
+	}
+	switch f.PersonID {
+	case "":
+	case "-":
+		where = append(where, "person_id IS NULL")
+	default:
+		add("person_id = ?", f.PersonID)
+	}
+	if f.HouseholdID != "" {
+		add("household_id = ?", f.HouseholdID)
+	}
+	if f.DeviceID != "" {
+		add("device_id = ?", f.DeviceID)
+	}
+	if f.Category != "" {
+		add("category = ?", f.Category)
+	}
+	if !f.From.IsZero() {
+		add("time >= ?", ts(f.From))
+	}
+	if !f.To.IsZero() {
+		add("time < ?", ts(f.To))
+	}
+	if !f.ReceivedBefore.IsZero() {
+		add("received < ?", ts(f.ReceivedBefore))
+	}
+	return strings.Join(where, " AND "), args, nil
+}
+
+// CountReadings counts the readings f selects; EINVALID for an empty f.
+func (db *DB) CountReadings(ctx context.Context, f hearth.ErasureFilter) (int64, error) {
+	where, args, err := erasureWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = db.data.r.QueryRowContext(ctx, "SELECT count(*) FROM readings WHERE "+where, args...).Scan(&n)
+	return n, wrap("count readings", err, nil)
+}
+
+// DeleteReadings deletes at most limit of the readings f selects, lowest
+// IDs first, in one transaction committed to disk, and returns how many it
+// deleted. With secure_delete on, their content is overwritten in the
+// database file; Checkpoint clears it from the write-ahead log. EINVALID for
+// an empty f or a limit below 1.
+func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit int) (int64, error) {
+	where, args, err := erasureWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	if limit < 1 {
+		return 0, hearth.FieldError("limit", "must be at least 1")
+	}
+	res, err := exec(ctx, db.data, "DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE "+
+		where+" ORDER BY id LIMIT ?)", append(args, limit)...)
+	if err != nil {
+		return 0, wrap("delete readings", err, nil)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("delete readings", err, nil)
+}
+
+// DeletePerson deletes a person with their account, sessions, memberships,
+// settings, notifications, terms acceptances and deletion schedules in one
+// transaction (the other tables cascade from persons and accounts).
+// Readings and the ledger are left: see DeleteReadings. Deleting a missing
+// person is not an error.
+func (db *DB) DeletePerson(ctx context.Context, personID string) error {
+	err := inTx(ctx, db.data, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM accounts WHERE person_id = ?", personID); err != nil {
+			return wrap("delete account", err, nil)
+		}
+		_, err := tx.ExecContext(ctx, "DELETE FROM persons WHERE id = ?", personID)
+		return wrap("delete person", err, nil)
+	})
+	return err
+}
