@@ -42,6 +42,12 @@ type ErasureStore interface {
 	// deletion schedules, in one transaction. Deleting a missing person is
 	// not an error.
 	DeletePerson(ctx context.Context, personID string) error
+	// DeletePersonalData deletes what is kept about a person apart from
+	// readings, the ledger and what their account needs (the person, the
+	// account, sessions and memberships): settings, notifications, terms
+	// acceptances and deletion schedules, but only those stored, updated or
+	// created before before, in one transaction.
+	DeletePersonalData(ctx context.Context, personID string, before time.Time) error
 	// Checkpoint copies the write-ahead logs into the database files and
 	// truncates them, so deleted content no longer lingers in a log.
 	Checkpoint(ctx context.Context) error
@@ -50,9 +56,12 @@ type ErasureStore interface {
 // Erasure is an entry of the erasure journal: what was erased, so that it
 // can be erased again from an older data backup restored later.
 type Erasure struct {
-	Seq        int64 // assigned by the store; increases
+	Seq int64 // assigned by the store; increases
+	// PersonID is the subject: a person, or a household for its own
+	// readings (whose key is then destroyed too when Everything is set).
 	PersonID   string
-	Everything bool // the person and all their data
+	Everything bool // all the subject's data, and their data key
+	Closed     bool // the account was closed: the person is deleted too
 	Filter     ErasureFilter
 	At         time.Time
 }

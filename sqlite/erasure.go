@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -95,4 +96,24 @@ func (db *DB) DeletePerson(ctx context.Context, personID string) error {
 		return wrap("delete person", err, nil)
 	})
 	return err
+}
+
+// DeletePersonalData deletes a person's settings, notifications, terms
+// acceptances and deletion schedules stored before before, in one
+// transaction, and keeps the person, their account, sessions and
+// memberships.
+func (db *DB) DeletePersonalData(ctx context.Context, personID string, before time.Time) error {
+	return inTx(ctx, db.data, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			"DELETE FROM settings WHERE person_id = ? AND updated < ?",
+			"DELETE FROM notifications WHERE person_id = ? AND created < ?",
+			"DELETE FROM terms_acceptances WHERE person_id = ? AND accepted < ?",
+			"DELETE FROM deletion_schedules WHERE person_id = ? AND updated < ?",
+		} {
+			if _, err := tx.ExecContext(ctx, q, personID, ts(before)); err != nil {
+				return wrap("delete personal data", err, nil)
+			}
+		}
+		return nil
+	})
 }

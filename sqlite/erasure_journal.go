@@ -10,14 +10,14 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-const erasureCols = "seq, person_id, everything, household_id, filter_person, device_id, category, time_from, time_to, received_before, at"
+const erasureCols = "seq, person_id, everything, closed, household_id, filter_person, device_id, category, time_from, time_to, received_before, at"
 
 // RecordErasure appends e to the journal in keys.db and sets its Seq.
 func (db *DB) RecordErasure(ctx context.Context, e *hearth.Erasure) error {
 	f := e.Filter
-	res, err := exec(ctx, db.keys, "INSERT INTO erasures (person_id, everything, household_id, filter_person, "+
-		"device_id, category, time_from, time_to, received_before, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		e.PersonID, e.Everything, f.HouseholdID, f.PersonID, f.DeviceID, f.Category,
+	res, err := exec(ctx, db.keys, "INSERT INTO erasures (person_id, everything, closed, household_id, filter_person, "+
+		"device_id, category, time_from, time_to, received_before, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		e.PersonID, e.Everything, e.Closed, f.HouseholdID, f.PersonID, f.DeviceID, f.Category,
 		optTS(f.From), optTS(f.To), optTS(f.ReceivedBefore), ts(e.At))
 	if err != nil {
 		return wrap("record erasure", err, nil)
@@ -38,7 +38,7 @@ func scanErasure(row rowScanner) (*hearth.Erasure, error) {
 	var e hearth.Erasure
 	var from, to, before sql.NullInt64
 	var at int64
-	err := row.Scan(&e.Seq, &e.PersonID, &e.Everything, &e.Filter.HouseholdID, &e.Filter.PersonID,
+	err := row.Scan(&e.Seq, &e.PersonID, &e.Everything, &e.Closed, &e.Filter.HouseholdID, &e.Filter.PersonID,
 		&e.Filter.DeviceID, &e.Filter.Category, &from, &to, &before, &at)
 	if err != nil {
 		return nil, err

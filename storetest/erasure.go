@@ -16,6 +16,7 @@ func testErasure(t *testing.T, open func(t *testing.T) hearth.Store) {
 	t.Run("DeleteReadingsInBatches", func(t *testing.T) { t.Parallel(); testDeleteBatches(t, open(t)) })
 	t.Run("EmptyFilterRefused", func(t *testing.T) { t.Parallel(); testEmptyErasure(t, open(t)) })
 	t.Run("DeletePerson", func(t *testing.T) { t.Parallel(); testDeletePerson(t, open(t)) })
+	t.Run("DeletePersonalData", func(t *testing.T) { t.Parallel(); testDeletePersonalData(t, open(t)) })
 	t.Run("Journal", func(t *testing.T) { t.Parallel(); testJournal(t, open(t)) })
 	t.Run("Notices", func(t *testing.T) { t.Parallel(); testNotices(t, open(t)) })
 	t.Run("DeletionSchedules", func(t *testing.T) { t.Parallel(); testSchedules(t, open(t)) })
@@ -150,7 +151,7 @@ func mustAccountEmail(t *testing.T, s hearth.Store, id string) hearth.Email {
 
 func testJournal(t *testing.T, s hearth.Store) {
 	es := []hearth.Erasure{
-		{PersonID: "p_1", Everything: true, Filter: hearth.ErasureFilter{PersonID: "p_1", ReceivedBefore: at(time.Hour)}, At: at(time.Hour)},
+		{PersonID: "p_1", Everything: true, Closed: true, Filter: hearth.ErasureFilter{PersonID: "p_1", ReceivedBefore: at(time.Hour)}, At: at(time.Hour)},
 		{PersonID: "p_2", Filter: hearth.ErasureFilter{PersonID: "p_2", HouseholdID: "hh_1", DeviceID: "dev_1", Category: "presence",
 			From: at(0), To: at(time.Minute), ReceivedBefore: at(2 * time.Hour)}, At: at(2 * time.Hour)},
 		{PersonID: "p_3", Filter: hearth.ErasureFilter{PersonID: "-", HouseholdID: "hh_1"}, At: at(3 * time.Hour)},
@@ -239,4 +240,47 @@ func testSchedules(t *testing.T, s hearth.Store) {
 	got, err = s.DeletionSchedules(ctx(t), h.owner.ID)
 	must(t, "DeletionSchedules", err)
 	diff(t, "DeletionSchedules after delete", got, []hearth.DeletionSchedule{b})
+}
+
+func testDeletePersonalData(t *testing.T, s hearth.Store) {
+	h := newHome(t, s, "Home", 0)
+	p := h.owner.ID
+	must(t, "PutSettings", s.PutSettings(ctx(t), &hearth.PersonSettings{PersonID: p, Location: "city", Updated: at(0)}))
+	must(t, "AddNotifications", s.AddNotifications(ctx(t), []hearth.Notification{
+		{ID: "n_old", PersonID: p, Kind: hearth.NotifyManifestChanged, Title: "old", Body: "old", Created: at(0)},
+		{ID: "n_new", PersonID: p, Kind: hearth.NotifyManifestChanged, Title: "new", Body: "new", Created: at(2 * time.Hour)},
+		{ID: "n_other", PersonID: h.profile.ID, Kind: hearth.NotifyManifestChanged, Title: "other", Body: "other", Created: at(0)},
+	}))
+	must(t, "AcceptTerms", s.AcceptTerms(ctx(t), &hearth.TermsAcceptance{PersonID: p, Version: "v1", Accepted: at(0)}))
+	must(t, "PutDeletionSchedule", s.PutDeletionSchedule(ctx(t), &hearth.DeletionSchedule{PersonID: p, Category: "presence", Period: hearth.DeleteWeekly, Updated: at(2 * time.Hour)}))
+
+	must(t, "DeletePersonalData", s.DeletePersonalData(ctx(t), p, at(time.Hour)))
+	_, err := s.Settings(ctx(t), p)
+	wantCode(t, "Settings", err, hearth.ENOTFOUND)
+	_, err = s.AcceptedTerms(ctx(t), p)
+	wantCode(t, "AcceptedTerms", err, hearth.ENOTFOUND)
+	ns, err := s.Notifications(ctx(t), p, "", 10)
+	must(t, "Notifications", err)
+	if len(ns) != 1 || ns[0].ID != "n_new" {
+		t.Errorf("notifications left = %v, want only n_new (created after the cutoff)", ns)
+	}
+	ns, err = s.Notifications(ctx(t), h.profile.ID, "", 10)
+	must(t, "Notifications of another person", err)
+	if len(ns) != 1 {
+		t.Errorf("another person's notifications = %d, want 1", len(ns))
+	}
+	ds, err := s.DeletionSchedules(ctx(t), p)
+	must(t, "DeletionSchedules", err)
+	if len(ds) != 1 {
+		t.Errorf("deletion schedules updated after the cutoff = %d, want 1 kept", len(ds))
+	}
+	for _, check := range []func() error{
+		func() error { _, err := s.Person(ctx(t), p); return err },
+		func() error { _, err := s.Account(ctx(t), h.owner.AccountID); return err },
+		func() error { _, err := s.Member(ctx(t), h.h.ID, p); return err },
+	} {
+		if err := check(); err != nil {
+			t.Errorf("the person, account and membership must stay: %v", err)
+		}
+	}
 }

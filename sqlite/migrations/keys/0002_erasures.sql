@@ -9,6 +9,7 @@ CREATE TABLE erasures (
 	seq             INTEGER PRIMARY KEY AUTOINCREMENT,
 	person_id       TEXT NOT NULL,
 	everything      INTEGER NOT NULL,
+	closed          INTEGER NOT NULL,
 	household_id    TEXT NOT NULL,
 	filter_person   TEXT NOT NULL,
 	device_id       TEXT NOT NULL,
