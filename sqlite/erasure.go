@@ -62,9 +62,11 @@ func (db *DB) CountReadings(ctx context.Context, f hearth.ErasureFilter) (int64,
 
 // DeleteReadings deletes at most limit of the readings f selects, lowest
 // IDs first, in one transaction committed to disk, and returns how many it
-// deleted. With secure_delete on, their content is overwritten in the
-// database file; Checkpoint clears it from the write-ahead log. EINVALID for
-// an empty f or a limit below 1.
+// deleted. The rows are looked up on a read connection first, so the
+// writer, which ingestion shares, is held only for the delete itself. With
+// secure_delete on, their content is overwritten in the database file;
+// Checkpoint clears it from the write-ahead log. EINVALID for an empty f or
+// a limit below 1.
 func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit int) (int64, error) {
 	where, args, err := erasureWhere(f)
 	if err != nil {
@@ -73,8 +75,19 @@ func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit 
 	if limit < 1 {
 		return 0, hearth.FieldError("limit", "must be at least 1")
 	}
-	res, err := exec(ctx, db.data, "DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE "+
-		where+" ORDER BY id LIMIT ?)", append(args, limit)...)
+	var ids string
+	err = db.data.r.QueryRowContext(ctx, "SELECT coalesce(json_group_array(id), '[]') FROM (SELECT id FROM readings WHERE "+
+		where+" ORDER BY id LIMIT ?)", append(args, limit)...).Scan(&ids)
+	if err != nil {
+		return 0, wrap("select readings to delete", err, nil)
+	}
+	if ids == "[]" {
+		return 0, nil
+	}
+	// The filter is checked again: a row cannot change, but this keeps the
+	// delete correct on its own.
+	res, err := exec(ctx, db.data, "DELETE FROM readings WHERE id IN (SELECT value FROM json_each(?)) AND "+where,
+		append([]any{ids}, args...)...)
 	if err != nil {
 		return 0, wrap("delete readings", err, nil)
 	}
