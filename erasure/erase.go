@@ -60,7 +60,7 @@ func (s *Service) apply(ctx context.Context, e *hearth.Erasure, sc Scope) (Resul
 	if err := s.cfg.Store.RecordErasure(ctx, e); err != nil {
 		return Result{}, fmt.Errorf("erase: journal: %w", err)
 	}
-	res, err := s.execute(ctx, e)
+	res, err := s.execute(ctx, e, true)
 	if err != nil {
 		return res, err
 	}
@@ -73,8 +73,10 @@ func (s *Service) apply(ctx context.Context, e *hearth.Erasure, sc Scope) (Resul
 }
 
 // execute carries out a journal entry: key first, then rows. It is
-// idempotent, so the journal can be re-applied.
-func (s *Service) execute(ctx context.Context, e *hearth.Erasure) (Result, error) {
+// idempotent, so the journal can be re-applied. Live, it erases every
+// matching reading, including any received while it runs; replayed
+// (live false), only those received before the erasure.
+func (s *Service) execute(ctx context.Context, e *hearth.Erasure, live bool) (Result, error) {
 	res := Result{Erasure: e.Seq}
 	if e.Everything {
 		if err := s.cfg.Keys.Shred(ctx, e.PersonID); err != nil {
@@ -82,7 +84,11 @@ func (s *Service) execute(ctx context.Context, e *hearth.Erasure) (Result, error
 		}
 		res.KeyDestroyed = true
 	}
-	n, err := s.deleteAll(ctx, e.Filter)
+	f := e.Filter
+	if live {
+		f.ReceivedBefore = time.Time{}
+	}
+	n, err := s.deleteAll(ctx, f)
 	res.Readings = n
 	if err != nil {
 		return res, err

@@ -21,7 +21,7 @@ func (s *Service) Replay(ctx context.Context) (int64, error) {
 			return total, fmt.Errorf("replay erasures: %w", err)
 		}
 		for i := range es {
-			res, err := s.execute(ctx, &es[i])
+			res, err := s.execute(ctx, &es[i], false)
 			total += res.Readings
 			if err != nil {
 				return total, fmt.Errorf("replay erasure %d: %w", es[i].Seq, err)

@@ -33,7 +33,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// A profile without an account, whose notifications the owner reads (CONSENT-MULTIUSER).
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
 	template := strings.NewReplacer(hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
-		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
+		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}",
+		"/deletion-schedules/occupancy", "/deletion-schedules/{category}")
 	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
@@ -53,6 +54,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
+		// Erasure (RIGHT-ERASE) and periodic deletion (RETENTION); the erasure's range holds nothing.
+		{"POST", me + "/erasure/preview", `{"everything":true}`, 200},
+		{"POST", me + "/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true}`, 200},
+		{"GET", me + "/erasure-notices", "", 200},
+		{"PUT", me + "/deletion-schedules/occupancy", `{"period":"weekly"}`, 204},
+		{"GET", me + "/deletion-schedules", "", 200},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{
@@ -72,6 +79,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
 		"POST /v1/me/notifications/{id}/read": true,                       // own and other's in TestNotificationsAPI
+		"POST /v1/me/close":                   true,                       // TestCloseAccountAPI: it would end the other caller's account
 		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
 	}
 	for _, p := range publicRoutes {

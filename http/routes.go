@@ -55,6 +55,14 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
 
+	// Erasure, periodic deletion and account closure (issue 12: RIGHT-ERASE, RETENTION).
+	handle("POST /v1/households/{hh}/people/{person}/erasure/preview", s.authed(s.handleErasurePreview()))
+	handle("POST /v1/households/{hh}/people/{person}/erasures", s.authed(s.handleErase()))
+	handle("GET /v1/households/{hh}/people/{person}/erasure-notices", s.authed(s.handleErasureNotices()))
+	handle("GET /v1/households/{hh}/people/{person}/deletion-schedules", s.authed(s.handleDeletionSchedules()))
+	handle("PUT /v1/households/{hh}/people/{person}/deletion-schedules/{category}", s.authed(s.handlePutDeletionSchedule()))
+	handle("POST /v1/me/close", s.authed(s.handleCloseAccount()))
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())
