@@ -102,7 +102,7 @@ func newEnv(t *testing.T) *env {
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,
 		Consents: cons, Subjects: subj,
-		Erasure:  er,
+		Erasure: er,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
