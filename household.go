@@ -27,17 +27,19 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// RoleControls states in plain language what a role can control.
+// RoleControls states in plain language what a role can control. Every
+// member may leave a household; the household service enforces each
+// sentence (SEC-AUTHZ).
 func RoleControls(r Role) string {
 	switch r {
 	case RoleOwner:
-		return "Manages the household: adds and removes members, claims and removes devices, and controls their own data."
+		return "Manages the household: invites and removes members, changes their roles, claims and removes devices, and gives their own consent. The last owner makes another member an owner before leaving."
 	case RoleAdult:
-		return "Sees the household's devices and controls their own data: access, export, correction, erasure and consent."
+		return "Sees the household's members and devices, claims devices, gives or withdraws their own consent, changes their own settings, and may leave the household."
 	case RoleChild:
 		return "Sees their own data; a guardian in the household gives or withdraws consent for them."
 	case RoleGuest:
-		return "Has a profile while they use the household's devices and can see, export and erase their own data."
+		return "Has a profile while they use the household's devices; with an account, sees the readings about themselves, gives their own consent, and may leave the household."
 	}
 	return ""
 }
@@ -51,16 +53,29 @@ func (Email) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
 // Account is a login: an e-mail address and a password hash. Every account
 // has exactly one Person.
+//
+// Behind the sealing decorator (package sealstore), which is how the server
+// runs, a storage adapter never receives the address: Email then holds the
+// address's keyed blind index (lower-case hexadecimal), which the adapter
+// keeps unique and looks accounts up by exactly as it would an address, and
+// SealedEmail holds the address sealed with the person's data key.
 type Account struct {
 	ID           string
-	Email        Email // stored lower-cased
+	Email        Email // stored lower-cased and unique; looked up without regard to case
 	PasswordHash string
 	PersonID     string
 	Created      time.Time
+	// SealedEmail is the address sealed by package sealstore, kept by a
+	// storage adapter byte for byte; nil outside a storage adapter.
+	SealedEmail []byte
 }
 
 // Person is a data subject: an account holder, or a profile without a login
 // (a household member, a guest, a child with a guardian).
+//
+// DisplayName is personal: behind the sealing decorator (package sealstore)
+// a storage adapter receives and keeps it sealed with the person's data key,
+// as text.
 type Person struct {
 	ID          string
 	HouseholdID string // the household that created the profile; "" for account holders
@@ -72,7 +87,9 @@ type Person struct {
 // LogValue implements slog.LogValuer: only the ID is logged.
 func (p Person) LogValue() slog.Value { return slog.StringValue(p.ID) }
 
-// Household owns devices and has members.
+// Household owns devices and has members. Its Name is sealed with the
+// household's data key behind the sealing decorator (package sealstore),
+// like a Person's DisplayName.
 type Household struct {
 	ID      string
 	Name    string

@@ -27,12 +27,12 @@ var adapters = []string{
 
 // TestLayers keeps the layers honest: the root package imports only the
 // standard library, and services never import an adapter, net/http or the
-// broker (DESIGN.md, "Package layout").
+// broker (see ARCHITECTURE.md, "Layers").
 func TestLayers(t *testing.T) {
 	services := map[string]bool{
 		"policy": true, "ledger": true, "seal": true, "auth": true, "manifest": true,
 		"household": true, "consent": true, "ingest": true, "rights": true, "notify": true, "subject": true,
-		"retention": true, "firmware": true, "analytics": true, "erasure": true,
+		"retention": true, "firmware": true, "analytics": true, "sealstore": true, "erasure": true,
 	}
 	for file, imports := range importsByFile(t) {
 		dir := filepath.Dir(file)

@@ -43,6 +43,13 @@ func (m Method) Valid() bool {
 // package ledger, which assigns Seq, Time, PrevHash and Hash and documents
 // the hash encoding). Person and Actor are person IDs, never names; Details
 // is a compact JSON object or empty, and a store keeps its bytes unchanged.
+//
+// The ledger is kept in clear (its hash covers every field, and it must
+// stay verifiable after a person's key is destroyed), so no field may hold
+// personal data: Statement is the manifest's text, the same for everyone,
+// and Details holds only IDs, codes, versions and times, never names,
+// addresses or free text (see ARCHITECTURE.md, "What is sealed and what
+// stays in clear").
 type LedgerEntry struct {
 	Seq             int64 // 1, 2, 3, ... without gaps
 	Time            time.Time

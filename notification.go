@@ -25,7 +25,9 @@ const (
 
 // Notification is a message to one person, in plain language. A person
 // without an account (a profile) sees theirs through the household's owners
-// and their guardian.
+// and their guardian. Behind the sealing decorator (package sealstore) a
+// storage adapter receives and keeps Title and Body sealed with the person's
+// data key, as text.
 type Notification struct {
 	ID          string
 	PersonID    string

@@ -87,10 +87,13 @@ type Store interface {
 	DeviceStore
 	ReadingStore
 	KeyStore
+	KEKInventory
 	LedgerStore
 	SettingsStore
 	ChangeStore
 	ErasureStores
+	LifecycleStore
+	RightsRequestStore
 	// Close flushes and closes the store.
 	Close() error
 }

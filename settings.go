@@ -25,6 +25,11 @@ type PersonSettings struct {
 	// feature; a feature without an entry gets the coarsest it declares.
 	FeatureLocation map[string]string
 	Updated         time.Time
+	// Sealed holds every other field sealed with the person's data key:
+	// behind the sealing decorator (package sealstore) a storage adapter
+	// receives only PersonID, Updated and Sealed, and keeps Sealed byte for
+	// byte. nil outside a storage adapter.
+	Sealed []byte
 }
 
 // SettingsStore keeps people's settings. Implementations are safe for

@@ -359,3 +359,21 @@ func TestRepeatedDecisions(t *testing.T) {
 		t.Errorf("Request a given consent: %v, want ECONFLICT", err)
 	}
 }
+
+// SEC-ENCRYPT, CONSENT-EXPLICIT: the ledger, kept in clear, records only
+// the manifest's statement: text a client sends with a consent that needs
+// no statement is not recorded (it could name a person).
+func TestLedgerRecordsNoClientText(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	if _, err := e.svc.Give(ctx, e.adult, e.adult, "challenges", hearth.MethodAPI, "Consent by Jane Marker, 12 High St"); err != nil {
+		t.Fatalf("Give: %v", err)
+	}
+	es, err := e.store.LedgerEntriesFor(ctx, e.adult)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("LedgerEntriesFor: %d entries, %v; want 1", len(es), err)
+	}
+	if es[0].Statement != "" {
+		t.Errorf("recorded statement %q, want none for a purpose without an explicit statement", es[0].Statement)
+	}
+}

@@ -11,7 +11,8 @@ import (
 // returns the new state. statement is the consent statement the person
 // confirmed; where the purpose needs explicit consent (special category
 // data: CONSENT-EXPLICIT) it must be the manifest's statement, verbatim,
-// and it is recorded in the ledger. Giving a consent that is given already
+// and it is recorded in the ledger; for any other purpose it is ignored and
+// nothing is recorded in its place. Giving a consent that is given already
 // records nothing and returns the current state.
 //
 // Errors (*hearth.Error): EINVALID for a bad method or statement, or a
@@ -73,12 +74,18 @@ func (s *Service) decide(ctx context.Context, actor, subject, purpose string, me
 	return apply(cur, es[0]), nil
 }
 
-// statement checks the statement given with a consent: for a purpose that
-// needs explicit consent, it must be the manifest's statement verbatim.
+// statement checks the statement given with a consent and returns the one
+// to record: for a purpose that needs explicit consent, the manifest's
+// statement, which given must match verbatim; for any other purpose none.
+// The ledger is kept in clear, so it never records text a client sent that
+// the manifest does not hold (it could name a person).
 func (s *Service) statement(purpose, given string) (string, error) {
 	want, required := s.cfg.Policy.Explicit(purpose)
-	if required && given != want {
+	if !required {
+		return "", nil
+	}
+	if given != want {
 		return "", hearth.FieldError("statement", "explicit consent needs the statement shown in the request, word for word")
 	}
-	return given, nil
+	return want, nil
 }

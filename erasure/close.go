@@ -16,15 +16,16 @@ import (
 // the API (every token is refused) and MQTT (readings naming the person are
 // refused). A household whose only member the person was loses its devices'
 // credentials (their broker sessions end) and its own readings and key.
-// The request is logged with Config.Requests.
+// The request is recorded in the rights request log (RIGHT-REQUESTS).
 //
 // Errors: EFORBIDDEN (field "password") for a wrong password; ETOOMANY
 // after too many wrong ones; ECONFLICT (field "household") when the person
-// is the last owner of a household that has other members: they must make
-// another member an owner, or remove the others, first. Nothing changes on
-// error.
+// is the last owner of a household that has other members (they must make
+// another member an owner, or remove the others, first), or the guardian
+// of a child in a household (another guardian must be named first).
+// Nothing changes on error.
 func (s *Service) CloseAccount(ctx context.Context, acct *hearth.Account, password string) (Result, error) {
-	if err := s.checkPassword(acct, password); err != nil {
+	if err := s.cfg.Auth.Reauthenticate(ctx, acct.ID, password); err != nil {
 		return Result{}, err
 	}
 	person := acct.PersonID
@@ -32,30 +33,13 @@ func (s *Service) CloseAccount(ctx context.Context, acct *hearth.Account, passwo
 	if err != nil {
 		return Result{}, err
 	}
-	req, err := s.openRequest(ctx, "erasure-account-closed", person, person, "re-authentication with the password")
+	req, err := s.openRequest(ctx, "", person, person, hearth.CheckReauthenticated, "account")
 	if err != nil {
 		return Result{}, err
 	}
 	res, err := s.closeAccount(ctx, person, alone)
 	s.closeRequest(ctx, req, res, err)
 	return res, err
-}
-
-// checkPassword verifies the password again, with the sign-in limits.
-func (s *Service) checkPassword(acct *hearth.Account, password string) error {
-	if ok, after := s.reauth.Allowed(acct.ID); !ok {
-		return &hearth.Error{Code: hearth.ETOOMANY, Message: "too many wrong passwords: wait before trying again", Err: &auth.RetryAfterError{After: after}}
-	}
-	ok, err := auth.VerifyPassword(acct.PasswordHash, password)
-	if err != nil {
-		return fmt.Errorf("close account: %w", err)
-	}
-	if !ok {
-		s.reauth.Fail(acct.ID)
-		return &hearth.Error{Code: hearth.EFORBIDDEN, Field: "password", Message: "the password is wrong: enter your current password to close the account"}
-	}
-	s.reauth.Reset(acct.ID)
-	return nil
 }
 
 // households checks the person may leave every household they are in and
@@ -76,6 +60,9 @@ func (s *Service) households(ctx context.Context, person string) ([]string, erro
 			switch {
 			case m.PersonID == person:
 				owner = m.Role == hearth.RoleOwner
+			case m.GuardianID == person:
+				return nil, &hearth.Error{Code: hearth.ECONFLICT, Field: "household",
+					Message: fmt.Sprintf("you are the guardian of a child in household %s: name another guardian, or remove the child's profile, before closing your account", h.ID)}
 			case m.Role == hearth.RoleOwner:
 				otherOwners++
 			}

@@ -45,7 +45,7 @@ type env struct {
 	notifier erasure.Notifier
 	mu       sync.Mutex
 	revoked  []string // devices whose credential changed
-	ended    []string // people Ended was called for
+	ended    []string // "household/person" MembershipChanged was called with
 	msg      int
 }
 
@@ -76,16 +76,16 @@ func (e *env) open() {
 	e.store, e.keys = store, seal.NewKeyring(e.kek, store)
 	e.auth = auth.NewService(auth.Config{Store: store, Now: e.clock.Now})
 	e.hh = household.NewService(household.Config{Store: store, Manifest: e.m, Opener: e.keys, Now: e.clock.Now})
-	e.svc, err = erasure.NewService(erasure.Config{Store: store, Keys: e.keys, Manifest: e.m, Now: e.clock.Now,
+	e.svc, err = erasure.NewService(erasure.Config{Store: store, Keys: e.keys, Auth: e.auth, Manifest: e.m, Now: e.clock.Now,
 		Notifier: e.notifier,
 		CredentialChanged: func(id string) {
 			e.mu.Lock()
 			e.revoked = append(e.revoked, id)
 			e.mu.Unlock()
 		},
-		Ended: func(p string) {
+		MembershipChanged: func(hh, p string) {
 			e.mu.Lock()
-			e.ended = append(e.ended, p)
+			e.ended = append(e.ended, hh+"/"+p)
 			e.mu.Unlock()
 		}})
 	if err != nil {

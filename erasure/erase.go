@@ -24,11 +24,14 @@ type Result struct {
 // destroyed first; then the rows go in batches; then the write-ahead logs
 // are truncated; then each recipient that receives the data is sent a
 // signed notice in the background (the erasure never waits for them).
-// The request is logged with Config.Requests.
+// The actor re-authenticates with their password first, and the request
+// is recorded in the rights request log (RIGHT-REQUESTS) with its outcome.
 //
 // Errors: ENOTFOUND when the caller is not a member of hh, the person is
-// not, or the caller may not erase their data; EINVALID for a bad scope.
-func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope) (Result, error) {
+// not, or the caller may not erase their data; EINVALID for a bad scope;
+// EFORBIDDEN (field "password") for a wrong password, ETOOMANY after too
+// many. Nothing changes on error.
+func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope, password string) (Result, error) {
 	_, p, basis, err := s.authorize(ctx, actor, hh, person)
 	if err != nil {
 		return Result{}, err
@@ -36,7 +39,10 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope)
 	if err := s.check(ctx, hh, sc); err != nil {
 		return Result{}, err
 	}
-	req, err := s.openRequest(ctx, "erasure", actor, person, basis.String())
+	if err := s.reauthenticate(ctx, actor, password); err != nil {
+		return Result{}, err
+	}
+	req, err := s.openRequest(ctx, hh, actor, person, identityCheck(basis), sc.String())
 	if err != nil {
 		return Result{}, err
 	}
@@ -64,7 +70,6 @@ func (s *Service) apply(ctx context.Context, e *hearth.Erasure, sc Scope) (Resul
 	if err != nil {
 		return res, err
 	}
-	s.cfg.Ended(e.PersonID)
 	res.LogCleared = s.checkpoint(ctx) == nil
 	if res.Notices, err = s.queueNotices(ctx, e, sc); err != nil {
 		return res, err
@@ -95,14 +100,31 @@ func (s *Service) execute(ctx context.Context, e *hearth.Erasure, live bool) (Re
 	}
 	switch {
 	case e.Closed:
-		err = s.cfg.Store.DeletePerson(ctx, e.PersonID)
+		err = s.deletePerson(ctx, e.PersonID)
 	case e.Everything:
 		err = s.cfg.Store.DeletePersonalData(ctx, e.PersonID, e.At.Add(time.Nanosecond))
 	}
 	if err != nil {
 		return res, fmt.Errorf("erase: %w", err)
 	}
+	s.cfg.MembershipChanged("", e.PersonID)
 	return res, nil
+}
+
+// deletePerson deletes the person with their account and memberships, and
+// tells the caches of each membership ended.
+func (s *Service) deletePerson(ctx context.Context, person string) error {
+	hs, err := s.cfg.Store.HouseholdsOf(ctx, person)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.DeletePerson(ctx, person); err != nil {
+		return err
+	}
+	for _, h := range hs {
+		s.cfg.MembershipChanged(h.ID, person)
+	}
+	return nil
 }
 
 // deleteAll deletes every reading f selects, DeleteBatch at a time.
@@ -144,31 +166,4 @@ func (s *Service) checkpoint(ctx context.Context) error {
 		s.cfg.Logger.Warn("erasure: write-ahead log not truncated yet", "err", err)
 	}
 	return err
-}
-
-// openRequest logs a rights request, if a log is configured.
-func (s *Service) openRequest(ctx context.Context, kind, actor, subject, check string) (string, error) {
-	if s.cfg.Requests == nil {
-		return "", nil
-	}
-	id, err := s.cfg.Requests.Open(ctx, kind, actor, subject, check)
-	if err != nil {
-		return "", fmt.Errorf("log %s request: %w", kind, err)
-	}
-	return id, nil
-}
-
-// closeRequest records a request's outcome; a failure to record it is
-// logged, as the erasure itself is done.
-func (s *Service) closeRequest(ctx context.Context, id string, res Result, err error) {
-	if s.cfg.Requests == nil {
-		return
-	}
-	outcome := fmt.Sprintf("erased: %d readings; key destroyed: %t; recipients told: %d", res.Readings, res.KeyDestroyed, len(res.Notices))
-	if err != nil {
-		outcome = "failed: " + hearth.ErrorMessage(err)
-	}
-	if cerr := s.cfg.Requests.Close(ctx, id, outcome); cerr != nil {
-		s.cfg.Logger.Error("erasure: record request outcome", "request", id, "err", cerr)
-	}
 }

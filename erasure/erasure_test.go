@@ -43,7 +43,7 @@ func TestErasePartial(t *testing.T) {
 			if pv.Readings != tt.n {
 				t.Errorf("Preview readings = %d, want %d", pv.Readings, tt.n)
 			}
-			res, err := e.svc.Erase(e.ctx(), p, hh, p, tt.sc)
+			res, err := e.svc.Erase(e.ctx(), p, hh, p, tt.sc, password)
 			must(t, "Erase", err)
 			if res.Readings != tt.n || res.KeyDestroyed || !res.LogCleared {
 				t.Errorf("Erase = %+v, want %d readings, key kept, log cleared", res, tt.n)
@@ -91,7 +91,7 @@ func TestEraseEverything(t *testing.T) {
 			t.Errorf("preview text lacks %q:\n%s", want, pv.Text)
 		}
 	}
-	res, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Everything: true})
+	res, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Everything: true}, password)
 	must(t, "Erase", err)
 	if !res.KeyDestroyed || res.Readings != 1 || !res.LogCleared || len(res.Notices) != 2 {
 		t.Errorf("Erase = %+v, want key destroyed, 1 reading, log cleared, 2 notices", res)
@@ -109,9 +109,17 @@ func TestEraseEverything(t *testing.T) {
 	if _, err := e.store.Account(e.ctx(), a.ID); err != nil {
 		t.Errorf("the account must stay until closed: %v", err)
 	}
-	if !slices.Contains(e.ended, a.PersonID) {
-		t.Errorf("Ended not called for the person: caches would keep them")
+	if !slices.Contains(e.ended, "/"+a.PersonID) {
+		t.Errorf("MembershipChanged not called for the person: caches would keep them")
 	}
+	// RIGHT-REQUESTS: recorded, done, with the identity check.
+	rs, err := e.store.RightsRequestsOf(e.ctx(), a.PersonID)
+	must(t, "RightsRequestsOf", err)
+	if len(rs) != 1 || rs[0].Type != hearth.RequestErasure || rs[0].Status != hearth.StatusDone || rs[0].IdentityCheck != hearth.CheckReauthenticated || rs[0].Outcome == "" {
+		t.Errorf("rights requests = %+v, want one erasure, done, re-authenticated, with its outcome", rs)
+	}
+	_, err = e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "occupancy"}, "wrong password entirely")
+	wantCode(t, "Erase with a wrong password", err, hearth.EFORBIDDEN)
 }
 
 // TestEraseProfile: the owner erases a profile without an account, which
@@ -126,11 +134,11 @@ func TestEraseProfile(t *testing.T) {
 	dev := e.device(a.PersonID, hh)
 	e.reading(dev, hh, guest, "occupancy", time.Hour, "x")
 	e.reading(dev, hh, child, "occupancy", time.Hour, "x")
-	_, err := e.svc.Erase(e.ctx(), a.PersonID, hh, guest, erasure.Scope{Everything: true})
+	_, err := e.svc.Erase(e.ctx(), a.PersonID, hh, guest, erasure.Scope{Everything: true}, password)
 	must(t, "Erase the guest profile", err)
 	_, err = e.store.Person(e.ctx(), guest)
 	wantCode(t, "Person after erasing the profile", err, hearth.ENOTFOUND)
-	res, err := e.svc.Erase(e.ctx(), a.PersonID, hh, child, erasure.Scope{Category: "occupancy"})
+	res, err := e.svc.Erase(e.ctx(), a.PersonID, hh, child, erasure.Scope{Category: "occupancy"}, password)
 	must(t, "Erase the child's occupancy", err)
 	if res.Readings != 1 {
 		t.Errorf("child's readings erased = %d, want 1", res.Readings)
@@ -166,7 +174,7 @@ func TestEraseRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.svc.Erase(e.ctx(), tt.actor, tt.hh, tt.person, tt.sc)
+			_, err := e.svc.Erase(e.ctx(), tt.actor, tt.hh, tt.person, tt.sc, password)
 			wantCode(t, "Erase", err, tt.code)
 			if f := hearth.ErrorField(err); f != tt.field {
 				t.Errorf("field = %q, want %q", f, tt.field)

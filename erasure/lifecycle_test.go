@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestNoticeRetriedUntilDelivered(t *testing.T) {
 	dev := e.device(a.PersonID, hh)
 	e.reading(dev, hh, a.PersonID, "device-health", time.Hour, "x")
 
-	res, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "device-health"})
+	res, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "device-health"}, password)
 	must(t, "Erase", err)
 	if res.Readings != 1 || len(res.Notices) != 1 || res.Notices[0].State != hearth.NoticePending {
 		t.Fatalf("Erase = %+v, want 1 reading erased and 1 pending notice", res)
@@ -107,7 +108,7 @@ func TestNoticeFailsAfterMaxAttempts(t *testing.T) {
 	e := newEnv(t, webhook.New(map[string]webhook.Endpoint{"cloud-host": {URL: srv.URL, Secret: rec.secret}}, srv.Client()))
 	a := e.user("ann")
 	hh := e.household(a.PersonID)
-	_, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "device-health"})
+	_, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "device-health"}, password)
 	must(t, "Erase", err)
 	for range erasure.MaxAttempts {
 		_, err := e.svc.Deliver(e.ctx())
@@ -135,7 +136,7 @@ func TestReplayAfterRestore(t *testing.T) {
 	backup := copyDataFile(t, e)
 
 	e.clock.Advance(time.Minute)
-	_, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "occupancy"})
+	_, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "occupancy"}, password)
 	must(t, "Erase", err)
 	e.clock.Advance(time.Minute)
 	e.reading(dev, hh, a.PersonID, "occupancy", 0, "new") // stored after the erasure: kept
@@ -299,6 +300,11 @@ func TestCloseAccount(t *testing.T) {
 	wantCode(t, "household Key of the emptied household", err, hearth.ENOTFOUND)
 	if n := e.count(hearth.ErasureFilter{HouseholdID: solo}); n != 0 {
 		t.Errorf("readings of the emptied household = %d, want 0", n)
+	}
+	for _, h := range []string{hh, solo} {
+		if !slices.Contains(e.ended, h+"/"+b.PersonID) {
+			t.Errorf("MembershipChanged(%s, person) not called: ingestion would still attribute readings", h)
+		}
 	}
 	if len(e.revoked) != 1 || e.revoked[0] != soloDev {
 		t.Errorf("devices revoked = %v, want only %s", e.revoked, soloDev)

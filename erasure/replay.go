@@ -26,7 +26,6 @@ func (s *Service) Replay(ctx context.Context) (int64, error) {
 			if err != nil {
 				return total, fmt.Errorf("replay erasure %d: %w", es[i].Seq, err)
 			}
-			s.cfg.Ended(es[i].PersonID)
 		}
 		if len(es) < journalPage {
 			break

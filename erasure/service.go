@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
-	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
 )
@@ -46,18 +45,17 @@ type Notifier interface {
 	Notify(ctx context.Context, n hearth.ErasureNotice) error
 }
 
-// Requests records rights requests (RIGHT-REQUESTS): Open when an erasure
-// or account closure is asked for, with the identity check made, and Close
-// with its outcome. The rights package's request log satisfies it.
-type Requests interface {
-	Open(ctx context.Context, kind, actor, subject, identityCheck string) (id string, err error)
-	Close(ctx context.Context, id, outcome string) error
+// Reauthenticator checks a signed-in account's password again;
+// *auth.Service satisfies it.
+type Reauthenticator interface {
+	Reauthenticate(ctx context.Context, accountID, password string) error
 }
 
-// Config configures a Service. Store, Keys and Manifest are required.
+// Config configures a Service. Store, Keys, Auth and Manifest are required.
 type Config struct {
 	Store    hearth.Store
 	Keys     Shredder
+	Auth     Reauthenticator // checks the actor's password before an erasure
 	Manifest *manifest.Manifest
 	// Policy decides retention; nil means an engine compiled from Manifest.
 	Policy *policy.Engine
@@ -67,16 +65,15 @@ type Config struct {
 	// Notifier sends notices to recipients; nil leaves every notice
 	// "unconfigured".
 	Notifier Notifier
-	// Requests logs rights requests; nil logs none.
-	Requests Requests
 	// CredentialChanged, when set, is called with a device's ID after its
 	// credential is revoked (its household's last member closed their
 	// account), so the transport ends the device's session at once.
 	CredentialChanged func(deviceID string)
-	// Ended is called with a person's ID once their data or membership
-	// changed, so caches (the subject cache, ingestion's membership cache)
-	// forget them at once; nil does nothing.
-	Ended func(personID string)
+	// MembershipChanged is called after an erasure changed what is kept
+	// about a person: once per household membership it ended, and once
+	// with householdID "" in any case, so caches (the subject cache,
+	// ingestion's membership cache) forget them at once; nil does nothing.
+	MembershipChanged func(householdID, personID string)
 	// Logger logs background work; never personal data. Nil discards.
 	Logger *slog.Logger
 }
@@ -85,7 +82,6 @@ type Config struct {
 type Service struct {
 	cfg      Config
 	policy   *policy.Engine
-	reauth   *auth.Limiter
 	wake     chan struct{}
 	notifier Notifier
 }
@@ -93,14 +89,17 @@ type Service struct {
 // NewService returns a Service using cfg. It returns an error if the
 // manifest's policy cannot be compiled.
 func NewService(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Keys == nil || cfg.Auth == nil || cfg.Manifest == nil {
+		return nil, hearth.Errorf(hearth.EINVALID, "the erasure service needs a store, a keyring, a re-authenticator and the manifest")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.CredentialChanged == nil {
 		cfg.CredentialChanged = func(string) {}
 	}
-	if cfg.Ended == nil {
-		cfg.Ended = func(string) {}
+	if cfg.MembershipChanged == nil {
+		cfg.MembershipChanged = func(string, string) {}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -116,8 +115,7 @@ func NewService(cfg Config) (*Service, error) {
 	if n == nil {
 		n = noNotifier{}
 	}
-	return &Service{cfg: cfg, policy: cfg.Policy, notifier: n, wake: make(chan struct{}, 1),
-		reauth: auth.NewLimiter(auth.SignInPerAccount, auth.SignInWindow, cfg.Now)}, nil
+	return &Service{cfg: cfg, policy: cfg.Policy, notifier: n, wake: make(chan struct{}, 1)}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

@@ -50,6 +50,11 @@ type Config struct {
 	// credential is revoked or reissued, so the transport can end the
 	// device's current session (the broker's Disconnect).
 	CredentialChanged func(deviceID string)
+	// MembershipChanged, when set, is called with a household and person
+	// after the person's membership of it ends or their role changes, so
+	// that caches of memberships and policy subjects drop them at once
+	// (the subject cache's Invalidate).
+	MembershipChanged func(householdID, personID string)
 	// Policy decides every read (Readings); nil means an engine compiled
 	// from Manifest, and NewService panics if that fails.
 	Policy *policy.Engine
@@ -59,10 +64,13 @@ type Config struct {
 	Subjects ReadSubjects
 }
 
-// ReadSubjects gives the policy state deciding a read of a stored reading;
-// *subject.Cache satisfies it.
+// ReadSubjects gives what decides a read of a stored reading: its
+// subject's policy state, the parties to the read (policy.MayRead) and the
+// categories a person shared with another; *subject.Cache satisfies it.
 type ReadSubjects interface {
 	ForReading(ctx context.Context, r *hearth.Reading) (policy.Subject, error)
+	Party(ctx context.Context, householdID, personID string) (policy.Party, error)
+	SharedWith(ctx context.Context, subject, reader string) ([]string, error)
 }
 
 // Service manages households, people and devices. It is safe for
@@ -75,6 +83,9 @@ type Service struct {
 	changed  func(deviceID string)
 	policy   *policy.Engine
 	subjects ReadSubjects
+
+	// memberChanged is Config.MembershipChanged, never nil.
+	memberChanged func(householdID, personID string)
 }
 
 // NewService returns a Service using cfg.
@@ -84,6 +95,9 @@ func NewService(cfg Config) *Service {
 	}
 	if cfg.CredentialChanged == nil {
 		cfg.CredentialChanged = func(string) {}
+	}
+	if cfg.MembershipChanged == nil {
+		cfg.MembershipChanged = func(string, string) {}
 	}
 	if cfg.Policy == nil {
 		e, err := policy.Compile(cfg.Manifest)
@@ -100,7 +114,7 @@ func NewService(cfg Config) *Service {
 		cfg.Subjects = c
 	}
 	return &Service{store: cfg.Store, manifest: cfg.Manifest, opener: cfg.Opener, now: cfg.Now, changed: cfg.CredentialChanged,
-		policy: cfg.Policy, subjects: cfg.Subjects}
+		memberChanged: cfg.MembershipChanged, policy: cfg.Policy, subjects: cfg.Subjects}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }

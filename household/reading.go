@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/policy"
 )
 
 // Reading list limits.
@@ -39,18 +41,21 @@ type ReadingPage struct {
 }
 
 // Readings lists the readings of household f.HouseholdID matching f that
-// may be read for purpose, opening their values. Every reading is decided
-// by policy.Engine.Read for its own subject (the person it is about, or
-// the household): readings the purpose may not use are left out and
-// counted in Withheld by reason. Owners and adults see the household's
-// readings; children and guests see only readings about themselves.
+// caller may read for purpose, opening their values. Every reading is
+// decided twice by policy: policy.MayRead decides whether caller may read
+// data about its subject at all (SEC-AUTHZ, RIGHT-ACCESS-OTHERS: their own,
+// the household's for adults and owners, their child's for a guardian, a
+// profile without an account for the owners, and another person's only
+// where that person shared the category with them); then
+// policy.Engine.Read decides whether purpose may use it for its subject.
+// Readings caller may not read are left out without a trace; readings the
+// purpose may not use are left out and counted in Withheld by reason.
 //
 // Errors: ENOTFOUND for a non-member; EINVALID with Field "purpose" for a
 // missing or undeclared purpose, and Field "limit" for a limit above
 // MaxReadingLimit (f.Limit defaults to DefaultReadingLimit).
 func (s *Service) Readings(ctx context.Context, caller, purpose string, f hearth.ReadingFilter) (ReadingPage, error) {
-	m, err := s.member(ctx, caller, f.HouseholdID)
-	if err != nil {
+	if _, err := s.member(ctx, caller, f.HouseholdID); err != nil {
 		return ReadingPage{}, err
 	}
 	if err := s.checkPurpose(purpose); err != nil {
@@ -63,17 +68,15 @@ func (s *Service) Readings(ctx context.Context, caller, purpose string, f hearth
 		f.Limit = DefaultReadingLimit
 	}
 	page := ReadingPage{Readings: []ReadingView{}, Withheld: map[string]int{}}
-	if m.Role == hearth.RoleChild || m.Role == hearth.RoleGuest {
-		if f.PersonID != "" && f.PersonID != caller {
-			return page, nil
-		}
-		f.PersonID = caller
-	}
 	rs, err := s.store.Readings(ctx, f)
 	if err != nil {
 		return ReadingPage{}, fmt.Errorf("list readings: %w", err)
 	}
-	allowed, err := s.decideReads(ctx, purpose, rs, page.Withheld)
+	visible, err := s.mayRead(ctx, caller, f.HouseholdID, rs)
+	if err != nil {
+		return ReadingPage{}, err
+	}
+	allowed, err := s.decideReads(ctx, purpose, visible, page.Withheld)
 	if err != nil {
 		return ReadingPage{}, err
 	}
@@ -95,6 +98,56 @@ func (s *Service) checkPurpose(purpose string) error {
 		return hearth.FieldError("purpose", "not a purpose declared in the product's privacy manifest")
 	}
 	return nil
+}
+
+// readSubject is what decides caller's reads of one subject's readings:
+// the subject as a party, and the categories they shared with caller.
+type readSubject struct {
+	party  policy.Party
+	known  bool // a member of the household, or the household itself
+	shared []string
+}
+
+// mayRead returns the readings of rs that policy.MayRead lets caller read,
+// looking up each subject once.
+func (s *Service) mayRead(ctx context.Context, caller, hh string, rs []hearth.Reading) ([]hearth.Reading, error) {
+	actor, err := s.subjects.Party(ctx, hh, caller)
+	if err != nil {
+		return nil, fmt.Errorf("reader: %w", err)
+	}
+	subjects := map[string]*readSubject{}
+	out := rs[:0:0]
+	for i := range rs {
+		rsub, ok := subjects[rs[i].PersonID]
+		if !ok {
+			if rsub, err = s.readSubject(ctx, caller, hh, rs[i].PersonID); err != nil {
+				return nil, err
+			}
+			subjects[rs[i].PersonID] = rsub
+		}
+		if rsub.known && policy.MayRead(actor, rsub.party, slices.Contains(rsub.shared, rs[i].Category)).Allow {
+			out = append(out, rs[i])
+		}
+	}
+	return out, nil
+}
+
+// readSubject looks up person (or the household, for "") as the subject of
+// caller's reads; a person no longer a member is read by nobody here.
+func (s *Service) readSubject(ctx context.Context, caller, hh, person string) (*readSubject, error) {
+	p, err := s.subjects.Party(ctx, hh, person)
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		return &readSubject{}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("reading subject: %w", err)
+	}
+	rsub := &readSubject{party: p, known: true}
+	if person != "" && person != caller {
+		if rsub.shared, err = s.subjects.SharedWith(ctx, person, caller); err != nil {
+			return nil, fmt.Errorf("reading subject: %w", err)
+		}
+	}
+	return rsub, nil
 }
 
 // decideReads returns the readings of rs that policy lets purpose read,

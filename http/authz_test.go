@@ -32,10 +32,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	// A profile without an account, whose notifications the owner reads (CONSENT-MULTIUSER).
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
-	template := strings.NewReplacer(hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
+	// A rights request of the owner's, whose progress the other household must not see.
+	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
+	template := strings.NewReplacer("/requests/"+request, "/requests/{id}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
 		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}",
 		"/deletion-schedules/occupancy", "/deletion-schedules/{category}")
-	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
 		{"GET", "/v1/households/" + hh + "/members", "", 200},
@@ -56,10 +58,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
 		// Erasure (RIGHT-ERASE) and periodic deletion (RETENTION); the erasure's range holds nothing.
 		{"POST", me + "/erasure/preview", `{"everything":true}`, 200},
-		{"POST", me + "/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true}`, 200},
+		{"POST", me + "/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true,"password":"correct horse battery staple"}`, 200},
 		{"GET", me + "/erasure-notices", "", 200},
 		{"PUT", me + "/deletion-schedules/occupancy", `{"period":"weekly"}`, 204},
 		{"GET", me + "/deletion-schedules", "", 200},
+		{"POST", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 200},
+		{"GET", me + "/shares", "", 200},
+		{"DELETE", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 204},
+		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
+		{"GET", me + "/requests", "", 200},
+		{"GET", me + "/requests/" + request, "", 200},
+		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
+		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
+		{"DELETE", "/v1/households/" + hh + "/members/" + profile, "", 204},
+		{"DELETE", "/v1/households/" + hh + "/devices/" + dev, "", 204},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
 	selfRoutes := []route{
@@ -70,6 +82,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/me/notifications", "", 200},
 		{"GET", "/v1/me/terms", "", 200},
 		{"POST", "/v1/me/terms", `{"version":"2025-06"}`, 200},
+		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
 	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
@@ -133,6 +146,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		})
 	}
+	// Signing out everywhere touches only the caller's own sessions.
+	covered["DELETE /v1/sessions"] = true
+	t.Run("DELETE /v1/sessions/anonymous", func(t *testing.T) {
+		problem(t, e.do("DELETE", "/v1/sessions", "", ""), 401)
+	})
+	t.Run("DELETE /v1/sessions/signed in", func(t *testing.T) {
+		third, _ := e.user("Third")
+		e.want(e.do("DELETE", "/v1/sessions", third, ""), 204)
+		e.want(e.do("GET", "/v1/households/"+hh, own, ""), 200) // another account's session lives
+	})
 	// Device ingestion is authenticated by the device's own secret only.
 	t.Run("device reading/anonymous", func(t *testing.T) {
 		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", "", readingPayload("m2", "room-temperature", "x")), 401)

@@ -28,7 +28,7 @@ func newPrivacy(t *testing.T, db *sqlite.DB, m *manifest.Manifest, now func() ti
 	if err != nil {
 		t.Fatalf("consent service: %v", err)
 	}
-	if subj, err = subject.New(subject.Config{Store: db, Manifest: m, Policy: eng, Consents: cons, Now: now}); err != nil {
+	if subj, err = subject.New(subject.Config{Store: db, Manifest: m, Policy: eng, Consents: cons, Shares: cons, Now: now}); err != nil {
 		t.Fatalf("subject cache: %v", err)
 	}
 	return cons, subj

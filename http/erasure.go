@@ -11,7 +11,8 @@ import (
 
 // erasureRequest is the body of the erasure preview and of
 // POST /v1/households/{hh}/people/{person}/erasures: the scope, and for the
-// erasure itself confirm true, once the person has read the preview.
+// erasure itself confirm true, once the person has read the preview, and
+// the caller's password.
 type erasureRequest struct {
 	Everything bool      `json:"everything"`
 	Category   string    `json:"category"`
@@ -19,6 +20,7 @@ type erasureRequest struct {
 	From       time.Time `json:"from"`
 	To         time.Time `json:"to"`
 	Confirm    bool      `json:"confirm"`
+	Password   string    `json:"password"` // the caller's password, checked again before an erasure
 }
 
 // Valid implements Validator; the service checks the scope.
@@ -102,7 +104,7 @@ func (s *server) handleErase() http.Handler {
 			}
 			return hearth.FieldError("confirm", "read the preview (POST .../erasure/preview) first, then send true to confirm")
 		}
-		res, err := s.Erasure.Erase(r.Context(), caller(r), hh, person, req.scope())
+		res, err := s.Erasure.Erase(r.Context(), caller(r), hh, person, req.scope(), req.Password)
 		if err != nil {
 			return err
 		}

@@ -26,15 +26,16 @@ func TestErasureAPI(t *testing.T) {
 		t.Errorf("preview = %v, want 1 reading and the plain-language text", pv)
 	}
 	problem(t, e.do("POST", me+"/erasures", own, `{"everything":true}`), 400)
-	problem(t, e.do("POST", me+"/erasures", other, `{"everything":true,"confirm":true}`), 404)
+	problem(t, e.do("POST", me+"/erasures", other, `{"everything":true,"confirm":true,"password":"correct horse battery staple"}`), 404)
+	problem(t, e.do("POST", me+"/erasures", own, `{"everything":true,"confirm":true,"password":"wrong horse battery staple"}`), 403)
 	problem(t, e.do("POST", me+"/erasure/preview", other, `{"everything":true}`), 404)
-	problem(t, e.do("POST", me+"/erasures", own, `{"category":"nope","confirm":true}`), 400)
+	problem(t, e.do("POST", me+"/erasures", own, `{"category":"nope","confirm":true,"password":"correct horse battery staple"}`), 400)
 	problem(t, e.do("PUT", me+"/deletion-schedules/occupancy", own, `{"period":"daily"}`), 400)
 	if got := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", own, ""), 200); !strings.Contains(string(got.body), "MARKER-7") {
 		t.Fatalf("refused erasures removed the reading: %s", got.body)
 	}
 
-	res := e.want(e.do("POST", me+"/erasures", own, `{"everything":true,"confirm":true}`), 200).json(t)
+	res := e.want(e.do("POST", me+"/erasures", own, `{"everything":true,"confirm":true,"password":"correct horse battery staple"}`), 200).json(t)
 	if res["key_destroyed"] != true || res["readings"] != 1.0 {
 		t.Errorf("erasure = %v, want key destroyed and 1 reading", res)
 	}
@@ -44,6 +45,11 @@ func TestErasureAPI(t *testing.T) {
 	notices := e.want(e.do("GET", me+"/erasure-notices", own, ""), 200).json(t)["notices"].([]any)
 	if len(notices) != 2 {
 		t.Errorf("notices = %v, want one per recipient (2)", notices)
+	}
+	// RIGHT-REQUESTS: the erasure is in the person's request log, done.
+	reqs := e.want(e.do("GET", me+"/requests", own, ""), 200)
+	if !strings.Contains(string(reqs.body), `"erasure"`) || !strings.Contains(string(reqs.body), `"done"`) {
+		t.Errorf("requests = %s, want the erasure, done", reqs.body)
 	}
 }
 

@@ -62,6 +62,23 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/people/{person}/deletion-schedules", s.authed(s.handleDeletionSchedules()))
 	handle("PUT /v1/households/{hh}/people/{person}/deletion-schedules/{category}", s.authed(s.handlePutDeletionSchedule()))
 	handle("POST /v1/me/close", s.authed(s.handleCloseAccount()))
+	// Shares of a person's data with another member (issue 12, RIGHT-ACCESS-OTHERS).
+	handle("GET /v1/households/{hh}/people/{person}/shares", s.authed(s.handleShares()))
+	handle("POST /v1/households/{hh}/people/{person}/shares", s.authed(s.handleGrantShare()))
+	handle("DELETE /v1/households/{hh}/people/{person}/shares", s.authed(s.handleRevokeShare()))
+	// Rights requests (issue 12, RIGHT-REQUESTS): opened after the caller
+	// re-enters their password; the person, a child's guardian or the owner
+	// for a profile without an account follows them.
+	handle("POST /v1/households/{hh}/people/{person}/requests", s.authed(s.handleOpenRequest()))
+	handle("GET /v1/households/{hh}/people/{person}/requests", s.authed(s.handleRequests()))
+	handle("GET /v1/households/{hh}/people/{person}/requests/{id}", s.authed(s.handleRequest()))
+
+	// Account and household lifecycle (issue 12): each ends access at once.
+	handle("POST /v1/me/password", s.authed(s.handleChangePassword()))
+	handle("DELETE /v1/sessions", s.authed(s.handleSignOutEverywhere()))
+	handle("DELETE /v1/households/{hh}/members/{person}", s.authed(s.handleRemoveMember()))
+	handle("PATCH /v1/households/{hh}/members/{person}", s.authed(s.handleSetRole()))
+	handle("DELETE /v1/households/{hh}/devices/{id}", s.authed(s.handleRemoveDevice()))
 
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())

@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/subject"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	// Erasure serves erasure, periodic deletion and account closure; nil
 	// makes those routes answer 404.
 	Erasure *erasure.Service
+	// Rights records and serves rights requests; nil makes those routes
+	// answer 404.
+	Rights *rights.Service
 }
 
 // server carries the dependencies every handler maker uses.

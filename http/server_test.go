@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sqlite"
 )
@@ -92,12 +93,17 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("render notices: %v", err)
 	}
-	er, err := erasure.NewService(erasure.Config{Store: db, Keys: keys, Manifest: m, Now: clk.Now, Policy: subj.Policy(), Ended: subj.Invalidate})
+	authSvc := auth.NewService(auth.Config{Store: db, Metrics: met})
+	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now})
+	if err != nil {
+		t.Fatalf("rights service: %v", err)
+	}
+	er, err := erasure.NewService(erasure.Config{Store: db, Keys: keys, Auth: authSvc, Manifest: m, Now: clk.Now, Policy: subj.Policy()})
 	if err != nil {
 		t.Fatalf("erasure service: %v", err)
 	}
 	h := hhttp.NewServer(hhttp.Config{
-		Auth:       auth.NewService(auth.Config{Store: db, Metrics: met}),
+		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,

@@ -6,8 +6,9 @@ import (
 )
 
 // Membership cache bounds: a positive lookup is trusted for memberTTL, and
-// at most memberCacheSize lookups are kept. So a person removed from a
-// household may still be attributed readings for up to memberTTL.
+// at most memberCacheSize lookups are kept. Service.MembershipChanged drops
+// a lookup at once when a membership ends through the household service;
+// the TTL bounds only changes made any other way.
 const (
 	memberTTL       = time.Minute
 	memberCacheSize = 100_000

@@ -184,11 +184,14 @@ func (s *Service) Close(ctx context.Context) error {
 //   - any other error when the store failed: the reading is then not stored
 //     and must not be acknowledged.
 //
-// Subjects are cached by Config.Subjects (see package subject): consent
-// and settings changes apply to the next reading, while a person removed
-// from a household may still be attributed readings for up to a minute. dev is used as given: a caller
+// Subjects are cached by Config.Subjects (see package subject): consent,
+// settings and membership changes apply to the next reading, as long as
+// they are made through the services that invalidate the cache (a member
+// removed through the household service, for example). dev is used as given: a caller
 // that keeps a device across many readings (an MQTT connection) sees its
-// mode and household as they were when it authenticated.
+// mode and household as they were when it authenticated; removing the
+// device from its household ends that connection
+// (household.Config.CredentialChanged).
 //
 // Every refusal is counted in metrics.ReadingsRefused. If ctx ends while
 // waiting for the commit, Ingest returns ctx's error; the reading may still

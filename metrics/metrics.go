@@ -22,7 +22,8 @@ type Metrics struct {
 	CommitSeconds prometheus.Histogram
 	// ConnectedDevices is the number of devices connected to the broker.
 	ConnectedDevices prometheus.Gauge
-	// AuthFailures counts refused authentications, by kind (device, sign_in)
+	// AuthFailures counts refused authentications, by kind (device, sign_in,
+	// reauthenticate)
 	// and reason (bad_credential, rate_limited, ...).
 	AuthFailures *prometheus.CounterVec
 	// HTTPRequests counts API requests by route pattern and status code.

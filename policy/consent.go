@@ -14,6 +14,9 @@ type Party struct {
 	Role        hearth.Role
 	GuardianID  string // for a child: the person who consents for them
 	Child       bool   // under 13: consent comes from the guardian (CONSENT-CHILD)
+	// Profile marks a person without an account: a profile the
+	// household's owners manage (RIGHT-UNREGISTERED). MayRead uses it.
+	Profile bool
 }
 
 // PartyOf returns the Party of a household member. A member with the child
@@ -31,8 +34,7 @@ func MayConsent(actor, subject Party) Decision {
 	case actor.PersonID == "" || subject.PersonID == "":
 		return deny(ReasonUnknownParty, -1)
 	case subject.Child:
-		if actor.PersonID == subject.GuardianID && actor.PersonID != subject.PersonID &&
-			!actor.Child && actor.HouseholdID == subject.HouseholdID {
+		if guardianOf(actor, subject) {
 			return allow(ReasonGuardian, -1)
 		}
 		return deny(ReasonChildNeedsGuardian, -1)

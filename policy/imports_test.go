@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestPure keeps policy pure (DESIGN.md: "the only place privacy rules
+// TestPure keeps policy pure (ARCHITECTURE.md: "the only place privacy rules
 // live", no I/O): its code imports only the standard library's pure
 // packages, the root package and manifest, and never reads the clock.
 func TestPure(t *testing.T) {

@@ -41,6 +41,18 @@ const (
 	ReasonNotConsentBased                   // the purpose does not rely on consent
 	ReasonNoExplicitStatement               // explicit consent is needed but no statement is declared
 	ReasonNotObjectable                     // the purpose's basis gives no right to object
+	ReasonOwnData                           // a person reads their own data
+	ReasonHouseholdData                     // an adult member reads the household's own data
+	ReasonChildData                         // a guardian reads their child's data
+	ReasonManagedProfile                    // the owner or guardian reads a profile without an account
+	ReasonShared                            // the person shared this kind of data with the reader
+	ReasonNotShared                         // another adult's data, not shared with the reader
+	ReasonNotMember                         // the reader is not a member of the data's household
+	ReasonPastRetention                     // the reading is already past its category's retention
+	ReasonUndeclaredField                   // a value field the category does not declare
+	ReasonWrongType                         // a value of another type than the category declares
+	ReasonOwnerForProfile                   // the owner acts for a profile without an account
+	ReasonNotYourRights                     // a person exercises rights over their own data only
 	numReasons
 )
 
@@ -74,6 +86,18 @@ var reasonText = [numReasons]string{
 	ReasonNotConsentBased:     "this purpose does not rely on consent",
 	ReasonNoExplicitStatement: "this purpose needs explicit consent, but the manifest declares no consent statement",
 	ReasonNotObjectable:       "this purpose's lawful basis gives no right to object; you may restrict it or ask for erasure",
+	ReasonOwnData:             "this is your own data",
+	ReasonHouseholdData:       "adult members read the household's own data",
+	ReasonChildData:           "a guardian reads their child's data",
+	ReasonManagedProfile:      "the household's owner or the guardian reads a profile without an account",
+	ReasonShared:              "this person shared this kind of data with you",
+	ReasonNotShared:           "this is another person's data, and they have not shared it with you",
+	ReasonNotMember:           "you are not a member of this data's household",
+	ReasonPastRetention:       "this reading is older than its category's retention period, so it is not kept",
+	ReasonUndeclaredField:     "the values hold a field this kind of data does not declare",
+	ReasonWrongType:           "a value's type is not the one this kind of data declares",
+	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
+	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -120,6 +144,18 @@ var reasonCodes = [numReasons]string{
 	ReasonNotConsentBased:     "not_consent_based",
 	ReasonNoExplicitStatement: "no_explicit_statement",
 	ReasonNotObjectable:       "not_objectable",
+	ReasonOwnData:             "own_data",
+	ReasonHouseholdData:       "household_data",
+	ReasonChildData:           "child_data",
+	ReasonManagedProfile:      "managed_profile",
+	ReasonShared:              "shared",
+	ReasonNotShared:           "not_shared",
+	ReasonNotMember:           "not_member",
+	ReasonPastRetention:       "past_retention",
+	ReasonUndeclaredField:     "undeclared_field",
+	ReasonWrongType:           "wrong_type",
+	ReasonOwnerForProfile:     "owner_for_profile",
+	ReasonNotYourRights:       "not_your_rights",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

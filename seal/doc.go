@@ -3,8 +3,8 @@
 //
 // Each subject has its own AES-256-GCM data key, created on first use. Data
 // keys are stored only wrapped (encrypted with AES-256-GCM) by the
-// key-encryption key (KEK), which lives in a key file outside the database;
-// see LoadOrCreateKEK. Destroying a subject's data key (Keyring.Shred) makes
+// key-encryption key (KEK), which lives in a key file outside the database
+// and outside the data directory; see OpenKEK. Destroying a subject's data key (Keyring.Shred) makes
 // everything sealed for that subject unreadable, in the live database and in
 // every backup of it.
 //
@@ -28,4 +28,11 @@
 // AES-256-GCM sealing of the 32-byte data key under the KEK, with the AAD
 // "hearth-dk-v1\x00" + key ID + "\x00" + subject, so a wrapped key cannot be
 // moved to another subject or ID.
+//
+// # Blind-index keys
+//
+// A blind index (Keyring.BlindIndex) has a 32-byte HMAC-SHA256 key, wrapped
+// the same way and kept in the same KeyStore under a reserved subject
+// (ReservedPrefix + "blind-index/" + name), so it is never in hearth.db nor
+// in its backups. It is never used as a data key.
 package seal

@@ -41,8 +41,49 @@ func NewKEK(key []byte) (*KEK, error) {
 	return k, nil
 }
 
+// ErrKEKMissing is returned by OpenKEK when the key file does not exist
+// but stored data keys are wrapped by a key-encryption key.
+var ErrKEKMissing = errors.New("the key file is missing")
+
+// ErrKEKMismatch is returned by OpenKEK when the key file holds another
+// key-encryption key than the one that wraps the stored data keys.
+var ErrKEKMismatch = errors.New("the key file holds another key-encryption key")
+
+// OpenKEK reads the key-encryption key from the file at path, for a key
+// store whose data keys are wrapped by the KEKs wrapping (their IDs, as
+// hearth.KEKInventory reports them). It creates a new key (as
+// LoadOrCreateKEK does, making path's directory with mode 0700 if needed)
+// only when wrapping is empty: a fresh install. Otherwise it refuses to
+// create one, since a new key cannot unwrap a single stored data key:
+// a missing file is ErrKEKMissing, and a file holding any other KEK than
+// the one wrapping every stored key is ErrKEKMismatch. Both errors name the
+// path and the KEK ID expected, and nothing is created.
+func OpenKEK(path string, wrapping []string) (*KEK, error) {
+	k, err := loadKEK(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && len(wrapping) == 0:
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create key file directory: %w", err)
+		}
+		return LoadOrCreateKEK(path)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("key file %s does not exist, but the stored data keys are wrapped by key-encryption key %s: %w",
+			path, strings.Join(wrapping, ", "), ErrKEKMissing)
+	case err != nil:
+		return nil, err
+	}
+	for _, id := range wrapping {
+		if id != k.ID() {
+			return nil, fmt.Errorf("key file %s holds key-encryption key %s, but the stored data keys are wrapped by %s: %w",
+				path, k.ID(), strings.Join(wrapping, ", "), ErrKEKMismatch)
+		}
+	}
+	return k, nil
+}
+
 // LoadOrCreateKEK reads the key-encryption key from the file at path, or, if
-// there is no file, creates one with 32 random bytes and mode 0600.
+// there is no file, creates one with 32 random bytes and mode 0600. Servers
+// use OpenKEK, which creates a key only for a key store without keys.
 //
 // The file holds the key as 64 lower-case hexadecimal characters followed by
 // an optional newline; nothing else. Losing the file makes every sealed

@@ -70,7 +70,7 @@ func NewKeyring(kek *KEK, keys hearth.KeyStore) *Keyring {
 // Seal encrypts plaintext for subject, binding it to aad, and returns the
 // sealed value in the format described in the package documentation. It
 // creates the subject's data key on first use. It returns EINVALID for an
-// empty subject, and a wrapped store error if the key cannot be loaded or
+// empty or reserved subject (see ReservedPrefix), and a wrapped store error if the key cannot be loaded or
 // created.
 func (k *Keyring) Seal(ctx context.Context, subject string, plaintext, aad []byte) ([]byte, error) {
 	dk, err := k.subjectKey(ctx, subject)
@@ -197,7 +197,7 @@ func keyLookupError(err error) error {
 }
 
 func (k *Keyring) subjectKey(ctx context.Context, subject string) (*dataKey, error) {
-	if subject == "" {
+	if subject == "" || reserved(subject) {
 		return nil, hearth.Errorf(hearth.EINVALID, "no subject to seal for")
 	}
 	dk, epoch := k.cached(subject, "")
@@ -247,11 +247,15 @@ func (k *Keyring) newKey(subject string) (*dataKey, *hearth.WrappedKey, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return &dataKey{id: id, subject: subject, aead: aead}, k.wrapRaw(id, subject, raw[:]), nil
+}
+
+// wrapRaw wraps the key raw, with ID id, for subject under the KEK.
+func (k *Keyring) wrapRaw(id, subject string, raw []byte) *hearth.WrappedKey {
 	nonce := make([]byte, nonceSize, nonceSize+dataKeySize+tagSize)
-	rand.Read(nonce)
-	wrapped := k.wrap.Seal(nonce, nonce, raw[:], wrapAAD(id, subject))
-	wk := &hearth.WrappedKey{ID: id, Subject: subject, KEKID: k.kek.id, Wrapped: wrapped, Created: k.now().UTC()}
-	return &dataKey{id: id, subject: subject, aead: aead}, wk, nil
+	rand.Read(nonce) // never returns an error (crypto/rand, Go 1.24+)
+	wrapped := k.wrap.Seal(nonce, nonce, raw, wrapAAD(id, subject))
+	return &hearth.WrappedKey{ID: id, Subject: subject, KEKID: k.kek.id, Wrapped: wrapped, Created: k.now().UTC()}
 }
 
 // unwrapFor unwraps wk after checking that it belongs to subject.
@@ -263,6 +267,22 @@ func (k *Keyring) unwrapFor(wk *hearth.WrappedKey, subject string) (*dataKey, er
 }
 
 func (k *Keyring) unwrap(wk *hearth.WrappedKey) (*dataKey, error) {
+	if reserved(wk.Subject) {
+		return nil, hearth.Errorf(hearth.EINVALID, "key %s is not a data key", wk.ID)
+	}
+	raw, err := k.unwrapRaw(wk)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := newAEAD(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &dataKey{id: wk.ID, subject: wk.Subject, aead: aead}, nil
+}
+
+// unwrapRaw checks wk's KEK and size and returns the unwrapped key bytes.
+func (k *Keyring) unwrapRaw(wk *hearth.WrappedKey) ([]byte, error) {
 	if wk.KEKID != k.kek.id {
 		return nil, fmt.Errorf("data key %s is wrapped by key-encryption key %s, not the loaded %s", wk.ID, wk.KEKID, k.kek.id)
 	}
@@ -273,11 +293,7 @@ func (k *Keyring) unwrap(wk *hearth.WrappedKey) (*dataKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unwrap data key %s: %w", wk.ID, err)
 	}
-	aead, err := newAEAD(raw)
-	if err != nil {
-		return nil, err
-	}
-	return &dataKey{id: wk.ID, subject: wk.Subject, aead: aead}, nil
+	return raw, nil
 }
 
 func wrapAAD(id, subject string) []byte {

@@ -9,7 +9,7 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-const accountCols = "id, email, password_hash, person_id, created"
+const accountCols = "id, email, password_hash, person_id, created, email_sealed"
 
 // CreateAccount stores a new account and its person in one transaction. The
 // e-mail address is stored lower-cased. It returns ECONFLICT if the address
@@ -19,8 +19,8 @@ func (db *DB) CreateAccount(ctx context.Context, a *hearth.Account, p *hearth.Pe
 		if err := insertPerson(ctx, tx, p); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO accounts ("+accountCols+") VALUES (?, ?, ?, ?, ?)",
-			a.ID, lowerEmail(a.Email), a.PasswordHash, a.PersonID, ts(a.Created))
+		_, err := tx.ExecContext(ctx, "INSERT INTO accounts ("+accountCols+") VALUES (?, ?, ?, ?, ?, ?)",
+			a.ID, lowerEmail(a.Email), a.PasswordHash, a.PersonID, ts(a.Created), a.SealedEmail)
 		return wrap("insert account", err, map[string]string{
 			hearth.ECONFLICT: "an account with that e-mail address exists already",
 		})
@@ -58,7 +58,7 @@ func scanAccount(row rowScanner) (*hearth.Account, error) {
 	var a hearth.Account
 	var email string
 	var created int64
-	if err := row.Scan(&a.ID, &email, &a.PasswordHash, &a.PersonID, &created); err != nil {
+	if err := row.Scan(&a.ID, &email, &a.PasswordHash, &a.PersonID, &created, &a.SealedEmail); err != nil {
 		return nil, notFound("select account", err, "no such account")
 	}
 	a.Email = hearth.Email(email)

@@ -8,7 +8,7 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-const settingsCols = "person_id, features, purposes, location, feature_location, updated"
+const settingsCols = "person_id, features, purposes, location, feature_location, updated, sealed"
 
 // Settings returns a person's stored settings, or ENOTFOUND.
 func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
@@ -16,7 +16,7 @@ func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSett
 	var s hearth.PersonSettings
 	var features, purposes, locs string
 	var updated int64
-	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &updated); err != nil {
+	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &updated, &s.Sealed); err != nil {
 		return nil, notFound("select settings", err, "no settings stored for that person")
 	}
 	for _, f := range []struct {
@@ -50,10 +50,11 @@ func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
 	}
-	_, err = exec(ctx, db.data, "INSERT INTO settings ("+settingsCols+") VALUES (?, ?, ?, ?, ?, ?) "+
+	_, err = exec(ctx, db.data, "INSERT INTO settings ("+settingsCols+") VALUES (?, ?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, "+
-		"location = excluded.location, feature_location = excluded.feature_location, updated = excluded.updated",
-		s.PersonID, features, purposes, s.Location, string(lb), ts(s.Updated))
+		"location = excluded.location, feature_location = excluded.feature_location, updated = excluded.updated, "+
+		"sealed = excluded.sealed",
+		s.PersonID, features, purposes, s.Location, string(lb), ts(s.Updated), s.Sealed)
 	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
 }
 

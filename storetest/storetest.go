@@ -47,10 +47,13 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Claims", testClaims},
 		{"Readings", testReadings},
 		{"Keys", testKeys},
+		{"KEKInventory", testKEKInventory},
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},
 		{"Erasure", testErasure},
+		{"Lifecycle", testLifecycle},
+		{"Rights", testRights},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

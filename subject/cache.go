@@ -10,8 +10,10 @@
 // person and household. Every consent or settings change made through the
 // services drops the person's entries (consent.Config.OnChange calls
 // Invalidate; Settings calls it itself), so a withdrawal applies to the next
-// message (CONSENT-WITHDRAW). Facts changed elsewhere (a member's role)
-// are trusted for at most Config.TTL. The cache is per process: a
+// message (CONSENT-WITHDRAW). Membership and role changes made through
+// the household service drop the person's entries too
+// (household.Config.MembershipChanged calls Invalidate); facts changed any
+// other way are trusted for at most Config.TTL. The cache is per process: a
 // deployment with several nodes needs cross-node invalidation (issue 7)
 // before it may rely on it.
 package subject
@@ -53,6 +55,10 @@ type Config struct {
 	// Consents is nil only where no consent can be given (tests, tools):
 	// every subject then has none, the most private state.
 	Consents Consents
+	// Shares is nil only where nobody can share data (tests, tools):
+	// every person's data is then read by themselves, their guardian and,
+	// for a profile, the owners only.
+	Shares Shares
 	// TTL bounds how long an entry is trusted without an invalidation;
 	// default DefaultTTL.
 	TTL time.Duration

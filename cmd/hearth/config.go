@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/manifest"
@@ -19,7 +18,7 @@ type serveConfig struct {
 	HTTP     string // HTTP listen address
 	MQTT     string // MQTT listen address
 	Manifest string // manifest file; "" for the embedded example
-	KEK      string // key-encryption key file; "" for DATA/hearth.kek
+	KEK      string // key-encryption key file; "" for the default (see kekFile)
 	TLSCert  string
 	TLSKey   string
 	Insecure bool
@@ -36,11 +35,11 @@ func defaultServeConfig() serveConfig {
 
 // register defines the server's flags on fs, with c's values as defaults.
 func (c *serveConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Data, "data", c.Data, "data directory: hearth.db, keys.db and, unless --kek is given, hearth.kek (created if missing)")
+	fs.StringVar(&c.Data, "data", c.Data, "data directory: hearth.db and keys.db (created if missing)")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address, host:port (port 0 picks a free port)")
 	fs.StringVar(&c.MQTT, "mqtt", c.MQTT, "MQTT listen address, host:port (port 0 picks a free port)")
 	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "privacy manifest file, YAML or JSON (default: the embedded example thermostat manifest)")
-	fs.StringVar(&c.KEK, "kek", c.KEK, "key-encryption key file, created with mode 0600 if missing; keep it out of data backups (default: DATA/hearth.kek)")
+	fs.StringVar(&c.KEK, "kek", c.KEK, kekFlagUsage)
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM) for HTTPS and MQTT over TLS; needs --tls-key")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM); needs --tls-cert")
 	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
@@ -85,14 +84,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// kekPath returns the key-encryption key file.
-func (c *serveConfig) kekPath() string {
-	if c.KEK != "" {
-		return c.KEK
-	}
-	return filepath.Join(c.Data, "hearth.kek")
 }
 
 // tlsConfig loads the certificate, or returns nil when TLS is off.

@@ -3,7 +3,6 @@ package main
 import (
 	"database/sql"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,23 +54,9 @@ func (h *consentHome) person(id string) string { return "/v1/households/" + h.hh
 // PUBACK comes only after the commit, and a refusal gets reason code 0x87.
 func (h *consentHome) heartRate(t *testing.T, id, person string) bool {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto_pub")
-	if err != nil {
-		t.Fatalf("mosquitto_pub not found (install mosquitto-clients; ./test.sh does): %v", err)
-	}
 	msg := string(payload(id, "heart-rate", map[string]any{"bpm": 64}))
 	msg = strings.Replace(msg, `"category"`, `"person":"`+person+`","category"`, 1)
-	host, port, _ := strings.Cut(h.p.MQTTAddr, ":")
-	out, err := exec.Command(bin, "-h", host, "-p", port, "-V", "mqttv5", "-i", h.band.ID, "-u", h.band.ID, "-P", h.band.Secret,
-		"-q", "1", "-t", topic(h.band.ID), "-m", msg, "-d").CombinedOutput()
-	refused := strings.Contains(string(out), "Not authorized")
-	if err != nil && !refused {
-		t.Fatalf("mosquitto_pub: %v\n%s", err, out)
-	}
-	if !refused && !strings.Contains(string(out), "PUBACK") {
-		t.Fatalf("mosquitto_pub got no PUBACK:\n%s", out)
-	}
-	return !refused
+	return publishV5(t, h.p.MQTTAddr, h.band, msg)
 }
 
 // consent posts a consent decision for person's purpose as a.

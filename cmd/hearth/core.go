@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,53 +11,75 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
+	"github.com/hearth-iot/hearth/sealstore"
 	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // core is what every command that touches the data directory needs: the
 // store, the keyring and the services on top of them.
 type core struct {
-	manifest   *manifest.Manifest
-	store      *sqlite.DB
+	manifest *manifest.Manifest
+	// store is what every service uses: the SQLite store behind the
+	// sealing decorator, so personal fields reach hearth.db only sealed
+	// (SEC-ENCRYPT). Use db only for what is SQLite's own (closing,
+	// checkpoints).
+	store      *sealstore.Store
+	db         *sqlite.DB
 	keys       *seal.Keyring
 	metrics    *metrics.Metrics
 	auth       *auth.Service
 	households *household.Service
 	privacy    *privacy // policy, consents and subjects
+	rights     *rights.Service
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
+	// forgetMember drops a remembered membership in ingestion; set once
+	// ingestion runs (nil in commands without it).
+	forgetMember atomic.Pointer[func(householdID, personID string)]
 }
 
-// openCore creates the data directory (mode 0700) if needed, opens the
-// store and loads or creates the key-encryption key.
+// openCore finds the key-encryption key file (refusing one inside the data
+// directory), creates the data directory (mode 0700) if needed, opens the
+// store and loads the key-encryption key: it creates a new key only for a
+// data directory without keys, and refuses a missing or wrong key file.
 func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*core, error) {
+	kekPath, err := kekFile(cfg.Data, cfg.KEK)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	store, err := sqlite.Open(cfg.Data)
+	db, err := sqlite.Open(cfg.Data)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	kek, err := seal.LoadOrCreateKEK(cfg.kekPath())
+	kek, err := openKEK(context.Background(), db, cfg.Data, kekPath)
 	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("load key-encryption key: %w", err)
+		db.Close()
+		return nil, err
 	}
-	keys := seal.NewKeyring(kek, store)
+	keys := seal.NewKeyring(kek, db)
+	store := sealstore.New(db, keys)
 	priv, err := newPrivacy(store, m)
 	if err != nil {
-		store.Close()
+		db.Close()
 		return nil, err
 	}
 	c := &core{
-		manifest: m, store: store, keys: keys, metrics: met, privacy: priv,
+		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv,
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
+	}
+	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth}); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("rights service: %w", err)
 	}
 	c.households = household.NewService(household.Config{
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
-		Policy: priv.policy, Subjects: priv.subjects,
+		Policy: priv.policy, Subjects: priv.subjects, MembershipChanged: c.membershipChanged,
 	})
 	return c, nil
 }
@@ -69,9 +92,19 @@ func (c *core) credentialChanged(deviceID string) {
 	}
 }
 
+// membershipChanged drops a person's cached membership and policy subject
+// after their membership ends or their role changes, so the change applies
+// to their next request and reading.
+func (c *core) membershipChanged(householdID, personID string) {
+	c.privacy.subjects.Invalidate(personID)
+	if f := c.forgetMember.Load(); f != nil {
+		(*f)(householdID, personID)
+	}
+}
+
 // close closes the store, checkpointing its write-ahead logs.
 func (c *core) close(log *slog.Logger) error {
-	if err := c.store.Close(); err != nil {
+	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	log.Info("store closed")

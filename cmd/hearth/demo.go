@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,7 +20,9 @@ const demoSummary = `Runs the server on loopback with the example thermostat man
 demo household with a demo account, provisions and claims simulated devices,
 and runs them, publishing realistic telemetry over real MQTT, until
 interrupted. It prints the URL and the demo login. It leaves nothing behind
-but its data directory.`
+but its data directory: without --data and --kek, its key file lives in a
+temporary directory that is removed when it stops, which leaves the demo's
+readings unreadable.`
 
 // demoEmail is the demo account's e-mail address.
 const demoEmail = "demo@hearth.example"
@@ -29,6 +32,7 @@ type demoConfig struct {
 	serveConfig
 	Devices  int
 	Interval time.Duration
+	KeyDir   string // temporary directory of the key file, removed on exit; "" if none
 }
 
 // runDemo runs `hearth demo` until ctx is done.
@@ -44,6 +48,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
 	if err != nil {
 		return err
+	}
+	if cfg.KeyDir != "" {
+		defer os.RemoveAll(cfg.KeyDir)
 	}
 	s, err := startServer(cfg.serveConfig, m, log, stdout)
 	if err != nil {
@@ -61,6 +68,8 @@ func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer)
 	cfg.Data = ""
 	fs := newFlagSet("demo", demoSummary, stderr)
 	fs.StringVar(&cfg.Data, "data", "", "data directory (default: a fresh ./hearth-demo-* directory)")
+	fs.StringVar(&cfg.KEK, "kek", "", "key-encryption key file, outside the data directory (default: with --data, as for serve; "+
+		"without, a temporary file removed when the demo stops)")
 	fs.StringVar(&cfg.HTTP, "http", cfg.HTTP, "HTTP listen address, on loopback")
 	fs.StringVar(&cfg.MQTT, "mqtt", cfg.MQTT, "MQTT listen address, on loopback")
 	fs.IntVar(&cfg.Devices, "devices", cfg.Devices, "number of simulated devices, 1 to 100")
@@ -89,6 +98,13 @@ func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer)
 			return cfg, fmt.Errorf("create demo data directory: %w", err)
 		}
 	}
+	if fresh && cfg.KEK == "" {
+		var err error
+		if cfg.KeyDir, err = os.MkdirTemp("", "hearth-demo-key-"); err != nil {
+			return cfg, fmt.Errorf("create demo key directory: %w", err)
+		}
+		cfg.KEK = filepath.Join(cfg.KeyDir, "demo.kek")
+	}
 	return cfg, nil
 }
 
@@ -111,11 +127,20 @@ func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) 
 	if err != nil {
 		return fmt.Errorf("start simulated devices: %w", err)
 	}
-	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  household: %s (%d simulated devices publishing over MQTT)\nPress Ctrl-C to stop. The data stays in %s.\n\n",
-		s.httpURL, demoEmail, password, hh.ID, len(cfgs), cfg.Data)
+	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  household: %s (%d simulated devices publishing over MQTT)\nPress Ctrl-C to stop. %s\n\n",
+		s.httpURL, demoEmail, password, hh.ID, len(cfgs), demoLeaves(cfg))
 	err = fleet.Run(ctx)
 	s.log.Info("demo fleet stopped", "published", fleet.Published(), "failed", fleet.Failed())
 	return err
+}
+
+// demoLeaves says what the demo leaves behind when it stops.
+func demoLeaves(cfg demoConfig) string {
+	if cfg.KeyDir != "" {
+		return "The data stays in " + cfg.Data + "; its key file is deleted then, which leaves it unreadable."
+	}
+	kek, _ := kekFile(cfg.Data, cfg.KEK) // resolved already when the server started
+	return "The data stays in " + cfg.Data + "; its key file is " + kek + "."
 }
 
 // demoHousehold creates the demo household with two profiles: an adult

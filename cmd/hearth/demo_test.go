@@ -19,12 +19,15 @@ var (
 // TestDemo runs `hearth demo`: it prints the login, its simulated devices
 // publish over real MQTT until their readings can be read through the API
 // with that login, and SIGTERM stops it with exit status 0 (INT-DEVICES).
+// Its key file lives in a temporary directory, outside the data directory,
+// and is removed when it stops.
 func TestDemo(t *testing.T) {
 	cwd := t.TempDir() // the README's command gives no --data: a fresh ./hearth-demo-* is made
 	cmd := exec.Command(buildBinary(t), "demo", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0",
 		"--devices", "3", "--interval", "200ms")
 	cmd.Dir = cwd
-	cmd.Env = cleanEnv()
+	tmp := t.TempDir() // the demo's temporary key directory goes here
+	cmd.Env = append(cleanEnv(), "TMPDIR="+tmp)
 	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	out, _ := cmd.StdoutPipe()
@@ -76,5 +79,11 @@ func TestDemo(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(cwd, "*"))
 	if len(left) != 1 || !strings.HasPrefix(filepath.Base(left[0]), "hearth-demo-") {
 		t.Errorf("the demo left %v behind, want only its ./hearth-demo-* data directory", left)
+	}
+	if keys, _ := filepath.Glob(filepath.Join(tmp, "*")); len(keys) != 0 {
+		t.Errorf("the demo left its key file behind: %v", keys) // RIGHT-ERASE: the demo data is unreadable once it stops
+	}
+	if k, _ := filepath.Glob(filepath.Join(cwd, "*", "*.kek")); len(k) != 0 {
+		t.Errorf("the demo put its key file in its data directory: %v", k)
 	}
 }

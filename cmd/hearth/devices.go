@@ -64,7 +64,7 @@ func parseProvisionFlags(args []string, getenv func(string) string, stderr io.Wr
 	fs := newFlagSet("devices provision", provisionSummary, stderr)
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory")
 	fs.StringVar(&cfg.Manifest, "manifest", "", "privacy manifest file (default: the embedded example)")
-	fs.StringVar(&cfg.KEK, "kek", "", "key-encryption key file (default: DATA/hearth.kek)")
+	fs.StringVar(&cfg.KEK, "kek", "", kekFlagUsage)
 	fs.StringVar(&cfg.Model, "model", "", "device model ID from the manifest (required)")
 	fs.IntVar(&cfg.Count, "count", cfg.Count, "number of devices, 1 to 100000")
 	fs.StringVar(&cfg.Firmware, "firmware", cfg.Firmware, "firmware version of the devices")

@@ -83,8 +83,9 @@ func TestErasureEndToEnd(t *testing.T) {
 	// Someone else's data, and a non-member: 404, nothing erased.
 	stranger := signUp(t, p.HTTP, "stranger@example.com")
 	strangerID := stranger.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
-	stranger.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true}, http.StatusNotFound)
-	stranger.call("POST", "/v1/households/"+hh+"/people/"+strangerID+"/erasures", map[string]any{"everything": true, "confirm": true}, http.StatusNotFound)
+	strangerPW := "correct horse battery staple stranger@example.com"
+	stranger.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": strangerPW}, http.StatusNotFound)
+	stranger.call("POST", "/v1/households/"+hh+"/people/"+strangerID+"/erasures", map[string]any{"everything": true, "confirm": true, "password": strangerPW}, http.StatusNotFound)
 
 	pv := owner.call("POST", path+"/erasure/preview", map[string]any{"everything": true}, http.StatusOK)
 	for _, want := range []string{"31 readings", "destroyed first", "Backups", "Northwind Cloud Ltd", "Deleting the app"} {
@@ -92,7 +93,7 @@ func TestErasureEndToEnd(t *testing.T) {
 			t.Errorf("preview lacks %q: %s", want, pv["text"])
 		}
 	}
-	res := owner.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true}, http.StatusOK)
+	res := owner.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": pw}, http.StatusOK)
 	if res["key_destroyed"] != true || res["readings"] != 31.0 || res["log_cleared"] != true {
 		t.Errorf("erasure = %v, want key destroyed, 31 readings, log cleared", res)
 	}

@@ -96,11 +96,27 @@ func startHearth(t *testing.T, data string, args ...string) *proc {
 	return p
 }
 
-// cleanEnv returns the environment without HEARTH_* variables.
+// configHome is the XDG_CONFIG_HOME the tests give the binary, so that
+// default key files go to a temporary directory, never to the real $HOME.
+var (
+	configHomeOnce sync.Once
+	configHome     string
+)
+
+// cleanEnv returns the environment without HEARTH_* variables, with
+// XDG_CONFIG_HOME set to a temporary directory: each data directory's
+// default key file (hearth/NAME-HASH.kek) is made there.
 func cleanEnv() []string {
-	var env []string
+	configHomeOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hearth-e2e-config-")
+		if err != nil {
+			panic("create test config home: " + err.Error())
+		}
+		configHome = dir
+	})
+	env := []string{"XDG_CONFIG_HOME=" + configHome}
 	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "HEARTH_") {
+		if !strings.HasPrefix(e, "HEARTH_") && !strings.HasPrefix(e, "XDG_CONFIG_HOME=") {
 			env = append(env, e)
 		}
 	}

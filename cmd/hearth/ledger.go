@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/hearth-iot/hearth/ledger"
-	"github.com/hearth-iot/hearth/sqlite"
 )
 
 const ledgerVerifySummary = `Verifies the hash chain of the consent ledger in the data directory: every
@@ -37,12 +32,9 @@ func runLedger(ctx context.Context, args []string, getenv func(string) string, s
 // verifyLedger opens the store in dir, which must exist, and verifies its
 // ledger.
 func verifyLedger(ctx context.Context, dir string, stdout io.Writer) error {
-	if _, err := os.Stat(filepath.Join(dir, sqlite.DataFile)); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no %s in data directory %s", sqlite.DataFile, dir)
-	}
-	store, err := sqlite.Open(dir)
+	store, err := openExisting(dir)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer store.Close()
 	head, err := ledger.Verify(ledger.Entries(ctx, store, 0))

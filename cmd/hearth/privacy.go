@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 
+	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/ledger"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
-	"github.com/hearth-iot/hearth/sqlite"
 	"github.com/hearth-iot/hearth/subject"
 )
 
@@ -24,7 +24,7 @@ type privacy struct {
 
 // newPrivacy compiles m and wires the consent service and subject cache
 // on store.
-func newPrivacy(store *sqlite.DB, m *manifest.Manifest) (*privacy, error) {
+func newPrivacy(store hearth.Store, m *manifest.Manifest) (*privacy, error) {
 	eng, err := policy.Compile(m)
 	if err != nil {
 		return nil, fmt.Errorf("compile the manifest's policy: %w", err)
@@ -35,7 +35,7 @@ func newPrivacy(store *sqlite.DB, m *manifest.Manifest) (*privacy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consent service: %w", err)
 	}
-	p.subjects, err = subject.New(subject.Config{Store: store, Manifest: m, Policy: eng, Consents: p.consents})
+	p.subjects, err = subject.New(subject.Config{Store: store, Manifest: m, Policy: eng, Consents: p.consents, Shares: p.consents})
 	if err != nil {
 		return nil, fmt.Errorf("subject cache: %w", err)
 	}

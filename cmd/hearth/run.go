@@ -54,6 +54,7 @@ Commands:
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	ledger verify       check the consent ledger's hash chain
+	requests            list open rights requests by deadline; requests update records progress
 	version             print the version
 	help                print this help
 
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runNotice(rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
+	case "requests":
+		return runRequests(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":

@@ -73,6 +73,8 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log,
 		Policy: c.privacy.policy, Subjects: c.privacy.subjects})
 	s.ingest.Start()
+	forget := s.ingest.MembershipChanged
+	s.forgetMember.Store(&forget)
 	if err := s.listen(cfg, tlsCfg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})); err != nil {
 		s.shutdown(context.Background())
 		return nil, err
@@ -128,6 +130,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Notify: s.notify, Notices: s.notices,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Erasure: s.erasure,
+		Rights:  s.rights,
 	})
 }
 

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/rights"
+	"github.com/hearth-iot/hearth/sqlite"
+)
+
+const requestsSummary = `Lists the open rights requests (received or in progress) of everyone,
+earliest deadline first, with their type, status, scope and deadline; a
+request past its deadline is marked OVERDUE. It shows IDs, never names.
+It is the operators' queue: run it on the server, as the operator (it reads
+the data directory directly; there is no operator API yet). It may run while
+the server runs.`
+
+const requestsUpdateSummary = `Records an operator's progress on a rights request: --status in-progress
+with an optional --outcome so far, or done or refused with the outcome in
+plain text (never a personal value: the log outlives the data). The person
+sees it through the API. A closed request cannot be changed.`
+
+// runRequests runs `hearth requests` and `hearth requests update`.
+func runRequests(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	data := defaultServeConfig().Data
+	if len(args) > 0 && args[0] == "update" {
+		var id, status, outcome string
+		fs := newFlagSet("requests update", requestsUpdateSummary, stderr)
+		fs.StringVar(&data, "data", data, "data directory holding hearth.db")
+		fs.StringVar(&id, "id", "", "the request's ID, as hearth requests lists it")
+		fs.StringVar(&status, "status", "", "in-progress, done or refused")
+		fs.StringVar(&outcome, "outcome", "", "what was done, or why the request was refused")
+		if err := parseFlags(fs, args[1:], getenv); err != nil {
+			return helpOK(err)
+		}
+		if id == "" {
+			return usagef("requests update: give --id")
+		}
+		return withRights(data, func(svc *rights.Service) error {
+			return updateRequest(ctx, svc, id, hearth.RequestStatus(status), outcome, stdout)
+		})
+	}
+	limit := 1000
+	fs := newFlagSet("requests", requestsSummary, stderr)
+	fs.StringVar(&data, "data", data, "data directory holding hearth.db")
+	fs.IntVar(&limit, "limit", limit, "list at most this many requests")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return helpOK(err)
+	}
+	if limit <= 0 {
+		return usagef("requests: --limit must be positive")
+	}
+	return withRights(data, func(svc *rights.Service) error {
+		return listRequests(ctx, svc, limit, time.Now(), stdout)
+	})
+}
+
+// withRights opens the store in dir, which must exist, and runs fn with a
+// rights service on it.
+func withRights(dir string, fn func(*rights.Service) error) error {
+	store, err := openExisting(dir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc, err := rights.NewService(rights.Config{Store: store, Auth: auth.NewService(auth.Config{Store: store})})
+	if err != nil {
+		return err
+	}
+	return fn(svc)
+}
+
+// openExisting opens the store in dir, which must hold a hearth.db: an
+// operator command never creates an empty one by mistake.
+func openExisting(dir string) (*sqlite.DB, error) {
+	if _, err := os.Stat(filepath.Join(dir, sqlite.DataFile)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no %s in data directory %s", sqlite.DataFile, dir)
+	}
+	store, err := sqlite.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return store, nil
+}
+
+// listRequests prints the open requests, earliest deadline first.
+func listRequests(ctx context.Context, svc *rights.Service, limit int, now time.Time, stdout io.Writer) error {
+	rs, err := svc.Queue(ctx, limit)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		fmt.Fprintln(stdout, "no open rights requests")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEADLINE\tDUE\tTYPE\tSTATUS\tID\tPERSON\tHOUSEHOLD\tSCOPE\tRECEIVED")
+	for _, r := range rs {
+		due := "in " + days(r.Deadline.Sub(now))
+		if now.After(r.Deadline) {
+			due = "OVERDUE"
+		}
+		scope := r.Scope
+		if scope == "" {
+			scope = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Deadline.UTC().Format(time.DateTime), due, r.Type, r.Status,
+			r.ID, r.PersonID, r.HouseholdID, scope, r.Created.UTC().Format(time.DateTime))
+	}
+	return tw.Flush()
+}
+
+// days renders a duration as whole days, or hours under a day.
+func days(d time.Duration) string {
+	if d < 24*time.Hour {
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// updateRequest records an operator's progress on request id.
+func updateRequest(ctx context.Context, svc *rights.Service, id string, status hearth.RequestStatus, outcome string, stdout io.Writer) error {
+	var r *hearth.RightsRequest
+	var err error
+	switch status {
+	case hearth.StatusInProgress:
+		r, err = svc.Update(ctx, id, outcome)
+	case hearth.StatusDone, hearth.StatusRefused:
+		r, err = svc.Complete(ctx, id, status, outcome)
+	default:
+		return usagef("requests update: --status must be in-progress, done or refused")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "request %s: %s\n", r.ID, r.Status)
+	return nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestRightsRequestsQueue drives the rights request log end to end on a
+// running server (RIGHT-REQUESTS, RIGHT-UNREGISTERED): the owner opens a
+// request for themselves and one for a profile without an account, each
+// after re-entering their password; `hearth requests` lists both for the
+// operator, earliest deadline first, without names; `hearth requests update`
+// closes one, and the owner sees the outcome through the API.
+func TestRightsRequestsQueue(t *testing.T) {
+	data := t.TempDir()
+	p := startHearth(t, data)
+	const email = "owner@example.com"
+	owner := signUp(t, p.HTTP, email)
+	ownerID := owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	hh := owner.call("POST", "/v1/households", map[string]string{"name": "Home"}, http.StatusCreated)["id"].(string)
+	gran := owner.call("POST", "/v1/households/"+hh+"/people", map[string]string{"display_name": "Granny Weatherwax", "role": "guest"}, http.StatusCreated)["id"].(string)
+	pw := "correct horse battery staple " + email
+	path := func(person string) string { return "/v1/households/" + hh + "/people/" + person + "/requests" }
+
+	owner.call("POST", path(ownerID), map[string]string{"type": "access", "password": "wrong password entirely"}, http.StatusForbidden)
+	first := owner.call("POST", path(ownerID), map[string]string{"type": "adm-review", "scope": "purpose:heating-control", "password": pw}, http.StatusCreated)
+	second := owner.call("POST", path(gran), map[string]string{"type": "erasure", "password": pw}, http.StatusCreated)
+	if second["identity_check"] != "owner" {
+		t.Errorf("request for the profile: identity_check %v, want owner", second["identity_check"])
+	}
+
+	code, out, errOut := runHearth(t, t.Context(), "requests", "--data", data)
+	if code != 0 {
+		t.Fatalf("hearth requests: exit %d\n%s%s", code, out, errOut)
+	}
+	i, j := strings.Index(out, first["id"].(string)), strings.Index(out, second["id"].(string))
+	if i < 0 || j < 0 || i > j {
+		t.Errorf("hearth requests:\n%s\nwant %s then %s (earliest deadline first)", out, first["id"], second["id"])
+	}
+	if strings.Contains(out, "Granny") || strings.Contains(out, email) {
+		t.Errorf("hearth requests shows a name or address:\n%s", out)
+	}
+	if strings.Count(out, "\n") != 3 {
+		t.Errorf("hearth requests:\n%s\nwant a header and two requests: the refused opening is not recorded", out)
+	}
+
+	code, out, errOut = runHearth(t, t.Context(), "requests", "update", "--data", data, "--id", first["id"].(string),
+		"--status", "done", "--outcome", "a person reviewed the heating schedule decision; it stands")
+	if code != 0 {
+		t.Fatalf("hearth requests update: exit %d\n%s%s", code, out, errOut)
+	}
+	got := owner.call("GET", path(ownerID)+"/"+first["id"].(string), nil, http.StatusOK)
+	if got["status"] != "done" || !strings.Contains(got["outcome"].(string), "reviewed") || got["completed"] == nil {
+		t.Errorf("after the operator's update: %v, want done with the outcome", got)
+	}
+	code, _, errOut = runHearth(t, t.Context(), "requests", "update", "--data", data, "--id", first["id"].(string), "--status", "refused", "--outcome", "x")
+	if code != exitError || !strings.Contains(errOut, "closed") {
+		t.Errorf("updating a closed request: exit %d, %s; want 1 saying it is closed", code, errOut)
+	}
+	code, out, _ = runHearth(t, t.Context(), "requests", "--data", data)
+	if code != 0 || strings.Contains(out, first["id"].(string)) || !strings.Contains(out, second["id"].(string)) {
+		t.Errorf("hearth requests after closing the first: exit %d\n%s", code, out)
+	}
+}

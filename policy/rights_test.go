@@ -1,0 +1,72 @@
+package policy_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/policy"
+)
+
+// TestMayExerciseRights: each person exercises their own rights, a
+// guardian their child's, the owner a profile's without an account, and
+// nobody another adult's (RIGHT-REQUESTS, RIGHT-UNREGISTERED).
+func TestMayExerciseRights(t *testing.T) {
+	const hh = "hh_1"
+	owner := policy.Party{PersonID: "owner", HouseholdID: hh, Role: hearth.RoleOwner}
+	adult := policy.Party{PersonID: "adult", HouseholdID: hh, Role: hearth.RoleAdult}
+	guest := policy.Party{PersonID: "guest", HouseholdID: hh, Role: hearth.RoleGuest}
+	kid := policy.Party{PersonID: "kid", HouseholdID: hh, Role: hearth.RoleChild, GuardianID: "adult", Child: true}
+	otherOwner := policy.Party{PersonID: "owner2", HouseholdID: "hh_2", Role: hearth.RoleOwner}
+	tests := []struct {
+		name           string
+		actor, subject policy.Party
+		hasAccount     bool
+		want           policy.Reason
+		check          hearth.IdentityCheck
+	}{
+		{"self", adult, adult, true, policy.ReasonSelf, hearth.CheckReauthenticated},
+		{"owner for themselves", owner, owner, true, policy.ReasonSelf, hearth.CheckReauthenticated},
+		{"owner for another adult", owner, adult, true, policy.ReasonNotYourRights, ""},
+		{"adult for the owner", adult, owner, true, policy.ReasonNotYourRights, ""},
+		{"guardian for child", adult, kid, false, policy.ReasonGuardian, hearth.CheckGuardian},
+		{"owner, not guardian, for child", owner, kid, false, policy.ReasonNotYourRights, ""},
+		{"child with an account for themselves", kid, kid, true, policy.ReasonNotYourRights, ""},
+		{"owner for a profile without account", owner, guest, false, policy.ReasonOwnerForProfile, hearth.CheckOwner},
+		{"adult for a profile without account", adult, guest, false, policy.ReasonNotYourRights, ""},
+		{"other household's owner for a profile", otherOwner, guest, false, policy.ReasonNotYourRights, ""},
+		{"unknown actor", policy.Party{}, adult, true, policy.ReasonUnknownParty, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := policy.MayExerciseRights(tt.actor, tt.subject, tt.hasAccount)
+			if d.Reason != tt.want || d.Allow != (tt.check != "") {
+				t.Errorf("MayExerciseRights = %v (%s), want %s", d.Allow, d.Reason.Code(), tt.want.Code())
+			}
+			if got := policy.IdentityCheckOf(d); got != tt.check {
+				t.Errorf("IdentityCheckOf = %q, want %q", got, tt.check)
+			}
+		})
+	}
+}
+
+// TestRequestDeadline: one calendar month, the month's last day when the
+// next month is shorter (RIGHT-REQUESTS).
+func TestRequestDeadline(t *testing.T) {
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 30, 0, 0, time.UTC) }
+	tests := []struct {
+		created, want time.Time
+	}{
+		{at(2026, 3, 15), at(2026, 4, 15)},
+		{at(2026, 1, 31), at(2026, 2, 28)},
+		{at(2028, 1, 31), at(2028, 2, 29)},
+		{at(2026, 3, 31), at(2026, 4, 30)},
+		{at(2026, 12, 31), at(2027, 1, 31)},
+		{at(2026, 12, 1).In(time.FixedZone("UTC+2", 7200)), at(2027, 1, 1)},
+	}
+	for _, tt := range tests {
+		if got := policy.RequestDeadline(tt.created); !got.Equal(tt.want) {
+			t.Errorf("RequestDeadline(%v) = %v, want %v", tt.created, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package sealstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// PutSettings seals every field of s but PersonID and Updated, as JSON,
+// with the person's key, and stores only the sealed form. Fields added to
+// hearth.PersonSettings later are sealed with the rest.
+func (st *Store) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
+	plain, err := json.Marshal(settingsBody(s))
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	sealed, err := st.keys.Seal(ctx, s.PersonID, plain, settingsAAD(s.PersonID))
+	if err != nil {
+		return fmt.Errorf("seal settings: %w", err)
+	}
+	return st.Store.PutSettings(ctx, &hearth.PersonSettings{PersonID: s.PersonID, Updated: s.Updated, Sealed: sealed})
+}
+
+// Settings returns the person's settings, opened; ENOTFOUND if they stored
+// none or were erased.
+func (st *Store) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
+	s, err := st.Store.Settings(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := st.keys.Open(ctx, s.Sealed, settingsAAD(s.PersonID))
+	if err != nil {
+		return nil, openErr("person's settings", err)
+	}
+	var out hearth.PersonSettings
+	if err := json.Unmarshal(plain, &out); err != nil {
+		return nil, fmt.Errorf("decode settings: %w", err)
+	}
+	out.PersonID, out.Updated = s.PersonID, s.Updated
+	return &out, nil
+}
+
+// settingsBody returns the part of s that is sealed.
+func settingsBody(s *hearth.PersonSettings) hearth.PersonSettings {
+	c := *s
+	c.PersonID, c.Updated, c.Sealed = "", time.Time{}, nil
+	return c
+}
+
+func settingsAAD(personID string) []byte { return aad("settings", "", personID) }

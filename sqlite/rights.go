@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/hearth-iot/hearth"
+)
+
+var _ hearth.RightsRequestStore = (*DB)(nil)
+
+const rightsCols = "id, person_id, household_id, type, scope, requested_by, identity_check, status, created, deadline, completed, outcome"
+
+// CreateRightsRequest stores a new request; ENOTFOUND if there is no such
+// person, ECONFLICT if the ID is taken.
+func (db *DB) CreateRightsRequest(ctx context.Context, r *hearth.RightsRequest) error {
+	res, err := exec(ctx, db.data, "INSERT INTO rights_requests ("+rightsCols+
+		") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM persons WHERE id = ?)",
+		r.ID, r.PersonID, r.HouseholdID, string(r.Type), r.Scope, r.RequestedBy, string(r.IdentityCheck),
+		string(r.Status), ts(r.Created), ts(r.Deadline), optTS(r.Completed), r.Outcome, r.PersonID)
+	if err != nil {
+		return wrap("insert rights request", err, map[string]string{hearth.ECONFLICT: "a rights request with that ID exists"})
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("insert rights request", err, nil)
+	} else if n == 0 {
+		return hearth.Errorf(hearth.ENOTFOUND, "no such person")
+	}
+	return nil
+}
+
+// RightsRequest returns a request by ID, or ENOTFOUND.
+func (db *DB) RightsRequest(ctx context.Context, id string) (*hearth.RightsRequest, error) {
+	r, err := scanRightsRequest(db.data.r.QueryRowContext(ctx, "SELECT "+rightsCols+" FROM rights_requests WHERE id = ?", id))
+	if err != nil {
+		return nil, notFound("select rights request", err, "no such rights request")
+	}
+	return r, nil
+}
+
+// UpdateRightsRequest stores r's status, completion time and outcome;
+// ENOTFOUND for an unknown ID, ECONFLICT if the request is closed.
+func (db *DB) UpdateRightsRequest(ctx context.Context, r *hearth.RightsRequest) error {
+	return inTx(ctx, db.data, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, "SELECT status FROM rights_requests WHERE id = ?", r.ID).Scan(&status)
+		if err != nil {
+			return notFound("select rights request", err, "no such rights request")
+		}
+		if !hearth.RequestStatus(status).Open() {
+			return hearth.Errorf(hearth.ECONFLICT, "the request is closed already (%s)", status)
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE rights_requests SET status = ?, completed = ?, outcome = ? WHERE id = ?",
+			string(r.Status), optTS(r.Completed), r.Outcome, r.ID)
+		return wrap("update rights request", err, nil)
+	})
+}
+
+// RightsRequestsOf lists a person's requests, newest first.
+func (db *DB) RightsRequestsOf(ctx context.Context, personID string) ([]hearth.RightsRequest, error) {
+	return queryAll(ctx, db.data, scanRightsRequest, "rights requests", "SELECT "+rightsCols+
+		" FROM rights_requests WHERE person_id = ? ORDER BY created DESC, id DESC", personID)
+}
+
+// OpenRightsRequests lists at most limit open requests, earliest deadline
+// first (0 means DefaultLimit); EINVALID for a negative limit.
+func (db *DB) OpenRightsRequests(ctx context.Context, limit int) ([]hearth.RightsRequest, error) {
+	if limit < 0 {
+		return nil, hearth.FieldError("limit", "the limit must not be negative")
+	}
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	return queryAll(ctx, db.data, scanRightsRequest, "open rights requests", "SELECT "+rightsCols+
+		" FROM rights_requests WHERE status IN ('received', 'in-progress') ORDER BY deadline, created, id LIMIT ?", limit)
+}
+
+func scanRightsRequest(row rowScanner) (*hearth.RightsRequest, error) {
+	var r hearth.RightsRequest
+	var typ, check, status string
+	var created, deadline int64
+	var completed sql.NullInt64
+	if err := row.Scan(&r.ID, &r.PersonID, &r.HouseholdID, &typ, &r.Scope, &r.RequestedBy, &check, &status,
+		&created, &deadline, &completed, &r.Outcome); err != nil {
+		return nil, err
+	}
+	r.Type, r.IdentityCheck, r.Status = hearth.RequestType(typ), hearth.IdentityCheck(check), hearth.RequestStatus(status)
+	r.Created, r.Deadline, r.Completed = fromTS(created), fromTS(deadline), fromOptTS(completed)
+	return &r, nil
+}
