@@ -20,7 +20,10 @@ type Result struct {
 
 // Erase erases sc of person's data in household hh (RIGHT-ERASE,
 // RIGHT-UNREGISTERED): the person, a guardian for their child, or an owner
-// for a profile without an account. For everything, the data key is
+// for a profile without an account. Everything about a person includes
+// their profile: a profile without an account is deleted, and an account
+// holder's account is closed as CloseAccount does (with its errors for a
+// last owner or a guardian). For everything, the data key is
 // destroyed first; then the rows go in batches; then the write-ahead logs
 // are truncated; then each recipient that receives the data is sent a
 // signed notice in the background (the erasure never waits for them).
@@ -42,11 +45,23 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope,
 	if err := s.reauthenticate(ctx, actor, password); err != nil {
 		return Result{}, err
 	}
+	closing := sc.Everything && p.AccountID != ""
+	var alone []string
+	if closing { // everything about an account holder includes the account
+		if alone, err = s.households(ctx, person); err != nil {
+			return Result{}, err
+		}
+	}
 	req, err := s.openRequest(ctx, hh, actor, person, identityCheck(basis), sc.String())
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := s.erase(ctx, person, sc, sc.Everything && p.AccountID == "")
+	var res Result
+	if closing {
+		res, err = s.closeAccount(ctx, person, alone)
+	} else {
+		res, err = s.erase(ctx, person, sc, sc.Everything)
+	}
 	s.closeRequest(ctx, req, res, err)
 	return res, err
 }

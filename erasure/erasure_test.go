@@ -71,55 +71,62 @@ func TestErasePartial(t *testing.T) {
 	}
 }
 
-// TestEraseEverything destroys the key first, then every reading, setting
-// and notification; the account stays until it is closed (RIGHT-ERASE).
+// TestEraseEverything destroys the key first, then every reading and
+// setting; for an account holder everything includes the account, closed
+// at once; another member's data stays (RIGHT-ERASE).
 func TestEraseEverything(t *testing.T) {
 	e := newEnv(t, nil)
 	a, b := e.user("ann"), e.user("bob")
 	hh := e.household(a.PersonID)
 	e.join(a.PersonID, hh, b.PersonID, hearth.RoleAdult)
 	dev := e.device(a.PersonID, hh)
-	r := e.reading(dev, hh, a.PersonID, "occupancy", time.Hour, "MARKER")
-	e.reading(dev, hh, b.PersonID, "occupancy", time.Hour, "bob's")
-	must(t, "PutSettings", e.store.PutSettings(e.ctx(), &hearth.PersonSettings{PersonID: a.PersonID, Location: "city", Updated: e.clock.Now()}))
+	r := e.reading(dev, hh, b.PersonID, "occupancy", time.Hour, "MARKER")
+	e.reading(dev, hh, a.PersonID, "occupancy", time.Hour, "ann's")
+	must(t, "PutSettings", e.store.PutSettings(e.ctx(), &hearth.PersonSettings{PersonID: b.PersonID, Location: "city", Updated: e.clock.Now()}))
+	token, _, err := e.auth.SignIn(e.ctx(), string(b.Email), password, "127.0.0.1")
+	must(t, "SignIn", err)
 	e.clock.Advance(time.Second)
 
-	pv, err := e.svc.Preview(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Everything: true})
+	pv, err := e.svc.Preview(e.ctx(), b.PersonID, hh, b.PersonID, erasure.Scope{Everything: true})
 	must(t, "Preview", err)
-	for _, want := range []string{"1 readings", "destroyed first", "Backups taken before now", "Northwind Cloud Ltd", "Deleting the app", "until the account is closed"} {
+	for _, want := range []string{"1 readings", "destroyed first", "Backups taken before now", "Northwind Cloud Ltd", "Deleting the app", "The account is closed too"} {
 		if !strings.Contains(pv.Text, want) {
 			t.Errorf("preview text lacks %q:\n%s", want, pv.Text)
 		}
 	}
-	res, err := e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Everything: true}, password)
+	_, err = e.svc.Erase(e.ctx(), b.PersonID, hh, b.PersonID, erasure.Scope{Everything: true}, "wrong password entirely")
+	wantCode(t, "Erase with a wrong password", err, hearth.EFORBIDDEN)
+	_, err = e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Everything: true}, password)
+	wantCode(t, "Erase everything of the last owner with members", err, hearth.ECONFLICT)
+
+	res, err := e.svc.Erase(e.ctx(), b.PersonID, hh, b.PersonID, erasure.Scope{Everything: true}, password)
 	must(t, "Erase", err)
 	if !res.KeyDestroyed || res.Readings != 1 || !res.LogCleared || len(res.Notices) != 2 {
 		t.Errorf("Erase = %+v, want key destroyed, 1 reading, log cleared, 2 notices", res)
 	}
 	_, err = e.keys.Open(e.ctx(), r.Sealed, r.AAD())
 	wantCode(t, "Open a sealed copy after erasure", err, hearth.ENOTFOUND)
-	if n := e.count(hearth.ErasureFilter{PersonID: a.PersonID}); n != 0 {
+	if n := e.count(hearth.ErasureFilter{PersonID: b.PersonID}); n != 0 {
 		t.Errorf("readings left = %d, want 0", n)
 	}
-	if n := e.count(hearth.ErasureFilter{PersonID: b.PersonID}); n != 1 {
+	if n := e.count(hearth.ErasureFilter{PersonID: a.PersonID}); n != 1 {
 		t.Errorf("another member's readings = %d, want 1", n)
 	}
-	_, err = e.store.Settings(e.ctx(), a.PersonID)
+	_, err = e.store.Settings(e.ctx(), b.PersonID)
 	wantCode(t, "Settings", err, hearth.ENOTFOUND)
-	if _, err := e.store.Account(e.ctx(), a.ID); err != nil {
-		t.Errorf("the account must stay until closed: %v", err)
-	}
-	if !slices.Contains(e.ended, "/"+a.PersonID) {
+	_, err = e.store.Account(e.ctx(), b.ID)
+	wantCode(t, "Account", err, hearth.ENOTFOUND)
+	_, err = e.auth.Authenticate(e.ctx(), token)
+	wantCode(t, "Authenticate", err, hearth.EUNAUTHORIZED)
+	if !slices.Contains(e.ended, hh+"/"+b.PersonID) {
 		t.Errorf("MembershipChanged not called for the person: caches would keep them")
 	}
 	// RIGHT-REQUESTS: recorded, done, with the identity check.
-	rs, err := e.store.RightsRequestsOf(e.ctx(), a.PersonID)
+	rs, err := e.store.RightsRequestsOf(e.ctx(), b.PersonID)
 	must(t, "RightsRequestsOf", err)
 	if len(rs) != 1 || rs[0].Type != hearth.RequestErasure || rs[0].Status != hearth.StatusDone || rs[0].IdentityCheck != hearth.CheckReauthenticated || rs[0].Outcome == "" {
 		t.Errorf("rights requests = %+v, want one erasure, done, re-authenticated, with its outcome", rs)
 	}
-	_, err = e.svc.Erase(e.ctx(), a.PersonID, hh, a.PersonID, erasure.Scope{Category: "occupancy"}, "wrong password entirely")
-	wantCode(t, "Erase with a wrong password", err, hearth.EFORBIDDEN)
 }
 
 // TestEraseProfile: the owner erases a profile without an account, which

@@ -56,12 +56,12 @@ func (s *Service) Preview(ctx context.Context, actor, hh, person string, sc Scop
 // whatText says what goes.
 func whatText(sc Scope, n int64, you string, hasAccount bool) string {
 	if sc.Everything {
-		t := fmt.Sprintf("This erases everything kept about %s: %d readings, settings, notifications, terms acceptances and periodic deletion choices. "+
+		t := fmt.Sprintf("This erases everything kept about %s: %d readings, settings, notifications, terms acceptances and periodic deletion choices, and the profile itself. "+
 			"The data key that seals it is destroyed first, so from that moment nothing sealed for %s can be read anywhere. ", you, n, you)
 		if hasAccount {
-			return t + "The account, its sign-in and its household memberships stay until the account is closed; the record of consent decisions (the consent ledger) is kept, as evidence of what was agreed."
+			t += "The account is closed too: its sign-in, every session and every household membership end at once, and a household left with no member loses its devices and its own readings. The last owner of a household with other members must make another member an owner first. "
 		}
-		return t + "The profile and its household membership are deleted too; the record of consent decisions (the consent ledger) is kept, as evidence of what was agreed."
+		return t + "The record of consent decisions (the consent ledger) and of rights requests is kept, as evidence of what was agreed and done."
 	}
 	var parts []string
 	if sc.Category != "" {

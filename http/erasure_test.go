@@ -35,22 +35,28 @@ func TestErasureAPI(t *testing.T) {
 		t.Fatalf("refused erasures removed the reading: %s", got.body)
 	}
 
-	res := e.want(e.do("POST", me+"/erasures", own, `{"everything":true,"confirm":true,"password":"correct horse battery staple"}`), 200).json(t)
-	if res["key_destroyed"] != true || res["readings"] != 1.0 {
-		t.Errorf("erasure = %v, want key destroyed and 1 reading", res)
+	res := e.want(e.do("POST", me+"/erasures", own, `{"category":"room-temperature","confirm":true,"password":"correct horse battery staple"}`), 200).json(t)
+	if res["key_destroyed"] != false || res["readings"] != 1.0 {
+		t.Errorf("erasure = %v, want 1 reading, key kept", res)
 	}
 	if got := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", own, ""), 200); strings.Contains(string(got.body), "MARKER-7") {
 		t.Errorf("readings after erasure still hold the reading: %s", got.body)
 	}
 	notices := e.want(e.do("GET", me+"/erasure-notices", own, ""), 200).json(t)["notices"].([]any)
-	if len(notices) != 2 {
-		t.Errorf("notices = %v, want one per recipient (2)", notices)
+	if len(notices) != 0 {
+		t.Errorf("notices = %v, want none: no recipient receives room-temperature", notices)
 	}
 	// RIGHT-REQUESTS: the erasure is in the person's request log, done.
 	reqs := e.want(e.do("GET", me+"/requests", own, ""), 200)
 	if !strings.Contains(string(reqs.body), `"erasure"`) || !strings.Contains(string(reqs.body), `"done"`) {
 		t.Errorf("requests = %s, want the erasure, done", reqs.body)
 	}
+	// Everything about an account holder closes the account: the token ends.
+	res = e.want(e.do("POST", me+"/erasures", own, `{"everything":true,"confirm":true,"password":"correct horse battery staple"}`), 200).json(t)
+	if res["key_destroyed"] != true || len(res["notices"].([]any)) != 2 {
+		t.Errorf("erasure = %v, want key destroyed and a notice per recipient (2)", res)
+	}
+	problem(t, e.do("GET", "/v1/me", own, ""), 401)
 }
 
 // TestCloseAccountAPI: closing needs the password and confirm; then every

@@ -65,7 +65,11 @@ func TestErasureEndToEnd(t *testing.T) {
 	}
 	p := startHearth(t, data, "--recipients", recipients, "--log-level", "debug")
 	owner := signIn(t, p.HTTP, email, pw)
-	me := owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	adultPW := "correct horse battery staple adult@example.com"
+	adult := signUp(t, p.HTTP, "adult@example.com")
+	me := adult.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	inv := owner.call("POST", "/v1/households/"+hh+"/invites", map[string]string{"role": "adult"}, http.StatusCreated)
+	adult.call("POST", "/v1/invites/accept", map[string]string{"token": inv["token"].(string)}, http.StatusOK)
 	marker := "MARKER-erase-5d1c-plaintext"
 	cl := connect(t, p.MQTT, creds[0])
 	for i := range 30 {
@@ -75,28 +79,51 @@ func TestErasureEndToEnd(t *testing.T) {
 		}
 	}
 	httpPost(t, p.HTTP, creds[0], personPayload("h-1", me, "device-health", map[string]any{"note": marker}), http.StatusCreated)
-	if n := countAbout(owner.allReadings(hh), me); n != 31 {
+	if n := countAbout(adult.allReadings(hh), me); n != 31 {
 		t.Fatalf("stored %d readings about the person, want 31 (the test proves nothing otherwise)", n)
 	}
 	path := "/v1/households/" + hh + "/people/" + me
 
 	// Someone else's data, and a non-member: 404, nothing erased.
+	owner.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": pw}, http.StatusNotFound)
 	stranger := signUp(t, p.HTTP, "stranger@example.com")
 	strangerID := stranger.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
 	strangerPW := "correct horse battery staple stranger@example.com"
 	stranger.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": strangerPW}, http.StatusNotFound)
 	stranger.call("POST", "/v1/households/"+hh+"/people/"+strangerID+"/erasures", map[string]any{"everything": true, "confirm": true, "password": strangerPW}, http.StatusNotFound)
 
-	pv := owner.call("POST", path+"/erasure/preview", map[string]any{"everything": true}, http.StatusOK)
-	for _, want := range []string{"31 readings", "destroyed first", "Backups", "Northwind Cloud Ltd", "Deleting the app"} {
+	// A partial erasure: the recipient of device-health is down, so its
+	// notice stays pending and is retried; the erasure itself is done, and
+	// the person sees the notice's state.
+	res := adult.call("POST", path+"/erasures", map[string]any{"category": "device-health", "confirm": true, "password": adultPW}, http.StatusOK)
+	if res["readings"] != 1.0 || len(res["notices"].([]any)) != 1 {
+		t.Errorf("erasure of device-health = %v, want 1 reading and 1 notice", res)
+	}
+	if n := countAbout(adult.allReadings(hh), me); n != 30 {
+		t.Errorf("%d readings about the person after erasing device-health, want 30", n)
+	}
+	cloud := waitNotice(t, adult, path, "cloud-host")
+	if cloud["state"] != "pending" || cloud["last_error"] != "recipient answered HTTP 503" {
+		t.Errorf("cloud-host notice = %v, want pending after a 503", cloud)
+	}
+	rec.mu.Lock()
+	if rec.bad != 0 || rec.calls == 0 {
+		t.Errorf("recipient got %d notices, %d badly signed; want some, none bad", rec.calls, rec.bad)
+	}
+	rec.mu.Unlock()
+
+	pv := adult.call("POST", path+"/erasure/preview", map[string]any{"everything": true}, http.StatusOK)
+	for _, want := range []string{"30 readings", "destroyed first", "Backups", "Northwind Cloud Ltd", "Deleting the app"} {
 		if !strings.Contains(pv["text"].(string), want) {
 			t.Errorf("preview lacks %q: %s", want, pv["text"])
 		}
 	}
-	res := owner.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": pw}, http.StatusOK)
-	if res["key_destroyed"] != true || res["readings"] != 31.0 || res["log_cleared"] != true {
-		t.Errorf("erasure = %v, want key destroyed, 31 readings, log cleared", res)
+	res = adult.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": adultPW}, http.StatusOK)
+	if res["key_destroyed"] != true || res["readings"] != 30.0 || res["log_cleared"] != true {
+		t.Errorf("erasure = %v, want key destroyed, 30 readings, log cleared", res)
 	}
+	adult.call("GET", "/v1/me", nil, http.StatusUnauthorized) // everything includes the account
+	adult.call("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", nil, http.StatusUnauthorized)
 	if n := countAbout(owner.allReadings(hh), me); n != 0 {
 		t.Errorf("%d readings about the person after erasure, want 0", n)
 	}
@@ -104,17 +131,6 @@ func TestErasureEndToEnd(t *testing.T) {
 	if strings.Contains(p.stderr.String(), marker) {
 		t.Errorf("the server's logs contain the marker")
 	}
-
-	// The recipient is down: the notice stays pending and is retried.
-	cloud := waitNotice(t, owner, path, "cloud-host")
-	if cloud["state"] != "pending" || cloud["last_error"] != "recipient answered HTTP 503" {
-		t.Errorf("cloud-host notice = %v, want pending after a 503", cloud)
-	}
-	rec.mu.Lock()
-	if rec.bad != 0 {
-		t.Errorf("%d notices had a bad signature", rec.bad)
-	}
-	rec.mu.Unlock()
 
 	if err := p.stop(t); err != nil {
 		t.Fatalf("stop: %v", err)
