@@ -169,6 +169,18 @@ func TestRemoveDevice(t *testing.T) {
 		t.Errorf("CredentialChanged calls = %v, want %v", e.disconnected, want)
 	}
 	wantCode(t, e.svc.RemoveDevice(e.ctx, owner, hh, dev.ID), hearth.ENOTFOUND)
+	// Unclaimed again, the device can be given a new claim code and join
+	// another household.
+	code, err := e.svc.NewClaimCode(e.ctx, dev.ID)
+	if err != nil {
+		t.Fatalf("NewClaimCode after removal: %v", err)
+	}
+	if _, err := e.svc.ClaimDevice(e.ctx, stranger, other, code); err != nil {
+		t.Fatalf("ClaimDevice into another household: %v", err)
+	}
+	if ds, _ := e.svc.Devices(e.ctx, owner, hh); len(ds) != 0 {
+		t.Errorf("the first household lists %d devices, want 0", len(ds))
+	}
 }
 
 // TestLastMemberLeaves: the last member may leave; the household's

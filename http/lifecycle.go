@@ -86,6 +86,14 @@ func (s *server) handleRemoveMember() http.Handler {
 	})
 }
 
+// roleJSON is a membership after a role change.
+type roleJSON struct {
+	PersonID   string      `json:"person_id"`
+	Role       hearth.Role `json:"role"`
+	Controls   string      `json:"controls"`
+	GuardianID string      `json:"guardian_id,omitempty"`
+}
+
 // handleSetRole changes a member's role (owner).
 func (s *server) handleSetRole() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -99,8 +107,7 @@ func (s *server) handleSetRole() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, map[string]any{"person_id": m.PersonID, "role": m.Role,
-			"controls": hearth.RoleControls(m.Role), "guardian_id": m.GuardianID})
+		encode(w, http.StatusOK, roleJSON{PersonID: m.PersonID, Role: m.Role, Controls: hearth.RoleControls(m.Role), GuardianID: m.GuardianID})
 	})
 }
 

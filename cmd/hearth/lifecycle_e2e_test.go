@@ -147,7 +147,11 @@ func TestLastOwnerAndLeaving(t *testing.T) {
 	stranger.call("DELETE", hhPath+"/devices/"+h.dev.ID, nil, http.StatusNotFound)
 
 	// A second owner lets the first leave; their access ends at once.
-	h.owner.call("PATCH", hhPath+"/members/"+h.adultID, map[string]string{"role": "owner"}, http.StatusOK)
+	m := h.owner.call("PATCH", hhPath+"/members/"+h.adultID, map[string]string{"role": "owner"}, http.StatusOK)
+	if m["role"] != "owner" || m["controls"] == "" || m["person_id"] != h.adultID {
+		t.Errorf("role change answered %v, want the member as owner with the role's controls", m)
+	}
+	h.owner.call("PATCH", hhPath+"/members/"+h.adultID, map[string]string{"role": "child"}, http.StatusBadRequest) // a child needs a guardian
 	h.owner.call("DELETE", hhPath+"/members/"+ownerID, nil, http.StatusNoContent)
 	h.owner.call("GET", hhPath, nil, http.StatusNotFound)
 	h.adult.call("GET", hhPath, nil, http.StatusOK)
@@ -155,8 +159,8 @@ func TestLastOwnerAndLeaving(t *testing.T) {
 
 // TestRemovedDeviceDisconnected: an owner removes a connected device from
 // the household; its MQTT session ends at once, its secret no longer
-// connects over MQTT or HTTP, and the household no longer lists it
-// (SEC-AUTHZ).
+// connects over MQTT or HTTP, and the household no longer lists it; the
+// reading it sent before stays with the household (SEC-AUTHZ).
 func TestRemovedDeviceDisconnected(t *testing.T) {
 	h := newLifecycleHome(t)
 	if !publishV5(t, h.p.MQTTAddr, h.dev, roomTemperature("kept", "")) {
@@ -178,6 +182,9 @@ func TestRemovedDeviceDisconnected(t *testing.T) {
 		t.Errorf("the household lists %d devices after the removal, want 0", len(devs))
 	}
 	h.owner.call("DELETE", "/v1/households/"+h.hh+"/devices/"+h.dev.ID, nil, http.StatusNotFound)
+	if rs := h.owner.allReadings(h.hh); len(rs) != 1 || rs[0].DeviceID != h.dev.ID {
+		t.Errorf("household readings after the removal = %+v, want the one the device sent before", rs)
+	}
 }
 
 // TestPasswordChangeAndSignOutEverywhere: changing the password needs the

@@ -54,6 +54,8 @@ Commands:
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	ledger verify       check the consent ledger's hash chain
+	backup              write a consistent copy of hearth.db (or keys.db) while the server runs
+	restore             put a backup in place, with the server stopped
 	requests            list open rights requests by deadline; requests update records progress
 	version             print the version
 	help                print this help
@@ -83,6 +85,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runNotice(rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "requests":
 		return runRequests(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
