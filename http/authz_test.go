@@ -35,7 +35,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
 	// A rights request of the owner's, whose progress the other household must not see.
 	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
-	template := strings.NewReplacer("/requests/"+request, "/requests/{id}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+	template := strings.NewReplacer("/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
 		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
@@ -61,6 +61,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
 		{"GET", me + "/requests", "", 200},
 		{"GET", me + "/requests/" + request, "", 200},
+		// RIGHT-RESTRICT, RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM: the thermostat makes no automated decision (422).
+		{"GET", me + "/controls", "", 200},
+		{"POST", me + "/restrictions", `{"purpose":"device-security","restrict":true,"password":"correct horse battery staple"}`, 200},
+		{"POST", me + "/objections", `{"purpose":"device-security","object":true,"password":"correct horse battery staple"}`, 200},
+		{"POST", me + "/objections/marketing", `{"object":true,"password":"correct horse battery staple"}`, 200},
+		{"POST", me + "/automated-decisions/heating-control", `{"opt_out":true,"password":"correct horse battery staple"}`, 422},
+		{"POST", me + "/automated-decisions/heating-control/review", `{"password":"correct horse battery staple"}`, 422},
 		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
 		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
 		{"DELETE", "/v1/households/" + hh + "/members/" + profile, "", 204},

@@ -65,6 +65,15 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/people/{person}/requests", s.authed(s.handleOpenRequest()))
 	handle("GET /v1/households/{hh}/people/{person}/requests", s.authed(s.handleRequests()))
 	handle("GET /v1/households/{hh}/people/{person}/requests/{id}", s.authed(s.handleRequest()))
+	// Restriction, objection and automated decisions (RIGHT-RESTRICT,
+	// RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM): each change is a rights
+	// request, made after re-entering the password.
+	handle("GET /v1/households/{hh}/people/{person}/controls", s.authed(s.handleControls()))
+	handle("POST /v1/households/{hh}/people/{person}/restrictions", s.authed(s.handleRestrict()))
+	handle("POST /v1/households/{hh}/people/{person}/objections", s.authed(s.handleObject()))
+	handle("POST /v1/households/{hh}/people/{person}/objections/marketing", s.authed(s.handleObjectMarketing()))
+	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}", s.authed(s.handleOptOutADM()))
+	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}/review", s.authed(s.handleRequestReview()))
 
 	// Account and household lifecycle (issue 12): each ends access at once.
 	handle("POST /v1/me/password", s.authed(s.handleChangePassword()))

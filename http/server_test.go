@@ -93,7 +93,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("render notices: %v", err)
 	}
 	authSvc := auth.NewService(auth.Config{Store: db, Metrics: met})
-	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now})
+	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now,
+		Subjects: subj, Policy: subj.Policy(), Manifest: m})
 	if err != nil {
 		t.Fatalf("rights service: %v", err)
 	}

@@ -53,6 +53,7 @@ const (
 	ReasonWrongType                         // a value of another type than the category declares
 	ReasonOwnerForProfile                   // the owner acts for a profile without an account
 	ReasonNotYourRights                     // a person exercises rights over their own data only
+	ReasonNotAutomated                      // the purpose makes no solely automated decision
 	numReasons
 )
 
@@ -98,6 +99,7 @@ var reasonText = [numReasons]string{
 	ReasonWrongType:           "a value's type is not the one this kind of data declares",
 	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
 	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
+	ReasonNotAutomated:        "this purpose makes no solely automated decision about you, so there is nothing to opt out of",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -112,6 +114,8 @@ var purposeText = [numReasons]string{
 	ReasonADMOptOut:        "you opted out of the automated decisions made by %s",
 	ReasonNotUsedByPurpose: "%s does not use this kind of data",
 	ReasonNotConsentBased:  "%s does not rely on consent",
+	ReasonNotObjectable:    "the lawful basis of %s gives no right to object; you may restrict it, withdraw a consent it relies on, or ask for erasure",
+	ReasonNotAutomated:     "%s makes no solely automated decision about you, so there is nothing to opt out of",
 }
 
 var reasonCodes = [numReasons]string{
@@ -156,6 +160,7 @@ var reasonCodes = [numReasons]string{
 	ReasonWrongType:           "wrong_type",
 	ReasonOwnerForProfile:     "owner_for_profile",
 	ReasonNotYourRights:       "not_your_rights",
+	ReasonNotAutomated:        "not_automated",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

@@ -73,7 +73,8 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv,
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
-	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth}); err != nil {
+	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
+		Subjects: priv.subjects, Policy: priv.policy, Manifest: m}); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("rights service: %w", err)
 	}
