@@ -93,6 +93,7 @@ type Store interface {
 	ChangeStore
 	ExportStore
 	ImportStore
+	ErasureStores
 	LifecycleStore
 	RightsRequestStore
 	// Close flushes and closes the store.

@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
+	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
@@ -60,6 +61,9 @@ type Config struct {
 	// Exports serves people's exports and imports; nil makes those routes
 	// answer 404.
 	Exports *export.Service
+	// Erasure serves erasure, periodic deletion and account closure; nil
+	// makes those routes answer 404.
+	Erasure *erasure.Service
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},
 		{"Export", testExport},
+		{"Erasure", testErasure},
 		{"Lifecycle", testLifecycle},
 		{"Rights", testRights},
 	}

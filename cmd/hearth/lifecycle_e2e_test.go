@@ -117,6 +117,11 @@ func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
 	if !publishV5(t, h.p.MQTTAddr, h.dev, roomTemperature("household", "")) {
 		t.Error("a household reading from the same device was refused")
 	}
+	// The removed member's reading stays stored, readable by nobody in the
+	// household; the household's own readings are served as before.
+	if rs := h.owner.allReadings(h.hh); len(rs) != 1 || rs[0].PersonID != "" {
+		t.Errorf("owner's readings after the removal = %+v, want only the household's one", rs)
+	}
 	h.adult.call("GET", "/v1/me", nil, http.StatusOK)
 	hs := h.adult.call("GET", "/v1/households", nil, http.StatusOK)["households"].([]any)
 	if len(hs) != 0 {
