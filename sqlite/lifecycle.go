@@ -151,3 +151,17 @@ func (db *DB) UnbindDevice(ctx context.Context, deviceID, householdID string, cr
 	}
 	return expectOne(res, "unbind device", "no such device in the household")
 }
+
+// DeleteInvites deletes a household's unused invitations and returns how
+// many it deleted.
+func (db *DB) DeleteInvites(ctx context.Context, householdID string) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM invites WHERE household_id = ? AND used IS NULL", householdID)
+	if err != nil {
+		return 0, wrap("delete invites", err, nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete invites: %w", err)
+	}
+	return int(n), nil
+}
