@@ -91,6 +91,7 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	ErasureStores
 	LifecycleStore
 	RightsRequestStore
 	// Close flushes and closes the store.

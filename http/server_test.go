@@ -18,6 +18,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/household"
 	hhttp "github.com/hearth-iot/hearth/http"
@@ -98,12 +99,17 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("rights service: %v", err)
 	}
+	er, err := erasure.NewService(erasure.Config{Store: db, Keys: keys, Auth: authSvc, Manifest: m, Now: clk.Now, Policy: subj.Policy()})
+	if err != nil {
+		t.Fatalf("erasure service: %v", err)
+	}
 	h := hhttp.NewServer(hhttp.Config{
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,
 		Consents: cons, Subjects: subj,
+		Erasure: er,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
