@@ -91,6 +91,9 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	ExportStore
+	ImportStore
+	ErasureStores
 	LifecycleStore
 	RightsRequestStore
 	// Close flushes and closes the store.

@@ -71,3 +71,28 @@ func RequestDeadline(created time.Time) time.Time {
 	last := first.AddDate(0, 1, -1).Day()
 	return first.AddDate(0, 0, min(d, last)-1)
 }
+
+// Restrictable decides whether a person may restrict the processing of
+// their data for the purpose (RIGHT-RESTRICT): any declared purpose, core
+// ones included; the data is then kept and not used for it.
+func (e *Engine) Restrictable(purpose string) Decision {
+	p, ok := e.purposeIdx[purpose]
+	if !ok {
+		return deny(ReasonUnknownPurpose, -1)
+	}
+	return allow(ReasonActive, p)
+}
+
+// ADMOptOutable decides whether a person may opt out of the purpose's
+// solely automated decisions and ask for a human review (RIGHT-ADM): only
+// a purpose declared as making automated decisions.
+func (e *Engine) ADMOptOutable(purpose string) Decision {
+	p, ok := e.purposeIdx[purpose]
+	switch {
+	case !ok:
+		return deny(ReasonUnknownPurpose, -1)
+	case !e.adm.Has(p):
+		return deny(ReasonNotAutomated, p)
+	}
+	return allow(ReasonActive, p)
+}
