@@ -91,6 +91,8 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	ExportStore
+	ImportStore
 	ErasureStores
 	LifecycleStore
 	RightsRequestStore

@@ -68,6 +68,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
 		{"GET", me + "/requests", "", 200},
 		{"GET", me + "/requests/" + request, "", 200},
+		{"POST", me + "/exports", `{"password":"correct horse battery staple"}`, 201}, // RIGHT-ACCESS
+		{"POST", "/v1/households/" + hh + "/imports", "", 400},                        // RIGHT-PORT: an owner's empty body is no archive
 		// RIGHT-RESTRICT, RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM: the thermostat makes no automated decision (422).
 		{"GET", me + "/controls", "", 200},
 		{"POST", me + "/restrictions", `{"purpose":"device-security","restrict":true,"password":"correct horse battery staple"}`, 200},
@@ -101,6 +103,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/me/notifications/{id}/read": true,                       // own and other's in TestNotificationsAPI
 		"POST /v1/me/close":                   true,                       // TestCloseAccountAPI: it would end the other caller's account
 		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
+		"GET /v1/exports/{token}": true, // own, other's, expired and anonymous in TestExportAPI
 	}
 	for _, p := range publicRoutes {
 		covered["GET "+p] = true

@@ -55,6 +55,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
 
+	// Access and portability (issue 12: RIGHT-ACCESS, RIGHT-UNREGISTERED, RIGHT-PORT).
+	handle("POST /v1/households/{hh}/people/{person}/exports", s.authed(s.handleRequestExport()))
+	handle("GET /v1/exports/{token}", s.authed(s.handleDownloadExport()))
+	handle("POST /v1/households/{hh}/imports", s.authed(s.handleImport()))
 	// Erasure, periodic deletion and account closure (issue 12: RIGHT-ERASE, RETENTION).
 	handle("POST /v1/households/{hh}/people/{person}/erasure/preview", s.authed(s.handleErasurePreview()))
 	handle("POST /v1/households/{hh}/people/{person}/erasures", s.authed(s.handleErase()))

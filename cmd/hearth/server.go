@@ -129,6 +129,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		SecureCookies: secure, Health: s.health,
 		Notify: s.notify, Notices: s.notices,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
+		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
 	})
