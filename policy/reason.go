@@ -54,6 +54,7 @@ const (
 	ReasonOwnerForProfile                   // the owner acts for a profile without an account
 	ReasonNotYourRights                     // a person exercises rights over their own data only
 	ReasonNotAutomated                      // the purpose makes no solely automated decision
+	ReasonOwnerForHousehold                 // the owner corrects the household's own data
 	numReasons
 )
 
@@ -100,6 +101,7 @@ var reasonText = [numReasons]string{
 	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
 	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 	ReasonNotAutomated:        "this purpose makes no solely automated decision about you, so there is nothing to opt out of",
+	ReasonOwnerForHousehold:   "the household's owner corrects the household's own data",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -161,6 +163,7 @@ var reasonCodes = [numReasons]string{
 	ReasonOwnerForProfile:     "owner_for_profile",
 	ReasonNotYourRights:       "not_your_rights",
 	ReasonNotAutomated:        "not_automated",
+	ReasonOwnerForHousehold:   "owner_for_household",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Notifications", testNotifications},
 		{"Lifecycle", testLifecycle},
 		{"Rights", testRights},
+		{"Rectify", testRectify},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
