@@ -92,6 +92,9 @@ type Store interface {
 	LedgerStore
 	SettingsStore
 	ChangeStore
+	ExportStore
+	ImportStore
+	ErasureStores
 	LifecycleStore
 	RightsRequestStore
 	RectificationStore

@@ -43,10 +43,12 @@ var statusOf = map[hearth.EntryType]Status{
 // Fold derives the consent state per purpose from one person's ledger
 // entries, in ledger order: the latest decision per purpose wins; requests
 // and notices change nothing. Purposes without a decision are absent (not
-// given).
+// given). A decision imported from another instance (consent-imported)
+// counts as the decision it records, at its original time.
 func Fold(entries []hearth.LedgerEntry) map[string]PurposeState {
 	out := map[string]PurposeState{}
 	for _, e := range entries {
+		e = original(e)
 		if _, ok := statusOf[e.Type]; !ok || e.Purpose == "" {
 			continue
 		}

@@ -184,12 +184,18 @@ func TestRemoveDevice(t *testing.T) {
 }
 
 // TestLastMemberLeaves: the last member may leave; the household's
-// devices are then removed too, since nobody is left to hold them.
+// devices are then removed too, since nobody is left to hold them, and its
+// unused invitations stop working, so nobody joins a household without an
+// owner.
 func TestLastMemberLeaves(t *testing.T) {
 	e := newHooked(t)
 	owner := e.person(t, "Owner")
 	hh := e.household(t, owner)
 	dev := e.claimed(t, owner, hh)
+	token, _, err := e.svc.Invite(e.ctx, owner, hh, hearth.RoleAdult)
+	if err != nil {
+		t.Fatalf("Invite: %v", err)
+	}
 	if err := e.svc.Leave(e.ctx, owner, hh); err != nil {
 		t.Fatalf("Leave: %v", err)
 	}
@@ -203,4 +209,6 @@ func TestLastMemberLeaves(t *testing.T) {
 	if got.HouseholdID != "" || !slices.Equal(e.disconnected, []string{dev.ID}) {
 		t.Errorf("device household %q, disconnected %v; want unbound and disconnected", got.HouseholdID, e.disconnected)
 	}
+	_, err = e.svc.Join(e.ctx, e.person(t, "Late"), token)
+	wantCode(t, err, hearth.EINVALID)
 }

@@ -53,6 +53,7 @@ const (
 	ReasonWrongType                         // a value of another type than the category declares
 	ReasonOwnerForProfile                   // the owner acts for a profile without an account
 	ReasonNotYourRights                     // a person exercises rights over their own data only
+	ReasonOwnersOnly                        // only the household's owners may do this
 	ReasonNotAutomated                      // the purpose makes no solely automated decision
 	ReasonOwnerForHousehold                 // the owner corrects the household's own data
 	numReasons
@@ -99,6 +100,7 @@ var reasonText = [numReasons]string{
 	ReasonUndeclaredField:     "the values hold a field this kind of data does not declare",
 	ReasonWrongType:           "a value's type is not the one this kind of data declares",
 	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
+	ReasonOwnersOnly:          "only the household's owners may do this",
 	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 	ReasonNotAutomated:        "this purpose makes no solely automated decision about you, so there is nothing to opt out of",
 	ReasonOwnerForHousehold:   "the household's owner corrects the household's own data",
@@ -162,6 +164,7 @@ var reasonCodes = [numReasons]string{
 	ReasonWrongType:           "wrong_type",
 	ReasonOwnerForProfile:     "owner_for_profile",
 	ReasonNotYourRights:       "not_your_rights",
+	ReasonOwnersOnly:          "owners_only",
 	ReasonNotAutomated:        "not_automated",
 	ReasonOwnerForHousehold:   "owner_for_household",
 }

@@ -194,7 +194,9 @@ func checkBackup(ctx context.Context, path string, want dbKind) (int, error) {
 	defer db.Close()
 	tables, err := tableNames(ctx, db)
 	if err != nil {
-		return 0, err
+		// A damaged page of the schema itself fails here, before
+		// integrity_check could run: it is the same refusal.
+		return 0, fmt.Errorf("fails SQLite's integrity check: %w", err)
 	}
 	other := keysDB
 	if want == keysDB {

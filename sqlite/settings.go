@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -36,13 +37,38 @@ func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSett
 // PutSettings stores a person's settings, replacing earlier ones; ENOTFOUND
 // if there is no such person.
 func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
-	features, err := jsonList(s.Features)
+	args, err := settingsArgs(s)
 	if err != nil {
 		return err
 	}
-	purposes, err := jsonList(s.Purposes)
+	_, err = exec(ctx, db.data, upsertSettingsSQL, args...)
+	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+}
+
+// upsertSettings is PutSettings inside tx.
+func upsertSettings(ctx context.Context, tx *sql.Tx, s *hearth.PersonSettings) error {
+	args, err := settingsArgs(s)
 	if err != nil {
 		return err
+	}
+	_, err = tx.ExecContext(ctx, upsertSettingsSQL, args...)
+	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+}
+
+const upsertSettingsSQL = "INSERT INTO settings (" + settingsCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) " +
+	"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, " +
+	"location = excluded.location, feature_location = excluded.feature_location, rights = excluded.rights, " +
+	"updated = excluded.updated, sealed = excluded.sealed"
+
+// settingsArgs returns the column values of s, in settingsCols order.
+func settingsArgs(s *hearth.PersonSettings) ([]any, error) {
+	features, err := jsonList(s.Features)
+	if err != nil {
+		return nil, err
+	}
+	purposes, err := jsonList(s.Purposes)
+	if err != nil {
+		return nil, err
 	}
 	locs := s.FeatureLocation
 	if locs == nil {
@@ -50,19 +76,14 @@ func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
 	}
 	lb, err := json.Marshal(locs)
 	if err != nil {
-		return fmt.Errorf("encode settings: %w", err)
+		return nil, fmt.Errorf("encode settings: %w", err)
 	}
 	rb, err := json.Marshal(settingsRights{RestrictAll: s.RestrictAll, Restricted: s.Restricted, Objected: s.Objected,
 		ObjectMarketing: s.ObjectMarketing, ADMOptOut: s.ADMOptOut})
 	if err != nil {
-		return fmt.Errorf("encode settings: %w", err)
+		return nil, fmt.Errorf("encode settings: %w", err)
 	}
-	_, err = exec(ctx, db.data, "INSERT INTO settings ("+settingsCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?) "+
-		"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, "+
-		"location = excluded.location, feature_location = excluded.feature_location, rights = excluded.rights, "+
-		"updated = excluded.updated, sealed = excluded.sealed",
-		s.PersonID, features, purposes, s.Location, string(lb), string(rb), ts(s.Updated), s.Sealed)
-	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+	return []any{s.PersonID, features, purposes, s.Location, string(lb), string(rb), ts(s.Updated), s.Sealed}, nil
 }
 
 // settingsRights is the rights column: the rights a person exercised over

@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},
+		{"Export", testExport},
+		{"Erasure", testErasure},
 		{"Lifecycle", testLifecycle},
 		{"Rights", testRights},
 		{"Rectify", testRectify},

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -32,6 +33,7 @@ type core struct {
 	auth       *auth.Service
 	households *household.Service
 	privacy    *privacy // policy, consents and subjects
+	exports    *export.Service
 	rights     *rights.Service
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
@@ -82,6 +84,10 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
 		Policy: priv.policy, Subjects: priv.subjects, MembershipChanged: c.membershipChanged,
 	})
+	if c.exports, err = newExports(c, cfg); err != nil {
+		store.Close()
+		return nil, err
+	}
 	return c, nil
 }
 
