@@ -10,7 +10,8 @@ import (
 
 // Retries of erasure notices: the n-th failed attempt waits
 // min(RetryBase<<(n-1), RetryMax) before the next; after MaxAttempts the
-// notice is failed and the operator must follow it up (about four days).
+// notice is failed and the operator must follow it up (about 62 hours
+// after the first attempt).
 const (
 	RetryBase   = 30 * time.Second
 	RetryMax    = 6 * time.Hour

@@ -122,7 +122,7 @@ func (in *instance) addReadings(t testing.TB, h *home, person string, n int) map
 		msg := fmt.Sprintf("%s-%d", person, i)
 		values := fmt.Sprintf(`{"v":%d,"who":"%s","note":"caf\u00e9 \"quoted\" <tag>"}`, i, person)
 		r := hearth.Reading{DeviceID: h.device, HouseholdID: h.hh, PersonID: person, Category: cat, MsgID: msg,
-			Time: in.now.Add(-time.Duration(i) * time.Minute), Received: in.now, Inferred: i%5 == 0}
+			Time: in.now.Add(-time.Duration(i) * time.Minute), Received: in.now, Inferred: i%5 == 0, Disputed: i%7 == 3}
 		var err error
 		if r.Sealed, err = in.keys.Seal(t.Context(), person, []byte(values), r.AAD()); err != nil {
 			t.Fatal(err)

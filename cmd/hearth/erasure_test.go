@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-iot/hearth/sqlite"
 	"github.com/hearth-iot/hearth/webhook"
 )
 
@@ -65,12 +68,21 @@ func TestErasureEndToEnd(t *testing.T) {
 	}
 	p := startHearth(t, data, "--recipients", recipients, "--log-level", "debug")
 	owner := signIn(t, p.HTTP, email, pw)
-	adultPW := "correct horse battery staple adult@example.com"
-	adult := signUp(t, p.HTTP, "adult@example.com")
-	me := adult.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	// Markers in the adult's e-mail address, display name and reading values.
+	const (
+		adultEmail = "erase.marker.91c2@example.com"
+		adultPW    = "correct horse battery staple erase"
+		adultName  = "MarkerName-erase-48d1"
+		marker     = "MARKER-erase-5d1c-plaintext"
+	)
+	(&api{t: t, base: p.HTTP}).call("POST", "/v1/accounts", map[string]string{"email": adultEmail, "password": adultPW, "display_name": adultName}, http.StatusCreated)
+	adult := signIn(t, p.HTTP, adultEmail, adultPW)
+	me := adult.person()
 	inv := owner.call("POST", "/v1/households/"+hh+"/invites", map[string]string{"role": "adult"}, http.StatusCreated)
 	adult.call("POST", "/v1/invites/accept", map[string]string{"token": inv["token"].(string)}, http.StatusOK)
-	marker := "MARKER-erase-5d1c-plaintext"
+	adult.call("PUT", "/v1/households/"+hh+"/people/"+me+"/settings", map[string]any{
+		"features": []string{"weather-compensation"}, "purposes": []string{}, "location": "city",
+		"feature_location": map[string]string{"weather-compensation": "city"}}, http.StatusOK)
 	cl := connect(t, p.MQTT, creds[0])
 	for i := range 30 {
 		tok := cl.Publish(topic(creds[0].ID), 1, false, personPayload(fmt.Sprintf("e-%d", i), me, "occupancy", map[string]any{"note": marker}))
@@ -112,6 +124,12 @@ func TestErasureEndToEnd(t *testing.T) {
 	}
 	rec.mu.Unlock()
 
+	// A backup of hearth.db taken before the erasure.
+	backup := filepath.Join(t.TempDir(), "before-erasure.db")
+	if code, _, stderr := runHearth(t, context.Background(), "backup", "--data", data, "--out", backup); code != 0 {
+		t.Fatalf("backup: exit %d; stderr:\n%s", code, stderr)
+	}
+
 	pv := adult.call("POST", path+"/erasure/preview", map[string]any{"everything": true}, http.StatusOK)
 	for _, want := range []string{"30 readings", "destroyed first", "Backups", "Northwind Cloud Ltd", "Deleting the app"} {
 		if !strings.Contains(pv["text"].(string), want) {
@@ -127,18 +145,69 @@ func TestErasureEndToEnd(t *testing.T) {
 	if n := countAbout(owner.allReadings(hh), me); n != 0 {
 		t.Errorf("%d readings about the person after erasure, want 0", n)
 	}
-	scanFor(t, data, marker)
-	if strings.Contains(p.stderr.String(), marker) {
-		t.Errorf("the server's logs contain the marker")
-	}
-
+	markers := []string{marker, adultEmail, "erase.marker", adultName}
+	scanAll(t, data, p, markers)
 	if err := p.stop(t); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	scanFor(t, data, marker)
-	if strings.Contains(p.stderr.String(), marker) {
-		t.Errorf("the server's logs contain the marker")
+	scanAll(t, data, p, markers)
+
+	// The backup from before still holds the person's rows, sealed with the
+	// destroyed key; restored, the journal erases them again at start.
+	if n := countRows(t, backup, "SELECT count(*) FROM persons WHERE id = ?", me); n != 1 {
+		t.Fatalf("the backup holds %d rows of the person, want 1 (the test proves nothing otherwise)", n)
 	}
+	if n := countRows(t, filepath.Join(data, sqlite.KeysFile), "SELECT count(*) FROM keys WHERE subject = ?", me); n != 0 {
+		t.Errorf("keys.db still holds %d keys of the person: the backup would be readable", n)
+	}
+	if code, _, stderr := runHearth(t, context.Background(), "restore", "--data", data, "--force", backup); code != 0 {
+		t.Fatalf("restore: exit %d; stderr:\n%s", code, stderr)
+	}
+	p = startHearth(t, data, "--recipients", recipients)
+	(&api{t: t, base: p.HTTP}).call("POST", "/v1/sessions", map[string]string{"email": adultEmail, "password": adultPW}, http.StatusUnauthorized)
+	owner = signIn(t, p.HTTP, email, pw)
+	members := owner.call("GET", "/v1/households/"+hh+"/members", nil, http.StatusOK)
+	if b, _ := json.Marshal(members); strings.Contains(string(b), me) || strings.Contains(string(b), adultName) {
+		t.Errorf("the restored household still lists the erased person: %s", b)
+	}
+	scanAll(t, data, p, markers)
+	if err := p.stop(t); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	for _, q := range []string{"SELECT count(*) FROM persons WHERE id = ?", "SELECT count(*) FROM accounts WHERE person_id = ?",
+		"SELECT count(*) FROM readings WHERE person_id = ?", "SELECT count(*) FROM settings WHERE person_id = ?"} {
+		if n := countRows(t, filepath.Join(data, sqlite.DataFile), q, me); n != 0 {
+			t.Errorf("after restore and start: %s = %d, want 0", q, n)
+		}
+	}
+	scanAll(t, data, p, markers)
+}
+
+// scanAll fails if a marker is in a file of the data directory or in the
+// server's logs.
+func scanAll(t *testing.T, data string, p *proc, markers []string) {
+	t.Helper()
+	for _, m := range markers {
+		scanFor(t, data, m)
+		if strings.Contains(strings.ToLower(p.stderr.String()), strings.ToLower(m)) {
+			t.Errorf("the server's logs contain %q", m)
+		}
+	}
+}
+
+// countRows runs a count query with one argument on a database file, read-only.
+func countRows(t *testing.T, file, query, arg string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+file+"?mode=ro")
+	if err != nil {
+		t.Fatalf("open %s: %v", file, err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(query, arg).Scan(&n); err != nil {
+		t.Fatalf("%s on %s: %v", query, file, err)
+	}
+	return n
 }
 
 // countAbout counts the readings about person.
