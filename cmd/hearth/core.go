@@ -76,7 +76,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
-		Subjects: priv.subjects, Policy: priv.policy, Manifest: m}); err != nil {
+		Subjects: priv.subjects, Policy: priv.policy, Manifest: m, Keys: keys}); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("rights service: %w", err)
 	}
