@@ -99,9 +99,10 @@ func (c *core) credentialChanged(deviceID string) {
 	}
 }
 
-// membershipChanged drops a person's cached membership and policy subject
-// after their membership ends or their role changes, so the change applies
-// to their next request and reading.
+// membershipChanged drops a person's cached membership of householdID (of
+// every household when it is "") and their policy subject after a
+// membership ends or a role changes, so the change applies to their next
+// request and reading.
 func (c *core) membershipChanged(householdID, personID string) {
 	c.privacy.subjects.Invalidate(personID)
 	if f := c.forgetMember.Load(); f != nil {
