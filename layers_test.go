@@ -18,6 +18,7 @@ var adapters = []string{
 	module + "/sqlite",
 	module + "/mqtt",
 	module + "/http",
+	module + "/webhook",
 	"net/http",
 	"github.com/mochi-mqtt/server/v2",
 	"modernc.org/sqlite",
@@ -31,7 +32,7 @@ func TestLayers(t *testing.T) {
 	services := map[string]bool{
 		"policy": true, "ledger": true, "seal": true, "auth": true, "manifest": true,
 		"household": true, "consent": true, "ingest": true, "rights": true, "notify": true, "subject": true,
-		"retention": true, "firmware": true, "analytics": true, "sealstore": true,
+		"retention": true, "firmware": true, "analytics": true, "sealstore": true, "erasure": true, "export": true,
 	}
 	for file, imports := range importsByFile(t) {
 		dir := filepath.Dir(file)

@@ -48,4 +48,7 @@ type LifecycleStore interface {
 	// credential hash, in one transaction. ENOTFOUND if the device is not
 	// bound to householdID.
 	UnbindDevice(ctx context.Context, deviceID, householdID string, credentialHash []byte) error
+	// DeleteInvites deletes a household's unused invitations and returns
+	// how many it deleted.
+	DeleteInvites(ctx context.Context, householdID string) (int, error)
 }

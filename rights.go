@@ -16,6 +16,7 @@ const (
 	RequestErasure       RequestType = "erasure"       // deletion
 	RequestRestriction   RequestType = "restriction"   // data kept but not used
 	RequestObjection     RequestType = "objection"     // an objection to a purpose, to profiling or to marketing
+	RequestADMOptOut     RequestType = "adm-opt-out"   // an opt-out of a purpose's solely automated decisions
 	RequestADMReview     RequestType = "adm-review"    // a human review of a solely automated decision
 )
 
@@ -23,7 +24,7 @@ const (
 func (t RequestType) Valid() bool {
 	switch t {
 	case RequestAccess, RequestPortability, RequestRectification, RequestErasure,
-		RequestRestriction, RequestObjection, RequestADMReview:
+		RequestRestriction, RequestObjection, RequestADMOptOut, RequestADMReview:
 		return true
 	}
 	return false

@@ -12,8 +12,10 @@ import (
 // likely users). IDs are the manifest's feature and purpose IDs; a
 // granularity is a manifest granularity name such as "city".
 //
-// Restrictions and objections (the rights issue) will be added as further
-// fields; a store keeps every field it knows.
+// It also holds the rights the person exercised over the use of their data
+// (RIGHT-RESTRICT, RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM); each change of
+// those is also a rights request in the log (see RightsRequest). A store
+// keeps every field.
 type PersonSettings struct {
 	PersonID string
 	Features []string // feature IDs switched on
@@ -24,7 +26,24 @@ type PersonSettings struct {
 	// FeatureLocation is, per feature ID, the precision chosen for that
 	// feature; a feature without an entry gets the coarsest it declares.
 	FeatureLocation map[string]string
-	Updated         time.Time
+
+	// RestrictAll restricts the processing of all the person's data: it is
+	// kept, and not used for any purpose (RIGHT-RESTRICT).
+	RestrictAll bool
+	// Restricted lists the purposes whose processing of the person's data
+	// is restricted: kept, not used (RIGHT-RESTRICT).
+	Restricted []string
+	// Objected lists the purposes the person objected to: legitimate
+	// interests, public task, profiling, marketing (RIGHT-OBJECT).
+	Objected []string
+	// ObjectMarketing is the one switch against every marketing and
+	// advertising purpose (RIGHT-OBJECT-MKT).
+	ObjectMarketing bool
+	// ADMOptOut lists the purposes making solely automated decisions the
+	// person opted out of (RIGHT-ADM).
+	ADMOptOut []string
+
+	Updated time.Time
 	// Sealed holds every other field sealed with the person's data key:
 	// behind the sealing decorator (package sealstore) a storage adapter
 	// receives only PersonID, Updated and Sealed, and keeps Sealed byte for

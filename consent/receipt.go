@@ -63,7 +63,9 @@ type ReceiptPurpose struct {
 // gave for them), oldest first, including consents later withdrawn: each
 // receipt is the evidence of one consent-given ledger entry, and its
 // consentReceiptID is derived from that entry's hash. Purposes no longer
-// in the manifest are described by their ID only. It does not check who
+// in the manifest are described by their ID only. A consent imported from
+// another instance keeps its receipt: the same time and ID, from the
+// original entry's hash. It does not check who
 // asks: callers authorise first.
 func (s *Service) Receipts(ctx context.Context, subject string) ([]Receipt, error) {
 	es, err := s.cfg.Store.LedgerEntriesFor(ctx, subject)
@@ -72,7 +74,7 @@ func (s *Service) Receipts(ctx context.Context, subject string) ([]Receipt, erro
 	}
 	var out []Receipt
 	for _, e := range es {
-		if e.Type == hearth.EntryConsentGiven {
+		if e = original(e); e.Type == hearth.EntryConsentGiven {
 			out = append(out, s.receipt(e))
 		}
 	}

@@ -41,8 +41,8 @@ func (s *Service) RemoveMember(ctx context.Context, caller, hhID, personID strin
 // Leave ends the caller's own membership of hhID; any member may leave. The
 // last owner may leave only as the last member, and a guardian only once
 // their children have another guardian (ECONFLICT otherwise). When the
-// last member leaves, the household's devices are removed as by
-// RemoveDevice: nobody is left to hold them. The caller's data is not
+// last member leaves, the household's unused invitations are deleted and
+// its devices removed as by RemoveDevice: nobody is left to hold them. The caller's data is not
 // erased. ENOTFOUND for a non-member.
 func (s *Service) Leave(ctx context.Context, caller, hhID string) error {
 	if _, err := s.member(ctx, caller, hhID); err != nil {
@@ -57,6 +57,9 @@ func (s *Service) Leave(ctx context.Context, caller, hhID string) error {
 	}
 	if len(ms) > 0 {
 		return nil
+	}
+	if _, err := s.store.DeleteInvites(ctx, hhID); err != nil {
+		return fmt.Errorf("leave household: %w", err)
 	}
 	devs, err := s.store.DevicesIn(ctx, hhID)
 	if err != nil {

@@ -169,15 +169,33 @@ func TestRemoveDevice(t *testing.T) {
 		t.Errorf("CredentialChanged calls = %v, want %v", e.disconnected, want)
 	}
 	wantCode(t, e.svc.RemoveDevice(e.ctx, owner, hh, dev.ID), hearth.ENOTFOUND)
+	// Unclaimed again, the device can be given a new claim code and join
+	// another household.
+	code, err := e.svc.NewClaimCode(e.ctx, dev.ID)
+	if err != nil {
+		t.Fatalf("NewClaimCode after removal: %v", err)
+	}
+	if _, err := e.svc.ClaimDevice(e.ctx, stranger, other, code); err != nil {
+		t.Fatalf("ClaimDevice into another household: %v", err)
+	}
+	if ds, _ := e.svc.Devices(e.ctx, owner, hh); len(ds) != 0 {
+		t.Errorf("the first household lists %d devices, want 0", len(ds))
+	}
 }
 
 // TestLastMemberLeaves: the last member may leave; the household's
-// devices are then removed too, since nobody is left to hold them.
+// devices are then removed too, since nobody is left to hold them, and its
+// unused invitations stop working, so nobody joins a household without an
+// owner.
 func TestLastMemberLeaves(t *testing.T) {
 	e := newHooked(t)
 	owner := e.person(t, "Owner")
 	hh := e.household(t, owner)
 	dev := e.claimed(t, owner, hh)
+	token, _, err := e.svc.Invite(e.ctx, owner, hh, hearth.RoleAdult)
+	if err != nil {
+		t.Fatalf("Invite: %v", err)
+	}
 	if err := e.svc.Leave(e.ctx, owner, hh); err != nil {
 		t.Fatalf("Leave: %v", err)
 	}
@@ -191,4 +209,6 @@ func TestLastMemberLeaves(t *testing.T) {
 	if got.HouseholdID != "" || !slices.Equal(e.disconnected, []string{dev.ID}) {
 		t.Errorf("device household %q, disconnected %v; want unbound and disconnected", got.HouseholdID, e.disconnected)
 	}
+	_, err = e.svc.Join(e.ctx, e.person(t, "Late"), token)
+	wantCode(t, err, hearth.EINVALID)
 }

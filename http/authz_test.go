@@ -35,8 +35,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
 	// A rights request of the owner's, whose progress the other household must not see.
 	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
-	template := strings.NewReplacer("/requests/"+request, "/requests/{id}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
-		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}")
+	// The household reading above, which its owner may mark disputed (RIGHT-RECTIFY).
+	rid := fmt.Sprint(e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", own, ""), 200).json(t)["readings"].([]any)[0].(map[string]any)["id"])
+	template := strings.NewReplacer("/readings/"+rid+"/", "/readings/{id}/", "/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}",
+		"/deletion-schedules/occupancy", "/deletion-schedules/{category}")
 	routes := []route{
 		{"GET", "/v1/households/" + hh, "", 200},
 		{"GET", "/v1/households/" + hh + "/members", "", 200},
@@ -55,12 +58,29 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
+		// Erasure (RIGHT-ERASE) and periodic deletion (RETENTION); the erasure's range holds nothing.
+		{"POST", me + "/erasure/preview", `{"everything":true}`, 200},
+		{"POST", me + "/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true,"password":"correct horse battery staple"}`, 200},
+		{"GET", me + "/erasure-notices", "", 200},
+		{"PUT", me + "/deletion-schedules/occupancy", `{"period":"weekly"}`, 204},
+		{"GET", me + "/deletion-schedules", "", 200},
 		{"POST", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 200},
 		{"GET", me + "/shares", "", 200},
 		{"DELETE", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 204},
 		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
 		{"GET", me + "/requests", "", 200},
 		{"GET", me + "/requests/" + request, "", 200},
+		{"POST", me + "/exports", `{"password":"correct horse battery staple"}`, 201}, // RIGHT-ACCESS
+		{"POST", "/v1/households/" + hh + "/imports", "", 400},                        // RIGHT-PORT: an owner's empty body is no archive
+		// RIGHT-RESTRICT, RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM: the thermostat makes no automated decision (422).
+		{"GET", me + "/controls", "", 200},
+		{"POST", me + "/restrictions", `{"purpose":"device-security","restrict":true,"password":"correct horse battery staple"}`, 200},
+		{"POST", me + "/objections", `{"purpose":"device-security","object":true,"password":"correct horse battery staple"}`, 200},
+		{"POST", me + "/objections/marketing", `{"object":true,"password":"correct horse battery staple"}`, 200},
+		{"POST", me + "/automated-decisions/heating-control", `{"opt_out":true,"password":"correct horse battery staple"}`, 422},
+		{"POST", me + "/automated-decisions/heating-control/review", `{"password":"correct horse battery staple"}`, 422},
+		{"PUT", me + "/display-name", `{"display_name":"Own","password":"correct horse battery staple"}`, 200},
+		{"POST", "/v1/households/" + hh + "/readings/" + rid + "/rectification", `{"action":"dispute","password":"correct horse battery staple"}`, 200},
 		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
 		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
 		{"DELETE", "/v1/households/" + hh + "/members/" + profile, "", 204},
@@ -85,7 +105,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
 		"POST /v1/me/notifications/{id}/read": true,                       // own and other's in TestNotificationsAPI
+		"POST /v1/me/close":                   true,                       // TestCloseAccountAPI: it would end the other caller's account
 		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
+		"GET /v1/exports/{token}": true, // own, other's, expired and anonymous in TestExportAPI
 	}
 	for _, p := range publicRoutes {
 		covered["GET "+p] = true

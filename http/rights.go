@@ -43,12 +43,7 @@ type openRequestJSON struct {
 }
 
 // Valid implements Validator; the service checks the type and scope.
-func (r openRequestJSON) Valid(context.Context) map[string]string {
-	if r.Password == "" {
-		return map[string]string{"password": "required: enter your password again to confirm it is you"}
-	}
-	return nil
-}
+func (r openRequestJSON) Valid(context.Context) map[string]string { return passwordProblem(r.Password) }
 
 // withRights runs h, or answers 404 when the rights service is not served;
 // errors become problem documents.

@@ -55,6 +55,17 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
 
+	// Access and portability (issue 12: RIGHT-ACCESS, RIGHT-UNREGISTERED, RIGHT-PORT).
+	handle("POST /v1/households/{hh}/people/{person}/exports", s.authed(s.handleRequestExport()))
+	handle("GET /v1/exports/{token}", s.authed(s.handleDownloadExport()))
+	handle("POST /v1/households/{hh}/imports", s.authed(s.handleImport()))
+	// Erasure, periodic deletion and account closure (issue 12: RIGHT-ERASE, RETENTION).
+	handle("POST /v1/households/{hh}/people/{person}/erasure/preview", s.authed(s.handleErasurePreview()))
+	handle("POST /v1/households/{hh}/people/{person}/erasures", s.authed(s.handleErase()))
+	handle("GET /v1/households/{hh}/people/{person}/erasure-notices", s.authed(s.handleErasureNotices()))
+	handle("GET /v1/households/{hh}/people/{person}/deletion-schedules", s.authed(s.handleDeletionSchedules()))
+	handle("PUT /v1/households/{hh}/people/{person}/deletion-schedules/{category}", s.authed(s.handlePutDeletionSchedule()))
+	handle("POST /v1/me/close", s.authed(s.handleCloseAccount()))
 	// Shares of a person's data with another member (issue 12, RIGHT-ACCESS-OTHERS).
 	handle("GET /v1/households/{hh}/people/{person}/shares", s.authed(s.handleShares()))
 	handle("POST /v1/households/{hh}/people/{person}/shares", s.authed(s.handleGrantShare()))
@@ -65,6 +76,19 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/people/{person}/requests", s.authed(s.handleOpenRequest()))
 	handle("GET /v1/households/{hh}/people/{person}/requests", s.authed(s.handleRequests()))
 	handle("GET /v1/households/{hh}/people/{person}/requests/{id}", s.authed(s.handleRequest()))
+	// Restriction, objection and automated decisions (RIGHT-RESTRICT,
+	// RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM): each change is a rights
+	// request, made after re-entering the password.
+	handle("GET /v1/households/{hh}/people/{person}/controls", s.authed(s.handleControls()))
+	handle("POST /v1/households/{hh}/people/{person}/restrictions", s.authed(s.handleRestrict()))
+	handle("POST /v1/households/{hh}/people/{person}/objections", s.authed(s.handleObject()))
+	handle("POST /v1/households/{hh}/people/{person}/objections/marketing", s.authed(s.handleObjectMarketing()))
+	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}", s.authed(s.handleOptOutADM()))
+	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}/review", s.authed(s.handleRequestReview()))
+	// Rectification (RIGHT-RECTIFY): each correction is a rights request,
+	// made after re-entering the password.
+	handle("PUT /v1/households/{hh}/people/{person}/display-name", s.authed(s.handleRename()))
+	handle("POST /v1/households/{hh}/readings/{id}/rectification", s.authed(s.handleRectifyReading()))
 
 	// Account and household lifecycle (issue 12): each ends access at once.
 	handle("POST /v1/me/password", s.authed(s.handleChangePassword()))

@@ -16,6 +16,8 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
+	"github.com/hearth-iot/hearth/erasure"
+	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -56,6 +58,12 @@ type Config struct {
 	// routes answer 404.
 	Consents *consent.Service
 	Subjects *subject.Cache
+	// Exports serves people's exports and imports; nil makes those routes
+	// answer 404.
+	Exports *export.Service
+	// Erasure serves erasure, periodic deletion and account closure; nil
+	// makes those routes answer 404.
+	Erasure *erasure.Service
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service

@@ -18,7 +18,9 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	hhttp "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -93,16 +95,27 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("render notices: %v", err)
 	}
 	authSvc := auth.NewService(auth.Config{Store: db, Metrics: met})
-	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now})
+	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now,
+		Subjects: subj, Policy: subj.Policy(), Manifest: m, Keys: keys})
 	if err != nil {
 		t.Fatalf("rights service: %v", err)
+	}
+	exp, err := export.New(export.Config{Store: db, Keys: keys, Manifest: m, Policy: subj.Policy(), Consents: cons,
+		Rights: rs, Now: clk.Now, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("export service: %v", err)
+	}
+	er, err := erasure.NewService(erasure.Config{Store: db, Keys: keys, Auth: authSvc, Manifest: m, Now: clk.Now, Policy: subj.Policy()})
+	if err != nil {
+		t.Fatalf("erasure service: %v", err)
 	}
 	h := hhttp.NewServer(hhttp.Config{
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,
-		Consents: cons, Subjects: subj,
+		Consents: cons, Subjects: subj, Exports: exp,
+		Erasure: er,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {

@@ -19,4 +19,8 @@ func TestMembershipChangedForgets(t *testing.T) {
 	if len(subjects.dropped) != 1 || subjects.dropped[0] != "per_1" {
 		t.Errorf("dropped = %v, want [per_1]", subjects.dropped)
 	}
+	s.MembershipChanged("", "per_2") // every household of the person
+	if len(subjects.dropped) != 2 || subjects.dropped[1] != "per_2" {
+		t.Errorf("dropped = %v, want [per_1 per_2]", subjects.dropped)
+	}
 }

@@ -53,6 +53,9 @@ const (
 	ReasonWrongType                         // a value of another type than the category declares
 	ReasonOwnerForProfile                   // the owner acts for a profile without an account
 	ReasonNotYourRights                     // a person exercises rights over their own data only
+	ReasonOwnersOnly                        // only the household's owners may do this
+	ReasonNotAutomated                      // the purpose makes no solely automated decision
+	ReasonOwnerForHousehold                 // the owner corrects the household's own data
 	ReasonModelCategory                     // the device's model does not produce the category
 	ReasonBadLocation                       // a location outside -90..90 and -180..180 degrees
 	numReasons
@@ -99,7 +102,10 @@ var reasonText = [numReasons]string{
 	ReasonUndeclaredField:     "the values hold a field this kind of data does not declare",
 	ReasonWrongType:           "a value's type is not the one this kind of data declares",
 	ReasonOwnerForProfile:     "the household's owner acts for a profile without an account",
+	ReasonOwnersOnly:          "only the household's owners may do this",
 	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
+	ReasonNotAutomated:        "this purpose makes no solely automated decision about you, so there is nothing to opt out of",
+	ReasonOwnerForHousehold:   "the household's owner corrects the household's own data",
 	ReasonModelCategory:       "this device model does not declare this kind of data",
 	ReasonBadLocation:         "a location's lat must be -90 to 90 and lon -180 to 180 degrees",
 }
@@ -116,6 +122,8 @@ var purposeText = [numReasons]string{
 	ReasonADMOptOut:        "you opted out of the automated decisions made by %s",
 	ReasonNotUsedByPurpose: "%s does not use this kind of data",
 	ReasonNotConsentBased:  "%s does not rely on consent",
+	ReasonNotObjectable:    "the lawful basis of %s gives no right to object; you may restrict it, withdraw a consent it relies on, or ask for erasure",
+	ReasonNotAutomated:     "%s makes no solely automated decision about you, so there is nothing to opt out of",
 }
 
 var reasonCodes = [numReasons]string{
@@ -160,6 +168,9 @@ var reasonCodes = [numReasons]string{
 	ReasonWrongType:           "wrong_type",
 	ReasonOwnerForProfile:     "owner_for_profile",
 	ReasonNotYourRights:       "not_your_rights",
+	ReasonOwnersOnly:          "owners_only",
+	ReasonNotAutomated:        "not_automated",
+	ReasonOwnerForHousehold:   "owner_for_household",
 	ReasonModelCategory:       "model_category",
 	ReasonBadLocation:         "bad_location",
 }

@@ -34,6 +34,22 @@ func MayExerciseRights(actor, subject Party, subjectHasAccount bool) Decision {
 	return deny(ReasonNotYourRights, -1)
 }
 
+// MayRectifyReading decides whether actor may correct a reading
+// (RIGHT-RECTIFY): re-attribute it to another member, mark it disputed or
+// correct its values. A reading about a person is corrected by whoever
+// exercises that person's rights (MayExerciseRights); one that belongs to
+// the household (household true, subject zero) by an owner of the
+// household (ReasonOwnerForHousehold), who manages its shared data.
+func MayRectifyReading(actor, subject Party, subjectHasAccount, household bool) Decision {
+	if !household {
+		return MayExerciseRights(actor, subject, subjectHasAccount)
+	}
+	if actor.PersonID != "" && actor.Role == hearth.RoleOwner {
+		return allow(ReasonOwnerForHousehold, -1)
+	}
+	return deny(ReasonNotYourRights, -1)
+}
+
 // guardianOf reports whether actor is the guardian of the child subject:
 // named as such, someone else, not a child, and in the same household.
 func guardianOf(actor, subject Party) bool {
@@ -54,7 +70,7 @@ func IdentityCheckOf(d Decision) hearth.IdentityCheck {
 		return hearth.CheckReauthenticated
 	case ReasonGuardian:
 		return hearth.CheckGuardian
-	case ReasonOwnerForProfile:
+	case ReasonOwnerForProfile, ReasonOwnerForHousehold:
 		return hearth.CheckOwner
 	}
 	return ""
@@ -70,4 +86,29 @@ func RequestDeadline(created time.Time) time.Time {
 	first := time.Date(y, m+1, 1, c.Hour(), c.Minute(), c.Second(), c.Nanosecond(), time.UTC)
 	last := first.AddDate(0, 1, -1).Day()
 	return first.AddDate(0, 0, min(d, last)-1)
+}
+
+// Restrictable decides whether a person may restrict the processing of
+// their data for the purpose (RIGHT-RESTRICT): any declared purpose, core
+// ones included; the data is then kept and not used for it.
+func (e *Engine) Restrictable(purpose string) Decision {
+	p, ok := e.purposeIdx[purpose]
+	if !ok {
+		return deny(ReasonUnknownPurpose, -1)
+	}
+	return allow(ReasonActive, p)
+}
+
+// ADMOptOutable decides whether a person may opt out of the purpose's
+// solely automated decisions and ask for a human review (RIGHT-ADM): only
+// a purpose declared as making automated decisions.
+func (e *Engine) ADMOptOutable(purpose string) Decision {
+	p, ok := e.purposeIdx[purpose]
+	switch {
+	case !ok:
+		return deny(ReasonUnknownPurpose, -1)
+	case !e.adm.Has(p):
+		return deny(ReasonNotAutomated, p)
+	}
+	return allow(ReasonActive, p)
 }

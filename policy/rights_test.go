@@ -70,3 +70,69 @@ func TestRequestDeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsOverPurposes: any declared purpose may be restricted
+// (RIGHT-RESTRICT); only legitimate-interest, profiling and marketing
+// purposes objected to (RIGHT-OBJECT, RIGHT-OBJECT-MKT), the refusal naming
+// the purpose and what to do instead; only automated-decision purposes
+// opted out of (RIGHT-ADM).
+func TestRightsOverPurposes(t *testing.T) {
+	e := rules(t)
+	tests := []struct {
+		name    string
+		decide  func(string) policy.Decision
+		purpose string
+		want    policy.Reason
+		allow   bool
+	}{
+		{"restrict core", e.Restrictable, "heating", policy.ReasonActive, true},
+		{"restrict consent", e.Restrictable, "insights", policy.ReasonActive, true},
+		{"restrict unknown", e.Restrictable, "nope", policy.ReasonUnknownPurpose, false},
+		{"object legitimate interests", e.Objectable, "tips", policy.ReasonObjectable, true},
+		{"object profiling", e.Objectable, "profile", policy.ReasonObjectable, true},
+		{"object contract", e.Objectable, "heating", policy.ReasonNotObjectable, false},
+		{"opt out of automated decision", e.ADMOptOutable, "scoring", policy.ReasonActive, true},
+		{"opt out of a purpose deciding nothing", e.ADMOptOutable, "tips", policy.ReasonNotAutomated, false},
+		{"opt out unknown", e.ADMOptOutable, "nope", policy.ReasonUnknownPurpose, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.decide(tt.purpose)
+			if d.Allow != tt.allow || d.Reason != tt.want {
+				t.Errorf("decision = %v %s, want %v %s", d.Allow, d.Reason.Code(), tt.allow, tt.want.Code())
+			}
+		})
+	}
+	if got, want := e.Explain(e.Objectable("heating")), "the lawful basis of heating gives no right to object"; len(got) < len(want) || got[:len(want)] != want {
+		t.Errorf("Explain(not objectable) = %q, want it to start %q", got, want)
+	}
+}
+
+// TestMayRectifyReading: a reading about a person is corrected by whoever
+// exercises their rights; the household's own readings by an owner
+// (RIGHT-RECTIFY).
+func TestMayRectifyReading(t *testing.T) {
+	owner := policy.Party{PersonID: "owner", HouseholdID: "hh", Role: hearth.RoleOwner}
+	adult := policy.Party{PersonID: "adult", HouseholdID: "hh", Role: hearth.RoleAdult}
+	tests := []struct {
+		name           string
+		actor, subject policy.Party
+		household      bool
+		want           policy.Reason
+	}{
+		{"own reading", adult, adult, false, policy.ReasonSelf},
+		{"another adult's reading", owner, adult, false, policy.ReasonNotYourRights},
+		{"household reading by the owner", owner, policy.Party{}, true, policy.ReasonOwnerForHousehold},
+		{"household reading by an adult", adult, policy.Party{}, true, policy.ReasonNotYourRights},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := policy.MayRectifyReading(tt.actor, tt.subject, true, tt.household); d.Reason != tt.want {
+				t.Errorf("MayRectifyReading = %s, want %s", d.Reason.Code(), tt.want.Code())
+			}
+		})
+	}
+	if got := policy.IdentityCheckOf(policy.MayRectifyReading(owner, policy.Party{}, false, true)); got != hearth.CheckOwner {
+		t.Errorf("identity check for the owner = %q, want owner", got)
+	}
+}

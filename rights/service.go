@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
 )
 
@@ -33,6 +34,7 @@ const (
 type Store interface {
 	hearth.HouseholdStore
 	hearth.RightsRequestStore
+	hearth.RectificationStore
 }
 
 // Reauthenticator checks a signed-in account's password again;
@@ -42,19 +44,31 @@ type Reauthenticator interface {
 }
 
 // Config configures a Service. Store and Auth are required; Now defaults to
-// time.Now.
+// time.Now. Subjects, Policy and Manifest serve restriction, objection and
+// automated decisions (see Controls): without all three those calls return
+// ENOTFOUND.
 type Config struct {
-	Store Store
-	Auth  Reauthenticator
-	Now   func() time.Time
+	Store    Store
+	Auth     Reauthenticator
+	Now      func() time.Time
+	Subjects Subjects
+	Policy   *policy.Engine     // compiled from Manifest
+	Manifest *manifest.Manifest // names and bases of the purposes
+	// Keys opens and seals reading values for their rectification; without
+	// it (or Subjects and Policy) readings cannot be rectified (ENOTFOUND).
+	Keys Sealer
 }
 
 // Service records and serves rights requests. It is safe for concurrent
 // use.
 type Service struct {
-	store Store
-	auth  Reauthenticator
-	now   func() time.Time
+	store    Store
+	auth     Reauthenticator
+	now      func() time.Time
+	subjects Subjects
+	policy   *policy.Engine
+	manifest *manifest.Manifest
+	keys     Sealer
 }
 
 // NewService returns a Service; EINVALID if Store or Auth is missing.
@@ -65,7 +79,8 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: cfg.Store, auth: cfg.Auth, now: cfg.Now}, nil
+	return &Service{store: cfg.Store, auth: cfg.Auth, now: cfg.Now,
+		subjects: cfg.Subjects, policy: cfg.Policy, manifest: cfg.Manifest, keys: cfg.Keys}, nil
 }
 
 // Opening is a new rights request as a person makes it.
@@ -86,7 +101,7 @@ type Opening struct {
 // when throttled). Nothing is recorded on error.
 func (s *Service) Open(ctx context.Context, o Opening) (*hearth.RightsRequest, error) {
 	if !o.Type.Valid() {
-		return nil, hearth.FieldError("type", "must be access, portability, rectification, erasure, restriction, objection or adm-review")
+		return nil, hearth.FieldError("type", "must be access, portability, rectification, erasure, restriction, objection, adm-opt-out or adm-review")
 	}
 	if err := checkText("scope", o.Scope, MaxScopeLen); err != nil {
 		return nil, err

@@ -1,13 +1,19 @@
 package rights_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/policy"
 	"github.com/hearth-iot/hearth/rights"
+	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sqlite"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 const password = "correct horse battery staple"
@@ -18,6 +24,8 @@ const password = "correct horse battery staple"
 type env struct {
 	svc                                 *rights.Service
 	db                                  *sqlite.DB
+	cache                               *subject.Cache
+	keys                                *seal.Keyring
 	now                                 time.Time
 	hh, owner, adult, kid, guest, other string
 }
@@ -32,7 +40,23 @@ func newEnv(t *testing.T) *env {
 	e := &env{db: db, now: time.Date(2026, 1, 31, 9, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return e.now }
 	a := auth.NewService(auth.Config{Store: db, Now: clock})
-	if e.svc, err = rights.NewService(rights.Config{Store: db, Auth: a, Now: clock}); err != nil {
+	m, err := manifest.Parse(examples.FitnessTrackerName, examples.FitnessTracker)
+	if err != nil {
+		t.Fatalf("parse manifest: %v", err)
+	}
+	eng, err := policy.Compile(m)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	if e.cache, err = subject.New(subject.Config{Store: db, Manifest: m, Policy: eng, Now: clock}); err != nil {
+		t.Fatalf("subject cache: %v", err)
+	}
+	kek, err := seal.NewKEK(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatalf("new kek: %v", err)
+	}
+	e.keys = seal.NewKeyring(kek, db)
+	if e.svc, err = rights.NewService(rights.Config{Store: db, Auth: a, Now: clock, Subjects: e.cache, Policy: eng, Manifest: m, Keys: e.keys}); err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
 	signUp := func(name string) string {

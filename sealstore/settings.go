@@ -13,15 +13,25 @@ import (
 // with the person's key, and stores only the sealed form. Fields added to
 // hearth.PersonSettings later are sealed with the rest.
 func (st *Store) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
+	sealed, err := st.sealSettings(ctx, s)
+	if err != nil {
+		return err
+	}
+	return st.Store.PutSettings(ctx, sealed)
+}
+
+// sealSettings returns s as the wrapped store keeps it: PersonID, Updated
+// and the rest sealed as JSON.
+func (st *Store) sealSettings(ctx context.Context, s *hearth.PersonSettings) (*hearth.PersonSettings, error) {
 	plain, err := json.Marshal(settingsBody(s))
 	if err != nil {
-		return fmt.Errorf("encode settings: %w", err)
+		return nil, fmt.Errorf("encode settings: %w", err)
 	}
 	sealed, err := st.keys.Seal(ctx, s.PersonID, plain, settingsAAD(s.PersonID))
 	if err != nil {
-		return fmt.Errorf("seal settings: %w", err)
+		return nil, fmt.Errorf("seal settings: %w", err)
 	}
-	return st.Store.PutSettings(ctx, &hearth.PersonSettings{PersonID: s.PersonID, Updated: s.Updated, Sealed: sealed})
+	return &hearth.PersonSettings{PersonID: s.PersonID, Updated: s.Updated, Sealed: sealed}, nil
 }
 
 // Settings returns the person's settings, opened; ENOTFOUND if they stored

@@ -42,12 +42,18 @@ func (db *DB) DeleteSessionsOf(ctx context.Context, accountID string, keep []byt
 // deleteSessions deletes the account's sessions but keep (nil keeps none).
 func deleteSessions(ctx context.Context, tx *sql.Tx, accountID string, keep []byte) (int, error) {
 	res, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE account_id = ? AND token_hash IS NOT ?", accountID, keep)
+	return affected("delete sessions", res, err)
+}
+
+// affected returns how many rows a statement changed, or its error
+// wrapped with op.
+func affected(op string, res sql.Result, err error) (int, error) {
 	if err != nil {
-		return 0, wrap("delete sessions", err, nil)
+		return 0, wrap(op, err, nil)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("delete sessions: %w", err)
+		return 0, fmt.Errorf("%s: %w", op, err)
 	}
 	return int(n), nil
 }
@@ -150,4 +156,11 @@ func (db *DB) UnbindDevice(ctx context.Context, deviceID, householdID string, cr
 		return wrap("unbind device", err, nil)
 	}
 	return expectOne(res, "unbind device", "no such device in the household")
+}
+
+// DeleteInvites deletes a household's unused invitations and returns how
+// many it deleted.
+func (db *DB) DeleteInvites(ctx context.Context, householdID string) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM invites WHERE household_id = ? AND used IS NULL", householdID)
+	return affected("delete invites", res, err)
 }

@@ -2,31 +2,34 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
 	"github.com/hearth-iot/hearth"
 )
 
-const settingsCols = "person_id, features, purposes, location, feature_location, updated, sealed"
+const settingsCols = "person_id, features, purposes, location, feature_location, rights, updated, sealed"
 
 // Settings returns a person's stored settings, or ENOTFOUND.
 func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
 	row := db.data.r.QueryRowContext(ctx, "SELECT "+settingsCols+" FROM settings WHERE person_id = ?", personID)
 	var s hearth.PersonSettings
-	var features, purposes, locs string
+	var features, purposes, locs, rights string
 	var updated int64
-	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &updated, &s.Sealed); err != nil {
+	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &rights, &updated, &s.Sealed); err != nil {
 		return nil, notFound("select settings", err, "no settings stored for that person")
 	}
+	var r settingsRights
 	for _, f := range []struct {
 		src string
 		dst any
-	}{{features, &s.Features}, {purposes, &s.Purposes}, {locs, &s.FeatureLocation}} {
+	}{{features, &s.Features}, {purposes, &s.Purposes}, {locs, &s.FeatureLocation}, {rights, &r}} {
 		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 			return nil, fmt.Errorf("decode settings: %w", err)
 		}
 	}
+	s.RestrictAll, s.Restricted, s.Objected, s.ObjectMarketing, s.ADMOptOut = r.RestrictAll, r.Restricted, r.Objected, r.ObjectMarketing, r.ADMOptOut
 	s.Updated = fromTS(updated)
 	return &s, nil
 }
@@ -34,13 +37,38 @@ func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSett
 // PutSettings stores a person's settings, replacing earlier ones; ENOTFOUND
 // if there is no such person.
 func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
-	features, err := jsonList(s.Features)
+	args, err := settingsArgs(s)
 	if err != nil {
 		return err
 	}
-	purposes, err := jsonList(s.Purposes)
+	_, err = exec(ctx, db.data, upsertSettingsSQL, args...)
+	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+}
+
+// upsertSettings is PutSettings inside tx.
+func upsertSettings(ctx context.Context, tx *sql.Tx, s *hearth.PersonSettings) error {
+	args, err := settingsArgs(s)
 	if err != nil {
 		return err
+	}
+	_, err = tx.ExecContext(ctx, upsertSettingsSQL, args...)
+	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+}
+
+const upsertSettingsSQL = "INSERT INTO settings (" + settingsCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) " +
+	"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, " +
+	"location = excluded.location, feature_location = excluded.feature_location, rights = excluded.rights, " +
+	"updated = excluded.updated, sealed = excluded.sealed"
+
+// settingsArgs returns the column values of s, in settingsCols order.
+func settingsArgs(s *hearth.PersonSettings) ([]any, error) {
+	features, err := jsonList(s.Features)
+	if err != nil {
+		return nil, err
+	}
+	purposes, err := jsonList(s.Purposes)
+	if err != nil {
+		return nil, err
 	}
 	locs := s.FeatureLocation
 	if locs == nil {
@@ -48,14 +76,24 @@ func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
 	}
 	lb, err := json.Marshal(locs)
 	if err != nil {
-		return fmt.Errorf("encode settings: %w", err)
+		return nil, fmt.Errorf("encode settings: %w", err)
 	}
-	_, err = exec(ctx, db.data, "INSERT INTO settings ("+settingsCols+") VALUES (?, ?, ?, ?, ?, ?, ?) "+
-		"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, "+
-		"location = excluded.location, feature_location = excluded.feature_location, updated = excluded.updated, "+
-		"sealed = excluded.sealed",
-		s.PersonID, features, purposes, s.Location, string(lb), ts(s.Updated), s.Sealed)
-	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+	rb, err := json.Marshal(settingsRights{RestrictAll: s.RestrictAll, Restricted: s.Restricted, Objected: s.Objected,
+		ObjectMarketing: s.ObjectMarketing, ADMOptOut: s.ADMOptOut})
+	if err != nil {
+		return nil, fmt.Errorf("encode settings: %w", err)
+	}
+	return []any{s.PersonID, features, purposes, s.Location, string(lb), string(rb), ts(s.Updated), s.Sealed}, nil
+}
+
+// settingsRights is the rights column: the rights a person exercised over
+// the use of their data.
+type settingsRights struct {
+	RestrictAll     bool     `json:"restrict_all,omitempty"`
+	Restricted      []string `json:"restricted,omitempty"`
+	Objected        []string `json:"objected,omitempty"`
+	ObjectMarketing bool     `json:"object_marketing,omitempty"`
+	ADMOptOut       []string `json:"adm_opt_out,omitempty"`
 }
 
 // jsonList encodes a list of IDs as a JSON array, [] for none.

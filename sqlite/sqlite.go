@@ -51,6 +51,7 @@ var _ hearth.Store = (*DB)(nil)
 type DB struct {
 	data *pair
 	keys *pair
+	lock *os.File // shared lock on the directory, so a restore waits for Close; nil if unsupported
 
 	closeOnce sync.Once
 	closeErr  error
@@ -64,10 +65,17 @@ type pair struct {
 	ckpt *checkpointer // passive checkpoints off the writer's path
 }
 
+// ErrInUse is returned when the data directory is locked by another process
+// in a way that conflicts: a restore while the store is open, or the store
+// opened while a restore runs.
+var ErrInUse = errors.New("the data directory is in use by another Hearth process")
+
 // Open opens (creating if needed) the store in dir: it creates dir with mode
 // 0700 if it does not exist, opens hearth.db and keys.db, and migrates both
-// to the current schema. It fails if a database has a newer schema than this
-// build knows, or if dir contains a '?'.
+// to the current schema. It holds a shared lock on dir until Close, so that
+// Restore refuses to replace a database in use. It fails if a database has
+// a newer schema than this build knows, if dir contains a '?', or with
+// ErrInUse while a restore runs in dir.
 func Open(dir string) (*DB, error) {
 	if strings.Contains(dir, "?") {
 		return nil, hearth.Errorf(hearth.EINVALID, "the data directory name may not contain '?'")
@@ -75,6 +83,26 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	lock, err := lockDir(dir, false)
+	if errors.Is(err, ErrInUse) {
+		return nil, fmt.Errorf("open %s: a restore is under way: %w", dir, err)
+	}
+	if err != nil {
+		lock = nil // a file system without locks: run without (only restore needs one)
+	}
+	db, err := openDB(dir)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	db.lock = lock
+	return db, nil
+}
+
+// openDB opens and migrates both databases in dir.
+func openDB(dir string) (*DB, error) {
 	if err := createPrivate(filepath.Join(dir, DataFile), filepath.Join(dir, KeysFile)); err != nil {
 		return nil, err
 	}
@@ -175,6 +203,9 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		ckErr := db.Checkpoint(context.Background())
 		db.closeErr = errors.Join(ckErr, db.data.close(), db.keys.close())
+		if db.lock != nil {
+			db.lock.Close() // releases the directory lock
+		}
 		if db.closeErr != nil {
 			db.closeErr = fmt.Errorf("close store: %w", db.closeErr)
 		}

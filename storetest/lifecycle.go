@@ -19,6 +19,7 @@ func testLifecycle(t *testing.T, open func(t *testing.T) hearth.Store) {
 	t.Run("Guardian", func(t *testing.T) { t.Parallel(); testGuardian(t, open(t)) })
 	t.Run("SetRole", func(t *testing.T) { t.Parallel(); testSetRole(t, open(t)) })
 	t.Run("UnbindDevice", func(t *testing.T) { t.Parallel(); testUnbindDevice(t, open(t)) })
+	t.Run("DeleteInvites", func(t *testing.T) { t.Parallel(); testDeleteInvites(t, open(t)) })
 }
 
 // sessions stores n sessions of account a and returns their token hashes.
@@ -212,4 +213,32 @@ func testUnbindDevice(t *testing.T, s hearth.Store) {
 	}
 	wantCode(t, "UnbindDevice again", s.UnbindDevice(ctx(t), dev.ID, h.h.ID, []byte("x")), hearth.ENOTFOUND)
 	wantCode(t, "UnbindDevice unknown", s.UnbindDevice(ctx(t), "dev_nobody", h.h.ID, []byte("x")), hearth.ENOTFOUND)
+}
+
+func testDeleteInvites(t *testing.T, s hearth.Store) {
+	h := newHome(t, s, "Home", 0)
+	other := newHome(t, s, "Other", time.Hour)
+	invite := func(hh string) []byte {
+		tok := []byte(hearth.NewID("inv-"))
+		must(t, "CreateInvite", s.CreateInvite(ctx(t), &hearth.Invite{TokenHash: tok, HouseholdID: hh, Role: hearth.RoleAdult,
+			InvitedBy: h.owner.ID, Expires: at(48 * time.Hour), Created: at(time.Hour)}))
+		return tok
+	}
+	used, unused, theirs := invite(h.h.ID), invite(h.h.ID), invite(other.h.ID)
+	a, p := newAccount(1, "joiner@example.org")
+	must(t, "CreateAccount", s.CreateAccount(ctx(t), a, p))
+	_, err := s.RedeemInvite(ctx(t), used, p.ID, at(2*time.Hour))
+	must(t, "RedeemInvite", err)
+
+	n, err := s.DeleteInvites(ctx(t), h.h.ID)
+	must(t, "DeleteInvites", err)
+	if n != 1 {
+		t.Errorf("DeleteInvites deleted %d, want 1 (the unused one)", n)
+	}
+	q, r := newAccount(2, "late@example.org")
+	must(t, "CreateAccount", s.CreateAccount(ctx(t), q, r))
+	_, err = s.RedeemInvite(ctx(t), unused, r.ID, at(3*time.Hour))
+	wantCode(t, "RedeemInvite of a deleted invitation", err, hearth.ENOTFOUND)
+	_, err = s.RedeemInvite(ctx(t), theirs, r.ID, at(3*time.Hour))
+	must(t, "RedeemInvite of another household's invitation", err)
 }

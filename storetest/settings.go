@@ -28,6 +28,10 @@ func testSettings(t *testing.T, open func(t *testing.T) hearth.Store) {
 		}{
 			{"everything", hearth.PersonSettings{PersonID: h.owner.ID, Features: []string{"maps", "health"},
 				Purposes: []string{"tips"}, Location: "city", FeatureLocation: map[string]string{"maps": "street"}, Updated: at(time.Minute)}},
+			// RIGHT-RESTRICT, RIGHT-OBJECT, RIGHT-OBJECT-MKT, RIGHT-ADM: the rights exercised are kept too.
+			{"rights exercised", hearth.PersonSettings{PersonID: h.owner.ID, Features: []string{"maps"}, RestrictAll: true,
+				Restricted: []string{"tips", "maps"}, Objected: []string{"security"}, ObjectMarketing: true,
+				ADMOptOut: []string{"scoring"}, Updated: at(90 * time.Second)}},
 			{"all off", hearth.PersonSettings{PersonID: h.owner.ID, Updated: at(2 * time.Minute)}},
 		}
 		for _, tt := range tests {

@@ -51,8 +51,11 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Ledger", testLedger},
 		{"Settings", testSettings},
 		{"Notifications", testNotifications},
+		{"Export", testExport},
+		{"Erasure", testErasure},
 		{"Lifecycle", testLifecycle},
 		{"Rights", testRights},
+		{"Rectify", testRectify},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

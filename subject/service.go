@@ -29,7 +29,9 @@ func (c *Cache) current(ctx context.Context, person string) (hearth.PersonSettin
 }
 
 // PutSettings replaces person's settings with st (its PersonID and Updated
-// are set here) and drops their cached Subjects. It has the errors of
+// are set here) and drops their cached Subjects. The rights exercised
+// (restrictions, objections, opt-outs) are kept as they are: they change
+// only through UpdateRights. It has the errors of
 // Authorize, and EINVALID naming the field for an undeclared feature or
 // purpose, a purpose that is not optional (consent is given through the
 // consent API; core purposes are always on), or a granularity the manifest
@@ -41,6 +43,13 @@ func (c *Cache) PutSettings(ctx context.Context, actor, hh, person string, st he
 	if err := c.validate(&st); err != nil {
 		return hearth.PersonSettings{}, err
 	}
+	rightsMu.Lock()
+	defer rightsMu.Unlock()
+	cur, err := c.current(ctx, person)
+	if err != nil {
+		return hearth.PersonSettings{}, err
+	}
+	keepRights(&st, &cur)
 	return c.store(ctx, person, st)
 }
 

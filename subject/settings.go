@@ -40,6 +40,8 @@ func (c *Cache) fromSettings(st *hearth.PersonSettings) policy.Subject {
 		}
 	}
 	s.Location, _ = policy.ParseGranularity(st.Location)
+	s.RestrictAll, s.ObjectMarketing = st.RestrictAll, st.ObjectMarketing
+	s.Restricted, s.Objected, s.ADMOptOut = c.purposeBits(st.Restricted), c.purposeBits(st.Objected), c.purposeBits(st.ADMOptOut)
 	for id, g := range st.FeatureLocation {
 		b, err := e.FeatureBits(id)
 		if gr, gerr := policy.ParseGranularity(g); err == nil && gerr == nil {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -32,6 +33,7 @@ type core struct {
 	auth       *auth.Service
 	households *household.Service
 	privacy    *privacy // policy, consents and subjects
+	exports    *export.Service
 	rights     *rights.Service
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
@@ -73,7 +75,8 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv,
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
-	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth}); err != nil {
+	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
+		Subjects: priv.subjects, Policy: priv.policy, Manifest: m, Keys: keys}); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("rights service: %w", err)
 	}
@@ -81,6 +84,10 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
 		Policy: priv.policy, Subjects: priv.subjects, MembershipChanged: c.membershipChanged,
 	})
+	if c.exports, err = newExports(c, cfg); err != nil {
+		store.Close()
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -92,9 +99,10 @@ func (c *core) credentialChanged(deviceID string) {
 	}
 }
 
-// membershipChanged drops a person's cached membership and policy subject
-// after their membership ends or their role changes, so the change applies
-// to their next request and reading.
+// membershipChanged drops a person's cached membership of householdID (of
+// every household when it is "") and their policy subject after a
+// membership ends or a role changes, so the change applies to their next
+// request and reading.
 func (c *core) membershipChanged(householdID, personID string) {
 	c.privacy.subjects.Invalidate(personID)
 	if f := c.forgetMember.Load(); f != nil {

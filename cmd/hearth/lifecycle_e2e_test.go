@@ -103,10 +103,15 @@ func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
 	if !publishV5(t, h.p.MQTTAddr, h.dev, roomTemperature("before", h.adultID)) {
 		t.Fatal("a reading about a member was refused before their removal")
 	}
-	h.adult.call("GET", hhPath, nil, http.StatusOK)
+	me := hhPath + "/people/" + h.adultID
+	paths := []string{hhPath, hhPath + "/members", hhPath + "/devices", hhPath + "/readings?purpose=heating-control",
+		me + "/consents", me + "/settings", me + "/shares", me + "/requests"}
+	for _, path := range paths {
+		h.adult.call("GET", path, nil, http.StatusOK)
+	}
 
 	h.owner.call("DELETE", hhPath+"/members/"+h.adultID, nil, http.StatusNoContent)
-	for _, path := range []string{hhPath, hhPath + "/members", hhPath + "/devices", hhPath + "/readings?purpose=heating-control"} {
+	for _, path := range paths {
 		h.adult.call("GET", path, nil, http.StatusNotFound)
 	}
 	h.adult.call("POST", hhPath+"/invites", map[string]string{"role": "adult"}, http.StatusNotFound)
@@ -116,6 +121,11 @@ func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
 	httpPost(t, h.p.HTTP, h.dev, []byte(roomTemperature("after-http", h.adultID)), http.StatusUnprocessableEntity)
 	if !publishV5(t, h.p.MQTTAddr, h.dev, roomTemperature("household", "")) {
 		t.Error("a household reading from the same device was refused")
+	}
+	// The removed member's reading stays stored, readable by nobody in the
+	// household; the household's own readings are served as before.
+	if rs := h.owner.allReadings(h.hh); len(rs) != 1 || rs[0].PersonID != "" {
+		t.Errorf("owner's readings after the removal = %+v, want only the household's one", rs)
 	}
 	h.adult.call("GET", "/v1/me", nil, http.StatusOK)
 	hs := h.adult.call("GET", "/v1/households", nil, http.StatusOK)["households"].([]any)
@@ -159,8 +169,8 @@ func TestLastOwnerAndLeaving(t *testing.T) {
 
 // TestRemovedDeviceDisconnected: an owner removes a connected device from
 // the household; its MQTT session ends at once, its secret no longer
-// connects over MQTT or HTTP, and the household no longer lists it
-// (SEC-AUTHZ).
+// connects over MQTT or HTTP, and the household no longer lists it; the
+// reading it sent before stays with the household (SEC-AUTHZ).
 func TestRemovedDeviceDisconnected(t *testing.T) {
 	h := newLifecycleHome(t)
 	if !publishV5(t, h.p.MQTTAddr, h.dev, roomTemperature("kept", "")) {
@@ -182,6 +192,9 @@ func TestRemovedDeviceDisconnected(t *testing.T) {
 		t.Errorf("the household lists %d devices after the removal, want 0", len(devs))
 	}
 	h.owner.call("DELETE", "/v1/households/"+h.hh+"/devices/"+h.dev.ID, nil, http.StatusNotFound)
+	if rs := h.owner.allReadings(h.hh); len(rs) != 1 || rs[0].DeviceID != h.dev.ID {
+		t.Errorf("household readings after the removal = %+v, want the one the device sent before", rs)
+	}
 }
 
 // TestPasswordChangeAndSignOutEverywhere: changing the password needs the

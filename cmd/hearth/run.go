@@ -54,6 +54,10 @@ Commands:
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	ledger verify       check the consent ledger's hash chain
+	export              write a person's data to a ZIP file (RIGHT-ACCESS)
+	import              restore a person from an export ZIP (RIGHT-PORT)
+	backup              write a consistent copy of hearth.db (or keys.db) while the server runs
+	restore             put a backup in place, with the server stopped
 	requests            list open rights requests by deadline; requests update records progress
 	version             print the version
 	help                print this help
@@ -83,6 +87,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runNotice(rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "requests":
 		return runRequests(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
@@ -105,6 +117,18 @@ func envName(flagName string) string {
 // from args, so a flag on the command line wins. --help prints the usage
 // and returns flag.ErrHelp; any other problem is a usageError.
 func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := parseFlagsAndArgs(fs, args, getenv); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// parseFlagsAndArgs is parseFlags for a command that takes arguments after
+// its flags: they are left in fs.Args().
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		if v := getenv(envName(f.Name)); v != "" && err == nil {
@@ -121,9 +145,6 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 			return err
 		}
 		return usagef("%s: %v", fs.Name(), err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
 }

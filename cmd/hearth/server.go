@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/manifest"
@@ -40,6 +41,9 @@ type server struct {
 	httpDone chan error
 	notify   *notify.Service  // notifications and terms; see changes.go
 	notices  *httpapi.Notices // rendered once, from the manifest enforced
+	erasure  *erasure.Service // see erasure.go
+	// stopErasure stops the retention scheduler and the notice sender.
+	stopErasure func()
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -59,6 +63,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	}
 	s := &server{core: c, log: log}
 	if err := s.startNotify(context.Background()); err != nil {
+		c.close(log)
+		return nil, err
+	}
+	if err := s.startErasure(context.Background(), cfg); err != nil {
 		c.close(log)
 		return nil, err
 	}
@@ -121,7 +129,9 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		SecureCookies: secure, Health: s.health,
 		Notify: s.notify, Notices: s.notices,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
-		Rights: s.rights,
+		Exports: s.exports,
+		Erasure: s.erasure,
+		Rights:  s.rights,
 	})
 }
 
@@ -147,6 +157,9 @@ func (s *server) shutdown(ctx context.Context) error {
 		if err := s.broker.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close mqtt broker: %w", err))
 		}
+	}
+	if s.stopErasure != nil {
+		s.stopErasure()
 	}
 	if err := s.ingest.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush readings: %w", err))

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hearth-iot/hearth/erasure"
+	"github.com/hearth-iot/hearth/webhook"
+)
+
+// noticeInterval is how often the erasure notice sender looks for notices
+// due again (it also wakes whenever an erasure queues new ones).
+const noticeInterval = 10 * time.Second
+
+// startErasure builds the erasure service, re-applies the erasure journal
+// (so a restored data backup cannot bring erased data back), and starts the
+// retention scheduler (at once, then hourly) and the recipients' notice
+// sender in the background. It runs before the server listens.
+func (s *server) startErasure(ctx context.Context, cfg serveConfig) error {
+	var notifier erasure.Notifier
+	if cfg.Recipients != "" {
+		eps, err := webhook.LoadConfig(cfg.Recipients, s.manifest)
+		if err != nil {
+			return fmt.Errorf("recipients: %w", err)
+		}
+		notifier = webhook.New(eps, nil)
+	}
+	svc, err := erasure.NewService(erasure.Config{
+		Store: s.store, Keys: s.keys, Auth: s.auth, Manifest: s.manifest, Policy: s.privacy.policy,
+		Notifier: notifier, CredentialChanged: s.credentialChanged, MembershipChanged: s.membershipChanged,
+		Logger: s.log,
+	})
+	if err != nil {
+		return err
+	}
+	n, err := svc.Replay(ctx)
+	if err != nil {
+		return fmt.Errorf("re-apply erasures: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("erasures re-applied to restored data", "readings", n)
+	}
+	s.erasure = svc
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	go func() { svc.RunRetention(bg, erasure.RetentionInterval); done <- struct{}{} }()
+	go func() { svc.RunSender(bg, noticeInterval); done <- struct{}{} }()
+	s.stopErasure = func() { cancel(); <-done; <-done }
+	return nil
+}

@@ -1,0 +1,184 @@
+package erasure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// Result is the outcome of an erasure.
+type Result struct {
+	Erasure      int64        `json:"erasure"`       // the journal entry
+	Readings     int64        `json:"readings"`      // readings deleted
+	KeyDestroyed bool         `json:"key_destroyed"` // the data key was destroyed (everything)
+	LogCleared   bool         `json:"log_cleared"`   // the write-ahead logs were checkpointed and truncated
+	Notices      []NoticeView `json:"notices"`       // one per recipient told
+}
+
+// Erase erases sc of person's data in household hh (RIGHT-ERASE,
+// RIGHT-UNREGISTERED): the person, a guardian for their child, or an owner
+// for a profile without an account. Everything about a person includes
+// their profile: a profile without an account is deleted, and an account
+// holder's account is closed as CloseAccount does (with its errors for a
+// last owner or a guardian). For everything, the data key is
+// destroyed first; then the rows go in batches; then the write-ahead logs
+// are truncated; then each recipient that receives the data is sent a
+// signed notice in the background (the erasure never waits for them).
+// The actor re-authenticates with their password first, and the request
+// is recorded in the rights request log (RIGHT-REQUESTS) with its outcome.
+//
+// Errors: ENOTFOUND when the caller is not a member of hh, the person is
+// not, or the caller may not erase their data; EINVALID for a bad scope;
+// EFORBIDDEN (field "password") for a wrong password, ETOOMANY after too
+// many. Nothing changes on error.
+func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope, password string) (Result, error) {
+	_, p, basis, err := s.authorize(ctx, actor, hh, person)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.check(ctx, hh, sc); err != nil {
+		return Result{}, err
+	}
+	if err := s.reauthenticate(ctx, actor, password); err != nil {
+		return Result{}, err
+	}
+	closing := sc.Everything && p.AccountID != ""
+	var alone []string
+	if closing { // everything about an account holder includes the account
+		if alone, err = s.households(ctx, person); err != nil {
+			return Result{}, err
+		}
+	}
+	req, err := s.openRequest(ctx, hh, actor, person, identityCheck(basis), sc.String())
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	if closing {
+		res, err = s.closeAccount(ctx, person, alone)
+	} else {
+		res, err = s.erase(ctx, person, sc, sc.Everything)
+	}
+	s.closeRequest(ctx, req, res, err)
+	return res, err
+}
+
+// erase erases sc of subject's data; deletePerson deletes the person too
+// (a closed account, or a profile erased entirely).
+func (s *Service) erase(ctx context.Context, subject string, sc Scope, deletePerson bool) (Result, error) {
+	now := s.now()
+	f := filter(subject, sc)
+	f.ReceivedBefore = now.Add(time.Nanosecond) // everything received up to now
+	e := &hearth.Erasure{PersonID: subject, Everything: sc.Everything, Closed: deletePerson, Filter: f, At: now}
+	return s.apply(ctx, e, sc)
+}
+
+// apply journals e, then erases it, then queues its notices.
+func (s *Service) apply(ctx context.Context, e *hearth.Erasure, sc Scope) (Result, error) {
+	if err := s.cfg.Store.RecordErasure(ctx, e); err != nil {
+		return Result{}, fmt.Errorf("erase: journal: %w", err)
+	}
+	res, err := s.execute(ctx, e, true)
+	if err != nil {
+		return res, err
+	}
+	res.LogCleared = s.checkpoint(ctx) == nil
+	if res.Notices, err = s.queueNotices(ctx, e, sc); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// execute carries out a journal entry: key first, then rows. It is
+// idempotent, so the journal can be re-applied. Live, it erases every
+// matching reading, including any received while it runs; replayed
+// (live false), only those received before the erasure.
+func (s *Service) execute(ctx context.Context, e *hearth.Erasure, live bool) (Result, error) {
+	res := Result{Erasure: e.Seq}
+	if e.Everything {
+		if err := s.cfg.Keys.Shred(ctx, e.PersonID); err != nil {
+			return res, fmt.Errorf("erase: %w", err)
+		}
+		res.KeyDestroyed = true
+	}
+	f := e.Filter
+	if live {
+		f.ReceivedBefore = time.Time{}
+	}
+	n, err := s.deleteAll(ctx, f)
+	res.Readings = n
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case e.Closed:
+		err = s.deletePerson(ctx, e.PersonID)
+	case e.Everything:
+		err = s.cfg.Store.DeletePersonalData(ctx, e.PersonID, e.At.Add(time.Nanosecond))
+	}
+	if err != nil {
+		return res, fmt.Errorf("erase: %w", err)
+	}
+	s.cfg.MembershipChanged("", e.PersonID)
+	return res, nil
+}
+
+// deletePerson deletes the person with their account and memberships, and
+// tells the caches of each membership ended.
+func (s *Service) deletePerson(ctx context.Context, person string) error {
+	hs, err := s.cfg.Store.HouseholdsOf(ctx, person)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.DeletePerson(ctx, person); err != nil {
+		return err
+	}
+	for _, h := range hs {
+		s.cfg.MembershipChanged(h.ID, person)
+	}
+	return nil
+}
+
+// deleteAll deletes every reading f selects, DeleteBatch at a time.
+func (s *Service) deleteAll(ctx context.Context, f hearth.ErasureFilter) (int64, error) {
+	var total int64
+	for {
+		n, err := s.cfg.Store.DeleteReadings(ctx, f, DeleteBatch)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("erase readings: %w", err)
+		}
+		if n == 0 {
+			return total, nil
+		}
+	}
+}
+
+// Checkpoint retries: a long read can keep the log from being truncated.
+const (
+	checkpointTries = 20
+	checkpointWait  = 100 * time.Millisecond
+)
+
+// checkpoint truncates the write-ahead logs so no copy of deleted rows or
+// keys stays in them, retrying while readers hold them.
+func (s *Service) checkpoint(ctx context.Context) error {
+	var err error
+	for range checkpointTries {
+		if err = s.cfg.Store.Checkpoint(ctx); hearth.ErrorCode(err) != hearth.EUNAVAILABLE {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(checkpointWait):
+		}
+	}
+	if err != nil {
+		s.cfg.Logger.Warn("erasure: write-ahead log not truncated yet", "err", err)
+	}
+	return err
+}
