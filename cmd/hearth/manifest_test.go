@@ -25,6 +25,7 @@ func TestManifestLint(t *testing.T) {
 		wantOut  []string
 	}{
 		{"examples clean", append([]string{"manifest", "lint"}, examples...), 0, nil},
+		{"benchmark manifest clean", []string{"manifest", "lint", filepath.Join("..", "..", "bench", "manifest.yaml")}, 0, nil},
 		{"rules broken", []string{"manifest", "lint", rules}, 1, []string{
 			rules + ":30: purposes[0].basis: a core-function purpose cannot rest on consent",
 			rules + ":34: purposes[1].art9_condition: missing",
