@@ -22,6 +22,7 @@ type Reading struct {
 	Time        time.Time
 	Received    time.Time
 	Inferred    bool   // an inference (a statistically informed guess), not an observation
+	Disputed    bool   // the person contests its accuracy (RIGHT-RECTIFY)
 	Sealed      []byte // the sealed values; see package seal
 }
 
@@ -96,6 +97,7 @@ type Store interface {
 	ErasureStores
 	LifecycleStore
 	RightsRequestStore
+	RectificationStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -26,6 +26,7 @@ type ReadingView struct {
 	Time     time.Time       `json:"time"`
 	Received time.Time       `json:"received"`
 	Inferred bool            `json:"inferred"`
+	Disputed bool            `json:"disputed,omitempty"` // its accuracy is contested (RIGHT-RECTIFY)
 	Values   json.RawMessage `json:"values"`
 }
 
@@ -178,7 +179,7 @@ func (s *Service) open(ctx context.Context, rs []hearth.Reading) ([]ReadingView,
 			return nil, fmt.Errorf("open reading %d: %w", r.ID, err)
 		}
 		out = append(out, ReadingView{ID: r.ID, DeviceID: r.DeviceID, PersonID: r.PersonID, Category: r.Category,
-			Time: r.Time, Received: r.Received, Inferred: r.Inferred, Values: values})
+			Time: r.Time, Received: r.Received, Inferred: r.Inferred, Disputed: r.Disputed, Values: values})
 	}
 	return out, nil
 }

@@ -35,7 +35,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
 	// A rights request of the owner's, whose progress the other household must not see.
 	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
-	template := strings.NewReplacer("/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+	// The household reading above, which its owner may mark disputed (RIGHT-RECTIFY).
+	rid := fmt.Sprint(e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", own, ""), 200).json(t)["readings"].([]any)[0].(map[string]any)["id"])
+	template := strings.NewReplacer("/readings/"+rid+"/", "/readings/{id}/", "/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
 		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}",
 		"/deletion-schedules/occupancy", "/deletion-schedules/{category}")
 	routes := []route{
@@ -77,6 +79,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/objections/marketing", `{"object":true,"password":"correct horse battery staple"}`, 200},
 		{"POST", me + "/automated-decisions/heating-control", `{"opt_out":true,"password":"correct horse battery staple"}`, 422},
 		{"POST", me + "/automated-decisions/heating-control/review", `{"password":"correct horse battery staple"}`, 422},
+		{"PUT", me + "/display-name", `{"display_name":"Own","password":"correct horse battery staple"}`, 200},
+		{"POST", "/v1/households/" + hh + "/readings/" + rid + "/rectification", `{"action":"dispute","password":"correct horse battery staple"}`, 200},
 		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
 		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
 		{"DELETE", "/v1/households/" + hh + "/members/" + profile, "", 204},

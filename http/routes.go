@@ -85,6 +85,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/people/{person}/objections/marketing", s.authed(s.handleObjectMarketing()))
 	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}", s.authed(s.handleOptOutADM()))
 	handle("POST /v1/households/{hh}/people/{person}/automated-decisions/{purpose}/review", s.authed(s.handleRequestReview()))
+	// Rectification (RIGHT-RECTIFY): each correction is a rights request,
+	// made after re-entering the password.
+	handle("PUT /v1/households/{hh}/people/{person}/display-name", s.authed(s.handleRename()))
+	handle("POST /v1/households/{hh}/readings/{id}/rectification", s.authed(s.handleRectifyReading()))
 
 	// Account and household lifecycle (issue 12): each ends access at once.
 	handle("POST /v1/me/password", s.authed(s.handleChangePassword()))

@@ -96,7 +96,7 @@ func newEnv(t *testing.T) *env {
 	}
 	authSvc := auth.NewService(auth.Config{Store: db, Metrics: met})
 	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now,
-		Subjects: subj, Policy: subj.Policy(), Manifest: m})
+		Subjects: subj, Policy: subj.Policy(), Manifest: m, Keys: keys})
 	if err != nil {
 		t.Fatalf("rights service: %v", err)
 	}

@@ -19,4 +19,9 @@ func TestMembershipChangedForgets(t *testing.T) {
 	if !s.members.has("hh_1", "per_2") {
 		t.Error("another membership was forgotten")
 	}
+	s.members.add("hh_2", "per_2")
+	s.MembershipChanged("", "per_2") // every household of the person
+	if s.members.has("hh_1", "per_2") || s.members.has("hh_2", "per_2") {
+		t.Error("a membership of the person is still remembered after forgetting them everywhere")
+	}
 }

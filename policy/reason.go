@@ -55,6 +55,7 @@ const (
 	ReasonNotYourRights                     // a person exercises rights over their own data only
 	ReasonOwnersOnly                        // only the household's owners may do this
 	ReasonNotAutomated                      // the purpose makes no solely automated decision
+	ReasonOwnerForHousehold                 // the owner corrects the household's own data
 	numReasons
 )
 
@@ -102,6 +103,7 @@ var reasonText = [numReasons]string{
 	ReasonOwnersOnly:          "only the household's owners may do this",
 	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 	ReasonNotAutomated:        "this purpose makes no solely automated decision about you, so there is nothing to opt out of",
+	ReasonOwnerForHousehold:   "the household's owner corrects the household's own data",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -164,6 +166,7 @@ var reasonCodes = [numReasons]string{
 	ReasonNotYourRights:       "not_your_rights",
 	ReasonOwnersOnly:          "owners_only",
 	ReasonNotAutomated:        "not_automated",
+	ReasonOwnerForHousehold:   "owner_for_household",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

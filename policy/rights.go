@@ -34,6 +34,22 @@ func MayExerciseRights(actor, subject Party, subjectHasAccount bool) Decision {
 	return deny(ReasonNotYourRights, -1)
 }
 
+// MayRectifyReading decides whether actor may correct a reading
+// (RIGHT-RECTIFY): re-attribute it to another member, mark it disputed or
+// correct its values. A reading about a person is corrected by whoever
+// exercises that person's rights (MayExerciseRights); one that belongs to
+// the household (household true, subject zero) by an owner of the
+// household (ReasonOwnerForHousehold), who manages its shared data.
+func MayRectifyReading(actor, subject Party, subjectHasAccount, household bool) Decision {
+	if !household {
+		return MayExerciseRights(actor, subject, subjectHasAccount)
+	}
+	if actor.PersonID != "" && actor.Role == hearth.RoleOwner {
+		return allow(ReasonOwnerForHousehold, -1)
+	}
+	return deny(ReasonNotYourRights, -1)
+}
+
 // guardianOf reports whether actor is the guardian of the child subject:
 // named as such, someone else, not a child, and in the same household.
 func guardianOf(actor, subject Party) bool {
@@ -54,7 +70,7 @@ func IdentityCheckOf(d Decision) hearth.IdentityCheck {
 		return hearth.CheckReauthenticated
 	case ReasonGuardian:
 		return hearth.CheckGuardian
-	case ReasonOwnerForProfile:
+	case ReasonOwnerForProfile, ReasonOwnerForHousehold:
 		return hearth.CheckOwner
 	}
 	return ""

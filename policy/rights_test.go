@@ -107,3 +107,32 @@ func TestRightsOverPurposes(t *testing.T) {
 		t.Errorf("Explain(not objectable) = %q, want it to start %q", got, want)
 	}
 }
+
+// TestMayRectifyReading: a reading about a person is corrected by whoever
+// exercises their rights; the household's own readings by an owner
+// (RIGHT-RECTIFY).
+func TestMayRectifyReading(t *testing.T) {
+	owner := policy.Party{PersonID: "owner", HouseholdID: "hh", Role: hearth.RoleOwner}
+	adult := policy.Party{PersonID: "adult", HouseholdID: "hh", Role: hearth.RoleAdult}
+	tests := []struct {
+		name           string
+		actor, subject policy.Party
+		household      bool
+		want           policy.Reason
+	}{
+		{"own reading", adult, adult, false, policy.ReasonSelf},
+		{"another adult's reading", owner, adult, false, policy.ReasonNotYourRights},
+		{"household reading by the owner", owner, policy.Party{}, true, policy.ReasonOwnerForHousehold},
+		{"household reading by an adult", adult, policy.Party{}, true, policy.ReasonNotYourRights},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := policy.MayRectifyReading(tt.actor, tt.subject, true, tt.household); d.Reason != tt.want {
+				t.Errorf("MayRectifyReading = %s, want %s", d.Reason.Code(), tt.want.Code())
+			}
+		})
+	}
+	if got := policy.IdentityCheckOf(policy.MayRectifyReading(owner, policy.Party{}, false, true)); got != hearth.CheckOwner {
+		t.Errorf("identity check for the owner = %q, want owner", got)
+	}
+}

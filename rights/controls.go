@@ -17,6 +17,7 @@ type Subjects interface {
 	StoredSettings(ctx context.Context, person string) (hearth.PersonSettings, error)
 	UpdateRights(ctx context.Context, person string, change func(*hearth.PersonSettings) error) (hearth.PersonSettings, error)
 	Person(ctx context.Context, householdID, personID string) (policy.Subject, error)
+	ForReading(ctx context.Context, r *hearth.Reading) (policy.Subject, error)
 }
 
 // Controls is the state of the rights a person exercised over the use of

@@ -34,6 +34,7 @@ const (
 type Store interface {
 	hearth.HouseholdStore
 	hearth.RightsRequestStore
+	hearth.RectificationStore
 }
 
 // Reauthenticator checks a signed-in account's password again;
@@ -53,6 +54,9 @@ type Config struct {
 	Subjects Subjects
 	Policy   *policy.Engine     // compiled from Manifest
 	Manifest *manifest.Manifest // names and bases of the purposes
+	// Keys opens and seals reading values for their rectification; without
+	// it (or Subjects and Policy) readings cannot be rectified (ENOTFOUND).
+	Keys Sealer
 }
 
 // Service records and serves rights requests. It is safe for concurrent
@@ -64,6 +68,7 @@ type Service struct {
 	subjects Subjects
 	policy   *policy.Engine
 	manifest *manifest.Manifest
+	keys     Sealer
 }
 
 // NewService returns a Service; EINVALID if Store or Auth is missing.
@@ -75,7 +80,7 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.Now = time.Now
 	}
 	return &Service{store: cfg.Store, auth: cfg.Auth, now: cfg.Now,
-		subjects: cfg.Subjects, policy: cfg.Policy, manifest: cfg.Manifest}, nil
+		subjects: cfg.Subjects, policy: cfg.Policy, manifest: cfg.Manifest, keys: cfg.Keys}, nil
 }
 
 // Opening is a new rights request as a person makes it.

@@ -1,6 +1,7 @@
 package rights_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
 	"github.com/hearth-iot/hearth/rights"
+	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sqlite"
 	"github.com/hearth-iot/hearth/subject"
 )
@@ -23,6 +25,7 @@ type env struct {
 	svc                                 *rights.Service
 	db                                  *sqlite.DB
 	cache                               *subject.Cache
+	keys                                *seal.Keyring
 	now                                 time.Time
 	hh, owner, adult, kid, guest, other string
 }
@@ -48,7 +51,12 @@ func newEnv(t *testing.T) *env {
 	if e.cache, err = subject.New(subject.Config{Store: db, Manifest: m, Policy: eng, Now: clock}); err != nil {
 		t.Fatalf("subject cache: %v", err)
 	}
-	if e.svc, err = rights.NewService(rights.Config{Store: db, Auth: a, Now: clock, Subjects: e.cache, Policy: eng, Manifest: m}); err != nil {
+	kek, err := seal.NewKEK(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatalf("new kek: %v", err)
+	}
+	e.keys = seal.NewKeyring(kek, db)
+	if e.svc, err = rights.NewService(rights.Config{Store: db, Auth: a, Now: clock, Subjects: e.cache, Policy: eng, Manifest: m, Keys: e.keys}); err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
 	signUp := func(name string) string {

@@ -25,6 +25,9 @@
 // lower-case hex), which the adapter keeps unique, so sign-in and the
 // uniqueness of addresses work as before without the address in clear.
 //
+// A person imported from another instance's export (ImportPerson) is sealed
+// the same way.
+//
 // Reading a single record whose key was destroyed returns ENOTFOUND (the
 // data was erased). In lists of several subjects' records (HouseholdsOf,
 // EveryAccount), such a record comes back with its sealed fields empty, so

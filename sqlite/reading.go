@@ -43,8 +43,8 @@ func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]bool, 
 // were stored and their IDs.
 func insertBatch(ctx context.Context, tx *sql.Tx, rs []hearth.Reading, stored []bool, ids []int64) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO readings
-		(device_id, household_id, person_id, category, msg_id, time, received, inferred, sealed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (device_id, msg_id) DO NOTHING`)
 	if err != nil {
 		return wrap("prepare", err, nil)
@@ -53,7 +53,7 @@ func insertBatch(ctx context.Context, tx *sql.Tx, rs []hearth.Reading, stored []
 	for i := range rs {
 		r := &rs[i]
 		res, err := stmt.ExecContext(ctx, r.DeviceID, r.HouseholdID, optString(r.PersonID), r.Category,
-			r.MsgID, ts(r.Time), ts(r.Received), r.Inferred, r.Sealed)
+			r.MsgID, ts(r.Time), ts(r.Received), r.Inferred, r.Disputed, r.Sealed)
 		if err != nil {
 			return wrap("insert reading", err, nil)
 		}
@@ -71,7 +71,7 @@ func insertBatch(ctx context.Context, tx *sql.Tx, rs []hearth.Reading, stored []
 	return nil
 }
 
-const readingCols = "id, device_id, household_id, person_id, category, msg_id, time, received, inferred, sealed"
+const readingCols = "id, device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed"
 
 // Readings lists readings matching f in ascending ID order: at most f.Limit
 // of them (DefaultLimit when 0). It returns EINVALID for a negative limit.
@@ -143,7 +143,7 @@ func scanReading(row rowScanner) (hearth.Reading, error) {
 	var person sql.NullString
 	var t, received int64
 	err := row.Scan(&r.ID, &r.DeviceID, &r.HouseholdID, &person, &r.Category, &r.MsgID,
-		&t, &received, &r.Inferred, &r.Sealed)
+		&t, &received, &r.Inferred, &r.Disputed, &r.Sealed)
 	if err != nil {
 		return r, err
 	}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Erasure", testErasure},
 		{"Lifecycle", testLifecycle},
 		{"Rights", testRights},
+		{"Rectify", testRectify},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

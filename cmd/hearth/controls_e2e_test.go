@@ -17,23 +17,13 @@ const speakerManifest = "../../examples/smart-speaker.yaml"
 // reading and to reads of readings already stored, and each is a rights
 // request in the person's log.
 func TestRestrictionAndObjection(t *testing.T) {
-	data := t.TempDir()
-	creds, _, _, _ := provisionDevices(t, data, "lark-one", 1, "", "--manifest", speakerManifest)
-	dev := creds[0]
-	p := startHearth(t, data, "--manifest", speakerManifest)
-	const email = "owner@example.com"
-	owner := signUp(t, p.HTTP, email)
-	pw := "correct horse battery staple " + email
-	me := owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
-	hh := owner.call("POST", "/v1/households", map[string]string{"name": "Home"}, http.StatusCreated)["id"].(string)
-	owner.call("POST", "/v1/households/"+hh+"/devices", map[string]string{"code": dev.Code}, http.StatusCreated)
-	person := "/v1/households/" + hh + "/people/" + me
+	h := newRightsHome(t, "lark-one", "--manifest", speakerManifest)
+	owner, pw, hh := h.owner, h.password, h.hh
+	person := "/v1/households/" + hh + "/people/" + h.me
 	n := 0
 	send := func(category string, values map[string]any) bool {
 		n++
-		msg := string(payload("m"+string(rune('a'+n)), category, values))
-		msg = strings.Replace(msg, `"category"`, `"person":"`+me+`","category"`, 1)
-		return publishV5(t, p.MQTTAddr, dev, msg)
+		return h.send(t, "m"+string(rune('a'+n)), category, values)
 	}
 	health := map[string]any{"rssi": -60}
 	listen := map[string]any{"minutes": 42}

@@ -76,7 +76,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
-		Subjects: priv.subjects, Policy: priv.policy, Manifest: m}); err != nil {
+		Subjects: priv.subjects, Policy: priv.policy, Manifest: m, Keys: keys}); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("rights service: %w", err)
 	}
@@ -99,9 +99,10 @@ func (c *core) credentialChanged(deviceID string) {
 	}
 }
 
-// membershipChanged drops a person's cached membership and policy subject
-// after their membership ends or their role changes, so the change applies
-// to their next request and reading.
+// membershipChanged drops a person's cached membership of householdID (of
+// every household when it is "") and their policy subject after a
+// membership ends or a role changes, so the change applies to their next
+// request and reading.
 func (c *core) membershipChanged(householdID, personID string) {
 	c.privacy.subjects.Invalidate(personID)
 	if f := c.forgetMember.Load(); f != nil {

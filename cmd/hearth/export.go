@@ -43,7 +43,7 @@ func (c *exportConfig) registerStore(fs interface {
 	StringVar(p *string, name, value, usage string)
 }) {
 	fs.StringVar(&c.Data, "data", c.Data, "data directory holding hearth.db and keys.db")
-	fs.StringVar(&c.KEK, "kek", c.KEK, "key-encryption key file (default: DATA/hearth.kek)")
+	fs.StringVar(&c.KEK, "kek", c.KEK, kekFlagUsage)
 	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "the privacy manifest the server runs with (default: the embedded example thermostat manifest)")
 }
 

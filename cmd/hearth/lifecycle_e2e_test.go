@@ -103,10 +103,15 @@ func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
 	if !publishV5(t, h.p.MQTTAddr, h.dev, roomTemperature("before", h.adultID)) {
 		t.Fatal("a reading about a member was refused before their removal")
 	}
-	h.adult.call("GET", hhPath, nil, http.StatusOK)
+	me := hhPath + "/people/" + h.adultID
+	paths := []string{hhPath, hhPath + "/members", hhPath + "/devices", hhPath + "/readings?purpose=heating-control",
+		me + "/consents", me + "/settings", me + "/shares", me + "/requests"}
+	for _, path := range paths {
+		h.adult.call("GET", path, nil, http.StatusOK)
+	}
 
 	h.owner.call("DELETE", hhPath+"/members/"+h.adultID, nil, http.StatusNoContent)
-	for _, path := range []string{hhPath, hhPath + "/members", hhPath + "/devices", hhPath + "/readings?purpose=heating-control"} {
+	for _, path := range paths {
 		h.adult.call("GET", path, nil, http.StatusNotFound)
 	}
 	h.adult.call("POST", hhPath+"/invites", map[string]string{"role": "adult"}, http.StatusNotFound)

@@ -12,7 +12,8 @@ import (
 
 // TestStorageScanPersonalFields plants markers in an e-mail address, a
 // display name, a profile's name and a household's name through the API,
-// stores settings and gets notifications (a manifest change), then checks
+// stores settings and an objection to marketing, gets notifications (a
+// manifest change), then checks
 // that none of them, nor the notifications' texts, appear in any file of
 // the data directory (hearth.db, its WAL, keys.db), while the server runs
 // and after it stops; the settings row holds nothing in clear. Sign-in by
@@ -42,6 +43,7 @@ func TestStorageScanPersonalFields(t *testing.T) {
 	owner.call("PUT", "/v1/households/"+hh+"/people/"+me+"/settings", map[string]any{
 		"features": []string{"weather-compensation"}, "purposes": []string{}, "location": "city",
 		"feature_location": map[string]string{"weather-compensation": "city"}}, http.StatusOK)
+	owner.call("POST", "/v1/households/"+hh+"/people/"+me+"/objections/marketing", map[string]any{"object": true, "password": pw}, http.StatusOK)
 	if got := owner.call("GET", "/v1/households/"+hh, nil, http.StatusOK)["name"]; got != home {
 		t.Errorf("household name = %v, want %s", got, home)
 	}
@@ -88,7 +90,7 @@ func checkSettingsRows(t *testing.T, data string) {
 	defer db.Close()
 	var rows, clear int
 	err = db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE features != '[]' OR purposes != '[]' OR location != ''
-		OR feature_location != '{}' OR sealed IS NULL) FROM settings`).Scan(&rows, &clear)
+		OR feature_location != '{}' OR rights != '{}' OR sealed IS NULL) FROM settings`).Scan(&rows, &clear)
 	if err != nil {
 		t.Fatalf("query settings: %v", err)
 	}
