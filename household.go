@@ -28,18 +28,20 @@ func (r Role) Valid() bool {
 }
 
 // RoleControls states in plain language what a role can control. Every
-// member may leave a household; the household service enforces each
-// sentence (SEC-AUTHZ).
+// member may leave a household; the services enforce each sentence
+// (household for members and devices, policy.MayConsent for consent,
+// policy.MayExerciseRights for export, correction, restriction, objection
+// and erasure).
 func RoleControls(r Role) string {
 	switch r {
 	case RoleOwner:
-		return "Manages the household: invites and removes members, changes their roles, claims and removes devices, and gives their own consent. The last owner makes another member an owner before leaving."
+		return "Manages the household: invites members, adds profiles, removes members, changes roles, claims and removes devices, and acts for profiles without an account. Controls their own data as an adult does. The last owner makes another member an owner before leaving."
 	case RoleAdult:
-		return "Sees the household's members and devices, claims devices, gives or withdraws their own consent, changes their own settings, and may leave the household."
+		return "Sees the household's members and devices, claims devices, and controls their own data: consent and settings, export, correction, restriction, objection and erasure. May leave the household."
 	case RoleChild:
-		return "Sees their own data; a guardian in the household gives or withdraws consent for them."
+		return "Sees their own data; a guardian in the household gives or withdraws consent and exercises their rights for them."
 	case RoleGuest:
-		return "Has a profile while they use the household's devices; with an account, sees the readings about themselves, gives their own consent, and may leave the household."
+		return "Has a profile while they use the household's devices. With an account, sees the data about themselves, controls it as an adult does, and may leave; without one, an owner acts for them."
 	}
 	return ""
 }

@@ -32,7 +32,7 @@ func TestLayers(t *testing.T) {
 	services := map[string]bool{
 		"policy": true, "ledger": true, "seal": true, "auth": true, "manifest": true,
 		"household": true, "consent": true, "ingest": true, "rights": true, "notify": true, "subject": true,
-		"retention": true, "firmware": true, "analytics": true, "sealstore": true, "erasure": true,
+		"retention": true, "firmware": true, "analytics": true, "sealstore": true, "erasure": true, "export": true,
 	}
 	for file, imports := range importsByFile(t) {
 		dir := filepath.Dir(file)

@@ -44,15 +44,21 @@ var statusOf = map[hearth.EntryType]Status{
 // entries, in ledger order: the latest decision per purpose wins; requests
 // and notices change nothing. Purposes without a decision are absent (not
 // given). A decision imported from another instance (consent-imported)
-// counts as the decision it records, at its original time.
+// counts as the decision it records, at its original time, unless a
+// decision already folded is later: an old export imported again never
+// brings back a consent withdrawn since.
 func Fold(entries []hearth.LedgerEntry) map[string]PurposeState {
 	out := map[string]PurposeState{}
-	for _, e := range entries {
-		e = original(e)
+	for _, raw := range entries {
+		e := original(raw)
 		if _, ok := statusOf[e.Type]; !ok || e.Purpose == "" {
 			continue
 		}
-		out[e.Purpose] = apply(out[e.Purpose], e)
+		prev, ok := out[e.Purpose]
+		if ok && raw.Type == hearth.EntryConsentImported && e.Time.Before(prev.Time) {
+			continue
+		}
+		out[e.Purpose] = apply(prev, e)
 	}
 	return out
 }

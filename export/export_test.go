@@ -33,7 +33,7 @@ type instance struct {
 	now      time.Time
 }
 
-func newInstance(t *testing.T, name string) *instance {
+func newInstance(t testing.TB, name string) *instance {
 	t.Helper()
 	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
 	if err != nil {
@@ -81,7 +81,7 @@ type home struct {
 	device                     string
 }
 
-func (in *instance) newHome(t *testing.T) *home {
+func (in *instance) newHome(t testing.TB) *home {
 	t.Helper()
 	ctx := t.Context()
 	h := &home{hh: hearth.NewID("hh_"), device: hearth.NewID("dev_")}
@@ -113,7 +113,7 @@ var categories = []string{"room-temperature", "humidity", "setpoint", "occupancy
 
 // addReadings stores n readings about person in every category, sealed as
 // ingestion seals them, and returns their plaintext values by message ID.
-func (in *instance) addReadings(t *testing.T, h *home, person string, n int) map[string]string {
+func (in *instance) addReadings(t testing.TB, h *home, person string, n int) map[string]string {
 	t.Helper()
 	want := map[string]string{}
 	var rs []hearth.Reading
@@ -122,7 +122,7 @@ func (in *instance) addReadings(t *testing.T, h *home, person string, n int) map
 		msg := fmt.Sprintf("%s-%d", person, i)
 		values := fmt.Sprintf(`{"v":%d,"who":"%s","note":"caf\u00e9 \"quoted\" <tag>"}`, i, person)
 		r := hearth.Reading{DeviceID: h.device, HouseholdID: h.hh, PersonID: person, Category: cat, MsgID: msg,
-			Time: in.now.Add(-time.Duration(i) * time.Minute), Received: in.now, Inferred: i%5 == 0}
+			Time: in.now.Add(-time.Duration(i) * time.Minute), Received: in.now, Inferred: i%5 == 0, Disputed: i%7 == 3}
 		var err error
 		if r.Sealed, err = in.keys.Seal(t.Context(), person, []byte(values), r.AAD()); err != nil {
 			t.Fatal(err)
@@ -136,7 +136,7 @@ func (in *instance) addReadings(t *testing.T, h *home, person string, n int) map
 	return want
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func must(t *testing.T, err error) {
 }
 
 // write exports person and returns the archive's bytes.
-func (in *instance) write(t *testing.T, person string) []byte {
+func (in *instance) write(t testing.TB, person string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if _, err := in.export.Write(t.Context(), &buf, person, nil); err != nil {

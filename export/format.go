@@ -133,6 +133,7 @@ type ReadingRecord struct {
 	HouseholdID string          `json:"household_id"`
 	Inferred    bool            `json:"inferred"`
 	Source      string          `json:"source,omitempty"` // for an inference: what made it (ACCURACY-INFERRED)
+	Disputed    bool            `json:"disputed,omitempty"` // the person contests its accuracy (RIGHT-RECTIFY)
 	Values      json.RawMessage `json:"values"`           // exactly the bytes the device sent, compacted
 }
 

@@ -75,6 +75,20 @@ func TestExportImportBetweenInstances(t *testing.T) {
 	if got := readingsIn(t, b.write(t, h.adult)); !cmp.Equal(got, want) {
 		t.Errorf("readings on B differ from A's:\n%s", cmp.Diff(want, got))
 	}
+	// RIGHT-RECTIFY: a disputed reading stays disputed.
+	disputed := func(in *instance) (n int) {
+		rs, err := in.store.ReadingsAbout(t.Context(), h.adult, 0, 1000)
+		must(t, err)
+		for _, r := range rs {
+			if r.Disputed {
+				n++
+			}
+		}
+		return n
+	}
+	if da, db := disputed(a), disputed(b); da == 0 || da != db {
+		t.Errorf("%d disputed readings on A, %d on B; want the same, and some", da, db)
+	}
 	stA, err := a.consents.State(t.Context(), h.adult)
 	must(t, err)
 	stB, err := b.consents.State(t.Context(), h.adult)

@@ -263,7 +263,7 @@ func (s *Service) sealReadings(ctx context.Context, a *Archive, imp *hearth.Pers
 			hh = imp.Person.HouseholdID // restored into another household
 		}
 		r := hearth.Reading{DeviceID: rec.DeviceID, HouseholdID: hh, PersonID: imp.Person.ID, Category: cat,
-			MsgID: rec.MsgID, Time: rec.Time, Received: rec.Received, Inferred: rec.Inferred}
+			MsgID: rec.MsgID, Time: rec.Time, Received: rec.Received, Inferred: rec.Inferred, Disputed: rec.Disputed}
 		var err error
 		if r.Sealed, err = s.cfg.Keys.Seal(ctx, imp.Person.ID, rec.Values, r.AAD()); err != nil {
 			return fmt.Errorf("seal imported reading: %w", err)

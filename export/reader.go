@@ -22,6 +22,7 @@ const (
 	MaxFiles        = 1024     // files in an archive
 	MaxRecordsFile  = 64 << 20 // bytes of profile, settings and ledger files
 	MaxLine         = 1 << 20  // bytes of one line of a .jsonl file
+	MaxUncompressed = 64 << 30 // bytes of all files together, uncompressed
 	maxMetadataSize = 4 << 20  // bytes of export.json
 )
 
@@ -108,6 +109,7 @@ func (a *Archive) readMetadata() error {
 // lists, each with its size and SHA-256.
 func (a *Archive) verifyFiles() error {
 	listed := map[string]bool{MetadataFile: true}
+	var total int64
 	for _, fi := range a.Meta.Files {
 		if listed[fi.Path] {
 			return invalid("%s lists %s twice", MetadataFile, fi.Path)
@@ -116,6 +118,9 @@ func (a *Archive) verifyFiles() error {
 		f, ok := a.files[fi.Path]
 		if !ok {
 			return invalid("%s is missing from the archive: it is truncated or was altered", fi.Path)
+		}
+		if total += fi.Bytes; fi.Bytes < 0 || total > MaxUncompressed {
+			return invalid("%s says the files hold more than %d bytes: an export is at most that", MetadataFile, int64(MaxUncompressed))
 		}
 		if err := verifyFile(f, fi); err != nil {
 			return err

@@ -20,7 +20,7 @@ import (
 
 // csvHeader is the first row of every readings/CATEGORY.csv.
 var csvHeader = []string{"id", "time", "received", "category", "device_id", "device_model", "msg_id",
-	"household_id", "inferred", "source", "values"}
+	"household_id", "inferred", "source", "disputed", "values"}
 
 // spool is a temporary file that holds one file of the archive while the
 // readings are read in ID order, their categories interleaved. It is
@@ -152,7 +152,7 @@ func (rw *readingWriter) write(ctx context.Context, r *hearth.Reading) error {
 	cs.lines.records++
 	rw.row = append(rw.row[:0], strconv.FormatInt(r.ID, 10), r.Time.UTC().Format(time.RFC3339Nano),
 		r.Received.UTC().Format(time.RFC3339Nano), r.Category, r.DeviceID, model, r.MsgID, r.HouseholdID,
-		strconv.FormatBool(r.Inferred), source, string(values))
+		strconv.FormatBool(r.Inferred), source, strconv.FormatBool(r.Disputed), string(values))
 	if err := cs.csv.Write(rw.row); err != nil {
 		return fmt.Errorf("spool reading: %w", err)
 	}
@@ -267,6 +267,9 @@ func appendReading(b []byte, r *hearth.Reading, model, source string, values []b
 	b = strconv.AppendBool(b, r.Inferred)
 	if source != "" {
 		b = appendField(b, "source", source)
+	}
+	if r.Disputed {
+		b = append(b, `,"disputed":true`...)
 	}
 	b = append(b, `,"values":`...)
 	if json.Valid(values) {

@@ -60,7 +60,7 @@ func listing(t *testing.T, dir string) []string {
 // message naming the key file, the expected key-encryption key ID and what
 // to do, and creates nothing, when the key file is missing while keys.db
 // holds keys, when it holds another key, and when an old data directory
-// still holds its key file (SEC-ENCRYPT: never a silent new key that reads
+// still holds its key file; so does provisioning (SEC-ENCRYPT: never a silent new key that reads
 // nothing; RIGHT-ERASE: the key stays out of data backups). The same data
 // directory starts again with the right key file.
 func TestKeyFileRefusals(t *testing.T) {
@@ -75,27 +75,31 @@ func TestKeyFileRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := listing(t, h.data)
+	csv := filepath.Join(t.TempDir(), "creds.csv")
+	serve := []string{"serve", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"}
 	tests := []struct {
 		name  string
 		setup func(t *testing.T)
-		args  []string
+		args  []string // the command and its flags but --data
 		want  []string
 	}{
-		{"missing default key file", func(*testing.T) {}, nil,
+		{"missing default key file", func(*testing.T) {}, serve,
 			[]string{"key file " + h.kek + " does not exist", "wrapped by key-encryption key " + h.kekID, "Give --kek (or HEARTH_KEK)"}},
-		{"missing --kek file", func(*testing.T) {}, []string{"--kek", filepath.Join(t.TempDir(), "nope.kek")},
+		{"missing --kek file", func(*testing.T) {}, append(serve, "--kek", filepath.Join(t.TempDir(), "nope.kek")),
 			[]string{"nope.kek does not exist", h.kekID, "Give --kek"}},
-		{"another key", func(*testing.T) {}, []string{"--kek", other},
+		{"another key", func(*testing.T) {}, append(serve, "--kek", other),
 			[]string{"key file " + other + " holds key-encryption key " + k.ID(), "wrapped by " + h.kekID, "whose key has ID " + h.kekID}},
 		{"key left in the data directory by an older Hearth", func(t *testing.T) {
 			copyFile(t, moved, filepath.Join(h.data, legacyKEKName))
 			t.Cleanup(func() { os.Remove(filepath.Join(h.data, legacyKEKName)) })
-		}, nil, []string{h.kek + " does not exist", filepath.Join(h.data, legacyKEKName) + " is the key file an older Hearth kept", "mv "}},
+		}, serve, []string{h.kek + " does not exist", filepath.Join(h.data, legacyKEKName) + " is the key file an older Hearth kept", "mv "}},
+		{"devices provision, missing key file", func(*testing.T) {}, []string{"devices", "provision", "--model", "ember-t1", "--out", csv},
+			[]string{"key file " + h.kek + " does not exist", h.kekID}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.setup(t)
-			args := append([]string{"serve", "--data", h.data, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"}, tt.args...)
+			args := append(slices.Clone(tt.args), "--data", h.data)
 			code, _, stderr := runHearth(t, context.Background(), args...)
 			if code != exitError {
 				t.Errorf("exit status %d, want %d; stderr:\n%s", code, exitError, stderr)
@@ -115,6 +119,9 @@ func TestKeyFileRefusals(t *testing.T) {
 	}
 	if got := listing(t, h.data); !slices.Equal(got, before) {
 		t.Errorf("data directory after the refused starts: %v, want %v", got, before)
+	}
+	if _, err := os.Stat(csv); !os.IsNotExist(err) {
+		t.Errorf("a refused provisioning wrote %s (stat: %v)", csv, err)
 	}
 	p := startHearth(t, h.data, "--kek", moved)
 	if n := len(signIn(t, p.HTTP, h.email, h.pw).allReadings(h.hh)); n != 1 {
