@@ -100,7 +100,8 @@ func lifecycleError(err error) error {
 
 // SetRole changes personID's role in hhID to role; a child needs
 // guardianID, an owner or adult of the household other than the child,
-// and other roles take no guardian. Only owners may change roles, their own
+// other roles take no guardian, and only a person with an account can be
+// an owner. Only owners may change roles, their own
 // included. The change applies to the next reading and request
 // (Config.MembershipChanged). It returns the changed membership.
 //
@@ -138,6 +139,16 @@ func (s *Service) checkRole(ctx context.Context, hhID, personID string, role hea
 		return hearth.FieldError("guardian_id", msgOwnGuardian)
 	case role == hearth.RoleChild:
 		return s.checkProfileRole(ctx, hhID, role, guardianID)
+	case role == hearth.RoleOwner:
+		p, err := s.store.Person(ctx, personID)
+		if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+			return &hearth.Error{Code: hearth.ENOTFOUND, Field: "person", Message: msgNoMember, Err: err}
+		} else if err != nil {
+			return fmt.Errorf("check role: %w", err)
+		}
+		if p.AccountID == "" {
+			return hearth.FieldError("role", "only a person with an account can be an owner: a profile cannot sign in to manage the household")
+		}
 	}
 	return nil
 }

@@ -118,6 +118,7 @@ func TestLifecycleRules(t *testing.T) {
 		{"an adult with a guardian", setRole(owner, adult, hearth.RoleAdult, owner), hearth.EINVALID},
 		{"an unknown role", setRole(owner, adult, "king", ""), hearth.EINVALID},
 		{"a role for a non-member", setRole(owner, stranger, hearth.RoleAdult, ""), hearth.ENOTFOUND},
+		{"a profile without an account made owner", setRole(owner, kid.ID, hearth.RoleOwner, ""), hearth.EINVALID},
 		{"the child gets the owner as guardian", setRole(owner, kid.ID, hearth.RoleChild, owner), ""},
 		{"the former guardian becomes a guest", setRole(owner, adult, hearth.RoleGuest, ""), ""},
 		{"the guest becomes an owner", setRole(owner, adult, hearth.RoleOwner, ""), ""},

@@ -224,15 +224,40 @@ func (db *DB) Files() []string {
 	return out
 }
 
+// passiveCheckpoints bounds the passive rounds of Checkpoint.
+const passiveCheckpoints = 5
+
+// passiveCheckpoint copies the log into the database on a read connection
+// until all of it is copied, or passiveCheckpoints rounds: it blocks
+// nobody, so the truncating checkpoint after it has almost nothing to copy
+// or sync while it holds the writer.
+func passiveCheckpoint(ctx context.Context, r *sql.DB) error {
+	for range passiveCheckpoints {
+		var busy, logFrames, done int
+		if err := r.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done); err != nil {
+			return err
+		}
+		if done >= logFrames {
+			return nil
+		}
+	}
+	return nil
+}
+
 // Checkpoint copies both write-ahead logs into their database files and
 // truncates the logs (wal_checkpoint(TRUNCATE)), so that content removed
-// with secure_delete no longer lingers in a WAL. It returns EUNAVAILABLE if
-// a reader kept a log from being fully checkpointed.
+// with secure_delete no longer lingers in a WAL. A passive checkpoint on a
+// read connection copies the log first, so the truncating one, which holds
+// the writer, has little left to copy. It returns EUNAVAILABLE if a reader
+// kept a log from being fully checkpointed.
 func (db *DB) Checkpoint(ctx context.Context) error {
 	for _, p := range []*pair{db.data, db.keys} {
 		var busy, logFrames, done int
 		p.ckpt.mu.Lock() // not while a background round holds the checkpoint lock
-		err := p.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+		err := passiveCheckpoint(ctx, p.r)
+		if err == nil {
+			err = p.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+		}
 		p.ckpt.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: %w", filepath.Base(p.path), err)
