@@ -1,9 +1,13 @@
 package main
 
 import (
+	"database/sql"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // TestRightsRequestsQueue drives the rights request log end to end on a
@@ -61,5 +65,42 @@ func TestRightsRequestsQueue(t *testing.T) {
 	code, out, _ = runHearth(t, t.Context(), "requests", "--data", data)
 	if code != 0 || strings.Contains(out, first["id"].(string)) || !strings.Contains(out, second["id"].(string)) {
 		t.Errorf("hearth requests after closing the first: exit %d\n%s", code, out)
+	}
+}
+
+// TestRightsLogOutlivesErasure: closing an account erases the person, but
+// their rights requests stay in the log as evidence that they were
+// answered, holding no name or address (RIGHT-REQUESTS, RIGHT-ERASE).
+func TestRightsLogOutlivesErasure(t *testing.T) {
+	h := newRightsHome(t, "ember-t1")
+	person := "/v1/households/" + h.hh + "/people/" + h.me
+	h.owner.call("POST", person+"/restrictions", map[string]any{"purpose": "device-security", "restrict": true, "password": h.password}, http.StatusOK)
+	h.owner.call("POST", "/v1/me/close", map[string]any{"password": h.password, "confirm": true}, http.StatusOK)
+	if err := h.p.stop(t); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.data, sqlite.DataFile)+"?mode=ro")
+	if err != nil {
+		t.Fatalf("open hearth.db: %v", err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT type, status, scope || ' ' || outcome FROM rights_requests WHERE person_id = ?", h.me)
+	if err != nil {
+		t.Fatalf("query the log: %v", err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var typ, status, text string
+		if err := rows.Scan(&typ, &status, &text); err != nil {
+			t.Fatal(err)
+		}
+		got[typ] = status
+		if strings.Contains(text, "owner@example.com") || strings.Contains(text, "Tester") {
+			t.Errorf("the log holds personal data: %q", text)
+		}
+	}
+	if got["restriction"] != "done" || got["erasure"] == "" {
+		t.Errorf("log after the erasure = %v, want the restriction and the erasure kept", got)
 	}
 }
