@@ -25,7 +25,7 @@ func TestExportAPI(t *testing.T) {
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Gran","role":"guest"}`), 201).json(t)["id"].(string)
 	dev, secret := e.device(own, hh)
 	reading := func(id, person, marker string) {
-		body := fmt.Sprintf(`{"id":%q,"time":%q,"category":"room-temperature","person":%q,"values":{"celsius":21.5,"note":%q}}`,
+		body := fmt.Sprintf(`{"id":%q,"time":%q,"category":"setpoint","person":%q,"values":{"celsius":21.5,"source":%q}}`,
 			id, time.Now().UTC().Format(time.RFC3339), person, marker)
 		e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, body), 201)
 	}

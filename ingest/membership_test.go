@@ -1,27 +1,26 @@
 package ingest
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
-// TestMembershipChangedForgets: a remembered membership is dropped at once,
-// with the clock standing still, not after its TTL (SEC-AUTHZ).
+// invalidations records the people whose cached subjects were dropped.
+type invalidations struct {
+	Subjects
+	dropped []string
+}
+
+func (i *invalidations) Invalidate(personID string) { i.dropped = append(i.dropped, personID) }
+
+// TestMembershipChangedForgets: an ended membership drops the person's
+// cached subject at once, not after its TTL (SEC-AUTHZ).
 func TestMembershipChangedForgets(t *testing.T) {
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	s := &Service{members: newMemberCache(func() time.Time { return now })}
-	s.members.add("hh_1", "per_1")
-	s.members.add("hh_1", "per_2")
+	subjects := &invalidations{}
+	s := &Service{subjects: subjects}
 	s.MembershipChanged("hh_1", "per_1")
-	if s.members.has("hh_1", "per_1") {
-		t.Error("the ended membership is still remembered")
+	if len(subjects.dropped) != 1 || subjects.dropped[0] != "per_1" {
+		t.Errorf("dropped = %v, want [per_1]", subjects.dropped)
 	}
-	if !s.members.has("hh_1", "per_2") {
-		t.Error("another membership was forgotten")
-	}
-	s.members.add("hh_2", "per_2")
 	s.MembershipChanged("", "per_2") // every household of the person
-	if s.members.has("hh_1", "per_2") || s.members.has("hh_2", "per_2") {
-		t.Error("a membership of the person is still remembered after forgetting them everywhere")
+	if len(subjects.dropped) != 2 || subjects.dropped[1] != "per_2" {
+		t.Errorf("dropped = %v, want [per_1 per_2]", subjects.dropped)
 	}
 }

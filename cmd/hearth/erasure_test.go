@@ -87,12 +87,12 @@ func TestErasureEndToEnd(t *testing.T) {
 		"feature_location": map[string]string{"weather-compensation": "city"}}, http.StatusOK)
 	cl := connect(t, p.MQTT, creds[0])
 	for i := range 30 {
-		tok := cl.Publish(topic(creds[0].ID), 1, false, personPayload(fmt.Sprintf("e-%d", i), me, "occupancy", map[string]any{"note": marker}))
+		tok := cl.Publish(topic(creds[0].ID), 1, false, personPayload(fmt.Sprintf("e-%d", i), me, "setpoint", map[string]any{"celsius": 21, "source": marker}))
 		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 			t.Fatalf("publish: %v", tok.Error())
 		}
 	}
-	httpPost(t, p.HTTP, creds[0], personPayload("h-1", me, "device-health", map[string]any{"note": marker}), http.StatusCreated)
+	httpPost(t, p.HTTP, creds[0], personPayload("h-1", me, "device-health", map[string]any{"firmware": marker}), http.StatusCreated)
 	if n := countAbout(adult.allReadings(hh), me); n != 31 {
 		t.Fatalf("stored %d readings about the person, want 31 (the test proves nothing otherwise)", n)
 	}
