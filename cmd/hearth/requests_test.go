@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,5 +103,43 @@ func TestRightsLogOutlivesErasure(t *testing.T) {
 	}
 	if got["restriction"] != "done" || got["erasure"] == "" {
 		t.Errorf("log after the erasure = %v, want the restriction and the erasure kept", got)
+	}
+}
+
+// TestReviewWithView: a person asks for a human review of an automated
+// decision with their view in their own words (RIGHT-ADM); the request waits
+// in the operators' queue, `hearth requests show` prints the view for the
+// operator, and hearth.db holds it only sealed (SEC-ENCRYPT).
+func TestReviewWithView(t *testing.T) {
+	h := newRightsHome(t, "stride-band-2", "--manifest", fitnessManifest)
+	person := "/v1/households/" + h.hh + "/people/" + h.me
+	const view = "My premium rose after one bad week of sleep; please look again."
+	r := h.owner.call("POST", person+"/automated-decisions/insurer-sharing/review", map[string]any{"view": view, "password": h.password}, http.StatusCreated)
+	id := r["id"].(string)
+	if r["type"] != "adm-review" || r["status"] != "received" || r["statement"] != view {
+		t.Errorf("review request = %v, want a received adm-review with the view", r)
+	}
+	if got := h.owner.call("GET", person+"/requests/"+id, nil, http.StatusOK); got["statement"] != view {
+		t.Errorf("GET request = %v, want the view", got)
+	}
+	code, out, errOut := runHearth(t, t.Context(), "requests", "--data", h.data)
+	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "adm-review") || strings.Contains(out, "premium") {
+		t.Errorf("hearth requests: exit %d\n%s%s\nwant the review listed, without the view", code, out, errOut)
+	}
+	code, out, errOut = runHearth(t, t.Context(), "requests", "show", "--data", h.data, "--manifest", fitnessManifest, "--id", id)
+	if code != 0 || !strings.Contains(out, view) || !strings.Contains(out, "adm-review") {
+		t.Errorf("hearth requests show: exit %d\n%s%s\nwant the request with the view", code, out, errOut)
+	}
+	if err := h.p.stop(t); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	for _, f := range []string{sqlite.DataFile, sqlite.DataFile + "-wal"} {
+		b, err := os.ReadFile(filepath.Join(h.data, f))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatalf("read %s: %v", f, err)
+		}
+		if strings.Contains(string(b), "premium") {
+			t.Errorf("%s holds the view in clear", f)
+		}
 	}
 }
