@@ -143,16 +143,16 @@ func (s *Service) deletePerson(ctx context.Context, person string) error {
 }
 
 // Delete batches adapt to the store's speed: each holds the single writer,
-// which ingestion's group commits share, for about batchTarget, so a
-// reading waits at most about that long for an erasure (BENCHMARKS.md).
+// which ingestion's group commits share, for about Config.DeleteBatchTime,
+// so a reading waits at most about that long for an erasure
+// (BENCHMARKS.md).
 const (
-	batchTarget = 10 * time.Millisecond
-	firstBatch  = 500
-	minBatch    = 50
+	firstBatch = 100
+	minBatch   = 20
 )
 
 // deleteAll deletes every reading f selects, in batches of at most
-// Config.DeleteBatch sized to take about batchTarget each.
+// Config.DeleteBatch sized to take about Config.DeleteBatchTime each.
 func (s *Service) deleteAll(ctx context.Context, f hearth.ErasureFilter) (int64, error) {
 	var total int64
 	limit := min(firstBatch, s.cfg.DeleteBatch)
@@ -168,7 +168,7 @@ func (s *Service) deleteAll(ctx context.Context, f hearth.ErasureFilter) (int64,
 			return total, nil
 		}
 		if n == int64(limit) && took > 0 {
-			limit = int(float64(limit) * float64(batchTarget) / float64(took))
+			limit = int(float64(limit) * float64(s.cfg.DeleteBatchTime) / float64(took))
 			limit = min(max(limit, minBatch), s.cfg.DeleteBatch)
 		}
 	}

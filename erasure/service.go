@@ -34,6 +34,11 @@ import (
 // (see deleteAll and BENCHMARKS.md).
 const DefaultDeleteBatch = 5000
 
+// DefaultDeleteBatchTime is how long one delete transaction should hold the
+// writer by default: short against ingestion's acknowledgement latency,
+// long against a commit's own cost (BENCHMARKS.md).
+const DefaultDeleteBatchTime = 5 * time.Millisecond
+
 // Shredder destroys a subject's data key; *seal.Keyring satisfies it.
 type Shredder interface {
 	Shred(ctx context.Context, subject string) error
@@ -81,6 +86,9 @@ type Config struct {
 	// DeleteBatch is the most readings one delete transaction removes;
 	// 0 means DefaultDeleteBatch.
 	DeleteBatch int
+	// DeleteBatchTime is how long one delete transaction should take;
+	// batches are sized to it. 0 means DefaultDeleteBatchTime.
+	DeleteBatchTime time.Duration
 }
 
 // Service erases data and runs retention. It is safe for concurrent use.
@@ -108,6 +116,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.DeleteBatch <= 0 {
 		cfg.DeleteBatch = DefaultDeleteBatch
+	}
+	if cfg.DeleteBatchTime <= 0 {
+		cfg.DeleteBatchTime = DefaultDeleteBatchTime
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -36,11 +36,12 @@ func main() {
 
 // config is the command line.
 type config struct {
-	Store    string        // the generated store (bench/rights -dir)
-	Scratch  string        // where the copies go
-	Rate     int           // ingestion load, readings per second
-	Baseline time.Duration // how long ingestion is measured before the erasure
-	Batch    int           // the erasure's delete batch
+	Store     string        // the generated store (bench/rights -dir)
+	Scratch   string        // where the copies go
+	Rate      int           // ingestion load, readings per second
+	Baseline  time.Duration // how long ingestion is measured before the erasure
+	Batch     int           // the erasure's delete batch
+	BatchTime time.Duration // how long a delete batch should take
 }
 
 // meta is what bench/rights records about the store it generated.
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.Scratch, "scratch", "/var/tmp/hearth-erase", "directory for the copies the measurements change (removed after)")
 	fs.IntVar(&c.Rate, "rate", 500, "ingestion load while measuring, readings per second")
 	fs.DurationVar(&c.Baseline, "baseline", 20*time.Second, "ingestion measured before the erasure starts")
+	fs.DurationVar(&c.BatchTime, "batch-time", erasure.DefaultDeleteBatchTime, "how long one delete transaction of the erasure should take")
 	fs.IntVar(&c.Batch, "batch", erasure.DefaultDeleteBatch, "the most readings per delete transaction of the erasure")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -95,8 +97,8 @@ func report(w io.Writer, c config, m meta, raw rawResult, er eraseResult) {
 	fmt.Fprintln(w, "|---|---|---|")
 	fmt.Fprintf(w, "| data key destroyed (`Keyring.Shred`) | %s | at most 1 s |\n", ms(er.Shred))
 	fmt.Fprintf(w, "| raw `DELETE FROM readings WHERE person_id = ?` (no load) | %s | |\n", ms(raw.Delete))
-	fmt.Fprintf(w, "| erasure's deletion: %d batches of about 10 ms, at most %d rows each (under load) | %s | at most 2x raw: %.2fx |\n",
-		er.Batches, c.Batch, ms(er.Delete), er.Delete.Seconds()/raw.Delete.Seconds())
+	fmt.Fprintf(w, "| erasure's deletion: %d batches of about %s, at most %d rows each (under load) | %s | at most 2x raw: %.2fx |\n",
+		er.Batches, c.BatchTime, c.Batch, ms(er.Delete), er.Delete.Seconds()/raw.Delete.Seconds())
 	fmt.Fprintf(w, "| raw: checkpoint and truncate the log after | %s | |\n", ms(raw.Checkpoint))
 	fmt.Fprintf(w, "| erasure: checkpoint and truncate the logs | %s | |\n", ms(er.Checkpoint))
 	fmt.Fprintf(w, "| whole erasure (`erasure.Service.Erase`) | %s | |\n", ms(er.Total))
@@ -147,6 +149,11 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	// Synced, so the copy's write-back does not stall the measurements.
+	if err := out.Sync(); err != nil {
 		out.Close()
 		return err
 	}

@@ -108,6 +108,9 @@ func (s *timedStore) Checkpoint(ctx context.Context) error {
 	return err
 }
 
+// warmUp is how long the load runs before the baseline is measured.
+const warmUp = 5 * time.Second
+
 // passwordOK is the re-authentication of the benchmark's owner, who has no
 // real password.
 type passwordOK struct{}
@@ -143,7 +146,7 @@ func erase(ctx context.Context, c config, m meta, log io.Writer) (eraseResult, e
 	if err != nil {
 		return eraseResult{}, err
 	}
-	svc, err := erasure.NewService(erasure.Config{Store: store, Keys: keys, Auth: passwordOK{}, Manifest: man, DeleteBatch: c.Batch})
+	svc, err := erasure.NewService(erasure.Config{Store: store, Keys: keys, Auth: passwordOK{}, Manifest: man, DeleteBatch: c.Batch, DeleteBatchTime: c.BatchTime})
 	if err != nil {
 		return eraseResult{}, err
 	}
@@ -155,6 +158,8 @@ func erase(ctx context.Context, c config, m meta, log io.Writer) (eraseResult, e
 		return eraseResult{}, err
 	}
 	load := startLoad(ctx, ing, dev, c.Rate)
+	time.Sleep(warmUp) // the first readings warm the caches: not counted
+	load.take()
 	time.Sleep(c.Baseline)
 	var res eraseResult
 	res.Before = load.take()
