@@ -72,8 +72,9 @@ const (
 //
 // The log is evidence that rights were answered, so it outlives the data it
 // is about: it holds IDs, manifest IDs, times and plain-text outcomes, and
-// never a personal value (no name, e-mail address or reading value), so an
-// erasure leaves nothing readable about the person in it.
+// no personal value in clear (no name, e-mail address or reading value);
+// the person's own statement is sealed with their key, so an erasure leaves
+// nothing readable about the person in it.
 type RightsRequest struct {
 	ID            string
 	PersonID      string // whose rights: the data subject
@@ -87,6 +88,11 @@ type RightsRequest struct {
 	Deadline      time.Time // one calendar month after Created (see policy.RequestDeadline)
 	Completed     time.Time // zero while open
 	Outcome       string    // plain text, never a personal value
+	// Statement is what the person said with the request in their own
+	// words (for a human review: their view of the decision), sealed with
+	// their data key by package rights, so an erasure leaves it unreadable;
+	// nil for none. The store keeps it byte for byte.
+	Statement []byte
 }
 
 // RightsRequestStore keeps the rights request log. Implementations are safe

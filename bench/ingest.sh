@@ -153,8 +153,8 @@ EOF
 start_hearth() {
 	local out=$WORK/hearth.out line
 	: >"$out"
-	"$WORK/hearth" serve --data "$WORK/hearth-data" --http 127.0.0.1:0 --mqtt 127.0.0.1:0 \
-		--log-level warn >"$out" 2>>"$WORK/hearth.log" &
+	"$WORK/hearth" serve --data "$WORK/hearth-data" --manifest "$ROOT/bench/manifest.yaml" \
+		--http 127.0.0.1:0 --mqtt 127.0.0.1:0 --log-level warn >"$out" 2>>"$WORK/hearth.log" &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	BROKER="" METRICS=""
@@ -179,7 +179,7 @@ provision_hearth() {
 	local n=$((IDLE_DEVICES > DEVICES ? IDLE_DEVICES : DEVICES))
 	n=$((LAT_DEVICES > n ? LAT_DEVICES : n))
 	log "provisioning $n Hearth devices"
-	"$WORK/hearth" devices provision --data "$WORK/hearth-data" --model "$MODEL" --count "$n" \
+	"$WORK/hearth" devices provision --data "$WORK/hearth-data" --manifest "$ROOT/bench/manifest.yaml" --model "$MODEL" --count "$n" \
 		--household bench --out "$WORK/creds.csv" >"$WORK/provision.out" 2>"$WORK/provision.err" ||
 		die "hearth devices provision failed: $(tail -5 "$WORK/provision.err")"
 }

@@ -1,6 +1,7 @@
 package consent_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -32,10 +33,12 @@ categories:
     kind: special
     special_type: health
     retention: 1y
+    values: [{field: bpm, type: integer}]
   - id: steps
     name: Step count
     kind: personal
     retention: 1y
+    values: [{field: steps, type: integer}]
 purposes:
   - id: tracking
     name: Count your steps
@@ -187,6 +190,11 @@ func TestRequestCarriesEverything(t *testing.T) {
 	}
 	if v.Purpose.Description == "" || v.Withdraw == "" || !v.Explicit || v.Statement != statement {
 		t.Errorf("Request = %+v, want a description, withdrawal text and the explicit statement", v)
+	}
+	// CONSENT-MULTIUSER: the request says how household data is covered,
+	// and that the history already kept is.
+	if !strings.Contains(v.HouseholdData, "every adult in the household") || !strings.Contains(v.HouseholdData, "already kept") {
+		t.Errorf("Request.HouseholdData = %q, want the household rule and the history it covers", v.HouseholdData)
 	}
 	es, err := e.store.LedgerEntriesFor(t.Context(), e.adult)
 	if err != nil {

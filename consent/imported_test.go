@@ -28,9 +28,9 @@ func TestFoldImported(t *testing.T) {
 		at      time.Time
 	}{
 		{"imported given", []hearth.LedgerEntry{imported(hearth.EntryConsentGiven, t0)}, consent.StatusGiven, t0},
-		{"older import after a withdrawal", []hearth.LedgerEntry{native(hearth.EntryConsentWithdrawn, t0.Add(2 * time.Hour)),
+		{"older import after a withdrawal", []hearth.LedgerEntry{native(hearth.EntryConsentWithdrawn, t0.Add(2*time.Hour)),
 			imported(hearth.EntryConsentGiven, t0.Add(time.Hour))}, consent.StatusWithdrawn, t0.Add(2 * time.Hour)},
-		{"newer import after a withdrawal", []hearth.LedgerEntry{native(hearth.EntryConsentWithdrawn, t0.Add(2 * time.Hour)),
+		{"newer import after a withdrawal", []hearth.LedgerEntry{native(hearth.EntryConsentWithdrawn, t0.Add(2*time.Hour)),
 			imported(hearth.EntryConsentGiven, t0.Add(3*time.Hour))}, consent.StatusGiven, t0.Add(3 * time.Hour)},
 		{"unreadable import counts for nothing", []hearth.LedgerEntry{{Type: hearth.EntryConsentImported, Purpose: "p", Details: []byte(`{}`)}},
 			"", time.Time{}},

@@ -14,6 +14,10 @@ import (
 // consent withdraw it (CONSENT-WITHDRAW).
 const withdrawText = "You can withdraw this consent at any time, in the same place and with one action, as easily as you gave it. Processing for this purpose then stops with the next message from your devices; it does not affect processing done before."
 
+// householdText says how a consent covers the household's shared data
+// (policy.Engine.HouseholdOf) and the history kept before it.
+const householdText = "This consent covers data about you. Data about the household as a whole (not about one person, such as room temperatures) is used for this purpose only while every adult in the household has consented and switched the feature on, and a guardian has for each child; it then covers the household's data already kept, within its retention period, as well as new data. When any one of them withdraws or switches the feature off, household data stops being used for it. Data about you already kept for other purposes, within its retention period, is covered too."
+
 // RequestView is a consent request as shown to a person (CONSENT-GRANULAR):
 // one purpose, who asks (the controller and any third-party controllers),
 // why, what data, who receives it and how to withdraw.
@@ -27,9 +31,12 @@ type RequestView struct {
 	Recipients            []Recipient    `json:"recipients"`
 	// Explicit says the purpose needs explicit consent: giving it means
 	// confirming Statement, which is recorded verbatim (CONSENT-EXPLICIT).
-	Explicit        bool      `json:"explicit"`
-	Statement       string    `json:"statement,omitempty"`
-	Withdraw        string    `json:"withdraw"`
+	Explicit  bool   `json:"explicit"`
+	Statement string `json:"statement,omitempty"`
+	Withdraw  string `json:"withdraw"`
+	// HouseholdData says how the consent covers the household's shared
+	// data, and whether it covers data kept before it (it does).
+	HouseholdData   string    `json:"household_data"`
 	ManifestVersion string    `json:"manifest_version"`
 	NoticeVersion   string    `json:"notice_version"`
 	Time            time.Time `json:"time"`
@@ -104,6 +111,7 @@ func (s *Service) view(p *manifest.Purpose) RequestView {
 		Purpose:         PurposeView{ID: p.ID, Name: p.Name, Description: p.Description},
 		Controller:      ControllerView{Name: m.Controller.Name, Contact: m.Controller.Contact, Address: m.Controller.Address},
 		Withdraw:        withdrawText,
+		HouseholdData:   householdText,
 		ManifestVersion: m.Version,
 		NoticeVersion:   s.cfg.NoticeVersion,
 	}

@@ -142,17 +142,34 @@ func (s *Service) deletePerson(ctx context.Context, person string) error {
 	return nil
 }
 
-// deleteAll deletes every reading f selects, DeleteBatch at a time.
+// Delete batches adapt to the store's speed: each holds the single writer,
+// which ingestion's group commits share, for about Config.DeleteBatchTime,
+// so a reading waits at most about that long for an erasure
+// (BENCHMARKS.md).
+const (
+	firstBatch = 100
+	minBatch   = 20
+)
+
+// deleteAll deletes every reading f selects, in batches of at most
+// Config.DeleteBatch sized to take about Config.DeleteBatchTime each.
 func (s *Service) deleteAll(ctx context.Context, f hearth.ErasureFilter) (int64, error) {
 	var total int64
+	limit := min(firstBatch, s.cfg.DeleteBatch)
 	for {
-		n, err := s.cfg.Store.DeleteReadings(ctx, f, DeleteBatch)
+		start := time.Now()
+		n, err := s.cfg.Store.DeleteReadings(ctx, f, limit)
+		took := time.Since(start)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("erase readings: %w", err)
 		}
 		if n == 0 {
 			return total, nil
+		}
+		if n == int64(limit) && took > 0 {
+			limit = int(float64(limit) * float64(s.cfg.DeleteBatchTime) / float64(took))
+			limit = min(max(limit, minBatch), s.cfg.DeleteBatch)
 		}
 	}
 }

@@ -27,10 +27,17 @@ import (
 	"github.com/hearth-iot/hearth/policy"
 )
 
-// DeleteBatch is how many readings one delete transaction removes. Between
-// batches the single writer is free for ingestion's group commits, so an
-// erasure of a million readings does not hold ingestion up (BENCHMARKS.md).
-const DeleteBatch = 5000
+// DefaultDeleteBatch is the most readings one delete transaction removes
+// by default. Between batches the single writer is free for ingestion's
+// group commits, so an erasure of a million readings does not hold
+// ingestion up; batches are sized to the store's speed below this bound
+// (see deleteAll and BENCHMARKS.md).
+const DefaultDeleteBatch = 5000
+
+// DefaultDeleteBatchTime is how long one delete transaction should hold the
+// writer by default: short against ingestion's acknowledgement latency,
+// long against a commit's own cost (BENCHMARKS.md).
+const DefaultDeleteBatchTime = 5 * time.Millisecond
 
 // Shredder destroys a subject's data key; *seal.Keyring satisfies it.
 type Shredder interface {
@@ -76,6 +83,12 @@ type Config struct {
 	MembershipChanged func(householdID, personID string)
 	// Logger logs background work; never personal data. Nil discards.
 	Logger *slog.Logger
+	// DeleteBatch is the most readings one delete transaction removes;
+	// 0 means DefaultDeleteBatch.
+	DeleteBatch int
+	// DeleteBatchTime is how long one delete transaction should take;
+	// batches are sized to it. 0 means DefaultDeleteBatchTime.
+	DeleteBatchTime time.Duration
 }
 
 // Service erases data and runs retention. It is safe for concurrent use.
@@ -100,6 +113,12 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.MembershipChanged == nil {
 		cfg.MembershipChanged = func(string, string) {}
+	}
+	if cfg.DeleteBatch <= 0 {
+		cfg.DeleteBatch = DefaultDeleteBatch
+	}
+	if cfg.DeleteBatchTime <= 0 {
+		cfg.DeleteBatchTime = DefaultDeleteBatchTime
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

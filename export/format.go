@@ -132,9 +132,9 @@ type ReadingRecord struct {
 	MsgID       string          `json:"msg_id"`
 	HouseholdID string          `json:"household_id"`
 	Inferred    bool            `json:"inferred"`
-	Source      string          `json:"source,omitempty"` // for an inference: what made it (ACCURACY-INFERRED)
+	Source      string          `json:"source,omitempty"`   // for an inference: what made it (ACCURACY-INFERRED)
 	Disputed    bool            `json:"disputed,omitempty"` // the person contests its accuracy (RIGHT-RECTIFY)
-	Values      json.RawMessage `json:"values"`           // exactly the bytes the device sent, compacted
+	Values      json.RawMessage `json:"values"`             // exactly the bytes the device sent, compacted
 }
 
 // NotificationRecord is one line of notifications.jsonl.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hearth-iot/hearth"
@@ -346,5 +347,30 @@ func TestImportFromUpload(t *testing.T) {
 	res, err := b.export.ImportFrom(t.Context(), bytes.NewReader(data), int64(len(data)), export.Target{Actor: hb.owner, HouseholdID: hb.hh})
 	if err != nil || res.Readings != 25 {
 		t.Errorf("ImportFrom = %+v, %v; want 25 readings", res, err)
+	}
+}
+
+// TestImportLeavesOutExpiredReadings: a reading already past its
+// category's retention on the importing instance is not stored (RETENTION),
+// and the result counts it.
+func TestImportLeavesOutExpiredReadings(t *testing.T) {
+	a, b := newInstance(t, "alpha"), newInstance(t, "bravo")
+	h := a.newHome(t)
+	a.addReadings(t, h, h.adult, 12) // two per category; occupancy is kept 30 days, the rest 90 days or more
+	data := a.write(t, h.adult)
+	b.now = a.now.Add(60 * 24 * time.Hour)
+	res, err := b.importInto(t, data, export.Target{})
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if res.Readings != 10 || res.Expired != 2 {
+		t.Errorf("Import = %d readings, %d expired; want 10 and the 2 occupancy readings", res.Readings, res.Expired)
+	}
+	rs, err := b.store.ReadingsAbout(t.Context(), h.adult, 0, 0)
+	must(t, err)
+	for _, r := range rs {
+		if r.Category == "occupancy" {
+			t.Errorf("occupancy reading %s stored past its 30-day retention", r.MsgID)
+		}
 	}
 }

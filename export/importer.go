@@ -29,10 +29,14 @@ type Target struct {
 
 // ImportResult says what an import did.
 type ImportResult struct {
-	ExportID        string    `json:"export_id"`
-	PersonID        string    `json:"person_id"`
-	HouseholdID     string    `json:"household_id,omitempty"`
-	Readings        int64     `json:"readings"`
+	ExportID    string `json:"export_id"`
+	PersonID    string `json:"person_id"`
+	HouseholdID string `json:"household_id,omitempty"`
+	Readings    int64  `json:"readings"`
+	// Expired counts the readings left out because they are already past
+	// their category's retention here (RETENTION): they would be erased at
+	// once.
+	Expired         int64     `json:"expired"`
 	LedgerEntries   int       `json:"ledger_entries"`
 	AlreadyImported bool      `json:"already_imported"` // true: this export was imported before and nothing changed
 	Imported        time.Time `json:"imported"`
@@ -45,7 +49,8 @@ type ImportResult struct {
 // instance (RIGHT-PORT): the person under their original ID, without an
 // account, their memberships, settings, every ledger entry as
 // consent-imported evidence carrying the original entry and its hash, and
-// every reading, sealed again with this instance's key for the person. It
+// every reading not yet past its category's retention here, sealed again
+// with this instance's key for the person. It
 // is all or nothing, and an export imported before changes nothing
 // (AlreadyImported).
 //
@@ -257,7 +262,12 @@ func (s *Service) sealReadings(ctx context.Context, a *Archive, imp *hearth.Pers
 		batch = batch[:0]
 		return err
 	}
+	now := s.cfg.Now()
 	err := a.EachReading(func(cat string, rec *ReadingRecord) error {
+		if cutoff, ok := s.cfg.Policy.RetentionCutoff(cat, now); ok && rec.Time.Before(cutoff) {
+			res.Expired++
+			return nil
+		}
 		hh := rec.HouseholdID
 		if imp.Person.HouseholdID != "" && len(imp.Households) == 0 {
 			hh = imp.Person.HouseholdID // restored into another household

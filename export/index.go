@@ -20,7 +20,8 @@ var indexTemplate = template.Must(template.New("index").Funcs(template.FuncMap{
 <body>
 <h1>Your data</h1>
 <p>This archive holds everything {{.Sum.Processing.Controller}} keeps about <strong>{{.Sum.Profile.Person.DisplayName}}</strong>
-(person {{.Meta.PersonID}}), as of {{date .Meta.Created}}. Nothing about any other member of your household is in it.
+(person {{.Meta.PersonID}}), as of {{date .Meta.Created}}. No reading or record of any other member of your household is in it;
+where someone acted for you (your guardian, or the household's owner), only their ID is.
 Export {{.Meta.ExportID}}, format {{.Meta.Format}} version {{.Meta.FormatVersion}}.</p>
 
 <h2>Your readings</h2>

@@ -131,7 +131,10 @@ func (s *Service) writeReadings(ctx context.Context, a *archive, personID string
 func (rw *readingWriter) write(ctx context.Context, r *hearth.Reading) error {
 	values, err := rw.s.cfg.Keys.Open(ctx, r.Sealed, r.AAD())
 	if err != nil {
-		return fmt.Errorf("open reading %d: %w", r.ID, err)
+		// Whatever the cause (a damaged row, a destroyed key), the export
+		// cannot be complete: a fault of the store, not of the request.
+		return &hearth.Error{Code: hearth.EINTERNAL, Message: "a reading could not be opened",
+			Err: fmt.Errorf("open reading %d: %w", r.ID, err)}
 	}
 	cs, err := rw.category(r.Category)
 	if err != nil {

@@ -20,7 +20,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	e.household(other)
 	dev, secret := e.device(own, hh)
 	// A reading, so that the reading list has something to leak.
-	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload("m1", "room-temperature", "MARKER-41")), 201)
+	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload("m1", "setpoint", "MARKER-41")), 201)
 	_, _, code, err := e.hh.ProvisionDevice(t.Context(), "ember-s1", "1.0.0")
 	if err != nil {
 		t.Fatalf("ProvisionDevice: %v", err)
@@ -172,10 +172,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 	// Device ingestion is authenticated by the device's own secret only.
 	t.Run("device reading/anonymous", func(t *testing.T) {
-		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", "", readingPayload("m2", "room-temperature", "x")), 401)
+		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", "", readingPayload("m2", "setpoint", "x")), 401)
 	})
 	t.Run("device reading/session token", func(t *testing.T) {
-		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", other, readingPayload("m2", "room-temperature", "x")), 401)
+		problem(t, e.do("POST", "/v1/devices/"+dev+"/readings", other, readingPayload("m2", "setpoint", "x")), 401)
 	})
 	t.Run("every route is in the matrix", func(t *testing.T) {
 		for _, p := range registeredRoutes(t) {

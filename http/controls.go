@@ -62,13 +62,14 @@ func (r admJSON) Valid(context.Context) map[string]string {
 	return p
 }
 
-// passwordJSON is a body with only the caller's password.
-type passwordJSON struct {
+// reviewJSON is the body of POST .../automated-decisions/{purpose}/review.
+type reviewJSON struct {
+	View     string `json:"view"` // the person's view of the decisions, in their own words
 	Password string `json:"password"`
 }
 
-// Valid implements Validator.
-func (r passwordJSON) Valid(context.Context) map[string]string { return passwordProblem(r.Password) }
+// Valid implements Validator; the service checks the view.
+func (r reviewJSON) Valid(context.Context) map[string]string { return passwordProblem(r.Password) }
 
 // passwordProblem returns the problems of a missing password, in a map
 // other checks may add to.
@@ -182,15 +183,19 @@ func (s *server) handleOptOutADM() http.Handler {
 // decisions: 201 with the request, open in the operators' queue (RIGHT-ADM).
 func (s *server) handleRequestReview() http.Handler {
 	return s.withRights(func(w http.ResponseWriter, r *http.Request) error {
-		req, err := decode[passwordJSON](w, r)
+		req, err := decode[reviewJSON](w, r)
 		if err != nil {
 			return err
 		}
-		rr, err := s.Rights.RequestReview(r.Context(), change(r, req.Password), r.PathValue("purpose"))
+		rr, err := s.Rights.RequestReview(r.Context(), change(r, req.Password), r.PathValue("purpose"), req.View)
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusCreated, rightsRequestView(rr))
+		v, err := s.requestView(r.Context(), rr)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusCreated, v)
 		return nil
 	})
 }

@@ -17,7 +17,7 @@ func TestErasureAPI(t *testing.T) {
 	hh := e.household(own)
 	dev, secret := e.device(own, hh)
 	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, fmt.Sprintf(
-		`{"id":"m1","time":%q,"person":%q,"category":"room-temperature","values":{"celsius":21.5,"note":"MARKER-7"}}`,
+		`{"id":"m1","time":%q,"person":%q,"category":"setpoint","values":{"celsius":21.5,"source":"MARKER-7"}}`,
 		time.Now().UTC().Format(time.RFC3339), ownPerson)), 201)
 	me := "/v1/households/" + hh + "/people/" + ownPerson
 
@@ -35,7 +35,7 @@ func TestErasureAPI(t *testing.T) {
 		t.Fatalf("refused erasures removed the reading: %s", got.body)
 	}
 
-	res := e.want(e.do("POST", me+"/erasures", own, `{"category":"room-temperature","confirm":true,"password":"correct horse battery staple"}`), 200).json(t)
+	res := e.want(e.do("POST", me+"/erasures", own, `{"category":"setpoint","confirm":true,"password":"correct horse battery staple"}`), 200).json(t)
 	if res["key_destroyed"] != false || res["readings"] != 1.0 {
 		t.Errorf("erasure = %v, want 1 reading, key kept", res)
 	}
@@ -44,7 +44,7 @@ func TestErasureAPI(t *testing.T) {
 	}
 	notices := e.want(e.do("GET", me+"/erasure-notices", own, ""), 200).json(t)["notices"].([]any)
 	if len(notices) != 0 {
-		t.Errorf("notices = %v, want none: no recipient receives room-temperature", notices)
+		t.Errorf("notices = %v, want none: no recipient receives setpoint", notices)
 	}
 	// RIGHT-REQUESTS: the erasure is in the person's request log, done.
 	reqs := e.want(e.do("GET", me+"/requests", own, ""), 200)

@@ -66,9 +66,11 @@ func (s *server) handleRequestExport() http.Handler {
 
 // handleDownloadExport streams the export of a link as a ZIP: 404 for an
 // unknown link or another person's, 410 for an expired one. The archive
-// is written as it is read from the store; an error after the first byte
-// aborts the response, so the client gets a truncated archive that an
-// import refuses, never a complete-looking wrong one.
+// is written as it is read from the store; an error before its first byte
+// (every reading is opened before the archive starts) is a problem
+// document, one after it aborts the response, so the client gets a
+// truncated archive that an import refuses, never a complete-looking wrong
+// one.
 func (s *server) handleDownloadExport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := s.exportsServed()
@@ -80,14 +82,35 @@ func (s *server) handleDownloadExport() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/zip")
-		h.Set("Content-Disposition", `attachment; filename="hearth-export-`+l.PersonID+`.zip"`)
-		if _, err := s.Exports.Write(r.Context(), w, l.PersonID, nil); err != nil {
+		zw := &zipResponse{w: w, person: l.PersonID}
+		if _, err := s.Exports.Write(r.Context(), zw, l.PersonID, nil); err != nil {
+			if !zw.started {
+				s.writeError(w, r, err)
+				return
+			}
 			s.Logger.Error("export failed while streaming", "err", err)
 			panic(http.ErrAbortHandler)
 		}
 	})
+}
+
+// zipResponse sends the ZIP headers with the first byte of the archive,
+// so that an export failing before it starts can still answer with a
+// problem document.
+type zipResponse struct {
+	w       http.ResponseWriter
+	person  string
+	started bool
+}
+
+func (z *zipResponse) Write(p []byte) (int, error) {
+	if !z.started {
+		h := z.w.Header()
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", `attachment; filename="hearth-export-`+z.person+`.zip"`)
+		z.started = true
+	}
+	return z.w.Write(p)
 }
 
 // handleImport restores a person from an export into {hh} (RIGHT-PORT):

@@ -3,6 +3,7 @@ package http_test
 import (
 	"archive/zip"
 	"bytes"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func TestExportAPI(t *testing.T) {
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Gran","role":"guest"}`), 201).json(t)["id"].(string)
 	dev, secret := e.device(own, hh)
 	reading := func(id, person, marker string) {
-		body := fmt.Sprintf(`{"id":%q,"time":%q,"category":"room-temperature","person":%q,"values":{"celsius":21.5,"note":%q}}`,
+		body := fmt.Sprintf(`{"id":%q,"time":%q,"category":"setpoint","person":%q,"values":{"celsius":21.5,"source":%q}}`,
 			id, time.Now().UTC().Format(time.RFC3339), person, marker)
 		e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, body), 201)
 	}
@@ -81,6 +82,21 @@ func TestExportAPI(t *testing.T) {
 	problem(t, e.do("GET", link, adult, ""), 404)                    // another person's link
 	problem(t, e.do("GET", "/v1/exports/not-a-token", own, ""), 404) // unknown
 	problem(t, e.do("GET", link, "", ""), 401)                       // anonymous
+	// A reading that cannot be opened (a damaged row) fails the export
+	// before the archive starts: a problem document, not a broken ZIP.
+	raw, err := sql.Open("sqlite", e.db.Files()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("UPDATE readings SET sealed = x'01' WHERE msg_id = 'm3'"); err != nil {
+		t.Fatal(err)
+	}
+	broken := e.want(e.do("POST", "/v1/households/"+hh+"/people/"+profile+"/exports", own, pw), 201).json(t)["url"].(string)
+	if p := problem(t, e.do("GET", broken, own, ""), 500); p.Detail != "a reading could not be opened" {
+		t.Errorf("broken export: detail %q, want that a reading could not be opened", p.Detail)
+	}
+
 	e.clock.Advance(25 * time.Hour)
 	p := problem(t, e.do("GET", link, own, ""), 410)
 	if !strings.Contains(p.Detail, "expired") {

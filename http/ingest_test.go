@@ -13,7 +13,7 @@ import (
 // readingPayload returns a device reading with message ID id whose values
 // hold marker.
 func readingPayload(id, category, marker string) string {
-	return fmt.Sprintf(`{"id":%q,"time":%q,"category":%q,"values":{"celsius":21.5,"note":%q}}`,
+	return fmt.Sprintf(`{"id":%q,"time":%q,"category":%q,"values":{"celsius":21.5,"source":%q}}`,
 		id, time.Now().UTC().Format(time.RFC3339), category, marker)
 }
 
@@ -26,7 +26,7 @@ func TestDeviceReadings(t *testing.T) {
 	hh := e.household(owner)
 	dev, secret := e.device(owner, hh)
 	path := "/v1/devices/" + dev + "/readings"
-	body := readingPayload("m1", "room-temperature", "hello")
+	body := readingPayload("m1", "setpoint", "hello")
 	r := e.want(e.do("POST", path, secret, body), 201).json(t)
 	if r["status"] != "stored" || r["reading_id"] == nil {
 		t.Errorf("response = %v, want stored with a reading_id", r)
@@ -52,13 +52,13 @@ func TestDeviceReadings(t *testing.T) {
 			problem(t, e.do("POST", tt.path, tt.secret, tt.body), tt.status)
 		})
 	}
-	page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control&category=room-temperature", owner, ""), 200).json(t)
+	page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control&category=setpoint", owner, ""), 200).json(t)
 	rs := page["readings"].([]any)
 	if len(rs) != 1 {
 		t.Fatalf("%d readings, want 1: %v", len(rs), page)
 	}
 	values := rs[0].(map[string]any)["values"].(map[string]any)
-	if values["note"] != "hello" || rs[0].(map[string]any)["device_id"] != dev {
+	if values["source"] != "hello" || rs[0].(map[string]any)["device_id"] != dev {
 		t.Errorf("reading = %v, want the stored values from %s", rs[0], dev)
 	}
 }
@@ -69,14 +69,14 @@ func TestReadingPages(t *testing.T) {
 	hh := e.household(owner)
 	dev, secret := e.device(owner, hh)
 	for i := range 5 {
-		e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload(fmt.Sprint("m", i), "humidity", fmt.Sprint(i))), 201)
+		e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload(fmt.Sprint("m", i), "setpoint", fmt.Sprint(i))), 201)
 	}
 	var notes []string
 	cursor := ""
 	for range 10 {
 		page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control&limit=2&cursor="+cursor, owner, ""), 200).json(t)
 		for _, r := range page["readings"].([]any) {
-			notes = append(notes, r.(map[string]any)["values"].(map[string]any)["note"].(string))
+			notes = append(notes, r.(map[string]any)["values"].(map[string]any)["source"].(string))
 		}
 		if cursor = page["next_cursor"].(string); cursor == "" {
 			break

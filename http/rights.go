@@ -23,6 +23,8 @@ type rightsRequestJSON struct {
 	Deadline      time.Time  `json:"deadline"`
 	Completed     *time.Time `json:"completed,omitempty"` // absent while open
 	Outcome       string     `json:"outcome"`
+	Statement     string     `json:"statement,omitempty"`        // the person's own words, opened
+	Erased        bool       `json:"statement_erased,omitempty"` // the statement's key was destroyed
 }
 
 func rightsRequestView(r *hearth.RightsRequest) rightsRequestJSON {
@@ -35,11 +37,20 @@ func rightsRequestView(r *hearth.RightsRequest) rightsRequestJSON {
 	return v
 }
 
+// requestView is rightsRequestView with the request's statement opened.
+func (s *server) requestView(ctx context.Context, r *hearth.RightsRequest) (rightsRequestJSON, error) {
+	v := rightsRequestView(r)
+	var err error
+	v.Statement, v.Erased, err = s.Rights.Statement(ctx, r)
+	return v, err
+}
+
 // openRequestJSON is the body of POST .../people/{person}/requests.
 type openRequestJSON struct {
-	Type     hearth.RequestType `json:"type"`
-	Scope    string             `json:"scope"`
-	Password string             `json:"password"` // the caller's password, checked again
+	Type      hearth.RequestType `json:"type"`
+	Scope     string             `json:"scope"`
+	Statement string             `json:"statement"` // what the person says with it, in their own words
+	Password  string             `json:"password"`  // the caller's password, checked again
 }
 
 // Valid implements Validator; the service checks the type and scope.
@@ -68,11 +79,15 @@ func (s *server) handleOpenRequest() http.Handler {
 			return err
 		}
 		rr, err := s.Rights.Open(r.Context(), rights.Opening{Actor: caller(r), HouseholdID: r.PathValue("hh"),
-			PersonID: r.PathValue("person"), Type: req.Type, Scope: req.Scope, Password: req.Password})
+			PersonID: r.PathValue("person"), Type: req.Type, Scope: req.Scope, Statement: req.Statement, Password: req.Password})
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusCreated, rightsRequestView(rr))
+		v, err := s.requestView(r.Context(), rr)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusCreated, v)
 		return nil
 	})
 }
@@ -86,7 +101,9 @@ func (s *server) handleRequests() http.Handler {
 		}
 		out := make([]rightsRequestJSON, len(rs))
 		for i := range rs {
-			out[i] = rightsRequestView(&rs[i])
+			if out[i], err = s.requestView(r.Context(), &rs[i]); err != nil {
+				return err
+			}
 		}
 		encode(w, http.StatusOK, map[string]any{"requests": out})
 		return nil
@@ -100,7 +117,11 @@ func (s *server) handleRequest() http.Handler {
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, rightsRequestView(rr))
+		v, err := s.requestView(r.Context(), rr)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, v)
 		return nil
 	})
 }

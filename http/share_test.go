@@ -22,9 +22,9 @@ func TestReadsScopedToThePerson(t *testing.T) {
 	}
 	dev, secret := e.device(owner, hh)
 	now := time.Now().UTC().Format(time.RFC3339)
-	for i, cat := range []string{"room-temperature", "occupancy"} {
+	for i, r := range [][2]string{{"room-temperature", `{"celsius":20}`}, {"occupancy", `{"occupied":true}`}} {
 		e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret,
-			fmt.Sprintf(`{"id":"a%d","time":%q,"category":%q,"person":%q,"values":{"celsius":20}}`, i, now, cat, aID)), 201)
+			fmt.Sprintf(`{"id":"a%d","time":%q,"category":%q,"person":%q,"values":%s}`, i, now, r[0], aID, r[1])), 201)
 	}
 	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret,
 		fmt.Sprintf(`{"id":"h1","time":%q,"category":"room-temperature","values":{"celsius":19}}`, now)), 201)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -42,7 +43,9 @@ type wirePayload struct {
 // field at fault ("payload" for the document as a whole) for malformed JSON,
 // a wrong type, an unknown or missing field, an ID, category or person that
 // is not 1-64 characters of [A-Za-z0-9._:-], a time that is not RFC 3339
-// with an offset, or values that are not a non-empty JSON object.
+// with an offset, values that are not a non-empty JSON object, values
+// holding invalid UTF-8, or a key repeated in one object anywhere in the
+// payload (encoding/json would keep the last; Hearth keeps neither).
 func ParsePayload(data []byte) (Payload, error) {
 	if len(data) > hearth.MaxReadingSize {
 		return Payload{}, &hearth.Error{Code: hearth.ETOOLARGE, Field: "payload",
@@ -61,7 +64,20 @@ func decodeWire(data []byte) (*wirePayload, error) {
 	if w, ok := decodeFast(data); ok {
 		return w, nil
 	}
+	if json.Valid(data) {
+		if k, dup := duplicateKey(data); dup {
+			return nil, hearth.FieldError("payload", "the key %q appears twice in one object; send each key once", truncate(k))
+		}
+	}
 	return decodeJSON(data)
+}
+
+// truncate shortens a device-sent key for an error message.
+func truncate(s string) string {
+	if len(s) > MaxIDLength {
+		return s[:MaxIDLength] + "..."
+	}
+	return s
 }
 
 // decodeJSON decodes a payload with encoding/json, rejecting unknown
@@ -200,6 +216,12 @@ func compactValues(raw json.RawMessage) ([]byte, error) {
 	}
 	if buf.Len() == 2 { // "{}"
 		return nil, hearth.FieldError("values", "must not be empty")
+	}
+	if !utf8.Valid(buf.Bytes()) {
+		return nil, hearth.FieldError("values", "holds text that is not valid UTF-8")
+	}
+	if k, dup := duplicateKey(buf.Bytes()); dup {
+		return nil, hearth.FieldError("values", "the key %q appears twice in one object; send each key once", truncate(k))
 	}
 	return buf.Bytes(), nil
 }

@@ -1,9 +1,12 @@
 package ingest_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hearth-iot/hearth"
@@ -45,6 +48,14 @@ func TestParsePayload(t *testing.T) {
 		{"values null", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":null}`, ingest.Payload{}, hearth.EINVALID, "values"},
 		{"values array", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":[1]}`, ingest.Payload{}, hearth.EINVALID, "values"},
 		{"values empty", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{ }}`, ingest.Payload{}, hearth.EINVALID, "values"},
+		{"invalid UTF-8 in values", "{\"id\":\"m1\",\"time\":\"2026-01-02T15:04:05Z\",\"category\":\"t\",\"values\":{\"a\":\"\xff\xfe\"}}", ingest.Payload{}, hearth.EINVALID, "values"},
+		{"invalid UTF-8 in a values key", "{\"id\":\"m1\",\"time\":\"2026-01-02T15:04:05Z\",\"category\":\"t\",\"values\":{\"\xc3\":1}}", ingest.Payload{}, hearth.EINVALID, "values"},
+		{"duplicate key in values", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":1,"a":2}}`, ingest.Payload{}, hearth.EINVALID, "values"},
+		{"duplicate escaped key in values", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":1,"\u0061":2}}`, ingest.Payload{}, hearth.EINVALID, "values"},
+		{"duplicate nested key in values", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":[{"b":1,"b":2}]}}`, ingest.Payload{}, hearth.EINVALID, "values"},
+		{"same key in two objects", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":{"b":1},"c":{"b":2}}}`,
+			ingest.Payload{ID: "m1", Time: time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC), Category: "t", Values: []byte(`{"a":{"b":1},"c":{"b":2}}`)}, "", ""},
+		{"duplicate payload key", `{"id":"m1","id":"m2","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":1}}`, ingest.Payload{}, hearth.EINVALID, "payload"},
 		{"too large", `{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":"` + strings.Repeat("x", hearth.MaxReadingSize) + `"}}`, ingest.Payload{}, hearth.ETOOLARGE, "payload"},
 	}
 	for _, tt := range tests {
@@ -77,6 +88,10 @@ func FuzzParsePayload(f *testing.F) {
 		`{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","person":"p_1","inferred":true,"values":{"x":[1,{"y":null}]}}`,
 		`{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{}}`,
 		`{"id":1}`, `[]`, `null`, `{`, `{"values":"x"}`, ``,
+		`{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":1,"a":2}}`,
+		`{"id":"m1","time":"2026-01-02T15:04:05Z","category":"t","values":{"a":{"b":[1,{"c":2,"c":3}]}}}`,
+		"{\"id\":\"m1\",\"time\":\"2026-01-02T15:04:05Z\",\"category\":\"t\",\"values\":{\"a\":\"\xff\"}}",
+		`{"id":"m1","category":"x","id":"m2","time":"2026-01-02T15:04:05Z","values":{"a":1}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -97,5 +112,59 @@ func FuzzParsePayload(f *testing.F) {
 		if len(p.Values) < 3 || p.Values[0] != '{' {
 			t.Fatalf("accepted values %q are not a non-empty object", p.Values)
 		}
+		if !utf8.Valid(p.Values) {
+			t.Fatalf("accepted values %q are not valid UTF-8", p.Values)
+		}
+		if !uniqueKeys(p.Values) {
+			t.Fatalf("accepted values %q repeat a key", p.Values)
+		}
 	})
+}
+
+// uniqueKeys reports whether no object in data, valid JSON, repeats a key,
+// decoding keys with encoding/json's tokenizer: the reference the parser's
+// own scan is held to.
+func uniqueKeys(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return true
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				if top != nil && top.object {
+					top.key = true
+				}
+				stack = append(stack, &frame{object: v == '{', keys: map[string]bool{}, key: v == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		case string:
+			if top != nil && top.object && top.key {
+				if top.keys[v] {
+					return false
+				}
+				top.keys[v] = true
+				top.key = false
+				continue
+			}
+		}
+		if top != nil && top.object {
+			top.key = true
+		}
+	}
 }

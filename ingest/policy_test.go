@@ -34,9 +34,11 @@ categories:
   - id: temperature
     kind: technical
     retention: 30d
+    values: [{field: v, type: string}, {field: celsius, type: number}]
   - id: pulse
     kind: personal
     retention: 7d
+    values: [{field: v, type: string}]
   - id: position
     kind: location
     granularities: [street, city]
@@ -73,6 +75,12 @@ type policyEnv struct {
 // subject cache wired as the server wires them.
 func newPolicyEnv(t *testing.T) *policyEnv {
 	t.Helper()
+	return newPolicyEnvAt(t, nil)
+}
+
+// newPolicyEnvAt is newPolicyEnv with ingestion's clock now (nil: time.Now).
+func newPolicyEnvAt(t *testing.T, now func() time.Time) *policyEnv {
+	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -96,7 +104,7 @@ func newPolicyEnv(t *testing.T) *policyEnv {
 	if e.subjects, err = subject.New(subject.Config{Store: db, Manifest: m, Policy: eng, Consents: e.consents}); err != nil {
 		t.Fatalf("subject cache: %v", err)
 	}
-	e.svc = ingest.New(ingest.Config{Store: db, Keys: f.Keys, Manifest: m, Policy: eng, Subjects: e.subjects, Metrics: e.metrics})
+	e.svc = ingest.New(ingest.Config{Store: db, Keys: f.Keys, Manifest: m, Policy: eng, Subjects: e.subjects, Metrics: e.metrics, Now: now})
 	e.svc.Start()
 	t.Cleanup(func() { e.svc.Close(context.Background()) })
 	return e
@@ -189,9 +197,9 @@ func TestIngestPolicyLocation(t *testing.T) {
 	}{
 		{"coarsened to the feature's choice", "l1", `{"lat":53.7965,"lon":-1.5478}`, "",
 			map[string]any{"lat": 53.75, "lon": -1.55, "precision": "city"}},
-		{"extra field", "l2", `{"lat":53.8,"lon":-1.55,"street":"Kiln Street"}`, hearth.EINVALID, nil},
-		{"out of range", "l3", `{"lat":95,"lon":0}`, hearth.EINVALID, nil},
-		{"missing lon", "l4", `{"lat":53.8}`, hearth.EINVALID, nil},
+		{"extra field", "l2", `{"lat":53.8,"lon":-1.55,"street":"Kiln Street"}`, hearth.EREFUSED, nil},
+		{"out of range", "l3", `{"lat":95,"lon":0}`, hearth.EREFUSED, nil},
+		{"missing lon", "l4", `{"lat":53.8}`, hearth.EREFUSED, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,5 +236,66 @@ func TestIngestPolicyLocation(t *testing.T) {
 				t.Errorf("stored values %s, want exactly %v", plain, tt.want)
 			}
 		})
+	}
+}
+
+// MIN-GATE: values must match the category's declared shape; a field the
+// category does not declare is refused like an undeclared category, so
+// another kind of data (a pulse, a position) cannot ride along, and
+// nothing is stored.
+func TestIngestPolicyShape(t *testing.T) {
+	ctx := context.Background()
+	e := newPolicyEnv(t)
+	dev, _ := e.Device(t, true, hearth.ModeCloud)
+	payload := func(id, values string) []byte {
+		return []byte(`{"id":"` + id + `","time":"` + time.Now().UTC().Format(time.RFC3339) + `","category":"temperature","values":` + values + `}`)
+	}
+	tests := []struct {
+		name, id, values, wantReason string
+	}{
+		{"declared", "s1", `{"celsius":21.5}`, ""},
+		{"a pulse riding along", "s2", `{"celsius":21.5,"bpm":131}`, "undeclared_field"},
+		{"a position riding along", "s3", `{"celsius":21.5,"lat":53.796512,"lon":-1.547834}`, "undeclared_field"},
+		{"wrong type", "s4", `{"celsius":"warm"}`, "wrong_type"},
+		{"nested object", "s5", `{"celsius":{"value":21.5}}`, "wrong_type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := e.svc.Ingest(ctx, dev, ingest.TransportHTTP, payload(tt.id, tt.values))
+			if tt.wantReason == "" {
+				if err != nil || !res.Stored {
+					t.Fatalf("Ingest = %+v, %v; want stored", res, err)
+				}
+				return
+			}
+			if hearth.ErrorCode(err) != hearth.EREFUSED || hearth.ErrorField(err) != "values" || ingest.RefusalReason(err) != tt.wantReason {
+				t.Errorf("Ingest error = %v (field %q, reason %q), want refused at values: %s", err, hearth.ErrorField(err), ingest.RefusalReason(err), tt.wantReason)
+			}
+		})
+	}
+	if rs, err := e.db.Readings(ctx, hearth.ReadingFilter{HouseholdID: e.Household}); err != nil || len(rs) != 1 {
+		t.Errorf("stored readings = %d (%v), want only the declared one", len(rs), err)
+	}
+}
+
+// RETENTION: a reading already older than its category's retention when it
+// arrives is refused, not stored; the clock is injected.
+func TestIngestPolicyRetention(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	e := newPolicyEnvAt(t, func() time.Time { return now })
+	dev, _ := e.Device(t, true, hearth.ModeCloud)
+	payload := func(id string, age time.Duration) []byte {
+		return []byte(`{"id":"` + id + `","time":"` + now.Add(-age).Format(time.RFC3339) + `","category":"temperature","values":{"celsius":20}}`)
+	}
+	if res, err := e.svc.Ingest(ctx, dev, ingest.TransportHTTP, payload("r1", 29*24*time.Hour)); err != nil || !res.Stored {
+		t.Fatalf("a 29-day-old reading (retention 30d) = %+v, %v; want stored", res, err)
+	}
+	_, err := e.svc.Ingest(ctx, dev, ingest.TransportHTTP, payload("r2", 31*24*time.Hour))
+	if hearth.ErrorCode(err) != hearth.EREFUSED || hearth.ErrorField(err) != "time" || ingest.RefusalReason(err) != "past_retention" {
+		t.Errorf("a 31-day-old reading = %v (field %q, reason %q), want refused past_retention at time", err, hearth.ErrorField(err), ingest.RefusalReason(err))
+	}
+	if rs, err := e.db.Readings(ctx, hearth.ReadingFilter{HouseholdID: e.Household}); err != nil || len(rs) != 1 {
+		t.Errorf("stored readings = %d (%v), want 1", len(rs), err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -57,10 +56,6 @@ type Config struct {
 	// subject.Cache on Store that knows no consents: every consent-based
 	// purpose is then off, the most private state.
 	Subjects Subjects
-	// NoPolicy skips the policy decision and location coarsening (the
-	// category is then only checked to be declared). It exists for the
-	// gate-on versus gate-off benchmark only: never set it in a server.
-	NoPolicy bool
 }
 
 // Subjects gives the policy state of a reading's subject: personID in
@@ -92,10 +87,8 @@ type Service struct {
 	maxBatch    int
 	policy      *policy.Engine
 	subjects    Subjects
-	noPolicy    bool
 
 	limiter *auth.Limiter
-	members *memberCache
 
 	mu      sync.RWMutex // guards closed and sends on queue
 	closed  bool
@@ -113,7 +106,7 @@ func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, keys: cfg.Keys, manifest: cfg.Manifest,
 		metrics: cfg.Metrics, log: cfg.Logger, now: cfg.Now, maxBatch: cfg.MaxBatch,
-		policy: cfg.Policy, subjects: cfg.Subjects, noPolicy: cfg.NoPolicy,
+		policy: cfg.Policy, subjects: cfg.Subjects,
 		done: make(chan struct{}),
 	}
 	s.defaultPolicy()
@@ -131,7 +124,6 @@ func New(cfg Config) *Service {
 	}
 	s.queue = make(chan *request, 4*s.maxBatch)
 	s.limiter = auth.NewLimiter(AuthFailureLimit, AuthFailureWindow, s.now)
-	s.members = newMemberCache(s.now)
 	return s
 }
 
@@ -256,19 +248,14 @@ func (s *Service) prepare(ctx context.Context, dev *hearth.Device, payload []byt
 }
 
 // gate decides whether a parsed reading from dev may be stored: the device
-// is claimed, its model produces the category, and policy allows the
-// reading for its subject. A location reading's values are coarsened to
-// the precision policy allows (MIN-LOCATION).
+// is claimed, the person (if any) is a member of its household, and
+// policy admits the reading for its subject in one decision
+// (policy.Engine.Admit: the model's categories, the retention, the values'
+// declared shape, consent and the other rules, location precision). The
+// values to store are policy's: coarsened for location (MIN-LOCATION).
 func (s *Service) gate(ctx context.Context, dev *hearth.Device, p *Payload, now time.Time) error {
 	if dev.HouseholdID == "" {
 		return refusal("", "unclaimed", "the device is not claimed by a household")
-	}
-	if s.noPolicy {
-		return s.gateNoPolicy(ctx, dev, p)
-	}
-	cat, declared := s.manifest.Category(p.Category)
-	if declared && !modelProduces(s.manifest, dev.Model, p.Category) {
-		return refusal("category", "model_category", "is not a data category this device model declares")
 	}
 	subj, err := s.subjects.ForDevice(ctx, dev, p.Person)
 	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
@@ -276,50 +263,12 @@ func (s *Service) gate(ctx context.Context, dev *hearth.Device, p *Payload, now 
 	} else if err != nil {
 		return fmt.Errorf("ingest subject: %w", err)
 	}
-	if d := s.policy.Ingest(&subj, p.Category, now); !d.Allow {
-		return refusal("category", d.Reason.Code(), s.policy.Explain(d))
+	a := s.policy.Admit(&subj, &policy.Reading{Model: dev.Model, Category: p.Category, Time: p.Time, Values: p.Values}, now)
+	if !a.Allow {
+		return refusal(a.Field, a.Reason.Code(), s.policy.Explain(a.Decision))
 	}
-	if declared && cat.Location() {
-		return s.coarsen(&subj, p)
-	}
+	p.Values = a.Values
 	return nil
-}
-
-// gateNoPolicy is the gate without policy, for the benchmark only: the
-// category must be declared and the person a member.
-func (s *Service) gateNoPolicy(ctx context.Context, dev *hearth.Device, p *Payload) error {
-	if _, ok := s.manifest.Category(p.Category); !ok {
-		return refusal("category", "undeclared_category", "is not a data category declared in the privacy manifest")
-	}
-	if !modelProduces(s.manifest, dev.Model, p.Category) {
-		return refusal("category", "model_category", "is not a data category this device model declares")
-	}
-	if p.Person == "" {
-		return nil
-	}
-	return s.checkMember(ctx, dev.HouseholdID, p.Person)
-}
-
-// modelProduces reports whether the device model may send the category: it
-// does unless its catalogue entry lists categories without it.
-func modelProduces(m *manifest.Manifest, model, category string) bool {
-	mod, ok := m.Model(model)
-	return !ok || len(mod.Categories) == 0 || slices.Contains(mod.Categories, category)
-}
-
-func (s *Service) checkMember(ctx context.Context, householdID, personID string) error {
-	if s.members.has(householdID, personID) {
-		return nil
-	}
-	_, err := s.store.Member(ctx, householdID, personID)
-	switch hearth.ErrorCode(err) {
-	case "":
-		s.members.add(householdID, personID)
-		return nil
-	case hearth.ENOTFOUND:
-		return refusal("person", "unknown_person", "is not a member of the device's household")
-	}
-	return fmt.Errorf("check membership: %w", err)
 }
 
 // gateError is an EREFUSED or EINVALID error with its metric reason.

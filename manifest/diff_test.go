@@ -64,7 +64,7 @@ func TestDiff(t *testing.T) {
 			want: []manifest.ChangeKind{manifest.PurposeChanged}, wantText: []string{`now also uses "Relative humidity"`}},
 		{name: "recipient role changed", pairs: []string{"role: processor\n    categories: [home-area]", "role: independent-controller\n    categories: [home-area]"},
 			want: []manifest.ChangeKind{manifest.RecipientChanged}, wantText: []string{"Forecast Co Ltd now receives", "independent controller"}},
-		{name: "category added", pairs: []string{"categories:\n  - id: room-temperature", "categories:\n  - id: air-quality\n    name: Air quality\n    kind: personal\n    retention: 1y\n  - id: room-temperature",
+		{name: "category added", pairs: []string{"categories:\n  - id: room-temperature", "categories:\n  - id: air-quality\n    name: Air quality\n    kind: personal\n    retention: 1y\n    values: [{field: ppm, type: number}]\n  - id: room-temperature",
 			"categories: [device-health]\n    recipients: [cloud-host]", "categories: [device-health, air-quality]\n    recipients: [cloud-host]"},
 			want: []manifest.ChangeKind{manifest.PurposeChanged, manifest.CategoryAdded}, wantText: []string{`New kind of data: "Air quality"`}},
 		{name: "children no longer likely", pairs: []string{"children_likely: true", "children_likely: false"},

@@ -13,8 +13,9 @@ import (
 // automated decisions, high-privacy defaults where children are likely
 // users, recipients' roles, and the information the notices need. It
 // returns every problem, in line order, each citing its requirement; nil
-// when the manifest is clean. Every problem is an error: Hearth does not
-// serve a manifest with any. Lint does not modify m.
+// when the manifest is clean. Every problem is an error, and Hearth does
+// not serve a manifest with any, except warnings (Problem.Warning): a
+// category with free-form values. Lint does not modify m.
 func Lint(m *Manifest) Problems {
 	v := &validator{file: m.file, lines: m.lines}
 	l := linter{v: v, m: m}
@@ -36,18 +37,22 @@ func Lint(m *Manifest) Problems {
 }
 
 // Check parses and lints a manifest, reporting every problem of both at
-// once, in line order. It returns the manifest only when there is none.
+// once, in line order. It returns the manifest only when no problem is an
+// error; the problems are then the warnings, if any.
 // `hearth manifest lint` and `hearth serve` use it.
 func Check(name string, data []byte) (*Manifest, Problems) {
 	m, ps := parse(name, data)
 	if m == nil {
 		return nil, ps
 	}
-	ps = append(ps, Lint(m)...)
-	if len(ps) > 0 {
-		return nil, ps.sorted()
+	ps = append(ps, Lint(m)...).sorted()
+	if len(ps.Errors()) > 0 {
+		return nil, ps
 	}
-	return m, nil
+	if len(ps) == 0 {
+		return m, nil
+	}
+	return m, ps
 }
 
 // linter applies the rules of Lint to one manifest.
@@ -85,6 +90,10 @@ func (l linter) categories() {
 		p := fmt.Sprintf("categories[%d]", i)
 		if len(l.m.PurposesUsing(c.ID)) == 0 {
 			l.add(p+".id", "no purpose uses category %q: do not collect data without a purpose (MIN-GATE)", c.ID)
+		}
+		if c.FreeForm {
+			l.v.ps = append(l.v.ps, Problem{File: l.v.file, Line: l.v.lines.line(p + ".free_form"), Field: p + ".free_form", Warning: true,
+				Message: "readings of this category may carry any values: declare their fields and types instead, so nothing undeclared is collected (MIN-GATE)"})
 		}
 		if c.Kind == KindLocation && len(c.Granularities) == 0 {
 			l.add(p+".granularities", "missing: list the granularities location can be kept at, finest first, such as [street, city] (MIN-LOCATION)")

@@ -96,6 +96,25 @@ type Category struct {
 	// stored at, finest first, from Granularities (MIN-LOCATION).
 	Granularities []string `yaml:"granularities,omitempty" json:"granularities,omitempty"`
 	Description   string   `yaml:"description,omitempty" json:"description,omitempty"`
+	// Values is the shape of a reading's values object: every field a
+	// reading of this category may carry, with its type. A reading with
+	// any other field, or a value of another type, is refused at
+	// ingestion (MIN-GATE). A location category declares none: its values
+	// are always {"lat": degrees, "lon": degrees}.
+	Values []ValueField `yaml:"values,omitempty" json:"values,omitempty"`
+	// FreeForm lets readings of this category carry any values object
+	// instead of declared Values. Lint warns about it: nothing then limits
+	// what a device sends under the category.
+	FreeForm bool `yaml:"free_form,omitempty" json:"free_form,omitempty"`
+}
+
+// ValueField is one field of a category's values object.
+type ValueField struct {
+	Field string `yaml:"field" json:"field"` // the key in the values object
+	Type  string `yaml:"type" json:"type"`   // number, integer, string or boolean (ValueTypes)
+	Unit  string `yaml:"unit,omitempty" json:"unit,omitempty"`
+	// Description says what the value is, for the notice and developers.
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 }
 
 // Purpose is a reason data is processed.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -50,10 +51,10 @@ func parse(name string, data []byte) (*Manifest, Problems) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var ps Problems
-	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		ps = append(ps, decodeProblems(name, err)...)
-	}
 	l := lineIndex(&root)
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		ps = append(ps, decodeProblems(name, err, l)...)
+	}
 	ps = append(ps, m.validate(name, l)...)
 	m.file, m.lines = name, l
 	m.index()
@@ -71,9 +72,14 @@ func syntaxProblem(name string, err error) Problem {
 	return Problem{File: name, Line: line, Message: "invalid YAML: " + msg}
 }
 
+// unknownFieldRE matches yaml.v3's message for an unknown field, which
+// names a Go type.
+var unknownFieldRE = regexp.MustCompile(`^field (.+) not found in type \S+$`)
+
 // decodeProblems turns the errors of decoding into the Manifest type (wrong
-// types, unknown fields) into Problems.
-func decodeProblems(name string, err error) Problems {
+// types, unknown fields) into Problems. An unknown field is reported as
+// "field: unknown field", with its path found in l by its line.
+func decodeProblems(name string, err error, l lines) Problems {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return Problems{syntaxProblem(name, err)}
@@ -81,9 +87,28 @@ func decodeProblems(name string, err error) Problems {
 	ps := make(Problems, 0, len(te.Errors))
 	for _, e := range te.Errors {
 		line, msg := splitLine(e)
-		ps = append(ps, Problem{File: name, Line: line, Message: msg})
+		p := Problem{File: name, Line: line, Message: msg}
+		if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+			p.Field, p.Message = l.pathAt(line, m[1]), "unknown field: remove it or check its spelling (docs/manifest.md lists the fields)"
+		}
+		ps = append(ps, p)
 	}
 	return ps
+}
+
+// pathAt returns the path of the field named key at line, or key alone if
+// there is none.
+func (l lines) pathAt(line int, key string) string {
+	best := ""
+	for path, n := range l {
+		if n == line && (path == key || strings.HasSuffix(path, "."+key)) && (best == "" || path < best) {
+			best = path
+		}
+	}
+	if best == "" {
+		return key
+	}
+	return best
 }
 
 // splitLine splits "line 3: problem" into 3 and "problem"; the line is 0 if

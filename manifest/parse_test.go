@@ -23,6 +23,7 @@ categories:
   - id: temp
     kind: personal
     retention: 30d
+    values: [{field: celsius, type: number, unit: °C}]
 purposes:
   - id: heat
     basis: contract
@@ -56,7 +57,7 @@ func TestParseValid(t *testing.T) {
 func TestParseJSON(t *testing.T) {
 	doc := `{"format": 1, "version": "1", "controller": {"name": "Acme"},
  "models": [{"id": "t1", "support_end": "2030-01-31", "categories": ["temp"]}],
- "categories": [{"id": "temp", "kind": "technical", "retention": "12h"}]}`
+ "categories": [{"id": "temp", "kind": "technical", "retention": "12h", "values": [{"field": "c", "type": "number"}]}]}`
 	if _, err := manifest.Parse("m.json", []byte(doc)); err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -76,7 +77,7 @@ func TestParseProblems(t *testing.T) {
 		{"wrong type and unknown field", strings.Replace(valid, "format: 1", "format: one\ncolour: red", 1), []string{
 			"m.yaml:1: cannot unmarshal !!str `one` into int",
 			"m.yaml:1: format: unsupported format 0; this Hearth reads format 1",
-			"m.yaml:2: field colour not found in type manifest.Manifest",
+			"m.yaml:2: colour: unknown field: remove it or check its spelling (docs/manifest.md lists the fields)",
 		}},
 		{"everything wrong", `format: 2
 controller: {}
@@ -104,9 +105,11 @@ purposes:
 			`m.yaml:7: models[1].id: "t1" is declared twice`,
 			`m.yaml:7: models[1].support_end: "" is not a date: give the last day of security updates as YYYY-MM-DD`,
 			"m.yaml:7: models[1].categories: missing: list at least one category",
+			"m.yaml:9: categories[0].values: missing: declare the fields of this category's values, such as [{field: celsius, type: number, unit: °C}] (MIN-GATE)",
 			`m.yaml:10: categories[0].kind: "secret" is not a kind; use one of personal, special, location, technical`,
 			`m.yaml:11: categories[0].retention: "forever" is not a retention period: give a whole number and a unit h, d, w, mo or y, such as 30d`,
 			`m.yaml:12: categories[1].id: "bad id" is not an identifier: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+			"m.yaml:12: categories[1].values: missing: declare the fields of this category's values, such as [{field: celsius, type: number, unit: °C}] (MIN-GATE)",
 			`m.yaml:14: categories[1].retention: "0d" is zero: give a positive retention period`,
 			`m.yaml:16: purposes[0].basis: "" is not a lawful basis; use one of consent, contract, legal-obligation, vital-interests, public-task, legitimate-interests`,
 			`m.yaml:17: purposes[0].categories[0]: category "wind" is not declared in categories`,

@@ -12,9 +12,14 @@ type Problem struct {
 	Line    int    // 1-based; 0 if unknown
 	Field   string // the field path, such as "categories[2].retention"; "" if none
 	Message string // what is wrong, safe to show to the manufacturer
+	// Warning marks a problem Hearth accepts but the manufacturer should
+	// review, such as a category with free-form values; every other
+	// problem is an error.
+	Warning bool
 }
 
-// String formats the problem as "file:line: field: problem".
+// String formats the problem as "file:line: field: problem", the problem
+// starting with "warning: " for a warning.
 func (p Problem) String() string {
 	var b strings.Builder
 	b.WriteString(p.File)
@@ -24,6 +29,9 @@ func (p Problem) String() string {
 	b.WriteString(": ")
 	if p.Field != "" {
 		b.WriteString(p.Field + ": ")
+	}
+	if p.Warning {
+		b.WriteString("warning: ")
 	}
 	b.WriteString(p.Message)
 	return b.String()
@@ -40,6 +48,17 @@ func (ps Problems) Error() string {
 		s[i] = p.String()
 	}
 	return strings.Join(s, "\n")
+}
+
+// Errors returns the problems that are not warnings.
+func (ps Problems) Errors() Problems {
+	var out Problems
+	for _, p := range ps {
+		if !p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (ps Problems) sorted() Problems {

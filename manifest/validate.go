@@ -31,6 +31,17 @@ var SpecialTypes = []string{
 	"political-opinions", "religious-beliefs", "trade-union-membership", "sex-life-orientation",
 }
 
+// Value types of a category's value fields.
+const (
+	TypeNumber  = "number"  // any JSON number
+	TypeInteger = "integer" // a JSON number without fraction or exponent
+	TypeString  = "string"
+	TypeBoolean = "boolean"
+)
+
+// ValueTypes are the types a value field may declare.
+var ValueTypes = []string{TypeNumber, TypeInteger, TypeString, TypeBoolean}
+
 // Granularities are the precisions of location data, finest first.
 var Granularities = []string{"precise", "street", "city", "region", "country"}
 
@@ -188,6 +199,29 @@ func (v *validator) categoryKind(p string, c Category) {
 		v.add(p+".granularities", "only a category of kind location has granularities")
 	}
 	v.granularities(p+".granularities", c.Granularities)
+	v.values(p, c)
+}
+
+// values checks a category's value shape: fields for every kind but
+// location, or free_form; unique field names of a declared type.
+func (v *validator) values(p string, c Category) {
+	switch {
+	case c.Kind == KindLocation && (len(c.Values) > 0 || c.FreeForm):
+		v.add(p+".values", `a location category's values are always {"lat": degrees, "lon": degrees}: remove values and free_form`)
+		return
+	case c.Kind == KindLocation:
+		return
+	case len(c.Values) > 0 && c.FreeForm:
+		v.add(p+".free_form", "declare values or free_form, not both")
+	case len(c.Values) == 0 && !c.FreeForm:
+		v.add(p+".values", "missing: declare the fields of this category's values, such as [{field: celsius, type: number, unit: °C}] (MIN-GATE)")
+	}
+	seen := map[string]bool{}
+	for j, f := range c.Values {
+		fp := fmt.Sprintf("%s.values[%d]", p, j)
+		v.id(fp+".field", f.Field, seen)
+		v.oneOf(fp+".type", f.Type, "a value type", ValueTypes, false)
+	}
 }
 
 // granularities checks a list of location granularities: known values,

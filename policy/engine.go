@@ -18,6 +18,9 @@ type Engine struct {
 	categoryIdx map[string]int
 	features    []feature
 	featureIdx  map[string]int
+	// models holds, per device model of the catalogue, which categories
+	// (by index) it produces; nil for a model that lists none.
+	models map[string][]bool
 
 	consent   Bits // basis is consent
 	marketing Bits // marketing or advertising
@@ -51,6 +54,7 @@ type category struct {
 	// retention is how long the category's readings are kept; 0 if the
 	// manifest gives no valid period.
 	retention time.Duration
+	shape     shape // the fields and types its values may carry
 }
 
 type feature struct {
@@ -84,6 +88,9 @@ func Compile(m *manifest.Manifest) (*Engine, error) {
 	if err := e.compileCategories(m.Categories); err != nil {
 		return nil, err
 	}
+	if err := e.compileModels(m.Models); err != nil {
+		return nil, err
+	}
 	for i := range m.Purposes {
 		if err := e.compilePurpose(i, &m.Purposes[i]); err != nil {
 			return nil, err
@@ -109,8 +116,28 @@ func (e *Engine) compileCategories(cs []manifest.Category) error {
 			finest, coarsest = GranularityExact, GranularityExact
 		}
 		e.categories[i] = category{id: c.ID, location: c.Kind == manifest.KindLocation, special: c.Kind == manifest.KindSpecial,
-			finest: finest, coarsest: coarsest, retention: c.RetentionPeriod()}
+			finest: finest, coarsest: coarsest, retention: c.RetentionPeriod(), shape: compileShape(&cs[i])}
 		e.categoryIdx[c.ID] = i
+	}
+	return nil
+}
+
+func (e *Engine) compileModels(ms []manifest.Model) error {
+	e.models = make(map[string][]bool, len(ms))
+	for _, m := range ms {
+		if len(m.Categories) == 0 {
+			e.models[m.ID] = nil
+			continue
+		}
+		produces := make([]bool, len(e.categories))
+		for _, id := range m.Categories {
+			c, ok := e.categoryIdx[id]
+			if !ok {
+				return hearth.Errorf(hearth.EINVALID, "model %s produces undeclared category %s", m.ID, id)
+			}
+			produces[c] = true
+		}
+		e.models[m.ID] = produces
 	}
 	return nil
 }

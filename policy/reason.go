@@ -56,6 +56,8 @@ const (
 	ReasonOwnersOnly                        // only the household's owners may do this
 	ReasonNotAutomated                      // the purpose makes no solely automated decision
 	ReasonOwnerForHousehold                 // the owner corrects the household's own data
+	ReasonModelCategory                     // the device's model does not produce the category
+	ReasonBadLocation                       // a location outside -90..90 and -180..180 degrees
 	numReasons
 )
 
@@ -104,6 +106,8 @@ var reasonText = [numReasons]string{
 	ReasonNotYourRights:       "each person exercises the rights over their own data; a guardian for their child, the household's owner for a profile without an account",
 	ReasonNotAutomated:        "this purpose makes no solely automated decision about you, so there is nothing to opt out of",
 	ReasonOwnerForHousehold:   "the household's owner corrects the household's own data",
+	ReasonModelCategory:       "this device model does not declare this kind of data",
+	ReasonBadLocation:         "a location's lat must be -90 to 90 and lon -180 to 180 degrees",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -167,6 +171,8 @@ var reasonCodes = [numReasons]string{
 	ReasonOwnersOnly:          "owners_only",
 	ReasonNotAutomated:        "not_automated",
 	ReasonOwnerForHousehold:   "owner_for_household",
+	ReasonModelCategory:       "model_category",
+	ReasonBadLocation:         "bad_location",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

@@ -81,12 +81,11 @@ func (e *Engine) highPrivacyOff() Bits {
 	return e.profiling.Union(e.marketing).Union(e.locating)
 }
 
-// HouseholdSubject returns the state that decides data attributed to a
-// household rather than to a person (a reading without a person), from a
-// device in mode: the manifest's defaults, with no consent. Consent is given
-// by a person for their own data only (CONSENT-MULTIUSER), and nobody
-// consents for a household, so only purposes not on consent (core purposes,
-// and optional ones on by default) can collect or read household data.
+// HouseholdSubject returns the manifest's defaults, with no consent, from
+// a device in mode: the state of household data where no member takes
+// part in deciding it (see HouseholdOf, which decides household data from
+// its members' states). Only purposes not on consent (core purposes, and
+// optional ones on by default) can then collect or read household data.
 func (e *Engine) HouseholdSubject(mode hearth.DeviceMode) Subject {
 	s := e.Defaults()
 	s.Mode = mode

@@ -185,12 +185,14 @@ func (s *Service) OptOutADM(ctx context.Context, c Change, purpose string, on bo
 }
 
 // RequestReview asks for a human to review the automated decisions of
-// purpose about the person (RIGHT-ADM): an adm-review request, left open
-// (received) in the operators' queue with its deadline. A purpose that
+// purpose about the person (RIGHT-ADM), with the person's view of them in
+// their own words ("" for none), kept sealed as the request's statement: an
+// adm-review request, left open (received) in the operators' queue with its
+// deadline. A purpose that
 // makes no automated decision returns EREFUSED with the policy's reason and
 // records nothing. It returns ENOTFOUND (field purpose) for an undeclared
 // purpose, and the errors of Open.
-func (s *Service) RequestReview(ctx context.Context, c Change, purpose string) (*hearth.RightsRequest, error) {
+func (s *Service) RequestReview(ctx context.Context, c Change, purpose, view string) (*hearth.RightsRequest, error) {
 	if err := s.controlsServed(); err != nil {
 		return nil, err
 	}
@@ -204,7 +206,9 @@ func (s *Service) RequestReview(ctx context.Context, c Change, purpose string) (
 	if !d.Allow {
 		return nil, &hearth.Error{Code: hearth.EREFUSED, Field: "purpose", Message: s.policy.Explain(d)}
 	}
-	return s.Open(ctx, c.opening(hearth.RequestADMReview, "purpose:"+purpose))
+	o := c.opening(hearth.RequestADMReview, "purpose:"+purpose)
+	o.Statement = view
+	return s.Open(ctx, o)
 }
 
 // decide returns the decision of rule about purpose, or an allowing one

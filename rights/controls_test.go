@@ -1,6 +1,7 @@
 package rights_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hearth-iot/hearth"
@@ -33,8 +34,20 @@ func TestAutomatedDecisions(t *testing.T) {
 		t.Errorf("subject after opt-out: no ADMOptOut bit, want it set at once")
 	}
 
-	review, err := e.svc.RequestReview(t.Context(), c, "insurer-sharing")
+	const view = "My premium rose after one bad week of sleep.\nPlease look again."
+	if _, err := e.svc.RequestReview(t.Context(), c, "insurer-sharing", "bell\a"); hearth.ErrorField(err) != "statement" {
+		t.Errorf("a view with a control character: %v, want EINVALID on statement", err)
+	}
+	review, err := e.svc.RequestReview(t.Context(), c, "insurer-sharing", view)
 	must(t, err)
+	stored, err := e.db.RightsRequest(t.Context(), review.ID)
+	must(t, err)
+	if strings.Contains(string(stored.Statement), "premium") {
+		t.Errorf("the view is stored in clear: %q", stored.Statement)
+	}
+	if got, erased, err := e.svc.Statement(t.Context(), stored); err != nil || erased || got != view {
+		t.Errorf("Statement = %q, %v, %v; want the view", got, erased, err)
+	}
 	q, err := e.svc.Queue(t.Context(), 0)
 	must(t, err)
 	if len(q) != 1 || q[0].ID != review.ID || q[0].Type != hearth.RequestADMReview || q[0].Status != hearth.StatusReceived {
@@ -45,7 +58,7 @@ func TestAutomatedDecisions(t *testing.T) {
 	if hearth.ErrorCode(err) != hearth.EREFUSED || hearth.ErrorMessage(err) == "" {
 		t.Errorf("opt-out of a purpose deciding nothing: %v, want EREFUSED with the reason", err)
 	}
-	if _, err := e.svc.RequestReview(t.Context(), c, "activity-tracking"); hearth.ErrorCode(err) != hearth.EREFUSED {
+	if _, err := e.svc.RequestReview(t.Context(), c, "activity-tracking", ""); hearth.ErrorCode(err) != hearth.EREFUSED {
 		t.Errorf("review of a purpose deciding nothing: %v, want EREFUSED", err)
 	}
 	if _, _, err := e.svc.OptOutADM(t.Context(), c, "no-such-purpose", true); hearth.ErrorCode(err) != hearth.ENOTFOUND {
@@ -59,6 +72,13 @@ func TestAutomatedDecisions(t *testing.T) {
 	}
 	if len(rs) != 3 || got["adm-opt-out/done"] != 1 || got["adm-review/received"] != 1 || got["adm-opt-out/refused"] != 1 {
 		t.Errorf("log = %v, want the opt-out, the review and the refused opt-out only", got)
+	}
+
+	// RIGHT-ERASE: once the person's key is destroyed, the request stays
+	// and its view is unreadable.
+	must(t, e.keys.Shred(t.Context(), e.adult))
+	if got, erased, err := e.svc.Statement(t.Context(), stored); err != nil || !erased || got != "" {
+		t.Errorf("Statement after the key is destroyed = %q, %v, %v; want erased", got, erased, err)
 	}
 }
 

@@ -28,6 +28,8 @@ import (
 const (
 	MaxScopeLen   = 200  // bytes of a request's scope
 	MaxOutcomeLen = 2000 // bytes of a request's outcome
+	// MaxStatementLen is the most bytes of a person's own statement.
+	MaxStatementLen = 4000
 )
 
 // Store is what the service keeps requests in and checks memberships with.
@@ -91,12 +93,17 @@ type Opening struct {
 	Type        hearth.RequestType
 	Scope       string // what it covers, in manifest or record IDs; "" for everything
 	Password    string // the actor's password, checked again
+	// Statement is what the person says with the request in their own
+	// words, at most MaxStatementLen bytes; "" for none. It is sealed with
+	// the person's data key (see Statement).
+	Statement string
 }
 
 // Open records a new request, status received, deadline one calendar month
-// out (policy.RequestDeadline), after checking that the actor may act for
-// the person (Authorize) and re-authenticating them. It returns EINVALID
-// (field type or scope) for bad input, the errors of Authorize, and those of
+// out (policy.RequestDeadline), its statement sealed with the person's data
+// key, after checking that the actor may act for the person (Authorize) and
+// re-authenticating them. It returns EINVALID (field type, scope or
+// statement) for bad input, the errors of Authorize, and those of
 // Reauthenticator (EFORBIDDEN field password for a wrong password, ETOOMANY
 // when throttled). Nothing is recorded on error.
 func (s *Service) Open(ctx context.Context, o Opening) (*hearth.RightsRequest, error) {
@@ -105,6 +112,12 @@ func (s *Service) Open(ctx context.Context, o Opening) (*hearth.RightsRequest, e
 	}
 	if err := checkText("scope", o.Scope, MaxScopeLen); err != nil {
 		return nil, err
+	}
+	if err := checkStatement(o.Statement); err != nil {
+		return nil, err
+	}
+	if o.Statement != "" && s.keys == nil {
+		return nil, hearth.Errorf(hearth.ENOTFOUND, "statements are not kept here")
 	}
 	check, err := s.Authorize(ctx, o.Actor, o.HouseholdID, o.PersonID)
 	if err != nil {
@@ -118,6 +131,11 @@ func (s *Service) Open(ctx context.Context, o Opening) (*hearth.RightsRequest, e
 		ID: hearth.NewID("rr_"), PersonID: o.PersonID, HouseholdID: o.HouseholdID, Type: o.Type, Scope: o.Scope,
 		RequestedBy: o.Actor, IdentityCheck: check, Status: hearth.StatusReceived,
 		Created: now, Deadline: policy.RequestDeadline(now),
+	}
+	if o.Statement != "" {
+		if r.Statement, err = s.keys.Seal(ctx, r.PersonID, []byte(o.Statement), statementAAD(r.ID)); err != nil {
+			return nil, fmt.Errorf("seal statement: %w", err)
+		}
 	}
 	if err := s.store.CreateRightsRequest(ctx, r); err != nil {
 		return nil, fmt.Errorf("open rights request: %w", err)

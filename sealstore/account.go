@@ -11,8 +11,20 @@ import (
 // CreateAccount seals the address and the display name, stores the
 // address's blind index in its place, and creates the account and person
 // in the wrapped store. It returns ECONFLICT, as the wrapped store does, if
-// the address (in any letter case) is taken.
+// the address (in any letter case) is taken; it checks that first, so a
+// sign-up with a taken address stores no data key for the refused person.
 func (st *Store) CreateAccount(ctx context.Context, a *hearth.Account, p *hearth.Person) error {
+	ix, err := st.emailIndex(ctx, a.Email)
+	if err != nil {
+		return err
+	}
+	_, err = st.Store.AccountByEmail(ctx, ix)
+	switch {
+	case err == nil:
+		return hearth.Errorf(hearth.ECONFLICT, "an account with that e-mail address exists already")
+	case hearth.ErrorCode(err) != hearth.ENOTFOUND:
+		return fmt.Errorf("check e-mail address: %w", err)
+	}
 	sa, err := st.sealAccount(ctx, a)
 	if err != nil {
 		return err

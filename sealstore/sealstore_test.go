@@ -172,6 +172,9 @@ func TestRoundTripAndLookup(t *testing.T) {
 	if err := e.store.CreateAccount(ctx, &dupA, &dup); hearth.ErrorCode(err) != hearth.ECONFLICT {
 		t.Errorf("CreateAccount with the address in another case: %v, want ECONFLICT", err)
 	}
+	if _, err := e.db.Key(ctx, dup.ID); hearth.ErrorCode(err) != hearth.ENOTFOUND {
+		t.Errorf("data key of the refused person: %v, want ENOTFOUND (none stored)", err)
+	}
 	got, err := e.store.Person(ctx, p.profile.ID)
 	must(t, "Person", err)
 	if got.DisplayName != mProfile {

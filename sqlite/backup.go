@@ -51,10 +51,12 @@ func Backup(ctx context.Context, dir, out string, opt BackupOptions) (int64, err
 		return 0, fmt.Errorf("back up to %s: %w", out, fs.ErrExist)
 	}
 	lock, err := lockDir(dir, false)
-	if err != nil {
-		return 0, fmt.Errorf("back up %s: %w", src, err)
+	if errors.Is(err, ErrInUse) {
+		return 0, fmt.Errorf("back up %s: a restore is under way: %w", src, err)
 	}
-	defer lock.Close()
+	if err == nil { // else a file system without locks: as in Open
+		defer lock.Close()
+	}
 	tmp, err := privateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
 	if err != nil {
 		return 0, fmt.Errorf("back up to %s: %w", out, err)

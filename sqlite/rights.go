@@ -9,15 +9,15 @@ import (
 
 var _ hearth.RightsRequestStore = (*DB)(nil)
 
-const rightsCols = "id, person_id, household_id, type, scope, requested_by, identity_check, status, created, deadline, completed, outcome"
+const rightsCols = "id, person_id, household_id, type, scope, requested_by, identity_check, status, created, deadline, completed, outcome, statement"
 
 // CreateRightsRequest stores a new request; ENOTFOUND if there is no such
 // person, ECONFLICT if the ID is taken.
 func (db *DB) CreateRightsRequest(ctx context.Context, r *hearth.RightsRequest) error {
 	res, err := exec(ctx, db.data, "INSERT INTO rights_requests ("+rightsCols+
-		") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM persons WHERE id = ?)",
+		") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM persons WHERE id = ?)",
 		r.ID, r.PersonID, r.HouseholdID, string(r.Type), r.Scope, r.RequestedBy, string(r.IdentityCheck),
-		string(r.Status), ts(r.Created), ts(r.Deadline), optTS(r.Completed), r.Outcome, r.PersonID)
+		string(r.Status), ts(r.Created), ts(r.Deadline), optTS(r.Completed), r.Outcome, r.Statement, r.PersonID)
 	if err != nil {
 		return wrap("insert rights request", err, map[string]string{hearth.ECONFLICT: "a rights request with that ID exists"})
 	}
@@ -81,7 +81,7 @@ func scanRightsRequest(row rowScanner) (*hearth.RightsRequest, error) {
 	var created, deadline int64
 	var completed sql.NullInt64
 	if err := row.Scan(&r.ID, &r.PersonID, &r.HouseholdID, &typ, &r.Scope, &r.RequestedBy, &check, &status,
-		&created, &deadline, &completed, &r.Outcome); err != nil {
+		&created, &deadline, &completed, &r.Outcome, &r.Statement); err != nil {
 		return nil, err
 	}
 	r.Type, r.IdentityCheck, r.Status = hearth.RequestType(typ), hearth.IdentityCheck(check), hearth.RequestStatus(status)

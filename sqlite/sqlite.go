@@ -198,10 +198,19 @@ func (p *pair) close() error {
 }
 
 // Close checkpoints the write-ahead logs into the database files and closes
-// both databases. It is idempotent: later calls return the first call's result.
+// both databases. A checkpoint that another process's readers keep from
+// completing is not an error: the commits are durable in the log, and that
+// process checkpoints it. It is idempotent: later calls return the first
+// call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		ckErr := db.Checkpoint(context.Background())
+		if hearth.ErrorCode(ckErr) == hearth.EUNAVAILABLE {
+			// Another process (a server, while a command such as export
+			// runs) is reading: every commit is already durable in the
+			// log, and that process's checkpoints copy it.
+			ckErr = nil
+		}
 		db.closeErr = errors.Join(ckErr, db.data.close(), db.keys.close())
 		if db.lock != nil {
 			db.lock.Close() // releases the directory lock
@@ -224,15 +233,40 @@ func (db *DB) Files() []string {
 	return out
 }
 
+// passiveCheckpoints bounds the passive rounds of Checkpoint.
+const passiveCheckpoints = 5
+
+// passiveCheckpoint copies the log into the database on a read connection
+// until all of it is copied, or passiveCheckpoints rounds: it blocks
+// nobody, so the truncating checkpoint after it has almost nothing to copy
+// or sync while it holds the writer.
+func passiveCheckpoint(ctx context.Context, r *sql.DB) error {
+	for range passiveCheckpoints {
+		var busy, logFrames, done int
+		if err := r.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done); err != nil {
+			return err
+		}
+		if done >= logFrames {
+			return nil
+		}
+	}
+	return nil
+}
+
 // Checkpoint copies both write-ahead logs into their database files and
 // truncates the logs (wal_checkpoint(TRUNCATE)), so that content removed
-// with secure_delete no longer lingers in a WAL. It returns EUNAVAILABLE if
-// a reader kept a log from being fully checkpointed.
+// with secure_delete no longer lingers in a WAL. A passive checkpoint on a
+// read connection copies the log first, so the truncating one, which holds
+// the writer, has little left to copy. It returns EUNAVAILABLE if a reader
+// kept a log from being fully checkpointed.
 func (db *DB) Checkpoint(ctx context.Context) error {
 	for _, p := range []*pair{db.data, db.keys} {
 		var busy, logFrames, done int
 		p.ckpt.mu.Lock() // not while a background round holds the checkpoint lock
-		err := p.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+		err := passiveCheckpoint(ctx, p.r)
+		if err == nil {
+			err = p.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+		}
 		p.ckpt.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: %w", filepath.Base(p.path), err)

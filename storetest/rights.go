@@ -27,6 +27,7 @@ func testRights(t *testing.T, open func(t *testing.T) hearth.Store) {
 		h := newHome(t, s, "Home", 0)
 		r := rightsRequest(h, h.profile.ID, hearth.RequestErasure, time.Minute)
 		r.IdentityCheck = hearth.CheckOwner
+		r.Statement = []byte("sealed:\x00\xff statement") // kept byte for byte
 		must(t, "CreateRightsRequest", s.CreateRightsRequest(ctx(t), &r))
 		got, err := s.RightsRequest(ctx(t), r.ID)
 		must(t, "RightsRequest", err)

@@ -107,28 +107,31 @@ func New(cfg Config) (*Cache, error) {
 func (c *Cache) Policy() *policy.Engine { return c.cfg.Policy }
 
 // ForDevice returns the Subject that decides a reading from dev about
-// personID, or about the household when personID is "" (no consent: see
-// policy.Engine.HouseholdSubject). Mode is dev's. It returns ENOTFOUND when
-// personID is not a member of dev's household, and other errors when the
-// store fails.
+// personID, or about the household when personID is "" (see Household).
+// Mode is dev's. It returns ENOTFOUND when personID is not a member of
+// dev's household, and other errors when the store fails.
 func (c *Cache) ForDevice(ctx context.Context, dev *hearth.Device, personID string) (policy.Subject, error) {
-	s := c.household
-	if personID != "" {
-		var err error
-		if s, err = c.Person(ctx, dev.HouseholdID, personID); err != nil {
-			return policy.Subject{}, err
-		}
+	var s policy.Subject
+	var err error
+	if personID == "" {
+		s, err = c.Household(ctx, dev.HouseholdID)
+	} else {
+		s, err = c.Person(ctx, dev.HouseholdID, personID)
+	}
+	if err != nil {
+		return policy.Subject{}, err
 	}
 	s.Mode = dev.Mode
 	return s, nil
 }
 
 // ForReading returns the Subject that decides a read of a stored reading:
-// its person's, or the household's. A person no longer a member of the
-// household gets the household's state: no consent.
+// its person's, or the household's (see Household). A person no longer a
+// member of the household gets the manifest's defaults without consent
+// (policy.Engine.HouseholdSubject).
 func (c *Cache) ForReading(ctx context.Context, r *hearth.Reading) (policy.Subject, error) {
 	if r.PersonID == "" {
-		return c.household, nil
+		return c.Household(ctx, r.HouseholdID)
 	}
 	s, err := c.Person(ctx, r.HouseholdID, r.PersonID)
 	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
@@ -186,8 +189,9 @@ func (c *Cache) Invalidate(personID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	c.n -= len(c.entries[personID])
+	c.n -= len(c.entries[personID]) + len(c.entries[householdKey])
 	delete(c.entries, personID)
+	delete(c.entries, householdKey) // a household's state folds its members'
 }
 
 // InvalidateAll drops every cached Subject.

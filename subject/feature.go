@@ -52,18 +52,18 @@ func (c *Cache) SetFeature(ctx context.Context, actor, hh, person, feature strin
 	if _, _, err := Authorize(ctx, c.cfg.Store, c.cfg.Policy, actor, hh, person); err != nil {
 		return FeatureNotice{}, err
 	}
-	st, err := c.current(ctx, person)
-	if err != nil {
-		return FeatureNotice{}, err
-	}
-	if on := slices.Contains(st.Features, feature); on != enabled {
+	_, err := c.update(ctx, person, func(st *hearth.PersonSettings) (bool, error) {
+		if slices.Contains(st.Features, feature) == enabled {
+			return false, nil
+		}
 		st.Features = slices.DeleteFunc(slices.Clone(st.Features), func(id string) bool { return id == feature })
 		if enabled {
 			st.Features = append(st.Features, feature)
 		}
-		if _, err := c.store(ctx, person, st); err != nil {
-			return FeatureNotice{}, err
-		}
+		return true, nil
+	})
+	if err != nil {
+		return FeatureNotice{}, err
 	}
 	return c.notice(ctx, hh, person, feature, enabled, f.Name, f.Implications)
 }

@@ -8,9 +8,10 @@ import (
 	"github.com/hearth-iot/hearth/policy"
 )
 
-// rightsMu serialises UpdateRights, so that two changes of one person's
-// rights at once cannot lose one.
-var rightsMu sync.Mutex
+// settingsMu serialises every read-modify-write of settings (UpdateRights,
+// PutSettings, SetFeature), so that two changes at once cannot lose one: a
+// feature switched while a restriction is stored must not undo it.
+var settingsMu sync.Mutex
 
 // StoredSettings returns person's settings, the stored ones or the
 // manifest's defaults, without authorising anyone: the caller has checked
@@ -25,14 +26,22 @@ func (c *Cache) StoredSettings(ctx context.Context, person string) (hearth.Perso
 // RIGHT-OBJECT-MKT, RIGHT-ADM). It does not authorise: the caller has. If
 // change returns an error, nothing is stored and that error is returned.
 func (c *Cache) UpdateRights(ctx context.Context, person string, change func(*hearth.PersonSettings) error) (hearth.PersonSettings, error) {
-	rightsMu.Lock()
-	defer rightsMu.Unlock()
+	return c.update(ctx, person, func(st *hearth.PersonSettings) (bool, error) { return true, change(st) })
+}
+
+// update applies change to person's current settings under settingsMu and
+// stores them (dropping their cached Subjects) if change reports a change
+// and no error.
+func (c *Cache) update(ctx context.Context, person string, change func(*hearth.PersonSettings) (bool, error)) (hearth.PersonSettings, error) {
+	settingsMu.Lock()
+	defer settingsMu.Unlock()
 	st, err := c.current(ctx, person)
 	if err != nil {
 		return hearth.PersonSettings{}, err
 	}
-	if err := change(&st); err != nil {
-		return hearth.PersonSettings{}, err
+	changed, err := change(&st)
+	if err != nil || !changed {
+		return st, err
 	}
 	return c.store(ctx, person, st)
 }

@@ -43,14 +43,11 @@ func (c *Cache) PutSettings(ctx context.Context, actor, hh, person string, st he
 	if err := c.validate(&st); err != nil {
 		return hearth.PersonSettings{}, err
 	}
-	rightsMu.Lock()
-	defer rightsMu.Unlock()
-	cur, err := c.current(ctx, person)
-	if err != nil {
-		return hearth.PersonSettings{}, err
-	}
-	keepRights(&st, &cur)
-	return c.store(ctx, person, st)
+	return c.update(ctx, person, func(cur *hearth.PersonSettings) (bool, error) {
+		keepRights(&st, cur)
+		*cur = st
+		return true, nil
+	})
 }
 
 // store saves st for person and invalidates their Subjects.

@@ -48,4 +48,3 @@ func (c *Cache) Party(ctx context.Context, householdID, personID string) (policy
 	party.Profile = p.AccountID == ""
 	return party, nil
 }
-

@@ -143,8 +143,8 @@ func TestCacheInvalidation(t *testing.T) {
 }
 
 // The Subject's Child comes from the household role, its mode from the
-// device; a household reading has no consent, and a non-member is
-// ENOTFOUND.
+// device; a household reading has no consent while only one member gave
+// it, and a non-member is ENOTFOUND.
 func TestForDevice(t *testing.T) {
 	e := newEnv(t)
 	dev := &hearth.Device{ID: "dev_1", HouseholdID: e.hh, Mode: hearth.ModeLocalOnly}
@@ -159,7 +159,7 @@ func TestForDevice(t *testing.T) {
 	}{
 		{"owner", e.owner, false, 1, ""},
 		{"child", e.kid, true, 0, ""},
-		{"household", "", false, 0, ""},
+		{"household (a child lives there: high privacy)", "", true, 0, ""},
 		{"stranger", "per_nobody", false, 0, hearth.ENOTFOUND},
 	}
 	for _, tt := range tests {
@@ -258,5 +258,54 @@ func TestSettings(t *testing.T) {
 	s, _ = e.cache.Person(e.ctx, e.hh, e.owner)
 	if g := e.eng.LocationPrecision(&s, "home-area"); g != policy.GranularityRegion {
 		t.Errorf("LocationPrecision = %v, want region (the feature's choice)", g)
+	}
+}
+
+// CONSENT-MULTIUSER: household data (no person) serves a consent-based
+// purpose only once every adult member and owner has consented and
+// switched its feature on, and the guardian has for the child; any one
+// withdrawal stops it again. Guests take no part.
+func TestHouseholdConsent(t *testing.T) {
+	e := newEnv(t)
+	e.person(t, e.hh, hearth.RoleGuest, "") // takes no part
+	const purpose, feature = "energy-insights", "energy-insights"
+	household := func() bool {
+		t.Helper()
+		s, err := e.cache.Household(e.ctx, e.hh)
+		if err != nil {
+			t.Fatalf("Household: %v", err)
+		}
+		return e.eng.Active(&s, purpose).Allow
+	}
+	agree := func(actor, person string) func() {
+		return func() {
+			if _, err := e.consents.Give(e.ctx, actor, person, purpose, hearth.MethodApp, ""); err != nil {
+				t.Fatalf("Give: %v", err)
+			}
+			if _, err := e.cache.SetFeature(e.ctx, actor, e.hh, person, feature, true); err != nil {
+				t.Fatalf("SetFeature: %v", err)
+			}
+		}
+	}
+	steps := []struct {
+		name string
+		do   func()
+		want bool
+	}{
+		{"nobody agreed", func() {}, false},
+		{"the owner agreed", agree(e.owner, e.owner), false},
+		{"the adult agreed", agree(e.adult, e.adult), false},
+		{"the guardian agreed for the child", agree(e.owner, e.kid), true},
+		{"the adult switched the feature off", func() {
+			if _, err := e.cache.SetFeature(e.ctx, e.adult, e.hh, e.adult, feature, false); err != nil {
+				t.Fatalf("SetFeature: %v", err)
+			}
+		}, false},
+	}
+	for _, st := range steps {
+		st.do()
+		if got := household(); got != st.want {
+			t.Errorf("%s: %s active for household data = %v, want %v", st.name, purpose, got, st.want)
+		}
 	}
 }

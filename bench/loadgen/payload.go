@@ -19,7 +19,8 @@ type payloadGen struct {
 // build appends to dst the payload of message seq, scheduled at t: one JSON
 // object with a unique "id" (runID.seq), "time" (RFC 3339), "category" and
 // "values". The values carry a temperature and, when the target size asks
-// for it, a "pad" string that brings the payload to size bytes.
+// for it, a "pad" string that brings the payload to size bytes (bench/manifest.yaml
+// declares both fields for room-temperature).
 func (p *payloadGen) build(dst []byte, seq uint64, t time.Time) []byte {
 	start := len(dst)
 	dst = append(dst, `{"id":"`...)

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ type config struct {
 	Only    string // run one measurement in this process (used by the parent)
 	Subject string // the person the measurement is about
 	Runs    int
+	Profile string // with -only: write a CPU profile here
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Runs, "runs", 3, "runs of each timed measurement; the median is reported")
 	fs.StringVar(&c.Only, "only", "", "run one measurement in this process and print its JSON result (internal)")
 	fs.StringVar(&c.Subject, "subject", "", "the person of -only (internal)")
+	fs.StringVar(&c.Profile, "cpuprofile", "", "with -only: write a CPU profile of the measurement to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +99,17 @@ func runOne(ctx context.Context, c config, stdout io.Writer) error {
 		return err
 	}
 	defer s.close()
+	if c.Profile != "" {
+		f, err := os.Create(c.Profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	stop := sampleHeap()
 	res, err := m(ctx, s, c.Subject)
 	if err != nil {

@@ -42,7 +42,7 @@ func startIngesting(t *testing.T, broker string, creds []cred) *ingesting {
 				default:
 				}
 				id := fmt.Sprintf("b%d-%d", i, j)
-				tok := cl.Publish(topic(c.ID), 1, false, payload(id, "room-temperature", map[string]any{"seq": id}))
+				tok := cl.Publish(topic(c.ID), 1, false, payload(id, "setpoint", map[string]any{"celsius": 20, "source": id}))
 				if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 					t.Errorf("publish %s: %v", id, tok.Error())
 					return
@@ -125,11 +125,11 @@ func TestBackupWhileIngesting(t *testing.T) {
 	rs := signIn(t, p.HTTP, email, pw).allReadings(hh)
 	stored := map[string]bool{}
 	for _, r := range rs {
-		var v struct{ Seq string }
+		var v struct{ Source string } // the message ID, in the setpoint's source
 		if err := json.Unmarshal(r.Values, &v); err != nil {
 			t.Fatalf("values %s: %v", r.Values, err)
 		}
-		stored[v.Seq] = true
+		stored[v.Source] = true
 	}
 	missing := 0
 	for _, id := range before {

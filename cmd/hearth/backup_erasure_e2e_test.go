@@ -32,7 +32,7 @@ func TestErasureReachesRestoredBackup(t *testing.T) {
 	inv := owner.call("POST", "/v1/households/"+hh+"/invites", map[string]string{"role": "adult"}, http.StatusCreated)
 	adult.call("POST", "/v1/invites/accept", map[string]string{"token": inv["token"].(string)}, http.StatusOK)
 	for i := range 10 {
-		httpPost(t, p.HTTP, creds[0], personPayload(fmt.Sprintf("be-%d", i), me, "occupancy", map[string]any{"note": marker}), http.StatusCreated)
+		httpPost(t, p.HTTP, creds[0], personPayload(fmt.Sprintf("be-%d", i), me, "setpoint", map[string]any{"celsius": 21, "source": marker}), http.StatusCreated)
 	}
 	if n := countAbout(adult.allReadings(hh), me); n != 10 {
 		t.Fatalf("stored %d readings about the person, want 10 (the test proves nothing otherwise)", n)

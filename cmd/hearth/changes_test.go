@@ -33,7 +33,7 @@ func nextThermostat(t *testing.T, dir string) (string, *manifest.Manifest) {
 		{"categories: [room-temperature, humidity, setpoint, occupancy, device-health]",
 			"categories: [room-temperature, humidity, setpoint, occupancy, device-health, air-quality]"},
 		{"  - id: device-health\n    name: Battery",
-			"  - id: air-quality\n    name: Indoor air quality\n    kind: personal\n    retention: 90d\n  - id: device-health\n    name: Battery"},
+			"  - id: air-quality\n    name: Indoor air quality\n    kind: personal\n    retention: 90d\n    values: [{field: co2_ppm, type: integer, unit: ppm}]\n  - id: device-health\n    name: Battery"},
 		{"purposes:\n", "purposes:\n  - id: " + newPurposeID + "\n    name: " + newPurposeName +
 			"\n    description: Watch indoor air quality and suggest when to open a window.\n    basis: consent\n    categories: [air-quality]\n"},
 	} {

@@ -109,8 +109,8 @@ func (c *serveConfig) loadManifest() (*manifest.Manifest, error) {
 		}
 		name = c.Manifest
 	}
-	m, ps := manifest.Check(name, data)
-	if len(ps) > 0 {
+	m, ps := manifest.Check(name, data) // warnings alone do not stop it
+	if m == nil {
 		return nil, fmt.Errorf("the manifest has problems; fix them and start again:\n%w", ps)
 	}
 	return m, nil

@@ -25,8 +25,8 @@ func TestRestrictionAndObjection(t *testing.T) {
 		n++
 		return h.send(t, "m"+string(rune('a'+n)), category, values)
 	}
-	health := map[string]any{"rssi": -60}
-	listen := map[string]any{"minutes": 42}
+	health := map[string]any{"wifi_dbm": -60}
+	listen := map[string]any{"seconds": 42}
 
 	// RIGHT-RESTRICT: restricting a purpose stops the next reading for it,
 	// and withholds what it stored; lifting it lets readings in again.

@@ -74,7 +74,7 @@ func publishAll(t *testing.T, broker string, c cred, client int, acked *sync.Map
 	defer cl.Disconnect(100)
 	for i := range crashMessages / crashClients {
 		id := fmt.Sprintf("c%d-%d", client, i)
-		msg := payload(id, "room-temperature", map[string]any{"seq": id})
+		msg := payload(id, "setpoint", map[string]any{"celsius": 20, "source": id})
 		deadline := time.Now().Add(2 * time.Minute)
 		for {
 			tok := cl.Publish(topic(c.ID), 1, false, msg)
@@ -97,11 +97,11 @@ func checkStored(t *testing.T, rs []reading, acked *sync.Map) {
 	t.Helper()
 	count := map[string]int{}
 	for _, r := range rs {
-		var v struct{ Seq string }
+		var v struct{ Source string } // the message ID, in the setpoint's source
 		if err := json.Unmarshal(r.Values, &v); err != nil {
 			t.Fatalf("values %s: %v", r.Values, err)
 		}
-		count[v.Seq]++
+		count[v.Source]++
 	}
 	missing := 0
 	acked.Range(func(k, _ any) bool {

@@ -24,8 +24,12 @@ but its data directory: without --data and --kek, its key file lives in a
 temporary directory that is removed when it stops, which leaves the demo's
 readings unreadable.`
 
-// demoEmail is the demo account's e-mail address.
-const demoEmail = "demo@hearth.example"
+// The demo accounts' e-mail addresses: the owner, and a second adult who
+// decides about their own data (CONSENT-MULTIUSER).
+const (
+	demoEmail      = "demo@hearth.example"
+	demoAdultEmail = "alex@hearth.example"
+)
 
 // demoConfig is the configuration of `hearth demo`.
 type demoConfig struct {
@@ -110,12 +114,16 @@ func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer)
 
 // runDemo sets up the demo household and runs the fleet until ctx is done.
 func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
-	password := rand.Text()
+	password, adultPassword := rand.Text(), rand.Text()
 	_, owner, err := s.auth.SignUp(ctx, demoEmail, password, "Demo Owner")
 	if err != nil {
 		return fmt.Errorf("create demo account: %w", err)
 	}
-	hh, persons, err := s.demoHousehold(ctx, owner.ID)
+	_, adult, err := s.auth.SignUp(ctx, demoAdultEmail, adultPassword, "Alex")
+	if err != nil {
+		return fmt.Errorf("create demo account: %w", err)
+	}
+	hh, persons, err := s.demoHousehold(ctx, owner.ID, adult.ID)
 	if err != nil {
 		return err
 	}
@@ -127,8 +135,10 @@ func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) 
 	if err != nil {
 		return fmt.Errorf("start simulated devices: %w", err)
 	}
-	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  household: %s (%d simulated devices publishing over MQTT)\nPress Ctrl-C to stop. %s\n\n",
-		s.httpURL, demoEmail, password, hh.ID, len(cfgs), demoLeaves(cfg))
+	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  adult:     %s %s\n  household: %s (%d simulated devices publishing over MQTT)\n"+
+		"The household's own readings serve a consent-based feature once both adults have consented and switched it on, and the owner has for the child Sam.\n"+
+		"Press Ctrl-C to stop. %s\n\n",
+		s.httpURL, demoEmail, password, demoAdultEmail, adultPassword, hh.ID, len(cfgs), demoLeaves(cfg))
 	err = fleet.Run(ctx)
 	s.log.Info("demo fleet stopped", "published", fleet.Published(), "failed", fleet.Failed())
 	return err
@@ -143,26 +153,26 @@ func demoLeaves(cfg demoConfig) string {
 	return "The data stays in " + cfg.Data + "; its key file is " + kek + "."
 }
 
-// demoHousehold creates the demo household with two profiles: an adult
-// and a child whose guardian is the owner.
-func (s *server) demoHousehold(ctx context.Context, ownerID string) (*hearth.Household, []string, error) {
+// demoHousehold creates the demo household: the owner, a second adult
+// with their own account (adultID), who joins by invitation, and a child
+// profile, Sam, whose guardian is the owner.
+func (s *server) demoHousehold(ctx context.Context, ownerID, adultID string) (*hearth.Household, []string, error) {
 	hh, err := s.households.CreateHousehold(ctx, ownerID, "Demo home")
 	if err != nil {
 		return nil, nil, fmt.Errorf("create demo household: %w", err)
 	}
-	persons := []string{ownerID}
-	for _, p := range []struct {
-		name     string
-		role     hearth.Role
-		guardian string
-	}{{"Alex", hearth.RoleAdult, ""}, {"Sam", hearth.RoleChild, ownerID}} {
-		per, err := s.households.AddPerson(ctx, ownerID, hh.ID, p.name, p.role, p.guardian)
-		if err != nil {
-			return nil, nil, fmt.Errorf("add demo person: %w", err)
-		}
-		persons = append(persons, per.ID)
+	token, _, err := s.households.Invite(ctx, ownerID, hh.ID, hearth.RoleAdult)
+	if err != nil {
+		return nil, nil, fmt.Errorf("invite demo adult: %w", err)
 	}
-	return hh, persons, nil
+	if _, err := s.households.Join(ctx, adultID, token); err != nil {
+		return nil, nil, fmt.Errorf("join demo adult: %w", err)
+	}
+	kid, err := s.households.AddPerson(ctx, ownerID, hh.ID, "Sam", hearth.RoleChild, ownerID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("add demo person: %w", err)
+	}
+	return hh, []string{ownerID, adultID, kid.ID}, nil
 }
 
 // demoDevices provisions and claims the demo devices: the first a

@@ -11,6 +11,7 @@ import (
 )
 
 var (
+	demoAdultLine    = regexp.MustCompile(`adult:\s+(\S+) (\S+)`)
 	demoEmailLine    = regexp.MustCompile(`e-mail:\s+(\S+)`)
 	demoPasswordLine = regexp.MustCompile(`password:\s+(\S+)`)
 	demoHouseLine    = regexp.MustCompile(`household:\s+(\S+)`)
@@ -22,42 +23,8 @@ var (
 // Its key file lives in a temporary directory, outside the data directory,
 // and is removed when it stops.
 func TestDemo(t *testing.T) {
-	cwd := t.TempDir() // the README's command gives no --data: a fresh ./hearth-demo-* is made
-	cmd := exec.Command(buildBinary(t), "demo", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0",
-		"--devices", "3", "--interval", "200ms")
-	cmd.Dir = cwd
-	tmp := t.TempDir() // the demo's temporary key directory goes here
-	cmd.Env = append(cleanEnv(), "TMPDIR="+tmp)
-	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start demo: %v", err)
-	}
-	t.Cleanup(p.kill)
-	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
-	var email, password, hh string
-	sc := bufio.NewScanner(out)
-	for hh == "" && sc.Scan() {
-		l := sc.Text()
-		p.parseLine(l)
-		if m := demoEmailLine.FindStringSubmatch(l); m != nil {
-			email = m[1]
-		}
-		if m := demoPasswordLine.FindStringSubmatch(l); m != nil {
-			password = m[1]
-		}
-		if m := demoHouseLine.FindStringSubmatch(l); m != nil {
-			hh = m[1]
-		}
-	}
-	if hh == "" || email == "" || password == "" || p.HTTP == "" {
-		t.Fatalf("demo did not print its URL and login; stderr:\n%s", p.stderr)
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
+	d := startDemo(t)
+	p, email, password, hh, cwd, tmp := d.p, d.email, d.password, d.hh, d.cwd, d.tmp
 	a := signIn(t, p.HTTP, email, password)
 	cats := map[string]bool{}
 	for deadline := time.Now().Add(30 * time.Second); len(cats) < 3 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
@@ -86,4 +53,57 @@ func TestDemo(t *testing.T) {
 	if k, _ := filepath.Glob(filepath.Join(cwd, "*", "*.kek")); len(k) != 0 {
 		t.Errorf("the demo put its key file in its data directory: %v", k)
 	}
+}
+
+// demo is a running `hearth demo` and what it printed.
+type demo struct {
+	p                                      *proc
+	email, password, adultEmail, adultPass string
+	hh                                     string
+	cwd, tmp                               string // its working directory and TMPDIR
+}
+
+// startDemo runs `hearth demo` with three devices publishing every 200 ms
+// and reads its URL and logins.
+func startDemo(t *testing.T) *demo {
+	t.Helper()
+	d := &demo{cwd: t.TempDir(), tmp: t.TempDir()} // the README's command gives no --data: a fresh ./hearth-demo-* is made
+	cmd := exec.Command(buildBinary(t), "demo", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0",
+		"--devices", "3", "--interval", "200ms")
+	cmd.Dir = d.cwd
+	cmd.Env = append(cleanEnv(), "TMPDIR="+d.tmp) // the demo's temporary key directory goes there
+	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start demo: %v", err)
+	}
+	t.Cleanup(p.kill)
+	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
+	sc := bufio.NewScanner(out)
+	for d.hh == "" && sc.Scan() {
+		l := sc.Text()
+		p.parseLine(l)
+		if m := demoEmailLine.FindStringSubmatch(l); m != nil {
+			d.email = m[1]
+		}
+		if m := demoPasswordLine.FindStringSubmatch(l); m != nil {
+			d.password = m[1]
+		}
+		if m := demoAdultLine.FindStringSubmatch(l); m != nil {
+			d.adultEmail, d.adultPass = m[1], m[2]
+		}
+		if m := demoHouseLine.FindStringSubmatch(l); m != nil {
+			d.hh = m[1]
+		}
+	}
+	if d.hh == "" || d.email == "" || d.password == "" || d.adultEmail == "" || p.HTTP == "" {
+		t.Fatalf("demo did not print its URL and logins; stderr:\n%s", p.stderr)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	d.p = p
+	return d
 }

@@ -135,12 +135,12 @@ func TestStorageScan(t *testing.T) {
 	marker := "MARKER-7f3a9c-plaintext-must-not-be-stored"
 	cl := connect(t, p.MQTT, creds[0])
 	for i := range 50 {
-		tok := cl.Publish(topic(creds[0].ID), 1, false, payload(fmt.Sprintf("m-%d", i), "occupancy", map[string]any{"note": marker}))
+		tok := cl.Publish(topic(creds[0].ID), 1, false, payload(fmt.Sprintf("m-%d", i), "setpoint", map[string]any{"celsius": 21, "source": marker}))
 		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 			t.Fatalf("publish: %v", tok.Error())
 		}
 	}
-	httpPost(t, p.HTTP, creds[0], payload("h-1", "occupancy", map[string]any{"note": marker}), http.StatusCreated)
+	httpPost(t, p.HTTP, creds[0], payload("h-1", "setpoint", map[string]any{"celsius": 21, "source": marker}), http.StatusCreated)
 	a := signIn(t, p.HTTP, email, pw)
 	if n := len(a.allReadings(hh)); n != 51 {
 		t.Fatalf("stored %d readings, want 51", n)

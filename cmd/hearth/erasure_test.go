@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/hearth-iot/hearth/sqlite"
 	"github.com/hearth-iot/hearth/webhook"
 )
@@ -85,12 +87,12 @@ func TestErasureEndToEnd(t *testing.T) {
 		"feature_location": map[string]string{"weather-compensation": "city"}}, http.StatusOK)
 	cl := connect(t, p.MQTT, creds[0])
 	for i := range 30 {
-		tok := cl.Publish(topic(creds[0].ID), 1, false, personPayload(fmt.Sprintf("e-%d", i), me, "occupancy", map[string]any{"note": marker}))
+		tok := cl.Publish(topic(creds[0].ID), 1, false, personPayload(fmt.Sprintf("e-%d", i), me, "setpoint", map[string]any{"celsius": 21, "source": marker}))
 		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 			t.Fatalf("publish: %v", tok.Error())
 		}
 	}
-	httpPost(t, p.HTTP, creds[0], personPayload("h-1", me, "device-health", map[string]any{"note": marker}), http.StatusCreated)
+	httpPost(t, p.HTTP, creds[0], personPayload("h-1", me, "device-health", map[string]any{"firmware": marker}), http.StatusCreated)
 	if n := countAbout(adult.allReadings(hh), me); n != 31 {
 		t.Fatalf("stored %d readings about the person, want 31 (the test proves nothing otherwise)", n)
 	}
@@ -273,7 +275,22 @@ func TestCloseAccountEndToEnd(t *testing.T) {
 	if resp.StatusCode == http.StatusCreated {
 		t.Errorf("a reading naming the closed account was stored")
 	}
-	// Now alone, the owner may close too.
+	// Now alone, the owner may close too: the household's device loses its
+	// credential and its MQTT session ends at once.
+	lost := make(chan error, 1)
+	o := paho.NewClientOptions().AddBroker(p.MQTT).SetClientID(creds[0].ID).SetUsername(creds[0].ID).SetPassword(creds[0].Secret).
+		SetAutoReconnect(false).SetConnectionLostHandler(func(_ paho.Client, err error) { lost <- err })
+	cl := paho.NewClient(o)
+	if tok := cl.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer cl.Disconnect(100)
 	owner.call("POST", "/v1/me/close", map[string]any{"password": pw, "confirm": true}, http.StatusOK)
 	owner.call("GET", "/v1/households", nil, http.StatusUnauthorized)
+	select {
+	case <-lost:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the device's MQTT session survived the closing of its household's last account")
+	}
+	httpPost(t, p.HTTP, creds[0], payload("after-close", "room-temperature", map[string]any{"celsius": 20}), http.StatusUnauthorized)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/metrics"
@@ -169,6 +170,12 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		fmt.Fprintf(stdout, "imported person %s: %d readings, %d consent ledger entries, from export %s\n",
 			res.PersonID, res.Readings, res.LedgerEntries, res.ExportID)
+		if res.Expired > 0 {
+			fmt.Fprintf(stdout, "left out %d readings already past their retention here\n", res.Expired)
+		}
+		if len(res.Dropped) > 0 {
+			fmt.Fprintf(stdout, "left out settings this manifest does not declare: %s\n", strings.Join(res.Dropped, ", "))
+		}
 		return nil
 	})
 }

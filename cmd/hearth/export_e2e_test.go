@@ -127,8 +127,8 @@ func TestExportImportTwoInstances(t *testing.T) {
 	h.consent(a, h.adultID, "workout-maps", "give", "", http.StatusOK)
 
 	values := map[string]map[string]any{
-		"heart-rate": {"bpm": 61}, "sleep": {"stage": "deep", "minutes": 42}, "steps": {"count": 5012},
-		"route": {"lat": 53.796512, "lon": -1.547834}, "device-health": {"battery": 87},
+		"heart-rate": {"bpm": 61}, "sleep": {"stage": "deep", "minutes": 42}, "steps": {"steps": 5012},
+		"route": {"lat": 53.796512, "lon": -1.547834}, "device-health": {"battery_percent": 87},
 	}
 	send := func(id, person, cat string, v map[string]any, inferred bool) {
 		msg := string(payload(id, cat, v))
@@ -147,8 +147,8 @@ func TestExportImportTwoInstances(t *testing.T) {
 			mine = append(mine, id)
 		}
 	}
-	send("owner-steps", h.ownerID, "steps", map[string]any{"count": 777}, false)
-	send("owner-health", h.ownerID, "device-health", map[string]any{"battery": 12}, false)
+	send("owner-steps", h.ownerID, "steps", map[string]any{"steps": 777}, false)
+	send("owner-health", h.ownerID, "device-health", map[string]any{"battery_percent": 12}, false)
 
 	// What the reading API opens, by reading ID, while every purpose may read.
 	opened := map[int64]json.RawMessage{}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/hearth-iot/hearth/manifest"
 )
@@ -36,6 +37,16 @@ func runManifest(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("manifest: unknown subcommand %q", args[0])
 	}
 	files := args[1:]
+	for _, f := range files {
+		if f == "--help" || f == "-help" || f == "-h" {
+			fmt.Fprint(stdout, manifestUsage)
+			return nil
+		}
+		if strings.HasPrefix(f, "-") {
+			fmt.Fprint(stderr, manifestUsage)
+			return usagef("manifest lint: unknown flag %s", f)
+		}
+	}
 	if len(files) == 0 {
 		fmt.Fprint(stderr, manifestUsage)
 		return usagef("manifest lint: give at least one FILE")
@@ -53,8 +64,11 @@ func lintFiles(files []string, stdout io.Writer) error {
 			bad++
 			continue
 		}
-		if _, ps := manifest.Check(f, data); len(ps) > 0 {
+		m, ps := manifest.Check(f, data)
+		if len(ps) > 0 {
 			fmt.Fprintln(stdout, ps.Error())
+		}
+		if m == nil {
 			bad++
 		}
 	}

@@ -19,7 +19,8 @@ import (
 
 const requestsSummary = `Lists the open rights requests (received or in progress) of everyone,
 earliest deadline first, with their type, status, scope and deadline; a
-request past its deadline is marked OVERDUE. It shows IDs, never names.
+request past its deadline is marked OVERDUE. It shows IDs, never names;
+"hearth requests show --id ID" prints one with the person's statement.
 It is the operators' queue: run it on the server, as the operator (it reads
 the data directory directly; there is no operator API yet). It may run while
 the server runs.`
@@ -29,9 +30,18 @@ with an optional --outcome so far, or done or refused with the outcome in
 plain text (never a personal value: the log outlives the data). The person
 sees it through the API. A closed request cannot be changed.`
 
-// runRequests runs `hearth requests` and `hearth requests update`.
+const requestsShowSummary = `Prints one rights request with every field and the person's statement in
+their own words (for a human review: their view of the decision), opened
+with their data key: it needs the key-encryption key, like the server. A
+statement whose key was destroyed by an erasure shows as erased.`
+
+// runRequests runs `hearth requests`, `hearth requests show` and `hearth
+// requests update`.
 func runRequests(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	data := defaultServeConfig().Data
+	if len(args) > 0 && args[0] == "show" {
+		return runRequestsShow(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "update" {
 		var id, status, outcome string
 		fs := newFlagSet("requests update", requestsUpdateSummary, stderr)
@@ -62,6 +72,59 @@ func runRequests(ctx context.Context, args []string, getenv func(string) string,
 	return withRights(data, func(svc *rights.Service) error {
 		return listRequests(ctx, svc, limit, time.Now(), stdout)
 	})
+}
+
+// runRequestsShow runs `hearth requests show`.
+func runRequestsShow(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := exportConfig{serveConfig: defaultServeConfig()}
+	var id string
+	fs := newFlagSet("requests show", requestsShowSummary, stderr)
+	cfg.registerStore(fs)
+	fs.StringVar(&id, "id", "", "the request's ID, as hearth requests lists it")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return helpOK(err)
+	}
+	if id == "" {
+		return usagef("requests show: give --id")
+	}
+	return withCore(cfg.serveConfig, func(c *core) error {
+		return showRequest(ctx, c.rights, c.store, id, stdout)
+	})
+}
+
+// showRequest prints request id with its statement opened.
+func showRequest(ctx context.Context, svc *rights.Service, store hearth.RightsRequestStore, id string, stdout io.Writer) error {
+	r, err := store.RightsRequest(ctx, id)
+	if err != nil {
+		return err
+	}
+	statement, erased, err := svc.Statement(ctx, r)
+	if err != nil {
+		return err
+	}
+	if erased {
+		statement = "(erased with the person's key)"
+	}
+	completed := "-"
+	if !r.Completed.IsZero() {
+		completed = r.Completed.UTC().Format(time.DateTime)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	for _, f := range [][2]string{
+		{"id", r.ID}, {"type", string(r.Type)}, {"status", string(r.Status)}, {"scope", r.Scope},
+		{"person", r.PersonID}, {"household", r.HouseholdID}, {"requested by", r.RequestedBy},
+		{"identity check", string(r.IdentityCheck)}, {"received", r.Created.UTC().Format(time.DateTime)},
+		{"deadline", r.Deadline.UTC().Format(time.DateTime)}, {"completed", completed}, {"outcome", r.Outcome},
+	} {
+		fmt.Fprintf(tw, "%s:\t%s\n", f[0], f[1])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if statement != "" {
+		fmt.Fprintf(stdout, "statement:\n%s\n", statement)
+	}
+	return nil
 }
 
 // withRights opens the store in dir, which must exist, and runs fn with a

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"database/sql"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // TestRightsRequestsQueue drives the rights request log end to end on a
@@ -61,5 +66,80 @@ func TestRightsRequestsQueue(t *testing.T) {
 	code, out, _ = runHearth(t, t.Context(), "requests", "--data", data)
 	if code != 0 || strings.Contains(out, first["id"].(string)) || !strings.Contains(out, second["id"].(string)) {
 		t.Errorf("hearth requests after closing the first: exit %d\n%s", code, out)
+	}
+}
+
+// TestRightsLogOutlivesErasure: closing an account erases the person, but
+// their rights requests stay in the log as evidence that they were
+// answered, holding no name or address (RIGHT-REQUESTS, RIGHT-ERASE).
+func TestRightsLogOutlivesErasure(t *testing.T) {
+	h := newRightsHome(t, "ember-t1")
+	person := "/v1/households/" + h.hh + "/people/" + h.me
+	h.owner.call("POST", person+"/restrictions", map[string]any{"purpose": "device-security", "restrict": true, "password": h.password}, http.StatusOK)
+	h.owner.call("POST", "/v1/me/close", map[string]any{"password": h.password, "confirm": true}, http.StatusOK)
+	if err := h.p.stop(t); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.data, sqlite.DataFile)+"?mode=ro")
+	if err != nil {
+		t.Fatalf("open hearth.db: %v", err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT type, status, scope || ' ' || outcome FROM rights_requests WHERE person_id = ?", h.me)
+	if err != nil {
+		t.Fatalf("query the log: %v", err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var typ, status, text string
+		if err := rows.Scan(&typ, &status, &text); err != nil {
+			t.Fatal(err)
+		}
+		got[typ] = status
+		if strings.Contains(text, "owner@example.com") || strings.Contains(text, "Tester") {
+			t.Errorf("the log holds personal data: %q", text)
+		}
+	}
+	if got["restriction"] != "done" || got["erasure"] == "" {
+		t.Errorf("log after the erasure = %v, want the restriction and the erasure kept", got)
+	}
+}
+
+// TestReviewWithView: a person asks for a human review of an automated
+// decision with their view in their own words (RIGHT-ADM); the request waits
+// in the operators' queue, `hearth requests show` prints the view for the
+// operator, and hearth.db holds it only sealed (SEC-ENCRYPT).
+func TestReviewWithView(t *testing.T) {
+	h := newRightsHome(t, "stride-band-2", "--manifest", fitnessManifest)
+	person := "/v1/households/" + h.hh + "/people/" + h.me
+	const view = "My premium rose after one bad week of sleep; please look again."
+	r := h.owner.call("POST", person+"/automated-decisions/insurer-sharing/review", map[string]any{"view": view, "password": h.password}, http.StatusCreated)
+	id := r["id"].(string)
+	if r["type"] != "adm-review" || r["status"] != "received" || r["statement"] != view {
+		t.Errorf("review request = %v, want a received adm-review with the view", r)
+	}
+	if got := h.owner.call("GET", person+"/requests/"+id, nil, http.StatusOK); got["statement"] != view {
+		t.Errorf("GET request = %v, want the view", got)
+	}
+	code, out, errOut := runHearth(t, t.Context(), "requests", "--data", h.data)
+	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "adm-review") || strings.Contains(out, "premium") {
+		t.Errorf("hearth requests: exit %d\n%s%s\nwant the review listed, without the view", code, out, errOut)
+	}
+	code, out, errOut = runHearth(t, t.Context(), "requests", "show", "--data", h.data, "--manifest", fitnessManifest, "--id", id)
+	if code != 0 || !strings.Contains(out, view) || !strings.Contains(out, "adm-review") {
+		t.Errorf("hearth requests show: exit %d\n%s%s\nwant the request with the view", code, out, errOut)
+	}
+	if err := h.p.stop(t); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	for _, f := range []string{sqlite.DataFile, sqlite.DataFile + "-wal"} {
+		b, err := os.ReadFile(filepath.Join(h.data, f))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatalf("read %s: %v", f, err)
+		}
+		if strings.Contains(string(b), "premium") {
+			t.Errorf("%s holds the view in clear", f)
+		}
 	}
 }

@@ -58,7 +58,8 @@ Commands:
 	import              restore a person from an export ZIP (RIGHT-PORT)
 	backup              write a consistent copy of hearth.db (or keys.db) while the server runs
 	restore             put a backup in place, with the server stopped
-	requests            list open rights requests by deadline; requests update records progress
+	requests            list open rights requests by deadline; requests show prints one,
+	                    requests update records progress
 	version             print the version
 	help                print this help
 

@@ -17,7 +17,9 @@ import (
 )
 
 // ManifestYAML declares model "thermo" producing temperature and presence,
-// and a category "location" that no model lists.
+// whose values are {"v": a string}, and a category "location" that no
+// model lists. Its one purpose is core, so the gate admits every
+// well-formed reading of a member: what BenchmarkIngest measures.
 const ManifestYAML = `format: 1
 version: "test-1"
 controller:
@@ -30,9 +32,11 @@ categories:
   - id: temperature
     kind: technical
     retention: 30d
+    values: [{field: v, type: string}]
   - id: presence
     kind: personal
     retention: 7d
+    values: [{field: v, type: string}]
   - id: location
     kind: location
     retention: 1d
