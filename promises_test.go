@@ -28,7 +28,7 @@ var noticePromises = map[string][]string{
 	"restriction":      {"cmd/hearth.TestRestrictionAndObjection"},
 	"objection":        {"cmd/hearth.TestRestrictionAndObjection"},
 	"withdraw-consent": {"cmd/hearth.TestConsentEnforcement"},
-	"adm-review":       {"http.TestRightsRequestsAPI"},
+	"adm-review":       {"rights.TestAutomatedDecisions", "cmd/hearth.TestReviewWithView"},
 	"complain":         {"manifest.TestNoticeGolden"},
 	"retention":        {"erasure.TestRetentionPass"},
 	"recipients-told":  {"cmd/hearth.TestErasureEndToEnd"},

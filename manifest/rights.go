@@ -17,7 +17,7 @@ func rights(m *Manifest) []NoticeRight {
 	}
 	if hasAutomated(m) {
 		rs = append(rs, NoticeRight{"adm-review", "Ask a person to review an automated decision",
-			"Opt out of decisions made about you automatically, or ask for a person to review one, " + app + "."})
+			"Opt out of decisions made about you automatically, or ask for a person to review one and give your view, " + app + "."})
 	}
 	return append(rs, NoticeRight{"complain", "Complain",
 		"If you are unhappy with how we use your data, tell us at " + c + ". You can also complain to the Information Commissioner's Office (ico.org.uk)."})
