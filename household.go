@@ -37,7 +37,7 @@ func RoleControls(r Role) string {
 	case RoleOwner:
 		return "Manages the household: invites members, adds profiles, removes members, changes roles, claims and removes devices, and acts for profiles without an account. Controls their own data as an adult does. The last owner makes another member an owner before leaving."
 	case RoleAdult:
-		return "Sees the household's members and devices, claims devices, and controls their own data: consent and settings, export, correction, restriction, objection and erasure. May leave the household."
+		return "Sees the household's members and devices, and reads their own readings and the household's own; another member's readings only where that member shared them. Claims devices, and controls their own data: consent and settings, sharing, export, correction, restriction, objection and erasure. May leave the household."
 	case RoleChild:
 		return "Sees their own data; a guardian in the household gives or withdraws consent and exercises their rights for them."
 	case RoleGuest:

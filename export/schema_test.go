@@ -4,8 +4,11 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/export"
 )
 
 // schemaOf maps each JSON file of an export to the definition in
@@ -136,4 +140,47 @@ func compileSchemas(t *testing.T) map[string]*jsonschema.Schema {
 		out[def] = s
 	}
 	return out
+}
+
+// TestSchemaNamesEveryField: each definition's properties are exactly the
+// JSON fields of the Go type written to that file, so a field added to the
+// format without the schema (or the other way round) fails here even when
+// no export happens to carry it.
+func TestSchemaNamesEveryField(t *testing.T) {
+	b, err := os.ReadFile("../docs/export.schema.json")
+	must(t, err)
+	var doc struct {
+		Defs map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+			Items      *struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"items"`
+		} `json:"$defs"`
+	}
+	must(t, json.Unmarshal(b, &doc))
+	for def, typ := range map[string]reflect.Type{
+		"metadata": reflect.TypeFor[export.Metadata](), "profile": reflect.TypeFor[export.Profile](),
+		"settings": reflect.TypeFor[export.SettingsRecord](), "ledgerEntry": reflect.TypeFor[export.LedgerRecord](),
+		"reading": reflect.TypeFor[export.ReadingRecord](), "notification": reflect.TypeFor[export.NotificationRecord](),
+		"processing": reflect.TypeFor[export.Processing](), "rightsRequests": reflect.TypeFor[export.RequestRecord](),
+	} {
+		d := doc.Defs[def]
+		props := d.Properties
+		if d.Items != nil {
+			props = d.Items.Properties
+		}
+		var inSchema, inGo []string
+		for name := range props {
+			inSchema = append(inSchema, name)
+		}
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			inGo = append(inGo, name)
+		}
+		slices.Sort(inSchema)
+		slices.Sort(inGo)
+		if !slices.Equal(inSchema, inGo) {
+			t.Errorf("#/$defs/%s names %v; %s has %v", def, inSchema, typ.Name(), inGo)
+		}
+	}
 }

@@ -51,9 +51,10 @@ type Config struct {
 	// device's current session (the broker's Disconnect).
 	CredentialChanged func(deviceID string)
 	// MembershipChanged, when set, is called with a household and person
-	// after the person's membership of it ends or their role changes, so
-	// that caches of memberships and policy subjects drop them at once
-	// (the subject cache's Invalidate).
+	// after the person joins it, is added to it, leaves it or changes role,
+	// so that caches of memberships and policy subjects drop them (and the
+	// household's own state, which folds every member's) at once (the
+	// subject cache's Invalidate).
 	MembershipChanged func(householdID, personID string)
 	// Policy decides every read (Readings); nil means an engine compiled
 	// from Manifest, and NewService panics if that fails.
@@ -266,6 +267,7 @@ func (s *Service) Join(ctx context.Context, caller, token string) (*hearth.Membe
 	m, err := s.store.RedeemInvite(ctx, auth.HashToken(token), caller, s.clock())
 	switch hearth.ErrorCode(err) {
 	case "":
+		s.memberChanged(m.HouseholdID, caller) // the household's own data now needs their consent too
 		return m, nil
 	case hearth.ENOTFOUND:
 		return nil, &hearth.Error{Code: hearth.EINVALID, Field: "token", Message: "this invitation is not valid: check the link", Err: err}
@@ -299,6 +301,7 @@ func (s *Service) AddPerson(ctx context.Context, caller, hhID, displayName strin
 	if err := s.store.CreatePerson(ctx, p, m); err != nil {
 		return nil, fmt.Errorf("add person: %w", err)
 	}
+	s.memberChanged(hhID, p.ID) // the household's own data now needs their consent too
 	return p, nil
 }
 

@@ -62,6 +62,10 @@ func TestRemoveMemberEndsAccessAtOnce(t *testing.T) {
 	if _, err := e.svc.Household(e.ctx, adult, hh); err != nil {
 		t.Fatalf("Household before removal: %v", err)
 	}
+	if want := []string{hh + "/" + adult}; !slices.Equal(e.members, want) {
+		t.Errorf("MembershipChanged calls after joining = %v, want %v", e.members, want) // the household's state folds theirs now
+	}
+	e.members = nil
 
 	if err := e.svc.RemoveMember(e.ctx, owner, hh, adult); err != nil {
 		t.Fatalf("RemoveMember: %v", err)

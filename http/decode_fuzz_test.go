@@ -86,6 +86,11 @@ func FuzzDecodeClaim(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) { checkDecode[claimRequest](t, body) })
 }
 
+func FuzzDecodeShare(f *testing.F) {
+	seeds(f, `{"category":"occupancy","with":"per_x","method":"app"}`, `{"category":"","with":""}`, `{"category":"c","with":"w","method":"fax"}`)
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecode[shareRequest](t, body) })
+}
+
 // FuzzReadingFilter checks the reading list's query parser: no panic, and
 // every error is EINVALID naming one of the parameters.
 func FuzzReadingFilter(f *testing.F) {

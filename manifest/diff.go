@@ -18,7 +18,7 @@ const (
 	BasisChanged     ChangeKind = "basis-changed"   // a purpose's lawful basis or Art 9 condition
 	CategoryAdded    ChangeKind = "category-added"
 	CategoryRemoved  ChangeKind = "category-removed"
-	CategoryChanged  ChangeKind = "category-changed" // its kind or location precisions
+	CategoryChanged  ChangeKind = "category-changed" // its kind, location precisions or value fields
 	RetentionChanged ChangeKind = "retention-changed"
 	RecipientAdded   ChangeKind = "recipient-added"
 	RecipientRemoved ChangeKind = "recipient-removed"
@@ -115,6 +115,33 @@ func diffPurposes(old, new *Manifest) []Change {
 	return out
 }
 
+// valueChanges reports the value fields a category now collects, no
+// longer collects, or collects free-form.
+func valueChanges(old, new *Category) []Change {
+	fields := func(c *Category) []string {
+		var out []string
+		for _, f := range c.Values {
+			out = append(out, f.Field+" ("+f.Type+")")
+		}
+		return out
+	}
+	added, removed := setDiff(fields(old), fields(new))
+	var text []string
+	if new.FreeForm && !old.FreeForm {
+		text = append(text, "may now hold any values")
+	}
+	if len(added) > 0 {
+		text = append(text, "now also holds "+strings.Join(added, ", "))
+	}
+	if len(removed) > 0 {
+		text = append(text, "no longer holds "+strings.Join(removed, ", "))
+	}
+	if len(text) == 0 {
+		return nil
+	}
+	return []Change{{Kind: CategoryChanged, ID: new.ID, Text: fmt.Sprintf("%q %s.", nameOr(new.Name, new.ID), strings.Join(text, "; "))}}
+}
+
 func hasPurpose(m *Manifest, id string) bool { _, ok := m.Purpose(id); return ok }
 
 func offUntilConsent(consent bool) string {
@@ -194,6 +221,9 @@ func diffCategories(old, new *Manifest) []Change {
 		if ok && (d.Kind != c.Kind || d.SpecialType != c.SpecialType || !slices.Equal(d.Granularities, c.Granularities)) {
 			out = append(out, Change{Kind: CategoryChanged, ID: c.ID, Text: fmt.Sprintf("%q is now treated as %s%s.",
 				nameOr(c.Name, c.ID), kindText[c.Kind], clause(", at these precisions: ", strings.Join(c.Granularities, ", ")))})
+		}
+		if ok {
+			out = append(out, valueChanges(d, &c)...)
 		}
 	}
 	for _, c := range old.Categories {

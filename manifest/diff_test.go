@@ -67,6 +67,8 @@ func TestDiff(t *testing.T) {
 		{name: "category added", pairs: []string{"categories:\n  - id: room-temperature", "categories:\n  - id: air-quality\n    name: Air quality\n    kind: personal\n    retention: 1y\n    values: [{field: ppm, type: number}]\n  - id: room-temperature",
 			"categories: [device-health]\n    recipients: [cloud-host]", "categories: [device-health, air-quality]\n    recipients: [cloud-host]"},
 			want: []manifest.ChangeKind{manifest.PurposeChanged, manifest.CategoryAdded}, wantText: []string{`New kind of data: "Air quality"`}},
+		{name: "a category holds a new field", pairs: []string{"      - {field: celsius, type: number, unit: °C}\n  - id: humidity", "      - {field: celsius, type: number, unit: °C}\n      - {field: lux, type: number}\n  - id: humidity"},
+			want: []manifest.ChangeKind{manifest.CategoryChanged}, wantText: []string{`"Room temperature" now also holds lux (number).`}},
 		{name: "children no longer likely", pairs: []string{"children_likely: true", "children_likely: false"},
 			want: []manifest.ChangeKind{manifest.ChildrenChanged}},
 	}

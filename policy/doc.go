@@ -35,6 +35,18 @@
 // consent is never a precondition of the core function
 // (CONSENT-NOT-PRECONDITION).
 //
+// Engine.Admit is the whole decision on an ingested reading, asked once:
+// the category declared and produced by the device's model, the reading
+// not already past its category's retention (RETENTION), its values of the
+// shape the category declares (MIN-GATE: an undeclared field or a wrong
+// type is refused like an undeclared category), and then the rules of
+// Engine.Ingest; it returns the allow or refusal, its reason, and for
+// location the values coarsened to the precision allowed. MayRead decides
+// who may read whose data (SEC-AUTHZ, RIGHT-ACCESS-OTHERS), and
+// Engine.HouseholdOf the state that decides a household's own data: a
+// purpose uses it only while active for every owner, adult and child
+// member (CONSENT-MULTIUSER).
+//
 // Engine.Ingest stores a reading only if its category is declared and some
 // purpose using it is active (MIN-GATE); never from a local-only device
 // (LOCAL-ONLY), and location only while location sharing is on

@@ -38,9 +38,6 @@ type core struct {
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
-	// forgetMember drops a remembered membership in ingestion; set once
-	// ingestion runs (nil in commands without it).
-	forgetMember atomic.Pointer[func(householdID, personID string)]
 }
 
 // openCore finds the key-encryption key file (refusing one inside the data
@@ -99,15 +96,12 @@ func (c *core) credentialChanged(deviceID string) {
 	}
 }
 
-// membershipChanged drops a person's cached membership of householdID (of
-// every household when it is "") and their policy subject after a
-// membership ends or a role changes, so the change applies to their next
-// request and reading.
+// membershipChanged drops a person's cached policy subject, the state
+// ingestion decides with, after a membership of theirs ends or their role
+// changes (householdID is "" for every household), so the change applies to
+// their next reading. API calls check memberships in the store.
 func (c *core) membershipChanged(householdID, personID string) {
 	c.privacy.subjects.Invalidate(personID)
-	if f := c.forgetMember.Load(); f != nil {
-		(*f)(householdID, personID)
-	}
 }
 
 // close closes the store, checkpointing its write-ahead logs.

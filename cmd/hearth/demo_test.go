@@ -27,7 +27,7 @@ func TestDemo(t *testing.T) {
 	p, email, password, hh, cwd, tmp := d.p, d.email, d.password, d.hh, d.cwd, d.tmp
 	a := signIn(t, p.HTTP, email, password)
 	cats := map[string]bool{}
-	for deadline := time.Now().Add(30 * time.Second); len(cats) < 3 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !(cats["room-temperature"] && cats["humidity"] && cats["device-health"]) && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		for _, r := range a.allReadings(hh) {
 			cats[r.Category] = true
 		}

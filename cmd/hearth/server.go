@@ -73,8 +73,6 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log,
 		Policy: c.privacy.policy, Subjects: c.privacy.subjects})
 	s.ingest.Start()
-	forget := s.ingest.MembershipChanged
-	s.forgetMember.Store(&forget)
 	if err := s.listen(cfg, tlsCfg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})); err != nil {
 		s.shutdown(context.Background())
 		return nil, err
