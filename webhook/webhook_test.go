@@ -84,3 +84,35 @@ func TestLoadConfig(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseConfig: the recipients file parser never panics, and whatever it
+// accepts names declared recipients with a usable URL and secret.
+func FuzzParseConfig(f *testing.F) {
+	m, ps := manifest.Check(examples.ThermostatName, examples.Thermostat)
+	if len(ps) > 0 {
+		f.Fatal(ps)
+	}
+	f.Add("cloud-host - 0123456789abcdef0123\n")
+	f.Add("# c\nforecast-co http://127.0.0.1:9/x 0123456789abcdef0123\n\n")
+	f.Add("cloud-host https://[::1]:8/x 0123456789abcdef0123")
+	f.Fuzz(func(t *testing.T, text string) {
+		eps, err := parseConfig("recipients", strings.NewReader(text), m)
+		if err != nil {
+			return
+		}
+		for id, ep := range eps {
+			if _, ok := findRecipient(m, id); !ok || len(ep.Secret) < MinSecretLen || checkURL(ep.URL) != nil {
+				t.Errorf("accepted %q: %+v", id, ep)
+			}
+		}
+	})
+}
+
+func findRecipient(m *manifest.Manifest, id string) (manifest.Recipient, bool) {
+	for _, r := range m.Recipients {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return manifest.Recipient{}, false
+}
