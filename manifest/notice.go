@@ -56,6 +56,10 @@ type NoticeCategory struct {
 	Description   string   `json:"description,omitempty"`
 	Retention     string   `json:"retention"` // such as "30 days"
 	Granularities []string `json:"granularities,omitempty"`
+	// Fields are the values a reading holds, such as "celsius (°C)";
+	// FreeForm says a reading may hold any values instead.
+	Fields   []string `json:"fields,omitempty"`
+	FreeForm bool     `json:"free_form,omitempty"`
 }
 
 // NoticeRecipient is one recipient as the notice states it.
@@ -111,7 +115,8 @@ func Notice(m *Manifest) NoticeDoc {
 	d.Products = strings.Join(names, ", ")
 	for _, c := range m.Categories {
 		d.Categories = append(d.Categories, NoticeCategory{NoticeRef: ref(c.ID, c.Name), Kind: c.Kind,
-			KindText: kindText[c.Kind], Description: c.Description, Retention: HumanPeriod(c.Retention), Granularities: c.Granularities})
+			KindText: kindText[c.Kind], Description: c.Description, Retention: HumanPeriod(c.Retention), Granularities: c.Granularities,
+			Fields: valueFields(&c), FreeForm: c.FreeForm})
 	}
 	for i := range m.Purposes {
 		d.Purposes = append(d.Purposes, noticePurpose(m, &m.Purposes[i]))
@@ -251,4 +256,21 @@ var roleText = map[string]string{
 	RoleProcessor:             "processes data for us, only on our instructions (processor)",
 	RoleJointController:       "decides with us how the data is used (joint controller)",
 	RoleIndependentController: "decides itself how it uses the data, under its own privacy notice (independent controller)",
+}
+
+// valueFields lists a category's value fields for the notice, with their
+// units; a location category's are its latitude and longitude.
+func valueFields(c *Category) []string {
+	if c.Kind == KindLocation {
+		return []string{"lat (degrees)", "lon (degrees)"}
+	}
+	var out []string
+	for _, f := range c.Values {
+		if f.Unit != "" {
+			out = append(out, f.Field+" ("+f.Unit+")")
+		} else {
+			out = append(out, f.Field)
+		}
+	}
+	return out
 }

@@ -79,6 +79,9 @@ func TestParseProblems(t *testing.T) {
 			"m.yaml:1: format: unsupported format 0; this Hearth reads format 1",
 			"m.yaml:2: colour: unknown field: remove it or check its spelling (docs/manifest.md lists the fields)",
 		}},
+		{"unknown nested field", strings.Replace(valid, "    retention: 30d\n", "    retention: 30d\n    colour: red\n", 1), []string{
+			"m.yaml:13: categories[0].colour: unknown field: remove it or check its spelling (docs/manifest.md lists the fields)",
+		}},
 		{"everything wrong", `format: 2
 controller: {}
 models:
