@@ -313,3 +313,21 @@ func TestCloseAccount(t *testing.T) {
 		t.Errorf("the owner, now alone, closes: %v", err)
 	}
 }
+
+// TestCloseAccountGuardian: a child's guardian must name another guardian
+// first; nothing changes (RIGHT-ERASE, CONSENT-CHILD).
+func TestCloseAccountGuardian(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := e.user("ann"), e.user("bob")
+	hh := e.household(a.PersonID)
+	e.join(a.PersonID, hh, b.PersonID, hearth.RoleAdult)
+	e.profile(a.PersonID, hh, hearth.RoleChild, b.PersonID)
+	_, err := e.svc.CloseAccount(e.ctx(), b, password)
+	wantCode(t, "CloseAccount of a guardian", err, hearth.ECONFLICT)
+	if f := hearth.ErrorField(err); f != "household" {
+		t.Errorf("field = %q, want household", f)
+	}
+	if _, err := e.store.Member(e.ctx(), hh, b.PersonID); err != nil {
+		t.Errorf("the refused closure changed the membership: %v", err)
+	}
+}
