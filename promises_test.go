@@ -18,20 +18,25 @@ import (
 // the end-to-end ones in cmd/hearth, a real server, broker and clients).
 // Keys are the notice's right IDs (manifest.NoticeRight.ID) and, for the
 // promises outside the rights list, "retention" (data kept no longer than
-// stated, then deleted) and "recipients-told" (everyone the data was
-// shared with is asked to delete it).
+// stated, then deleted), "recipients-told" (everyone the data was
+// shared with is asked to delete it), "reads-scoped" (nobody sees another
+// adult's readings unless shared) and "household-consent" (household data
+// serves a consent purpose only while every adult, and a guardian per
+// child, agrees).
 var noticePromises = map[string][]string{
-	"access":           {"cmd/hearth.TestExportImportTwoInstances", "http.TestExportAPI"},
-	"export":           {"cmd/hearth.TestExportImportTwoInstances"},
-	"correction":       {"cmd/hearth.TestRectification"},
-	"erasure":          {"cmd/hearth.TestErasureEndToEnd", "cmd/hearth.TestErasureReachesRestoredBackup", "cmd/hearth.TestCloseAccountEndToEnd"},
-	"restriction":      {"cmd/hearth.TestRestrictionAndObjection"},
-	"objection":        {"cmd/hearth.TestRestrictionAndObjection"},
-	"withdraw-consent": {"cmd/hearth.TestConsentEnforcement"},
-	"adm-review":       {"rights.TestAutomatedDecisions", "cmd/hearth.TestReviewWithView"},
-	"complain":         {"manifest.TestNoticeGolden"},
-	"retention":        {"erasure.TestRetentionPass"},
-	"recipients-told":  {"cmd/hearth.TestErasureEndToEnd"},
+	"access":            {"cmd/hearth.TestExportImportTwoInstances", "http.TestExportAPI"},
+	"export":            {"cmd/hearth.TestExportImportTwoInstances"},
+	"correction":        {"cmd/hearth.TestRectification"},
+	"erasure":           {"cmd/hearth.TestErasureEndToEnd", "cmd/hearth.TestErasureReachesRestoredBackup", "cmd/hearth.TestCloseAccountEndToEnd"},
+	"restriction":       {"cmd/hearth.TestRestrictionAndObjection"},
+	"objection":         {"cmd/hearth.TestRestrictionAndObjection"},
+	"withdraw-consent":  {"cmd/hearth.TestConsentEnforcement"},
+	"adm-review":        {"rights.TestAutomatedDecisions", "cmd/hearth.TestReviewWithView"},
+	"complain":          {"manifest.TestNoticeGolden"},
+	"retention":         {"erasure.TestRetentionPass"},
+	"recipients-told":   {"cmd/hearth.TestErasureEndToEnd"},
+	"reads-scoped":      {"http.TestReadsScopedToThePerson", "policy.TestMayRead"},
+	"household-consent": {"cmd/hearth.TestDemoOptionalFeature", "subject.TestHouseholdConsent"},
 }
 
 // TestNoticePromisesExercised checks that every right the privacy notice
@@ -39,7 +44,7 @@ var noticePromises = map[string][]string{
 // tests that exist (NOTICE-CONTENT, and every RIGHT-* the notice states):
 // a right added to the notice without a test exercising it fails here.
 func TestNoticePromisesExercised(t *testing.T) {
-	stated := map[string]bool{"retention": true, "recipients-told": true}
+	stated := map[string]bool{"retention": true, "recipients-told": true, "reads-scoped": true, "household-consent": true}
 	for _, ex := range examples.All() {
 		m, ps := manifest.Check(ex.Name, ex.Data)
 		if ps != nil {

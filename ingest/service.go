@@ -166,12 +166,14 @@ func (s *Service) Close(ctx context.Context) error {
 // the reading is committed (Result.Stored), or found stored already
 // (Result.Duplicate), or with an error:
 //   - ETOOLARGE or EINVALID (with Field) for a bad payload;
-//   - EREFUSED when the gate refuses it (an unclaimed device, a category
-//     the model does not produce, a person who is not a member of the
-//     household, or a policy refusal: no active purpose for the subject,
-//     an undeclared category, a local-only device, location sharing off);
-//   - EINVALID (field "values") for a location reading whose values are
-//     not {"lat": degrees, "lon": degrees};
+//   - EREFUSED when the gate refuses it: an unclaimed device, a person who
+//     is not a member of the household, or a refusal of policy.Engine.Admit
+//     with Field "category" (undeclared, not produced by the model, no
+//     active purpose for the subject, a local-only device, location
+//     sharing off), "time" (already past the category's retention) or
+//     "values" (a field the category does not declare, a value of another
+//     type, a location that is not {"lat": degrees, "lon": degrees} in
+//     range);
 //   - EUNAVAILABLE while the service is closing;
 //   - any other error when the store failed: the reading is then not stored
 //     and must not be acknowledged.
