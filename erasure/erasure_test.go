@@ -152,8 +152,8 @@ func TestEraseProfile(t *testing.T) {
 	}
 }
 
-// TestEraseRefused: nobody erases another adult's data, and a non-member
-// learns nothing: both get 404 (SEC-AUTHZ, RIGHT-ERASE). Bad scopes are
+// TestEraseRefused: nobody erases another adult's data (403), and a
+// non-member learns nothing (404) (SEC-AUTHZ, RIGHT-ERASE). Bad scopes are
 // refused and change nothing.
 func TestEraseRefused(t *testing.T) {
 	e := newEnv(t, nil)
@@ -170,8 +170,8 @@ func TestEraseRefused(t *testing.T) {
 		sc                erasure.Scope
 		code, field       string
 	}{
-		{"owner erases another adult", a.PersonID, hh, b.PersonID, erasure.Scope{Everything: true}, hearth.ENOTFOUND, "person"},
-		{"adult erases the owner", b.PersonID, hh, a.PersonID, erasure.Scope{Everything: true}, hearth.ENOTFOUND, "person"},
+		{"owner erases another adult", a.PersonID, hh, b.PersonID, erasure.Scope{Everything: true}, hearth.EFORBIDDEN, ""},
+		{"adult erases the owner", b.PersonID, hh, a.PersonID, erasure.Scope{Everything: true}, hearth.EFORBIDDEN, ""},
 		{"non-member", c.PersonID, hh, b.PersonID, erasure.Scope{Everything: true}, hearth.ENOTFOUND, ""},
 		{"non-member erasing themselves through the household", c.PersonID, hh, c.PersonID, erasure.Scope{}, hearth.ENOTFOUND, ""},
 		{"undeclared category", b.PersonID, hh, b.PersonID, erasure.Scope{Category: "heart-rate"}, hearth.EINVALID, "category"},

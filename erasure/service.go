@@ -149,9 +149,10 @@ func (noNotifier) Notify(context.Context, hearth.ErasureNotice) error {
 
 // authorize checks that actor may erase person's data in household hh and
 // returns the subject's membership and whether they have an account. A
-// caller who is not a member of hh, a person who is not, and a person whose
-// data the caller may not erase all get ENOTFOUND (SEC-AUTHZ: nothing about
-// the person is revealed).
+// caller who is not a member of hh, and a person who is not, get ENOTFOUND
+// (SEC-AUTHZ: nothing is revealed); a fellow member whose data the caller
+// may not erase gets EFORBIDDEN with policy's reason, as every other right
+// does (the members list shows them already).
 func (s *Service) authorize(ctx context.Context, actor, hh, person string) (*hearth.Member, *hearth.Person, policy.EraseBasis, error) {
 	notFound := hearth.Errorf(hearth.ENOTFOUND, "no such household")
 	am, err := s.member(ctx, hh, actor)
@@ -168,7 +169,7 @@ func (s *Service) authorize(ctx context.Context, actor, hh, person string) (*hea
 	}
 	basis := policy.MayErase(policy.PartyOf(*am), policy.PartyOf(*pm), p.AccountID != "")
 	if basis == policy.EraseDenied {
-		return nil, nil, basis, &hearth.Error{Code: hearth.ENOTFOUND, Field: "person", Message: "no such person in the household"}
+		return nil, nil, basis, &hearth.Error{Code: hearth.EFORBIDDEN, Message: basis.String()}
 	}
 	return pm, p, basis, nil
 }

@@ -31,25 +31,26 @@ func (b EraseBasis) String() string {
 	return "each person erases their own data; a guardian their child's; an owner a profile without an account"
 }
 
-// MayErase decides whether actor may erase subject's data: their own; a
-// guardian their child's (the guardian must not be a child and must be in
-// the child's household); an owner the data of a profile without an account
-// in the same household (subjectHasAccount false). Nobody erases another
-// account holder's data, whatever their role. It does not allocate.
+// MayErase decides whether actor may erase subject's data, and on what
+// ground: whoever exercises the subject's rights (MayExerciseRights: the
+// person with an account, a guardian for their child, an owner for a
+// profile without an account) and, since erasing can only remove data, a
+// child their own data too. Nobody erases another account holder's data,
+// whatever their role. It does not allocate.
 func MayErase(actor, subject Party, subjectHasAccount bool) EraseBasis {
-	switch {
-	case actor.PersonID == "" || subject.PersonID == "":
-		return EraseDenied
-	case actor.PersonID == subject.PersonID:
+	if actor.PersonID != "" && actor.PersonID == subject.PersonID {
 		return EraseSelf
-	case actor.HouseholdID != subject.HouseholdID || actor.Child:
+	}
+	d := MayExerciseRights(actor, subject, subjectHasAccount)
+	switch {
+	case !d.Allow:
 		return EraseDenied
-	case subject.Child && actor.PersonID == subject.GuardianID:
+	case d.Reason == ReasonGuardian:
 		return EraseGuardian
-	case !subjectHasAccount && actor.Role == hearth.RoleOwner:
+	case d.Reason == ReasonOwnerForProfile:
 		return EraseOwnerForProfile
 	}
-	return EraseDenied
+	return EraseSelf
 }
 
 // DeletionCutoff returns the instant before which a person's readings go

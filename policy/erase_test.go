@@ -25,7 +25,7 @@ func TestMayErase(t *testing.T) {
 		{"self", adult, adult, true, policy.EraseSelf},
 		{"child erases own data", child, child, false, policy.EraseSelf},
 		{"guardian for child", adult, child, false, policy.EraseGuardian},
-		{"owner who is not the guardian, child without account", owner, child, false, policy.EraseOwnerForProfile},
+		{"owner who is not the guardian, child without account", owner, child, false, policy.EraseDenied},
 		{"owner for a profile without account", owner, guest, false, policy.EraseOwnerForProfile},
 		{"owner for an account holder", owner, adult, true, policy.EraseDenied},
 		{"owner for a guest with an account", owner, guest, true, policy.EraseDenied},

@@ -56,7 +56,7 @@ func (d *downRecipient) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // marker planted in their readings' values appears nowhere in hearth.db,
 // keys.db, their write-ahead logs, or the server's logs; a recipient whose
 // endpoint is down does not hold the erasure up, and the notice's state is
-// visible to the person. Someone else's data, or a non-member, gets 404
+// visible to the person. Another adult's data gets 403, a non-member 404
 // (RIGHT-ERASE, SEC-AUTHZ).
 func TestErasureEndToEnd(t *testing.T) {
 	data := t.TempDir()
@@ -98,8 +98,8 @@ func TestErasureEndToEnd(t *testing.T) {
 	}
 	path := "/v1/households/" + hh + "/people/" + me
 
-	// Someone else's data, and a non-member: 404, nothing erased.
-	owner.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": pw}, http.StatusNotFound)
+	// Another adult's data: 403; a non-member: 404; nothing erased.
+	owner.call("POST", path+"/erasures", map[string]any{"everything": true, "confirm": true, "password": pw}, http.StatusForbidden)
 	stranger := signUp(t, p.HTTP, "stranger@example.com")
 	strangerID := stranger.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
 	strangerPW := "correct horse battery staple stranger@example.com"
