@@ -30,8 +30,9 @@ type Result struct {
 // The actor re-authenticates with their password first, and the request
 // is recorded in the rights request log (RIGHT-REQUESTS) with its outcome.
 //
-// Errors: ENOTFOUND when the caller is not a member of hh, the person is
-// not, or the caller may not erase their data; EINVALID for a bad scope;
+// Errors: ENOTFOUND when the caller is not a member of hh or the person is
+// not; EFORBIDDEN when the caller may not erase their data; EINVALID for a
+// bad scope;
 // EFORBIDDEN (field "password") for a wrong password, ETOOMANY after too
 // many. Nothing changes on error.
 func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope, password string) (Result, error) {

@@ -26,8 +26,8 @@ type Preview struct {
 
 // Preview returns what erasing sc of person's data in household hh would
 // do, and changes nothing. Errors: ENOTFOUND when the caller is not a
-// member of hh, the person is not, or the caller may not erase their data
-// (policy.MayErase); EINVALID for a bad scope.
+// member of hh or the person is not; EFORBIDDEN when the caller may not
+// erase their data (policy.MayErase); EINVALID for a bad scope.
 func (s *Service) Preview(ctx context.Context, actor, hh, person string, sc Scope) (Preview, error) {
 	_, p, basis, err := s.authorize(ctx, actor, hh, person)
 	if err != nil {

@@ -22,18 +22,28 @@ const (
 // Access ends at once: the person's next request about the household gets
 // ENOTFOUND, and readings attributed to them are refused from the next one
 // (Config.MembershipChanged drops cached memberships). Nothing is erased:
-// the person, their profile and the readings about them stay.
+// the person and the readings about them stay theirs. A profile without an
+// account is not removed this way, since nobody could then reach its data:
+// erasing everything about it removes it (package erasure).
 //
 // Errors: ENOTFOUND for a caller who is not a member, and (Field "person")
 // for a person who is not; EFORBIDDEN for a caller who is not an owner;
 // ECONFLICT when the person is the last owner of a household with other
-// members, or a child's guardian.
+// members, a child's guardian, or a profile without an account.
 func (s *Service) RemoveMember(ctx context.Context, caller, hhID, personID string) error {
 	if personID == caller {
 		return s.Leave(ctx, caller, hhID)
 	}
 	if _, err := s.withRole(ctx, caller, hhID, msgOwnersOnly, hearth.RoleOwner); err != nil {
 		return err
+	}
+	p, err := s.store.Person(ctx, personID)
+	if err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND {
+		return fmt.Errorf("remove member: %w", err)
+	}
+	if err == nil && p.AccountID == "" {
+		return &hearth.Error{Code: hearth.ECONFLICT, Field: "person",
+			Message: "a profile without an account is removed by erasing it, so that its data goes with it: POST .../people/{person}/erasures with {\"everything\": true}"}
 	}
 	return s.endMembership(ctx, hhID, personID)
 }

@@ -131,6 +131,8 @@ func TestLifecycleRules(t *testing.T) {
 		{"the first, now an adult, leaves as the kid's guardian", e.svc.Leave(e.ctx, owner, hh), hearth.ECONFLICT},
 		{"the kid gets the second owner as guardian", setRole(adult, kid.ID, hearth.RoleChild, adult), ""},
 		{"the first leaves", e.svc.Leave(e.ctx, owner, hh), ""},
+		// RIGHT-UNREGISTERED: removing a profile would strand its data.
+		{"a profile without an account removed", e.svc.RemoveMember(e.ctx, adult, hh, kid.ID), hearth.ECONFLICT},
 	}
 	for _, s := range steps {
 		if got := hearth.ErrorCode(s.err); got != s.code {
