@@ -111,6 +111,26 @@ func (in *instance) newHome(t testing.TB) *home {
 // categories are every category of the thermostat manifest.
 var categories = []string{"room-temperature", "humidity", "setpoint", "occupancy", "home-area", "device-health"}
 
+// conformingValues returns values of the category's declared shape in the
+// thermostat manifest (an import stores nothing undeclared: MIN-GATE), with
+// escapes and non-ASCII text where a string field allows them.
+func conformingValues(cat string, i int, person string) string {
+	note := fmt.Sprintf(`%s caf\u00e9 \"quoted\" <tag> %d`, person, i)
+	switch cat {
+	case "room-temperature":
+		return fmt.Sprintf(`{"celsius":%d.5}`, 15+i%10)
+	case "humidity":
+		return fmt.Sprintf(`{"percent":%d}`, 30+i%50)
+	case "setpoint":
+		return fmt.Sprintf(`{"celsius":%d,"source":"%s"}`, 18+i%5, note)
+	case "occupancy":
+		return fmt.Sprintf(`{"occupied":%t}`, i%2 == 0)
+	case "home-area":
+		return `{"lat":53.8,"lon":-1.55,"precision":"city"}`
+	}
+	return fmt.Sprintf(`{"battery_percent":%d,"rssi_dbm":-%d,"firmware":"%s"}`, 100-i%100, 40+i%50, note)
+}
+
 // addReadings stores n readings about person in every category, sealed as
 // ingestion seals them, and returns their plaintext values by message ID.
 func (in *instance) addReadings(t testing.TB, h *home, person string, n int) map[string]string {
@@ -120,7 +140,7 @@ func (in *instance) addReadings(t testing.TB, h *home, person string, n int) map
 	for i := range n {
 		cat := categories[i%len(categories)]
 		msg := fmt.Sprintf("%s-%d", person, i)
-		values := fmt.Sprintf(`{"v":%d,"who":"%s","note":"caf\u00e9 \"quoted\" <tag>"}`, i, person)
+		values := conformingValues(cat, i, person)
 		r := hearth.Reading{DeviceID: h.device, HouseholdID: h.hh, PersonID: person, Category: cat, MsgID: msg,
 			Time: in.now.Add(-time.Duration(i) * time.Minute), Received: in.now, Inferred: i%5 == 0, Disputed: i%7 == 3}
 		var err error

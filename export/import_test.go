@@ -187,7 +187,7 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		{"truncated", good[:len(good)/2], "not a ZIP archive, or it is truncated"},
 		{"corrupt byte", flipStored(t, good, "readings/humidity.jsonl"), "readings/humidity.jsonl is corrupt: zip: checksum error"},
 		{"tampered reading", rewrite(t, good, "readings/humidity.jsonl", func(b []byte) []byte {
-			return bytes.Replace(b, []byte(`"v":1`), []byte(`"v":9`), 1)
+			return bytes.Replace(b, []byte(`"percent":3`), []byte(`"percent":9`), 1)
 		}), "readings/humidity.jsonl does not match its SHA-256 digest in export.json: it was altered"},
 		{"tampered consent, digest fixed", rewriteFixed(t, good, "consents/ledger.jsonl", func(b []byte) []byte {
 			return bytes.Replace(b, []byte(`"method":"api"`), []byte(`"method":"web"`), 1)
@@ -372,5 +372,30 @@ func TestImportLeavesOutExpiredReadings(t *testing.T) {
 		if r.Category == "occupancy" {
 			t.Errorf("occupancy reading %s stored past its 30-day retention", r.MsgID)
 		}
+	}
+}
+
+// TestImportLeavesOutUndeclared: a reading whose values hold a field the
+// importing instance's manifest does not declare is not stored, even from
+// an archive whose digests are right (MIN-GATE, RIGHT-PORT); the result
+// counts it.
+func TestImportLeavesOutUndeclared(t *testing.T) {
+	a, b := newInstance(t, "alpha"), newInstance(t, "bravo")
+	h := a.newHome(t)
+	a.addReadings(t, h, h.adult, 12) // two per category
+	data := rewriteFixed(t, a.write(t, h.adult), "readings/humidity.jsonl", func(b []byte) []byte {
+		return bytes.Replace(b, []byte(`"percent":`), []byte(`"bpm":131,"percent":`), 1)
+	})
+	res, err := b.importInto(t, data, export.Target{})
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if res.Readings != 11 || res.Undeclared != 1 {
+		t.Errorf("Import = %d readings, %d undeclared; want 11 and 1", res.Readings, res.Undeclared)
+	}
+	rs, err := b.store.ReadingsAbout(t.Context(), h.adult, 0, 0)
+	must(t, err)
+	if len(rs) != 11 {
+		t.Errorf("stored %d readings, want 11", len(rs))
 	}
 }

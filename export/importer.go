@@ -36,7 +36,11 @@ type ImportResult struct {
 	// Expired counts the readings left out because they are already past
 	// their category's retention here (RETENTION): they would be erased at
 	// once.
-	Expired         int64     `json:"expired"`
+	Expired int64 `json:"expired"`
+	// Undeclared counts the readings left out because this instance's
+	// manifest does not declare their category or their values' fields
+	// (MIN-GATE): nothing undeclared is stored, whatever its origin.
+	Undeclared      int64     `json:"undeclared"`
 	LedgerEntries   int       `json:"ledger_entries"`
 	AlreadyImported bool      `json:"already_imported"` // true: this export was imported before and nothing changed
 	Imported        time.Time `json:"imported"`
@@ -266,6 +270,10 @@ func (s *Service) sealReadings(ctx context.Context, a *Archive, imp *hearth.Pers
 	err := a.EachReading(func(cat string, rec *ReadingRecord) error {
 		if cutoff, ok := s.cfg.Policy.RetentionCutoff(cat, now); ok && rec.Time.Before(cutoff) {
 			res.Expired++
+			return nil
+		}
+		if a := s.cfg.Policy.Conforms(cat, rec.Values); !a.Allow {
+			res.Undeclared++ // this instance's manifest does not declare it (MIN-GATE)
 			return nil
 		}
 		hh := rec.HouseholdID

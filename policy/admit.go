@@ -100,6 +100,11 @@ func (e *Engine) coarsen(s *Subject, r *Reading, d Decision) Admission {
 	if !ok {
 		return refuse("values", deny(ReasonBadLocation, -1))
 	}
+	return Admission{Decision: d, Precision: g, Values: locationValues(lat, lon, g)}
+}
+
+// locationValues returns a stored location's values at precision g.
+func locationValues(lat, lon float64, g Granularity) []byte {
 	b := make([]byte, 0, 64)
 	b = append(b, `{"lat":`...)
 	b = strconv.AppendFloat(b, lat, 'f', -1, 64)
@@ -107,7 +112,7 @@ func (e *Engine) coarsen(s *Subject, r *Reading, d Decision) Admission {
 	b = strconv.AppendFloat(b, lon, 'f', -1, 64)
 	b = append(b, `,"precision":`...)
 	b = strconv.AppendQuote(b, g.String())
-	return Admission{Decision: d, Precision: g, Values: append(b, '}')}
+	return append(b, '}')
 }
 
 func refuse(field string, d Decision) Admission { return Admission{Decision: d, Field: field} }

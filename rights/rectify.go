@@ -104,7 +104,9 @@ func (s *Service) Dispute(ctx context.Context, c ReadingChange, disputed bool) (
 }
 
 // Correct replaces a reading's values with values, a JSON object checked as
-// a device's payload is (ingest.ParsePayload), sealed with the same
+// a device's payload is (ingest.ParsePayload) and against the category's
+// declared shape, a location coarsened (policy.Engine.Correct: EREFUSED,
+// field values, otherwise), sealed with the same
 // subject's key; the old values are overwritten and no copy is kept, and a
 // dispute ends (RIGHT-RECTIFY). The request's outcome holds no value. It
 // returns EINVALID or ETOOLARGE (field values) for bad values, recording
@@ -121,7 +123,15 @@ func (s *Service) Correct(ctx context.Context, c ReadingChange, values json.RawM
 			return r, "", err
 		}
 		defer clear(p)
-		if r.Sealed, err = s.keys.Seal(ctx, r.Subject(), p, r.AAD()); err != nil {
+		sub, err := s.subjects.ForReading(ctx, &r)
+		if err != nil {
+			return r, "", fmt.Errorf("correct: %w", err)
+		}
+		a := s.policy.Correct(&sub, &policy.Reading{Category: r.Category, Time: r.Time, Values: p})
+		if !a.Allow {
+			return r, "", &hearth.Error{Code: hearth.EREFUSED, Field: "values", Message: s.policy.Explain(a.Decision)}
+		}
+		if r.Sealed, err = s.keys.Seal(ctx, r.Subject(), a.Values, r.AAD()); err != nil {
 			return r, "", fmt.Errorf("seal reading: %w", err)
 		}
 		r.Disputed = false
