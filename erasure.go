@@ -31,10 +31,13 @@ type ErasureStore interface {
 	// CountReadings counts the readings f selects; EINVALID for an empty f.
 	CountReadings(ctx context.Context, f ErasureFilter) (int64, error)
 	// DeleteReadings deletes at most limit of the readings f selects,
-	// lowest IDs first, in one durable transaction, and returns how many it
-	// deleted: call it until it returns 0. Small batches keep the writer
-	// free for ingestion in between. EINVALID for an empty f or a limit
-	// below 1.
+	// lowest IDs first, in one transaction, and returns how many it
+	// deleted: call it until it returns 0, then Checkpoint. The
+	// transaction may be durable only once the store's next synced commit
+	// or Checkpoint (so the writer is not held for a sync of its own); a
+	// crash can lose it, never a commit of anything else. Small batches
+	// keep the writer free for ingestion in between. EINVALID for an empty
+	// f or a limit below 1.
 	DeleteReadings(ctx context.Context, f ErasureFilter, limit int) (int64, error)
 	// DeletePerson deletes a person and everything kept about them apart
 	// from readings and the append-only ledger: their account and its

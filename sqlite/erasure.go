@@ -61,12 +61,23 @@ func (db *DB) CountReadings(ctx context.Context, f hearth.ErasureFilter) (int64,
 }
 
 // DeleteReadings deletes at most limit of the readings f selects, lowest
-// IDs first, in one transaction committed to disk, and returns how many it
-// deleted. The rows are looked up on a read connection first, so the
-// writer, which ingestion shares, is held only for the delete itself. With
+// IDs first, in one transaction, and returns how many it deleted. The rows
+// are looked up on a read connection first, so the writer, which
+// ingestion shares, is held only for the delete itself. With
 // secure_delete on, their content is overwritten in the database file;
 // Checkpoint clears it from the write-ahead log. EINVALID for an empty f or
 // a limit below 1.
+//
+// The delete commits with synchronous=NORMAL: it is written to the log but
+// not synced, so the writer is not held for a sync of its own. It is
+// durable once the log is next synced: by the next commit of ingestion or
+// anything else (synchronous=FULL syncs the whole log), by any checkpoint,
+// and at the latest by the Checkpoint that every erasure and retention run
+// ends with. Under an erasure, the delete's sync was what ingestion waited
+// behind, on a disk also busy with the erasure's checkpoints
+// (BENCHMARKS.md). A crash can lose only deletions not yet synced, which
+// the erasure journal's replay at start, or the next retention run, does
+// again.
 func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit int) (int64, error) {
 	where, args, err := erasureWhere(f)
 	if err != nil {
@@ -84,14 +95,18 @@ func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit 
 	if ids == "[]" {
 		return 0, nil
 	}
-	// The filter is checked again: a row cannot change, but this keeps the
-	// delete correct on its own.
-	res, err := exec(ctx, db.data, "DELETE FROM readings WHERE id IN (SELECT value FROM json_each(?)) AND "+where,
-		append([]any{ids}, args...)...)
-	if err != nil {
-		return 0, wrap("delete readings", err, nil)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err = withoutSync(ctx, db.data, func(conn *sql.Conn) error {
+		// The filter is checked again: a row cannot change, but this
+		// keeps the delete correct on its own.
+		res, err := conn.ExecContext(ctx, "DELETE FROM readings WHERE id IN (SELECT value FROM json_each(?)) AND "+where,
+			append([]any{ids}, args...)...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	return n, wrap("delete readings", err, nil)
 }
 

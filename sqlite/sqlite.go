@@ -7,7 +7,8 @@
 // an old data backup cannot bring an erased subject's key back.
 //
 // Both databases run in WAL mode with synchronous=FULL (a commit is synced to
-// disk before the call that made it returns), secure_delete=ON (deleted
+// disk before the call that made it returns; only DeleteReadings commits
+// without, see there), secure_delete=ON (deleted
 // content is overwritten), foreign_keys=ON and a busy timeout. Each has one
 // writer connection, since SQLite serialises writers anyway, and a small pool
 // of read-only connections. The schema is created and upgraded by embedded,
@@ -153,7 +154,7 @@ func openPair(path, migDir string) (*pair, error) {
 		w.Close()
 		return nil, err
 	}
-	return &pair{path: path, w: w, r: r, ckpt: startCheckpointer(r)}, nil
+	return &pair{path: path, w: w, r: r, ckpt: startCheckpointer(r, w)}, nil
 }
 
 // openConns opens a pool of at most n connections to path with Hearth's
@@ -233,24 +234,43 @@ func (db *DB) Files() []string {
 	return out
 }
 
-// passiveCheckpoints bounds the passive rounds of Checkpoint.
+// passiveCheckpoints bounds the passive rounds of Checkpoint and of the
+// background checkpointer.
 const passiveCheckpoints = 5
 
+// quietFrames is how few pages a passive round may find committed since
+// the round before for the log to count as copied: what is left for a
+// checkpoint on the writer is then a few milliseconds of commits.
+const quietFrames = 256
+
 // passiveCheckpoint copies the log into the database on a read connection
-// until all of it is copied, or passiveCheckpoints rounds: it blocks
-// nobody, so the truncating checkpoint after it has almost nothing to copy
-// or sync while it holds the writer.
-func passiveCheckpoint(ctx context.Context, r *sql.DB) error {
+// in rounds: each copies what was committed during the one before, until a
+// round finds fewer than quietFrames new pages, or passiveCheckpoints
+// rounds. It blocks nobody, so a checkpoint on the writer after it has
+// almost nothing to copy or sync while it holds the writer. It returns the
+// largest size of the log, in pages, that a round found, and whether the
+// last round found it quiet (copied but for fewer than quietFrames pages).
+func passiveCheckpoint(ctx context.Context, r *sql.DB) (frames int, quiet bool, err error) {
+	copied := -1 // pages copied by the last round that ran
 	for range passiveCheckpoints {
-		var busy, logFrames, done int
-		if err := r.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done); err != nil {
-			return err
+		var busy, log, done int
+		if err := r.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil {
+			return frames, false, err
 		}
-		if done >= logFrames {
-			return nil
+		// A round reports the log as it was when it began, all of it
+		// copied unless a reader held part back, or -1 when it could not
+		// run (another connection was checkpointing); a log smaller than
+		// copied was started over meanwhile.
+		if log < 0 {
+			continue
 		}
+		frames = max(frames, log)
+		if copied >= 0 && done >= log && log-copied < quietFrames {
+			return frames, true, nil
+		}
+		copied = done
 	}
-	return nil
+	return frames, false, nil
 }
 
 // Checkpoint copies both write-ahead logs into their database files and
@@ -263,7 +283,7 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 	for _, p := range []*pair{db.data, db.keys} {
 		var busy, logFrames, done int
 		p.ckpt.mu.Lock() // not while a background round holds the checkpoint lock
-		err := passiveCheckpoint(ctx, p.r)
+		_, _, err := passiveCheckpoint(ctx, p.r)
 		if err == nil {
 			err = p.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
 		}

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 )
 
@@ -31,4 +33,27 @@ func exec(ctx context.Context, p *pair, query string, args ...any) (sql.Result, 
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	return res, nil
+}
+
+// withoutSync runs fn on p's writer connection with synchronous=NORMAL:
+// what fn commits is written to the log but not synced until the next
+// commit with synchronous=FULL or checkpoint. The writer goes back to
+// synchronous=FULL before anyone else can use it; if that fails, the
+// connection is discarded (a new one opens with FULL), so no other commit
+// is ever acknowledged unsynced.
+func withoutSync(ctx context.Context, p *pair, fn func(conn *sql.Conn) error) error {
+	conn, err := p.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return fmt.Errorf("synchronous=NORMAL: %w", err)
+	}
+	err = fn(conn)
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); rerr != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // discards the connection
+		return errors.Join(err, fmt.Errorf("synchronous=FULL: %w", rerr))
+	}
+	return err
 }

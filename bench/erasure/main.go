@@ -97,7 +97,7 @@ func report(w io.Writer, c config, m meta, raw rawResult, er eraseResult) {
 	fmt.Fprintln(w, "|---|---|---|")
 	fmt.Fprintf(w, "| data key destroyed (`Keyring.Shred`) | %s | at most 1 s |\n", ms(er.Shred))
 	fmt.Fprintf(w, "| raw `DELETE FROM readings WHERE person_id = ?` (no load) | %s | |\n", ms(raw.Delete))
-	fmt.Fprintf(w, "| erasure's deletion: %d batches of about %s, at most %d rows each (under load) | %s | at most 2x raw: %.2fx |\n",
+	fmt.Fprintf(w, "| erasure's deletion: %d batches of about %s, at most %d rows each, paused as long after each (under load) | %s | at most 2x raw: %.2fx |\n",
 		er.Batches, c.BatchTime, c.Batch, ms(er.Delete), er.Delete.Seconds()/raw.Delete.Seconds())
 	fmt.Fprintf(w, "| raw: checkpoint and truncate the log after | %s | |\n", ms(raw.Checkpoint))
 	fmt.Fprintf(w, "| erasure: checkpoint and truncate the logs | %s | |\n", ms(er.Checkpoint))

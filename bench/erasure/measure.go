@@ -84,17 +84,23 @@ func (k *timedKeys) Shred(ctx context.Context, subject string) error {
 	return err
 }
 
-// timedStore times the erasure's deletes and checkpoints.
+// timedStore times the erasure's deletes and checkpoints. The deletion is
+// timed from the start of its first batch to the end of its last, pauses
+// between batches included.
 type timedStore struct {
 	hearth.Store
-	delete, checkpoint time.Duration
-	batches            int
+	first, last time.Time
+	checkpoint  time.Duration
+	batches     int
 }
 
 func (s *timedStore) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit int) (int64, error) {
 	start := time.Now()
+	if s.first.IsZero() {
+		s.first = start
+	}
 	n, err := s.Store.DeleteReadings(ctx, f, limit)
-	s.delete += time.Since(start)
+	s.last = time.Now()
 	if n > 0 {
 		s.batches++
 	}
@@ -178,7 +184,7 @@ func erase(ctx context.Context, c config, m meta, log io.Writer) (eraseResult, e
 	if load.failed.Load() > 0 {
 		return res, fmt.Errorf("%d readings failed to ingest", load.failed.Load())
 	}
-	res.Shred, res.Delete, res.Checkpoint, res.Batches = keys.took, store.delete, store.checkpoint, store.batches
+	res.Shred, res.Delete, res.Checkpoint, res.Batches = keys.took, store.last.Sub(store.first), store.checkpoint, store.batches
 	return res, nil
 }
 
