@@ -7,6 +7,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/rights"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // Rights authorises rights requests and records them in the rights
@@ -70,17 +71,7 @@ func (s *Service) Redeem(ctx context.Context, actor, token string) (*hearth.Expo
 	return l, nil
 }
 
-// member returns a membership, nil if there is none.
+// member returns a membership, nil if there is none (subject.Membership).
 func (s *Service) member(ctx context.Context, hh, person string) (*hearth.Member, error) {
-	if hh == "" || person == "" {
-		return nil, nil
-	}
-	m, err := s.cfg.Store.Member(ctx, hh, person)
-	switch hearth.ErrorCode(err) {
-	case "":
-		return m, nil
-	case hearth.ENOTFOUND:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("check membership: %w", err)
+	return subject.Membership(ctx, s.cfg.Store, hh, person)
 }
