@@ -16,6 +16,8 @@ type Rights interface {
 	Authorize(ctx context.Context, actor, hh, person string) (hearth.IdentityCheck, error)
 	Open(ctx context.Context, o rights.Opening) (*hearth.RightsRequest, error)
 	Complete(ctx context.Context, id string, status hearth.RequestStatus, outcome string) (*hearth.RightsRequest, error)
+	// Statement opens a request's statement in the person's own words.
+	Statement(ctx context.Context, r *hearth.RightsRequest) (text string, erased bool, err error)
 }
 
 // RequestLink makes a download link for person's export, asked by actor in
