@@ -25,6 +25,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // DefaultDeleteBatch is the most readings one delete transaction removes
@@ -174,19 +175,9 @@ func (s *Service) authorize(ctx context.Context, actor, hh, person string) (*hea
 	return pm, p, basis, nil
 }
 
-// member returns a membership, nil if there is none.
+// member returns a membership, nil if there is none (subject.Membership).
 func (s *Service) member(ctx context.Context, hh, person string) (*hearth.Member, error) {
-	if hh == "" || person == "" {
-		return nil, nil
-	}
-	m, err := s.cfg.Store.Member(ctx, hh, person)
-	switch hearth.ErrorCode(err) {
-	case "":
-		return m, nil
-	case hearth.ENOTFOUND:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("check membership: %w", err)
+	return subject.Membership(ctx, s.cfg.Store, hh, person)
 }
 
 // orErr returns err if it is not nil, else fallback.

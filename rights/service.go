@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // Limits on what a request records.
@@ -187,19 +188,9 @@ func (s *Service) Authorize(ctx context.Context, actor, hh, person string) (hear
 	return policy.IdentityCheckOf(d), nil
 }
 
-// member returns a membership, nil if there is none.
+// member returns a membership, nil if there is none (subject.Membership).
 func (s *Service) member(ctx context.Context, hh, person string) (*hearth.Member, error) {
-	if hh == "" || person == "" {
-		return nil, nil
-	}
-	m, err := s.store.Member(ctx, hh, person)
-	switch hearth.ErrorCode(err) {
-	case "":
-		return m, nil
-	case hearth.ENOTFOUND:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("check membership: %w", err)
+	return subject.Membership(ctx, s.store, hh, person)
 }
 
 // checkText checks a plain-text field: at most max bytes of valid UTF-8

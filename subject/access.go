@@ -16,14 +16,14 @@ import (
 // each person for themselves (CONSENT-MULTIUSER), a child through their
 // guardian (CONSENT-CHILD). It returns the two parties.
 func Authorize(ctx context.Context, store hearth.HouseholdStore, e *policy.Engine, actor, hh, person string) (a, p policy.Party, err error) {
-	am, err := member(ctx, store, hh, actor)
+	am, err := Membership(ctx, store, hh, actor)
 	if err != nil {
 		return a, p, err
 	}
 	if am == nil {
 		return a, p, hearth.Errorf(hearth.ENOTFOUND, "no such household")
 	}
-	pm, err := member(ctx, store, hh, person)
+	pm, err := Membership(ctx, store, hh, person)
 	if err != nil {
 		return a, p, err
 	}
@@ -37,8 +37,10 @@ func Authorize(ctx context.Context, store hearth.HouseholdStore, e *policy.Engin
 	return a, p, nil
 }
 
-// member returns a membership, nil if there is none.
-func member(ctx context.Context, store hearth.HouseholdStore, hh, person string) (*hearth.Member, error) {
+// Membership returns person's membership of household hh, nil (and no
+// error) if there is none or either ID is empty: the one membership lookup
+// the services share.
+func Membership(ctx context.Context, store hearth.HouseholdStore, hh, person string) (*hearth.Member, error) {
 	if hh == "" || person == "" {
 		return nil, nil
 	}
