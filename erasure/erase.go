@@ -47,10 +47,10 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope,
 		return Result{}, err
 	}
 	closing := sc.Everything && p.AccountID != ""
-	var alone []string
+	var emptied []string
 	if closing { // everything about an account holder includes the account
-		if alone, err = s.households(ctx, person); err != nil {
-			return Result{}, err
+		if emptied, err = s.cfg.Households.LeaveAll(ctx, person); err != nil {
+			return Result{}, fmt.Errorf("erase: %w", err)
 		}
 	}
 	req, err := s.openRequest(ctx, hh, actor, person, identityCheck(basis), sc.String())
@@ -59,7 +59,7 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope,
 	}
 	var res Result
 	if closing {
-		res, err = s.closeAccount(ctx, person, alone)
+		res, err = s.closeAccount(ctx, person, emptied)
 	} else {
 		res, err = s.erase(ctx, person, sc, sc.Everything)
 	}
