@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/erasure"
 )
 
 // TestClosedAccountEndsHouseholdAsLeaving: a household left empty by its
@@ -111,4 +112,28 @@ func TestCloseAccountAllOrNothing(t *testing.T) {
 	if ms, _ := e.store.Members(e.ctx(), shared); len(ms) != 1 || ms[0].PersonID != b.PersonID {
 		t.Errorf("members of the shared household = %+v, want bob alone", ms)
 	}
+}
+
+// TestEraseGuardianProfile: erasing everything about a profile that is a
+// child's guardian is refused like a guardian's closure, so no child is
+// left without a guardian; once the child has another, it goes through
+// (RIGHT-ERASE, SEC-AUTHZ).
+func TestEraseGuardianProfile(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.user("ann")
+	hh := e.household(a.PersonID)
+	gran := e.profile(a.PersonID, hh, hearth.RoleAdult, "")
+	kid := e.profile(a.PersonID, hh, hearth.RoleChild, gran)
+
+	_, err := e.svc.Erase(e.ctx(), a.PersonID, hh, gran, erasure.Scope{Everything: true}, password)
+	wantCode(t, "Erase a guardian profile", err, hearth.ECONFLICT)
+	if _, err := e.store.Member(e.ctx(), hh, gran); err != nil {
+		t.Errorf("the refused erasure ended the membership: %v", err)
+	}
+	_, err = e.hh.SetRole(e.ctx(), a.PersonID, hh, kid, hearth.RoleChild, a.PersonID)
+	must(t, "SetRole", err)
+	_, err = e.svc.Erase(e.ctx(), a.PersonID, hh, gran, erasure.Scope{Everything: true}, password)
+	must(t, "Erase the former guardian profile", err)
+	_, err = e.store.Person(e.ctx(), gran)
+	wantCode(t, "Person after erasing the profile", err, hearth.ENOTFOUND)
 }

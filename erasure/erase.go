@@ -21,9 +21,10 @@ type Result struct {
 // Erase erases sc of person's data in household hh (RIGHT-ERASE,
 // RIGHT-UNREGISTERED): the person, a guardian for their child, or an owner
 // for a profile without an account. Everything about a person includes
-// their profile: a profile without an account is deleted, and an account
-// holder's account is closed as CloseAccount does (with its errors for a
-// last owner or a guardian). For everything, the data key is
+// their profile and their memberships: the person leaves every household
+// as CloseAccount does (with its errors for a last owner or a guardian, a
+// profile's included), a profile without an account is deleted, and an
+// account holder's account is closed. For everything, the data key is
 // destroyed first; then the rows go in batches; then the write-ahead logs
 // are truncated; then each recipient that receives the data is sent a
 // signed notice in the background (the erasure never waits for them).
@@ -36,7 +37,7 @@ type Result struct {
 // EFORBIDDEN (field "password") for a wrong password, ETOOMANY after too
 // many. Nothing changes on error.
 func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope, password string) (Result, error) {
-	_, p, basis, err := s.authorize(ctx, actor, hh, person)
+	_, _, basis, err := s.authorize(ctx, actor, hh, person)
 	if err != nil {
 		return Result{}, err
 	}
@@ -46,9 +47,8 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope,
 	if err := s.reauthenticate(ctx, actor, password); err != nil {
 		return Result{}, err
 	}
-	closing := sc.Everything && p.AccountID != ""
 	var emptied []string
-	if closing { // everything about an account holder includes the account
+	if sc.Everything { // everything about a person includes their memberships, profile and account
 		if emptied, err = s.cfg.Households.LeaveAll(ctx, person); err != nil {
 			return Result{}, fmt.Errorf("erase: %w", err)
 		}
@@ -58,10 +58,10 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope,
 		return Result{}, err
 	}
 	var res Result
-	if closing {
+	if sc.Everything {
 		res, err = s.closeAccount(ctx, person, emptied)
 	} else {
-		res, err = s.erase(ctx, person, sc, sc.Everything)
+		res, err = s.erase(ctx, person, sc, false)
 	}
 	s.closeRequest(ctx, req, res, err)
 	return res, err
