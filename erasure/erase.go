@@ -31,6 +31,10 @@ type Result struct {
 // The actor re-authenticates with their password first, and the request
 // is recorded in the rights request log (RIGHT-REQUESTS) with its outcome.
 //
+// With hh "" a person with an account erases their own data without a
+// household (policy.MayExerciseOwnRights), whether they are still a member
+// of one or not; the request is logged with HouseholdID "".
+//
 // Errors: ENOTFOUND when the caller is not a member of hh or the person is
 // not; EFORBIDDEN when the caller may not erase their data; EINVALID for a
 // bad scope;
@@ -41,7 +45,7 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope,
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.check(ctx, hh, sc); err != nil {
+	if err := s.check(ctx, hh, person, sc); err != nil {
 		return Result{}, err
 	}
 	if err := s.reauthenticate(ctx, actor, password); err != nil {

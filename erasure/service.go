@@ -158,7 +158,18 @@ func (noNotifier) Notify(context.Context, hearth.ErasureNotice) error {
 // (SEC-AUTHZ: nothing is revealed); a fellow member whose data the caller
 // may not erase gets EFORBIDDEN with policy's reason, as every other right
 // does (the members list shows them already).
+//
+// With hh "" the actor erases their own data without a household (POST
+// /v1/me/erasures): subject.Self decides (policy.MayExerciseOwnRights) and
+// the membership returned is nil.
 func (s *Service) authorize(ctx context.Context, actor, hh, person string) (*hearth.Member, *hearth.Person, policy.EraseBasis, error) {
+	if hh == "" {
+		_, p, err := subject.Self(ctx, s.cfg.Store, actor, person)
+		if err != nil {
+			return nil, nil, policy.EraseDenied, err
+		}
+		return nil, p, policy.EraseSelf, nil
+	}
 	notFound := hearth.Errorf(hearth.ENOTFOUND, "no such household")
 	am, err := s.member(ctx, hh, actor)
 	if err != nil || am == nil {

@@ -27,7 +27,9 @@ type Rights interface {
 // a profile without an account, RIGHT-UNREGISTERED) and checks the
 // password, and is closed as done once the link exists. It returns the
 // token, shown once (only its hash is stored), and the link, valid for
-// Config.LinkTTL.
+// Config.LinkTTL. With hh "" a person with an account asks for their own
+// export without a household (policy.MayExerciseOwnRights), still a member
+// of one or not; the link and the request record HouseholdID "".
 //
 // Errors: those of rights.Service.Open (ENOTFOUND for a non-member,
 // EFORBIDDEN for anyone else's data or a wrong password).

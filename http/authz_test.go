@@ -99,6 +99,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/me/notifications", "", 200},
 		{"GET", "/v1/me/terms", "", 200},
 		{"POST", "/v1/me/terms", `{"version":"2025-06"}`, 200},
+		// Own rights without a household (RIGHT-ACCESS, RIGHT-ERASE, RIGHT-REQUESTS): the caller's own only.
+		{"POST", "/v1/me/exports", `{"password":"correct horse battery staple"}`, 201},
+		{"POST", "/v1/me/erasure/preview", `{"category":"occupancy"}`, 200},
+		{"POST", "/v1/me/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true,"password":"correct horse battery staple"}`, 200},
+		{"GET", "/v1/me/requests", "", 200},
 		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}

@@ -89,7 +89,7 @@ func NewService(cfg Config) (*Service, error) {
 // Opening is a new rights request as a person makes it.
 type Opening struct {
 	Actor       string // the person acting: the subject, their guardian or the owner
-	HouseholdID string // the household both are members of
+	HouseholdID string // the household both are members of; "" for a person acting for themselves
 	PersonID    string // whose rights
 	Type        hearth.RequestType
 	Scope       string // what it covers, in manifest or record IDs; "" for everything
@@ -162,7 +162,16 @@ func (s *Service) reauthenticate(ctx context.Context, actor, password string) er
 // member of hh (else ENOTFOUND "no such household", so its existence is not
 // revealed: SEC-AUTHZ) and person too (else ENOTFOUND, field person);
 // policy.MayExerciseRights must allow (else EFORBIDDEN with its reason).
+// With hh "" the actor acts for themselves without a household (the
+// /v1/me routes): subject.Self decides (policy.MayExerciseOwnRights).
 func (s *Service) Authorize(ctx context.Context, actor, hh, person string) (hearth.IdentityCheck, error) {
+	if hh == "" {
+		d, _, err := subject.Self(ctx, s.store, actor, person)
+		if err != nil {
+			return "", err
+		}
+		return policy.IdentityCheckOf(d), nil
+	}
 	am, err := s.member(ctx, hh, actor)
 	if err != nil {
 		return "", err

@@ -59,3 +59,34 @@ func Membership(ctx context.Context, store hearth.HouseholdStore, hh, person str
 func (c *Cache) Authorize(ctx context.Context, actor, hh, person string) (a, p policy.Party, err error) {
 	return Authorize(ctx, c.cfg.Store, c.cfg.Policy, actor, hh, person)
 }
+
+// Self checks that actor may exercise person's rights without naming a
+// household (the /v1/me routes, SEC-AUTHZ): policy.MayExerciseOwnRights
+// decides, given person's account and current memberships. It returns the
+// decision and the person; EFORBIDDEN with policy's reason when refused,
+// ENOTFOUND for an unknown person.
+func Self(ctx context.Context, store hearth.HouseholdStore, actor, person string) (policy.Decision, *hearth.Person, error) {
+	p, err := store.Person(ctx, person)
+	if err != nil {
+		return policy.Decision{}, nil, fmt.Errorf("authorize own rights: %w", err)
+	}
+	hs, err := store.HouseholdsOf(ctx, person)
+	if err != nil {
+		return policy.Decision{}, nil, fmt.Errorf("authorize own rights: %w", err)
+	}
+	ms := make([]policy.Party, 0, len(hs))
+	for _, h := range hs {
+		m, err := Membership(ctx, store, h.ID, person)
+		if err != nil {
+			return policy.Decision{}, nil, err
+		}
+		if m != nil {
+			ms = append(ms, policy.PartyOf(*m))
+		}
+	}
+	d := policy.MayExerciseOwnRights(actor, person, p.AccountID != "", ms)
+	if !d.Allow {
+		return d, nil, &hearth.Error{Code: hearth.EFORBIDDEN, Message: d.Reason.String()}
+	}
+	return d, p, nil
+}
