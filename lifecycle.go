@@ -37,6 +37,13 @@ type LifecycleStore interface {
 	// the person is a child member's guardian. The person and their
 	// readings stay.
 	RemoveMember(ctx context.Context, householdID, personID string) error
+	// RemoveMemberships deletes every household membership of personID in
+	// one transaction, each under RemoveMember's rules, and returns the IDs
+	// of the households it left (none for a person in none). If one of them
+	// may not end, it deletes none and returns a *HouseholdError naming
+	// that household and wrapping RemoveMember's ECONFLICT error. Closing
+	// an account builds on it.
+	RemoveMemberships(ctx context.Context, personID string) ([]string, error)
 	// SetRole changes the Role and GuardianID of the membership
 	// (m.HouseholdID, m.PersonID); Added is kept. ENOTFOUND if there is no
 	// such membership; ECONFLICT wrapping ErrLastOwner if it would demote
@@ -52,3 +59,17 @@ type LifecycleStore interface {
 	// how many it deleted.
 	DeleteInvites(ctx context.Context, householdID string) (int, error)
 }
+
+// HouseholdError is an error about one of a person's several households:
+// which one, and what went wrong there (Err, which errors.Is, errors.As and
+// ErrorCode see through).
+type HouseholdError struct {
+	HouseholdID string
+	Err         error
+}
+
+// Error implements error.
+func (e *HouseholdError) Error() string { return "household " + e.HouseholdID + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *HouseholdError) Unwrap() error { return e.Err }

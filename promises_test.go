@@ -35,7 +35,7 @@ var noticePromises = map[string][]string{
 	"complain":          {"manifest.TestNoticeGolden"},
 	"retention":         {"erasure.TestRetentionPass"},
 	"recipients-told":   {"cmd/hearth.TestErasureEndToEnd"},
-	"reads-scoped":      {"http.TestReadsScopedToThePerson", "policy.TestMayRead"},
+	"reads-scoped":      {"http.TestReadsScopedToThePerson", "http.TestShareEndsWithMembership", "policy.TestMayRead", "policy.TestShareInForce"},
 	"household-consent": {"cmd/hearth.TestDemoOptionalFeature", "subject.TestHouseholdConsent"},
 }
 

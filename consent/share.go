@@ -51,26 +51,50 @@ func FoldShares(entries []hearth.LedgerEntry) []Share {
 	return out
 }
 
-// Shares returns the shares of subject's data in force, oldest first. It
-// does not check who asks: callers authorise first.
-func (s *Service) Shares(ctx context.Context, subject string) ([]Share, error) {
+// Shares returns the shares of subject's data in force in household hh,
+// oldest first: those whose reader is a member of hh and that were granted
+// during both people's current memberships (policy.ShareInForce), so a
+// share made before either left the household and came back is not listed.
+// It does not check who asks: callers authorise first. ENOTFOUND if subject
+// is not a member of hh.
+func (s *Service) Shares(ctx context.Context, hh, subject string) ([]Share, error) {
+	sm, err := s.cfg.Store.Member(ctx, hh, subject)
+	if err != nil {
+		return nil, fmt.Errorf("read shares: %w", err)
+	}
 	es, err := s.cfg.Store.LedgerEntriesFor(ctx, subject)
 	if err != nil {
 		return nil, fmt.Errorf("read shares: %w", err)
 	}
-	return FoldShares(es), nil
+	shares := FoldShares(es)
+	out := shares[:0]
+	for _, sh := range shares {
+		rm, err := s.cfg.Store.Member(ctx, hh, sh.With)
+		if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("read shares: reader: %w", err)
+		}
+		if policy.ShareInForce(sh.Time, policy.PartyOf(*rm), policy.PartyOf(*sm)) {
+			out = append(out, sh)
+		}
+	}
+	return out, nil
 }
 
-// SharedWith returns the categories of subject's data shared with reader.
-func (s *Service) SharedWith(ctx context.Context, subject, reader string) ([]string, error) {
-	shares, err := s.Shares(ctx, subject)
+// SharedWith returns the categories of subject's data shared with reader,
+// each with the time of its share-granted entry: the shares folded from the
+// ledger, which policy.MayRead then weighs against both people's current
+// memberships (policy.ShareInForce).
+func (s *Service) SharedWith(ctx context.Context, subject, reader string) (map[string]time.Time, error) {
+	es, err := s.cfg.Store.LedgerEntriesFor(ctx, subject)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read shares: %w", err)
 	}
-	var out []string
-	for _, sh := range shares {
+	out := map[string]time.Time{}
+	for _, sh := range FoldShares(es) {
 		if sh.With == reader {
-			out = append(out, sh.Category)
+			out[sh.Category] = sh.Time
 		}
 	}
 	return out, nil
@@ -86,6 +110,9 @@ func (s *Service) SharedWith(ctx context.Context, subject, reader string) ([]str
 // ENOTFOUND for a subject outside the actor's households or a reader who is
 // not a member of the subject's household (field "with"); EFORBIDDEN when
 // the actor may not decide for the subject. On error nothing is recorded.
+// A share granted before the reader or the subject last joined the
+// household is no longer in force (policy.ShareInForce): granting it again
+// records a new share.
 func (s *Service) Grant(ctx context.Context, actor, subject, category, with string, method hearth.Method) (Share, error) {
 	return s.share(ctx, actor, subject, category, with, method, hearth.EntryShareGranted)
 }
@@ -104,7 +131,7 @@ func (s *Service) share(ctx context.Context, actor, subject, category, with stri
 	if err != nil {
 		return Share{}, err
 	}
-	shares, err := s.Shares(ctx, subject)
+	shares, err := s.Shares(ctx, c.household, subject)
 	if err != nil {
 		return Share{}, err
 	}

@@ -75,19 +75,20 @@ func (e *env) open() {
 	t.Cleanup(func() { store.Close() })
 	e.store, e.keys = store, seal.NewKeyring(e.kek, store)
 	e.auth = auth.NewService(auth.Config{Store: store, Now: e.clock.Now})
-	e.hh = household.NewService(household.Config{Store: store, Manifest: e.m, Opener: e.keys, Now: e.clock.Now})
-	e.svc, err = erasure.NewService(erasure.Config{Store: store, Keys: e.keys, Auth: e.auth, Manifest: e.m, Now: e.clock.Now,
-		Notifier: e.notifier,
+	ended := func(hh, p string) {
+		e.mu.Lock()
+		e.ended = append(e.ended, hh+"/"+p)
+		e.mu.Unlock()
+	}
+	e.hh = household.NewService(household.Config{Store: store, Manifest: e.m, Opener: e.keys, Now: e.clock.Now,
 		CredentialChanged: func(id string) {
 			e.mu.Lock()
 			e.revoked = append(e.revoked, id)
 			e.mu.Unlock()
 		},
-		MembershipChanged: func(hh, p string) {
-			e.mu.Lock()
-			e.ended = append(e.ended, hh+"/"+p)
-			e.mu.Unlock()
-		}})
+		MembershipChanged: ended})
+	e.svc, err = erasure.NewService(erasure.Config{Store: store, Keys: e.keys, Auth: e.auth, Households: e.hh, Manifest: e.m, Now: e.clock.Now,
+		Notifier: e.notifier, MembershipChanged: ended})
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}

@@ -21,14 +21,19 @@ type Result struct {
 // Erase erases sc of person's data in household hh (RIGHT-ERASE,
 // RIGHT-UNREGISTERED): the person, a guardian for their child, or an owner
 // for a profile without an account. Everything about a person includes
-// their profile: a profile without an account is deleted, and an account
-// holder's account is closed as CloseAccount does (with its errors for a
-// last owner or a guardian). For everything, the data key is
+// their profile and their memberships: the person leaves every household
+// as CloseAccount does (with its errors for a last owner or a guardian, a
+// profile's included), a profile without an account is deleted, and an
+// account holder's account is closed. For everything, the data key is
 // destroyed first; then the rows go in batches; then the write-ahead logs
 // are truncated; then each recipient that receives the data is sent a
 // signed notice in the background (the erasure never waits for them).
 // The actor re-authenticates with their password first, and the request
 // is recorded in the rights request log (RIGHT-REQUESTS) with its outcome.
+//
+// With hh "" a person with an account erases their own data without a
+// household (policy.MayExerciseOwnRights), whether they are still a member
+// of one or not; the request is logged with HouseholdID "".
 //
 // Errors: ENOTFOUND when the caller is not a member of hh or the person is
 // not; EFORBIDDEN when the caller may not erase their data; EINVALID for a
@@ -36,21 +41,20 @@ type Result struct {
 // EFORBIDDEN (field "password") for a wrong password, ETOOMANY after too
 // many. Nothing changes on error.
 func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope, password string) (Result, error) {
-	_, p, basis, err := s.authorize(ctx, actor, hh, person)
+	_, _, basis, err := s.authorize(ctx, actor, hh, person)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.check(ctx, hh, sc); err != nil {
+	if err := s.check(ctx, hh, person, sc); err != nil {
 		return Result{}, err
 	}
 	if err := s.reauthenticate(ctx, actor, password); err != nil {
 		return Result{}, err
 	}
-	closing := sc.Everything && p.AccountID != ""
-	var alone []string
-	if closing { // everything about an account holder includes the account
-		if alone, err = s.households(ctx, person); err != nil {
-			return Result{}, err
+	var emptied []string
+	if sc.Everything { // everything about a person includes their memberships, profile and account
+		if emptied, err = s.cfg.Households.LeaveAll(ctx, person); err != nil {
+			return Result{}, fmt.Errorf("erase: %w", err)
 		}
 	}
 	req, err := s.openRequest(ctx, hh, actor, person, identityCheck(basis), sc.String())
@@ -58,10 +62,10 @@ func (s *Service) Erase(ctx context.Context, actor, hh, person string, sc Scope,
 		return Result{}, err
 	}
 	var res Result
-	if closing {
-		res, err = s.closeAccount(ctx, person, alone)
+	if sc.Everything {
+		res, err = s.closeAccount(ctx, person, emptied)
 	} else {
-		res, err = s.erase(ctx, person, sc, sc.Everything)
+		res, err = s.erase(ctx, person, sc, false)
 	}
 	s.closeRequest(ctx, req, res, err)
 	return res, err

@@ -1,6 +1,7 @@
 package erasure_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -329,5 +330,31 @@ func TestCloseAccountGuardian(t *testing.T) {
 	}
 	if _, err := e.store.Member(e.ctx(), hh, b.PersonID); err != nil {
 		t.Errorf("the refused closure changed the membership: %v", err)
+	}
+}
+
+// TestRunRetentionLeadsByAnInterval: the scheduler's pass erases what
+// would pass its retention before the next pass, so nothing is kept longer
+// than the manifest states between hourly passes (RETENTION).
+func TestRunRetentionLeadsByAnInterval(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.user("ann")
+	hh := e.household(a.PersonID)
+	dev := e.device(a.PersonID, hh)
+	// 30-day retention: this reading passes it in 30 minutes, before the
+	// next hourly pass; the other one in two hours, after it.
+	e.reading(dev, hh, a.PersonID, "occupancy", 30*24*time.Hour-30*time.Minute, "soon")
+	e.reading(dev, hh, a.PersonID, "occupancy", 30*24*time.Hour-2*time.Hour, "later")
+	ctx, cancel := context.WithCancel(e.ctx())
+	done := make(chan struct{})
+	go func() { e.svc.RunRetention(ctx, erasure.RetentionInterval); close(done) }()
+	deadline := time.Now().Add(time.Minute)
+	for e.count(hearth.ErasureFilter{Category: "occupancy"}) != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := e.count(hearth.ErasureFilter{Category: "occupancy"}); n != 1 {
+		t.Errorf("after the first pass %d occupancy readings remain, want 1 (the one within retention past the next pass)", n)
 	}
 }

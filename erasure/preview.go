@@ -25,7 +25,7 @@ type Preview struct {
 }
 
 // Preview returns what erasing sc of person's data in household hh would
-// do, and changes nothing. Errors: ENOTFOUND when the caller is not a
+// do, and changes nothing; hh "" as for Erase. Errors: ENOTFOUND when the caller is not a
 // member of hh or the person is not; EFORBIDDEN when the caller may not
 // erase their data (policy.MayErase); EINVALID for a bad scope.
 func (s *Service) Preview(ctx context.Context, actor, hh, person string, sc Scope) (Preview, error) {
@@ -33,7 +33,7 @@ func (s *Service) Preview(ctx context.Context, actor, hh, person string, sc Scop
 	if err != nil {
 		return Preview{}, err
 	}
-	if err := s.check(ctx, hh, sc); err != nil {
+	if err := s.check(ctx, hh, person, sc); err != nil {
 		return Preview{}, err
 	}
 	n, err := s.cfg.Store.CountReadings(ctx, filter(person, sc))

@@ -19,7 +19,11 @@ const schedulePage = 500
 // every reading of a category past the periodic deletion its person chose
 // (policy.DeletionCutoff) (RETENTION). It returns how many it erased.
 func (s *Service) RetentionPass(ctx context.Context) (int64, error) {
-	now := s.now()
+	return s.retentionPass(ctx, s.now())
+}
+
+// retentionPass is RetentionPass as if the clock read now.
+func (s *Service) retentionPass(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	for _, c := range s.cfg.Manifest.Categories {
 		cutoff, ok := s.policy.RetentionCutoff(c.ID, now)
@@ -70,13 +74,17 @@ func (s *Service) periodic(ctx context.Context, now time.Time) (int64, error) {
 	}
 }
 
-// RunRetention runs RetentionPass at once and then every interval until
-// ctx ends. Errors are logged and the next pass tries again.
+// RunRetention runs a retention pass at once and then every interval until
+// ctx ends, each erasing what RetentionPass would erase one interval later,
+// so that nothing outlives its retention between passes. Errors are logged
+// and the next pass tries again.
 func (s *Service) RunRetention(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		n, err := s.RetentionPass(ctx)
+		// Each pass erases what would pass its retention before the
+		// next one, so nothing is kept longer than the manifest states.
+		n, err := s.retentionPass(ctx, s.now().Add(interval))
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.cfg.Logger.Error("retention pass", "erased", n, "err", err)

@@ -20,8 +20,10 @@ type Scope struct {
 }
 
 // check validates the scope against the manifest and household hh:
-// EINVALID with the field at fault.
-func (s *Service) check(ctx context.Context, hh string, sc Scope) error {
+// EINVALID with the field at fault. A device must be one of hh's; with hh
+// "" (a person erasing their own data without a household) one that
+// readings about person came from, even if it has been removed since.
+func (s *Service) check(ctx context.Context, hh, person string, sc Scope) error {
 	if sc.Everything && (sc.Category != "" || sc.DeviceID != "" || !sc.From.IsZero() || !sc.To.IsZero()) {
 		return hearth.FieldError("everything", "erasing everything takes no category, device or time range")
 	}
@@ -34,6 +36,16 @@ func (s *Service) check(ctx context.Context, hh string, sc Scope) error {
 		return hearth.FieldError("to", "must be after from")
 	}
 	if sc.DeviceID == "" {
+		return nil
+	}
+	if hh == "" { // without a household: a device readings about the person came from
+		n, err := s.cfg.Store.CountReadings(ctx, hearth.ErasureFilter{PersonID: person, DeviceID: sc.DeviceID})
+		if err != nil {
+			return fmt.Errorf("erasure: %w", err)
+		}
+		if n == 0 {
+			return hearth.FieldError("device_id", "no reading about you came from this device")
+		}
 		return nil
 	}
 	d, err := s.cfg.Store.Device(ctx, sc.DeviceID)

@@ -25,6 +25,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // DefaultDeleteBatch is the most readings one delete transaction removes
@@ -58,12 +59,23 @@ type Reauthenticator interface {
 	Reauthenticate(ctx context.Context, accountID, password string) error
 }
 
-// Config configures a Service. Store, Keys, Auth and Manifest are required.
+// Households ends a person's household memberships under the household
+// lifecycle rules, for closing their account; *household.Service
+// satisfies it. LeaveAll ends them all or none, ends each household left
+// without members (invitations deleted, devices removed and their MQTT
+// sessions ended) and returns those households.
+type Households interface {
+	LeaveAll(ctx context.Context, person string) (emptied []string, err error)
+}
+
+// Config configures a Service. Store, Keys, Auth, Households and Manifest
+// are required.
 type Config struct {
-	Store    hearth.Store
-	Keys     Shredder
-	Auth     Reauthenticator // checks the actor's password before an erasure
-	Manifest *manifest.Manifest
+	Store      hearth.Store
+	Keys       Shredder
+	Auth       Reauthenticator // checks the actor's password before an erasure
+	Households Households      // ends memberships when an account closes
+	Manifest   *manifest.Manifest
 	// Policy decides retention; nil means an engine compiled from Manifest.
 	Policy *policy.Engine
 	// Now is the clock; default time.Now. The scheduler and the notice
@@ -72,10 +84,6 @@ type Config struct {
 	// Notifier sends notices to recipients; nil leaves every notice
 	// "unconfigured".
 	Notifier Notifier
-	// CredentialChanged, when set, is called with a device's ID after its
-	// credential is revoked (its household's last member closed their
-	// account), so the transport ends the device's session at once.
-	CredentialChanged func(deviceID string)
 	// MembershipChanged is called after an erasure changed what is kept
 	// about a person: once per household membership it ended, and once
 	// with householdID "" in any case, so caches (the subject cache,
@@ -102,14 +110,11 @@ type Service struct {
 // NewService returns a Service using cfg. It returns an error if the
 // manifest's policy cannot be compiled.
 func NewService(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Keys == nil || cfg.Auth == nil || cfg.Manifest == nil {
-		return nil, hearth.Errorf(hearth.EINVALID, "the erasure service needs a store, a keyring, a re-authenticator and the manifest")
+	if cfg.Store == nil || cfg.Keys == nil || cfg.Auth == nil || cfg.Households == nil || cfg.Manifest == nil {
+		return nil, hearth.Errorf(hearth.EINVALID, "the erasure service needs a store, a keyring, a re-authenticator, the household service and the manifest")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.CredentialChanged == nil {
-		cfg.CredentialChanged = func(string) {}
 	}
 	if cfg.MembershipChanged == nil {
 		cfg.MembershipChanged = func(string, string) {}
@@ -153,7 +158,18 @@ func (noNotifier) Notify(context.Context, hearth.ErasureNotice) error {
 // (SEC-AUTHZ: nothing is revealed); a fellow member whose data the caller
 // may not erase gets EFORBIDDEN with policy's reason, as every other right
 // does (the members list shows them already).
+//
+// With hh "" the actor erases their own data without a household (POST
+// /v1/me/erasures): subject.Self decides (policy.MayExerciseOwnRights) and
+// the membership returned is nil.
 func (s *Service) authorize(ctx context.Context, actor, hh, person string) (*hearth.Member, *hearth.Person, policy.EraseBasis, error) {
+	if hh == "" {
+		_, p, err := subject.Self(ctx, s.cfg.Store, actor, person)
+		if err != nil {
+			return nil, nil, policy.EraseDenied, err
+		}
+		return nil, p, policy.EraseSelf, nil
+	}
 	notFound := hearth.Errorf(hearth.ENOTFOUND, "no such household")
 	am, err := s.member(ctx, hh, actor)
 	if err != nil || am == nil {
@@ -174,19 +190,9 @@ func (s *Service) authorize(ctx context.Context, actor, hh, person string) (*hea
 	return pm, p, basis, nil
 }
 
-// member returns a membership, nil if there is none.
+// member returns a membership, nil if there is none (subject.Membership).
 func (s *Service) member(ctx context.Context, hh, person string) (*hearth.Member, error) {
-	if hh == "" || person == "" {
-		return nil, nil
-	}
-	m, err := s.cfg.Store.Member(ctx, hh, person)
-	switch hearth.ErrorCode(err) {
-	case "":
-		return m, nil
-	case hearth.ENOTFOUND:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("check membership: %w", err)
+	return subject.Membership(ctx, s.cfg.Store, hh, person)
 }
 
 // orErr returns err if it is not nil, else fallback.

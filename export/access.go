@@ -7,6 +7,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/rights"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // Rights authorises rights requests and records them in the rights
@@ -15,6 +16,8 @@ type Rights interface {
 	Authorize(ctx context.Context, actor, hh, person string) (hearth.IdentityCheck, error)
 	Open(ctx context.Context, o rights.Opening) (*hearth.RightsRequest, error)
 	Complete(ctx context.Context, id string, status hearth.RequestStatus, outcome string) (*hearth.RightsRequest, error)
+	// Statement opens a request's statement in the person's own words.
+	Statement(ctx context.Context, r *hearth.RightsRequest) (text string, erased bool, err error)
 }
 
 // RequestLink makes a download link for person's export, asked by actor in
@@ -24,7 +27,9 @@ type Rights interface {
 // a profile without an account, RIGHT-UNREGISTERED) and checks the
 // password, and is closed as done once the link exists. It returns the
 // token, shown once (only its hash is stored), and the link, valid for
-// Config.LinkTTL.
+// Config.LinkTTL. With hh "" a person with an account asks for their own
+// export without a household (policy.MayExerciseOwnRights), still a member
+// of one or not; the link and the request record HouseholdID "".
 //
 // Errors: those of rights.Service.Open (ENOTFOUND for a non-member,
 // EFORBIDDEN for anyone else's data or a wrong password).
@@ -70,17 +75,7 @@ func (s *Service) Redeem(ctx context.Context, actor, token string) (*hearth.Expo
 	return l, nil
 }
 
-// member returns a membership, nil if there is none.
+// member returns a membership, nil if there is none (subject.Membership).
 func (s *Service) member(ctx context.Context, hh, person string) (*hearth.Member, error) {
-	if hh == "" || person == "" {
-		return nil, nil
-	}
-	m, err := s.cfg.Store.Member(ctx, hh, person)
-	switch hearth.ErrorCode(err) {
-	case "":
-		return m, nil
-	case hearth.ENOTFOUND:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("check membership: %w", err)
+	return subject.Membership(ctx, s.cfg.Store, hh, person)
 }

@@ -3,6 +3,7 @@ package export_test
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -61,7 +62,7 @@ func newInstance(t testing.TB, name string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rights.NewService(rights.Config{Store: store, Auth: auth.NewService(auth.Config{Store: store}), Now: clock})
+	rs, err := rights.NewService(rights.Config{Store: store, Auth: auth.NewService(auth.Config{Store: store}), Keys: keys, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,5 +259,32 @@ func TestExportCSVMatchesJSONLines(t *testing.T) {
 		if lines := strings.Count(string(b), "\n"); lines != 3 { // header + 2 readings per category
 			t.Errorf("%s has %d lines, want 3:\n%s", f.Name, lines, b)
 		}
+	}
+}
+
+// TestExportHoldsRequestStatements: a rights request's statement, in the
+// person's own words and sealed with their key, is in their export opened
+// (RIGHT-ACCESS, RIGHT-REQUESTS).
+func TestExportHoldsRequestStatements(t *testing.T) {
+	in := newInstance(t, "alpha")
+	h := in.newHome(t)
+	r := &hearth.RightsRequest{ID: hearth.NewID("rr_"), PersonID: h.adult, HouseholdID: h.hh, Type: hearth.RequestADMOptOut,
+		RequestedBy: h.adult, IdentityCheck: "reauthenticated", Status: hearth.StatusReceived,
+		Created: in.now, Deadline: in.now.AddDate(0, 1, 0)}
+	const view = "I was at home that week, caf\u00e9 \"quoted\""
+	var err error
+	// The statement is sealed as package rights seals it (rights.Service.Open).
+	r.Statement, err = in.keys.Seal(t.Context(), h.adult, []byte(view), []byte("rights-request\x00statement\x00"+r.ID))
+	must(t, err)
+	must(t, in.store.CreateRightsRequest(t.Context(), r))
+	data := in.write(t, h.adult)
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	f, err := zr.Open("rights-requests.json")
+	must(t, err)
+	var recs []export.RequestRecord
+	must(t, json.NewDecoder(f).Decode(&recs))
+	if len(recs) == 0 || recs[len(recs)-1].Statement != view && recs[0].Statement != view {
+		t.Errorf("rights-requests.json = %+v, want the request with its statement %q", recs, view)
 	}
 }

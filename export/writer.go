@@ -194,7 +194,11 @@ func (s *Service) writeRecords(ctx context.Context, a *archive, p *hearth.Person
 		return nil, fmt.Errorf("export rights requests: %w", err)
 	}
 	sum.Requests = len(reqs)
-	return sum, a.addJSON(fileRequests, now, requestRecords(reqs))
+	recs, err := s.requestRecords(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	return sum, a.addJSON(fileRequests, now, recs)
 }
 
 func nonNilSlice[T any](s []T) []T {
@@ -367,19 +371,28 @@ type RequestRecord struct {
 	Deadline      time.Time  `json:"deadline"`
 	Completed     *time.Time `json:"completed,omitempty"`
 	Outcome       string     `json:"outcome"`
+	// Statement is what the person said with the request, in their own
+	// words; absent if they said nothing.
+	Statement string `json:"statement,omitempty"`
 }
 
-func requestRecords(rs []hearth.RightsRequest) []RequestRecord {
+// requestRecords returns the person's rights requests as exported, each
+// with its statement opened.
+func (s *Service) requestRecords(ctx context.Context, rs []hearth.RightsRequest) ([]RequestRecord, error) {
 	out := make([]RequestRecord, 0, len(rs))
 	for _, r := range rs {
+		text, _, err := s.cfg.Rights.Statement(ctx, &r)
+		if err != nil {
+			return nil, fmt.Errorf("export rights request %s: %w", r.ID, err)
+		}
 		rec := RequestRecord{ID: r.ID, Type: string(r.Type), Scope: r.Scope, HouseholdID: r.HouseholdID,
 			RequestedBy: r.RequestedBy, IdentityCheck: string(r.IdentityCheck), Status: string(r.Status),
-			Created: r.Created.UTC(), Deadline: r.Deadline.UTC(), Outcome: r.Outcome}
+			Created: r.Created.UTC(), Deadline: r.Deadline.UTC(), Outcome: r.Outcome, Statement: text}
 		if !r.Completed.IsZero() {
 			c := r.Completed.UTC()
 			rec.Completed = &c
 		}
 		out = append(out, rec)
 	}
-	return out
+	return out, nil
 }

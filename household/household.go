@@ -67,11 +67,12 @@ type Config struct {
 
 // ReadSubjects gives what decides a read of a stored reading: its
 // subject's policy state, the parties to the read (policy.MayRead) and the
-// categories a person shared with another; *subject.Cache satisfies it.
+// categories a person shared with another, each with the time it was
+// granted; *subject.Cache satisfies it.
 type ReadSubjects interface {
 	ForReading(ctx context.Context, r *hearth.Reading) (policy.Subject, error)
 	Party(ctx context.Context, householdID, personID string) (policy.Party, error)
-	SharedWith(ctx context.Context, subject, reader string) ([]string, error)
+	SharedWith(ctx context.Context, subject, reader string) (map[string]time.Time, error)
 }
 
 // Service manages households, people and devices. It is safe for

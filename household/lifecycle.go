@@ -61,26 +61,72 @@ func (s *Service) Leave(ctx context.Context, caller, hhID string) error {
 	if err := s.endMembership(ctx, hhID, caller); err != nil {
 		return err
 	}
+	_, err := s.endIfEmpty(ctx, hhID)
+	return err
+}
+
+// LeaveAll ends every household membership of person at once, all or
+// nothing, under the rules of Leave; closing an account uses it (package
+// erasure, which re-authenticates the person first: LeaveAll checks no
+// caller). Each household it leaves without members ends as by Leave: its
+// unused invitations are deleted and its devices removed, their MQTT
+// sessions ended. It returns those households, whose own data is still
+// there. The person's data is not erased.
+//
+// Errors: ECONFLICT (Field "household", the message naming it) when the
+// person is the last owner of a household with other members or a child's
+// guardian there; then no membership ends.
+func (s *Service) LeaveAll(ctx context.Context, person string) (emptied []string, err error) {
+	left, err := s.store.RemoveMemberships(ctx, person)
+	if err != nil {
+		var he *hearth.HouseholdError
+		if errors.As(err, &he) {
+			if e, ok := lifecycleError(he.Err).(*hearth.Error); ok && e.Code == hearth.ECONFLICT {
+				return nil, &hearth.Error{Code: hearth.ECONFLICT, Field: "household",
+					Message: "household " + he.HouseholdID + ": " + e.Message, Err: err}
+			}
+		}
+		return nil, fmt.Errorf("leave households: %w", err)
+	}
+	for _, hh := range left {
+		s.memberChanged(hh, person)
+	}
+	for _, hh := range left {
+		empty, err := s.endIfEmpty(ctx, hh)
+		if err != nil {
+			return emptied, err
+		}
+		if empty {
+			emptied = append(emptied, hh)
+		}
+	}
+	return emptied, nil
+}
+
+// endIfEmpty ends hhID if no member is left: its unused invitations are
+// deleted and its devices removed as by RemoveDevice. It reports whether
+// the household was empty.
+func (s *Service) endIfEmpty(ctx context.Context, hhID string) (bool, error) {
 	ms, err := s.store.Members(ctx, hhID)
 	if err != nil {
-		return fmt.Errorf("leave household: %w", err)
+		return false, fmt.Errorf("leave household: %w", err)
 	}
 	if len(ms) > 0 {
-		return nil
+		return false, nil
 	}
 	if _, err := s.store.DeleteInvites(ctx, hhID); err != nil {
-		return fmt.Errorf("leave household: %w", err)
+		return true, fmt.Errorf("leave household: %w", err)
 	}
 	devs, err := s.store.DevicesIn(ctx, hhID)
 	if err != nil {
-		return fmt.Errorf("leave household: %w", err)
+		return true, fmt.Errorf("leave household: %w", err)
 	}
 	for _, d := range devs {
 		if err := s.unbind(ctx, hhID, d.ID); err != nil {
-			return fmt.Errorf("leave household: %w", err)
+			return true, fmt.Errorf("leave household: %w", err)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // endMembership removes a membership and tells the caches.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/hearth-iot/hearth"
@@ -102,11 +101,12 @@ func (s *Service) checkPurpose(purpose string) error {
 }
 
 // readSubject is what decides caller's reads of one subject's readings:
-// the subject as a party, and the categories they shared with caller.
+// the subject as a party, and the categories they shared with caller,
+// with when each was granted.
 type readSubject struct {
 	party  policy.Party
 	known  bool // a member of the household, or the household itself
-	shared []string
+	shared map[string]time.Time
 }
 
 // mayRead returns the readings of rs that policy.MayRead lets caller read,
@@ -126,7 +126,7 @@ func (s *Service) mayRead(ctx context.Context, caller, hh string, rs []hearth.Re
 			}
 			subjects[rs[i].PersonID] = rsub
 		}
-		if rsub.known && policy.MayRead(actor, rsub.party, slices.Contains(rsub.shared, rs[i].Category)).Allow {
+		if rsub.known && policy.MayRead(actor, rsub.party, rsub.shared[rs[i].Category]).Allow {
 			out = append(out, rs[i])
 		}
 	}

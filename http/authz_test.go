@@ -33,11 +33,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// A profile without an account, whose notifications the owner reads (CONSENT-MULTIUSER).
 	profile := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
 	me := "/v1/households/" + hh + "/people/" + ownPerson // the owner's own consents and settings
+	// A member with an account, whom the owner removes (a profile is erased instead).
+	mateTok, mate := e.user("Mate")
+	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", own, `{"role":"adult"}`), 201).json(t)["token"].(string)
+	e.want(e.do("POST", "/v1/invites/accept", mateTok, fmt.Sprintf(`{"token":%q}`, inv)), 200)
 	// A rights request of the owner's, whose progress the other household must not see.
 	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
 	// The household reading above, which its owner may mark disputed (RIGHT-RECTIFY).
 	rid := fmt.Sprint(e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", own, ""), 200).json(t)["readings"].([]any)[0].(map[string]any)["id"])
-	template := strings.NewReplacer("/readings/"+rid+"/", "/readings/{id}/", "/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}",
+	template := strings.NewReplacer("/readings/"+rid+"/", "/readings/{id}/", "/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}", mate, "{person}",
 		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}",
 		"/deletion-schedules/occupancy", "/deletion-schedules/{category}")
 	routes := []route{
@@ -83,7 +87,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/households/" + hh + "/readings/" + rid + "/rectification", `{"action":"dispute","password":"correct horse battery staple"}`, 200},
 		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
 		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
-		{"DELETE", "/v1/households/" + hh + "/members/" + profile, "", 204},
+		{"DELETE", "/v1/households/" + hh + "/members/" + mate, "", 204},
 		{"DELETE", "/v1/households/" + hh + "/devices/" + dev, "", 204},
 	}
 	// Routes that touch no household: anonymous gets 401, others succeed.
@@ -95,6 +99,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/me/notifications", "", 200},
 		{"GET", "/v1/me/terms", "", 200},
 		{"POST", "/v1/me/terms", `{"version":"2025-06"}`, 200},
+		// Own rights without a household (RIGHT-ACCESS, RIGHT-ERASE, RIGHT-REQUESTS): the caller's own only.
+		{"POST", "/v1/me/exports", `{"password":"correct horse battery staple"}`, 201},
+		{"POST", "/v1/me/erasure/preview", `{"category":"occupancy"}`, 200},
+		{"POST", "/v1/me/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true,"password":"correct horse battery staple"}`, 200},
+		{"GET", "/v1/me/requests", "", 200},
 		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}

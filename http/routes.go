@@ -90,6 +90,14 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PUT /v1/households/{hh}/people/{person}/display-name", s.authed(s.handleRename()))
 	handle("POST /v1/households/{hh}/readings/{id}/rectification", s.authed(s.handleRectifyReading()))
 
+	// Own rights without a household (RIGHT-ACCESS, RIGHT-ERASE,
+	// RIGHT-REQUESTS): the per-person routes above for the caller themselves,
+	// still reachable after they left every household.
+	handle("POST /v1/me/exports", s.authed(asSelf(s.handleRequestExport())))
+	handle("POST /v1/me/erasure/preview", s.authed(asSelf(s.handleErasurePreview())))
+	handle("POST /v1/me/erasures", s.authed(asSelf(s.handleErase())))
+	handle("GET /v1/me/requests", s.authed(asSelf(s.handleRequests())))
+
 	// Account and household lifecycle (issue 12): each ends access at once.
 	handle("POST /v1/me/password", s.authed(s.handleChangePassword()))
 	handle("DELETE /v1/sessions", s.authed(s.handleSignOutEverywhere()))

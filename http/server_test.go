@@ -105,7 +105,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("export service: %v", err)
 	}
-	er, err := erasure.NewService(erasure.Config{Store: db, Keys: keys, Auth: authSvc, Manifest: m, Now: clk.Now, Policy: subj.Policy()})
+	er, err := erasure.NewService(erasure.Config{Store: db, Keys: keys, Auth: authSvc, Households: e.hh, Manifest: m, Now: clk.Now, Policy: subj.Policy()})
 	if err != nil {
 		t.Fatalf("erasure service: %v", err)
 	}

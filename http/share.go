@@ -39,10 +39,10 @@ func (r shareRequest) method() hearth.Method {
 	return r.Method
 }
 
-// handleShares lists the shares of {person}'s data in force.
+// handleShares lists the shares of {person}'s data in force in {hh}.
 func (s *server) handleShares() http.Handler {
 	return s.forPerson(func(w http.ResponseWriter, r *http.Request, hh, person string) error {
-		shares, err := s.Consents.Shares(r.Context(), person)
+		shares, err := s.Consents.Shares(r.Context(), hh, person)
 		if err != nil {
 			return err
 		}

@@ -17,12 +17,16 @@ type Party struct {
 	// Profile marks a person without an account: a profile the
 	// household's owners manage (RIGHT-UNREGISTERED). MayRead uses it.
 	Profile bool
+	// Since is when the person's current membership of HouseholdID began
+	// (hearth.Member.Added); zero when unknown. ShareInForce uses it.
+	Since time.Time
 }
 
 // PartyOf returns the Party of a household member. A member with the child
 // role is a child.
 func PartyOf(m hearth.Member) Party {
-	return Party{PersonID: m.PersonID, HouseholdID: m.HouseholdID, Role: m.Role, GuardianID: m.GuardianID, Child: m.Role == hearth.RoleChild}
+	return Party{PersonID: m.PersonID, HouseholdID: m.HouseholdID, Role: m.Role, GuardianID: m.GuardianID,
+		Child: m.Role == hearth.RoleChild, Since: m.Added}
 }
 
 // MayConsent decides whether actor may give, refuse or withdraw consent for

@@ -1,12 +1,17 @@
 package policy
 
-import "github.com/hearth-iot/hearth"
+import (
+	"time"
+
+	"github.com/hearth-iot/hearth"
+)
 
 // MayRead decides whether actor may read subject's data of one category
 // (SEC-AUTHZ, RIGHT-ACCESS-OTHERS). A subject with an empty PersonID is the
-// household itself: data attributed to no person. shared says whether the
-// subject shared the category with actor, an explicit and revocable share
-// recorded in the ledger. The rules, in order:
+// household itself: data attributed to no person. shared is when the
+// subject shared the category with actor (the time of the share-granted
+// ledger entry of the share in force), zero if they did not. The rules, in
+// order:
 //
 //  1. actor must be identified and a member of the subject's household;
 //  2. a person reads their own data;
@@ -16,11 +21,12 @@ import "github.com/hearth-iot/hearth"
 //  5. the household's owners, and the guardian, read the data of a profile
 //     without an account (RIGHT-UNREGISTERED);
 //  6. otherwise, nobody reads another person's data, whatever their role,
-//     unless that person shared the category with them.
+//     unless that person shared the category with them and the share is
+//     still in force (ShareInForce).
 //
 // MayRead decides who may read; Engine.Read decides, separately, for which
 // purpose the data may be used. It does not allocate.
-func MayRead(actor, subject Party, shared bool) Decision {
+func MayRead(actor, subject Party, shared time.Time) Decision {
 	switch {
 	case actor.PersonID == "":
 		return deny(ReasonUnknownParty, -1)
@@ -37,8 +43,25 @@ func MayRead(actor, subject Party, shared bool) Decision {
 		return allow(ReasonChildData, -1)
 	case subject.Profile && (actor.Role == hearth.RoleOwner || subject.GuardianID == actor.PersonID):
 		return allow(ReasonManagedProfile, -1)
-	case shared:
+	case ShareInForce(shared, actor, subject):
 		return allow(ReasonShared, -1)
 	}
 	return deny(ReasonNotShared, -1)
+}
+
+// ShareInForce decides whether a share of subject's data with reader,
+// granted at granted (zero: never), still counts (RIGHT-ACCESS-OTHERS,
+// SEC-AUTHZ). A share counts only while both people stay members of the
+// household together without a break: it must have been granted during
+// both current memberships (Party.Since), so a member who is removed or
+// leaves and is invited again, or whose sharer did, reads nothing until a
+// new share is granted. Nothing needs revoking when a membership ends.
+// Times are compared at the ledger's resolution, whole milliseconds: a
+// share granted in the millisecond a membership began counts.
+func ShareInForce(granted time.Time, reader, subject Party) bool {
+	if granted.IsZero() || reader.HouseholdID == "" || reader.HouseholdID != subject.HouseholdID {
+		return false
+	}
+	g := granted.Truncate(time.Millisecond)
+	return !g.Before(reader.Since.Truncate(time.Millisecond)) && !g.Before(subject.Since.Truncate(time.Millisecond))
 }

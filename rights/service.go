@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // Limits on what a request records.
@@ -88,7 +89,7 @@ func NewService(cfg Config) (*Service, error) {
 // Opening is a new rights request as a person makes it.
 type Opening struct {
 	Actor       string // the person acting: the subject, their guardian or the owner
-	HouseholdID string // the household both are members of
+	HouseholdID string // the household both are members of; "" for a person acting for themselves
 	PersonID    string // whose rights
 	Type        hearth.RequestType
 	Scope       string // what it covers, in manifest or record IDs; "" for everything
@@ -161,7 +162,16 @@ func (s *Service) reauthenticate(ctx context.Context, actor, password string) er
 // member of hh (else ENOTFOUND "no such household", so its existence is not
 // revealed: SEC-AUTHZ) and person too (else ENOTFOUND, field person);
 // policy.MayExerciseRights must allow (else EFORBIDDEN with its reason).
+// With hh "" the actor acts for themselves without a household (the
+// /v1/me routes): subject.Self decides (policy.MayExerciseOwnRights).
 func (s *Service) Authorize(ctx context.Context, actor, hh, person string) (hearth.IdentityCheck, error) {
+	if hh == "" {
+		d, _, err := subject.Self(ctx, s.store, actor, person)
+		if err != nil {
+			return "", err
+		}
+		return policy.IdentityCheckOf(d), nil
+	}
 	am, err := s.member(ctx, hh, actor)
 	if err != nil {
 		return "", err
@@ -187,19 +197,9 @@ func (s *Service) Authorize(ctx context.Context, actor, hh, person string) (hear
 	return policy.IdentityCheckOf(d), nil
 }
 
-// member returns a membership, nil if there is none.
+// member returns a membership, nil if there is none (subject.Membership).
 func (s *Service) member(ctx context.Context, hh, person string) (*hearth.Member, error) {
-	if hh == "" || person == "" {
-		return nil, nil
-	}
-	m, err := s.store.Member(ctx, hh, person)
-	switch hearth.ErrorCode(err) {
-	case "":
-		return m, nil
-	case hearth.ENOTFOUND:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("check membership: %w", err)
+	return subject.Membership(ctx, s.store, hh, person)
 }
 
 // checkText checks a plain-text field: at most max bytes of valid UTF-8

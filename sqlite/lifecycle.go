@@ -62,28 +62,69 @@ func affected(op string, res sql.Result, err error) (int, error) {
 // transaction, that it leaves an owner while members remain and no child
 // without their guardian.
 func (db *DB) RemoveMember(ctx context.Context, householdID, personID string) error {
-	return inTx(ctx, db.data, func(tx *sql.Tx) error {
-		role, err := memberRole(ctx, tx, householdID, personID)
+	return inTx(ctx, db.data, func(tx *sql.Tx) error { return removeMember(ctx, tx, householdID, personID) })
+}
+
+// RemoveMemberships deletes every membership of personID in one
+// transaction, each checked as by RemoveMember; the first that may not end
+// rolls them all back.
+func (db *DB) RemoveMemberships(ctx context.Context, personID string) ([]string, error) {
+	var hhs []string
+	err := inTx(ctx, db.data, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT household_id FROM members WHERE person_id = ? ORDER BY household_id", personID)
 		if err != nil {
-			return err
+			return wrap("select memberships", err, nil)
 		}
-		if err := guardsNoChild(ctx, tx, householdID, personID); err != nil {
-			return err
-		}
-		if role == hearth.RoleOwner {
-			var owners, others int
-			err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE role = 'owner'), count(*)
-				FROM members WHERE household_id = ? AND person_id != ?`, householdID, personID).Scan(&owners, &others)
-			if err != nil {
-				return wrap("count members", err, nil)
+		defer rows.Close()
+		hhs = nil
+		for rows.Next() {
+			var hh string
+			if err := rows.Scan(&hh); err != nil {
+				return wrap("scan membership", err, nil)
 			}
-			if owners == 0 && others > 0 {
-				return lastOwner()
+			hhs = append(hhs, hh)
+		}
+		if err := rows.Err(); err != nil {
+			return wrap("select memberships", err, nil)
+		}
+		rows.Close()
+		for _, hh := range hhs {
+			if err := removeMember(ctx, tx, hh, personID); err != nil {
+				return &hearth.HouseholdError{HouseholdID: hh, Err: err}
 			}
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM members WHERE household_id = ? AND person_id = ?", householdID, personID)
-		return wrap("delete member", err, nil)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return hhs, nil
+}
+
+// removeMember deletes a membership inside tx after checking that it
+// leaves an owner while members remain and no child without their
+// guardian.
+func removeMember(ctx context.Context, tx *sql.Tx, householdID, personID string) error {
+	role, err := memberRole(ctx, tx, householdID, personID)
+	if err != nil {
+		return err
+	}
+	if err := guardsNoChild(ctx, tx, householdID, personID); err != nil {
+		return err
+	}
+	if role == hearth.RoleOwner {
+		var owners, others int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE role = 'owner'), count(*)
+			FROM members WHERE household_id = ? AND person_id != ?`, householdID, personID).Scan(&owners, &others)
+		if err != nil {
+			return wrap("count members", err, nil)
+		}
+		if owners == 0 && others > 0 {
+			return lastOwner()
+		}
+	}
+	_, err = tx.ExecContext(ctx, "DELETE FROM members WHERE household_id = ? AND person_id = ?", householdID, personID)
+	return wrap("delete member", err, nil)
 }
 
 // SetRole changes a membership's role and guardian after checking, in the

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ func testLifecycle(t *testing.T, open func(t *testing.T) hearth.Store) {
 	t.Run("RemoveMember", func(t *testing.T) { t.Parallel(); testRemoveMember(t, open(t)) })
 	t.Run("LastOwner", func(t *testing.T) { t.Parallel(); testLastOwner(t, open(t)) })
 	t.Run("Guardian", func(t *testing.T) { t.Parallel(); testGuardian(t, open(t)) })
+	t.Run("RemoveMemberships", func(t *testing.T) { t.Parallel(); testRemoveMemberships(t, open(t)) })
 	t.Run("SetRole", func(t *testing.T) { t.Parallel(); testSetRole(t, open(t)) })
 	t.Run("UnbindDevice", func(t *testing.T) { t.Parallel(); testUnbindDevice(t, open(t)) })
 	t.Run("DeleteInvites", func(t *testing.T) { t.Parallel(); testDeleteInvites(t, open(t)) })
@@ -165,6 +167,49 @@ func testGuardian(t *testing.T, s hearth.Store) {
 	must(t, "SetRole new guardian", s.SetRole(ctx(t), &hearth.Member{HouseholdID: h.h.ID, PersonID: child.ID,
 		Role: hearth.RoleChild, GuardianID: h.owner.ID}))
 	must(t, "remove the former guardian", s.RemoveMember(ctx(t), h.h.ID, h.profile.ID))
+}
+
+// testRemoveMemberships: all of a person's memberships end at once, under
+// RemoveMember's rules; one that may not end keeps them all.
+func testRemoveMemberships(t *testing.T, s hearth.Store) {
+	h := newHome(t, s, "Home", 0)
+	other := newHome(t, s, "Other", time.Hour)
+	// h's owner is also an adult in other, with its own owner and guest.
+	must(t, "AddMember", s.AddMember(ctx(t), &hearth.Member{HouseholdID: other.h.ID, PersonID: h.owner.ID, Role: hearth.RoleAdult, Added: at(2 * time.Hour)}))
+
+	_, err := s.RemoveMemberships(ctx(t), h.owner.ID)
+	wantCause(t, "RemoveMemberships of the last owner of a household with members", err, hearth.ErrLastOwner)
+	var he *hearth.HouseholdError
+	if !errors.As(err, &he) || he.HouseholdID != h.h.ID {
+		t.Errorf("RemoveMemberships error %v, want a HouseholdError naming %s", err, h.h.ID)
+	}
+	for _, hh := range []string{h.h.ID, other.h.ID} {
+		_, err := s.Member(ctx(t), hh, h.owner.ID)
+		must(t, "Member after a refused RemoveMemberships (none ended)", err)
+	}
+
+	must(t, "RemoveMember of the guest", s.RemoveMember(ctx(t), h.h.ID, h.profile.ID))
+	left, err := s.RemoveMemberships(ctx(t), h.owner.ID)
+	must(t, "RemoveMemberships", err)
+	want := []string{h.h.ID, other.h.ID}
+	slices.Sort(want)
+	slices.Sort(left)
+	diff(t, "households left", left, want)
+	hs, err := s.HouseholdsOf(ctx(t), h.owner.ID)
+	must(t, "HouseholdsOf", err)
+	diff(t, "HouseholdsOf after RemoveMemberships", hs, []hearth.Household(nil))
+	if _, err := s.Person(ctx(t), h.owner.ID); err != nil {
+		t.Errorf("Person after RemoveMemberships (the person stays): %v", err)
+	}
+	ms, err := s.Members(ctx(t), other.h.ID)
+	must(t, "Members", err)
+	if len(ms) != 2 {
+		t.Errorf("%d members left in the other household, want its 2 own", len(ms))
+	}
+	left, err = s.RemoveMemberships(ctx(t), h.owner.ID)
+	if err != nil || len(left) != 0 {
+		t.Errorf("RemoveMemberships of a person in none = %v, %v; want none, nil", left, err)
+	}
 }
 
 func testSetRole(t *testing.T, s hearth.Store) {

@@ -3,21 +3,24 @@ package subject
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hearth-iot/hearth/policy"
 )
 
 // Shares gives the categories of a person's data they shared with another
-// member (RIGHT-ACCESS-OTHERS); *consent.Service satisfies it.
+// member (RIGHT-ACCESS-OTHERS), each with the time it was granted;
+// *consent.Service satisfies it.
 type Shares interface {
-	SharedWith(ctx context.Context, subject, reader string) ([]string, error)
+	SharedWith(ctx context.Context, subject, reader string) (map[string]time.Time, error)
 }
 
 // SharedWith returns the categories of subject's data shared with reader,
-// from the ledger on every call (reads are not on the hot path, and a
+// each with the time it was granted (policy.MayRead weighs it against both
+// people's memberships), from the ledger on every call (reads are not on the hot path, and a
 // revocation applies to the next read). It returns none without
 // Config.Shares.
-func (c *Cache) SharedWith(ctx context.Context, subject, reader string) ([]string, error) {
+func (c *Cache) SharedWith(ctx context.Context, subject, reader string) (map[string]time.Time, error) {
 	if c.cfg.Shares == nil || subject == "" || reader == "" {
 		return nil, nil
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/seal"
@@ -152,7 +153,9 @@ func erase(ctx context.Context, c config, m meta, log io.Writer) (eraseResult, e
 	if err != nil {
 		return eraseResult{}, err
 	}
-	svc, err := erasure.NewService(erasure.Config{Store: store, Keys: keys, Auth: passwordOK{}, Manifest: man, DeleteBatch: c.Batch, DeleteBatchTime: c.BatchTime})
+	hh := household.NewService(household.Config{Store: store, Manifest: man, Opener: keys.Keyring})
+	svc, err := erasure.NewService(erasure.Config{Store: store, Keys: keys, Auth: passwordOK{}, Households: hh, Manifest: man,
+		DeleteBatch: c.Batch, DeleteBatchTime: c.BatchTime})
 	if err != nil {
 		return eraseResult{}, err
 	}

@@ -27,8 +27,8 @@ func (s *server) startErasure(ctx context.Context, cfg serveConfig) error {
 		notifier = webhook.New(eps, nil)
 	}
 	svc, err := erasure.NewService(erasure.Config{
-		Store: s.store, Keys: s.keys, Auth: s.auth, Manifest: s.manifest, Policy: s.privacy.policy,
-		Notifier: notifier, CredentialChanged: s.credentialChanged, MembershipChanged: s.membershipChanged,
+		Store: s.store, Keys: s.keys, Auth: s.auth, Households: s.households, Manifest: s.manifest, Policy: s.privacy.policy,
+		Notifier: notifier, MembershipChanged: s.membershipChanged,
 		Logger: s.log,
 	})
 	if err != nil {
