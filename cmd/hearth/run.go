@@ -150,13 +150,16 @@ func parseFlagsAndArgs(fs *flag.FlagSet, args []string, getenv func(string) stri
 	return nil
 }
 
+// operands names, per command, the arguments it takes after its flags.
+var operands = map[string]string{"import": " FILE.zip", "restore": " FILE"}
+
 // newFlagSet returns a flag set that reports to stderr and documents the
 // environment variable of every flag in its usage.
 func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: hearth %s [flags]\n\n%s\n\nFlags (each also read from the environment variable shown):\n\n", name, summary)
+		fmt.Fprintf(stderr, "Usage: hearth %s [flags]%s\n\n%s\n\nFlags (each also read from the environment variable shown):\n\n", name, operands[name], summary)
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" {
