@@ -15,38 +15,12 @@ func erasureWhere(f hearth.ErasureFilter) (string, []any, error) {
 	if f.Empty() {
 		return "", nil, hearth.Errorf(hearth.EINVALID, "an erasure must name a person, a household or a category")
 	}
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		where = append(where, cond)
-		args = append(args, arg)
-	}
-	switch f.PersonID {
-	case "":
-	case "-":
-		where = append(where, "person_id IS NULL")
-	default:
-		add("person_id = ?", f.PersonID)
-	}
-	if f.HouseholdID != "" {
-		add("household_id = ?", f.HouseholdID)
-	}
-	if f.DeviceID != "" {
-		add("device_id = ?", f.DeviceID)
-	}
-	if f.Category != "" {
-		add("category = ?", f.Category)
-	}
-	if !f.From.IsZero() {
-		add("time >= ?", ts(f.From))
-	}
-	if !f.To.IsZero() {
-		add("time < ?", ts(f.To))
-	}
+	var c conds
+	c.readings(f.HouseholdID, f.DeviceID, f.PersonID, f.Category, f.From, f.To)
 	if !f.ReceivedBefore.IsZero() {
-		add("received < ?", ts(f.ReceivedBefore))
+		c.add("received < ?", ts(f.ReceivedBefore))
 	}
-	return strings.Join(where, " AND "), args, nil
+	return strings.Join(c.where, " AND "), c.args, nil
 }
 
 // CountReadings counts the readings f selects; EINVALID for an empty f.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -105,37 +106,50 @@ func readingQuery(f hearth.ReadingFilter) (string, []any, error) {
 	if limit == 0 {
 		limit = DefaultLimit
 	}
-	where := []string{"id > ?"}
-	args := []any{f.After}
-	add := func(cond string, arg any) {
-		where = append(where, cond)
-		args = append(args, arg)
+	c := conds{where: []string{"id > ?"}, args: []any{f.After}}
+	c.readings(f.HouseholdID, f.DeviceID, f.PersonID, f.Category, f.From, f.To)
+	args := append(c.args, limit)
+	q := "SELECT " + readingCols + " FROM readings WHERE " + strings.Join(c.where, " AND ") + " ORDER BY id LIMIT ?"
+	return q, args, nil
+}
+
+// conds collects the conditions of a WHERE clause and their arguments.
+type conds struct {
+	where []string
+	args  []any
+}
+
+func (c *conds) add(cond string, arg any) {
+	c.where = append(c.where, cond)
+	c.args = append(c.args, arg)
+}
+
+// readings adds the conditions selecting readings by household, device,
+// person ("-" for the household's own readings), category and time range
+// [from, to); an empty value selects any.
+func (c *conds) readings(household, device, person, category string, from, to time.Time) {
+	if household != "" {
+		c.add("household_id = ?", household)
 	}
-	if f.HouseholdID != "" {
-		add("household_id = ?", f.HouseholdID)
+	if device != "" {
+		c.add("device_id = ?", device)
 	}
-	if f.DeviceID != "" {
-		add("device_id = ?", f.DeviceID)
-	}
-	switch f.PersonID {
+	switch person {
 	case "":
 	case "-":
-		where = append(where, "person_id IS NULL")
+		c.where = append(c.where, "person_id IS NULL")
 	default:
-		add("person_id = ?", f.PersonID)
+		c.add("person_id = ?", person)
 	}
-	if f.Category != "" {
-		add("category = ?", f.Category)
+	if category != "" {
+		c.add("category = ?", category)
 	}
-	if !f.From.IsZero() {
-		add("time >= ?", ts(f.From))
+	if !from.IsZero() {
+		c.add("time >= ?", ts(from))
 	}
-	if !f.To.IsZero() {
-		add("time < ?", ts(f.To))
+	if !to.IsZero() {
+		c.add("time < ?", ts(to))
 	}
-	args = append(args, limit)
-	q := "SELECT " + readingCols + " FROM readings WHERE " + strings.Join(where, " AND ") + " ORDER BY id LIMIT ?"
-	return q, args, nil
 }
 
 func scanReading(row rowScanner) (hearth.Reading, error) {
