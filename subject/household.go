@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/policy"
 )
 
@@ -14,7 +13,7 @@ const householdKey = ""
 
 // Household returns the Subject that decides the household's own data
 // (readings attributed to no person): policy.Engine.HouseholdOf over the
-// states of its owner, adult and child members (CONSENT-MULTIUSER), so a
+// states of its members (CONSENT-MULTIUSER): its owner, adult and child members, so a
 // consent-based purpose uses it only while every one of them (a guardian
 // for a child) has consented and switched its feature on. It is cached
 // like a person's state, and any member's invalidation drops it.
@@ -32,10 +31,7 @@ func (c *Cache) Household(ctx context.Context, householdID string) (policy.Subje
 		return policy.Subject{}, fmt.Errorf("household members: %w", err)
 	}
 	members := make([]policy.Member, 0, len(ms))
-	for _, m := range ms {
-		if m.Role == hearth.RoleGuest {
-			continue
-		}
+	for _, m := range ms { // who takes part is policy's decision (HouseholdOf)
 		st, err := c.Person(ctx, householdID, m.PersonID)
 		if err != nil {
 			return policy.Subject{}, fmt.Errorf("household member: %w", err)
