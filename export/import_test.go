@@ -399,3 +399,21 @@ func TestImportLeavesOutUndeclared(t *testing.T) {
 		t.Errorf("stored %d readings, want 11", len(rs))
 	}
 }
+
+// TestImportChildGetsGuardian: a child restored into another household
+// gets the importing owner as guardian, so someone can consent and act for
+// them there (CONSENT-CHILD, RIGHT-PORT).
+func TestImportChildGetsGuardian(t *testing.T) {
+	a, b := newInstance(t, "alpha"), newInstance(t, "bravo")
+	h := a.newHome(t)
+	a.addReadings(t, h, h.child, 6)
+	data := a.write(t, h.child)
+	hb := b.newHome(t)
+	if _, err := b.importInto(t, data, export.Target{Actor: hb.owner, HouseholdID: hb.hh}); err != nil {
+		t.Fatalf("import by the owner: %v", err)
+	}
+	m, err := b.store.Member(t.Context(), hb.hh, h.child)
+	if err != nil || m.Role != hearth.RoleChild || m.GuardianID != hb.owner {
+		t.Errorf("restored membership %+v, %v; want a child guarded by the importing owner %s", m, err, hb.owner)
+	}
+}

@@ -128,7 +128,14 @@ func (s *Service) personImport(a *Archive, t Target, res *ImportResult) (*hearth
 		Link:   link}
 	if t.HouseholdID != "" {
 		imp.Person.HouseholdID = t.HouseholdID
-		imp.Members = []hearth.Member{{HouseholdID: t.HouseholdID, PersonID: pr.ID, Role: importedRole(a.Profile.Memberships), Added: now}}
+		m := hearth.Member{HouseholdID: t.HouseholdID, PersonID: pr.ID, Role: importedRole(a.Profile.Memberships), Added: now}
+		if m.Role == hearth.RoleChild {
+			if t.Actor == "" {
+				return nil, invalid("the export is a child's: import it through the API, as the owner who becomes their guardian")
+			}
+			m.GuardianID = t.Actor // a child always has a guardian: the owner who imports them (CONSENT-CHILD)
+		}
+		imp.Members = []hearth.Member{m}
 	} else {
 		if len(a.Profile.Memberships) == 0 {
 			return nil, invalid("the export names no household: give the household to import the person into")

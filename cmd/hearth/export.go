@@ -173,6 +173,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		if res.Expired > 0 {
 			fmt.Fprintf(stdout, "left out %d readings already past their retention here\n", res.Expired)
 		}
+		if res.Undeclared > 0 {
+			fmt.Fprintf(stdout, "left out %d readings whose kind of data or fields this manifest does not declare\n", res.Undeclared)
+		}
 		if len(res.Dropped) > 0 {
 			fmt.Fprintf(stdout, "left out settings this manifest does not declare: %s\n", strings.Join(res.Dropped, ", "))
 		}
