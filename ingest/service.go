@@ -209,6 +209,28 @@ func (s *Service) Ingest(ctx context.Context, dev *hearth.Device, transport stri
 	return res, nil
 }
 
+// Submit is Ingest without the wait, for transports that acknowledge
+// asynchronously (MQTT: a connection reads on while its readings wait for
+// their commit). It parses, gates and seals payload in the caller's
+// goroutine and queues the reading for the group commit, blocking while the
+// commit queue is full. A refusal, or EUNAVAILABLE while the service is
+// closing, is returned at once (counted like Ingest's), and done is not
+// called. Otherwise Submit returns nil and done is called exactly once, from
+// the writer's goroutine, with what Ingest would have returned: a stored or
+// duplicate Result once the reading's batch is durably committed, or the
+// store's error (the reading is then not stored and must not be
+// acknowledged). done must not block. Readings submitted one after another
+// by one goroutine are committed in that order and their done calls come in
+// that order.
+func (s *Service) Submit(ctx context.Context, dev *hearth.Device, transport string, payload []byte, done func(Result, error)) error {
+	r, err := s.prepare(ctx, dev, payload)
+	if err != nil {
+		s.refused(transport, err)
+		return err
+	}
+	return s.enqueue(ctx, &request{reading: r, then: done, count: s.counters(transport)})
+}
+
 // transportCounters are one transport's accepted and duplicate counters,
 // looked up once rather than by label on every reading.
 type transportCounters struct{ accepted, duplicate prometheus.Counter }

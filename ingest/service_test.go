@@ -132,6 +132,64 @@ func TestIngestDuplicate(t *testing.T) {
 	}
 }
 
+// Submit queues readings without waiting: each one's outcome comes back
+// once, in the order submitted, after its commit; a resend is a duplicate;
+// a refusal is returned at once and never called back.
+func TestSubmit(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, 0)
+	dev, _ := e.Device(t, true, hearth.ModeCloud)
+	type got struct {
+		i   int
+		res ingest.Result
+		err error
+	}
+	const n = 200
+	out := make(chan got, n+1)
+	for i := range n {
+		id := fmt.Sprintf("s-%d", i)
+		if i == n-1 {
+			id = "s-0" // a resend of the first
+		}
+		if err := e.svc.Submit(ctx, dev, ingest.TransportMQTT, ingesttest.Payload(id, "temperature", ""), func(res ingest.Result, err error) {
+			out <- got{i, res, err}
+		}); err != nil {
+			t.Fatalf("Submit %d: %v", i, err)
+		}
+	}
+	err := e.svc.Submit(ctx, dev, ingest.TransportMQTT, []byte(`{"id":"x"}`), func(ingest.Result, error) {
+		out <- got{i: -1}
+	})
+	if hearth.ErrorCode(err) != hearth.EINVALID {
+		t.Errorf("Submit of a malformed payload = %v, want EINVALID", err)
+	}
+	for want := range n {
+		g := <-out
+		if g.i != want {
+			t.Fatalf("outcome %d came back as number %d: out of order", want, g.i)
+		}
+		switch {
+		case g.err != nil:
+			t.Errorf("reading %d: %v", g.i, g.err)
+		case g.i == n-1 && !g.res.Duplicate:
+			t.Errorf("resend = %+v, want Duplicate", g.res)
+		case g.i < n-1 && (!g.res.Stored || g.res.ReadingID == 0):
+			t.Errorf("reading %d = %+v, want Stored with an ID", g.i, g.res)
+		}
+	}
+	if got, want := len(e.readings(t)), n-1; got != want {
+		t.Errorf("stored readings = %d, want %d", got, want)
+	}
+	if got := testutil.ToFloat64(e.metrics.ReadingsAccepted.WithLabelValues("mqtt")); got != n-1 {
+		t.Errorf("accepted counter = %v, want %d", got, n-1)
+	}
+	select {
+	case g := <-out:
+		t.Errorf("an extra outcome came back: %+v", g)
+	default:
+	}
+}
+
 // MIN-GATE: refused readings are never stored, and are counted by reason.
 func TestIngestRefused(t *testing.T) {
 	ctx := context.Background()

@@ -8,10 +8,29 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-// request is one reading waiting for its group commit.
+// request is one reading waiting for its group commit. Its outcome goes
+// to done (Ingest) or to then (Submit).
 type request struct {
 	reading *hearth.Reading
 	done    chan outcome // buffered: the writer never blocks on it
+	then    func(Result, error)
+	count   *transportCounters // for then: counted when delivered
+}
+
+// deliver hands a request its outcome.
+func (req *request) deliver(o outcome) {
+	if req.then == nil {
+		req.done <- o
+		return
+	}
+	if o.err == nil {
+		if o.res.Duplicate {
+			req.count.duplicate.Inc()
+		} else {
+			req.count.accepted.Inc()
+		}
+	}
+	req.then(o.res, o.err)
 }
 
 type outcome struct {
@@ -134,15 +153,15 @@ func (s *Service) flush(batch []*request, rows []hearth.Reading) {
 		s.log.Error("group commit failed", "readings", len(rows), "err", err)
 		err = fmt.Errorf("commit readings: %w", err)
 		for _, req := range batch {
-			req.done <- outcome{err: err}
+			req.deliver(outcome{err: err})
 		}
 		return
 	}
 	for i, req := range batch {
 		if stored[i] {
-			req.done <- outcome{res: Result{Stored: true, ReadingID: rows[i].ID}}
+			req.deliver(outcome{res: Result{Stored: true, ReadingID: rows[i].ID}})
 		} else {
-			req.done <- outcome{res: Result{Duplicate: true}}
+			req.deliver(outcome{res: Result{Duplicate: true}})
 		}
 	}
 }
