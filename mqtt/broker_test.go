@@ -14,6 +14,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/ingest/ingesttest"
+	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/mqtt"
 	"github.com/hearth-iot/hearth/sqlite"
@@ -27,6 +28,7 @@ type env struct {
 	*ingesttest.Fixture
 	db      *sqlite.DB
 	metrics *metrics.Metrics
+	ingest  *ingest.Service
 	broker  *mqtt.Broker
 	host    string
 	port    string
@@ -35,17 +37,34 @@ type env struct {
 // newEnv starts a real broker on 127.0.0.1:0 over a real SQLite store.
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, "", nil)
+}
+
+// newEnvWith is newEnv with the ingest service enforcing manifestYAML
+// (ingesttest.ManifestYAML when "") and the broker's Config changed by
+// tune, when not nil.
+func newEnvWith(t testing.TB, manifestYAML string, tune func(*mqtt.Config)) *env {
+	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	f := ingesttest.Provision(t, db)
+	if manifestYAML != "" {
+		if f.Manifest, err = manifest.Parse("test.yaml", []byte(manifestYAML)); err != nil {
+			t.Fatalf("parse manifest: %v", err)
+		}
+	}
 	m := metrics.NewUnregistered()
 	svc := ingest.New(ingest.Config{Store: db, Keys: f.Keys, Manifest: f.Manifest, Metrics: m})
 	svc.Start()
 	t.Cleanup(func() { svc.Close(context.Background()) })
-	b, err := mqtt.New(mqtt.Config{Addr: "127.0.0.1:0", Ingest: svc, Metrics: m})
+	cfg := mqtt.Config{Addr: "127.0.0.1:0", Ingest: svc, Metrics: m}
+	if tune != nil {
+		tune(&cfg)
+	}
+	b, err := mqtt.New(cfg)
 	if err != nil {
 		t.Fatalf("mqtt.New: %v", err)
 	}
@@ -54,7 +73,7 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(func() { b.Close() })
 	host, port, _ := strings.Cut(b.Addr().String(), ":")
-	return &env{Fixture: f, db: db, metrics: m, broker: b, host: host, port: port}
+	return &env{Fixture: f, db: db, metrics: m, ingest: svc, broker: b, host: host, port: port}
 }
 
 // stored returns the readings of device devID, by message ID.
@@ -165,11 +184,17 @@ func TestMosquittoPub(t *testing.T) {
 }
 
 // SEC-BRUTE / SEC-NO-DEFAULT-PW: only the device's own secret, under its
-// own ID, connects.
+// own ID, connects. Every cause gets the same refusal: CONNACK 0x05 not
+// authorized for MQTT 3.1.1 (paho.mqtt.golang), 0x86 bad user name or
+// password for MQTT 5 (paho.golang), as docs/device-protocol.md says.
 func TestConnectRefused(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	other, otherSecret := e.Device(t, true, hearth.ModeCloud)
+	throttled, throttledSecret := e.Device(t, true, hearth.ModeCloud)
+	for range ingest.AuthFailureLimit + 1 {
+		e.ingest.AuthenticateDevice(context.Background(), throttled.ID, "wrong")
+	}
 	tests := []struct {
 		name, clientID, user, pass string
 	}{
@@ -178,12 +203,17 @@ func TestConnectRefused(t *testing.T) {
 		{"client ID is not the username", other.ID, dev.ID, secret},
 		{"unknown device", "dev_unknown", "dev_unknown", secret},
 		{"no username", dev.ID, "", secret},
+		{"too many failed authentications", throttled.ID, throttled.ID, throttledSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.connect(t, tt.clientID, tt.user, tt.pass)
 			if err == nil || !strings.Contains(err.Error(), "not Authorized") {
-				t.Errorf("connect error = %v, want not authorized", err)
+				t.Errorf("MQTT 3.1.1: connect error = %v, want not authorized", err)
+			}
+			_, ack, err := e.dialV5(t, tt.clientID, tt.user, tt.pass, 60)
+			if err == nil || ack == nil || ack.ReasonCode != 0x86 {
+				t.Errorf("MQTT 5: CONNACK %+v, error %v; want 0x86 bad user name or password", ack, err)
 			}
 		})
 	}
