@@ -14,7 +14,6 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/ingest/ingesttest"
-	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/mqtt"
 	"github.com/hearth-iot/hearth/sqlite"
@@ -37,13 +36,14 @@ type env struct {
 // newEnv starts a real broker on 127.0.0.1:0 over a real SQLite store.
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	return newEnvWith(t, "", nil)
+	return newEnvWith(t, true, nil)
 }
 
-// newEnvWith is newEnv with the ingest service enforcing manifestYAML
-// (ingesttest.ManifestYAML when "") and the broker's Config changed by
-// tune, when not nil.
-func newEnvWith(t testing.TB, manifestYAML string, tune func(*mqtt.Config)) *env {
+// newEnvWith is newEnv with the broker's configuration changed by configure,
+// if not nil, and with the ingest service started only if start is true: a
+// service not started queues readings and commits none, so no PUBACK is
+// sent until it is (env.ingest.Start).
+func newEnvWith(t testing.TB, start bool, configure func(*mqtt.Config)) *env {
 	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
@@ -51,18 +51,15 @@ func newEnvWith(t testing.TB, manifestYAML string, tune func(*mqtt.Config)) *env
 	}
 	t.Cleanup(func() { db.Close() })
 	f := ingesttest.Provision(t, db)
-	if manifestYAML != "" {
-		if f.Manifest, err = manifest.Parse("test.yaml", []byte(manifestYAML)); err != nil {
-			t.Fatalf("parse manifest: %v", err)
-		}
-	}
 	m := metrics.NewUnregistered()
 	svc := ingest.New(ingest.Config{Store: db, Keys: f.Keys, Manifest: f.Manifest, Metrics: m})
-	svc.Start()
+	if start {
+		svc.Start()
+	}
 	t.Cleanup(func() { svc.Close(context.Background()) })
 	cfg := mqtt.Config{Addr: "127.0.0.1:0", Ingest: svc, Metrics: m}
-	if tune != nil {
-		tune(&cfg)
+	if configure != nil {
+		configure(&cfg)
 	}
 	b, err := mqtt.New(cfg)
 	if err != nil {

@@ -1,13 +1,16 @@
 package mqtt_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/ingest/ingesttest"
+	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/mqtt"
 )
 
@@ -28,6 +31,29 @@ var consentManifest = strings.Replace(ingesttest.ManifestYAML, `  - id: heating
     basis: consent
     categories: [presence]
 `, 1)
+
+// withManifest points e at a second broker whose ingest service, on the
+// same store and metrics, enforces manifestYAML.
+func withManifest(t *testing.T, e *env, manifestYAML string) *env {
+	t.Helper()
+	m, err := manifest.Parse("test.yaml", []byte(manifestYAML))
+	if err != nil {
+		t.Fatalf("parse manifest: %v", err)
+	}
+	e.Manifest = m
+	e.ingest = ingest.New(ingest.Config{Store: e.db, Keys: e.Keys, Manifest: m, Metrics: e.metrics})
+	e.ingest.Start()
+	t.Cleanup(func() { e.ingest.Close(context.Background()) })
+	if e.broker, err = mqtt.New(mqtt.Config{Addr: "127.0.0.1:0", Ingest: e.ingest, Metrics: e.metrics}); err != nil {
+		t.Fatalf("mqtt.New: %v", err)
+	}
+	if err := e.broker.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { e.broker.Close() })
+	e.host, e.port, _ = strings.Cut(e.broker.Addr().String(), ":")
+	return e
+}
 
 // refusal is one row of docs/device-protocol.md's table of refused
 // readings, as a publish on the device's own topic.
@@ -94,7 +120,7 @@ func refusals() []refusal {
 // MQTT 5 client (paho.golang) gets the documented PUBACK reason code
 // (docs/device-protocol.md, "Refusals"; MIN-GATE, CONSENT-OPTIN, RETENTION).
 func TestPaho5Refusals(t *testing.T) {
-	e := newEnvWith(t, consentManifest, nil)
+	e := withManifest(t, newEnv(t), consentManifest)
 	for _, tt := range refusals() {
 		t.Run(tt.name, func(t *testing.T) {
 			dev, secret := tt.device.or(e, t)
@@ -125,7 +151,7 @@ func TestPaho5Refusals(t *testing.T) {
 // go out in the order of the PUBLISHes) while the refused one stays
 // unacknowledged. Nothing refused is stored; each is counted.
 func TestPaho3Refusals(t *testing.T) {
-	e := newEnvWith(t, consentManifest, nil)
+	e := withManifest(t, newEnv(t), consentManifest)
 	for _, tt := range refusals() {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.device != nil {
