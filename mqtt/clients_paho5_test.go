@@ -38,6 +38,13 @@ func (e *env) dialV5(t *testing.T, clientID, user, pass string, keepalive uint16
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
+	return connectV5On(t, raw, clientID, user, pass, keepalive)
+}
+
+// connectV5On is dialV5 on a connection already open (from another local
+// address, or over TLS).
+func connectV5On(t *testing.T, raw net.Conn, clientID, user, pass string, keepalive uint16) (*v5Client, *paho5.Connack, error) {
+	t.Helper()
 	c := &v5Client{conn: packets.NewThreadSafeConn(raw), disconnects: make(chan *paho5.Disconnect, 1),
 		received: make(chan *paho5.Publish, 16)}
 	c.Client = paho5.NewClient(paho5.ClientConfig{
