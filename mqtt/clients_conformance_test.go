@@ -73,25 +73,21 @@ func deref[T any](p *T) any {
 }
 
 // A client that ignores the Receive Maximum and sends more QoS 1
-// publishes than it allows, without waiting, is disconnected with 0x93;
-// whatever was acknowledged before is stored, once.
+// publishes than it allows without waiting is disconnected with 0x93,
+// seen by paho.golang. (The ingest service is not started, so nothing is
+// committed or acknowledged and the count in flight is certain.)
 func TestPaho5ReceiveMaximumExceeded(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, false, nil)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	c := e.connectV5(t, dev, secret)
-	var pks []interface {
-		WriteTo(io.Writer) (int64, error)
-	}
-	for i := range 16 * mqtt.ReceiveMaximum {
+	var pks []interface{ WriteTo(io.Writer) (int64, error) }
+	for i := range mqtt.ReceiveMaximum + 1 {
 		pks = append(pks, rawPublish(uint16(i+1), 1, false, mqtt.ReadingsTopic(dev.ID),
 			ingesttest.Payload(fmt.Sprintf("r-%d", i), "temperature", "")))
 	}
 	c.writeRaw(t, pks...)
 	if got, want := c.waitDisconnect(t), byte(packets.DisconnectReceiveMaximumExceeded); got != want {
 		t.Errorf("DISCONNECT %#x, want %#x receive maximum exceeded", got, want)
-	}
-	if got := len(e.stored(t, dev.ID)); got > 16*mqtt.ReceiveMaximum {
-		t.Errorf("stored readings = %d, want at most %d", got, 16*mqtt.ReceiveMaximum)
 	}
 }
 
