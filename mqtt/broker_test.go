@@ -27,6 +27,7 @@ type env struct {
 	*ingesttest.Fixture
 	db      *sqlite.DB
 	metrics *metrics.Metrics
+	ingest  *ingest.Service
 	broker  *mqtt.Broker
 	host    string
 	port    string
@@ -34,6 +35,15 @@ type env struct {
 
 // newEnv starts a real broker on 127.0.0.1:0 over a real SQLite store.
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvWith(t, true, nil)
+}
+
+// newEnvWith is newEnv with the broker's configuration changed by configure,
+// if not nil, and with the ingest service started only if start is true: a
+// service not started queues readings and commits none, so no PUBACK is
+// sent until it is (env.ingest.Start).
+func newEnvWith(t testing.TB, start bool, configure func(*mqtt.Config)) *env {
 	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
@@ -43,9 +53,15 @@ func newEnv(t testing.TB) *env {
 	f := ingesttest.Provision(t, db)
 	m := metrics.NewUnregistered()
 	svc := ingest.New(ingest.Config{Store: db, Keys: f.Keys, Manifest: f.Manifest, Metrics: m})
-	svc.Start()
+	if start {
+		svc.Start()
+	}
 	t.Cleanup(func() { svc.Close(context.Background()) })
-	b, err := mqtt.New(mqtt.Config{Addr: "127.0.0.1:0", Ingest: svc, Metrics: m})
+	cfg := mqtt.Config{Addr: "127.0.0.1:0", Ingest: svc, Metrics: m}
+	if configure != nil {
+		configure(&cfg)
+	}
+	b, err := mqtt.New(cfg)
 	if err != nil {
 		t.Fatalf("mqtt.New: %v", err)
 	}
@@ -54,7 +70,7 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(func() { b.Close() })
 	host, port, _ := strings.Cut(b.Addr().String(), ":")
-	return &env{Fixture: f, db: db, metrics: m, broker: b, host: host, port: port}
+	return &env{Fixture: f, db: db, metrics: m, ingest: svc, broker: b, host: host, port: port}
 }
 
 // stored returns the readings of device devID, by message ID.
@@ -286,13 +302,16 @@ func TestRefusedReadings(t *testing.T) {
 	}
 }
 
-// A packet over the broker's limit disconnects the client; nothing is stored.
+// A packet over the gateway's limit closes the connection of an MQTT 3.1.1
+// client (which is not told the limit); nothing is stored. An MQTT 5
+// client is told the limit in CONNACK (mosquitto_pub then does not send
+// the packet), and TestRawOversize shows it gets DISCONNECT 0x95.
 func TestOversizedPacket(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	huge := fmt.Sprintf(`{"id":"huge","time":"2026-01-02T15:04:05Z","category":"temperature","values":{"a":%q}}`,
 		strings.Repeat("x", 4*mqtt.MaxPacketSize))
-	out, ok := e.mosquittoPub(t, "-V", "mqttv5", "-q", "1", "-i", dev.ID, "-u", dev.ID, "-P", secret,
+	out, ok := e.mosquittoPub(t, "-V", "mqttv311", "-q", "1", "-i", dev.ID, "-u", dev.ID, "-P", secret,
 		"-t", mqtt.ReadingsTopic(dev.ID), "-m", huge)
 	if ok {
 		t.Errorf("mosquitto_pub of a %d-byte packet succeeded, want a failure:\n%s", len(huge), out)
