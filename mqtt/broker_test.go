@@ -181,11 +181,17 @@ func TestMosquittoPub(t *testing.T) {
 }
 
 // SEC-BRUTE / SEC-NO-DEFAULT-PW: only the device's own secret, under its
-// own ID, connects.
+// own ID, connects. Every cause gets the same refusal: CONNACK 0x05 not
+// authorized for MQTT 3.1.1 (paho.mqtt.golang), 0x86 bad user name or
+// password for MQTT 5 (paho.golang), as docs/device-protocol.md says.
 func TestConnectRefused(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	other, otherSecret := e.Device(t, true, hearth.ModeCloud)
+	throttled, throttledSecret := e.Device(t, true, hearth.ModeCloud)
+	for range ingest.AuthFailureLimit + 1 {
+		e.ingest.AuthenticateDevice(context.Background(), throttled.ID, "wrong")
+	}
 	tests := []struct {
 		name, clientID, user, pass string
 	}{
@@ -194,12 +200,17 @@ func TestConnectRefused(t *testing.T) {
 		{"client ID is not the username", other.ID, dev.ID, secret},
 		{"unknown device", "dev_unknown", "dev_unknown", secret},
 		{"no username", dev.ID, "", secret},
+		{"too many failed authentications", throttled.ID, throttled.ID, throttledSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.connect(t, tt.clientID, tt.user, tt.pass)
 			if err == nil || !strings.Contains(err.Error(), "not Authorized") {
-				t.Errorf("connect error = %v, want not authorized", err)
+				t.Errorf("MQTT 3.1.1: connect error = %v, want not authorized", err)
+			}
+			_, ack, err := e.dialV5(t, tt.clientID, tt.user, tt.pass, 60)
+			if err == nil || ack == nil || ack.ReasonCode != 0x86 {
+				t.Errorf("MQTT 5: CONNACK %+v, error %v; want 0x86 bad user name or password", ack, err)
 			}
 		})
 	}
