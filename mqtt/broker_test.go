@@ -313,13 +313,16 @@ func TestRefusedReadings(t *testing.T) {
 	}
 }
 
-// A packet over the broker's limit disconnects the client; nothing is stored.
+// A packet over the gateway's limit closes the connection of an MQTT 3.1.1
+// client (which is not told the limit); nothing is stored. An MQTT 5
+// client is told the limit in CONNACK (mosquitto_pub then does not send
+// the packet), and TestRawOversize shows it gets DISCONNECT 0x95.
 func TestOversizedPacket(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	huge := fmt.Sprintf(`{"id":"huge","time":"2026-01-02T15:04:05Z","category":"temperature","values":{"a":%q}}`,
 		strings.Repeat("x", 4*mqtt.MaxPacketSize))
-	out, ok := e.mosquittoPub(t, "-V", "mqttv5", "-q", "1", "-i", dev.ID, "-u", dev.ID, "-P", secret,
+	out, ok := e.mosquittoPub(t, "-V", "mqttv311", "-q", "1", "-i", dev.ID, "-u", dev.ID, "-P", secret,
 		"-t", mqtt.ReadingsTopic(dev.ID), "-m", huge)
 	if ok {
 		t.Errorf("mosquitto_pub of a %d-byte packet succeeded, want a failure:\n%s", len(huge), out)
