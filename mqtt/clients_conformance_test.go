@@ -52,6 +52,9 @@ func TestPaho5Connack(t *testing.T) {
 			if got := p.MaximumPacketSize; got == nil || *got != mqtt.MaxPacketSize {
 				t.Errorf("Maximum Packet Size = %v, want %d", deref(got), mqtt.MaxPacketSize)
 			}
+			if got := p.TopicAliasMaximum; got != nil && *got != 0 {
+				t.Errorf("Topic Alias Maximum = %d, want 0", *got)
+			}
 			if p.RetainAvailable || p.WildcardSubAvailable || p.SharedSubAvailable || p.SubIDAvailable {
 				t.Errorf("retain/wildcard/shared/subscription IDs available = %v/%v/%v/%v, want none",
 					p.RetainAvailable, p.WildcardSubAvailable, p.SharedSubAvailable, p.SubIDAvailable)
@@ -124,12 +127,31 @@ func TestPaho5RetainRefused(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	c := e.connectV5(t, dev, secret)
+	before := e.refusedCount("retain_not_supported")
 	c.writeRaw(t, rawPublish(1, 1, true, mqtt.ReadingsTopic(dev.ID), ingesttest.Payload("ret", "temperature", "")))
 	if got, want := c.waitDisconnect(t), byte(packets.DisconnectRetainNotSupported); got != want {
 		t.Errorf("DISCONNECT %#x, want %#x retain not supported", got, want)
 	}
 	if got := len(e.stored(t, dev.ID)); got != 0 {
 		t.Errorf("stored readings = %d, want 0", got)
+	}
+	if got := e.refusedCount("retain_not_supported") - before; got != 1 {
+		t.Errorf("refused{reason=retain_not_supported} grew by %v, want 1", got)
+	}
+}
+
+// MQTT 3.1.1 has no Retain Available: a retained QoS 1 publish is handled
+// as any other, acknowledged and stored.
+func TestPaho3RetainIgnored(t *testing.T) {
+	e := newEnv(t)
+	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	c := e.connectV3(t, dev, secret)
+	tok := c.Publish(mqtt.ReadingsTopic(dev.ID), 1, true, ingesttest.Payload("ret311", "temperature", ""))
+	if !tok.WaitTimeout(waitBound) || tok.Error() != nil {
+		t.Fatalf("retained publish: no PUBACK (%v)", tok.Error())
+	}
+	if _, ok := e.stored(t, dev.ID)["ret311"]; !ok {
+		t.Errorf("reading ret311 acknowledged but not stored")
 	}
 }
 
