@@ -83,7 +83,9 @@ func TestPaho5ReceiveMaximumExceeded(t *testing.T) {
 	e := newEnvWith(t, false, nil)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	c := e.connectV5(t, dev, secret)
-	var pks []interface{ WriteTo(io.Writer) (int64, error) }
+	var pks []interface {
+		WriteTo(io.Writer) (int64, error)
+	}
 	for i := range mqtt.ReceiveMaximum + 1 {
 		pks = append(pks, rawPublish(uint16(i+1), 1, false, mqtt.ReadingsTopic(dev.ID),
 			ingesttest.Payload(fmt.Sprintf("r-%d", i), "temperature", "")))
