@@ -86,8 +86,9 @@ type Config struct {
 	// connections still before CONNECT. Default: the process's open-file
 	// limit minus 1,024 kept for HTTP and the store, and at least 64.
 	MaxConnections int
-	// MaxPendingPerAddr bounds the connections from one IP address that
-	// have not yet completed CONNECT. Default DefaultMaxPendingPerAddr.
+	// MaxPendingPerAddr bounds the connections from one IP address (for
+	// IPv6, one /64 network) that have not yet completed CONNECT. Default
+	// DefaultMaxPendingPerAddr.
 	MaxPendingPerAddr int
 	// ConnectTimeout is how long a connection has from accept until a
 	// valid CONNECT, TLS handshake included. Default DefaultConnectTimeout.
@@ -193,8 +194,10 @@ func (b *Broker) accept(ln *net.TCPListener) {
 			}
 			// Out of file descriptors, for example: wait for some to be
 			// closed rather than spin.
+			if backoff == 0 { // once per run of failures
+				b.cfg.Logger.Warn("mqtt accept failed; retrying", "err", err)
+			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			b.cfg.Logger.Warn("mqtt accept failed", "err", err, "retry_in", backoff)
 			time.Sleep(backoff)
 			continue
 		}
@@ -211,7 +214,11 @@ func (b *Broker) accept(ln *net.TCPListener) {
 // admit registers a new connection, or returns nil when it is over a
 // limit or the broker is closed.
 func (b *Broker) admit(tcp *net.TCPConn) *conn {
-	ip := tcp.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()
+	ra, ok := tcp.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	ip := pendingKey(ra.AddrPort().Addr())
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed || len(b.conns) >= b.cfg.MaxConnections || b.pending[ip] >= b.cfg.MaxPendingPerAddr {
@@ -222,6 +229,17 @@ func (b *Broker) admit(tcp *net.TCPConn) *conn {
 	b.pending[ip]++
 	b.wg.Add(1) // for the handshake
 	return c
+}
+
+// pendingKey is the address connections before CONNECT are counted by:
+// the IPv4 address, or the IPv6 /64 network (one host's usual share).
+func pendingKey(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.Addr()
+	}
+	return ip
 }
 
 // register makes c the session of its device: an older connection of the

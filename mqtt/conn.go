@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -35,6 +36,7 @@ const (
 	codeUnacceptableVersion = 0x01 // CONNACK, MQTT 3.1.1 form
 	codeNotAuthorized311    = 0x05 // CONNACK, MQTT 3.1.1
 	codeBadUserOrPassword   = 0x86 // CONNACK, MQTT 5
+	codeNormal              = 0x00
 	codeUnspecified         = 0x80
 	codeNotAuthorized       = 0x87
 	codeSessionTakenOver    = 0x8E
@@ -273,6 +275,7 @@ func (c *conn) serve() {
 	defer c.cleanup()
 	var buf *[]byte // the packets being read; nil while idle
 	n := 0          // bytes in buf
+	eof := false    // the client shut its side of the connection
 	for {
 		if err := c.tcp.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
 			return
@@ -302,13 +305,14 @@ func (c *conn) serve() {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() && !c.closing.Load() {
 				c.kick(codeKeepAliveTimeout)
 			}
+			eof = errors.Is(err, io.EOF)
 			break
 		}
 	}
 	if buf != nil {
 		putReadBuffer(buf)
 	}
-	c.linger()
+	c.linger(eof)
 }
 
 // putReadBuffer returns a read buffer to its pool, unless it is one of the
@@ -533,7 +537,7 @@ func (c *conn) settle(seq uint32, code byte, send bool) {
 		c.acks = nil
 	}
 	if sent {
-		c.wake.Signal()
+		c.wake.Broadcast()
 	}
 	c.flushLocked()
 }
@@ -663,13 +667,16 @@ func (c *conn) flush() {
 		out := c.out
 		c.out = nil
 		if out == nil {
-			c.flushing = false
 			shut := c.closing.Load() && !c.halfClosed
 			c.halfClosed = c.halfClosed || shut
 			c.mu.Unlock()
 			if shut {
 				c.shutWrite()
 			}
+			c.mu.Lock()
+			c.flushing = false
+			c.wake.Broadcast() // for linger
+			c.mu.Unlock()
 			return
 		}
 		c.mu.Unlock()
@@ -705,13 +712,18 @@ func (c *conn) shutWrite() {
 
 // kick ends the connection: MQTT 5 clients get DISCONNECT with code as the
 // last packet. It reports whether the connection was not ending already.
-func (c *conn) kick(code byte) bool {
+func (c *conn) kick(code byte) bool { return c.shut(code, c.version == 5) }
+
+// shut ends the connection after what is queued, and a DISCONNECT with
+// code if disconnect is true. It reports whether the connection was not
+// ending already.
+func (c *conn) shut(code byte, disconnect bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing.Load() {
 		return false
 	}
-	if c.version == 5 {
+	if disconnect {
 		c.appendLocked(func(b []byte) []byte { return appendDisconnect(b, code) })
 	}
 	c.closing.Store(true)
@@ -720,15 +732,33 @@ func (c *conn) kick(code byte) bool {
 	return true
 }
 
-// linger reads and discards what the client still sends, for at most
-// lingerTimeout after the writing side is shut, so that the last packet
-// written reaches the client instead of a TCP reset.
-func (c *conn) linger() {
-	if c.bye || !c.closing.Load() {
-		return // the client closed the connection, or it failed
+// linger ends the reading of a connection. A client that shut its side
+// (eof) is still sent the PUBACKs it is owed. When the connection is being
+// shut, it waits for the last packet to be written, then reads and
+// discards what the client still sends, for at most lingerTimeout, so that
+// the last packet reaches the client instead of a TCP reset.
+func (c *conn) linger(eof bool) {
+	if c.bye {
+		return // the client sent DISCONNECT: it expects nothing more
 	}
-	c.tcp.SetReadDeadline(time.Now().Add(writeTimeout + lingerTimeout))
-	io.CopyN(io.Discard, c.tcp, maxLinger)
+	c.mu.Lock()
+	for eof && c.acks != nil && !c.closing.Load() {
+		c.wake.Wait()
+	}
+	c.mu.Unlock()
+	if !eof && !c.closing.Load() {
+		return // the connection failed
+	}
+	c.shut(codeNormal, false)
+	c.mu.Lock()
+	for c.flushing {
+		c.wake.Wait() // at most writeTimeout
+	}
+	c.mu.Unlock()
+	if !eof {
+		c.tcp.SetReadDeadline(time.Now().Add(lingerTimeout))
+		io.CopyN(io.Discard, c.tcp, maxLinger)
+	}
 }
 
 // abort closes the connection at once, without a last packet.

@@ -30,7 +30,7 @@ func TestPipelinedAcks(t *testing.T) {
 			e := newEnv(t)
 			c, dev, _ := e.rawDevice(t, v.version, 60)
 			const n = mqtt.ReceiveMaximum // all in flight at once, within the limit
-			const refused = 17             // an undeclared category
+			const refused = 17            // an undeclared category
 			var pks []packets.Packet
 			for i := 1; i <= n; i++ {
 				cat := "temperature"
@@ -356,7 +356,7 @@ func TestConnectionLimits(t *testing.T) {
 	if ack.ReasonCode != 0 {
 		t.Fatalf("CONNACK %#x from another address, want 0", ack.ReasonCode)
 	}
-	rawConn(t, "127.0.0.3", addr)               // the fourth connection
+	rawConn(t, "127.0.0.3", addr)                // the fourth connection
 	rawConn(t, "127.0.0.3", addr).expectClosed() // a fifth
 	c.write(publish(mqtt.ReadingsTopic(dev.ID), 1, 1, ingesttest.Payload("lim-1", "temperature", "")))
 	c.expect(packets.Puback)
@@ -373,4 +373,29 @@ func rawConn(t testing.TB, ip, addr string) *rawClient {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return &rawClient{t: t, conn: conn, r: bufio.NewReader(conn), version: 4}
+}
+
+// A client that shuts its writing side after publishing (as a script
+// piping packets into a socket does) is still sent every PUBACK it is
+// owed, then the connection is closed cleanly.
+func TestHalfCloseGetsAcks(t *testing.T) {
+	e := newEnv(t)
+	c, dev, _ := e.rawDevice(t, 4, 60)
+	var pks []packets.Packet
+	for i := 1; i <= 10; i++ {
+		pks = append(pks, publish(mqtt.ReadingsTopic(dev.ID), 1, uint16(i), ingesttest.Payload(fmt.Sprintf("hc-%d", i), "temperature", "")))
+	}
+	c.write(pks...)
+	if err := c.conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 10; i++ {
+		if ack := c.expect(packets.Puback); ack.PacketID != uint16(i) {
+			t.Fatalf("PUBACK for packet %d, want %d", ack.PacketID, i)
+		}
+	}
+	c.expectClosed()
+	if got := len(e.stored(t, dev.ID)); got != 10 {
+		t.Errorf("stored %d readings, want 10", got)
+	}
 }

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"net/netip"
 	"testing"
 )
 
@@ -57,6 +58,21 @@ func TestFrame(t *testing.T) {
 		remaining, hdrLen, ok, err := frame(tt.in)
 		if remaining != tt.remaining || hdrLen != tt.hdrLen || ok != tt.ok || (err != nil) != tt.err {
 			t.Errorf("frame(% x) = %d, %d, %v, %v; want %d, %d, %v, error %v", tt.in, remaining, hdrLen, ok, err, tt.remaining, tt.hdrLen, tt.ok, tt.err)
+		}
+	}
+}
+
+// Connections before CONNECT are counted per IPv4 address, and per /64
+// network for IPv6.
+func TestPendingKey(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"::ffff:192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::"},
+		{"::1", "::"},
+	} {
+		if got := pendingKey(netip.MustParseAddr(tt.in)); got.String() != tt.want {
+			t.Errorf("pendingKey(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

@@ -47,7 +47,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address, host:port (port 0 picks a free port)")
 	fs.StringVar(&c.MQTT, "mqtt", c.MQTT, "MQTT listen address, host:port (port 0 picks a free port)")
 	fs.IntVar(&c.MQTTMaxConns, "mqtt-max-conns", c.MQTTMaxConns, "most MQTT connections open at once, devices and connections before CONNECT; over it a new connection is closed at once (0: the open-file limit minus 1,024, at least 64)")
-	fs.IntVar(&c.MQTTMaxPendingPerAddr, "mqtt-max-pending-per-addr", c.MQTTMaxPendingPerAddr, "most MQTT connections from one IP address that have not completed CONNECT")
+	fs.IntVar(&c.MQTTMaxPendingPerAddr, "mqtt-max-pending-per-addr", c.MQTTMaxPendingPerAddr, "most MQTT connections from one IP address (IPv6: one /64 network) that have not completed CONNECT")
 	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", c.MQTTConnectTimeout, "time an MQTT connection has from accept to a valid CONNECT, TLS handshake included")
 	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "privacy manifest file, YAML or JSON (default: the embedded example thermostat manifest)")
 	fs.StringVar(&c.KEK, "kek", c.KEK, kekFlagUsage)
