@@ -305,8 +305,14 @@ func TestPaho5ServerFailure(t *testing.T) {
 	if err := e.ingest.Close(context.Background()); err != nil {
 		t.Fatalf("close ingest: %v", err)
 	}
+	before := e.refusedCount("error")
 	if got := c.publish(t, mqtt.ReadingsTopic(dev.ID), ingesttest.Payload("late", "temperature", "")); got != 0x80 {
 		t.Errorf("PUBACK %#x, want 0x80 unspecified error", got)
+	}
+	// docs/device-protocol.md: "A refused reading is dropped, never
+	// stored, and counted".
+	if got := e.refusedCount("error") - before; got != 1 {
+		t.Errorf("refused{reason=error} grew by %v, want 1", got)
 	}
 	if got := testutil.ToFloat64(e.metrics.ReadingsAccepted.WithLabelValues("mqtt")); got != 0 {
 		t.Errorf("accepted = %v, want 0", got)
