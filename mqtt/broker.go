@@ -1,20 +1,29 @@
-// Package mqtt is Hearth's embedded MQTT broker (MQTT 3.1.1 and 5, on
-// github.com/mochi-mqtt/server/v2). It is an adapter: devices connect with
-// their credentials, publish readings to their own topic, and every publish
-// goes through the ingest service before it is acknowledged.
+// Package mqtt is Hearth's MQTT device gateway (MQTT 3.1.1 and 5), on the
+// standard library's net and crypto/tls, with the packet codec of
+// github.com/mochi-mqtt/server/v2/packets. It is not a general broker: it
+// serves exactly Hearth's device profile, and every publish goes through
+// the ingest service before it is acknowledged.
 //
-// The device protocol:
+// The device protocol (docs/device-protocol.md):
 //   - client ID = username = the device ID; password = the device secret;
 //   - a device may publish only to hearth/v1/devices/{deviceID}/readings and
 //     subscribe only to hearth/v1/devices/{deviceID}/commands;
-//   - a QoS 1 PUBACK is sent only after the reading is durably committed
-//     (or found to be a resend of a stored one);
+//   - QoS 1 publishes are pipelined: the connection reads on while readings
+//     wait for their group commit, up to ReceiveMaximum in flight; each
+//     PUBACK is sent only after the reading is durably committed (or found
+//     to be a resend of a stored one), in the order the publishes arrived;
 //   - a refused reading is never stored or forwarded: MQTT 5 clients get a
 //     PUBACK reason code (0x87 not authorized for a gate refusal, 0x99
 //     payload format invalid, 0x95 packet too large, 0x80 unspecified error
 //     when the server failed), MQTT 3.1.1 clients get no PUBACK at all;
-//   - retained messages are off, and wills are discarded, since they would
-//     bypass the ingestion gate.
+//   - QoS 2, retained publishes and packets over MaxPacketSize end the
+//     connection (MQTT 5: DISCONNECT 0x9B, 0x9A, 0x95); wills are ignored;
+//   - no session is kept between connections.
+//
+// An idle connection costs one goroutine blocked in a read of a few bytes:
+// read buffers come from a pool only while a packet is being read, and
+// writes are made by a short-lived goroutine only while there is something
+// to write.
 package mqtt
 
 import (
@@ -22,35 +31,47 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
+	"time"
 
-	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
-	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
 )
 
-// Broker limits.
+// Gateway limits.
 const (
-	// MaxPacketSize is the largest MQTT packet accepted: a reading payload of
-	// hearth.MaxReadingSize plus room for the topic and properties. A larger
-	// packet disconnects the client (MQTT 5: reason 0x95).
+	// MaxPacketSize is the largest MQTT packet accepted, fixed header
+	// included: a reading payload of hearth.MaxReadingSize plus room for the
+	// topic and properties. A larger packet ends the connection (MQTT 5:
+	// DISCONNECT 0x95 packet too large first). MQTT 5 clients are told it in
+	// CONNACK.
 	MaxPacketSize = hearth.MaxReadingSize + 1024
 	// ReceiveMaximum is how many unacknowledged QoS 1 publishes a client may
-	// have in flight.
+	// have in flight. An MQTT 5 client sending more is disconnected (0x93
+	// receive maximum exceeded); an MQTT 3.1.1 connection is not read while
+	// that many are in flight.
 	ReceiveMaximum = 64
-	// MaxKeepalive is the longest keepalive, in seconds, the broker grants;
-	// a client asking for none or more gets this one.
+	// MaxKeepalive is the longest keepalive, in seconds, the gateway grants;
+	// a client asking for none or more gets this one. A client that sends no
+	// packet for 1.5 times its keepalive is disconnected.
 	MaxKeepalive = 20 * 60
-	// writesPending bounds each client's outbound queue; it is most of an
-	// idle connection's memory.
-	writesPending = 16
-	// netBufferSize is each client's read buffer and its write-coalescing
-	// threshold, in bytes.
-	netBufferSize = 1024
+	// MaxConnectSize is the largest CONNECT packet accepted, fixed header
+	// included; a larger one closes the connection.
+	MaxConnectSize = 4096
+
+	// DefaultMaxPendingPerAddr is the default Config.MaxPendingPerAddr.
+	DefaultMaxPendingPerAddr = 64
+	// DefaultConnectTimeout is the default Config.ConnectTimeout.
+	DefaultConnectTimeout = 10 * time.Second
+	// reservedFiles is how many file descriptors the default MaxConnections
+	// leaves for HTTP and the store.
+	reservedFiles = 1024
+	// minMaxConnections is the least default MaxConnections.
+	minMaxConnections = 64
 )
 
 // Config configures a Broker. Addr and Ingest are required; a zero value
@@ -61,24 +82,47 @@ type Config struct {
 	Ingest  *ingest.Service
 	Metrics *metrics.Metrics // default: unregistered collectors
 	Logger  *slog.Logger     // default: discard
+	// MaxConnections bounds all open connections, connected devices and
+	// connections still before CONNECT. Default: the process's open-file
+	// limit minus 1,024 kept for HTTP and the store, and at least 64.
+	MaxConnections int
+	// MaxPendingPerAddr bounds the connections from one IP address (for
+	// IPv6, one /64 network) that have not yet completed CONNECT. Default
+	// DefaultMaxPendingPerAddr.
+	MaxPendingPerAddr int
+	// ConnectTimeout is how long a connection has from accept until a
+	// valid CONNECT, TLS handshake included. Default DefaultConnectTimeout.
+	ConnectTimeout time.Duration
 }
 
-// Broker is the embedded MQTT broker. Its methods are safe for concurrent use.
+// Broker is Hearth's MQTT device gateway. Its methods are safe for
+// concurrent use.
 type Broker struct {
-	cfg    Config
-	server *mochi.Server
-	hook   *hook
+	cfg     Config
+	refused refusals
+	wg      sync.WaitGroup // the accept loop, handshakes and readers
 
-	mu        sync.Mutex
-	ln        net.Listener
-	closeOnce sync.Once
+	mu       sync.Mutex
+	ln       *net.TCPListener
+	closed   bool
+	conns    map[*conn]struct{} // every open connection
+	pending  map[netip.Addr]int // connections before CONNECT, by remote address
+	sessions map[string]*conn   // connected devices, by device ID
+}
+
+// refusals are the refusal counters the gateway counts itself.
+type refusals struct {
+	forbiddenTopic, qosNotSupported, tooLarge, retain prometheus.Counter
 }
 
 // New returns a Broker configured by cfg; Start makes it listen. It returns
-// an error if Addr or Ingest is missing.
+// an error if Addr or Ingest is missing, or a limit is negative.
 func New(cfg Config) (*Broker, error) {
 	if cfg.Addr == "" || cfg.Ingest == nil {
 		return nil, fmt.Errorf("new mqtt broker: Addr and Ingest are required")
+	}
+	if cfg.MaxConnections < 0 || cfg.MaxPendingPerAddr < 0 || cfg.ConnectTimeout < 0 {
+		return nil, fmt.Errorf("new mqtt broker: MaxConnections, MaxPendingPerAddr and ConnectTimeout must not be negative")
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewUnregistered()
@@ -86,39 +130,36 @@ func New(cfg Config) (*Broker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	server := mochi.New(&mochi.Options{
-		Capabilities:           capabilities(),
-		Logger:                 slog.New(newQuietHandler(cfg.Logger.Handler())),
-		SysTopicResendInterval: 60,
-		// Readings are a few hundred bytes and a PUBACK is four: 1 KiB
-		// buffers (mochi's default is 2 KiB) serve them in one read and
-		// halve the buffer cost of every idle connection.
-		ClientNetReadBufferSize:  netBufferSize,
-		ClientNetWriteBufferSize: netBufferSize,
-	})
-	h := &hook{ingest: cfg.Ingest, metrics: cfg.Metrics, log: cfg.Logger}
-	if err := server.AddHook(h, nil); err != nil {
-		return nil, fmt.Errorf("new mqtt broker: add hook: %w", err)
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = DefaultMaxConnections()
 	}
-	return &Broker{cfg: cfg, server: server, hook: h}, nil
+	if cfg.MaxPendingPerAddr == 0 {
+		cfg.MaxPendingPerAddr = DefaultMaxPendingPerAddr
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	refused := func(reason string) prometheus.Counter {
+		return cfg.Metrics.ReadingsRefused.WithLabelValues(ingest.TransportMQTT, reason)
+	}
+	return &Broker{
+		cfg: cfg,
+		refused: refusals{
+			forbiddenTopic:  refused("forbidden_topic"),
+			qosNotSupported: refused("qos_not_supported"),
+			tooLarge:        refused("too_large"),
+			retain:          refused("retain_not_supported"),
+		},
+		conns:    map[*conn]struct{}{},
+		pending:  map[netip.Addr]int{},
+		sessions: map[string]*conn{},
+	}, nil
 }
 
-func capabilities() *mochi.Capabilities {
-	c := mochi.NewDefaultServerCapabilities()
-	c.MaximumPacketSize = MaxPacketSize
-	c.RetainAvailable = 0
-	c.MaximumQos = 1
-	c.ReceiveMaximum = ReceiveMaximum
-	c.MaximumInflight = ReceiveMaximum
-	c.MaximumClientWritesPending = writesPending
-	c.MaximumSessionExpiryInterval = 24 * 60 * 60
-	c.MaximumMessageExpiryInterval = 24 * 60 * 60
-	c.TopicAliasMaximum = 8
-	c.WildcardSubAvailable = 0
-	c.SharedSubAvailable = 0
-	c.SubIDAvailable = 0
-	c.MinimumProtocolVersion = 4 // MQTT 3.1.1
-	return c
+// DefaultMaxConnections returns the default Config.MaxConnections: the
+// process's open-file limit minus 1,024, and at least 64.
+func DefaultMaxConnections() int {
+	return max(openFileLimit()-reservedFiles, minMaxConnections)
 }
 
 // Start listens on Config.Addr and serves clients in the background. It
@@ -128,20 +169,139 @@ func (b *Broker) Start() error {
 	if err != nil {
 		return fmt.Errorf("mqtt listen: %w", err)
 	}
-	if b.cfg.TLS != nil {
-		ln = tls.NewListener(ln, b.cfg.TLS)
-	}
 	b.mu.Lock()
-	b.ln = ln
-	b.mu.Unlock()
-	if err := b.server.AddListener(listeners.NewNet("mqtt", ln)); err != nil {
+	defer b.mu.Unlock()
+	if b.closed || b.ln != nil {
 		ln.Close()
-		return fmt.Errorf("mqtt add listener: %w", err)
+		return fmt.Errorf("mqtt listen: the broker is closed or started already")
 	}
-	if err := b.server.Serve(); err != nil {
-		return fmt.Errorf("mqtt serve: %w", err)
-	}
+	b.ln = ln.(*net.TCPListener)
+	b.wg.Add(1)
+	go b.accept(b.ln)
 	return nil
+}
+
+// accept accepts connections until the listener is closed. Over a limit, a
+// connection is closed at once, before any TLS or MQTT work.
+func (b *Broker) accept(ln *net.TCPListener) {
+	defer b.wg.Done()
+	var backoff time.Duration
+	for {
+		tcp, err := ln.AcceptTCP()
+		if err != nil {
+			if b.isClosed() {
+				return
+			}
+			// Out of file descriptors, for example: wait for some to be
+			// closed rather than spin.
+			if backoff == 0 { // once per run of failures
+				b.cfg.Logger.Warn("mqtt accept failed; retrying", "err", err)
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		c := b.admit(tcp)
+		if c == nil {
+			tcp.Close()
+			continue
+		}
+		go c.handshake()
+	}
+}
+
+// admit registers a new connection, or returns nil when it is over a
+// limit or the broker is closed.
+func (b *Broker) admit(tcp *net.TCPConn) *conn {
+	ra, ok := tcp.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	ip := pendingKey(ra.AddrPort().Addr())
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed || len(b.conns) >= b.cfg.MaxConnections || b.pending[ip] >= b.cfg.MaxPendingPerAddr {
+		return nil
+	}
+	c := newConn(b, tcp, ip)
+	b.conns[c] = struct{}{}
+	b.pending[ip]++
+	b.wg.Add(1) // for the handshake
+	return c
+}
+
+// pendingKey is the address connections before CONNECT are counted by:
+// the IPv4 address, or the IPv6 /64 network (one host's usual share).
+func pendingKey(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.Addr()
+	}
+	return ip
+}
+
+// register makes c the session of its device: an older connection of the
+// same device is taken over (MQTT 5: DISCONNECT 0x8E) and c no longer
+// counts as pending. It returns false when the broker is closed.
+func (b *Broker) register(c *conn) bool {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return false
+	}
+	old := b.sessions[c.dev.ID]
+	b.sessions[c.dev.ID] = c
+	b.donePending(c)
+	c.registered = true
+	b.wg.Add(1) // for the reader
+	b.mu.Unlock()
+	b.cfg.Metrics.ConnectedDevices.Inc()
+	if old != nil {
+		old.kick(codeSessionTakenOver)
+	}
+	return true
+}
+
+// donePending counts c out of its address's pending connections, once.
+// b.mu must be held.
+func (b *Broker) donePending(c *conn) {
+	if !c.pending {
+		return
+	}
+	c.pending = false
+	if b.pending[c.ip]--; b.pending[c.ip] <= 0 {
+		delete(b.pending, c.ip)
+	}
+}
+
+// forget removes a closed connection.
+func (b *Broker) forget(c *conn) {
+	b.mu.Lock()
+	delete(b.conns, c)
+	b.donePending(c)
+	registered := c.registered
+	if registered && b.sessions[c.dev.ID] == c {
+		delete(b.sessions, c.dev.ID)
+	}
+	b.mu.Unlock()
+	if registered {
+		b.cfg.Metrics.ConnectedDevices.Dec()
+	}
+}
+
+func (b *Broker) isClosed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
+}
+
+// session returns the connection of a connected device, or nil.
+func (b *Broker) session(deviceID string) *conn {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sessions[deviceID]
 }
 
 // Addr returns the address the broker listens on, or nil before Start.
@@ -154,18 +314,27 @@ func (b *Broker) Addr() net.Addr {
 	return b.ln.Addr()
 }
 
-// Close stops listening, disconnects every client and waits for their
-// handlers to finish, including publishes waiting for their commit. Close
-// the broker before the ingest service, so those commits can complete.
-// Closing twice is not an error.
+// Close stops listening, closes every connection and waits for their
+// goroutines to finish. Readings already submitted are committed by the
+// ingest service (close the broker before it, so its Close commits them);
+// their PUBACKs are not sent, and a device that resends one gets it
+// acknowledged as a duplicate. Closing twice is not an error.
 func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
 	var err error
-	b.closeOnce.Do(func() {
-		if b.Addr() == nil { // never started
-			return
-		}
-		err = b.server.Close()
-	})
+	if b.ln != nil {
+		err = b.ln.Close()
+	}
+	for c := range b.conns {
+		c.abort()
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
 	if err != nil {
 		return fmt.Errorf("close mqtt broker: %w", err)
 	}
@@ -177,10 +346,21 @@ func (b *Broker) Close() error {
 // revoked or reissued, for example). MQTT 5 clients receive DISCONNECT
 // 0x87 not authorized first. It reports whether a client was connected.
 func (b *Broker) Disconnect(deviceID string) bool {
-	cl, ok := b.server.Clients.Get(deviceID)
-	if !ok || cl.Closed() {
-		return false
+	c := b.session(deviceID)
+	return c != nil && c.kick(codeNotAuthorized)
+}
+
+// Publish sends a command to a connected device, on its commands topic
+// (CommandsTopic), at the QoS its subscription was granted (QoS 1 when it
+// asked for 1). It is sent once: if the connection ends before the device
+// acknowledges it, it is not sent again. Publish returns ENOTFOUND when the
+// device is not connected or not subscribed to its commands topic,
+// ETOOLARGE when the command is over the device's MQTT 5 Maximum Packet
+// Size, and EUNAVAILABLE when the device is not reading what it is sent.
+func (b *Broker) Publish(deviceID string, payload []byte) error {
+	c := b.session(deviceID)
+	if c == nil {
+		return hearth.Errorf(hearth.ENOTFOUND, "device %s is not connected", deviceID)
 	}
-	_ = b.server.DisconnectClient(cl, packets.ErrNotAuthorized) // the error is the code itself
-	return true
+	return c.publish(payload)
 }

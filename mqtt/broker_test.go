@@ -27,6 +27,7 @@ type env struct {
 	*ingesttest.Fixture
 	db      *sqlite.DB
 	metrics *metrics.Metrics
+	ingest  *ingest.Service
 	broker  *mqtt.Broker
 	host    string
 	port    string
@@ -34,6 +35,15 @@ type env struct {
 
 // newEnv starts a real broker on 127.0.0.1:0 over a real SQLite store.
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvWith(t, true, nil)
+}
+
+// newEnvWith is newEnv with the broker's configuration changed by configure,
+// if not nil, and with the ingest service started only if start is true: a
+// service not started queues readings and commits none, so no PUBACK is
+// sent until it is (env.ingest.Start).
+func newEnvWith(t testing.TB, start bool, configure func(*mqtt.Config)) *env {
 	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
@@ -43,9 +53,15 @@ func newEnv(t testing.TB) *env {
 	f := ingesttest.Provision(t, db)
 	m := metrics.NewUnregistered()
 	svc := ingest.New(ingest.Config{Store: db, Keys: f.Keys, Manifest: f.Manifest, Metrics: m})
-	svc.Start()
+	if start {
+		svc.Start()
+	}
 	t.Cleanup(func() { svc.Close(context.Background()) })
-	b, err := mqtt.New(mqtt.Config{Addr: "127.0.0.1:0", Ingest: svc, Metrics: m})
+	cfg := mqtt.Config{Addr: "127.0.0.1:0", Ingest: svc, Metrics: m}
+	if configure != nil {
+		configure(&cfg)
+	}
+	b, err := mqtt.New(cfg)
 	if err != nil {
 		t.Fatalf("mqtt.New: %v", err)
 	}
@@ -54,7 +70,7 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(func() { b.Close() })
 	host, port, _ := strings.Cut(b.Addr().String(), ":")
-	return &env{Fixture: f, db: db, metrics: m, broker: b, host: host, port: port}
+	return &env{Fixture: f, db: db, metrics: m, ingest: svc, broker: b, host: host, port: port}
 }
 
 // stored returns the readings of device devID, by message ID.
@@ -165,11 +181,17 @@ func TestMosquittoPub(t *testing.T) {
 }
 
 // SEC-BRUTE / SEC-NO-DEFAULT-PW: only the device's own secret, under its
-// own ID, connects.
+// own ID, connects. Every cause gets the same refusal: CONNACK 0x05 not
+// authorized for MQTT 3.1.1 (paho.mqtt.golang), 0x86 bad user name or
+// password for MQTT 5 (paho.golang), as docs/device-protocol.md says.
 func TestConnectRefused(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	other, otherSecret := e.Device(t, true, hearth.ModeCloud)
+	throttled, throttledSecret := e.Device(t, true, hearth.ModeCloud)
+	for range ingest.AuthFailureLimit + 1 {
+		e.ingest.AuthenticateDevice(context.Background(), throttled.ID, "wrong")
+	}
 	tests := []struct {
 		name, clientID, user, pass string
 	}{
@@ -178,12 +200,17 @@ func TestConnectRefused(t *testing.T) {
 		{"client ID is not the username", other.ID, dev.ID, secret},
 		{"unknown device", "dev_unknown", "dev_unknown", secret},
 		{"no username", dev.ID, "", secret},
+		{"too many failed authentications", throttled.ID, throttled.ID, throttledSecret},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.connect(t, tt.clientID, tt.user, tt.pass)
 			if err == nil || !strings.Contains(err.Error(), "not Authorized") {
-				t.Errorf("connect error = %v, want not authorized", err)
+				t.Errorf("MQTT 3.1.1: connect error = %v, want not authorized", err)
+			}
+			_, ack, err := e.dialV5(t, tt.clientID, tt.user, tt.pass, 60)
+			if err == nil || ack == nil || ack.ReasonCode != 0x86 {
+				t.Errorf("MQTT 5: CONNACK %+v, error %v; want 0x86 bad user name or password", ack, err)
 			}
 		})
 	}
@@ -286,13 +313,16 @@ func TestRefusedReadings(t *testing.T) {
 	}
 }
 
-// A packet over the broker's limit disconnects the client; nothing is stored.
+// A packet over the gateway's limit closes the connection of an MQTT 3.1.1
+// client (which is not told the limit); nothing is stored. An MQTT 5
+// client is told the limit in CONNACK (mosquitto_pub then does not send
+// the packet), and TestRawOversize shows it gets DISCONNECT 0x95.
 func TestOversizedPacket(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
 	huge := fmt.Sprintf(`{"id":"huge","time":"2026-01-02T15:04:05Z","category":"temperature","values":{"a":%q}}`,
 		strings.Repeat("x", 4*mqtt.MaxPacketSize))
-	out, ok := e.mosquittoPub(t, "-V", "mqttv5", "-q", "1", "-i", dev.ID, "-u", dev.ID, "-P", secret,
+	out, ok := e.mosquittoPub(t, "-V", "mqttv311", "-q", "1", "-i", dev.ID, "-u", dev.ID, "-P", secret,
 		"-t", mqtt.ReadingsTopic(dev.ID), "-m", huge)
 	if ok {
 		t.Errorf("mosquitto_pub of a %d-byte packet succeeded, want a failure:\n%s", len(huge), out)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/mqtt"
 )
 
 // serveConfig is the configuration of the server, from flags and HEARTH_*
@@ -26,11 +28,17 @@ type serveConfig struct {
 	// Recipients is the recipients file: per recipient, the erasure
 	// webhook's URL and secret (see package webhook); "" sends no notices.
 	Recipients string
+	// The MQTT gateway's limits (mqtt.Config); MQTTMaxConns 0 is the
+	// default derived from the open-file limit.
+	MQTTMaxConns          int
+	MQTTMaxPendingPerAddr int
+	MQTTConnectTimeout    time.Duration
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
 func defaultServeConfig() serveConfig {
-	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info"}
+	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info",
+		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout}
 }
 
 // register defines the server's flags on fs, with c's values as defaults.
@@ -38,6 +46,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", c.Data, "data directory: hearth.db and keys.db (created if missing)")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address, host:port (port 0 picks a free port)")
 	fs.StringVar(&c.MQTT, "mqtt", c.MQTT, "MQTT listen address, host:port (port 0 picks a free port)")
+	fs.IntVar(&c.MQTTMaxConns, "mqtt-max-conns", c.MQTTMaxConns, "most MQTT connections open at once, devices and connections before CONNECT; over it a new connection is closed at once (0: the open-file limit minus 1,024, at least 64)")
+	fs.IntVar(&c.MQTTMaxPendingPerAddr, "mqtt-max-pending-per-addr", c.MQTTMaxPendingPerAddr, "most MQTT connections from one IP address (IPv6: one /64 network) that have not completed CONNECT")
+	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", c.MQTTConnectTimeout, "time an MQTT connection has from accept to a valid CONNECT, TLS handshake included")
 	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "privacy manifest file, YAML or JSON (default: the embedded example thermostat manifest)")
 	fs.StringVar(&c.KEK, "kek", c.KEK, kekFlagUsage)
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM) for HTTPS and MQTT over TLS; needs --tls-key")
@@ -59,6 +70,19 @@ func (c *serveConfig) check() error {
 		if err := c.checkAddr(a.flag, a.addr); err != nil {
 			return err
 		}
+	}
+	return c.checkMQTTLimits()
+}
+
+// checkMQTTLimits checks the MQTT gateway's limits.
+func (c *serveConfig) checkMQTTLimits() error {
+	switch {
+	case c.MQTTMaxConns < 0:
+		return usagef("--mqtt-max-conns %d: give a number of connections, at least 1, or 0 for the default", c.MQTTMaxConns)
+	case c.MQTTMaxPendingPerAddr < 1:
+		return usagef("--mqtt-max-pending-per-addr %d: give a number of connections, at least 1", c.MQTTMaxPendingPerAddr)
+	case c.MQTTConnectTimeout < time.Second || c.MQTTConnectTimeout > 10*time.Minute:
+		return usagef("--mqtt-connect-timeout %s: give a duration from 1s to 10m, such as 10s", c.MQTTConnectTimeout)
 	}
 	return nil
 }

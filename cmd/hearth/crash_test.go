@@ -15,13 +15,15 @@ import (
 
 const (
 	crashClients  = 20
+	crashInFlight = 16 // unacknowledged QoS 1 publishes per connection
 	crashMessages = 10000
 	crashKills    = 3
 )
 
-// TestCrashSafety publishes 10,000 QoS 1 messages from several devices
-// while the server is killed with SIGKILL at random points and restarted
-// on the same data directory and ports. Every message whose PUBACK arrived
+// TestCrashSafety publishes 10,000 QoS 1 messages from several devices,
+// each with many in flight on its connection, while the server is killed
+// with SIGKILL at random points and restarted on the same data directory
+// and ports. Every message whose PUBACK arrived
 // must be stored, and none twice: QoS 1 is acknowledged only after the
 // durable commit, and a resend is stored once.
 func TestCrashSafety(t *testing.T) {
@@ -63,8 +65,11 @@ func killPoints() []int64 {
 	return pts
 }
 
-// publishAll publishes this client's share of the messages, one at a time,
-// retrying a message (same ID) until it is acknowledged, as a device would.
+// publishAll publishes this client's share of the messages with
+// crashInFlight of them in flight at once on the one connection (the
+// gateway reads on and acknowledges each after its batch is durable, so
+// a kill lands while many are queued and unacknowledged), retrying a
+// message (same ID) until it is acknowledged, as a device would.
 func publishAll(t *testing.T, broker string, c cred, client int, acked *sync.Map, total *atomic.Int64) {
 	o := paho.NewClientOptions().AddBroker(broker).SetClientID(c.ID).SetUsername(c.ID).SetPassword(c.Secret).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(50 * time.Millisecond).
@@ -72,23 +77,44 @@ func publishAll(t *testing.T, broker string, c cred, client int, acked *sync.Map
 	cl := paho.NewClient(o)
 	cl.Connect().WaitTimeout(30 * time.Second)
 	defer cl.Disconnect(100)
-	for i := range crashMessages / crashClients {
-		id := fmt.Sprintf("c%d-%d", client, i)
-		msg := payload(id, "setpoint", map[string]any{"celsius": 20, "source": id})
-		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			tok := cl.Publish(topic(c.ID), 1, false, msg)
-			if tok.WaitTimeout(3*time.Second) && tok.Error() == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("message %s not acknowledged within 2 minutes: %v", id, tok.Error())
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range crashMessages / crashClients {
+			next <- i
 		}
-		acked.Store(id, true)
-		total.Add(1)
+	}()
+	var wg sync.WaitGroup
+	for range crashInFlight {
+		wg.Go(func() {
+			for i := range next {
+				id := fmt.Sprintf("c%d-%d", client, i)
+				if !publishAcked(t, cl, c.ID, id) {
+					return
+				}
+				acked.Store(id, true)
+				total.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// publishAcked publishes message id at QoS 1 until it is acknowledged,
+// for up to 2 minutes; it reports whether it was.
+func publishAcked(t *testing.T, cl paho.Client, deviceID, id string) bool {
+	msg := payload(id, "setpoint", map[string]any{"celsius": 20, "source": id})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		tok := cl.Publish(topic(deviceID), 1, false, msg)
+		if tok.WaitTimeout(3*time.Second) && tok.Error() == nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("message %s not acknowledged within 2 minutes: %v", id, tok.Error())
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -48,7 +48,7 @@ Usage:
 
 Commands:
 
-	serve               run the server (HTTP API and embedded MQTT broker)
+	serve               run the server (HTTP API and embedded MQTT device gateway)
 	demo                run the server with a demo household and simulated devices
 	devices provision   create device credentials (manufacturer tool)
 	manifest lint       check privacy manifests and list every problem

@@ -6,7 +6,7 @@ import (
 	"io"
 )
 
-const serveSummary = `Runs the Hearth server: the HTTP API and the embedded MQTT broker, on the
+const serveSummary = `Runs the Hearth server: the HTTP API and the embedded MQTT device gateway, on the
 data directory. It refuses plaintext on a non-loopback address unless
 --insecure is given, and refuses a manifest with problems. SIGINT or SIGTERM
 shuts it down gracefully.`

@@ -1,0 +1,137 @@
+package mqtt_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/ingest/ingesttest"
+	"github.com/hearth-iot/hearth/mqtt"
+)
+
+// mosquittoVersions are the -V values of mosquitto_pub and mosquitto_sub.
+var mosquittoVersions = []string{"mqttv311", "mqttv5"}
+
+// mosquitto runs a Debian mosquitto client (mosquitto_pub or
+// mosquitto_sub) against the broker with -d and returns its combined
+// output and exit status.
+func (e *env) mosquitto(t *testing.T, tool string, args ...string) (string, int) {
+	t.Helper()
+	path, err := exec.LookPath(tool)
+	if err != nil {
+		t.Fatalf("%s is required (apt-get install mosquitto-clients): %v", tool, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
+	args = append([]string{"-h", e.host, "-p", e.port, "-d"}, args...)
+	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("%s did not finish in %v:\n%s", tool, waitBound, out)
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return string(out), exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("run %s: %v", tool, err)
+	}
+	return string(out), 0
+}
+
+// waitStored polls until device devID has a reading with message ID id,
+// failing after waitBound (QoS 0 has no acknowledgement to wait for).
+func (e *env) waitStored(t *testing.T, devID, id string) {
+	t.Helper()
+	deadline := time.Now().Add(waitBound)
+	for {
+		if _, ok := e.stored(t, devID)[id]; ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reading %s not stored after %v", id, waitBound)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// INT-DEVICES: the Debian mosquitto_pub and mosquitto_sub, with MQTT
+// 3.1.1 and 5, as documented in docs/device-protocol.md: what each prints
+// and its exit status, for publishing, refusals and subscriptions.
+func TestMosquittoClients(t *testing.T) {
+	e := newEnv(t)
+	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	other, _ := e.Device(t, true, hearth.ModeCloud)
+	creds := []string{"-i", dev.ID, "-u", dev.ID, "-P", secret}
+	for _, v := range mosquittoVersions {
+		pub := func(t *testing.T, args ...string) (string, int) {
+			return e.mosquitto(t, "mosquitto_pub", append([]string{"-V", v}, args...)...)
+		}
+		sub := func(t *testing.T, args ...string) (string, int) {
+			return e.mosquitto(t, "mosquitto_sub", append([]string{"-V", v}, args...)...)
+		}
+		t.Run(v+"/QoS 1 stored", func(t *testing.T) {
+			id := "q1-" + v
+			out, code := pub(t, append(creds, "-q", "1", "-t", mqtt.ReadingsTopic(dev.ID), "-m", string(ingesttest.Payload(id, "temperature", "")))...)
+			if code != 0 || !strings.Contains(out, "received PUBACK") {
+				t.Fatalf("exit %d, output:\n%s\nwant exit 0 after a PUBACK", code, out)
+			}
+			if _, ok := e.stored(t, dev.ID)[id]; !ok { // the PUBACK means stored
+				t.Errorf("reading %s not stored when mosquitto_pub had its PUBACK", id)
+			}
+		})
+		t.Run(v+"/QoS 0 stored", func(t *testing.T) {
+			id := "q0-" + v
+			out, code := pub(t, append(creds, "-q", "0", "-t", mqtt.ReadingsTopic(dev.ID), "-m", string(ingesttest.Payload(id, "temperature", "")))...)
+			if code != 0 {
+				t.Fatalf("exit %d, output:\n%s", code, out)
+			}
+			e.waitStored(t, dev.ID, id)
+		})
+		t.Run(v+"/wrong password", func(t *testing.T) { // SEC-BRUTE
+			want := map[string]string{"mqttv311": "CONNACK (5)", "mqttv5": "CONNACK (134)"}[v]
+			out, code := pub(t, "-i", dev.ID, "-u", dev.ID, "-P", "wrong", "-q", "1", "-t", mqtt.ReadingsTopic(dev.ID), "-m", "{}")
+			if code == 0 || !strings.Contains(out, want) {
+				t.Errorf("exit %d, output:\n%s\nwant a failure after %s", code, out, want)
+			}
+		})
+		t.Run(v+"/another device's topic", func(t *testing.T) { // SEC-AUTHZ
+			id := "x-" + v
+			out, code := pub(t, append(creds, "-q", "1", "-t", mqtt.ReadingsTopic(other.ID), "-m", string(ingesttest.Payload(id, "temperature", "")))...)
+			switch v {
+			case "mqttv5": // PUBACK 0x87, reported as a warning
+				if !strings.Contains(out, "PUBACK (Mid: 1, RC:135)") || !strings.Contains(out, "Not authorized") {
+					t.Errorf("exit %d, output:\n%s\nwant PUBACK RC:135 Not authorized", code, out)
+				}
+			default: // the connection is closed before any PUBACK
+				if code == 0 || strings.Contains(out, "received PUBACK") {
+					t.Errorf("exit %d, output:\n%s\nwant a failure without a PUBACK", code, out)
+				}
+			}
+			if got := len(e.stored(t, other.ID)); got != 0 {
+				t.Errorf("other device: %d readings stored, want 0", got)
+			}
+		})
+		t.Run(v+"/subscribe to own commands", func(t *testing.T) {
+			out, code := e.mosquitto(t, "mosquitto_sub", append([]string{"-V", v, "-E", "-q", "1", "-t", mqtt.CommandsTopic(dev.ID)}, creds...)...)
+			if code != 0 || !strings.Contains(out, "Subscribed (mid: 1): 1") {
+				t.Errorf("exit %d, output:\n%s\nwant granted QoS 1", code, out)
+			}
+		})
+		t.Run(v+"/subscribe to another topic", func(t *testing.T) { // SEC-AUTHZ
+			want := map[string]string{"mqttv311": "Subscribed (mid: 1): 128", "mqttv5": "Subscribed (mid: 1): 135"}[v]
+			for _, filter := range []string{mqtt.CommandsTopic(other.ID), "hearth/v1/devices/+/commands", "#"} {
+				out, _ := sub(t, append(creds, "-E", "-q", "1", "-t", filter)...)
+				if !strings.Contains(out, want) || !strings.Contains(out, "All subscription requests were denied") {
+					t.Errorf("subscribe %s: output:\n%s\nwant %s, all denied", filter, out, want)
+				}
+			}
+		})
+	}
+	if got := len(e.stored(t, dev.ID)); got != 2*len(mosquittoVersions) {
+		t.Errorf("stored readings = %d, want %d", got, 2*len(mosquittoVersions))
+	}
+}
