@@ -90,8 +90,9 @@ type conn struct {
 	maxOut     uint32        // the client's Maximum Packet Size (MQTT 5); 0 if none
 	registered bool          // guarded by Broker.mu
 
-	hdr [8]byte // an idle connection reads the start of its next packet here
-	bye bool    // the client sent DISCONNECT; only the reader uses it
+	hdr  [5]byte // CONNECT's fixed header is read here
+	peek [1]byte // see waitReadable
+	bye  bool    // the client sent DISCONNECT; only the reader uses it
 
 	closing atomic.Bool // set once, under mu: no packet is handled or sent after the last one queued
 
@@ -286,11 +287,8 @@ func (c *conn) serve() {
 		var k int
 		var err error
 		if buf == nil {
-			k, err = c.nc.Read(c.hdr[:])
-			if k > 0 {
-				buf = readBuffers.Get().(*[]byte)
-				n = copy(*buf, c.hdr[:k])
-			}
+			buf, k, err = c.readIdle()
+			n = k
 		} else {
 			k, err = c.nc.Read((*buf)[n:])
 			n += k
@@ -302,7 +300,7 @@ func (c *conn) serve() {
 			}
 		}
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() && !c.closing.Load() {
+			if isTimeout(err) && !c.closing.Load() {
 				c.kick(codeKeepAliveTimeout)
 			}
 			eof = errors.Is(err, io.EOF)
@@ -313,6 +311,48 @@ func (c *conn) serve() {
 		putReadBuffer(buf)
 	}
 	c.linger(eof)
+}
+
+// readIdle waits for the next packet without holding a buffer (on unix,
+// see waitReadable), then reads what has come into a pooled buffer; buf is
+// nil when nothing was read.
+func (c *conn) readIdle() (buf *[]byte, k int, err error) {
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		// What the TLS layer holds already does not make the socket
+		// readable: read it first, with a deadline that stops Read from
+		// waiting on the socket.
+		if err := c.tcp.SetReadDeadline(aLongTimeAgo); err != nil {
+			return nil, 0, err
+		}
+		buf = readBuffers.Get().(*[]byte)
+		k, err = tc.Read(*buf)
+		if k > 0 || (err != nil && !isTimeout(err)) {
+			c.tcp.SetReadDeadline(time.Now().Add(c.idle))
+			return buf, k, err
+		}
+		readBuffers.Put(buf)
+		if err := c.tcp.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+			return nil, 0, err
+		}
+	}
+	if err := c.waitReadable(); err != nil {
+		return nil, 0, err
+	}
+	buf = readBuffers.Get().(*[]byte)
+	k, err = c.nc.Read(*buf)
+	if k == 0 {
+		readBuffers.Put(buf)
+		buf = nil
+	}
+	return buf, k, err
+}
+
+// aLongTimeAgo is a deadline in the past: a read with it returns at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
 }
 
 // putReadBuffer returns a read buffer to its pool, unless it is one of the
