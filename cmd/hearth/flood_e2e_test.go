@@ -19,11 +19,12 @@ import (
 
 // SEC-THREATS (issue 13, item 4): `hearth serve` with small
 // --mqtt-max-conns, --mqtt-max-pending-per-addr and --mqtt-connect-timeout
-// is flooded with silent MQTT sockets from one address (127.0.0.1). Every
-// one is closed (over the per-address limit at once, the others after the
-// connect timeout), and during the flood the HTTP server answers and a
-// good device from another address (127.0.0.2) connects, publishes and
-// gets its PUBACK.
+// is first filled past --mqtt-max-conns with silent MQTT sockets from five
+// addresses (HTTP still answers; see fillMQTT), then flooded with silent
+// sockets from one address (127.0.0.1). Every one is closed (over the
+// per-address limit at once, the others after the connect timeout), and
+// during the flood the HTTP server answers and a good device from another
+// address (127.0.0.2) connects, publishes and gets its PUBACK.
 func TestServeMQTTFlood(t *testing.T) {
 	data := t.TempDir()
 	creds, _, _, _ := provisionDevices(t, data, "ember-t1", 1, "Flood home")
