@@ -187,7 +187,8 @@ func (s *Service) Close(ctx context.Context) error {
 // device from its household ends that connection
 // (household.Config.CredentialChanged).
 //
-// Every refusal is counted in metrics.ReadingsRefused. If ctx ends while
+// Every refusal is counted in metrics.ReadingsRefused, a store failure
+// with reason "error". If ctx ends while
 // waiting for the commit, Ingest returns ctx's error; the reading may still
 // be stored, and a resend is then reported as a duplicate.
 func (s *Service) Ingest(ctx context.Context, dev *hearth.Device, transport string, payload []byte) (Result, error) {
@@ -196,17 +197,7 @@ func (s *Service) Ingest(ctx context.Context, dev *hearth.Device, transport stri
 		s.refused(transport, err)
 		return Result{}, err
 	}
-	res, err := s.commit(ctx, r)
-	if err != nil {
-		return Result{}, err
-	}
-	c := s.counters(transport)
-	if res.Duplicate {
-		c.duplicate.Inc()
-	} else {
-		c.accepted.Inc()
-	}
-	return res, nil
+	return s.commit(ctx, r, s.counters(transport))
 }
 
 // Submit is Ingest without the wait, for transports that acknowledge
@@ -228,12 +219,18 @@ func (s *Service) Submit(ctx context.Context, dev *hearth.Device, transport stri
 		s.refused(transport, err)
 		return err
 	}
-	return s.enqueue(ctx, &request{reading: r, then: done, count: s.counters(transport)})
+	c := s.counters(transport)
+	if err := s.enqueue(ctx, &request{reading: r, then: done, count: c}); err != nil {
+		c.failed.Inc()
+		return err
+	}
+	return nil
 }
 
-// transportCounters are one transport's accepted and duplicate counters,
+// transportCounters are one transport's counters of readings accepted,
+// duplicate and not stored because the server failed or was closing,
 // looked up once rather than by label on every reading.
-type transportCounters struct{ accepted, duplicate prometheus.Counter }
+type transportCounters struct{ accepted, duplicate, failed prometheus.Counter }
 
 // counters returns the counters of transport, creating them on first use.
 func (s *Service) counters(transport string) *transportCounters {
@@ -243,6 +240,7 @@ func (s *Service) counters(transport string) *transportCounters {
 	c := &transportCounters{
 		accepted:  s.metrics.ReadingsAccepted.WithLabelValues(transport),
 		duplicate: s.metrics.ReadingsDuplicate.WithLabelValues(transport),
+		failed:    s.metrics.ReadingsRefused.WithLabelValues(transport, "error"),
 	}
 	v, _ := s.byTransport.LoadOrStore(transport, c)
 	return v.(*transportCounters)

@@ -387,6 +387,17 @@ func TestIngestStoreFailure(t *testing.T) {
 	if errors.As(err, &he) && he.Code != hearth.EINTERNAL && he.Code != hearth.EUNAVAILABLE {
 		t.Errorf("error code = %q, want an internal failure", he.Code)
 	}
+	failed := e.metrics.ReadingsRefused.WithLabelValues("http", "error")
+	if got := testutil.ToFloat64(failed); got != 1 {
+		t.Errorf("refused{reason=error} = %v after a failed commit, want 1", got)
+	}
+	e.svc.Close(ctx)
+	if _, err := e.svc.Ingest(ctx, dev, ingest.TransportHTTP, ingesttest.Payload("late", "temperature", "")); hearth.ErrorCode(err) != hearth.EUNAVAILABLE {
+		t.Errorf("Ingest after Close = %v, want EUNAVAILABLE", err)
+	}
+	if got := testutil.ToFloat64(failed); got != 2 {
+		t.Errorf("refused{reason=error} = %v after a reading refused while closed, want 2", got)
+	}
 }
 
 // BenchmarkIngest measures ingestion throughput with the whole gate on the

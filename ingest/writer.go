@@ -14,21 +14,23 @@ type request struct {
 	reading *hearth.Reading
 	done    chan outcome // buffered: the writer never blocks on it
 	then    func(Result, error)
-	count   *transportCounters // for then: counted when delivered
+	count   *transportCounters
 }
 
-// deliver hands a request its outcome.
+// deliver counts a request's outcome and hands it over. It is counted here,
+// once, even when Ingest's caller has stopped waiting.
 func (req *request) deliver(o outcome) {
+	switch {
+	case o.err != nil:
+		req.count.failed.Inc()
+	case o.res.Duplicate:
+		req.count.duplicate.Inc()
+	default:
+		req.count.accepted.Inc()
+	}
 	if req.then == nil {
 		req.done <- o
 		return
-	}
-	if o.err == nil {
-		if o.res.Duplicate {
-			req.count.duplicate.Inc()
-		} else {
-			req.count.accepted.Inc()
-		}
 	}
 	req.then(o.res, o.err)
 }
@@ -38,10 +40,12 @@ type outcome struct {
 	err error
 }
 
-// commit hands r to the group-commit writer and waits for its batch.
-func (s *Service) commit(ctx context.Context, r *hearth.Reading) (Result, error) {
-	req := &request{reading: r, done: make(chan outcome, 1)}
+// commit hands r to the group-commit writer and waits for its batch; c
+// counts the outcome.
+func (s *Service) commit(ctx context.Context, r *hearth.Reading, c *transportCounters) (Result, error) {
+	req := &request{reading: r, done: make(chan outcome, 1), count: c}
 	if err := s.enqueue(ctx, req); err != nil {
+		c.failed.Inc()
 		return Result{}, err
 	}
 	select {

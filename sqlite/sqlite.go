@@ -42,7 +42,7 @@ const (
 	readerConns   = 4    // size of each database's read-only pool
 
 	writerCacheKiB     = 16 << 10 // page cache of each writer connection (SQLite's default: 2 MiB)
-	walCheckpointPages = 32768    // WAL pages before the writer checkpoints itself (default 1000; see checkpointer)
+	walCheckpointPages = 65536    // WAL pages before the writer checkpoints itself (default 1000; see checkpointer)
 )
 
 var _ hearth.Store = (*DB)(nil)

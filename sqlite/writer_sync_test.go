@@ -132,7 +132,7 @@ func TestPacer(t *testing.T) {
 		{"long log", pacer{frames: 1000}, time.Second, restartFrames, false, busyCheckpointInterval},
 		{"fast growth", pacer{}, 100 * time.Millisecond, restartFrames / 5, false, busyCheckpointInterval},
 		{"started over, slow", pacer{frames: 3000}, time.Second, 500, false, checkpointInterval},
-		{"started over, fast", pacer{frames: 3000}, 100 * time.Millisecond, 1000, false, busyCheckpointInterval},
+		{"started over, fast", pacer{frames: restartFrames / 2}, 100 * time.Millisecond, restartFrames / 4, false, busyCheckpointInterval},
 		{"restarted by the round", pacer{frames: 3000}, time.Second, restartFrames, true, busyCheckpointInterval},
 	} {
 		p := tt.prev
