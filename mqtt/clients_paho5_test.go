@@ -297,22 +297,33 @@ func deref[T any](p *T) any {
 }
 
 // An ingest service that no longer accepts readings (the server is
-// shutting down) refuses a publish with PUBACK 0x80 unspecified error.
-func TestPaho5ServerFailure(t *testing.T) {
+// shutting down) refuses a publish: MQTT 5 with PUBACK 0x80 unspecified
+// error, MQTT 3.1.1 with no PUBACK; each is counted (reason error) and
+// nothing is stored.
+func TestServerFailureRefusal(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	dev3, secret3 := e.Device(t, true, hearth.ModeCloud)
 	c := e.connectV5(t, dev, secret)
+	c3 := e.connectV3(t, dev3, secret3)
 	if err := e.ingest.Close(context.Background()); err != nil {
 		t.Fatalf("close ingest: %v", err)
 	}
 	before := e.refusedCount("error")
 	if got := c.publish(t, mqtt.ReadingsTopic(dev.ID), ingesttest.Payload("late", "temperature", "")); got != 0x80 {
-		t.Errorf("PUBACK %#x, want 0x80 unspecified error", got)
+		t.Errorf("MQTT 5: PUBACK %#x, want 0x80 unspecified error", got)
 	}
 	// docs/device-protocol.md: "A refused reading is dropped, never
 	// stored, and counted".
 	if got := e.refusedCount("error") - before; got != 1 {
-		t.Errorf("refused{reason=error} grew by %v, want 1", got)
+		t.Errorf("MQTT 5: refused{reason=error} grew by %v, want 1", got)
+	}
+	tok := c3.Publish(mqtt.ReadingsTopic(dev3.ID), 1, false, ingesttest.Payload("late3", "temperature", ""))
+	waitCount(t, e, "error", before+2) // the MQTT 3.1.1 publish has been handled
+	select {
+	case <-tok.Done():
+		t.Errorf("MQTT 3.1.1: publish completed (%v), want no PUBACK", tok.Error())
+	default:
 	}
 	if got := testutil.ToFloat64(e.metrics.ReadingsAccepted.WithLabelValues("mqtt")); got != 0 {
 		t.Errorf("accepted = %v, want 0", got)
