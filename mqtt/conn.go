@@ -150,12 +150,12 @@ func (c *conn) connect() bool {
 		return false
 	}
 	if v := pk.ProtocolVersion; v != 4 && v != 5 {
-		c.nc.Write(connackRefused(4, codeUnacceptableVersion))
+		c.refuse(connackRefused(4, codeUnacceptableVersion))
 		return false
 	}
 	if code := pk.ConnectValidate(); code != packets.CodeSuccess {
 		if pk.ProtocolVersion == 5 {
-			c.nc.Write(connackRefused(5, code.Code))
+			c.refuse(connackRefused(5, code.Code))
 		}
 		return false
 	}
@@ -165,7 +165,7 @@ func (c *conn) connect() bool {
 		if pk.ProtocolVersion == 5 {
 			code = codeBadUserOrPassword
 		}
-		c.nc.Write(connackRefused(pk.ProtocolVersion, code))
+		c.refuse(connackRefused(pk.ProtocolVersion, code))
 		return false
 	}
 	c.dev, c.version = dev, pk.ProtocolVersion
@@ -192,6 +192,24 @@ func (c *conn) connect() bool {
 	c.mu.Unlock()
 	return true
 }
+
+// refuse sends a CONNACK refusing the connection and shuts the writing
+// side; what the client sent after CONNECT is then read and discarded for
+// up to a second, so that it gets the CONNACK rather than a TCP reset.
+func (c *conn) refuse(connack []byte) {
+	if _, err := c.nc.Write(connack); err != nil {
+		return
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		tc.CloseWrite()
+	}
+	c.tcp.CloseWrite()
+	c.tcp.SetReadDeadline(time.Now().Add(refuseLinger))
+	io.CopyN(io.Discard, c.tcp, MaxConnectSize)
+}
+
+// refuseLinger bounds the wait for a refused client to close.
+const refuseLinger = time.Second
 
 // readConnect reads the first packet, which must be a CONNECT of at most
 // MaxConnectSize bytes, into a pooled read buffer.
