@@ -27,10 +27,11 @@ usage() {
 	cat <<'EOF'
 Usage: bench/ingest.sh [flags]
 
-  --quick               smoke run of every part, about two minutes: small
+  --quick               smoke run of every part, about a minute and a half: small
                         fleets, one step per sweep, short runs
   --out FILE            write the summary here; "-" for stdout only
-                        (default: bench/results/YYYY-MM-DD.md)
+                        (default: bench/results/YYYY-MM-DD.md, or
+                        YYYY-MM-DD-HHMM.md if that exists)
   --conns "N ..."       connection counts of the throughput sweeps (default "100 1000")
   --rates "R ..."       offered rates to step through, msg/s
                         (default "5000 10000 20000 40000 80000 120000")
@@ -65,6 +66,7 @@ QUICK=0 OUT="" CONNS="100 1000" RATES="5000 10000 20000 40000 80000 120000" REFI
 STEP=15s WARMUP=3s P99_BOUND=50 LAT_RATE=10000 LAT_DEVICES=1000 LAT_DURATION=30s
 IDLE_DEVICES=10000 IDLE_WINDOW=30s TLS_DEVICES="10000 MAX" PREFILL=5000000 TAIL_DURATION=5m
 PAYLOAD=128 CLIENT=lean ONLY="" SKIP="" DRAIN=10s KEEP=0 CATEGORY=room-temperature MODEL=ember-t1
+SETTLE=5 # seconds between connecting an idle fleet and reading RSS; also the strace time
 
 parse_args() {
 	while (($#)); do
@@ -96,8 +98,8 @@ parse_args() {
 		shift
 	done
 	if ((QUICK)); then
-		CONNS="20 50" RATES="1000" REFINE=0 STEP=4s WARMUP=1s LAT_RATE=1000 LAT_DEVICES=100
-		LAT_DURATION=5s IDLE_DEVICES=500 IDLE_WINDOW=3s TLS_DEVICES="200 400" PREFILL=50000 TAIL_DURATION=5s DRAIN=5s
+		CONNS="20 50" RATES="1000" REFINE=0 STEP=3s WARMUP=1s LAT_RATE=1000 LAT_DEVICES=100
+		LAT_DURATION=3s IDLE_DEVICES=300 IDLE_WINDOW=2s TLS_DEVICES="100 200" PREFILL=20000 TAIL_DURATION=3s DRAIN=5s SETTLE=2
 	fi
 	case $ONLY in "" | mosquitto | hearth) ;; *) echo "ingest.sh: --only mosquitto|hearth" >&2; exit 2 ;; esac
 	FD_MAX=$(($(ulimit -Hn) - 2000))
@@ -334,7 +336,7 @@ idle_fleet() {
 
 # idle_plain: fresh server, RSS before and after IDLE_DEVICES silent
 # connections, then its CPU time and context switches over IDLE_WINDOW and
-# a syscall count (strace -c -f) over 5 s.
+# a syscall count (strace -c -f) over SETTLE seconds.
 idle_plain() {
 	local before after cpu0 cpu1 cs0 cs1 w
 	start
@@ -342,7 +344,7 @@ idle_plain() {
 	before=$(rss_kb "$SERVER_PID")
 	log "$SYSTEM: connecting $IDLE_DEVICES silent devices"
 	idle_fleet "$SYSTEM-idle" 0 "$IDLE_DEVICES"
-	sleep 5
+	sleep "$SETTLE"
 	after=$(rss_kb "$SERVER_PID")
 	w=$(secs "$IDLE_WINDOW")
 	log "$SYSTEM: idle CPU over $IDLE_WINDOW"
@@ -353,7 +355,7 @@ idle_plain() {
 		"$(awk -v a="$cpu1" -v b="$cpu0" -v w="$w" 'BEGIN {printf "%.2f", 100 * (a - b) / w}')" \
 		"$(awk -v a="$cs1" -v b="$cs0" -v w="$w" 'BEGIN {printf "%.1f", (a - b) / w}')" \
 		"$(threads "$SERVER_PID")" "$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN {printf "%.2f", a - b}')" >"$WORK/$SYSTEM.idle"
-	timeout -s INT 5 strace -c -f -p "$SERVER_PID" -o "$WORK/$SYSTEM.strace" 2>/dev/null || true
+	timeout -s INT "$SETTLE" strace -c -f -p "$SERVER_PID" -o "$WORK/$SYSTEM.strace" 2>/dev/null || true
 	stop "$IDLE_PID"
 	stop "$SERVER_PID"
 }
@@ -375,7 +377,7 @@ idle_tls() {
 			fleets+=("$IDLE_PID")
 			prev=$((prev + batch))
 		done
-		sleep 5
+		sleep "$SETTLE"
 		rss=$(rss_kb "$SERVER_PID")
 		printf '%s %s %s %s\n' "$n" "$before" "$rss" "$(awk -v a="$rss" -v b="$before" -v n="$n" 'BEGIN {printf "%.1f", (a - b) * 1.024 / n}')" >>"$WORK/$SYSTEM.tls"
 	done
@@ -488,7 +490,7 @@ EOF
 	done
 	cat <<EOF
 
-KB are 1,000 bytes; RSS is VmRSS from /proc/PID/status, before and 5 s after the devices connected. Idle devices send nothing (keep-alive 1200 s). TLS: TLS 1.3, self-signed P-256 certificate, Mosquitto with OpenSSL. The open-file limit here is $(ulimit -Hn) (hard) and cannot be raised, so the most TLS connections both the server and the generator can hold is $FD_MAX, not the issue's 50,000; this run's largest TLS fleet: $tlsmax.
+KB are 1,000 bytes; RSS is VmRSS from /proc/PID/status, before and $SETTLE s after the devices connected. Idle devices send nothing (keep-alive 1200 s). TLS: TLS 1.3, self-signed P-256 certificate, Mosquitto with OpenSSL. The open-file limit here is $(ulimit -Hn) (hard) and cannot be raised, so the most TLS connections both the server and the generator can hold is $FD_MAX, not the issue's 50,000; this run's largest TLS fleet: $tlsmax.
 Storage ceiling (raw batched SQLite insert, BenchmarkInsertReadings): $(val storage.best) readings/s.
 EOF
 	if skipped tail && [[ $ONLY != mosquitto ]]; then
@@ -515,12 +517,12 @@ EOF
 	echo "## Idle"
 	echo
 	for sys in mosquitto hearth; do
-		[[ -f $WORK/$sys.idle ]] && echo "- $sys, $IDLE_DEVICES plain: VmRSS $(field $sys.idle 1) KiB before, $(field $sys.idle 2) KiB 5 s after connecting, $(field $sys.idle 3) KiB after the idle window; $(field $sys.idle 7) s of CPU in $IDLE_WINDOW."
+		[[ -f $WORK/$sys.idle ]] && echo "- $sys, $IDLE_DEVICES plain: VmRSS $(field $sys.idle 1) KiB before, $(field $sys.idle 2) KiB $SETTLE s after connecting, $(field $sys.idle 3) KiB after the idle window; $(field $sys.idle 7) s of CPU in $IDLE_WINDOW."
 		[[ -f $WORK/$sys.tls ]] && awk -v s="$sys" '{printf "- %s, %d TLS: VmRSS %d KiB before, %d KiB after (%.1f KB per device).\n", s, $1, $2, $3, $4}' "$WORK/$sys.tls"
 	done
 	for sys in mosquitto hearth; do
 		[[ -s $WORK/$sys.strace ]] || continue
-		printf '\nWhat wakes %s while idle (strace -c -f, 5 s, after the idle window):\n\n```\n%s\n```\n' "$sys" "$(head -12 "$WORK/$sys.strace")"
+		printf '\nWhat wakes %s while idle (strace -c -f, '"$SETTLE"' s, after the idle window):\n\n```\n%s\n```\n' "$sys" "$(head -12 "$WORK/$sys.strace")"
 	done
 	if [[ -s $WORK/storage.txt ]]; then
 		printf '\n## Storage benchmark output\n\n```\n%s\n```\n' "$(grep -E '^(Benchmark|goos|goarch|cpu)' "$WORK/storage.txt")"
@@ -562,7 +564,11 @@ main() {
 		skipped storage || storage_ceiling
 	fi
 	local out=$OUT
-	[[ -n $out ]] || { mkdir -p "$ROOT/bench/results"; out=$ROOT/bench/results/$(date -u +%F).md; }
+	if [[ -z $out ]]; then # never over an earlier result
+		mkdir -p "$ROOT/bench/results"
+		out=$ROOT/bench/results/$(date -u +%F).md
+		[[ -e $out ]] && out=$ROOT/bench/results/$(date -u +%F-%H%M).md
+	fi
 	if [[ $out == - ]]; then
 		report
 	else

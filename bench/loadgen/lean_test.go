@@ -25,8 +25,9 @@ import (
 type scriptedBroker struct {
 	ln         net.Listener
 	returnCode byte
-	behave     string // "ack", "none", "close-after-5", "reverse-pairs"
+	behave     string // "ack", "none", "close-after-5", "reverse-pairs", "refuse-second"
 	pings      atomic.Int64
+	conns      atomic.Int64
 	wg         sync.WaitGroup
 }
 
@@ -73,7 +74,11 @@ func (b *scriptedBroker) serve(c net.Conn) {
 		}
 		switch first >> 4 {
 		case packets.Connect:
-			c.Write([]byte{0x20, 0x02, 0x00, b.returnCode})
+			code := b.returnCode
+			if b.conns.Add(1) == 2 && b.behave == "refuse-second" {
+				code = 5
+			}
+			c.Write([]byte{0x20, 0x02, 0x00, code})
 		case packets.Pingreq:
 			b.pings.Add(1)
 			c.Write([]byte{0xd0, 0x00})
@@ -87,7 +92,7 @@ func (b *scriptedBroker) serve(c net.Conn) {
 					return
 				}
 				fallthrough
-			case "ack":
+			case "ack", "refuse-second":
 				c.Write(binary.BigEndian.AppendUint16([]byte{0x40, 0x02}, id))
 				acked++
 			case "reverse-pairs":
@@ -123,19 +128,20 @@ func runJSON(t *testing.T, args ...string) summary {
 // the broker does. It asserts no timings.
 func TestLeanAccounting(t *testing.T) {
 	tests := []struct {
-		behave                             string
+		behave, devices                    string
 		wantAcked, wantErrors, wantUnacked int64
 		wantFirstErr                       string
 	}{
-		{"ack", 40, 0, 0, ""},
-		{"reverse-pairs", 40, 0, 0, ""},
-		{"none", 0, 0, 40, ""},
-		{"close-after-5", 5, 35, 0, "read: EOF"},
+		{"ack", "1", 40, 0, 0, ""},
+		{"reverse-pairs", "1", 40, 0, 0, ""},
+		{"none", "1", 0, 0, 40, ""},
+		{"close-after-5", "1", 5, 35, 0, "read: EOF"},
+		{"refuse-second", "2", 20, 20, 0, errNotConnected.Error()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.behave, func(t *testing.T) {
 			b := startScripted(t, 0, tt.behave)
-			sum := runJSON(t, "--broker", b.url(), "--client", "lean", "--devices", "1", "--rate", "40",
+			sum := runJSON(t, "--broker", b.url(), "--client", "lean", "--devices", tt.devices, "--connect-concurrency", "1", "--rate", "40",
 				"--duration", "1s", "--warmup", "0s", "--drain", "500ms")
 			if sum.Scheduled != 40 || sum.Sent+sum.NotSent != 40 {
 				t.Errorf("scheduled, sent, not sent = %d, %d, %d, want 40 scheduled, all sent or not sent", sum.Scheduled, sum.Sent, sum.NotSent)

@@ -135,7 +135,11 @@ func (pub *publisher) loop(ctx context.Context, devs []*device, w, step int) {
 // recorded when it comes, with the latency from the due time.
 func (pub *publisher) publish(d *device, n uint64, due time.Time, measured bool) {
 	s := pub.s
-	if d.s == nil {
+	if d.s == nil { // counted as sent and failed, so that unacked stays sent - acked - errors
+		s.sentTotal.Add(1)
+		if measured {
+			s.sent.Add(1)
+		}
 		s.fail(measured, errNotConnected)
 		return
 	}
