@@ -20,10 +20,10 @@
 //     connection (MQTT 5: DISCONNECT 0x9B, 0x9A, 0x95); wills are ignored;
 //   - no session is kept between connections.
 //
-// An idle connection costs one goroutine blocked in a read of a few bytes:
-// read buffers come from a pool only while a packet is being read, and
-// writes are made by a short-lived goroutine only while there is something
-// to write.
+// An idle connection costs one goroutine, on a new stack, waiting for its
+// socket to become readable: read buffers come from a pool only while
+// packets are being read, and writes are made by a short-lived goroutine
+// only while there is something to write.
 package mqtt
 
 import (

@@ -32,31 +32,42 @@ func (e *env) publishCommand(t *testing.T, devID string, payload []byte) {
 	}
 }
 
+// commandToSub starts mosquitto_sub -C 1 with args (after -h, -p and -d)
+// for device devID's commands topic, sends it command with
+// Broker.Publish once it has subscribed, and returns mosquitto_sub's
+// output once it has exited, failing the test if it failed.
+func (e *env) commandToSub(t *testing.T, devID string, command []byte, args ...string) string {
+	t.Helper()
+	path, err := exec.LookPath("mosquitto_sub")
+	if err != nil {
+		t.Fatalf("mosquitto_sub is required (apt-get install mosquitto-clients): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, append([]string{"-h", e.host, "-p", e.port, "-d", "-C", "1", "-t", mqtt.CommandsTopic(devID)}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start mosquitto_sub: %v", err)
+	}
+	e.publishCommand(t, devID, command)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("mosquitto_sub: %v, output:\n%s", err, out.String())
+	}
+	return out.String()
+}
+
 // Commands reach a subscribed mosquitto_sub at QoS 1, with MQTT 3.1.1
 // and 5 (docs/device-protocol.md: "subscribe for commands").
 func TestMosquittoSubCommand(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
-	path, err := exec.LookPath("mosquitto_sub")
-	if err != nil {
-		t.Fatalf("mosquitto_sub is required (apt-get install mosquitto-clients): %v", err)
-	}
 	for _, v := range mosquittoVersions {
 		t.Run(v, func(t *testing.T) {
 			command := `{"set":"eco-` + v + `"}`
-			ctx, cancel := context.WithTimeout(context.Background(), waitBound)
-			defer cancel()
-			var out bytes.Buffer
-			cmd := exec.CommandContext(ctx, path, "-h", e.host, "-p", e.port, "-d", "-V", v, "-q", "1", "-C", "1",
-				"-i", dev.ID, "-u", dev.ID, "-P", secret, "-t", mqtt.CommandsTopic(dev.ID))
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatalf("start mosquitto_sub: %v", err)
-			}
-			e.publishCommand(t, dev.ID, []byte(command))
-			err := cmd.Wait()
-			if err != nil || !strings.Contains(out.String(), "received PUBLISH (d0, q1") || !strings.Contains(out.String(), command) {
-				t.Errorf("mosquitto_sub: %v, output:\n%s\nwant the command received at QoS 1", err, out.String())
+			out := e.commandToSub(t, dev.ID, []byte(command), "-V", v, "-q", "1", "-i", dev.ID, "-u", dev.ID, "-P", secret)
+			if !strings.Contains(out, "received PUBLISH (d0, q1") || !strings.Contains(out, command) {
+				t.Errorf("mosquitto_sub output:\n%s\nwant the command received at QoS 1", out)
 			}
 		})
 	}

@@ -68,13 +68,6 @@ func TestPaho5Connack(t *testing.T) {
 	}
 }
 
-func deref[T any](p *T) any {
-	if p == nil {
-		return "absent"
-	}
-	return *p
-}
-
 // A client that ignores the Receive Maximum and sends more QoS 1
 // publishes than it allows without waiting is disconnected with 0x93,
 // seen by paho.golang. (The ingest service is not started, so nothing is

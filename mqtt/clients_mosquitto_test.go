@@ -2,8 +2,12 @@ package mqtt_test
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +137,38 @@ func TestMosquittoClients(t *testing.T) {
 	}
 	if got := len(e.stored(t, dev.ID)); got != 2*len(mosquittoVersions) {
 		t.Errorf("stored readings = %d, want %d", got, 2*len(mosquittoVersions))
+	}
+}
+
+// SEC-ENCRYPT, INT-DEVICES: the documented mosquitto_pub command, over TLS
+// as deployed (OpenSSL, not Go's TLS, on the client side), with MQTT 3.1.1
+// and 5; and mosquitto_sub receives a command over TLS.
+func TestMosquittoTLS(t *testing.T) {
+	cert, _ := selfSigned(t)
+	e := newEnvWith(t, true, func(c *mqtt.Config) {
+		c.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	creds := []string{"--cafile", ca, "-i", dev.ID, "-u", dev.ID, "-P", secret}
+	for _, v := range mosquittoVersions {
+		t.Run(v, func(t *testing.T) {
+			id := "tls-" + v
+			out, code := e.mosquitto(t, "mosquitto_pub", append([]string{"-V", v, "-q", "1", "-t", mqtt.ReadingsTopic(dev.ID),
+				"-m", string(ingesttest.Payload(id, "temperature", ""))}, creds...)...)
+			if code != 0 || !strings.Contains(out, "received PUBACK") {
+				t.Fatalf("exit %d, output:\n%s\nwant exit 0 after a PUBACK", code, out)
+			}
+			if _, ok := e.stored(t, dev.ID)[id]; !ok {
+				t.Errorf("reading %s not stored when mosquitto_pub had its PUBACK", id)
+			}
+			out = e.commandToSub(t, dev.ID, []byte(`{"set":"tls"}`), append([]string{"-V", v, "-q", "1"}, creds...)...)
+			if !strings.Contains(out, `{"set":"tls"}`) {
+				t.Errorf("mosquitto_sub over TLS: output:\n%s\nwant the command", out)
+			}
+		})
 	}
 }

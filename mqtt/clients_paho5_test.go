@@ -2,7 +2,6 @@ package mqtt_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/eclipse/paho.golang/packets"
 	paho5 "github.com/eclipse/paho.golang/paho"
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hearth-iot/hearth"
@@ -210,8 +210,10 @@ func TestPaho5Subscribe(t *testing.T) {
 	}
 }
 
-// A keepalive of one second and then silence: the server closes the
-// connection (after 1.5 keepalives).
+// A keepalive of one second and then silence: the server sends DISCONNECT
+// 0x8D keep alive timeout and closes the connection (after 1.5
+// keepalives). The client is paho.golang's codec on a bare connection,
+// since the paho.golang client would send PINGREQs.
 func TestPaho5KeepaliveExpires(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
@@ -230,33 +232,98 @@ func TestPaho5KeepaliveExpires(t *testing.T) {
 	if err != nil || pk.Type != packets.CONNACK || pk.Content.(*packets.Connack).ReasonCode != 0 {
 		t.Fatalf("CONNACK: %v, %v", pk, err)
 	}
-	for { // a DISCONNECT 0x8D keep alive timeout may come first
-		pk, err := packets.ReadPacket(raw)
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				t.Fatalf("connection still open after %v of silence with keepalive 1 s", waitBound)
-			}
-			break
-		}
-		if pk.Type != packets.DISCONNECT {
-			t.Errorf("got packet type %d, want only DISCONNECT or close", pk.Type)
-		}
+	pk, err = packets.ReadPacket(raw)
+	if err != nil || pk.Type != packets.DISCONNECT || pk.Content.(*packets.Disconnect).ReasonCode != packets.DisconnectKeepAliveTimeout {
+		t.Fatalf("after 1 s keepalive of silence: %v, %v; want DISCONNECT 0x8D keep alive timeout", pk, err)
+	}
+	if _, err := packets.ReadPacket(raw); err == nil {
+		t.Errorf("a packet after the DISCONNECT, want the connection closed")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Errorf("connection still open %v after the DISCONNECT", waitBound)
 	}
 	waitGauge(t, e, 0)
 }
 
-// An ingest service that no longer accepts readings (the server is
-// shutting down) refuses a publish with PUBACK 0x80 unspecified error.
-func TestPaho5ServerFailure(t *testing.T) {
+// No session is kept between connections: a client asking to resume one
+// (MQTT 5 Clean Start 0 with a Session Expiry Interval, MQTT 3.1.1 Clean
+// Session 0) is told none is present, each time, and MQTT 5 that its
+// session expires at once (Session Expiry Interval 0).
+func TestNoSessionKept(t *testing.T) {
 	e := newEnv(t)
 	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	for i := range 2 {
+		raw, err := net.DialTimeout("tcp", e.broker.Addr().String(), waitBound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &v5Client{conn: packets.NewThreadSafeConn(raw)}
+		c.Client = paho5.NewClient(paho5.ClientConfig{Conn: c.conn, OnClientError: func(error) {}})
+		ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+		expiry := uint32(3600)
+		ack, err := c.Connect(ctx, &paho5.Connect{ClientID: dev.ID, Username: dev.ID, UsernameFlag: true,
+			Password: []byte(secret), PasswordFlag: true, KeepAlive: 60,
+			Properties: &paho5.ConnectProperties{SessionExpiryInterval: &expiry}})
+		cancel()
+		if err != nil {
+			t.Fatalf("MQTT 5 connect %d: %v", i+1, err)
+		}
+		if ack.SessionPresent || ack.Properties.SessionExpiryInterval == nil || *ack.Properties.SessionExpiryInterval != 0 {
+			t.Errorf("MQTT 5 connect %d: session present %v, Session Expiry Interval %v; want false, 0", i+1, ack.SessionPresent, deref(ack.Properties.SessionExpiryInterval))
+		}
+		c.Disconnect(&paho5.Disconnect{})
+	}
+	for i := range 2 {
+		opts := paho.NewClientOptions().AddBroker("tcp://" + e.broker.Addr().String()).
+			SetClientID(dev.ID).SetUsername(dev.ID).SetPassword(secret).
+			SetProtocolVersion(4).SetAutoReconnect(false).SetCleanSession(false)
+		c := paho.NewClient(opts)
+		tok := c.Connect()
+		if !tok.WaitTimeout(waitBound) || tok.Error() != nil {
+			t.Fatalf("MQTT 3.1.1 connect %d: %v", i+1, tok.Error())
+		}
+		if tok.(*paho.ConnectToken).SessionPresent() {
+			t.Errorf("MQTT 3.1.1 connect %d: session present, want none", i+1)
+		}
+		c.Disconnect(100)
+	}
+}
+
+// deref returns *p, or "absent" when p is nil, for messages.
+func deref[T any](p *T) any {
+	if p == nil {
+		return "absent"
+	}
+	return *p
+}
+
+// An ingest service that no longer accepts readings (the server is
+// shutting down) refuses a publish: MQTT 5 with PUBACK 0x80 unspecified
+// error, MQTT 3.1.1 with no PUBACK; each is counted (reason error) and
+// nothing is stored.
+func TestServerFailureRefusal(t *testing.T) {
+	e := newEnv(t)
+	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	dev3, secret3 := e.Device(t, true, hearth.ModeCloud)
 	c := e.connectV5(t, dev, secret)
+	c3 := e.connectV3(t, dev3, secret3)
 	if err := e.ingest.Close(context.Background()); err != nil {
 		t.Fatalf("close ingest: %v", err)
 	}
+	before := e.refusedCount("error")
 	if got := c.publish(t, mqtt.ReadingsTopic(dev.ID), ingesttest.Payload("late", "temperature", "")); got != 0x80 {
-		t.Errorf("PUBACK %#x, want 0x80 unspecified error", got)
+		t.Errorf("MQTT 5: PUBACK %#x, want 0x80 unspecified error", got)
+	}
+	// docs/device-protocol.md: "A refused reading is dropped, never
+	// stored, and counted".
+	if got := e.refusedCount("error") - before; got != 1 {
+		t.Errorf("MQTT 5: refused{reason=error} grew by %v, want 1", got)
+	}
+	tok := c3.Publish(mqtt.ReadingsTopic(dev3.ID), 1, false, ingesttest.Payload("late3", "temperature", ""))
+	waitCount(t, e, "error", before+2) // the MQTT 3.1.1 publish has been handled
+	select {
+	case <-tok.Done():
+		t.Errorf("MQTT 3.1.1: publish completed (%v), want no PUBACK", tok.Error())
+	default:
 	}
 	if got := testutil.ToFloat64(e.metrics.ReadingsAccepted.WithLabelValues("mqtt")); got != 0 {
 		t.Errorf("accepted = %v, want 0", got)

@@ -88,6 +88,21 @@ func refusals() []refusal {
 		{name: "key twice", code: 0x99, reason: "malformed", payload: func(*env) []byte {
 			return []byte(`{"id":"k2","time":"2026-01-02T15:04:05Z","category":"temperature","values":{"v":"x","v":"y"}}`)
 		}},
+		{name: "missing field", code: 0x99, reason: "malformed", payload: func(*env) []byte {
+			return []byte(`{"id":"mf","time":"2026-01-02T15:04:05Z","values":{"v":"x"}}`)
+		}},
+		{name: "field of the wrong type", code: 0x99, reason: "malformed", payload: func(*env) []byte {
+			return []byte(`{"id":5,"time":"2026-01-02T15:04:05Z","category":"temperature","values":{"v":"x"}}`)
+		}},
+		{name: "invalid UTF-8 in values", code: 0x99, reason: "malformed", payload: func(*env) []byte {
+			return []byte("{\"id\":\"u8\",\"time\":\"2026-01-02T15:04:05Z\",\"category\":\"temperature\",\"values\":{\"v\":\"\xff\xfe\"}}")
+		}},
+		{name: "bad id format", code: 0x99, reason: "malformed", payload: func(*env) []byte {
+			return at("has space", "temperature", `{"v":"x"}`, now)
+		}},
+		{name: "bad time format", code: 0x99, reason: "malformed", payload: func(*env) []byte {
+			return []byte(`{"id":"bt","time":"yesterday","category":"temperature","values":{"v":"x"}}`)
+		}},
 		{name: "time too far in the future", code: 0x99, reason: "future_time", payload: func(*env) []byte {
 			return at("fut", "temperature", `{"v":"x"}`, now.Add(48*time.Hour))
 		}},

@@ -90,8 +90,9 @@ type conn struct {
 	maxOut     uint32        // the client's Maximum Packet Size (MQTT 5); 0 if none
 	registered bool          // guarded by Broker.mu
 
-	hdr [8]byte // an idle connection reads the start of its next packet here
-	bye bool    // the client sent DISCONNECT; only the reader uses it
+	hdr  [5]byte // CONNECT's fixed header is read here
+	peek [1]byte // see waitReadable
+	bye  bool    // the client sent DISCONNECT; only the reader uses it
 
 	closing atomic.Bool // set once, under mu: no packet is handled or sent after the last one queued
 
@@ -112,9 +113,9 @@ func newConn(b *Broker, tcp *net.TCPConn, ip netip.Addr) *conn {
 }
 
 // handshake runs the TLS handshake, reads and authenticates CONNECT and
-// answers it, within ConnectTimeout of accept; then it starts the reader
-// in a new goroutine (whose stack starts small, whereas this one has grown
-// for the handshake) and returns.
+// answers it, within ConnectTimeout of accept; then it reads on (see read),
+// which hands the connection to a new goroutine whose stack starts small,
+// whereas this one has grown for the handshake.
 func (c *conn) handshake() {
 	defer c.b.wg.Done()
 	if !c.connect() {
@@ -122,7 +123,7 @@ func (c *conn) handshake() {
 		c.b.forget(c)
 		return
 	}
-	go c.serve()
+	c.read(nil, 0, nil, 0) // hands over to a new goroutine at once, unless a packet followed CONNECT
 }
 
 // connect does the work of handshake; false means the connection is to be
@@ -149,12 +150,12 @@ func (c *conn) connect() bool {
 		return false
 	}
 	if v := pk.ProtocolVersion; v != 4 && v != 5 {
-		c.nc.Write(connackRefused(4, codeUnacceptableVersion))
+		c.refuse(connackRefused(4, codeUnacceptableVersion))
 		return false
 	}
 	if code := pk.ConnectValidate(); code != packets.CodeSuccess {
 		if pk.ProtocolVersion == 5 {
-			c.nc.Write(connackRefused(5, code.Code))
+			c.refuse(connackRefused(5, code.Code))
 		}
 		return false
 	}
@@ -164,7 +165,7 @@ func (c *conn) connect() bool {
 		if pk.ProtocolVersion == 5 {
 			code = codeBadUserOrPassword
 		}
-		c.nc.Write(connackRefused(pk.ProtocolVersion, code))
+		c.refuse(connackRefused(pk.ProtocolVersion, code))
 		return false
 	}
 	c.dev, c.version = dev, pk.ProtocolVersion
@@ -191,6 +192,24 @@ func (c *conn) connect() bool {
 	c.mu.Unlock()
 	return true
 }
+
+// refuse sends a CONNACK refusing the connection and shuts the writing
+// side; what the client sent after CONNECT is then read and discarded for
+// up to a second, so that it gets the CONNACK rather than a TCP reset.
+func (c *conn) refuse(connack []byte) {
+	if _, err := c.nc.Write(connack); err != nil {
+		return
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		tc.CloseWrite()
+	}
+	c.tcp.CloseWrite()
+	c.tcp.SetReadDeadline(time.Now().Add(refuseLinger))
+	io.CopyN(io.Discard, c.tcp, MaxConnectSize)
+}
+
+// refuseLinger bounds the wait for a refused client to close.
+const refuseLinger = time.Second
 
 // readConnect reads the first packet, which must be a CONNECT of at most
 // MaxConnectSize bytes, into a pooled read buffer.
@@ -268,51 +287,142 @@ func (c *conn) connack(keepalive uint16, serverKA bool) []byte {
 	return buf.Bytes()
 }
 
-// serve is the connection's reader: it reads packets and handles them
-// until the connection ends, then closes it.
-func (c *conn) serve() {
-	defer c.b.wg.Done()
-	defer c.cleanup()
-	var buf *[]byte // the packets being read; nil while idle
-	n := 0          // bytes in buf
-	eof := false    // the client shut its side of the connection
+// serve waits for an idle connection's next packet until deadline, on the
+// shallow stack of a goroutine started for it (see waitReadable), then
+// reads and handles packets (see read).
+func (c *conn) serve(deadline time.Time) {
+	if err := c.tcp.SetReadDeadline(deadline); err != nil {
+		c.finish(nil, err)
+		return
+	}
+	if c.closing.Load() {
+		c.finish(nil, nil)
+		return
+	}
+	if err := c.waitReadable(); err != nil {
+		c.finish(nil, err)
+		return
+	}
+	buf := readBuffers.Get().(*[]byte)
+	n, err := c.nc.Read(*buf)
+	c.read(buf, n, err, handOver)
+}
+
+// read handles the packets in buf[:n] (err is the error of the read that
+// filled it), then reads and handles more, for as long as packets keep
+// coming. Once none has come for wait, it starts a new goroutine to
+// wait for the next packet (serve) and returns, so that an idle
+// connection's goroutine has a stack as small as a new goroutine's,
+// however deep reading went (a TLS read, or the ingest path, grows it for
+// good), while a busy connection does not pay for a new goroutine and the
+// growth of its stack after every packet. At the end of the connection it
+// finishes it.
+func (c *conn) read(buf *[]byte, n int, err error, wait time.Duration) {
 	for {
-		if err := c.tcp.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
-			return
-		}
-		if c.closing.Load() {
-			break
-		}
-		var k int
-		var err error
-		if buf == nil {
-			k, err = c.nc.Read(c.hdr[:])
-			if k > 0 {
-				buf = readBuffers.Get().(*[]byte)
-				n = copy(*buf, c.hdr[:k])
-			}
-		} else {
-			k, err = c.nc.Read((*buf)[n:])
-			n += k
-		}
-		if k > 0 {
+		if n > 0 {
 			var more bool
 			if buf, n, more = c.handleAll(buf, n); !more {
-				break
+				c.finish(buf, nil)
+				return
 			}
 		}
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() && !c.closing.Load() {
-				c.kick(codeKeepAliveTimeout)
-			}
-			eof = errors.Is(err, io.EOF)
-			break
+			c.finish(buf, err)
+			return
 		}
+		if err := c.tcp.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+			c.finish(buf, err)
+			return
+		}
+		if c.closing.Load() {
+			c.finish(buf, nil)
+			return
+		}
+		if buf == nil {
+			if buf, n, err = c.readBuffered(); buf != nil || err != nil {
+				continue
+			}
+			deadline := time.Now().Add(c.idle)
+			if wait <= 0 {
+				go c.serve(deadline)
+				return
+			}
+			if err = c.tcp.SetReadDeadline(time.Now().Add(min(wait, c.idle))); err != nil {
+				continue
+			}
+			if err = c.waitReadable(); isTimeout(err) && wait < c.idle {
+				go c.serve(deadline)
+				return
+			}
+			if err == nil {
+				if err = c.tcp.SetReadDeadline(deadline); err != nil {
+					continue
+				}
+				buf = readBuffers.Get().(*[]byte)
+				if n, err = c.nc.Read(*buf); n == 0 {
+					readBuffers.Put(buf)
+					buf = nil
+				}
+			}
+			continue
+		}
+		var k int
+		k, err = c.nc.Read((*buf)[n:])
+		n += k
 	}
+}
+
+// readBuffered returns what the TLS layer holds already, read but not yet
+// handed over, which does not make the socket readable; buf is nil when
+// there is none.
+func (c *conn) readBuffered() (buf *[]byte, n int, err error) {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return nil, 0, nil
+	}
+	// A deadline in the past stops Read from waiting on the socket.
+	if err := c.tcp.SetReadDeadline(aLongTimeAgo); err != nil {
+		return nil, 0, err
+	}
+	buf = readBuffers.Get().(*[]byte)
+	n, err = tc.Read(*buf)
+	if isTimeout(err) {
+		err = nil
+	}
+	if derr := c.tcp.SetReadDeadline(time.Now().Add(c.idle)); err == nil {
+		err = derr
+	}
+	if n == 0 {
+		readBuffers.Put(buf)
+		buf = nil
+	}
+	return buf, n, err
+}
+
+// handOver is how long a connection's goroutine waits for more packets
+// before it hands the wait to a new goroutine (see read).
+const handOver = time.Second
+
+// aLongTimeAgo is a deadline in the past: a read with it returns at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}
+
+// finish ends the connection's reading after err (nil when the connection
+// is closing): it lingers (see linger), then closes and forgets it.
+func (c *conn) finish(buf *[]byte, err error) {
+	defer c.b.wg.Done()
 	if buf != nil {
 		putReadBuffer(buf)
 	}
-	c.linger(eof)
+	if isTimeout(err) && !c.closing.Load() {
+		c.kick(codeKeepAliveTimeout)
+	}
+	c.linger(errors.Is(err, io.EOF))
+	c.cleanup()
 }
 
 // putReadBuffer returns a read buffer to its pool, unless it is one of the

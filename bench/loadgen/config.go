@@ -1,10 +1,14 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -14,6 +18,7 @@ import (
 type config struct {
 	broker        string
 	devices       int
+	skip          int
 	rate          float64
 	duration      time.Duration
 	warmup        time.Duration
@@ -28,15 +33,29 @@ type config struct {
 	workers       int
 	connectConc   int
 	keepAlive     time.Duration
+	client        string
+	caFile        string
+	serverPID     int
+	sourceAddrs   string
+
+	tls    *tls.Config // set for a tls:// broker
+	locals []net.Addr  // from sourceAddrs
 }
+
+// The MQTT clients --client selects.
+const (
+	clientLean = "lean"
+	clientPaho = "paho"
+)
 
 // parseFlags parses the command line. Usage and flag errors go to stderr.
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.broker, "broker", "tcp://127.0.0.1:1883", "broker address, tcp://host:port")
-	fs.IntVar(&c.devices, "devices", 100, "number of devices (connections); with --creds, the first N rows")
+	fs.StringVar(&c.broker, "broker", "tcp://127.0.0.1:1883", "broker address, tcp://host:port or tls://host:port")
+	fs.IntVar(&c.devices, "devices", 100, "number of devices (connections); with --creds, the first N rows after --skip")
+	fs.IntVar(&c.skip, "skip", 0, "start at device N+1 (--creds row or dev-NNNNNN), so that several generators use distinct devices")
 	fs.Float64Var(&c.rate, "rate", 1000, "target aggregate rate in messages per second, spread evenly over the devices")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "measured run time after the warm-up; with --idle, how long to hold (0: until interrupted)")
 	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "time publishing on schedule before measuring starts")
@@ -50,7 +69,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.json, "json", false, "print the summary as one JSON object")
 	fs.IntVar(&c.workers, "workers", 16*runtime.GOMAXPROCS(0), "publishing goroutines; devices are shared among them")
 	fs.IntVar(&c.connectConc, "connect-concurrency", 64, "connections opened at once")
-	fs.DurationVar(&c.keepAlive, "keepalive", 60*time.Second, "MQTT keep-alive interval")
+	fs.DurationVar(&c.keepAlive, "keepalive", 60*time.Second, "MQTT keep-alive interval; a connection silent for 3/4 of it sends PINGREQ")
+	fs.StringVar(&c.client, "client", clientLean, `MQTT client: "lean" (raw MQTT 3.1.1, one reader goroutine per connection) or "paho" (Eclipse Paho)`)
+	fs.StringVar(&c.caFile, "ca", "", "with a tls:// broker: PEM file of the CA to verify it with (default: no verification, for a self-signed benchmark certificate)")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "process ID of the broker on this machine: report its CPU time over the measured window")
+	fs.StringVar(&c.sourceAddrs, "source-addrs", "", "comma-separated local IP addresses the connections are spread over (e.g. 127.0.0.2,127.0.0.3), for more than one address's ephemeral ports")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -60,7 +83,54 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.runID == "" {
 		c.runID = randomRunID()
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, c.resolve()
+}
+
+// resolve fills the derived fields: the TLS configuration and the local
+// addresses.
+func (c *config) resolve() error {
+	if strings.HasPrefix(c.broker, "tls://") {
+		host, _, _ := net.SplitHostPort(c.addr())
+		c.tls = &tls.Config{ServerName: host, InsecureSkipVerify: c.caFile == ""}
+		if c.caFile != "" {
+			pem, err := os.ReadFile(c.caFile)
+			if err != nil {
+				return fmt.Errorf("--ca: %w", err)
+			}
+			c.tls.RootCAs = x509.NewCertPool()
+			if !c.tls.RootCAs.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("--ca %s: no PEM certificate", c.caFile)
+			}
+		}
+	}
+	for _, a := range strings.Split(c.sourceAddrs, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		ip := net.ParseIP(a)
+		if ip == nil {
+			return fmt.Errorf("--source-addrs: %q is not an IP address", a)
+		}
+		c.locals = append(c.locals, &net.TCPAddr{IP: ip})
+	}
+	return nil
+}
+
+// addr returns the broker's host:port.
+func (c *config) addr() string {
+	_, a, _ := strings.Cut(c.broker, "://")
+	return a
+}
+
+// localAddr returns the local address of connection i (nil: any).
+func (c *config) localAddr(i int) net.Addr {
+	if len(c.locals) == 0 {
+		return nil
+	}
+	return c.locals[i%len(c.locals)]
 }
 
 // maxPayload is hearth.MaxReadingSize; the generator does not import the
@@ -74,8 +144,11 @@ func (c *config) validate() error {
 			errs = append(errs, fmt.Errorf(format, args...))
 		}
 	}
-	check(strings.HasPrefix(c.broker, "tcp://"), "--broker %q: want tcp://host:port", c.broker)
+	check(strings.HasPrefix(c.broker, "tcp://") || strings.HasPrefix(c.broker, "tls://"), "--broker %q: want tcp://host:port or tls://host:port", c.broker)
+	check(c.client == clientLean || c.client == clientPaho, "--client %q: want lean or paho", c.client)
+	check(c.keepAlive >= time.Second && c.keepAlive <= 65535*time.Second, "--keepalive must be 1s to 65535s")
 	check(c.devices > 0, "--devices must be positive")
+	check(c.skip >= 0, "--skip must not be negative")
 	check(c.idle || c.rate > 0, "--rate must be positive")
 	check(c.duration >= 0 && c.warmup >= 0 && c.drain >= 0, "durations must not be negative")
 	check(c.idle || c.duration > 0, "--duration must be positive")

@@ -16,20 +16,20 @@ type cred struct {
 	Secret string
 }
 
-// loadCreds reads the first n devices from a CSV file of
+// loadCreds reads devices skip+1 to skip+n from a CSV file of
 // device_id,secret,claim_code rows (an optional header row starting with
-// "device_id" is skipped). It fails if the file holds fewer than n devices.
-func loadCreds(path string, n int) ([]cred, error) {
+// "device_id" is skipped). It fails if the file holds fewer devices.
+func loadCreds(path string, skip, n int) ([]cred, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open credentials: %w", err)
 	}
 	defer f.Close()
-	cs, err := parseCreds(f, n)
+	cs, err := parseCreds(f, skip+n)
 	if err != nil {
 		return nil, fmt.Errorf("read credentials %s: %w", path, err)
 	}
-	return cs, nil
+	return cs[skip:], nil
 }
 
 // parseCreds reads up to n credentials from r; see loadCreds.
@@ -57,12 +57,12 @@ func parseCreds(r io.Reader, n int) ([]cred, error) {
 	return cs, nil
 }
 
-// anonymousCreds returns n client IDs dev-000001, dev-000002, ... without
-// passwords, for brokers that allow anonymous clients (Mosquitto).
-func anonymousCreds(n int) []cred {
+// anonymousCreds returns n client IDs dev-NNNNNN from dev-(skip+1) on,
+// without passwords, for brokers that allow anonymous clients (Mosquitto).
+func anonymousCreds(skip, n int) []cred {
 	cs := make([]cred, n)
 	for i := range cs {
-		cs[i] = cred{ID: fmt.Sprintf("dev-%06d", i+1)}
+		cs[i] = cred{ID: fmt.Sprintf("dev-%06d", skip+i+1)}
 	}
 	return cs
 }

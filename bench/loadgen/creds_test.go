@@ -42,9 +42,14 @@ func TestParseCreds(t *testing.T) {
 }
 
 func TestAnonymousCreds(t *testing.T) {
-	got := anonymousCreds(2)
+	got := anonymousCreds(0, 2)
 	want := []cred{{ID: "dev-000001"}, {ID: "dev-000002"}}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("anonymousCreds(2) (-want +got):\n%s", diff)
+		t.Errorf("anonymousCreds(0, 2) (-want +got):\n%s", diff)
+	}
+	got = anonymousCreds(10, 1)
+	want = []cred{{ID: "dev-000011"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("anonymousCreds(10, 1) (-want +got):\n%s", diff)
 	}
 }

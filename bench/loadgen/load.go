@@ -48,7 +48,9 @@ type stats struct {
 	sentTotal  atomic.Int64 // including warm-up
 	ackedTotal atomic.Int64 // including warm-up
 	windowAcks atomic.Int64 // successful PUBACKs of any message received within the measured window
+	over       atomic.Bool  // the drain ended: later outcomes are not counted (unacked)
 	firstErr   atomic.Pointer[string]
+	cpu        cpuUse
 }
 
 // fail counts a failed measured message and keeps the first error text.
@@ -65,18 +67,29 @@ func (s *stats) fail(measured bool, err error) {
 // outstanding PUBACKs. It returns when the run is over or ctx is done.
 func runLoad(ctx context.Context, cfg *config, devs []*device, p plan) *stats {
 	s := &stats{}
-	drainCtx, cancel := context.WithDeadline(ctx, p.end.Add(giveUp+cfg.drain))
-	defer cancel()
 	gen := &payloadGen{runID: cfg.runID, category: cfg.category, size: cfg.payloadSize}
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		s.cpu = sampleCPU(ctx, cfg.serverPID, p.measureFrom, p.end)
+	}()
 	var inflight, workers sync.WaitGroup
 	for w := range min(cfg.workers, len(devs)) {
 		workers.Go(func() {
-			pub := publisher{s: s, p: p, gen: gen, drainCtx: drainCtx, inflight: &inflight}
+			pub := publisher{s: s, p: p, gen: gen, inflight: &inflight}
 			pub.loop(ctx, devs, w, cfg.workers)
 		})
 	}
 	workers.Wait()
-	inflight.Wait()
+	drained := make(chan struct{})
+	go func() { inflight.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+	case <-time.After(time.Until(p.end.Add(giveUp + cfg.drain))):
+	}
+	s.over.Store(true)
+	<-sampled
 	return s
 }
 
@@ -85,8 +98,8 @@ type publisher struct {
 	s        *stats
 	p        plan
 	gen      *payloadGen
-	drainCtx context.Context
 	inflight *sync.WaitGroup
+	buf      []byte
 }
 
 // loop publishes, in schedule order, the messages of devices w, w+step, ...
@@ -118,39 +131,41 @@ func (pub *publisher) loop(ctx context.Context, devs []*device, w, step int) {
 	}
 }
 
-// publish sends message n from d and, on its own goroutine, waits for the
-// PUBACK and records the latency from the due time.
+// publish sends message n from d; its acknowledgement (or failure) is
+// recorded when it comes, with the latency from the due time.
 func (pub *publisher) publish(d *device, n uint64, due time.Time, measured bool) {
 	s := pub.s
-	if d.client == nil {
+	if d.s == nil { // counted as sent and failed, so that unacked stays sent - acked - errors
+		s.sentTotal.Add(1)
+		if measured {
+			s.sent.Add(1)
+		}
 		s.fail(measured, errNotConnected)
 		return
 	}
-	payload := pub.gen.build(make([]byte, 0, pub.gen.size+16), n, due)
-	tok := d.client.Publish(d.topic, 1, false, payload)
-	s.sendLag.record(time.Since(due))
-	s.sentTotal.Add(1)
-	if measured {
-		s.sent.Add(1)
-	}
-	pub.inflight.Go(func() {
-		select {
-		case <-tok.Done():
-		case <-pub.drainCtx.Done():
+	pub.buf = pub.gen.build(pub.buf[:0], n, due)
+	pub.inflight.Add(1)
+	d.s.publish(d.topic, pub.buf, func(at time.Time, err error) {
+		defer pub.inflight.Done()
+		if s.over.Load() {
 			return // counted as unacked
 		}
-		now := time.Now()
-		if err := tok.Error(); err != nil {
+		if err != nil {
 			s.fail(measured, err)
 			return
 		}
-		if !now.Before(pub.p.measureFrom) && now.Before(pub.p.end) {
+		if !at.Before(pub.p.measureFrom) && at.Before(pub.p.end) {
 			s.windowAcks.Add(1)
 		}
 		s.ackedTotal.Add(1)
 		if measured {
 			s.acked.Add(1)
-			s.latency.record(now.Sub(due))
+			s.latency.record(at.Sub(due))
 		}
 	})
+	s.sendLag.record(time.Since(due))
+	s.sentTotal.Add(1)
+	if measured {
+		s.sent.Add(1)
+	}
 }

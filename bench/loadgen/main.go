@@ -1,5 +1,6 @@
 // Command loadgen is Hearth's MQTT load generator: a fleet of simulated
-// devices, each on its own MQTT 3.1.1 connection (Eclipse Paho), that publish
+// devices, each on its own MQTT 3.1.1 connection (a lean client of its own,
+// or Eclipse Paho with --client paho), that publish
 // QoS 1 readings open-loop on a fixed schedule and measure the latency from
 // each message's scheduled send time to its PUBACK, so that a stalled broker
 // shows up in the figures instead of slowing the generator down (coordinated
@@ -13,6 +14,8 @@
 //
 // With --idle it connects the fleet, prints a ready line and holds the
 // connections open, for measuring a broker's memory per idle device.
+// With --server-pid it reports the broker's CPU time over the measured
+// window, per acknowledged message.
 //
 // Usage:
 //

@@ -18,15 +18,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cs := anonymousCreds(cfg.devices)
+	cs := anonymousCreds(cfg.skip, cfg.devices)
 	if cfg.creds != "" {
-		if cs, err = loadCreds(cfg.creds, cfg.devices); err != nil {
+		if cs, err = loadCreds(cfg.creds, cfg.skip, cfg.devices); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(stderr, "loadgen: connecting %d devices to %s\n", len(cs), cfg.broker)
 	devs, failed, err := connectFleet(ctx, cfg, cs)
 	defer disconnectFleet(devs, cfg.connectConc)
+	pingCtx, stopPing := context.WithCancel(ctx)
+	defer stopPing()
+	go keepAlive(pingCtx, cfg, devs)
 	if failed == len(devs) {
 		return fmt.Errorf("no device connected: %w", err)
 	}

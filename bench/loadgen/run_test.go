@@ -18,6 +18,13 @@ import (
 // bench/ingest.sh does, and returns its tcp:// address.
 func startMosquitto(t *testing.T) string {
 	t.Helper()
+	return startMosquittoWith(t, "")
+}
+
+// startMosquittoWith starts Mosquitto with extra configuration lines for
+// its listener.
+func startMosquittoWith(t *testing.T, extra string) string {
+	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
 		if bin, err = exec.LookPath("/usr/sbin/mosquitto"); err != nil {
@@ -32,7 +39,7 @@ func startMosquitto(t *testing.T) string {
 	l.Close()
 	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
 	_, port, _ := net.SplitHostPort(addr)
-	text := fmt.Sprintf("listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n", port)
+	text := fmt.Sprintf("listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n%s", port, extra)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +61,17 @@ func startMosquitto(t *testing.T) string {
 	return ""
 }
 
-// TestRunAgainstMosquitto drives a real broker with real MQTT clients and
-// checks the message accounting: every scheduled message is sent once and
-// acknowledged once. It asserts no timings.
+// TestRunAgainstMosquitto drives a real broker with both clients (the lean
+// one and Eclipse Paho) and checks the message accounting: every scheduled
+// message is sent once and acknowledged once. It asserts no timings.
 func TestRunAgainstMosquitto(t *testing.T) {
 	broker := startMosquitto(t)
+	for _, client := range []string{clientLean, clientPaho} {
+		t.Run(client, func(t *testing.T) { testRunAgainst(t, broker, client) })
+	}
+}
+
+func testRunAgainst(t *testing.T, broker, client string) {
 	tests := []struct {
 		name          string
 		devices       int
@@ -73,7 +86,7 @@ func TestRunAgainstMosquitto(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			args := []string{"--broker", broker, "--devices", fmt.Sprint(tt.devices), "--rate", fmt.Sprint(tt.rate),
+			args := []string{"--broker", broker, "--client", client, "--devices", fmt.Sprint(tt.devices), "--rate", fmt.Sprint(tt.rate),
 				"--duration", "1s", "--warmup", tt.warmup, "--workers", "8", "--json"}
 			if err := run(context.Background(), args, &out, &errOut); err != nil {
 				t.Fatalf("run: %v\n%s", err, errOut.String())
@@ -103,13 +116,17 @@ func TestRunAgainstMosquitto(t *testing.T) {
 
 func TestRunIdle(t *testing.T) {
 	broker := startMosquitto(t)
-	var out, errOut bytes.Buffer
-	args := []string{"--broker", broker, "--devices", "50", "--idle", "--duration", "200ms"}
-	if err := run(context.Background(), args, &out, &errOut); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut.String())
-	}
-	if got, want := strings.TrimSpace(out.String()), "loadgen: idle with 50 devices connected"; got != want {
-		t.Errorf("output = %q, want %q", got, want)
+	for _, client := range []string{clientLean, clientPaho} {
+		t.Run(client, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			args := []string{"--broker", broker, "--client", client, "--devices", "50", "--idle", "--duration", "200ms"}
+			if err := run(context.Background(), args, &out, &errOut); err != nil {
+				t.Fatalf("run: %v\n%s", err, errOut.String())
+			}
+			if got, want := strings.TrimSpace(out.String()), "loadgen: idle with 50 devices connected"; got != want {
+				t.Errorf("output = %q, want %q", got, want)
+			}
+		})
 	}
 }
 
@@ -121,6 +138,9 @@ func TestRunRefusesBadInput(t *testing.T) {
 	}{
 		{"no broker listening", []string{"--broker", "tcp://127.0.0.1:1", "--devices", "1"}, "no device connected"},
 		{"not tcp", []string{"--broker", "mqtt://x"}, "want tcp://host:port"},
+		{"unknown client", []string{"--client", "x"}, "want lean or paho"},
+		{"bad source address", []string{"--source-addrs", "127.0.0.2,nope"}, `"nope" is not an IP address`},
+		{"negative skip", []string{"--skip", "-1"}, "--skip must not be negative"},
 		{"zero rate", []string{"--rate", "0"}, "--rate must be positive"},
 		{"oversized payload", []string{"--payload-size", "20000"}, "at most 16384"},
 		{"topic without id", []string{"--topic-template", "t"}, "must contain {id}"},
