@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,5 +171,45 @@ func TestMosquittoTLS(t *testing.T) {
 				t.Errorf("mosquitto_sub over TLS: output:\n%s\nwant the command", out)
 			}
 		})
+	}
+}
+
+// mosquitto_pub -l publishes every line of its input on one connection,
+// many in flight at once (libmosquitto keeps to the server's Receive
+// Maximum with MQTT 5): each gets a successful PUBACK and is stored
+// exactly once.
+func TestMosquittoPipelined(t *testing.T) {
+	e := newEnv(t)
+	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	path, err := exec.LookPath("mosquitto_pub")
+	if err != nil {
+		t.Fatalf("mosquitto_pub is required (apt-get install mosquitto-clients): %v", err)
+	}
+	const n = 3 * mqtt.ReceiveMaximum
+	for _, v := range mosquittoVersions {
+		t.Run(v, func(t *testing.T) {
+			var in strings.Builder
+			for i := range n {
+				fmt.Fprintf(&in, "%s\n", ingesttest.Payload(fmt.Sprintf("l-%s-%d", v, i), "temperature", ""))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, path, "-h", e.host, "-p", e.port, "-d", "-V", v, "-q", "1", "-l",
+				"-i", dev.ID, "-u", dev.ID, "-P", secret, "-t", mqtt.ReadingsTopic(dev.ID))
+			cmd.Stdin = strings.NewReader(in.String())
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("mosquitto_pub -l: %v, output:\n%s", err, out)
+			}
+			if got := strings.Count(string(out), "received PUBACK"); got != n {
+				t.Errorf("PUBACKs = %d, want %d", got, n)
+			}
+			if got := strings.Count(string(out), "RC:") - strings.Count(string(out), "RC:0)"); got != 0 {
+				t.Errorf("%d PUBACKs with a failure code, want none:\n%s", got, out)
+			}
+		})
+	}
+	if got := len(e.stored(t, dev.ID)); got != n*len(mosquittoVersions) { // stored fails on a duplicate
+		t.Errorf("stored readings = %d, want %d", got, n*len(mosquittoVersions))
 	}
 }

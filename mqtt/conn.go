@@ -123,7 +123,7 @@ func (c *conn) handshake() {
 		c.b.forget(c)
 		return
 	}
-	c.read(nil, 0, nil) // hands over to a new goroutine at once, unless a packet followed CONNECT
+	c.read(nil, 0, nil, 0) // hands over to a new goroutine at once, unless a packet followed CONNECT
 }
 
 // connect does the work of handshake; false means the connection is to be
@@ -150,12 +150,12 @@ func (c *conn) connect() bool {
 		return false
 	}
 	if v := pk.ProtocolVersion; v != 4 && v != 5 {
-		c.nc.Write(connackRefused(4, codeUnacceptableVersion))
+		c.refuse(connackRefused(4, codeUnacceptableVersion))
 		return false
 	}
 	if code := pk.ConnectValidate(); code != packets.CodeSuccess {
 		if pk.ProtocolVersion == 5 {
-			c.nc.Write(connackRefused(5, code.Code))
+			c.refuse(connackRefused(5, code.Code))
 		}
 		return false
 	}
@@ -165,7 +165,7 @@ func (c *conn) connect() bool {
 		if pk.ProtocolVersion == 5 {
 			code = codeBadUserOrPassword
 		}
-		c.nc.Write(connackRefused(pk.ProtocolVersion, code))
+		c.refuse(connackRefused(pk.ProtocolVersion, code))
 		return false
 	}
 	c.dev, c.version = dev, pk.ProtocolVersion
@@ -192,6 +192,24 @@ func (c *conn) connect() bool {
 	c.mu.Unlock()
 	return true
 }
+
+// refuse sends a CONNACK refusing the connection and shuts the writing
+// side; what the client sent after CONNECT is then read and discarded for
+// up to a second, so that it gets the CONNACK rather than a TCP reset.
+func (c *conn) refuse(connack []byte) {
+	if _, err := c.nc.Write(connack); err != nil {
+		return
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		tc.CloseWrite()
+	}
+	c.tcp.CloseWrite()
+	c.tcp.SetReadDeadline(time.Now().Add(refuseLinger))
+	io.CopyN(io.Discard, c.tcp, MaxConnectSize)
+}
+
+// refuseLinger bounds the wait for a refused client to close.
+const refuseLinger = time.Second
 
 // readConnect reads the first packet, which must be a CONNECT of at most
 // MaxConnectSize bytes, into a pooled read buffer.
@@ -269,11 +287,11 @@ func (c *conn) connack(keepalive uint16, serverKA bool) []byte {
 	return buf.Bytes()
 }
 
-// serve waits for an idle connection's next packet, on the shallow stack
-// of a goroutine started for it (see waitReadable), then reads and handles
-// packets (see read).
-func (c *conn) serve() {
-	if err := c.tcp.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+// serve waits for an idle connection's next packet until deadline, on the
+// shallow stack of a goroutine started for it (see waitReadable), then
+// reads and handles packets (see read).
+func (c *conn) serve(deadline time.Time) {
+	if err := c.tcp.SetReadDeadline(deadline); err != nil {
 		c.finish(nil, err)
 		return
 	}
@@ -287,16 +305,19 @@ func (c *conn) serve() {
 	}
 	buf := readBuffers.Get().(*[]byte)
 	n, err := c.nc.Read(*buf)
-	c.read(buf, n, err)
+	c.read(buf, n, err, handOver)
 }
 
 // read handles the packets in buf[:n] (err is the error of the read that
-// filled it), then reads and handles more until none is left half read.
-// Then it starts a new goroutine to wait for the next packet (serve) and
-// returns, so that the idle connection's goroutine has a stack as small as
-// a new goroutine's, however deep reading went (a TLS read grows it past
-// the smallest size for good). At the end of the connection it finishes it.
-func (c *conn) read(buf *[]byte, n int, err error) {
+// filled it), then reads and handles more, for as long as packets keep
+// coming. Once none has come for wait, it starts a new goroutine to
+// wait for the next packet (serve) and returns, so that an idle
+// connection's goroutine has a stack as small as a new goroutine's,
+// however deep reading went (a TLS read, or the ingest path, grows it for
+// good), while a busy connection does not pay for a new goroutine and the
+// growth of its stack after every packet. At the end of the connection it
+// finishes it.
+func (c *conn) read(buf *[]byte, n int, err error, wait time.Duration) {
 	for {
 		if n > 0 {
 			var more bool
@@ -318,9 +339,30 @@ func (c *conn) read(buf *[]byte, n int, err error) {
 			return
 		}
 		if buf == nil {
-			if buf, n, err = c.readBuffered(); buf == nil && err == nil {
-				go c.serve()
+			if buf, n, err = c.readBuffered(); buf != nil || err != nil {
+				continue
+			}
+			deadline := time.Now().Add(c.idle)
+			if wait <= 0 {
+				go c.serve(deadline)
 				return
+			}
+			if err = c.tcp.SetReadDeadline(time.Now().Add(min(wait, c.idle))); err != nil {
+				continue
+			}
+			if err = c.waitReadable(); isTimeout(err) && wait < c.idle {
+				go c.serve(deadline)
+				return
+			}
+			if err == nil {
+				if err = c.tcp.SetReadDeadline(deadline); err != nil {
+					continue
+				}
+				buf = readBuffers.Get().(*[]byte)
+				if n, err = c.nc.Read(*buf); n == 0 {
+					readBuffers.Put(buf)
+					buf = nil
+				}
 			}
 			continue
 		}
@@ -356,6 +398,10 @@ func (c *conn) readBuffered() (buf *[]byte, n int, err error) {
 	}
 	return buf, n, err
 }
+
+// handOver is how long a connection's goroutine waits for more packets
+// before it hands the wait to a new goroutine (see read).
+const handOver = time.Second
 
 // aLongTimeAgo is a deadline in the past: a read with it returns at once.
 var aLongTimeAgo = time.Unix(1, 0)

@@ -399,3 +399,25 @@ func TestHalfCloseGetsAcks(t *testing.T) {
 		t.Errorf("stored %d readings, want 10", got)
 	}
 }
+
+// SEC-BRUTE: a refused CONNECT is answered (MQTT 5: CONNACK 0x86) even
+// when the client sent a PUBLISH right behind it, and the connection is
+// then closed cleanly, not reset; nothing is stored.
+func TestRefusedConnectPipelined(t *testing.T) {
+	e := newEnv(t)
+	dev, _ := e.Device(t, true, hearth.ModeCloud)
+	c := rawConn(t, "127.0.0.1", e.broker.Addr().String())
+	c.version = 5
+	c.write(packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Connect},
+		Connect: packets.ConnectParams{ProtocolName: []byte("MQTT"), ClientIdentifier: dev.ID, Clean: true, Keepalive: 60,
+			UsernameFlag: true, Username: []byte(dev.ID), PasswordFlag: true, Password: []byte("wrong")},
+	}, publish(mqtt.ReadingsTopic(dev.ID), 1, 1, ingesttest.Payload("rc-1", "temperature", "")))
+	if ack := c.expect(packets.Connack); ack.ReasonCode != 0x86 {
+		t.Errorf("CONNACK reason %#x, want 0x86", ack.ReasonCode)
+	}
+	c.expectClosed()
+	if got := len(e.stored(t, dev.ID)); got != 0 {
+		t.Errorf("stored %d readings, want 0", got)
+	}
+}
