@@ -14,7 +14,8 @@
 #      context switches over 30 s, and what it is woken by (strace -c);
 #   d. resident memory per idle connected device, plain and over TLS
 #      (self-signed P-256 certificate), at 10,000 and at as many connections
-#      as the open-file limit allows;
+#      as the open-file limit allows, from X25519-only devices, and at 10,000
+#      with Go's default ClientHello;
 #   e. Hearth only: the tail run, the latency run held for 5 minutes on a
 #      store pre-filled with 5,000,000 readings;
 #   f. the storage ceiling: go test -bench BenchmarkInsertReadings ./sqlite/.
@@ -360,26 +361,30 @@ idle_plain() {
 	stop "$SERVER_PID"
 }
 
-# idle_tls: fresh TLS server; RSS per device at each of TLS_DEVICES silent
-# TLS connections (separate generators of at most 10,000 connections each).
+# idle_tls HELLO COUNTS: fresh TLS server; RSS per device at each of COUNTS
+# silent TLS connections (separate generators of at most 10,000 connections
+# each) whose ClientHello offers HELLO's key shares: "x25519" (an X25519-only
+# device, as embedded TLS stacks and OpenSSL 3.0's clients send) or "default"
+# (Go's own, with an X25519MLKEM768 key share, about 1.2 KB larger).
 idle_tls() {
-	local before prev=0 n rss batch
+	local hello=$1 before prev=0 n rss batch groups=()
+	[[ $hello == default ]] || groups=(--tls-groups "$hello")
 	start tls
 	sleep 2
 	before=$(rss_kb "$SERVER_PID")
-	: >"$WORK/$SYSTEM.tls"
+	: >"$WORK/$SYSTEM.tls-$hello"
 	local fleets=()
-	for n in $TLS_DEVICES; do
+	for n in $2; do
 		while ((prev < n)); do
 			batch=$((n - prev < 10000 ? n - prev : 10000))
-			log "$SYSTEM: TLS, connecting devices $((prev + 1))-$((prev + batch))"
-			idle_fleet "$SYSTEM-tls-$prev" "$prev" "$batch"
+			log "$SYSTEM: TLS ($hello hello), connecting devices $((prev + 1))-$((prev + batch))"
+			idle_fleet "$SYSTEM-tls-$hello-$prev" "$prev" "$batch" "${groups[@]}"
 			fleets+=("$IDLE_PID")
 			prev=$((prev + batch))
 		done
 		sleep "$SETTLE"
 		rss=$(rss_kb "$SERVER_PID")
-		printf '%s %s %s %s\n' "$n" "$before" "$rss" "$(awk -v a="$rss" -v b="$before" -v n="$n" 'BEGIN {printf "%.1f", (a - b) * 1.024 / n}')" >>"$WORK/$SYSTEM.tls"
+		printf '%s %s %s %s\n' "$n" "$before" "$rss" "$(awk -v a="$rss" -v b="$before" -v n="$n" 'BEGIN {printf "%.1f", (a - b) * 1.024 / n}')" >>"$WORK/$SYSTEM.tls-$hello"
 	done
 	for n in "${fleets[@]}"; do stop "$n"; done
 	stop "$SERVER_PID"
@@ -415,7 +420,10 @@ measure() { # SYSTEM
 		stop "$SERVER_PID"
 	fi
 	skipped idle || idle_plain
-	skipped tls || idle_tls
+	if ! skipped tls; then
+		idle_tls x25519 "$TLS_DEVICES"
+		idle_tls default "${TLS_DEVICES%% *}"
+	fi
 	[[ $SYSTEM == hearth ]] && ! skipped tail && [[ $(secs "$TAIL_DURATION") != 0 ]] && tail_run
 	return 0
 }
@@ -447,7 +455,7 @@ verdict() {
 	[[ $1 =~ ^[0-9.]+$ ]] || { echo "n/a"; return; }
 	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = op == "<=" ? v <= l : v >= l; print ok ? "met" : "**missed**"}'
 }
-tls_kb() { [[ -f $WORK/$1.tls ]] && awk -v n="$2" '$1 == n {print $4}' "$WORK/$1.tls" || echo n/a; }
+tls_kb() { [[ -f $WORK/$1.tls-$2 ]] && awk -v n="$3" '$1 == n {print $4}' "$WORK/$1.tls-$2" || echo n/a; } # SYSTEM HELLO N
 kb() { [[ $1 =~ ^[0-9.]+$ ]] && awk -v k="$1" 'BEGIN {printf "%.1f", k * 1.024}' || echo n/a; }
 
 report() {
@@ -486,11 +494,13 @@ EOF
 | RSS per idle device, $IDLE_DEVICES plain connections (KB) | $(kb "$(awk '{printf "%.2f", ($2 - $1) / '"$IDLE_DEVICES"'}' "$WORK/mosquitto.idle" 2>/dev/null)") | $(kb "$(awk '{printf "%.2f", ($2 - $1) / '"$IDLE_DEVICES"'}' "$WORK/hearth.idle" 2>/dev/null)") | | ≤ 8 KB: $(verdict "$(kb "$(awk '{printf "%.2f", ($2 - $1) / '"$IDLE_DEVICES"'}' "$WORK/hearth.idle" 2>/dev/null)")" "<=" 8) |
 EOF
 	for c in $TLS_DEVICES; do
-		echo "| RSS per idle device, $c TLS connections (KB) | $(tls_kb mosquitto "$c") | $(tls_kb hearth "$c") | $(ratio "$(tls_kb hearth "$c")" "$(tls_kb mosquitto "$c")") | ≤ 15 KB: $(verdict "$(tls_kb hearth "$c")" "<=" 15) |"
+		echo "| RSS per idle device, $c TLS connections, X25519 devices (KB) | $(tls_kb mosquitto x25519 "$c") | $(tls_kb hearth x25519 "$c") | $(ratio "$(tls_kb hearth x25519 "$c")" "$(tls_kb mosquitto x25519 "$c")") | ≤ 15 KB: $(verdict "$(tls_kb hearth x25519 "$c")" "<=" 15) |"
 	done
+	c=${TLS_DEVICES%% *}
+	echo "| RSS per idle device, $c TLS connections, Go's default ClientHello (KB) | $(tls_kb mosquitto default "$c") | $(tls_kb hearth default "$c") | $(ratio "$(tls_kb hearth default "$c")" "$(tls_kb mosquitto default "$c")") | ≤ 15 KB: $(verdict "$(tls_kb hearth default "$c")" "<=" 15) |"
 	cat <<EOF
 
-KB are 1,000 bytes; RSS is VmRSS from /proc/PID/status, before and $SETTLE s after the devices connected. Idle devices send nothing (keep-alive 1200 s). TLS: TLS 1.3, self-signed P-256 certificate, Mosquitto with OpenSSL. The open-file limit here is $(ulimit -Hn) (hard) and cannot be raised, so the most TLS connections both the server and the generator can hold is $FD_MAX, not the issue's 50,000; this run's largest TLS fleet: $tlsmax.
+KB are 1,000 bytes; RSS is VmRSS from /proc/PID/status, before and $SETTLE s after the devices connected. Idle devices send nothing (keep-alive 1200 s). TLS: TLS 1.3, self-signed P-256 certificate, Mosquitto with OpenSSL; "X25519 devices" offer only an X25519 key share, as embedded TLS stacks do; "Go's default ClientHello" adds an X25519MLKEM768 key share (about 1.2 KB more hello, whose buffers a Go server keeps for the connection's life). The open-file limit here is $(ulimit -Hn) (hard) and cannot be raised, so the most TLS connections both the server and the generator can hold is $FD_MAX, not the issue's 50,000; this run's largest TLS fleet: $tlsmax.
 Storage ceiling (raw batched SQLite insert, BenchmarkInsertReadings): $(val storage.best) readings/s.
 EOF
 	if skipped tail && [[ $ONLY != mosquitto ]]; then
@@ -499,7 +509,7 @@ EOF
 	if [[ -f $WORK/fill.meta ]]; then
 		echo "Tail store: $PREFILL readings pre-filled by \`bench/tail fill\` in $(field fill.meta 1) s ($(field fill.meta 2) MiB on disk; $(val fill.after) MiB after the run)."
 	fi
-	local sys
+	local sys h
 	for sys in mosquitto hearth; do
 		for c in $CONNS; do
 			[[ -s $WORK/$sys-$c.steps ]] || continue
@@ -518,7 +528,9 @@ EOF
 	echo
 	for sys in mosquitto hearth; do
 		[[ -f $WORK/$sys.idle ]] && echo "- $sys, $IDLE_DEVICES plain: VmRSS $(field $sys.idle 1) KiB before, $(field $sys.idle 2) KiB $SETTLE s after connecting, $(field $sys.idle 3) KiB after the idle window; $(field $sys.idle 7) s of CPU in $IDLE_WINDOW."
-		[[ -f $WORK/$sys.tls ]] && awk -v s="$sys" '{printf "- %s, %d TLS: VmRSS %d KiB before, %d KiB after (%.1f KB per device).\n", s, $1, $2, $3, $4}' "$WORK/$sys.tls"
+		for h in x25519 default; do
+			[[ -f $WORK/$sys.tls-$h ]] && awk -v s="$sys" -v h="$h" '{printf "- %s, %d TLS (%s hello): VmRSS %d KiB before, %d KiB after (%.1f KB per device).\n", s, $1, h, $2, $3, $4}' "$WORK/$sys.tls-$h"
+		done
 	done
 	for sys in mosquitto hearth; do
 		[[ -s $WORK/$sys.strace ]] || continue

@@ -35,6 +35,7 @@ type config struct {
 	keepAlive     time.Duration
 	client        string
 	caFile        string
+	tlsGroups     string
 	serverPID     int
 	sourceAddrs   string
 
@@ -72,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.keepAlive, "keepalive", 60*time.Second, "MQTT keep-alive interval; a connection silent for 3/4 of it sends PINGREQ")
 	fs.StringVar(&c.client, "client", clientLean, `MQTT client: "lean" (raw MQTT 3.1.1, one reader goroutine per connection) or "paho" (Eclipse Paho)`)
 	fs.StringVar(&c.caFile, "ca", "", "with a tls:// broker: PEM file of the CA to verify it with (default: no verification, for a self-signed benchmark certificate)")
+	fs.StringVar(&c.tlsGroups, "tls-groups", "", `with a tls:// broker: the key exchange groups the client offers, comma-separated from x25519, p256, x25519mlkem768 (default: Go's, which sends an X25519MLKEM768 key share, a ClientHello about 1.2 KB larger than an X25519-only device's)`)
 	fs.IntVar(&c.serverPID, "server-pid", 0, "process ID of the broker on this machine: report its CPU time over the measured window")
 	fs.StringVar(&c.sourceAddrs, "source-addrs", "", "comma-separated local IP addresses the connections are spread over (e.g. 127.0.0.2,127.0.0.3), for more than one address's ephemeral ports")
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +97,15 @@ func (c *config) resolve() error {
 	if strings.HasPrefix(c.broker, "tls://") {
 		host, _, _ := net.SplitHostPort(c.addr())
 		c.tls = &tls.Config{ServerName: host, InsecureSkipVerify: c.caFile == ""}
+		for _, g := range strings.Split(c.tlsGroups, ",") {
+			id, ok := tlsGroups[strings.TrimSpace(g)]
+			if !ok && strings.TrimSpace(g) != "" {
+				return fmt.Errorf("--tls-groups: unknown group %q (want x25519, p256 or x25519mlkem768)", g)
+			}
+			if ok {
+				c.tls.CurvePreferences = append(c.tls.CurvePreferences, id)
+			}
+		}
 		if c.caFile != "" {
 			pem, err := os.ReadFile(c.caFile)
 			if err != nil {
@@ -118,6 +129,9 @@ func (c *config) resolve() error {
 	}
 	return nil
 }
+
+// tlsGroups are the key exchange groups --tls-groups names.
+var tlsGroups = map[string]tls.CurveID{"x25519": tls.X25519, "p256": tls.CurveP256, "x25519mlkem768": tls.X25519MLKEM768}
 
 // addr returns the broker's host:port.
 func (c *config) addr() string {

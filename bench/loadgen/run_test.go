@@ -141,6 +141,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{"unknown client", []string{"--client", "x"}, "want lean or paho"},
 		{"bad source address", []string{"--source-addrs", "127.0.0.2,nope"}, `"nope" is not an IP address`},
 		{"negative skip", []string{"--skip", "-1"}, "--skip must not be negative"},
+		{"unknown TLS group", []string{"--broker", "tls://127.0.0.1:1", "--tls-groups", "x448"}, `unknown group "x448"`},
 		{"zero rate", []string{"--rate", "0"}, "--rate must be positive"},
 		{"oversized payload", []string{"--payload-size", "20000"}, "at most 16384"},
 		{"topic without id", []string{"--topic-template", "t"}, "must contain {id}"},

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,10 +69,11 @@ func TestRunOverTLS(t *testing.T) {
 		extra  []string
 	}{
 		{clientLean, []string{"--source-addrs", "127.0.0.2,127.0.0.3"}},
-		{clientPaho, nil},
+		{clientLean, []string{"--tls-groups", "x25519"}},
+		{clientPaho, []string{"--tls-groups", "p256"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.client, func(t *testing.T) {
+		t.Run(tt.client+strings.Join(tt.extra, " "), func(t *testing.T) {
 			sum := runJSON(t, append([]string{"--broker", broker, "--ca", cert, "--client", tt.client, "--devices", "4",
 				"--rate", "40", "--duration", "1s", "--warmup", "0s"}, tt.extra...)...)
 			if sum.Connected != 4 || sum.Acked != 40 || sum.Errors != 0 || sum.Unacked != 0 {
