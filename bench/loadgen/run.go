@@ -18,6 +18,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.procs))
 	cs := anonymousCreds(cfg.skip, cfg.devices)
 	if cfg.creds != "" {
 		if cs, err = loadCreds(cfg.creds, cfg.skip, cfg.devices); err != nil {
