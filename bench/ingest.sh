@@ -455,6 +455,7 @@ verdict() {
 	[[ $1 =~ ^[0-9.]+$ ]] || { echo "n/a"; return; }
 	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = op == "<=" ? v <= l : v >= l; print ok ? "met" : "**missed**"}'
 }
+best() { [[ $1 == 0 ]] && echo "none (lowest step ${RATES%% *} not sustained)" || echo "$1"; }
 tls_kb() { [[ -f $WORK/$1.tls-$2 ]] && awk -v n="$3" '$1 == n {print $4}' "$WORK/$1.tls-$2" || echo n/a; } # SYSTEM HELLO N
 kb() { [[ $1 =~ ^[0-9.]+$ ]] && awk -v k="$1" 'BEGIN {printf "%.1f", k * 1.024}' || echo n/a; }
 
@@ -479,7 +480,8 @@ A step is sustained when at least 0.98× the offered rate is acknowledged within
 EOF
 	for c in $CONNS; do
 		m=$(val "mosquitto-$c.best") h=$(val "hearth-$c.best") r=$(ratio "$h" "$m")
-		echo "| Max sustained QoS 1 msg/s, $c connections | $m | $h (stored) | $r | ≥ 0.7×: $(verdict "$r" ">=" 0.7) |"
+		[[ $h == 0 ]] && r=0
+		echo "| Max sustained QoS 1 msg/s, $c connections | $(best "$m") | $(best "$h") (stored) | $r | ≥ 0.7×: $(verdict "$r" ">=" 0.7) |"
 	done
 	local lm=mosquitto-latency lh=hearth-latency
 	cat <<EOF
