@@ -77,6 +77,10 @@ func (db *DB) Imported(ctx context.Context, exportID string) (time.Time, error) 
 // yet, the ledger entries chained onto the head, and the readings. Any
 // error rolls everything back.
 func (db *DB) ImportPerson(ctx context.Context, imp *hearth.PersonImport) error {
+	c := db.dedup
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var kt *keyTx
 	err := inTx(ctx, db.data, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO imports (export_id, person_id, imported) VALUES (?, ?, ?)",
 			imp.ExportID, imp.Person.ID, ts(imp.Imported))
@@ -92,12 +96,21 @@ func (db *DB) ImportPerson(ctx context.Context, imp *hearth.PersonImport) error 
 		if imp.Readings == nil {
 			return nil
 		}
+		if kt, err = c.begin(ctx, tx); err != nil {
+			return err
+		}
 		return imp.Readings(ctx, func(rs []hearth.Reading) error {
-			return insertBatch(ctx, tx, rs, make([]bool, len(rs)), make([]int64, len(rs)))
+			if err := kt.insert(ctx, rs, make([]bool, len(rs)), make([]int64, len(rs))); err != nil {
+				return err
+			}
+			return kt.mergeIfLarge(ctx)
 		})
 	})
 	if err != nil {
 		return fmt.Errorf("import person: %w", err)
+	}
+	if kt != nil {
+		kt.commit()
 	}
 	return nil
 }

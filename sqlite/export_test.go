@@ -38,3 +38,23 @@ func pragma(ctx context.Context, db *sql.DB, name string) (string, error) {
 	}
 	return v, nil
 }
+
+// CachedReadingKeys returns how many keys the cache holds.
+func (db *DB) CachedReadingKeys() int {
+	c := db.dedup
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ids)
+}
+
+// CloseWithoutMerge closes the store as a crash leaves it: the cached keys
+// are dropped, not merged.
+func (db *DB) CloseWithoutMerge() error {
+	c := db.dedup
+	c.stop()
+	c.done.Wait()
+	c.mu.Lock()
+	clear(c.ids)
+	c.mu.Unlock()
+	return db.Close()
+}

@@ -20,56 +20,35 @@ const DefaultLimit = 100
 // is skipped. It reports for each reading whether it was newly stored and
 // sets the ID of each one stored; IDs increase with insertion order and are
 // never reused. On error nothing in the batch is stored.
+//
+// Duplicates are found without an index entry per reading: see keyCache.
 func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]bool, error) {
 	stored := make([]bool, len(rs))
 	if len(rs) == 0 {
 		return stored, nil
 	}
 	ids := make([]int64, len(rs))
+	c := db.dedup
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var kt *keyTx
 	err := inTx(ctx, db.data, func(tx *sql.Tx) error {
-		return insertBatch(ctx, tx, rs, stored, ids)
+		var err error
+		if kt, err = c.begin(ctx, tx); err != nil {
+			return err
+		}
+		return kt.insert(ctx, rs, stored, ids)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("insert readings: %w", err)
 	}
+	kt.commit()
 	for i := range rs {
 		if stored[i] {
 			rs[i].ID = ids[i]
 		}
 	}
 	return stored, nil
-}
-
-// insertBatch inserts rs with one prepared statement, recording which rows
-// were stored and their IDs.
-func insertBatch(ctx context.Context, tx *sql.Tx, rs []hearth.Reading, stored []bool, ids []int64) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO readings
-		(device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (device_id, msg_id) DO NOTHING`)
-	if err != nil {
-		return wrap("prepare", err, nil)
-	}
-	defer stmt.Close()
-	for i := range rs {
-		r := &rs[i]
-		res, err := stmt.ExecContext(ctx, r.DeviceID, r.HouseholdID, optString(r.PersonID), r.Category,
-			r.MsgID, ts(r.Time), ts(r.Received), r.Inferred, r.Disputed, r.Sealed)
-		if err != nil {
-			return wrap("insert reading", err, nil)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("rows affected: %w", err)
-		}
-		if n == 1 {
-			stored[i] = true
-			if ids[i], err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("last insert id: %w", err)
-			}
-		}
-	}
-	return nil
 }
 
 const readingCols = "id, device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed"

@@ -54,6 +54,8 @@ type DB struct {
 	keys *pair
 	lock *os.File // shared lock on the directory, so a restore waits for Close; nil if unsupported
 
+	dedup *keyCache // the keys of the newest readings (dedup.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -116,7 +118,7 @@ func openDB(dir string) (*DB, error) {
 		data.close()
 		return nil, fmt.Errorf("open %s: %w", KeysFile, err)
 	}
-	return &DB{data: data, keys: keys}, nil
+	return &DB{data: data, keys: keys, dedup: startKeyCache(data)}, nil
 }
 
 // createPrivate creates the database files that do not exist yet with mode
@@ -198,13 +200,15 @@ func (p *pair) close() error {
 	return errors.Join(p.r.Close(), p.w.Close())
 }
 
-// Close checkpoints the write-ahead logs into the database files and closes
+// Close merges the cached keys of the newest readings into reading_keys
+// (dedup.go), checkpoints the write-ahead logs into the database files and closes
 // both databases. A checkpoint that another process's readers keep from
 // completing is not an error: the commits are durable in the log, and that
 // process checkpoints it. It is idempotent: later calls return the first
 // call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		mergeErr := db.dedup.close(db.data)
 		ckErr := db.Checkpoint(context.Background())
 		if hearth.ErrorCode(ckErr) == hearth.EUNAVAILABLE {
 			// Another process (a server, while a command such as export
@@ -212,7 +216,7 @@ func (db *DB) Close() error {
 			// log, and that process's checkpoints copy it.
 			ckErr = nil
 		}
-		db.closeErr = errors.Join(ckErr, db.data.close(), db.keys.close())
+		db.closeErr = errors.Join(mergeErr, ckErr, db.data.close(), db.keys.close())
 		if db.lock != nil {
 			db.lock.Close() // releases the directory lock
 		}

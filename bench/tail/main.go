@@ -147,6 +147,14 @@ func fill(args []string) error {
 		fmt.Fprintf(os.Stderr, "\rfilled %d of %d", min(from+batch, *n), *n)
 	}
 	fmt.Fprintln(os.Stderr)
+	// The rows went in beside the adapter: their keys into reading_keys,
+	// so that the first batch of a run does not have to catch up with them.
+	if st, err = sqlite.Open(*data); err != nil {
+		return err
+	}
+	if err := errors.Join(st.MergeReadingKeys(ctx), st.Close()); err != nil {
+		return err
+	}
 	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		return err
 	}
