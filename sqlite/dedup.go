@@ -1,9 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,15 +113,91 @@ func (db *DB) MergeReadingKeys(ctx context.Context) error {
 	return c.merge(ctx, db.data)
 }
 
-// mergeIfDue merges if mergeKeys keys are cached, or some are and mergeAge
-// has passed since the last merge.
+// mergeIfDue merges the cached keys (mergeCached) if mergeKeys are
+// cached, or some are and mergeAge has passed since the last merge.
 func (c *keyCache) mergeIfDue(ctx context.Context, p *pair) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.ids) < mergeKeys && (len(c.ids) == 0 || time.Since(c.merged) < mergeAge) {
+	due := len(c.ids) >= mergeKeys || len(c.ids) > 0 && time.Since(c.merged) >= mergeAge
+	c.mu.Unlock()
+	if !due {
 		return nil
 	}
-	return c.merge(ctx, p)
+	return c.mergeCached(ctx, p)
+}
+
+// mergeChunk is how many keys one statement of mergeCached merges: the
+// writer is held for one chunk at a time, a few milliseconds, and group
+// commits run between chunks.
+const mergeChunk = 2048
+
+// mergeCached merges the cached keys into reading_keys in key order, in
+// chunks of mergeChunk keys, each its own statement, the group commits of
+// InsertReadings running between them; then it raises the watermark to
+// the highest ID the cache knew when it began. Every reading at or below
+// that ID was merged before or is cached (keyCache.known), so all of their
+// keys are then in reading_keys. A reading deleted before its chunk is
+// skipped (the chunk joins readings by ID), one deleted after takes its
+// key with it (the trigger); a key another merge inserted already is
+// ignored.
+//
+// The statements commit with synchronous=NORMAL (withoutSync): a merge
+// lost in a crash loses nothing but its work, since the keys are still in
+// readings above the watermark, and the log keeps commits in order, so the
+// watermark can never be durable without the chunks before it. The next
+// group commit syncs them.
+func (c *keyCache) mergeCached(ctx context.Context, p *pair) error {
+	type cached struct {
+		k  readingKey
+		id int64
+	}
+	c.mu.Lock()
+	ks := make([]cached, 0, len(c.ids))
+	for k, id := range c.ids {
+		ks = append(ks, cached{k, id})
+	}
+	upto := c.known
+	c.mu.Unlock()
+	slices.SortFunc(ks, func(a, b cached) int {
+		return cmp.Or(strings.Compare(a.k.device, b.k.device), strings.Compare(a.k.msg, b.k.msg))
+	})
+	var ids []byte
+	for from := 0; from < len(ks); from += mergeChunk {
+		ids = append(ids[:0], '[')
+		for i, k := range ks[from:min(from+mergeChunk, len(ks))] {
+			if i > 0 {
+				ids = append(ids, ',')
+			}
+			ids = strconv.AppendInt(ids, k.id, 10)
+		}
+		ids = append(ids, ']')
+		err := c.locked(ctx, p, func(conn *sql.Conn) error {
+			_, err := conn.ExecContext(ctx, `INSERT OR IGNORE INTO reading_keys (device_id, msg_id)
+				SELECT r.device_id, r.msg_id FROM json_each(?) AS j CROSS JOIN readings AS r ON r.id = j.value`, string(ids))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("merge reading keys: %w", err)
+		}
+	}
+	err := c.locked(ctx, p, func(conn *sql.Conn) error {
+		_, err := conn.ExecContext(ctx, "UPDATE reading_keys_state SET watermark = ? WHERE watermark < ?", upto, upto)
+		if err == nil {
+			c.forget(upto)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("raise watermark: %w", err)
+	}
+	return nil
+}
+
+// locked runs fn on the writer connection with synchronous=NORMAL while
+// holding c.mu.
+func (c *keyCache) locked(ctx context.Context, p *pair, fn func(conn *sql.Conn) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return withoutSync(ctx, p, fn)
 }
 
 // merge moves the keys of every reading above the watermark into

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestDedupEveryPlaceAKeyLives(t *testing.T) {
 	insertWant(t, db, []bool{false, true}, dedupReading("d1", "m1"), dedupReading("d1", "m2"))
 
 	// (c) after a merge: in reading_keys, none cached
-	if err := db.MergeReadingKeys(ctx); err != nil {
+	if err := db.MergeCachedReadingKeys(ctx); err != nil {
 		t.Fatalf("merge: %v", err)
 	}
 	if wm, keys := dedupState(t, dir); wm != 3 || keys != 3 {
@@ -172,7 +173,14 @@ func TestDedupErasedReadingStoredAgain(t *testing.T) {
 	if err := db.MergeReadingKeys(ctx); err != nil {
 		t.Fatalf("merge: %v", err)
 	}
-	insertWant(t, db, []bool{true}, dedupReading("cached", "m1"))
+	insertWant(t, db, []bool{true, true}, dedupReading("cached", "m1"), dedupReading("gone", "m1"))
+	if n, err := db.DeleteReadings(ctx, hearth.ErasureFilter{HouseholdID: "hh_1", DeviceID: "gone"}, 10); err != nil || n != 1 {
+		t.Fatalf("DeleteReadings(gone) = %d, %v; want 1", n, err)
+	}
+	if err := db.MergeCachedReadingKeys(ctx); err != nil { // skips the key of the reading deleted while cached
+		t.Fatalf("merge: %v", err)
+	}
+	insertWant(t, db, []bool{true}, dedupReading("gone", "m1"))
 	for _, dev := range []string{"merged", "cached"} {
 		n, err := db.DeleteReadings(ctx, hearth.ErasureFilter{HouseholdID: "hh_1", DeviceID: dev}, 10)
 		if err != nil || n != 1 {
@@ -180,14 +188,47 @@ func TestDedupErasedReadingStoredAgain(t *testing.T) {
 		}
 	}
 	var left int64
-	rawQuery(t, filepath.Join(dir, sqlite.DataFile), "SELECT count(*) FROM reading_keys WHERE device_id = 'merged'", &left)
+	rawQuery(t, filepath.Join(dir, sqlite.DataFile), "SELECT count(*) FROM reading_keys WHERE device_id IN ('merged', 'cached')", &left)
 	if left != 0 {
 		t.Errorf("reading_keys keeps %d keys of the erased reading", left)
 	}
 	insertWant(t, db, []bool{true, true, false}, dedupReading("merged", "m1"), dedupReading("cached", "m1"), dedupReading("keep", "m1"))
 	insertWant(t, db, []bool{false, false}, dedupReading("merged", "m1"), dedupReading("cached", "m1"))
-	if err := db.MergeReadingKeys(ctx); err != nil {
+	if err := db.MergeCachedReadingKeys(ctx); err != nil {
 		t.Fatalf("merge: %v", err)
 	}
-	insertWant(t, db, []bool{false, false, false}, dedupReading("merged", "m1"), dedupReading("cached", "m1"), dedupReading("keep", "m1"))
+	insertWant(t, db, []bool{false, false, false, false},
+		dedupReading("merged", "m1"), dedupReading("cached", "m1"), dedupReading("keep", "m1"), dedupReading("gone", "m1"))
+}
+
+// TestDedupMergeInChunks: a merge of more keys than one chunk moves every
+// cached key into reading_keys, raises the watermark to the newest reading,
+// and each key stays a duplicate.
+func TestDedupMergeInChunks(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(dir)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	const n = 5000 // more than two chunks
+	rs := make([]hearth.Reading, n)
+	want := make([]bool, n)
+	for i := range rs {
+		rs[i], want[i] = dedupReading(fmt.Sprintf("d%d", i%13), fmt.Sprintf("m%d", i)), true
+	}
+	insertWant(t, db, want, rs...)
+	if err := db.MergeCachedReadingKeys(context.Background()); err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	if wm, keys := dedupState(t, dir); wm != n || keys != n {
+		t.Fatalf("after the merge: watermark %d, %d keys in reading_keys; want %d, %d", wm, keys, n, n)
+	}
+	if c := db.CachedReadingKeys(); c != 0 {
+		t.Fatalf("%d keys cached after the merge, want 0", c)
+	}
+	for i := range rs {
+		want[i] = false
+	}
+	insertWant(t, db, want, rs...)
 }

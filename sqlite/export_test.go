@@ -58,3 +58,8 @@ func (db *DB) CloseWithoutMerge() error {
 	c.mu.Unlock()
 	return db.Close()
 }
+
+// MergeCachedReadingKeys runs the merger's merge of the cached keys now.
+func (db *DB) MergeCachedReadingKeys(ctx context.Context) error {
+	return db.dedup.mergeCached(ctx, db.data)
+}
