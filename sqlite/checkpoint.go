@@ -21,10 +21,10 @@ const (
 // connection, so that the next commit starts the log over (64 MiB with
 // 4 KiB pages; well below the writer's own threshold, walCheckpointPages).
 //
-// Ingestion dirties about one page per reading (each device's page of the
-// (device, message ID) index), so at 10,000 readings a second the log
-// grows by about 10,000 pages a second, most of them new versions of the
-// same thousand-odd pages. A round copies only the newest version of each
+// Ingestion dirtied about one page per reading (each device's page of the
+// (device, message ID) index, replaced since by reading_keys, dedup.go), so
+// at 10,000 readings a second the log grew by about 10,000 pages a second,
+// most of them new versions of the same thousand-odd pages. A round copies only the newest version of each
 // page, so the longer the log may grow between rounds, the fewer pages a
 // round writes and syncs: at 4,096 pages the log reached the threshold
 // every 0.4 s and the checkpointer ran every 100 ms, holding the writer for

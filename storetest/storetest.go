@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Devices", testDevices},
 		{"Claims", testClaims},
 		{"Readings", testReadings},
+		{"Dedup", testDedup},
 		{"Keys", testKeys},
 		{"KEKInventory", testKEKInventory},
 		{"Ledger", testLedger},

@@ -27,7 +27,7 @@ INSERT INTO reading_keys_state (id, watermark)
 
 DROP INDEX readings_device_msg;
 
--- Every path that deletes readings (erasure, retention, device removal)
+-- Every path that deletes readings (erasure, retention)
 -- removes the key with the row, so that a resend of a deleted reading is
 -- stored again, as it was with the unique index.
 CREATE TRIGGER readings_delete_key AFTER DELETE ON readings BEGIN
