@@ -481,7 +481,7 @@ EOF
 	for c in $CONNS; do
 		m=$(val "mosquitto-$c.best") h=$(val "hearth-$c.best") r=$(ratio "$h" "$m")
 		[[ $h == 0 ]] && r=0
-		echo "| Max sustained QoS 1 msg/s, $c connections | $(best "$m") | $(best "$h") (stored) | $r | ≥ 0.7×: $(verdict "$r" ">=" 0.7) |"
+		echo "| Max sustained QoS 1 msg/s, $c connections | $(best "$m") | $(best "$h")$([[ $h == 0 ]] || echo " (stored)") | $r | ≥ 0.7×: $(verdict "$r" ">=" 0.7) |"
 	done
 	local lm=mosquitto-latency lh=hearth-latency
 	cat <<EOF
