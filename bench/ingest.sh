@@ -571,8 +571,12 @@ main() {
 	fi
 	[[ $ONLY == hearth ]] || measure mosquitto
 	if [[ $ONLY != mosquitto ]]; then
-		local n=$IDLE_DEVICES c
-		for c in $CONNS $LAT_DEVICES $TLS_DEVICES; do ((c > n)) && n=$c; done
+		local n=1 c need=""
+		skipped steps || need+=" $CONNS"
+		skipped latency || need+=" $LAT_DEVICES"
+		skipped idle || need+=" $IDLE_DEVICES"
+		skipped tls || need+=" $TLS_DEVICES"
+		for c in $need; do ((c > n)) && n=$c; done
 		provision "$WORK/hearth-data" "$n"
 		measure hearth
 		skipped storage || storage_ceiling
