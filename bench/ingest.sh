@@ -481,7 +481,7 @@ EOF
 	for c in $CONNS; do
 		m=$(val "mosquitto-$c.best") h=$(val "hearth-$c.best") r=$(ratio "$h" "$m")
 		[[ $h == 0 ]] && r=0
-		echo "| Max sustained QoS 1 msg/s, $c connections | $(best "$m") | $(best "$h") (stored) | $r | ≥ 0.7×: $(verdict "$r" ">=" 0.7) |"
+		echo "| Max sustained QoS 1 msg/s, $c connections | $(best "$m") | $(best "$h")$([[ $h == 0 ]] || echo " (stored)") | $r | ≥ 0.7×: $(verdict "$r" ">=" 0.7) |"
 	done
 	local lm=mosquitto-latency lh=hearth-latency
 	cat <<EOF
@@ -571,8 +571,12 @@ main() {
 	fi
 	[[ $ONLY == hearth ]] || measure mosquitto
 	if [[ $ONLY != mosquitto ]]; then
-		local n=$IDLE_DEVICES c
-		for c in $CONNS $LAT_DEVICES $TLS_DEVICES; do ((c > n)) && n=$c; done
+		local n=1 c need=""
+		skipped steps || need+=" $CONNS"
+		skipped latency || need+=" $LAT_DEVICES"
+		skipped idle || need+=" $IDLE_DEVICES"
+		skipped tls || need+=" $TLS_DEVICES"
+		for c in $need; do ((c > n)) && n=$c; done
 		provision "$WORK/hearth-data" "$n"
 		measure hearth
 		skipped storage || storage_ceiling
