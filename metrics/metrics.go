@@ -53,7 +53,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}),
 		ConnectedDevices: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "hearth_connected_devices", Help: "Devices connected to the embedded broker.",
+			Name: "hearth_connected_devices", Help: "Devices connected to the MQTT gateway.",
 		}),
 		AuthFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hearth_auth_failures_total", Help: "Refused authentications, by kind and reason.",
