@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -231,4 +232,105 @@ func TestDedupMergeInChunks(t *testing.T) {
 		want[i] = false
 	}
 	insertWant(t, db, want, rs...)
+}
+
+// TestDedupAgainstModel drives two handles on one directory (two
+// processes) through random batches with resends, erasures, merges of
+// either kind and crashes of one handle, and checks every stored flag
+// against a model of the readings present: a key is stored iff no reading
+// with it is present, and no key is ever stored twice.
+func TestDedupAgainstModel(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	handles := make([]*sqlite.DB, 2)
+	for i := range handles {
+		db, err := sqlite.Open(dir)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		handles[i] = db
+	}
+	defer func() {
+		for _, db := range handles {
+			db.Close()
+		}
+	}()
+	present := map[[2]string]bool{}
+	rng := rand.New(rand.NewPCG(13, 2026))
+	devices := []string{"d0", "d1", "d2"}
+	for step := range 400 {
+		h := rng.IntN(len(handles))
+		db := handles[h]
+		switch op := rng.IntN(20); {
+		case op < 14: // a batch with resends
+			rs := make([]hearth.Reading, 1+rng.IntN(40))
+			want := make([]bool, len(rs))
+			batch := map[[2]string]bool{}
+			for i := range rs {
+				k := [2]string{devices[rng.IntN(len(devices))], fmt.Sprintf("m%d", rng.IntN(60))}
+				rs[i] = dedupReading(k[0], k[1])
+				want[i] = !present[k] && !batch[k]
+				batch[k] = true
+			}
+			stored, err := db.InsertReadings(ctx, rs)
+			if err != nil {
+				t.Fatalf("step %d: InsertReadings: %v", step, err)
+			}
+			for i := range rs {
+				if stored[i] != want[i] {
+					t.Fatalf("step %d, handle %d: %s/%s stored %v, want %v", step, h, rs[i].DeviceID, rs[i].MsgID, stored[i], want[i])
+				}
+				present[[2]string{rs[i].DeviceID, rs[i].MsgID}] = true
+			}
+		case op < 16: // erase a device's readings
+			dev := devices[rng.IntN(len(devices))]
+			if _, err := db.DeleteReadings(ctx, hearth.ErasureFilter{HouseholdID: "hh_1", DeviceID: dev}, 1000); err != nil {
+				t.Fatalf("step %d: DeleteReadings: %v", step, err)
+			}
+			for k := range present {
+				if k[0] == dev {
+					delete(present, k)
+				}
+			}
+		case op < 17:
+			if err := db.MergeCachedReadingKeys(ctx); err != nil {
+				t.Fatalf("step %d: merge: %v", step, err)
+			}
+		case op < 18:
+			if err := db.MergeReadingKeys(ctx); err != nil {
+				t.Fatalf("step %d: merge: %v", step, err)
+			}
+		default: // a crash of this handle, then a new one
+			if err := db.CloseWithoutMerge(); err != nil {
+				t.Fatalf("step %d: close: %v", step, err)
+			}
+			db, err := sqlite.Open(dir)
+			if err != nil {
+				t.Fatalf("step %d: reopen: %v", step, err)
+			}
+			handles[h] = db
+		}
+	}
+	seen := map[[2]string]bool{}
+	var after int64
+	for {
+		page, err := handles[0].Readings(ctx, hearth.ReadingFilter{HouseholdID: "hh_1", After: after})
+		if err != nil {
+			t.Fatalf("Readings: %v", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, r := range page {
+			k := [2]string{r.DeviceID, r.MsgID}
+			if seen[k] {
+				t.Errorf("%s/%s stored twice", k[0], k[1])
+			}
+			seen[k] = true
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(seen) != len(present) {
+		t.Errorf("%d readings stored, the model has %d", len(seen), len(present))
+	}
 }
