@@ -85,6 +85,7 @@ type conn struct {
 	// Set by the handshake, before the connection is registered, then
 	// read-only.
 	dev        *hearth.Device
+	readings   string        // ReadingsTopic(dev.ID), the one topic it may publish to
 	version    byte          // 4 (3.1.1) or 5
 	idle       time.Duration // 1.5 times the granted keepalive
 	maxOut     uint32        // the client's Maximum Packet Size (MQTT 5); 0 if none
@@ -168,7 +169,7 @@ func (c *conn) connect() bool {
 		c.refuse(connackRefused(pk.ProtocolVersion, code))
 		return false
 	}
-	c.dev, c.version = dev, pk.ProtocolVersion
+	c.dev, c.version, c.readings = dev, pk.ProtocolVersion, ReadingsTopic(dev.ID)
 	ka, serverKA := pk.Connect.Keepalive, false
 	if ka == 0 || ka > MaxKeepalive {
 		ka, serverKA = MaxKeepalive, true
@@ -533,7 +534,7 @@ func (c *conn) publishIn(pk *packets.Packet) bool {
 		c.kick(codeRetainNotSupported)
 		return false
 	}
-	if pk.TopicName != ReadingsTopic(c.dev.ID) { // SEC-AUTHZ
+	if pk.TopicName != c.readings { // SEC-AUTHZ
 		c.b.refused.forbiddenTopic.Inc()
 		switch {
 		case qos == 0:
