@@ -20,9 +20,10 @@ import (
 // reading with an ID up to the watermark (reading_keys_state), and the
 // readings above it hold their own keys. The writer caches the keys of
 // the readings above the watermark in memory (keyCache) and, between group
-// commits, merges them into reading_keys in one statement in key order: a
-// merge dirties about one page of reading_keys per device, where a unique
-// index on readings dirtied one page per reading (migration 0013).
+// commits, merges them into reading_keys in key order, in chunks of
+// mergeChunk keys: a merge dirties about one page of reading_keys per
+// device, where a unique index on readings dirtied one page per reading
+// (migration 0013).
 //
 // Each batch, inside its write transaction:
 //  1. catch up: readings above the highest ID the cache knows (written by
@@ -231,11 +232,9 @@ func (c *keyCache) forget(upto int64) {
 // watermark, in key order, raises the watermark to the highest reading ID
 // and returns it.
 func mergeKeysTx(ctx context.Context, tx *sql.Tx) (upto int64, err error) {
-	var wm int64
-	err = tx.QueryRowContext(ctx, "SELECT (SELECT watermark FROM reading_keys_state), coalesce((SELECT max(id) FROM readings), 0)").
-		Scan(&wm, &upto)
+	wm, upto, err := watermark(ctx, tx)
 	if err != nil {
-		return 0, wrap("read watermark", err, nil)
+		return 0, err
 	}
 	if upto <= wm {
 		return wm, nil
@@ -249,6 +248,14 @@ func mergeKeysTx(ctx context.Context, tx *sql.Tx) (upto int64, err error) {
 		return 0, wrap("raise watermark", err, nil)
 	}
 	return upto, nil
+}
+
+// watermark returns, in tx, the watermark and the highest reading ID (0
+// when there are no readings).
+func watermark(ctx context.Context, tx *sql.Tx) (wm, top int64, err error) {
+	err = tx.QueryRowContext(ctx, "SELECT (SELECT watermark FROM reading_keys_state), coalesce((SELECT max(id) FROM readings), 0)").
+		Scan(&wm, &top)
+	return wm, top, wrap("read watermark", err, nil)
 }
 
 // keyTx is the deduplication state of one write transaction that inserts
@@ -269,12 +276,11 @@ type keyTx struct {
 // them, merged into reading_keys in tx. c.mu must be held until commit.
 func (c *keyCache) begin(ctx context.Context, tx *sql.Tx) (*keyTx, error) {
 	t := &keyTx{c: c, tx: tx, loaded: map[readingKey]int64{}}
-	var wm int64
-	err := tx.QueryRowContext(ctx, "SELECT (SELECT watermark FROM reading_keys_state), coalesce((SELECT max(id) FROM readings), 0)").
-		Scan(&wm, &t.top)
+	wm, top, err := watermark(ctx, tx)
 	if err != nil {
-		return nil, wrap("read watermark", err, nil)
+		return nil, err
 	}
+	t.top = top
 	from := max(c.known, wm)
 	if t.top <= from {
 		t.top = max(t.top, c.known)
