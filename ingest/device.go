@@ -9,9 +9,20 @@ import (
 	"github.com/hearth-iot/hearth/auth"
 )
 
+// MaxDeviceIDLength bounds a device ID offered for authentication. Hearth's
+// device IDs are 20 characters; a longer one is refused as unknown before
+// it reaches the store or the failure limiter, so a stranger cannot fill the
+// limiter's memory with long keys.
+const MaxDeviceIDLength = 64
+
 // dummyHash is compared against when the device is unknown, so an unknown
 // device and a wrong secret take the same path.
 var dummyHash = auth.HashDeviceSecret("hearth-unknown-device")
+
+// badCredential is the one answer to an unknown device or a wrong secret.
+func badCredential() error {
+	return hearth.Errorf(hearth.EUNAUTHORIZED, "unknown device or wrong secret")
+}
 
 // AuthenticateDevice checks a device's credential: secret must hash (SHA-256,
 // as auth.HashDeviceSecret) to the device's stored credential hash; the
@@ -19,8 +30,14 @@ var dummyHash = auth.HashDeviceSecret("hearth-unknown-device")
 // the same EUNAUTHORIZED error. After AuthFailureLimit failures for a device
 // ID within AuthFailureWindow, every attempt for that ID is refused with
 // ETOOMANY until the window ends (SEC-BRUTE). Failures are counted in
-// metrics.AuthFailures with kind "device". Other errors are store failures.
+// metrics.AuthFailures with kind "device". An ID longer than
+// MaxDeviceIDLength is refused like an unknown device, without being
+// counted against any ID. Other errors are store failures.
 func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret string) (*hearth.Device, error) {
+	if len(deviceID) > MaxDeviceIDLength {
+		s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
+		return nil, badCredential()
+	}
 	if ok, _ := s.limiter.Allowed(deviceID); !ok {
 		s.metrics.AuthFailures.WithLabelValues("device", "rate_limited").Inc()
 		return nil, hearth.Errorf(hearth.ETOOMANY, "too many failed attempts; try again later")
@@ -37,7 +54,7 @@ func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret strin
 	if dev == nil || subtle.ConstantTimeCompare(got, want) != 1 {
 		s.limiter.Fail(deviceID)
 		s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
-		return nil, hearth.Errorf(hearth.EUNAUTHORIZED, "unknown device or wrong secret")
+		return nil, badCredential()
 	}
 	return dev, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -263,6 +264,28 @@ func TestAuthenticateDevice(t *testing.T) {
 	}
 	if got, want := testutil.ToFloat64(e.metrics.AuthFailures.WithLabelValues("device", "bad_credential")), float64(ingest.AuthFailureLimit+1); got != want {
 		t.Errorf("bad_credential failures = %v, want %v", got, want)
+	}
+}
+
+// SEC-BRUTE: an over-long device ID gets the unknown device's answer and
+// is never kept by the failure limiter: however often it fails, it is not
+// throttled (a throttled ID would be one the limiter holds in memory).
+func TestAuthenticateDeviceLongID(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, 0)
+	long := strings.Repeat("d", ingest.MaxDeviceIDLength+1)
+	for i := range 3 * ingest.AuthFailureLimit {
+		_, err := e.svc.AuthenticateDevice(ctx, long, "secret")
+		if code := hearth.ErrorCode(err); code != hearth.EUNAUTHORIZED {
+			t.Fatalf("attempt %d with a %d-byte ID: code %q, want %q", i+1, len(long), code, hearth.EUNAUTHORIZED)
+		}
+	}
+	atLimit := strings.Repeat("d", ingest.MaxDeviceIDLength)
+	for range ingest.AuthFailureLimit {
+		e.svc.AuthenticateDevice(ctx, atLimit, "secret")
+	}
+	if _, err := e.svc.AuthenticateDevice(ctx, atLimit, "secret"); hearth.ErrorCode(err) != hearth.ETOOMANY {
+		t.Errorf("a %d-byte ID after %d failures: %v, want it throttled like any other ID", len(atLimit), ingest.AuthFailureLimit, err)
 	}
 }
 
