@@ -104,16 +104,8 @@ func TestPaho5QoS2Refused(t *testing.T) {
 	}
 	before := e.refusedCount("qos_not_supported")
 	c.writeRaw(t, rawPublish(1, 2, false, mqtt.ReadingsTopic(dev.ID), ingesttest.Payload("q2", "temperature", "")))
-	if got, want := c.waitDisconnect(t), byte(packets.DisconnectQoSNotSupported); got != want {
-		t.Errorf("DISCONNECT %#x, want %#x QoS not supported", got, want)
-	}
+	e.wantDisconnectRefused(t, c, dev.ID, packets.DisconnectQoSNotSupported, "qos_not_supported", before)
 	c.waitClosed(t)
-	if got := len(e.stored(t, dev.ID)); got != 0 {
-		t.Errorf("stored readings = %d, want 0", got)
-	}
-	if got := e.refusedCount("qos_not_supported") - before; got != 1 {
-		t.Errorf("refused{reason=qos_not_supported} grew by %v, want 1", got)
-	}
 }
 
 // Retain is not available (CONNACK), so a retained PUBLISH gets DISCONNECT
@@ -124,15 +116,7 @@ func TestPaho5RetainRefused(t *testing.T) {
 	c := e.connectV5(t, dev, secret)
 	before := e.refusedCount("retain_not_supported")
 	c.writeRaw(t, rawPublish(1, 1, true, mqtt.ReadingsTopic(dev.ID), ingesttest.Payload("ret", "temperature", "")))
-	if got, want := c.waitDisconnect(t), byte(packets.DisconnectRetainNotSupported); got != want {
-		t.Errorf("DISCONNECT %#x, want %#x retain not supported", got, want)
-	}
-	if got := len(e.stored(t, dev.ID)); got != 0 {
-		t.Errorf("stored readings = %d, want 0", got)
-	}
-	if got := e.refusedCount("retain_not_supported") - before; got != 1 {
-		t.Errorf("refused{reason=retain_not_supported} grew by %v, want 1", got)
-	}
+	e.wantDisconnectRefused(t, c, dev.ID, packets.DisconnectRetainNotSupported, "retain_not_supported", before)
 }
 
 // MQTT 3.1.1 has no Retain Available: a retained QoS 1 publish is handled
@@ -164,15 +148,7 @@ func TestPaho5OversizePacket(t *testing.T) {
 		defer cancel()
 		c.Publish(ctx, &paho5.Publish{QoS: 1, Topic: mqtt.ReadingsTopic(dev.ID), Payload: huge})
 	}()
-	if got, want := c.waitDisconnect(t), byte(packets.DisconnectPacketTooLarge); got != want {
-		t.Errorf("DISCONNECT %#x, want %#x packet too large", got, want)
-	}
-	if got := len(e.stored(t, dev.ID)); got != 0 {
-		t.Errorf("stored readings = %d, want 0", got)
-	}
-	if got := e.refusedCount("too_large") - before; got != 1 {
-		t.Errorf("refused{reason=too_large} grew by %v, want 1", got)
-	}
+	e.wantDisconnectRefused(t, c, dev.ID, packets.DisconnectPacketTooLarge, "too_large", before)
 }
 
 // MQTT 3.1.1 cannot refuse a publish with a code, so these close the
@@ -319,5 +295,21 @@ func TestPaho5OtherTopic(t *testing.T) {
 	}
 	if got := len(e.stored(t, other.ID)); got != 0 {
 		t.Errorf("other device: %d readings stored, want 0", got)
+	}
+}
+
+// wantDisconnectRefused checks that c was sent DISCONNECT with code, that
+// device stored nothing, and that refusals for reason grew by one from
+// before.
+func (e *env) wantDisconnectRefused(t *testing.T, c *v5Client, device string, code byte, reason string, before float64) {
+	t.Helper()
+	if got := c.waitDisconnect(t); got != code {
+		t.Errorf("DISCONNECT %#x, want %#x (%s)", got, code, reason)
+	}
+	if got := len(e.stored(t, device)); got != 0 {
+		t.Errorf("stored readings = %d, want 0", got)
+	}
+	if got := e.refusedCount(reason) - before; got != 1 {
+		t.Errorf("refused{reason=%s} grew by %v, want 1", reason, got)
 	}
 }
