@@ -101,6 +101,14 @@ func fill(args []string) error {
 	n := fs.Int("readings", 5_000_000, "readings to add")
 	size := fs.Int("sealed", 240, "bytes of each reading's sealed blob")
 	fs.Parse(args)
+	switch {
+	case *data == "":
+		return fmt.Errorf("fill: -data is required: the directory hearth devices provision made")
+	case *n <= 0:
+		return fmt.Errorf("fill: -readings %d: must be at least 1", *n)
+	case *size <= 0:
+		return fmt.Errorf("fill: -sealed %d: must be at least 1 byte", *size)
+	}
 	ctx := context.Background()
 	st, err := sqlite.Open(*data) // migrates
 	if err != nil {
@@ -176,6 +184,18 @@ func run(args []string) error {
 	size := fs.Int("payload-size", 256, "payload bytes")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.Parse(args)
+	switch {
+	case *data == "" || *kekFile == "":
+		return fmt.Errorf("run: -data and -kek are required")
+	case *nDev <= 0:
+		return fmt.Errorf("run: -devices %d: must be at least 1", *nDev)
+	case !(*rate > 0):
+		return fmt.Errorf("run: -rate %v: must be above 0 readings per second", *rate)
+	case *dur <= 0 || *warmup < 0:
+		return fmt.Errorf("run: -duration %v, -warmup %v: the duration must be above 0 and the warm-up not negative", *dur, *warmup)
+	case *size <= 0:
+		return fmt.Errorf("run: -payload-size %d: must be at least 1 byte", *size)
+	}
 	if *prof != "" {
 		f, err := os.Create(*prof)
 		if err != nil {
