@@ -35,14 +35,7 @@ func TestReadsScopedToThePerson(t *testing.T) {
 	// count returns how many readings of A's the caller reads.
 	count := func(token string) int {
 		t.Helper()
-		page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", token, ""), 200).json(t)
-		n := 0
-		for _, r := range page["readings"].([]any) {
-			if r.(map[string]any)["person_id"] == aID {
-				n++
-			}
-		}
-		return n
+		return e.readingsOf(t, token, hh, aID)
 	}
 	shares := "/v1/households/" + hh + "/people/" + aID + "/shares"
 	share := fmt.Sprintf(`{"category":"room-temperature","with":%q}`, bID)
@@ -105,14 +98,7 @@ func TestShareEndsWithMembership(t *testing.T) {
 	// bobReads returns how many of A's readings B reads.
 	bobReads := func() int {
 		t.Helper()
-		page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", b, ""), 200).json(t)
-		n := 0
-		for _, r := range page["readings"].([]any) {
-			if r.(map[string]any)["person_id"] == aID {
-				n++
-			}
-		}
-		return n
+		return e.readingsOf(t, b, hh, aID)
 	}
 	shares := "/v1/households/" + hh + "/people/" + aID + "/shares"
 	listed := func() int {
@@ -168,4 +154,18 @@ func TestShareEndsWithMembership(t *testing.T) {
 	if kinds[hearth.EntryShareGranted] != 3 || kinds[hearth.EntryShareRevoked] != 0 {
 		t.Errorf("share entries in A's ledger = %v, want 3 grants and no revocation", kinds)
 	}
+}
+
+// readingsOf returns how many readings about person the holder of token
+// reads in household hh (heating-control's readings, first page).
+func (e *env) readingsOf(t *testing.T, token, hh, person string) int {
+	t.Helper()
+	page := e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", token, ""), 200).json(t)
+	n := 0
+	for _, r := range page["readings"].([]any) {
+		if r.(map[string]any)["person_id"] == person {
+			n++
+		}
+	}
+	return n
 }
