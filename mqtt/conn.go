@@ -488,7 +488,8 @@ func (c *conn) handle(first byte, body []byte) bool {
 	pk, err := decode(first, body, c.version)
 	if err != nil {
 		code := byte(codeProtocolError)
-		if pc, ok := err.(packets.Code); ok {
+		var pc packets.Code
+		if errors.As(err, &pc) { // such as 0x81 malformed packet
 			code = pc.Code
 		}
 		c.kick(code)

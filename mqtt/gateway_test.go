@@ -421,3 +421,19 @@ func TestRefusedConnectPipelined(t *testing.T) {
 		t.Errorf("stored %d readings, want 0", got)
 	}
 }
+
+// A malformed packet gets the reason code of what is wrong with it, not a
+// generic protocol error: a PUBLISH whose topic length runs past the packet
+// is DISCONNECT 0x81 malformed packet (MQTT 5), and nothing is stored.
+func TestMalformedPublishReason(t *testing.T) {
+	e := newEnv(t)
+	c, dev, _ := e.rawDevice(t, 5, 0)
+	// PUBLISH QoS 1, remaining length 4: a topic length of 16 with 2 bytes after it.
+	if _, err := c.conn.Write([]byte{packets.Publish<<4 | 1<<1, 4, 0, 16, 'h', 'e'}); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	c.expectDisconnect(0x81)
+	if got := len(e.stored(t, dev.ID)); got != 0 {
+		t.Errorf("stored readings = %d, want 0", got)
+	}
+}
