@@ -120,7 +120,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		Handler:           s.handler(tlsCfg != nil, metricsHandler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          httpErrorLog(s.log), // no client addresses (SEC-MONITOR)
 	}
 	s.httpDone = make(chan error, 1)
 	go func() { s.httpDone <- s.httpSrv.Serve(ln) }()
