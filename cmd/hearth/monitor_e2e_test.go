@@ -30,16 +30,19 @@ var strangerIP = net.IPv4(127, 0, 0, 2)
 // TestSecurityMonitoringHoldsNoPersonalData: SEC-MONITOR: the metrics and
 // logs that security monitoring feeds hold no personal data. `hearth
 // serve` over TLS, at log level debug, sees from one client address
-// (127.0.0.2): a sign-up, wrong passwords past the lock-out, an unknown
-// e-mail, a second sign-up with the same e-mail, wrong device secrets over
-// HTTP past the lock-out and over MQTT, and a TLS handshake that is not
-// one. /metrics counts the failures (hearth_auth_failures_total, so the
-// monitoring works), and neither it nor the log holds the e-mail
-// addresses, the person's ID, the display name, the client's address, the
-// passwords or the secrets tried, or the device's real secret.
+// (127.0.0.2): a sign-up, wrong and used claim codes, a password change
+// with a wrong current password, wrong passwords past the lock-out, an
+// unknown e-mail, a second sign-up with the same e-mail, wrong device
+// secrets over HTTP past the lock-out and over MQTT, and a TLS handshake
+// that is not one. /metrics counts the failures
+// (hearth_auth_failures_total, so the monitoring works), and neither it
+// nor the log holds the e-mail addresses, the person's or account's ID,
+// the display name, the household's name or ID, the client's address, the
+// passwords, codes or secrets tried, or the real ones.
 func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 	data := t.TempDir()
 	creds, _, ownerEmail, ownerPassword := provisionDevices(t, data, "ember-t1", 1, "Monitor home")
+	unclaimed, _, _, _ := provisionDevices(t, data, "ember-s1", 1, "")
 	cert, key := selfSignedCert(t)
 	p := startHearth(t, data, "--tls-cert", cert, "--tls-key", key, "--log-level", "debug")
 	c := strangerClient()
@@ -62,6 +65,12 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 	if person == "" || account == "" {
 		t.Fatalf("could not sign in to learn the person's ID: %d %s; %d %s", res.status, res.body, me.status, me.body)
 	}
+	const home, wrongCode = "Zebedee's Monitor Cottage", "WRNG-CODE-9999"
+	hh, _ := call(t, c, "POST", p.HTTP+"/v1/households", token, map[string]string{"name": home}).json["id"].(string)
+	for _, code := range []string{wrongCode, wrongCode, unclaimed[0].Code, unclaimed[0].Code} {
+		call(t, c, "POST", p.HTTP+"/v1/households/"+hh+"/devices", token, map[string]string{"code": code})
+	}
+	call(t, c, "POST", p.HTTP+"/v1/me/password", token, map[string]string{"current_password": wrongPW, "new_password": wrongPW + " new"})
 	for range 7 {
 		call(t, c, "POST", p.HTTP+"/v1/sessions", "", map[string]string{"email": email, "password": wrongPW})
 	}
@@ -89,13 +98,14 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 		"e-mail": email, "unknown e-mail": unknown, "owner's e-mail": ownerEmail, "e-mail's local part": "zebedee.monitor",
 		"person ID": person, "account ID": account, "display name": name, "display name's part": "Quux-Monitor", "client address": strangerIP.String(),
 		"password": password, "wrong password": wrongPW, "owner's password": ownerPassword,
-		"wrong device secret": wrongDev, "device secret": dev.Secret, "claim code": dev.Code,
+		"wrong device secret": wrongDev, "device secret": dev.Secret, "claim code": unclaimed[0].Code, "wrong claim code": wrongCode,
+		"household's name": home, "session token": token, "household ID": hh,
+	}
+	if hh == "" {
+		t.Error("could not create a household to claim into")
 	}
 	logs := p.stderr.String()
 	for what, m := range markers {
-		if m == "" {
-			continue // devices claimed at provisioning have no claim code left
-		}
 		if strings.Contains(metrics, m) {
 			t.Errorf("/metrics holds the %s %q", what, m)
 		}
