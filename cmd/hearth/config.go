@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/mqtt"
@@ -33,6 +34,9 @@ type serveConfig struct {
 	MQTTMaxConns          int
 	MQTTMaxPendingPerAddr int
 	MQTTConnectTimeout    time.Duration
+	// WebAuthnOrigin is the URL people reach the server at, for passkeys
+	// (auth.NewWebAuthn); "" turns passkeys off.
+	WebAuthnOrigin string
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
@@ -56,6 +60,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -69,6 +74,11 @@ func (c *serveConfig) check() error {
 	for _, a := range []struct{ flag, addr string }{{"--http", c.HTTP}, {"--mqtt", c.MQTT}} {
 		if err := c.checkAddr(a.flag, a.addr); err != nil {
 			return err
+		}
+	}
+	if c.WebAuthnOrigin != "" {
+		if _, err := auth.NewWebAuthn(c.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+			return usagef("--webauthn-origin: %v", err)
 		}
 	}
 	return c.checkMQTTLimits()
