@@ -105,6 +105,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PATCH /v1/households/{hh}/members/{person}", s.authed(s.handleSetRole()))
 	handle("DELETE /v1/households/{hh}/devices/{id}", s.authed(s.handleRemoveDevice()))
 
+	// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY):
+	// the events devices report about themselves.
+	handle("POST /v1/devices/{id}/events", s.handleDeviceEvent())
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())

@@ -67,6 +67,9 @@ type Config struct {
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service
+	// Events takes the events devices report (POST
+	// /v1/devices/{id}/events); nil makes that route answer 404.
+	Events EventReceiver
 }
 
 // server carries the dependencies every handler maker uses.

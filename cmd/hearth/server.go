@@ -85,7 +85,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 
 // listen starts the broker and the HTTP server.
 func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http.Handler) error {
-	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Metrics: s.metrics, Logger: s.log,
+	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Events: s.events, Metrics: s.metrics, Logger: s.log,
 		MaxConnections: cfg.MQTTMaxConns, MaxPendingPerAddr: cfg.MQTTMaxPendingPerAddr, ConnectTimeout: cfg.MQTTConnectTimeout})
 	if err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
@@ -131,6 +131,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
+		Events:  s.events,
 	})
 }
 
