@@ -34,6 +34,9 @@ type serveConfig struct {
 	MQTTMaxConns          int
 	MQTTMaxPendingPerAddr int
 	MQTTConnectTimeout    time.Duration
+	// Disclosure configures security.txt and the disclosure policy
+	// (SEC-VDP; disclosure.go).
+	Disclosure disclosureConfig
 	// WebAuthnOrigin is the URL people reach the server at, for passkeys
 	// (auth.NewWebAuthn); "" turns passkeys off.
 	WebAuthnOrigin string
@@ -42,7 +45,8 @@ type serveConfig struct {
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
 func defaultServeConfig() serveConfig {
 	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info",
-		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout}
+		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout,
+		Disclosure: defaultDisclosureConfig()}
 }
 
 // register defines the server's flags on fs, with c's values as defaults.
@@ -60,6 +64,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	c.Disclosure.register(fs)
 	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
 }
 
@@ -81,7 +86,10 @@ func (c *serveConfig) check() error {
 			return usagef("--webauthn-origin: %v", err)
 		}
 	}
-	return c.checkMQTTLimits()
+	if err := c.checkMQTTLimits(); err != nil {
+		return err
+	}
+	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
 }
 
 // checkMQTTLimits checks the MQTT gateway's limits.

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -41,7 +42,9 @@ type server struct {
 	httpDone chan error
 	notify   *notify.Service  // notifications and terms; see changes.go
 	notices  *httpapi.Notices // rendered once, from the manifest enforced
-	erasure  *erasure.Service // see erasure.go
+	// disclosure is security.txt and the disclosure policy (SEC-VDP).
+	disclosure *disclosure.Documents
+	erasure    *erasure.Service // see erasure.go
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
 }
@@ -85,7 +88,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 
 // listen starts the broker and the HTTP server.
 func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http.Handler) error {
-	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Metrics: s.metrics, Logger: s.log,
+	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Events: s.events, Metrics: s.metrics, Logger: s.log,
 		MaxConnections: cfg.MQTTMaxConns, MaxPendingPerAddr: cfg.MQTTMaxPendingPerAddr, ConnectTimeout: cfg.MQTTConnectTimeout})
 	if err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
@@ -102,9 +105,13 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("listen http: %w", err)
 	}
 	s.httpURL = scheme("http", tlsCfg) + "://" + ln.Addr().String()
-	if s.notices, err = httpapi.NewNotices(s.manifest, s.httpURL); err != nil {
+	if s.notices, err = httpapi.NewNotices(s.manifest); err != nil {
 		ln.Close()
 		return err
+	}
+	if s.disclosure, err = cfg.Disclosure.documents(s.manifest, s.httpURL); err != nil {
+		ln.Close()
+		return fmt.Errorf("security.txt: %w", err)
 	}
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
@@ -113,7 +120,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		Handler:           s.handler(tlsCfg != nil, metricsHandler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          httpErrorLog(s.log), // no client addresses (SEC-MONITOR)
 	}
 	s.httpDone = make(chan error, 1)
 	go func() { s.httpDone <- s.httpSrv.Serve(ln) }()
@@ -126,11 +133,12 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Auth: s.auth, Households: s.households, Ingest: s.ingest,
 		Metrics: s.metrics, MetricsHandler: metricsHandler, Logger: s.log,
 		SecureCookies: secure, Health: s.health,
-		Notify: s.notify, Notices: s.notices,
+		Notify: s.notify, Notices: s.notices, Disclosure: s.disclosure,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
+		Events:  s.events,
 	})
 }
 
