@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -38,7 +39,7 @@ type serveConfig struct {
 	// (SEC-VDP; disclosure.go).
 	Disclosure disclosureConfig
 	// WebAuthnOrigin is the URL people reach the server at, for passkeys
-	// (auth.NewWebAuthn); "" turns passkeys off.
+	// (auth.NewWebAuthn); "" takes --public-url's (webauthnOrigin).
 	WebAuthnOrigin string
 }
 
@@ -65,7 +66,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
-	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: the scheme and host of --public-url; neither: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -81,8 +82,8 @@ func (c *serveConfig) check() error {
 			return err
 		}
 	}
-	if c.WebAuthnOrigin != "" {
-		if _, err := auth.NewWebAuthn(c.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+	if origin := c.webauthnOrigin(); origin != "" {
+		if _, err := auth.NewWebAuthn(origin, auth.DefaultIssuer); err != nil {
 			return usagef("--webauthn-origin: %v", err)
 		}
 	}
@@ -90,6 +91,19 @@ func (c *serveConfig) check() error {
 		return err
 	}
 	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
+}
+
+// webauthnOrigin is the origin passkeys are bound to: --webauthn-origin,
+// else the scheme and host of --public-url, else "" (passkeys off).
+func (c *serveConfig) webauthnOrigin() string {
+	if c.WebAuthnOrigin != "" {
+		return c.WebAuthnOrigin
+	}
+	u, err := url.Parse(c.Disclosure.PublicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // checkMQTTLimits checks the MQTT gateway's limits.
