@@ -105,6 +105,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PATCH /v1/households/{hh}/members/{person}", s.authed(s.handleSetRole()))
 	handle("DELETE /v1/households/{hh}/devices/{id}", s.authed(s.handleRemoveDevice()))
 
+	// Firmware updates and support periods (issue 14: SEC-UPDATES, FIRMWARE-NOTICE).
+	handle("GET /v1/devices/{id}/firmware/{version}/image", s.handleFirmwareImage())
+	handle("POST /v1/devices/{id}/firmware/update", s.authed(s.handleManualUpdate()))
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())

@@ -9,6 +9,7 @@ package http
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -67,6 +69,12 @@ type Config struct {
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service
+	// Updates serves firmware updates and support periods; nil makes
+	// those routes answer 404 and device views leave out their support
+	// period. FirmwareKeys are the keys an operator's release upload must
+	// be signed with.
+	Updates      *updates.Service
+	FirmwareKeys []ed25519.PublicKey
 }
 
 // server carries the dependencies every handler maker uses.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -35,9 +36,13 @@ type core struct {
 	privacy    *privacy // policy, consents and subjects
 	exports    *export.Service
 	rights     *rights.Service
+	updates    *updates.Service // firmware updates and support periods
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
+	// commander sends commands to connected devices once the broker runs;
+	// before that (and in commands without a broker) nobody is connected.
+	commander lateCommander
 }
 
 // openCore finds the key-encryption key file (refusing one inside the data
@@ -81,6 +86,10 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
 		Policy: priv.policy, Subjects: priv.subjects, MembershipChanged: c.membershipChanged,
 	})
+	if c.updates, err = updates.New(updates.Config{Store: store, Manifest: m, Commander: &c.commander}); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("updates service: %w", err)
+	}
 	if c.exports, err = newExports(c, cfg); err != nil {
 		store.Close()
 		return nil, err
