@@ -109,6 +109,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/devices/{id}/firmware/{version}/image", s.handleFirmwareImage())
 	handle("POST /v1/devices/{id}/firmware/update", s.authed(s.handleManualUpdate()))
 
+	// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY):
+	// the events devices report about themselves.
+	handle("POST /v1/devices/{id}/events", s.handleDeviceEvent())
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())

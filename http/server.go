@@ -75,6 +75,9 @@ type Config struct {
 	// be signed with.
 	Updates      *updates.Service
 	FirmwareKeys []ed25519.PublicKey
+	// Events takes the events devices report (POST
+	// /v1/devices/{id}/events); nil makes that route answer 404.
+	Events EventReceiver
 }
 
 // server carries the dependencies every handler maker uses.

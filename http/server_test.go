@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/erasure"
+	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
@@ -61,6 +62,7 @@ type env struct {
 	clock  *clock
 	reg    *prometheus.Registry
 	client *http.Client
+	events *events.Dispatcher // the device events route's; tests register handlers
 }
 
 func newEnv(t *testing.T) *env {
@@ -84,7 +86,7 @@ func newEnv(t *testing.T) *env {
 	cons, subj := newPrivacy(t, db, m, clk.Now)
 	ing := ingest.New(ingest.Config{Store: db, Keys: keys, Manifest: m, Metrics: met, Policy: subj.Policy(), Subjects: subj})
 	ing.Start()
-	e := &env{t: t, db: db, clock: clk, reg: reg,
+	e := &env{t: t, db: db, clock: clk, reg: reg, events: events.NewDispatcher(),
 		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now, Policy: subj.Policy(), Subjects: subj})}
 	nt, err := notify.NewService(notify.Config{Store: db, Manifest: m, Now: clk.Now})
 	if err != nil {
@@ -115,7 +117,7 @@ func newEnv(t *testing.T) *env {
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,
 		Consents: cons, Subjects: subj, Exports: exp,
-		Erasure: er,
+		Erasure: er, Events: e.events,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {

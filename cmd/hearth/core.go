@@ -7,7 +7,9 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
@@ -43,6 +45,9 @@ type core struct {
 	// commander sends commands to connected devices once the broker runs;
 	// before that (and in commands without a broker) nobody is connected.
 	commander lateCommander
+	// events takes the events devices report over MQTT and HTTP; services
+	// register a handler for each type they handle.
+	events *events.Dispatcher
 }
 
 // openCore finds the key-encryption key file (refusing one inside the data
@@ -74,7 +79,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		return nil, err
 	}
 	c := &core{
-		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv,
+		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
@@ -90,6 +95,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		store.Close()
 		return nil, fmt.Errorf("updates service: %w", err)
 	}
+	c.events.Register(hearth.EventFirmware, c.updates)
 	if c.exports, err = newExports(c, cfg); err != nil {
 		store.Close()
 		return nil, err

@@ -377,3 +377,68 @@ func (l *lateCommander) Command(ctx context.Context, deviceID string, cmd []byte
 	}
 	return (*c).Command(ctx, deviceID, cmd)
 }
+
+// loadFirmwareKeys reads --firmware-keys, if given.
+func (c *serveConfig) loadFirmwareKeys() ([]ed25519.PublicKey, error) {
+	if c.FirmwareKeys == "" {
+		return nil, nil
+	}
+	keys, err := readTrustedKeys(c.FirmwareKeys)
+	if err != nil {
+		return nil, usagef("--firmware-keys: %v", err)
+	}
+	return keys, nil
+}
+
+// The firmware passes' intervals: pending offers are sent to devices that
+// connected since, and devices past their security-update end are
+// noticed, at start and then daily.
+const (
+	deliverInterval = 10 * time.Second
+	supportInterval = 24 * time.Hour
+)
+
+// startUpdates runs the firmware delivery and support-period passes until
+// stopUpdates.
+func (s *server) startUpdates() {
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.runUpdates(bg)
+	}()
+	s.stopUpdates = func() { cancel(); <-done }
+}
+
+func (s *server) runUpdates(ctx context.Context) {
+	deliver := time.NewTicker(deliverInterval)
+	defer deliver.Stop()
+	support := time.NewTicker(supportInterval)
+	defer support.Stop()
+	s.supportPass(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deliver.C:
+			if n, err := s.updates.Deliver(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("firmware delivery pass", "err", err)
+			} else if n > 0 {
+				s.log.Info("pending firmware updates sent", "devices", n)
+			}
+		case <-support.C:
+			s.supportPass(ctx)
+		}
+	}
+}
+
+func (s *server) supportPass(ctx context.Context) {
+	n, err := s.updates.SupportPass(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("support-period pass", "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("devices past their security-update end noticed", "devices", n)
+	}
+}

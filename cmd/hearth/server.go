@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -44,6 +45,10 @@ type server struct {
 	erasure  *erasure.Service // see erasure.go
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
+	// firmwareKeys are the trusted firmware keys (--firmware-keys);
+	// stopUpdates stops the firmware delivery and support-period passes.
+	firmwareKeys []ed25519.PublicKey
+	stopUpdates  func()
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -62,6 +67,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	s := &server{core: c, log: log}
+	if s.firmwareKeys, err = cfg.loadFirmwareKeys(); err != nil {
+		c.close(log)
+		return nil, err
+	}
 	if err := s.startNotify(context.Background()); err != nil {
 		c.close(log)
 		return nil, err
@@ -77,6 +86,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		s.shutdown(context.Background())
 		return nil, err
 	}
+	s.startUpdates()
 	fmt.Fprintf(stdout, "hearth: http listening on %s\n", s.httpURL)
 	fmt.Fprintf(stdout, "hearth: mqtt listening on %s\n", s.mqttURL)
 	log.Info("hearth started", "version", version, "http", s.httpURL, "mqtt", s.mqttURL, "tls", tlsCfg != nil)
@@ -85,7 +95,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 
 // listen starts the broker and the HTTP server.
 func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http.Handler) error {
-	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Metrics: s.metrics, Logger: s.log,
+	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Events: s.events, Metrics: s.metrics, Logger: s.log,
 		MaxConnections: cfg.MQTTMaxConns, MaxPendingPerAddr: cfg.MQTTMaxPendingPerAddr, ConnectTimeout: cfg.MQTTConnectTimeout})
 	if err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
@@ -94,6 +104,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
 	s.broker = b
+	s.commander.set(b)
 	disconnect := b.Disconnect
 	s.disconnect.Store(&disconnect)
 	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
@@ -131,6 +142,8 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
+		Events:  s.events,
+		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 	})
 }
 
@@ -151,6 +164,9 @@ func (s *server) shutdown(ctx context.Context) error {
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
+	}
+	if s.stopUpdates != nil {
+		s.stopUpdates()
 	}
 	if s.broker != nil {
 		if err := s.broker.Close(); err != nil {

@@ -108,3 +108,9 @@ func (s *Service) Image(ctx context.Context, dev *hearth.Device, version string)
 	}
 	return img, nil
 }
+
+// HandleDeviceEvent implements hearth.DeviceEventHandler for the events of
+// type firmware: it records them with Report.
+func (s *Service) HandleDeviceEvent(ctx context.Context, deviceID string, ev hearth.DeviceEvent) error {
+	return s.Report(ctx, deviceID, Event{Status: ev.Status, Version: ev.Version, Reason: ev.Reason, Detail: ev.Detail})
+}
