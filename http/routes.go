@@ -44,7 +44,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /privacy.txt", s.handlePrivacyText())
 	handle("GET /privacy/children", s.handlePrivacyChildren())
 	handle("GET /terms", s.handleTermsHTML())
-	handle("GET /.well-known/security.txt", s.handleSecurityTxt())
+	// Vulnerability disclosure (issue 14, SEC-VDP).
+	handle("GET /.well-known/security.txt", s.handleSecurityTxt()) // disclosure.SecurityTxtPath
+	handle("GET /security/policy", s.handleDisclosurePolicy())     // disclosure.PolicyPath
 
 	// Consents, settings and features, per person (issue 3).
 	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))

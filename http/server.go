@@ -17,6 +17,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
+	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/firmware/updates"
@@ -52,9 +53,12 @@ type Config struct {
 	// Notify serves notifications and terms of service acceptance; nil
 	// makes those routes answer 404.
 	Notify *notify.Service
-	// Notices are the rendered privacy notice, terms and security.txt
-	// (NewNotices); nil makes those pages answer 404.
+	// Notices are the rendered privacy notice and terms (NewNotices); nil
+	// makes those pages answer 404.
 	Notices *Notices
+	// Disclosure is security.txt and the vulnerability disclosure policy
+	// (SEC-VDP); nil makes those pages answer 404.
+	Disclosure *disclosure.Documents
 	// Consents serves the consent API and Subjects the settings and
 	// feature switches (and authorises both); if either is nil those
 	// routes answer 404.

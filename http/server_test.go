@@ -92,7 +92,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("notify service: %v", err)
 	}
-	notices, err := hhttp.NewNotices(m, "https://hearth.example")
+	notices, err := hhttp.NewNotices(m)
 	if err != nil {
 		t.Fatalf("render notices: %v", err)
 	}
@@ -115,7 +115,7 @@ func newEnv(t *testing.T) *env {
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Notify:         nt, Notices: notices,
+		Notify:         nt, Notices: notices, Disclosure: newDisclosure(t, m, clk.Now),
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events,
 	})

@@ -36,12 +36,16 @@ type serveConfig struct {
 	// FirmwareKeys is the file of trusted firmware public keys (PEM) an
 	// operator's release upload is checked with; "" accepts none.
 	FirmwareKeys string
+	// Disclosure configures security.txt and the disclosure policy
+	// (SEC-VDP; disclosure.go).
+	Disclosure disclosureConfig
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
 func defaultServeConfig() serveConfig {
 	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info",
-		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout}
+		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout,
+		Disclosure: defaultDisclosureConfig()}
 }
 
 // register defines the server's flags on fs, with c's values as defaults.
@@ -60,6 +64,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
 	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	c.Disclosure.register(fs)
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -75,7 +80,10 @@ func (c *serveConfig) check() error {
 			return err
 		}
 	}
-	return c.checkMQTTLimits()
+	if err := c.checkMQTTLimits(); err != nil {
+		return err
+	}
+	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
 }
 
 // checkMQTTLimits checks the MQTT gateway's limits.

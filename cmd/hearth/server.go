@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -42,7 +43,9 @@ type server struct {
 	httpDone chan error
 	notify   *notify.Service  // notifications and terms; see changes.go
 	notices  *httpapi.Notices // rendered once, from the manifest enforced
-	erasure  *erasure.Service // see erasure.go
+	// disclosure is security.txt and the disclosure policy (SEC-VDP).
+	disclosure *disclosure.Documents
+	erasure    *erasure.Service // see erasure.go
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
 	// firmwareKeys are the trusted firmware keys (--firmware-keys);
@@ -113,9 +116,13 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("listen http: %w", err)
 	}
 	s.httpURL = scheme("http", tlsCfg) + "://" + ln.Addr().String()
-	if s.notices, err = httpapi.NewNotices(s.manifest, s.httpURL); err != nil {
+	if s.notices, err = httpapi.NewNotices(s.manifest); err != nil {
 		ln.Close()
 		return err
+	}
+	if s.disclosure, err = cfg.Disclosure.documents(s.manifest, s.httpURL); err != nil {
+		ln.Close()
+		return fmt.Errorf("security.txt: %w", err)
 	}
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
@@ -124,7 +131,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		Handler:           s.handler(tlsCfg != nil, metricsHandler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          httpErrorLog(s.log), // no client addresses (SEC-MONITOR)
 	}
 	s.httpDone = make(chan error, 1)
 	go func() { s.httpDone <- s.httpSrv.Serve(ln) }()
@@ -137,7 +144,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Auth: s.auth, Households: s.households, Ingest: s.ingest,
 		Metrics: s.metrics, MetricsHandler: metricsHandler, Logger: s.log,
 		SecureCookies: secure, Health: s.health,
-		Notify: s.notify, Notices: s.notices,
+		Notify: s.notify, Notices: s.notices, Disclosure: s.disclosure,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Exports: s.exports,
 		Erasure: s.erasure,
