@@ -99,6 +99,7 @@ type Store interface {
 	RightsRequestStore
 	RectificationStore
 	FirmwareStore
+	MFAStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -69,6 +70,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{})
+}
+
+// envOptions changes what newEnvWith builds.
+type envOptions struct {
+	authClock bool               // the auth service reads the env's clock, not the real time
+	webauthn  *webauthn.WebAuthn // passkeys; nil turns them off
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
+	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
@@ -98,7 +110,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("render notices: %v", err)
 	}
-	authSvc := auth.NewService(auth.Config{Store: db, Metrics: met})
+	authCfg := auth.Config{Store: db, Metrics: met, WebAuthn: o.webauthn}
+	if o.authClock {
+		authCfg.Now = clk.Now
+	}
+	authSvc := auth.NewService(authCfg)
 	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now,
 		Subjects: subj, Policy: subj.Policy(), Manifest: m, Keys: keys})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/mqtt"
@@ -39,6 +40,9 @@ type serveConfig struct {
 	// Disclosure configures security.txt and the disclosure policy
 	// (SEC-VDP; disclosure.go).
 	Disclosure disclosureConfig
+	// WebAuthnOrigin is the URL people reach the server at, for passkeys
+	// (auth.NewWebAuthn); "" turns passkeys off.
+	WebAuthnOrigin string
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
@@ -65,6 +69,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -78,6 +83,11 @@ func (c *serveConfig) check() error {
 	for _, a := range []struct{ flag, addr string }{{"--http", c.HTTP}, {"--mqtt", c.MQTT}} {
 		if err := c.checkAddr(a.flag, a.addr); err != nil {
 			return err
+		}
+	}
+	if c.WebAuthnOrigin != "" {
+		if _, err := auth.NewWebAuthn(c.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+			return usagef("--webauthn-origin: %v", err)
 		}
 	}
 	if err := c.checkMQTTLimits(); err != nil {
