@@ -3,6 +3,8 @@ package http_test
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -139,5 +141,68 @@ func TestDeviceSupportShown(t *testing.T) {
 	repair, _ := sup["repair"].(map[string]any)
 	if repair == nil || repair["url"] == nil || len(repair["spare_parts"].([]any)) != 2 {
 		t.Errorf("repair = %v, want its URL and two spare parts", sup["repair"])
+	}
+}
+
+// signedRelease returns the body of an operator's release upload.
+func signedRelease(t *testing.T, key ed25519.PrivateKey, version string, expires time.Time) string {
+	t.Helper()
+	image := []byte("ember-t1 image " + version)
+	md, err := firmware.Sign(key, firmware.NewRelease("ember-t1", version, image, expires, true, "Adds a holiday schedule."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"metadata": json.RawMessage(md), "image": base64.StdEncoding.EncodeToString(image)})
+	return string(b)
+}
+
+// TestFirmwareOperatorAPI: only an operator signed in with a second factor
+// publishes, lists and rolls out releases; an upload a device would refuse
+// is refused, saying why; a rollout of a substantial release notifies the
+// household first and reports each device. SEC-UPDATES FIRMWARE-NOTICE SEC-MFA
+func TestFirmwareOperatorAPI(t *testing.T) {
+	e := newEnvWith(t, envOptions{authClock: true})
+	op := newMFAUser(e, "Opal")
+	plain := newMFAUser(e, "Paul")
+	accountID := e.want(e.do("GET", "/v1/me", op.token, ""), 200).json(t)["account_id"].(string)
+	if err := e.db.SetOperator(t.Context(), accountID, true); err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := op.enrolTOTP()
+	session := e.want(op.code(op.secondStep(), "totp", op.totp(secret)), 201).json(t)["token"].(string)
+	hh := e.household(plain.token)
+	dev, _ := e.device(plain.token, hh)
+
+	good := signedRelease(t, fwKey, "1.2.0", e.clock.Now().Add(time.Hour))
+	const releases, rollouts = "/v1/operator/firmware/releases", "/v1/operator/firmware/rollouts"
+	e.want(e.do("POST", releases, "", good), 401)
+	e.want(e.do("POST", releases, plain.token, good), 403)
+	e.want(e.do("POST", releases, op.token, good), 403) // a password-only session
+	other, _ := firmware.GenerateKey(rand.Reader)
+	wantDetail(t, e.do("POST", releases, session, signedRelease(t, other, "1.2.0", e.clock.Now().Add(time.Hour))), 400, "wrong-key")
+	wantDetail(t, e.do("POST", releases, session, signedRelease(t, fwKey, "1.2.0", e.clock.Now().Add(-time.Hour))), 400, "expired")
+	wantDetail(t, e.do("POST", releases, session, `{"metadata":{},"image":"!"}`), 400, "image")
+	rel := e.want(e.do("POST", releases, session, good), 201).json(t)
+	if rel["version"] != "1.2.0" || rel["key_id"] != firmware.KeyID(fwTrusted[0]) {
+		t.Errorf("published = %v", rel)
+	}
+	e.want(e.do("POST", releases, session, good), 409)
+	e.want(e.do("GET", releases, plain.token, ""), 403)
+	list := e.want(e.do("GET", releases+"?model=ember-t1", session, ""), 200).json(t)["releases"].([]any)
+	if len(list) != 1 {
+		t.Errorf("releases = %v, want one", list)
+	}
+
+	body := fmt.Sprintf(`{"model":"ember-t1","version":"1.2.0","devices":[%q]}`, dev)
+	e.want(e.do("POST", rollouts, plain.token, body), 403)
+	wantDetail(t, e.do("POST", rollouts, session, `{"model":"ember-t1","version":"1.2.0","percent":150}`), 400, "percent")
+	r := e.want(e.do("POST", rollouts, session, body), 202).json(t)
+	devs := r["devices"].([]any)
+	if r["notified"] != float64(1) || len(devs) != 1 || devs[0].(map[string]any)["status"] != "pending" {
+		t.Errorf("rollout = %v, want the device pending and its owner notified", r)
+	}
+	notes := e.want(e.do("GET", "/v1/me/notifications", plain.token, ""), 200)
+	if !strings.Contains(string(notes.body), "holiday schedule") {
+		t.Errorf("the owner was not told what changes: %s", notes.body)
 	}
 }
