@@ -199,3 +199,25 @@ func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 		t.Errorf("state file after a factory reset: %v, want it gone", err)
 	}
 }
+
+// `hearth device` refuses a bad command line with the flag named: no
+// directory, a first start without the credential, an unreadable key file.
+func TestDeviceCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"device"}, 2, "--dir"},
+		{[]string{"device", "--dir", dir, "--interval", "1ms"}, 2, "--interval"},
+		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0"}, 1, "first start: device ID, secret and model are required"},
+		{[]string{"device", "--dir", dir, "--trusted-keys", filepath.Join(dir, "none.pem")}, 1, "--trusted-keys"},
+		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0", "--id", "dev_x", "--secret-file", filepath.Join(dir, "none"), "--model", "ember-t1"}, 1, "--secret-file"},
+	} {
+		code, _, stderr := runHearth(t, t.Context(), tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) {
+			t.Errorf("hearth %v: exit %d, stderr %q; want exit %d naming %q", tt.args, code, stderr, tt.code, tt.want)
+		}
+	}
+}
