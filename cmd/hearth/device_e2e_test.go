@@ -204,6 +204,10 @@ func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 // directory, a first start without the credential, an unreadable key file.
 func TestDeviceCommandLine(t *testing.T) {
 	dir := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("a-secret-of-the-device"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		args []string
 		code int
@@ -212,6 +216,7 @@ func TestDeviceCommandLine(t *testing.T) {
 		{[]string{"device"}, 2, "--dir"},
 		{[]string{"device", "--dir", dir, "--interval", "1ms"}, 2, "--interval"},
 		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0"}, 1, "first start: device ID, secret and model are required"},
+		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0", "--id", "dev_x", "--secret-file", secret, "--model", "ember-t1", "--firmware", "1.2"}, 1, "firmware version"},
 		{[]string{"device", "--dir", dir, "--trusted-keys", filepath.Join(dir, "none.pem")}, 1, "--trusted-keys"},
 		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0", "--id", "dev_x", "--secret-file", filepath.Join(dir, "none"), "--model", "ember-t1"}, 1, "--secret-file"},
 	} {
