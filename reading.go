@@ -98,6 +98,8 @@ type Store interface {
 	LifecycleStore
 	RightsRequestStore
 	RectificationStore
+	FirmwareStore
+	MFAStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -9,6 +9,7 @@ package http
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -71,6 +73,12 @@ type Config struct {
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service
+	// Updates serves firmware updates and support periods; nil makes
+	// those routes answer 404 and device views leave out their support
+	// period. FirmwareKeys are the keys an operator's release upload must
+	// be signed with.
+	Updates      *updates.Service
+	FirmwareKeys []ed25519.PublicKey
 	// Events takes the events devices report (POST
 	// /v1/devices/{id}/events); nil makes that route answer 404.
 	Events EventReceiver

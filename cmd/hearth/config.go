@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/mqtt"
@@ -33,9 +35,15 @@ type serveConfig struct {
 	MQTTMaxConns          int
 	MQTTMaxPendingPerAddr int
 	MQTTConnectTimeout    time.Duration
+	// FirmwareKeys is the file of trusted firmware public keys (PEM) an
+	// operator's release upload is checked with; "" accepts none.
+	FirmwareKeys string
 	// Disclosure configures security.txt and the disclosure policy
 	// (SEC-VDP; disclosure.go).
 	Disclosure disclosureConfig
+	// WebAuthnOrigin is the URL people reach the server at, for passkeys
+	// (auth.NewWebAuthn); "" takes --public-url's (webauthnOrigin).
+	WebAuthnOrigin string
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
@@ -59,8 +67,10 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM); needs --tls-cert")
 	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
+	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: the scheme and host of --public-url; neither: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -76,10 +86,28 @@ func (c *serveConfig) check() error {
 			return err
 		}
 	}
+	if origin := c.webauthnOrigin(); origin != "" {
+		if _, err := auth.NewWebAuthn(origin, auth.DefaultIssuer); err != nil {
+			return usagef("--webauthn-origin: %v", err)
+		}
+	}
 	if err := c.checkMQTTLimits(); err != nil {
 		return err
 	}
 	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
+}
+
+// webauthnOrigin is the origin passkeys are bound to: --webauthn-origin,
+// else the scheme and host of --public-url, else "" (passkeys off).
+func (c *serveConfig) webauthnOrigin() string {
+	if c.WebAuthnOrigin != "" {
+		return c.WebAuthnOrigin
+	}
+	u, err := url.Parse(c.Disclosure.PublicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // checkMQTTLimits checks the MQTT gateway's limits.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -47,6 +48,10 @@ type server struct {
 	erasure    *erasure.Service // see erasure.go
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
+	// firmwareKeys are the trusted firmware keys (--firmware-keys);
+	// stopUpdates stops the firmware delivery and support-period passes.
+	firmwareKeys []ed25519.PublicKey
+	stopUpdates  func()
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -65,6 +70,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	s := &server{core: c, log: log}
+	if s.firmwareKeys, err = cfg.loadFirmwareKeys(); err != nil {
+		c.close(log)
+		return nil, err
+	}
 	if err := s.startNotify(context.Background()); err != nil {
 		c.close(log)
 		return nil, err
@@ -80,6 +89,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		s.shutdown(context.Background())
 		return nil, err
 	}
+	s.startUpdates()
 	fmt.Fprintf(stdout, "hearth: http listening on %s\n", s.httpURL)
 	fmt.Fprintf(stdout, "hearth: mqtt listening on %s\n", s.mqttURL)
 	log.Info("hearth started", "version", version, "http", s.httpURL, "mqtt", s.mqttURL, "tls", tlsCfg != nil)
@@ -97,6 +107,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
 	s.broker = b
+	s.commander.set(b)
 	disconnect := b.Disconnect
 	s.disconnect.Store(&disconnect)
 	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
@@ -139,6 +150,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Erasure: s.erasure,
 		Rights:  s.rights,
 		Events:  s.events,
+		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 	})
 }
 
@@ -159,6 +171,9 @@ func (s *server) shutdown(ctx context.Context) error {
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
+	}
+	if s.stopUpdates != nil {
+		s.stopUpdates()
 	}
 	if s.broker != nil {
 		if err := s.broker.Close(); err != nil {
