@@ -28,19 +28,17 @@ func badCredential() error {
 // as auth.HashDeviceSecret) to the device's stored credential hash; the
 // comparison takes constant time. An unknown device and a wrong secret get
 // the same EUNAUTHORIZED error. After AuthFailureLimit failures for a device
-// ID within AuthFailureWindow, every attempt for that ID is refused with
-// ETOOMANY until the window ends (SEC-BRUTE). Failures are counted in
-// metrics.AuthFailures with kind "device". An ID longer than
+// ID, wrong secrets for that ID are refused with ETOOMANY, with progressive
+// locks up to AuthFailureWindow (SEC-BRUTE). The right secret is accepted
+// even then: it is 256 random bits, which no stranger can guess, so a
+// stranger's wrong secrets cannot lock the real device out. Failures are
+// counted in metrics.AuthFailures with kind "device". An ID longer than
 // MaxDeviceIDLength is refused like an unknown device, without being
 // counted against any ID. Other errors are store failures.
 func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret string) (*hearth.Device, error) {
 	if len(deviceID) > MaxDeviceIDLength {
 		s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
 		return nil, badCredential()
-	}
-	if ok, _ := s.limiter.Allowed(deviceID); !ok {
-		s.metrics.AuthFailures.WithLabelValues("device", "rate_limited").Inc()
-		return nil, hearth.Errorf(hearth.ETOOMANY, "too many failed attempts; try again later")
 	}
 	dev, err := s.store.Device(ctx, deviceID)
 	if err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND {
@@ -51,10 +49,14 @@ func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret strin
 		want = dev.CredentialHash
 	}
 	got := auth.HashDeviceSecret(secret)
-	if dev == nil || subtle.ConstantTimeCompare(got, want) != 1 {
-		s.limiter.Fail(deviceID)
-		s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
-		return nil, badCredential()
+	if dev != nil && subtle.ConstantTimeCompare(got, want) == 1 {
+		return dev, nil
 	}
-	return dev, nil
+	if ok, _ := s.limiter.Allowed(deviceID); !ok {
+		s.metrics.AuthFailures.WithLabelValues("device", "rate_limited").Inc()
+		return nil, hearth.Errorf(hearth.ETOOMANY, "too many failed attempts; try again later")
+	}
+	s.limiter.Fail(deviceID)
+	s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
+	return nil, badCredential()
 }
