@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
@@ -67,6 +68,15 @@ type Config struct {
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed: the
+	// client address for per-address limits, and whether the request came
+	// over TLS (Secure cookies, HSTS). Empty: no proxy is trusted and the
+	// client is the TCP peer.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token /metrics requires; the
+	// metrics are then served only to a request that carries it.
+	MetricsToken string
 }
 
 // server carries the dependencies every handler maker uses.
@@ -92,7 +102,7 @@ func NewServer(cfg Config) http.Handler {
 	s := &server{Config: cfg, csrf: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return securityHeaders(s.unrouted(mux))
+	return securityHeaders(s.hsts(s.unrouted(mux)))
 }
 
 // securityHeaders sets headers every response carries: no MIME sniffing,

@@ -65,6 +65,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the server's configuration changed by set.
+func newEnvWith(t *testing.T, set func(*hhttp.Config)) *env {
+	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
@@ -109,14 +115,18 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("erasure service: %v", err)
 	}
-	h := hhttp.NewServer(hhttp.Config{
+	cfg := hhttp.Config{
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices,
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er,
-	})
+	}
+	if set != nil {
+		set(&cfg)
+	}
+	h := hhttp.NewServer(cfg)
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
@@ -184,10 +194,10 @@ func (e *env) want(r response, status int) response {
 func (e *env) user(name string) (token, personID string) {
 	e.t.Helper()
 	email := strings.ToLower(name) + "@example.org"
-	r := e.want(e.do("POST", "/v1/accounts", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple","display_name":%q}`, email, name)), 201)
-	personID = r.json(e.t)["person_id"].(string)
-	r = e.want(e.do("POST", "/v1/sessions", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple"}`, email)), 201)
-	return r.json(e.t)["token"].(string), personID
+	e.want(e.do("POST", "/v1/accounts", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple","display_name":%q}`, email, name)), 202)
+	r := e.want(e.do("POST", "/v1/sessions", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple"}`, email)), 201)
+	token = r.json(e.t)["token"].(string)
+	return token, e.want(e.do("GET", "/v1/me", token, ""), 200).json(e.t)["person_id"].(string)
 }
 
 func (e *env) household(token string) string {
