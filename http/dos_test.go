@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/consent"
 	hhttp "github.com/hearth-iot/hearth/http"
 )
 
@@ -127,5 +128,46 @@ func TestSecureBehindProxy(t *testing.T) {
 		if got := r.header.Get("Strict-Transport-Security") != ""; got != tt.secure {
 			t.Errorf("%s: HSTS header %q, want present %v", tt.name, r.header.Get("Strict-Transport-Security"), tt.secure)
 		}
+	}
+}
+
+// SEC-BRUTE: GET .../consents/{purpose}/request shows the request and
+// writes nothing to the ledger; POST records it as shown, and a flood of
+// POSTs is cut off with 429 and Retry-After after consent.RequestsRecorded.
+func TestConsentRequestShownIsPost(t *testing.T) {
+	e := newEnv(t)
+	owner, ownerID := e.user("Owner")
+	hh := e.household(owner)
+	url := "/v1/households/" + hh + "/people/" + ownerID + "/consents/energy-insights/request"
+	entries := func() int {
+		es, err := e.db.LedgerEntriesFor(t.Context(), ownerID)
+		if err != nil {
+			t.Fatalf("ledger: %v", err)
+		}
+		return len(es)
+	}
+	before := entries()
+	for range 20 {
+		e.want(e.do("GET", url, owner, ""), 200)
+	}
+	if got := entries(); got != before {
+		t.Fatalf("GETs wrote %d ledger entries, want none", got-before)
+	}
+	limited := 0
+	for range 3 * consent.RequestsRecorded {
+		r := e.do("POST", url, owner, "")
+		switch r.status {
+		case 201:
+		case 429:
+			limited++
+			if r.header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("POST %s: status %d, body %s", url, r.status, r.body)
+		}
+	}
+	if got, want := entries()-before, 2*consent.RequestsRecorded; got != want || limited != 2*consent.RequestsRecorded {
+		t.Errorf("%d POSTs recorded %d entries with %d refused, want %d entries", 3*consent.RequestsRecorded, got, limited, want)
 	}
 }

@@ -9,6 +9,7 @@ package http
 
 import (
 	"context"
+	"crypto/subtle"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,7 +39,9 @@ type Ingester interface {
 // required. A nil Metrics counts into an unregistered set; a nil
 // MetricsHandler serves 404 at /metrics; a nil Logger discards; a nil Health
 // always reports healthy. SecureCookies sets the Secure attribute on the
-// session cookie: turn it on whenever the server is reached over HTTPS.
+// session cookie: turn it on whenever the server is reached over HTTPS
+// (a request that came over TLS, directly or through a trusted proxy, gets
+// it anyway).
 type Config struct {
 	Auth           *auth.Service
 	Households     *household.Service
@@ -116,6 +119,20 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsGuard serves h only to a request with "Authorization: Bearer
+// <MetricsToken>" when a token is configured (401 otherwise, compared in
+// constant time), and to anyone when none is.
+func (s *server) metricsGuard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(bearer(r)), []byte(s.MetricsToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			s.writeError(w, r, hearth.Errorf(hearth.EUNAUTHORIZED, "send the metrics token in an Authorization: Bearer header"))
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 
