@@ -109,11 +109,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
 	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
-	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt"}
+	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt", "/security/policy"}
 	secrets := []string{hh, dev, "MARKER-41", "Own", "own@example.org"}
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
+		"POST /v1/devices/{id}/events":        true,                       // device credential: TestDeviceEventsOverHTTP
 		"POST /v1/me/notifications/{id}/read": true,                       // own and other's in TestNotificationsAPI
 		"POST /v1/me/close":                   true,                       // TestCloseAccountAPI: it would end the other caller's account
 		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"

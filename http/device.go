@@ -102,12 +102,7 @@ type ingestJSON struct {
 // it is a resend stored already, a problem otherwise.
 func (s *server) handleDeviceReading() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret := bearer(r)
-		if secret == "" {
-			s.writeError(w, r, hearth.Errorf(hearth.EUNAUTHORIZED, "send the device secret in an Authorization: Bearer header"))
-			return
-		}
-		dev, err := s.Ingest.AuthenticateDevice(r.Context(), r.PathValue("id"), secret)
+		dev, err := s.authenticateDevice(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -128,6 +123,17 @@ func (s *server) handleDeviceReading() http.Handler {
 		}
 		encode(w, http.StatusCreated, ingestJSON{Status: "stored", ReadingID: res.ReadingID})
 	})
+}
+
+// authenticateDevice authenticates the device of the path's {id} by the
+// secret in "Authorization: Bearer <device secret>" (see
+// ingest.Service.AuthenticateDevice for its errors).
+func (s *server) authenticateDevice(r *http.Request) (*hearth.Device, error) {
+	secret := bearer(r)
+	if secret == "" {
+		return nil, hearth.Errorf(hearth.EUNAUTHORIZED, "send the device secret in an Authorization: Bearer header")
+	}
+	return s.Ingest.AuthenticateDevice(r.Context(), r.PathValue("id"), secret)
 }
 
 func (s *server) readingBodyError(err error) error {

@@ -1,11 +1,7 @@
 package http
 
 import (
-	"bytes"
-	"log"
-	"log/slog"
 	"net"
-	"regexp"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -37,24 +33,4 @@ const (
 // server's read timeouts close it.
 func LimitListener(ln net.Listener, maxConns int) net.Listener {
 	return netutil.LimitListener(ln, maxConns)
-}
-
-// addrPattern matches an IPv4 or bracketed IPv6 address, with or without
-// a port, as net/http writes client addresses in its error log.
-var addrPattern = regexp.MustCompile(`\[[0-9A-Fa-f:.%a-z]+\](:\d+)?|\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\b[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}\b`)
-
-// ErrorLog returns a *log.Logger for http.Server.ErrorLog that writes to l
-// at level warn with every network address replaced by "[address]":
-// net/http logs, for example, "TLS handshake error from 203.0.113.5:51234",
-// and client addresses are personal data the logs must not hold.
-func ErrorLog(l *slog.Logger) *log.Logger {
-	return log.New(redactor{l}, "", 0)
-}
-
-type redactor struct{ l *slog.Logger }
-
-func (r redactor) Write(p []byte) (int, error) {
-	msg := addrPattern.ReplaceAll(bytes.TrimSpace(p), []byte("[address]"))
-	r.l.Warn(string(msg))
-	return len(p), nil
 }

@@ -44,7 +44,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /privacy.txt", s.handlePrivacyText())
 	handle("GET /privacy/children", s.handlePrivacyChildren())
 	handle("GET /terms", s.handleTermsHTML())
-	handle("GET /.well-known/security.txt", s.handleSecurityTxt())
+	// Vulnerability disclosure (issue 14, SEC-VDP).
+	handle("GET /.well-known/security.txt", s.handleSecurityTxt()) // disclosure.SecurityTxtPath
+	handle("GET /security/policy", s.handleDisclosurePolicy())     // disclosure.PolicyPath
 
 	// Consents, settings and features, per person (issue 3).
 	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))
@@ -106,6 +108,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("DELETE /v1/households/{hh}/members/{person}", s.authed(s.handleRemoveMember()))
 	handle("PATCH /v1/households/{hh}/members/{person}", s.authed(s.handleSetRole()))
 	handle("DELETE /v1/households/{hh}/devices/{id}", s.authed(s.handleRemoveDevice()))
+
+	// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY):
+	// the events devices report about themselves.
+	handle("POST /v1/devices/{id}/events", s.handleDeviceEvent())
 
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())

@@ -18,6 +18,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
+	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
@@ -54,9 +55,12 @@ type Config struct {
 	// Notify serves notifications and terms of service acceptance; nil
 	// makes those routes answer 404.
 	Notify *notify.Service
-	// Notices are the rendered privacy notice, terms and security.txt
-	// (NewNotices); nil makes those pages answer 404.
+	// Notices are the rendered privacy notice and terms (NewNotices); nil
+	// makes those pages answer 404.
 	Notices *Notices
+	// Disclosure is security.txt and the vulnerability disclosure policy
+	// (SEC-VDP); nil makes those pages answer 404.
+	Disclosure *disclosure.Documents
 	// Consents serves the consent API and Subjects the settings and
 	// feature switches (and authorises both); if either is nil those
 	// routes answer 404.
@@ -80,6 +84,9 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires; the
 	// metrics are then served only to a request that carries it.
 	MetricsToken string
+	// Events takes the events devices report (POST
+	// /v1/devices/{id}/events); nil makes that route answer 404.
+	Events EventReceiver
 }
 
 // server carries the dependencies every handler maker uses.

@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/erasure"
+	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
@@ -61,6 +62,7 @@ type env struct {
 	clock  *clock
 	reg    *prometheus.Registry
 	client *http.Client
+	events *events.Dispatcher // the device events route's; tests register handlers
 }
 
 func newEnv(t *testing.T) *env {
@@ -90,13 +92,13 @@ func newEnvWith(t *testing.T, set func(*hhttp.Config)) *env {
 	cons, subj := newPrivacy(t, db, m, clk.Now)
 	ing := ingest.New(ingest.Config{Store: db, Keys: keys, Manifest: m, Metrics: met, Policy: subj.Policy(), Subjects: subj})
 	ing.Start()
-	e := &env{t: t, db: db, clock: clk, reg: reg,
+	e := &env{t: t, db: db, clock: clk, reg: reg, events: events.NewDispatcher(),
 		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now, Policy: subj.Policy(), Subjects: subj})}
 	nt, err := notify.NewService(notify.Config{Store: db, Manifest: m, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("notify service: %v", err)
 	}
-	notices, err := hhttp.NewNotices(m, "https://hearth.example")
+	notices, err := hhttp.NewNotices(m)
 	if err != nil {
 		t.Fatalf("render notices: %v", err)
 	}
@@ -119,9 +121,9 @@ func newEnvWith(t *testing.T, set func(*hhttp.Config)) *env {
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Notify:         nt, Notices: notices,
+		Notify:         nt, Notices: notices, Disclosure: newDisclosure(t, m, clk.Now),
 		Consents: cons, Subjects: subj, Exports: exp,
-		Erasure: er,
+		Erasure: er, Events: e.events,
 	}
 	if set != nil {
 		set(&cfg)

@@ -34,7 +34,9 @@ func badCredential() error {
 // stranger's wrong secrets cannot lock the real device out. Failures are
 // counted in metrics.AuthFailures with kind "device". An ID longer than
 // MaxDeviceIDLength is refused like an unknown device, without being
-// counted against any ID. Other errors are store failures.
+// counted against any ID. The right secret of a device in local-only mode
+// gets EFORBIDDEN (LOCAL-ONLY): the backend takes nothing from it until its
+// owner switches it back. Other errors are store failures.
 func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret string) (*hearth.Device, error) {
 	if len(deviceID) > MaxDeviceIDLength {
 		s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
@@ -50,6 +52,9 @@ func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret strin
 	}
 	got := auth.HashDeviceSecret(secret)
 	if dev != nil && subtle.ConstantTimeCompare(got, want) == 1 {
+		if dev.Mode == hearth.ModeLocalOnly { // LOCAL-ONLY
+			return nil, hearth.Errorf(hearth.EFORBIDDEN, "the device is in local-only mode: its owner switched its connection to the backend off, and can switch it back in their account")
+		}
 		return dev, nil
 	}
 	if ok, _ := s.limiter.Allowed(deviceID); !ok {

@@ -465,3 +465,21 @@ func BenchmarkIngest(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "readings/s")
 }
+
+// LOCAL-ONLY: the right secret of a device in local-only mode is refused
+// with EFORBIDDEN, over every transport that authenticates through here,
+// and not counted as a failure; a wrong one is still EUNAUTHORIZED.
+func TestAuthenticateLocalOnly(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, 0)
+	dev, secret := e.Device(t, true, hearth.ModeLocalOnly)
+	if _, err := e.svc.AuthenticateDevice(ctx, dev.ID, secret); hearth.ErrorCode(err) != hearth.EFORBIDDEN || !strings.Contains(hearth.ErrorMessage(err), "local-only") {
+		t.Errorf("right secret: %v, want EFORBIDDEN naming local-only mode", err)
+	}
+	if _, err := e.svc.AuthenticateDevice(ctx, dev.ID, "wrong"); hearth.ErrorCode(err) != hearth.EUNAUTHORIZED {
+		t.Errorf("wrong secret: %v, want EUNAUTHORIZED", err)
+	}
+	if got := testutil.ToFloat64(e.metrics.AuthFailures.WithLabelValues("device", "bad_credential")); got != 1 {
+		t.Errorf("bad_credential failures = %v, want 1 (the wrong secret only)", got)
+	}
+}

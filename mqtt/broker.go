@@ -7,7 +7,8 @@
 // The device protocol (docs/device-protocol.md):
 //   - client ID = username = the device ID; password = the device secret;
 //   - a device may publish only to hearth/v1/devices/{deviceID}/readings and
-//     subscribe only to hearth/v1/devices/{deviceID}/commands;
+//     .../events, and subscribe only to hearth/v1/devices/{deviceID}/commands;
+//   - a device in local-only mode is refused at CONNECT (LOCAL-ONLY);
 //   - QoS 1 publishes are pipelined: the connection reads on while readings
 //     wait for their group commit, up to ReceiveMaximum in flight; each
 //     PUBACK is sent only after the reading is durably committed (or found
@@ -27,6 +28,7 @@
 package mqtt
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -38,6 +40,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
 )
@@ -77,9 +80,13 @@ const (
 // Config configures a Broker. Addr and Ingest are required; a zero value
 // for any other field means its default.
 type Config struct {
-	Addr    string      // TCP address to listen on, such as ":1883" or "127.0.0.1:0"
-	TLS     *tls.Config // serve MQTT over TLS when set; default plaintext
-	Ingest  *ingest.Service
+	Addr   string      // TCP address to listen on, such as ":1883" or "127.0.0.1:0"
+	TLS    *tls.Config // serve MQTT over TLS when set; default plaintext
+	Ingest *ingest.Service
+	// Events receives what devices publish on their events topic
+	// (EventsTopic); default: a dispatcher with no handlers, which refuses
+	// every event as of an unknown type.
+	Events  Events
 	Metrics *metrics.Metrics // default: unregistered collectors
 	Logger  *slog.Logger     // default: discard
 	// MaxConnections bounds all open connections, connected devices and
@@ -93,6 +100,15 @@ type Config struct {
 	// ConnectTimeout is how long a connection has from accept until a
 	// valid CONNECT, TLS handshake included. Default DefaultConnectTimeout.
 	ConnectTimeout time.Duration
+}
+
+// Events validates and handles an event a device published;
+// *events.Dispatcher satisfies it. An EINVALID error is answered with
+// PUBACK 0x99 payload format invalid, ETOOLARGE 0x95, EREFUSED and
+// EFORBIDDEN 0x87 not authorized, anything else 0x80 (MQTT 3.1.1: no
+// PUBACK).
+type Events interface {
+	Receive(ctx context.Context, dev *hearth.Device, payload []byte) error
 }
 
 // Broker is Hearth's MQTT device gateway. Its methods are safe for
@@ -129,6 +145,9 @@ func New(cfg Config) (*Broker, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Events == nil {
+		cfg.Events = events.NewDispatcher()
 	}
 	if cfg.MaxConnections == 0 {
 		cfg.MaxConnections = DefaultMaxConnections()
@@ -347,8 +366,17 @@ func (b *Broker) Close() error {
 // 0x87 not authorized first. It reports whether a client was connected.
 func (b *Broker) Disconnect(deviceID string) bool {
 	c := b.session(deviceID)
-	return c != nil && c.kick(codeNotAuthorized)
+	return c != nil && c.disconnect(codeNotAuthorized)
 }
+
+// Command sends a command to a connected device, as Publish does: it
+// implements hearth.DeviceCommander. ctx is not used: handing the command
+// to the connection does not wait.
+func (b *Broker) Command(_ context.Context, deviceID string, cmd []byte) error {
+	return b.Publish(deviceID, cmd)
+}
+
+var _ hearth.DeviceCommander = (*Broker)(nil)
 
 // Publish sends a command to a connected device, on its commands topic
 // (CommandsTopic), at the QoS its subscription was granted (QoS 1 when it

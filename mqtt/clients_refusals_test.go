@@ -120,8 +120,6 @@ func refusals() []refusal {
 		}},
 		{name: "device not claimed", code: 0x87, reason: "unclaimed", device: device(false, hearth.ModeCloud),
 			payload: func(*env) []byte { return at("nc", "temperature", `{"v":"x"}`, now) }},
-		{name: "device in local-only mode", code: 0x87, reason: "local_only", device: device(true, hearth.ModeLocalOnly),
-			payload: func(*env) []byte { return at("lo", "temperature", `{"v":"x"}`, now) }},
 		{name: "person not in the household", code: 0x87, reason: "unknown_person", payload: func(e *env) []byte {
 			return ingesttest.Payload("np", "presence", e.Stranger)
 		}},
@@ -198,8 +196,9 @@ func TestPaho3Refusals(t *testing.T) {
 	}
 }
 
-// A device not claimed or in local-only mode connects with MQTT 3.1.1,
-// but none of its QoS 1 readings is acknowledged or stored.
+// A device not claimed connects with MQTT 3.1.1, but none of its QoS 1
+// readings is acknowledged or stored. (A device in local-only mode is
+// refused at CONNECT: TestLocalOnlyRefusedAtConnect.)
 func TestPaho3RefusedDevice(t *testing.T) {
 	e := newEnv(t)
 	for _, tt := range []struct {
@@ -209,7 +208,6 @@ func TestPaho3RefusedDevice(t *testing.T) {
 		reason  string
 	}{
 		{"not claimed", false, hearth.ModeCloud, "unclaimed"},
-		{"local-only", true, hearth.ModeLocalOnly, "local_only"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dev, secret := e.Device(t, tt.claimed, tt.mode)

@@ -23,6 +23,7 @@ const (
 	topicPrefix    = "hearth/v1/devices/"
 	readingsSuffix = "/readings"
 	commandsSuffix = "/commands"
+	eventsSuffix   = "/events"
 )
 
 // ReadingsTopic returns the topic a device publishes its readings to.
@@ -30,6 +31,9 @@ func ReadingsTopic(deviceID string) string { return topicPrefix + deviceID + rea
 
 // CommandsTopic returns the topic a device subscribes to for commands.
 func CommandsTopic(deviceID string) string { return topicPrefix + deviceID + commandsSuffix }
+
+// EventsTopic returns the topic a device publishes its events to.
+func EventsTopic(deviceID string) string { return topicPrefix + deviceID + eventsSuffix }
 
 // Reason codes the gateway sends.
 const (
@@ -46,6 +50,7 @@ const (
 	codeRetainNotSupported  = 0x9A
 	codeQoSNotSupported     = 0x9B
 	codeProtocolError       = 0x82
+	codePayloadFormat       = 0x99
 )
 
 // Connection timing and buffer sizes.
@@ -85,7 +90,8 @@ type conn struct {
 	// Set by the handshake, before the connection is registered, then
 	// read-only.
 	dev        *hearth.Device
-	readings   string        // ReadingsTopic(dev.ID), the one topic it may publish to
+	readings   string        // ReadingsTopic(dev.ID), the topic it publishes readings to
+	events     string        // EventsTopic(dev.ID), the topic it publishes events to
 	version    byte          // 4 (3.1.1) or 5
 	idle       time.Duration // 1.5 times the granted keepalive
 	maxOut     uint32        // the client's Maximum Packet Size (MQTT 5); 0 if none
@@ -105,6 +111,8 @@ type conn struct {
 	acks       *ackRing // QoS 1 publishes not yet acknowledged, in arrival order; nil when none
 	granted    byte     // the commands subscription's QoS + 1; 0 when not subscribed
 	nextID     uint16   // the last packet ID used for a command
+	inEvent    bool     // the reader is handling an event: Broker.Disconnect waits for its PUBACK
+	kickAfter  byte     // a Disconnect's reason code, held while inEvent; 0 when none
 }
 
 func newConn(b *Broker, tcp *net.TCPConn, ip netip.Addr) *conn {
@@ -160,16 +168,12 @@ func (c *conn) connect() bool {
 		}
 		return false
 	}
-	dev := c.authenticate(&pk)
+	dev, code := c.authenticate(&pk)
 	if dev == nil {
-		code := byte(codeNotAuthorized311)
-		if pk.ProtocolVersion == 5 {
-			code = codeBadUserOrPassword
-		}
 		c.refuse(connackRefused(pk.ProtocolVersion, code))
 		return false
 	}
-	c.dev, c.version, c.readings = dev, pk.ProtocolVersion, ReadingsTopic(dev.ID)
+	c.dev, c.version, c.readings, c.events = dev, pk.ProtocolVersion, ReadingsTopic(dev.ID), EventsTopic(dev.ID)
 	ka, serverKA := pk.Connect.Keepalive, false
 	if ka == 0 || ka > MaxKeepalive {
 		ka, serverKA = MaxKeepalive, true
@@ -242,22 +246,35 @@ func (c *conn) readConnect() (buf *[]byte, first byte, body []byte, ok bool) {
 }
 
 // authenticate admits a client whose client ID equals its username, a
-// device ID, and whose password is that device's secret; it returns nil
-// otherwise, for every reason alike (SEC-BRUTE).
-func (c *conn) authenticate(pk *packets.Packet) *hearth.Device {
+// device ID, and whose password is that device's secret. Otherwise it
+// returns nil and the CONNACK code: for an unknown device, a wrong secret
+// or too many failures alike (SEC-BRUTE), bad user name or password
+// (MQTT 5) or not authorized (3.1.1); for the right credential of a device
+// its owner switched to local-only mode (LOCAL-ONLY), not authorized.
+func (c *conn) authenticate(pk *packets.Packet) (*hearth.Device, byte) {
+	bad := byte(codeNotAuthorized311)
+	if pk.ProtocolVersion == 5 {
+		bad = codeBadUserOrPassword
+	}
 	user := string(pk.Connect.Username)
 	if user == "" || pk.Connect.ClientIdentifier != user {
 		c.b.cfg.Metrics.AuthFailures.WithLabelValues("device", "client_id_mismatch").Inc()
-		return nil
+		return nil, bad
 	}
 	dev, err := c.b.cfg.Ingest.AuthenticateDevice(context.Background(), user, string(pk.Connect.Password))
-	if err != nil {
-		if code := hearth.ErrorCode(err); code != hearth.EUNAUTHORIZED && code != hearth.ETOOMANY {
-			c.b.cfg.Logger.Error("mqtt device authentication failed", "err", err)
+	switch code := hearth.ErrorCode(err); code {
+	case "":
+		return dev, 0
+	case hearth.EFORBIDDEN: // local-only
+		if pk.ProtocolVersion == 5 {
+			return nil, codeNotAuthorized
 		}
-		return nil
+		return nil, codeNotAuthorized311
+	case hearth.EUNAUTHORIZED, hearth.ETOOMANY:
+	default:
+		c.b.cfg.Logger.Error("mqtt device authentication failed", "err", err)
 	}
-	return dev
+	return nil, bad
 }
 
 // connack returns the CONNACK accepting the connection. No session is
@@ -535,6 +552,9 @@ func (c *conn) publishIn(pk *packets.Packet) bool {
 		c.kick(codeRetainNotSupported)
 		return false
 	}
+	if pk.TopicName == c.events {
+		return c.eventIn(pk)
+	}
 	if pk.TopicName != c.readings { // SEC-AUTHZ
 		c.b.refused.forbiddenTopic.Inc()
 		switch {
@@ -579,6 +599,52 @@ func (c *conn) publishIn(pk *packets.Packet) bool {
 	return true
 }
 
+// eventIn hands an event to Config.Events and, for QoS 1, answers with
+// its outcome (MQTT 3.1.1: a PUBACK only when it was taken). The event is
+// handled before the connection reads on; a Disconnect of this device
+// meanwhile (a factory reset's, say) takes effect after the PUBACK.
+func (c *conn) eventIn(pk *packets.Packet) bool {
+	var seq uint32
+	if pk.FixedHeader.Qos == 1 {
+		var ok bool
+		if seq, ok = c.await(pk.PacketID); !ok {
+			return false
+		}
+	}
+	c.mu.Lock()
+	c.inEvent = true
+	c.mu.Unlock()
+	err := c.b.cfg.Events.Receive(context.Background(), c.dev, pk.Payload)
+	if err != nil {
+		c.logFailure(err)
+	}
+	if pk.FixedHeader.Qos == 1 {
+		c.settle(seq, reasonCode(err), err == nil || c.version == 5)
+	}
+	c.mu.Lock()
+	c.inEvent = false
+	code := c.kickAfter
+	c.mu.Unlock()
+	if code != 0 {
+		c.kick(code)
+		return false
+	}
+	return true
+}
+
+// disconnect ends the connection for Broker.Disconnect, at once, or after
+// the event the reader is handling is answered.
+func (c *conn) disconnect(code byte) bool {
+	c.mu.Lock()
+	if c.inEvent && !c.closing.Load() {
+		c.kickAfter = code
+		c.mu.Unlock()
+		return true
+	}
+	c.mu.Unlock()
+	return c.kick(code)
+}
+
 // logFailure logs a reading the server failed to store.
 func (c *conn) logFailure(err error) {
 	if code := hearth.ErrorCode(err); code == hearth.EINTERNAL || code == hearth.EUNAVAILABLE {
@@ -589,10 +655,12 @@ func (c *conn) logFailure(err error) {
 // reasonCode maps an ingest error to an MQTT 5 PUBACK reason code.
 func reasonCode(err error) byte {
 	switch hearth.ErrorCode(err) {
-	case hearth.EREFUSED:
+	case "":
+		return codeNormal
+	case hearth.EREFUSED, hearth.EFORBIDDEN:
 		return codeNotAuthorized
 	case hearth.EINVALID:
-		return 0x99 // payload format invalid
+		return codePayloadFormat
 	case hearth.ETOOLARGE:
 		return codePacketTooLarge
 	}

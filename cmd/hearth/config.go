@@ -49,13 +49,17 @@ type serveConfig struct {
 	// API address requires. With neither, /metrics is not served.
 	MetricsAddr  string
 	MetricsToken string
+	// Disclosure configures security.txt and the disclosure policy
+	// (SEC-VDP; disclosure.go).
+	Disclosure disclosureConfig
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
 func defaultServeConfig() serveConfig {
 	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info",
 		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout,
-		HTTPMaxConns: httpapi.DefaultMaxConns, HTTPReadTimeout: httpapi.DefaultReadTimeout}
+		HTTPMaxConns: httpapi.DefaultMaxConns, HTTPReadTimeout: httpapi.DefaultReadTimeout,
+		Disclosure: defaultDisclosureConfig()}
 }
 
 // register defines the server's flags on fs, with c's values as defaults.
@@ -78,6 +82,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	c.Disclosure.register(fs)
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -100,7 +105,10 @@ func (c *serveConfig) check() error {
 	if err := c.checkHTTPLimits(); err != nil {
 		return err
 	}
-	return c.checkMQTTLimits()
+	if err := c.checkMQTTLimits(); err != nil {
+		return err
+	}
+	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
 }
 
 // minMetricsToken is the shortest --metrics-token accepted.

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
@@ -38,6 +39,9 @@ type core struct {
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
+	// events takes the events devices report over MQTT and HTTP; services
+	// register a handler for each type they handle.
+	events *events.Dispatcher
 }
 
 // openCore finds the key-encryption key file (refusing one inside the data
@@ -69,7 +73,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		return nil, err
 	}
 	c := &core{
-		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv,
+		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,

@@ -51,6 +51,7 @@ Commands:
 	serve               run the server (HTTP API and embedded MQTT device gateway)
 	demo                run the server with a demo household and simulated devices
 	devices provision   create device credentials (manufacturer tool)
+	device              run the reference device (local API, commands, firmware)
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	ledger verify       check the consent ledger's hash chain
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDemo(ctx, rest, getenv, stdout, stderr)
 	case "devices":
 		return runDevices(ctx, rest, getenv, stdout, stderr)
+	case "device": // issue 14: the reference device
+		return runDevice(ctx, rest, getenv, stdout, stderr)
 	case "manifest":
 		return runManifest(ctx, rest, stdout, stderr)
 	case "notice":

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -46,6 +47,8 @@ type server struct {
 	httpDone   chan error
 	notify     *notify.Service  // notifications and terms; see changes.go
 	notices    *httpapi.Notices // rendered once, from the manifest enforced
+	// disclosure is security.txt and the disclosure policy (SEC-VDP).
+	disclosure *disclosure.Documents
 	erasure    *erasure.Service // see erasure.go
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
@@ -93,7 +96,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 
 // listen starts the broker and the HTTP server.
 func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http.Handler) error {
-	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Metrics: s.metrics, Logger: s.log,
+	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Events: s.events, Metrics: s.metrics, Logger: s.log,
 		MaxConnections: cfg.MQTTMaxConns, MaxPendingPerAddr: cfg.MQTTMaxPendingPerAddr, ConnectTimeout: cfg.MQTTConnectTimeout})
 	if err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
@@ -110,9 +113,13 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("listen http: %w", err)
 	}
 	s.httpURL = scheme("http", tlsCfg) + "://" + ln.Addr().String()
-	if s.notices, err = httpapi.NewNotices(s.manifest, s.httpURL); err != nil {
+	if s.notices, err = httpapi.NewNotices(s.manifest); err != nil {
 		ln.Close()
 		return err
+	}
+	if s.disclosure, err = cfg.Disclosure.documents(s.manifest, s.httpURL); err != nil {
+		ln.Close()
+		return fmt.Errorf("security.txt: %w", err)
 	}
 	ln = httpapi.LimitListener(ln, cfg.HTTPMaxConns)
 	if tlsCfg != nil {
@@ -147,7 +154,7 @@ func newHTTPServer(cfg serveConfig, log *slog.Logger, h http.Handler) *http.Serv
 		ReadTimeout:       cfg.HTTPReadTimeout,
 		IdleTimeout:       httpapi.DefaultIdleTimeout,
 		MaxHeaderBytes:    httpapi.MaxHeaderBytes,
-		ErrorLog:          httpapi.ErrorLog(log),
+		ErrorLog:          httpErrorLog(log), // no client addresses (SEC-MONITOR)
 	}
 }
 
@@ -175,11 +182,12 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Auth: s.auth, Households: s.households, Ingest: s.ingest,
 		Metrics: s.metrics, MetricsHandler: metricsHandler, MetricsToken: metricsToken, Logger: s.log,
 		SecureCookies: secure, Health: s.health, TrustedProxies: proxies,
-		Notify: s.notify, Notices: s.notices,
+		Notify: s.notify, Notices: s.notices, Disclosure: s.disclosure,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
+		Events:  s.events,
 	})
 }
 
