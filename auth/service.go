@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/metrics"
 )
@@ -39,6 +41,11 @@ type Config struct {
 	// for a free slot before EUNAVAILABLE; default DefaultHashWait.
 	HashSlots int
 	HashWait  time.Duration
+	// Issuer names the service in authenticator apps; default DefaultIssuer.
+	Issuer string
+	// WebAuthn is the passkey relying party (NewWebAuthn); nil turns
+	// passkeys off (their methods return EUNAVAILABLE).
+	WebAuthn *webauthn.WebAuthn
 }
 
 // Service signs people up, in and out, and authenticates sessions. It is
@@ -53,6 +60,15 @@ type Service struct {
 	signUps    *Limiter // sign-up attempts per client address
 	hashSlots  chan struct{}
 	hashWait   time.Duration
+	mfaState
+}
+
+// mfaState is what second factors (mfa.go) keep in memory.
+type mfaState struct {
+	issuer   string
+	webauthn *webauthn.WebAuthn
+	steps    *secondSteps
+	regs     *registrations
 }
 
 // NewService returns a Service using cfg.
@@ -72,6 +88,9 @@ func NewService(cfg Config) *Service {
 	if cfg.HashWait <= 0 {
 		cfg.HashWait = DefaultHashWait
 	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = DefaultIssuer
+	}
 	return &Service{
 		store: cfg.Store, now: cfg.Now, ttl: cfg.SessionTTL, metrics: cfg.Metrics,
 		perAccount: NewLimiter(SignInPerAccount, SignInWindow, cfg.Now),
@@ -79,6 +98,8 @@ func NewService(cfg Config) *Service {
 		signUps:    NewLimiter(SignUpPerAddress, SignInWindow, cfg.Now),
 		hashSlots:  make(chan struct{}, cfg.HashSlots),
 		hashWait:   cfg.HashWait,
+		mfaState: mfaState{issuer: cfg.Issuer, webauthn: cfg.WebAuthn, steps: newSecondSteps(),
+			regs: &registrations{m: make(map[string]*webauthn.SessionData)}},
 	}
 }
 
@@ -195,6 +216,10 @@ var dummyHash = sync.OnceValue(func() string {
 // that is not one (see NormalizeEmail) is refused as a wrong one without
 // any hashing. When every hashing slot stays busy it returns EUNAVAILABLE
 // wrapping a *RetryAfterError.
+//
+// An account with a second factor gets no session from the password: the
+// error is EUNAUTHORIZED wrapping a *SecondFactorRequired whose token
+// finishes the sign-in (CompleteSignIn, FinishPasskeySignIn; SEC-MFA).
 func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string) (string, *hearth.Session, error) {
 	key, err := NormalizeEmail(email)
 	if err != nil || len(password) > 4*MaxPasswordLen {
@@ -216,7 +241,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string
 		return "", nil, hearth.Errorf(hearth.EUNAUTHORIZED, msgBadCredentials)
 	}
 	s.Succeeded("sign_in", key, clientAddr)
-	return s.startSession(ctx, acct.ID)
+	return s.afterPassword(ctx, acct)
 }
 
 // verify returns the account if the password matches, nil if the account
@@ -265,25 +290,8 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 // Authenticate returns the account of the unexpired session with that
 // token, or EUNAUTHORIZED.
 func (s *Service) Authenticate(ctx context.Context, token string) (*hearth.Account, error) {
-	unauth := hearth.Errorf(hearth.EUNAUTHORIZED, "sign in first: the session is missing, ended or expired")
-	if token == "" {
-		return nil, unauth
-	}
-	sess, err := s.store.Session(ctx, HashToken(token), s.now().UTC())
-	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
-		return nil, unauth
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	acct, err := s.store.Account(ctx, sess.AccountID)
-	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
-		return nil, unauth
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	return acct, nil
+	acct, _, err := s.AuthenticateSession(ctx, token)
+	return acct, err
 }
 
 // IsRetryAfter returns the retry delay carried in err's chain, if any.

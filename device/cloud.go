@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
@@ -136,6 +138,26 @@ func (r *Reference) sendEvent(ev Event, id, secret string, c paho.Client) error 
 		return fmt.Errorf("send %s event: %s: %s", ev.Type, resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil
+}
+
+// maxEventText bounds an event's reason and detail, in bytes.
+const maxEventText = 256
+
+// eventText makes s fit an event's reason or detail: control characters
+// become spaces, and it is cut to maxEventText bytes at a character
+// boundary.
+func eventText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	for len(s) > maxEventText {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // event sends ev with the device's current credential and link, logging a

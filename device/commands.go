@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // The command types a device honours (docs/device-protocol.md, "Commands").
@@ -24,7 +25,26 @@ type Command struct {
 }
 
 // maxCommandID bounds the command ID a device echoes back in an event.
-const maxCommandID = 128
+const maxCommandID = 64
+
+// unknownCommandID is the command a command-refused event names when the
+// command had no usable ID.
+const unknownCommandID = "-"
+
+// validCommandID reports whether id is 1 to maxCommandID characters of
+// A-Z a-z 0-9 . _ : + -, as an event's command field must be.
+func validCommandID(id string) bool {
+	if id == "" || len(id) > maxCommandID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._:+-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // ParseCommand parses a command payload. It returns an error naming what
 // is wrong for a payload that is not one JSON object, lacks an id or type,
@@ -41,8 +61,8 @@ func ParseCommand(b []byte) (Command, error) {
 		return c, errors.New("malformed command: more than one JSON value")
 	}
 	switch {
-	case c.ID == "" || len(c.ID) > maxCommandID:
-		return c, fmt.Errorf("command id: give 1 to %d characters", maxCommandID)
+	case !validCommandID(c.ID):
+		return c, fmt.Errorf("command id: give 1 to %d characters of A-Z a-z 0-9 . _ : + -", maxCommandID)
 	case c.Type == "":
 		return c, errors.New("command type: missing")
 	case c.Type == CommandSetMode && c.Mode != "local-only":
@@ -57,7 +77,8 @@ func ParseCommand(b []byte) (Command, error) {
 
 // handleCommand honours one command from the commands topic. A malformed
 // command or one of an unknown type is refused with a command-refused
-// event, and changes nothing.
+// event (naming the command "-" if it had no usable ID), and changes
+// nothing.
 func (r *Reference) handleCommand(payload []byte) {
 	c, err := ParseCommand(payload)
 	if err == nil && !knownCommand(c.Type) {
@@ -65,10 +86,10 @@ func (r *Reference) handleCommand(payload []byte) {
 	}
 	if err != nil {
 		id := c.ID
-		if len(id) > maxCommandID {
-			id = ""
+		if !validCommandID(id) {
+			id = unknownCommandID
 		}
-		r.event(Event{Type: "command-refused", Command: id, Reason: err.Error()})
+		r.event(Event{Type: "command-refused", Command: id, Reason: eventText(err.Error())})
 		return
 	}
 	switch c.Type {
@@ -78,7 +99,7 @@ func (r *Reference) handleCommand(payload []byte) {
 		r.SetCloud(false)
 	case CommandFirmwareUpdate:
 		if err := r.startUpdate(c); err != nil {
-			r.event(Event{Type: "command-refused", Command: c.ID, Reason: err.Error()})
+			r.event(Event{Type: "command-refused", Command: c.ID, Reason: eventText(err.Error())})
 		}
 	}
 }

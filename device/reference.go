@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -25,6 +26,9 @@ const (
 	DefaultListen = "127.0.0.1:8787"
 	// eventTimeout bounds sending one event, over MQTT or HTTP.
 	eventTimeout = 10 * time.Second
+	// outboxSize bounds the readings waiting to be published; while it is
+	// full, new readings are kept only locally.
+	outboxSize = 256
 )
 
 // ReferenceConfig configures a Reference device. Dir is required. DeviceID,
@@ -45,9 +49,9 @@ type ReferenceConfig struct {
 	TLS      *tls.Config // for an ssl:// broker; nil uses the system roots
 	Persons  []string    // person IDs occupancy may name; nil: the household
 	Interval time.Duration
-	// Verifier checks firmware before it is installed; nil refuses every
-	// firmware-update command.
-	Verifier Verifier
+	// TrustedKeys are the keys a firmware release must be signed by
+	// (package firmware); none refuses every firmware-update command.
+	TrustedKeys []ed25519.PublicKey
 	// HTTPClient fetches firmware images and posts events; default a client
 	// with a 5 minute timeout.
 	HTTPClient *http.Client
@@ -74,7 +78,8 @@ type Reference struct {
 	mu        sync.Mutex
 	st        *State
 	telemetry *Telemetry
-	client    paho.Client // nil while the cloud link is off
+	client    paho.Client  // nil while the cloud link is off
+	outbox    chan Reading // readings waiting to be published
 	update    UpdateStatus
 	resetting bool
 
@@ -119,7 +124,7 @@ func Open(cfg ReferenceConfig) (*Reference, error) {
 		return nil, fmt.Errorf("open device: local API: %w", err)
 	}
 	r := &Reference{cfg: cfg, code: newPairCode(), throttle: newThrottle(cfg.Now), ln: limitListener(ln, MaxLocalConns),
-		st: st, telemetry: g, reset: make(chan struct{})}
+		st: st, telemetry: g, reset: make(chan struct{}), outbox: make(chan Reading, outboxSize)}
 	r.srv = r.newServer()
 	return r, nil
 }
@@ -173,6 +178,9 @@ func (r *Reference) Published() int64 { return r.published.Load() }
 func (r *Reference) Run(ctx context.Context) error {
 	served := make(chan error, 1)
 	go func() { served <- r.srv.Serve(r.ln) }()
+	pubCtx, stopPub := context.WithCancel(ctx)
+	published := make(chan struct{})
+	go func() { r.publishLoop(pubCtx); close(published) }()
 	r.mu.Lock()
 	if r.st.Cloud {
 		r.startCloudLocked()
@@ -193,6 +201,8 @@ loop:
 		case <-tick.C:
 		}
 	}
+	stopPub()
+	<-published
 	r.stopCloud()
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -225,14 +235,37 @@ func (r *Reference) sample(ctx context.Context) {
 	if err := saveState(r.cfg.Dir, r.st); err != nil {
 		r.cfg.Logger.Warn("device state not saved", "err", err)
 	}
-	client, id := r.client, r.st.DeviceID
+	client := r.client
 	r.mu.Unlock()
 	if client == nil || !client.IsConnectionOpen() {
 		return
 	}
 	for _, rd := range rs {
-		if err := r.publish(ctx, client, id, rd); err != nil && ctx.Err() == nil {
-			r.cfg.Logger.Warn("device publish failed", "device", id, "category", rd.Category, "err", err)
+		select {
+		case r.outbox <- rd:
+		default: // the backend is slow: the reading stays only local
+		}
+	}
+}
+
+// publishLoop publishes the readings sample queues, one at a time, while
+// the cloud link is on, until ctx is done. It runs apart from sampling, so
+// a slow or silent backend never holds up the device's own function.
+func (r *Reference) publishLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case rd := <-r.outbox:
+			r.mu.Lock()
+			client, id := r.client, r.st.DeviceID
+			r.mu.Unlock()
+			if client == nil { // switched to local-only since: sent nowhere
+				continue
+			}
+			if err := r.publish(ctx, client, id, rd); err != nil && ctx.Err() == nil {
+				r.cfg.Logger.Warn("device publish failed", "device", id, "category", rd.Category, "err", err)
+			}
 		}
 	}
 }

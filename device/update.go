@@ -7,45 +7,22 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
-)
 
-// MaxImageSize bounds a firmware image the device downloads.
-const MaxImageSize = 16 << 20
+	"github.com/hearth-iot/hearth/firmware"
+)
 
 // updateTimeout bounds one firmware update: download, verification and
 // installation.
 const updateTimeout = 5 * time.Minute
 
-// The reasons a device refuses firmware (docs/device-protocol.md, event
-// "firmware", status "refused").
-const (
-	RefusedUnsigned     = "unsigned"
-	RefusedWrongKey     = "wrong-key"
-	RefusedModified     = "modified"
-	RefusedOlderVersion = "older-version"
-	RefusedExpired      = "expired"
-)
-
-// Verifier checks a firmware release before the device installs it.
-type Verifier interface {
-	// Verify checks the signed release metadata and the image against the
-	// installed version at time now, and returns the version to install.
-	// It returns the release's version, if the metadata names one, with an
-	// error when the release must not be installed; an error that is a
-	// *Refusal names the reason.
-	Verify(release, image []byte, installed string, now time.Time) (version string, err error)
-}
-
-// Refusal is why a Verifier refused a release: Reason is one of the
-// Refused* constants, Detail says more.
-type Refusal struct {
-	Reason string
-	Detail string
-}
-
-func (e *Refusal) Error() string { return "firmware refused: " + e.Reason + ": " + e.Detail }
+// eventReasons are the firmware refusal reasons a firmware event carries
+// (docs/device-protocol.md, "Events"); the device reports any other
+// refusal, such as metadata that does not parse, as command-refused.
+var eventReasons = []firmware.Reason{firmware.ReasonUnsigned, firmware.ReasonWrongKey,
+	firmware.ReasonModified, firmware.ReasonOlderVersion, firmware.ReasonExpired}
 
 // UpdateStatus is the state of the device's firmware update, shown by the
 // local API.
@@ -54,7 +31,7 @@ type UpdateStatus struct {
 	// "installed" or "refused".
 	Status  string `json:"status,omitempty"`
 	Version string `json:"version,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	Reason  string `json:"reason,omitempty"` // a firmware.Reason, when the release itself was refused
 	Detail  string `json:"detail,omitempty"`
 }
 
@@ -62,13 +39,13 @@ type UpdateStatus struct {
 // taking readings and serving its local API meanwhile. It returns an error
 // if the device cannot start one now.
 func (r *Reference) startUpdate(c Command) error {
-	r.mu.Lock()
+	if err := r.lockLive(); err != nil {
+		return err
+	}
 	defer r.mu.Unlock()
 	switch {
-	case r.resetting:
-		return errResetting
-	case r.cfg.Verifier == nil:
-		return errors.New("this device has no firmware verifier")
+	case len(r.cfg.TrustedKeys) == 0:
+		return errors.New("this device trusts no firmware signing key")
 	case r.st.API == "":
 		return errors.New("no backend API URL to fetch the image from")
 	case r.update.Status == "in-progress":
@@ -79,40 +56,72 @@ func (r *Reference) startUpdate(c Command) error {
 	return nil
 }
 
-// runUpdate fetches, verifies and installs one release, and reports the
-// result in a firmware event (or command-refused if the image could not
-// be fetched).
+// runUpdate verifies the release metadata, fetches the image, verifies it
+// and installs it (docs/device-protocol.md, "Commands"), and reports the
+// result: a firmware event, or command-refused when the device could not
+// get as far as judging the release.
 func (r *Reference) runUpdate(c Command) {
 	ctx, cancel := context.WithTimeout(context.Background(), updateTimeout)
 	defer cancel()
-	image, err := r.fetchImage(ctx, c.ImageURL)
-	if err != nil {
-		r.finishUpdate(UpdateStatus{Status: "refused", Detail: err.Error()})
-		r.event(Event{Type: "command-refused", Command: c.ID, Reason: err.Error()})
-		return
-	}
 	r.mu.Lock()
-	installed := r.st.Firmware
+	installed, model := r.st.Firmware, r.st.Model
 	r.mu.Unlock()
-	version, err := r.cfg.Verifier.Verify(c.Release, image, installed, r.cfg.Now())
+	rel, err := firmware.VerifyMetadata(r.cfg.TrustedKeys, c.Release, installed, r.cfg.Now())
 	if err != nil {
-		var ref *Refusal
-		if !errors.As(err, &ref) {
-			r.finishUpdate(UpdateStatus{Status: "refused", Version: version, Detail: err.Error()})
-			r.event(Event{Type: "command-refused", Command: c.ID, Reason: err.Error()})
-			return
-		}
-		r.finishUpdate(UpdateStatus{Status: "refused", Version: version, Reason: ref.Reason, Detail: ref.Detail})
-		r.event(Event{Type: "firmware", Status: "refused", Version: version, Reason: ref.Reason, Detail: ref.Detail})
+		r.refuseRelease(c, err)
 		return
 	}
-	if err := r.install(version, image); err != nil {
-		r.finishUpdate(UpdateStatus{Status: "refused", Version: version, Detail: err.Error()})
-		r.event(Event{Type: "command-refused", Command: c.ID, Reason: err.Error()})
+	if rel.Model != model {
+		r.refuseCommand(c, rel.Version, fmt.Errorf("the release is for model %s; this device is a %s", rel.Model, model))
 		return
 	}
-	r.finishUpdate(UpdateStatus{Status: "installed", Version: version})
-	r.event(Event{Type: "firmware", Status: "installed", Version: version})
+	image, err := r.fetchImage(ctx, c.ImageURL, rel.Length)
+	if err != nil {
+		r.refuseCommand(c, rel.Version, err)
+		return
+	}
+	if err := firmware.VerifyImage(rel, image); err != nil {
+		r.refuseRelease(c, err)
+		return
+	}
+	if err := r.install(rel.Version, image); err != nil {
+		r.refuseCommand(c, rel.Version, err)
+		return
+	}
+	r.finishUpdate(UpdateStatus{Status: "installed", Version: rel.Version})
+	r.event(Event{Type: "firmware", Status: "installed", Version: rel.Version})
+}
+
+// refuseRelease reports a release the firmware package refused: a firmware
+// event with its reason, or command-refused for a reason the event does
+// not carry.
+func (r *Reference) refuseRelease(c Command, err error) {
+	var ref *firmware.Refusal
+	version := releaseVersion(c.Release)
+	if !errors.As(err, &ref) || !slices.Contains(eventReasons, ref.Reason) || version == "" {
+		r.refuseCommand(c, version, err)
+		return
+	}
+	detail := eventText(ref.Detail)
+	r.finishUpdate(UpdateStatus{Status: "refused", Version: version, Reason: string(ref.Reason), Detail: detail})
+	r.event(Event{Type: "firmware", Status: "refused", Version: version, Reason: string(ref.Reason), Detail: detail})
+}
+
+// refuseCommand reports a firmware-update the device could not carry out.
+func (r *Reference) refuseCommand(c Command, version string, err error) {
+	reason := eventText(err.Error())
+	r.finishUpdate(UpdateStatus{Status: "refused", Version: version, Detail: reason})
+	r.event(Event{Type: "command-refused", Command: c.ID, Reason: reason})
+}
+
+// releaseVersion returns the version release metadata names, or "" if it
+// does not parse.
+func releaseVersion(release []byte) string {
+	m, err := firmware.Parse(release)
+	if err != nil {
+		return ""
+	}
+	return m.Signed.Version
 }
 
 func (r *Reference) finishUpdate(u UpdateStatus) {
@@ -122,8 +131,9 @@ func (r *Reference) finishUpdate(u UpdateStatus) {
 }
 
 // fetchImage downloads the image at path on the backend's HTTP API with
-// the device's credential, at most MaxImageSize bytes.
-func (r *Reference) fetchImage(ctx context.Context, path string) ([]byte, error) {
+// the device's credential, at most length+1 bytes: a longer image is
+// refused by VerifyImage as modified.
+func (r *Reference) fetchImage(ctx context.Context, path string, length int64) ([]byte, error) {
 	r.mu.Lock()
 	url, secret := strings.TrimSuffix(r.st.API, "/")+path, r.st.Secret
 	r.mu.Unlock()
@@ -140,12 +150,9 @@ func (r *Reference) fetchImage(ctx context.Context, path string) ([]byte, error)
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("fetch firmware image: %s", resp.Status)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxImageSize+1))
-	switch {
-	case err != nil:
+	b, err := io.ReadAll(io.LimitReader(resp.Body, length+1))
+	if err != nil {
 		return nil, fmt.Errorf("fetch firmware image: %w", err)
-	case len(b) > MaxImageSize:
-		return nil, fmt.Errorf("fetch firmware image: larger than %d bytes", MaxImageSize)
 	}
 	return b, nil
 }
@@ -153,11 +160,10 @@ func (r *Reference) fetchImage(ctx context.Context, path string) ([]byte, error)
 // install writes the verified image to ImageFile and records its version
 // in the state file.
 func (r *Reference) install(version string, image []byte) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.resetting {
-		return errResetting
+	if err := r.lockLive(); err != nil {
+		return err
 	}
+	defer r.mu.Unlock()
 	if err := writeFileAtomic(filepath.Join(r.cfg.Dir, ImageFile), image); err != nil {
 		return fmt.Errorf("install firmware %s: %w", version, err)
 	}

@@ -105,6 +105,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/me/erasure/preview", `{"category":"occupancy"}`, 200},
 		{"POST", "/v1/me/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true,"password":"correct horse battery staple"}`, 200},
 		{"GET", "/v1/me/requests", "", 200},
+		// Second factors (SEC-MFA): the caller's own; passkeys are off in this env (503).
+		{"GET", "/v1/me/second-factor", "", 200},
+		{"POST", "/v1/me/second-factor/totp", "", 201},
+		{"POST", "/v1/me/second-factor/totp/confirm", `{"code":"000000"}`, 400},
+		{"POST", "/v1/me/second-factor/disable", `{"password":"correct horse battery staple"}`, 204},
+		{"POST", "/v1/me/passkeys/options", "", 503},
+		{"POST", "/v1/me/passkeys", `{"credential":{}}`, 503},
+		{"GET", "/v1/operator/me", "", 403}, // not an operator: TestOperatorMiddleware
 		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
@@ -119,6 +127,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/me/close":                   true,                       // TestCloseAccountAPI: it would end the other caller's account
 		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
 		"GET /v1/exports/{token}": true, // own, other's, expired and anonymous in TestExportAPI
+		// The second step of a sign-in, before a session: TestTOTPSignIn, TestPasskeyRegistrationAndSignIn.
+		"POST /v1/sessions/second-factor": true, "POST /v1/sessions/second-factor/passkey/options": true,
+		"POST /v1/sessions/second-factor/passkey": true,
 	}
 	for _, p := range publicRoutes {
 		covered["GET "+p] = true

@@ -72,9 +72,9 @@ func flood(e *env, n int, headers ...string) int {
 // prepends itself is not believed. Without a trusted proxy the header is
 // ignored and rotating it does not escape the limit.
 func TestTrustedProxy(t *testing.T) {
-	behind := newEnvWith(t, func(c *hhttp.Config) {
+	behind := newEnvWith(t, envOptions{server: func(c *hhttp.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-	})
+	}})
 	behind.user("Ada")
 	if got := flood(behind, 3*auth.SignInPerAccount, "X-Forwarded-For", "198.51.100.1, 203.0.113.66"); got == 0 {
 		t.Fatalf("the stranger's flood was never throttled")
@@ -99,9 +99,9 @@ func TestTrustedProxy(t *testing.T) {
 // request came over TLS through a trusted proxy (X-Forwarded-Proto: https),
 // and not over plain HTTP or when an untrusted peer claims TLS.
 func TestSecureBehindProxy(t *testing.T) {
-	behind := newEnvWith(t, func(c *hhttp.Config) {
+	behind := newEnvWith(t, envOptions{server: func(c *hhttp.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-	})
+	}})
 	behind.user("Ada")
 	direct := newEnv(t)
 	direct.user("Ada")

@@ -113,6 +113,20 @@ func (s *server) routes(mux *http.ServeMux) {
 	// the events devices report about themselves.
 	handle("POST /v1/devices/{id}/events", s.handleDeviceEvent())
 
+	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
+	// answered 202 finishes with a code or a passkey; operator routes use
+	// s.operator.
+	handle("POST /v1/sessions/second-factor", s.handleSecondFactor())
+	handle("POST /v1/sessions/second-factor/passkey/options", s.handlePasskeyOptions())
+	handle("POST /v1/sessions/second-factor/passkey", s.handlePasskeySignIn())
+	handle("GET /v1/me/second-factor", s.authed(s.handleSecondFactors()))
+	handle("POST /v1/me/second-factor/totp", s.authed(s.handleEnrolTOTP()))
+	handle("POST /v1/me/second-factor/totp/confirm", s.authed(s.handleConfirmTOTP()))
+	handle("POST /v1/me/second-factor/disable", s.authed(s.handleDisableSecondFactors()))
+	handle("POST /v1/me/passkeys/options", s.authed(s.handlePasskeyRegistrationOptions()))
+	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
+	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))
+
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())
 	handle("GET /assets/", web.Handler())

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -67,11 +68,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWith(t, nil)
+	return newEnvWith(t, envOptions{})
 }
 
-// newEnvWith is newEnv with the server's configuration changed by set.
-func newEnvWith(t *testing.T, set func(*hhttp.Config)) *env {
+// envOptions changes what newEnvWith builds.
+type envOptions struct {
+	authClock bool                // the auth service reads the env's clock, not the real time
+	webauthn  *webauthn.WebAuthn  // passkeys; nil turns them off
+	server    func(*hhttp.Config) // changes the server's configuration
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
@@ -102,7 +109,11 @@ func newEnvWith(t *testing.T, set func(*hhttp.Config)) *env {
 	if err != nil {
 		t.Fatalf("render notices: %v", err)
 	}
-	authSvc := auth.NewService(auth.Config{Store: db, Metrics: met})
+	authCfg := auth.Config{Store: db, Metrics: met, WebAuthn: o.webauthn}
+	if o.authClock {
+		authCfg.Now = clk.Now
+	}
+	authSvc := auth.NewService(authCfg)
 	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now,
 		Subjects: subj, Policy: subj.Policy(), Manifest: m, Keys: keys})
 	if err != nil {
@@ -125,8 +136,8 @@ func newEnvWith(t *testing.T, set func(*hhttp.Config)) *env {
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events,
 	}
-	if set != nil {
-		set(&cfg)
+	if o.server != nil {
+		o.server(&cfg)
 	}
 	h := hhttp.NewServer(cfg)
 	srv := httptest.NewServer(h)

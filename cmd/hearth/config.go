@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/manifest"
@@ -52,6 +53,9 @@ type serveConfig struct {
 	// Disclosure configures security.txt and the disclosure policy
 	// (SEC-VDP; disclosure.go).
 	Disclosure disclosureConfig
+	// WebAuthnOrigin is the URL people reach the server at, for passkeys
+	// (auth.NewWebAuthn); "" turns passkeys off.
+	WebAuthnOrigin string
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
@@ -83,6 +87,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -104,6 +109,11 @@ func (c *serveConfig) check() error {
 	}
 	if err := c.checkHTTPLimits(); err != nil {
 		return err
+	}
+	if c.WebAuthnOrigin != "" {
+		if _, err := auth.NewWebAuthn(c.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+			return usagef("--webauthn-origin: %v", err)
+		}
 	}
 	if err := c.checkMQTTLimits(); err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/export"
@@ -72,9 +74,16 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		db.Close()
 		return nil, err
 	}
+	var passkeys *webauthn.WebAuthn
+	if cfg.WebAuthnOrigin != "" {
+		if passkeys, err = auth.NewWebAuthn(cfg.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	c := &core{
 		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
-		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
+		auth: auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
 		Subjects: priv.subjects, Policy: priv.policy, Manifest: m, Keys: keys}); err != nil {

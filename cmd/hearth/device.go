@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth/device"
+	"github.com/hearth-iot/hearth/firmware"
 )
 
 const deviceSummary = `Runs Hearth's reference device: a thermostat (model ember-t1) or room sensor
 (ember-s1) that keeps its state in --dir, serves its local API
 (docs/local-api.md) on --listen, and, while its cloud link is on, publishes
 its readings to the backend over MQTT and honours the backend's commands
-(docs/device-protocol.md). It prints the local API's address and the
+(docs/device-protocol.md), installing firmware only when signed by a key in
+--trusted-keys. It prints the local API's address and the
 pairing code apps use. The first start needs the device's credential
 (--id, --secret-file, --model, from 'hearth devices provision'); later
 starts read it from the state file. It runs until interrupted, or until a
@@ -26,6 +28,7 @@ factory reset wipes its state.`
 type deviceConfig struct {
 	Dir, Listen, Broker, API string
 	ID, SecretFile, Model    string
+	TrustedKeys              string
 	Interval                 time.Duration
 	LogLevel                 string
 }
@@ -42,6 +45,15 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	rc := device.ReferenceConfig{Dir: cfg.Dir, Listen: cfg.Listen, Broker: cfg.Broker, API: cfg.API,
 		DeviceID: cfg.ID, Model: cfg.Model, Interval: cfg.Interval, Logger: log}
+	if cfg.TrustedKeys != "" {
+		b, err := os.ReadFile(cfg.TrustedKeys)
+		if err != nil {
+			return fmt.Errorf("--trusted-keys: %w", err)
+		}
+		if rc.TrustedKeys, err = firmware.ParsePublicKeys(b); err != nil {
+			return fmt.Errorf("--trusted-keys %s: %w", cfg.TrustedKeys, err)
+		}
+	}
 	if cfg.SecretFile != "" {
 		b, err := os.ReadFile(cfg.SecretFile)
 		if err != nil {
@@ -73,6 +85,8 @@ func parseDeviceFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.ID, "id", "", "first start: the device ID")
 	fs.StringVar(&cfg.SecretFile, "secret-file", "", "first start: a file holding the device secret")
 	fs.StringVar(&cfg.Model, "model", "", "first start: the model, ember-t1 or ember-s1")
+	fs.StringVar(&cfg.TrustedKeys, "trusted-keys", "", "PEM file of the Ed25519 public keys firmware releases must be signed by; "+
+		"without it the device refuses every firmware update")
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "how often the device takes a reading")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
 	if err := parseFlags(fs, args, getenv); err != nil {

@@ -61,6 +61,7 @@ Commands:
 	restore             put a backup in place, with the server stopped
 	requests            list open rights requests by deadline; requests show prints one,
 	                    requests update records progress
+	operators           operators grant|revoke EMAIL: give or take the operator role
 	version             print the version
 	help                print this help
 
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "requests":
 		return runRequests(ctx, rest, getenv, stdout, stderr)
+	case "operators":
+		return runOperators(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
@@ -154,7 +157,8 @@ func parseFlagsAndArgs(fs *flag.FlagSet, args []string, getenv func(string) stri
 }
 
 // operands names, per command, the arguments it takes after its flags.
-var operands = map[string]string{"import": " FILE.zip", "restore": " FILE"}
+var operands = map[string]string{"import": " FILE.zip", "restore": " FILE",
+	"operators grant": " EMAIL", "operators revoke": " EMAIL"}
 
 // newFlagSet returns a flag set that reports to stderr and documents the
 // environment variable of every flag in its usage.
