@@ -98,6 +98,7 @@ type Store interface {
 	LifecycleStore
 	RightsRequestStore
 	RectificationStore
+	FirmwareStore
 	MFAStore
 	// Close flushes and closes the store.
 	Close() error

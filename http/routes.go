@@ -109,6 +109,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PATCH /v1/households/{hh}/members/{person}", s.authed(s.handleSetRole()))
 	handle("DELETE /v1/households/{hh}/devices/{id}", s.authed(s.handleRemoveDevice()))
 
+	// Firmware updates and support periods (issue 14: SEC-UPDATES, FIRMWARE-NOTICE).
+	handle("GET /v1/devices/{id}/firmware/{version}/image", s.handleFirmwareImage())
+	handle("POST /v1/devices/{id}/firmware/update", s.authed(s.handleManualUpdate()))
+	handle("POST /v1/operator/firmware/releases", s.operator(s.handlePublishRelease()))
+	handle("GET /v1/operator/firmware/releases", s.operator(s.handleReleases()))
+	handle("POST /v1/operator/firmware/rollouts", s.operator(s.handleRollout()))
+
 	// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY):
 	// the events devices report about themselves.
 	handle("POST /v1/devices/{id}/events", s.handleDeviceEvent())

@@ -9,6 +9,7 @@ package http
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/subtle"
 	"io"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -84,6 +86,12 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires; the
 	// metrics are then served only to a request that carries it.
 	MetricsToken string
+	// Updates serves firmware updates and support periods; nil makes
+	// those routes answer 404 and device views leave out their support
+	// period. FirmwareKeys are the keys an operator's release upload must
+	// be signed with.
+	Updates      *updates.Service
+	FirmwareKeys []ed25519.PublicKey
 	// Events takes the events devices report (POST
 	// /v1/devices/{id}/events); nil makes that route answer 404.
 	Events EventReceiver

@@ -23,6 +23,7 @@ import (
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	hhttp "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -64,6 +65,7 @@ type env struct {
 	reg    *prometheus.Registry
 	client *http.Client
 	events *events.Dispatcher // the device events route's; tests register handlers
+	up     *updates.Service   // firmware updates; firmware_test.go
 }
 
 func newEnv(t *testing.T) *env {
@@ -135,6 +137,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Notify:         nt, Notices: notices, Disclosure: newDisclosure(t, m, clk.Now),
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events,
+		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
 	}
 	if o.server != nil {
 		o.server(&cfg)

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Lifecycle", testLifecycle},
 		{"Rights", testRights},
 		{"Rectify", testRectify},
+		{"Firmware", testFirmware},
 		{"MFA", testMFA},
 	}
 	for _, g := range groups {

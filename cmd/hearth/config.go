@@ -50,6 +50,9 @@ type serveConfig struct {
 	// API address requires. With neither, /metrics is not served.
 	MetricsAddr  string
 	MetricsToken string
+	// FirmwareKeys is the file of trusted firmware public keys (PEM) an
+	// operator's release upload is checked with; "" accepts none.
+	FirmwareKeys string
 	// Disclosure configures security.txt and the disclosure policy
 	// (SEC-VDP; disclosure.go).
 	Disclosure disclosureConfig
@@ -85,6 +88,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM); needs --tls-cert")
 	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
+	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
 	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")

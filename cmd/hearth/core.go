@@ -9,9 +9,11 @@ import (
 
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -38,9 +40,13 @@ type core struct {
 	privacy    *privacy // policy, consents and subjects
 	exports    *export.Service
 	rights     *rights.Service
+	updates    *updates.Service // firmware updates and support periods
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
+	// commander sends commands to connected devices once the broker runs;
+	// before that (and in commands without a broker) nobody is connected.
+	commander lateCommander
 	// events takes the events devices report over MQTT and HTTP; services
 	// register a handler for each type they handle.
 	events *events.Dispatcher
@@ -94,6 +100,11 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
 		Policy: priv.policy, Subjects: priv.subjects, MembershipChanged: c.membershipChanged,
 	})
+	if c.updates, err = updates.New(updates.Config{Store: store, Manifest: m, Commander: &c.commander}); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("updates service: %w", err)
+	}
+	c.events.Register(hearth.EventFirmware, c.updates)
 	if c.exports, err = newExports(c, cfg); err != nil {
 		store.Close()
 		return nil, err

@@ -61,6 +61,7 @@ Commands:
 	restore             put a backup in place, with the server stopped
 	requests            list open rights requests by deadline; requests show prints one,
 	                    requests update records progress
+	firmware            signed firmware: keygen, sign, publish, rollout, releases
 	operators           operators grant|revoke EMAIL: give or take the operator role
 	version             print the version
 	help                print this help
@@ -102,6 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "requests":
 		return runRequests(ctx, rest, getenv, stdout, stderr)
+	case "firmware":
+		return runFirmware(ctx, rest, getenv, stdout, stderr)
 	case "operators":
 		return runOperators(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -52,6 +53,10 @@ type server struct {
 	erasure    *erasure.Service // see erasure.go
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
+	// firmwareKeys are the trusted firmware keys (--firmware-keys);
+	// stopUpdates stops the firmware delivery and support-period passes.
+	firmwareKeys []ed25519.PublicKey
+	stopUpdates  func()
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -70,6 +75,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	s := &server{core: c, log: log}
+	if s.firmwareKeys, err = cfg.loadFirmwareKeys(); err != nil {
+		c.close(log)
+		return nil, err
+	}
 	if err := s.startNotify(context.Background()); err != nil {
 		c.close(log)
 		return nil, err
@@ -85,6 +94,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		s.shutdown(context.Background())
 		return nil, err
 	}
+	s.startUpdates()
 	fmt.Fprintf(stdout, "hearth: http listening on %s\n", s.httpURL)
 	fmt.Fprintf(stdout, "hearth: mqtt listening on %s\n", s.mqttURL)
 	if s.metricsURL != "" {
@@ -105,6 +115,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
 	s.broker = b
+	s.commander.set(b)
 	disconnect := b.Disconnect
 	s.disconnect.Store(&disconnect)
 	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
@@ -188,6 +199,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Erasure: s.erasure,
 		Rights:  s.rights,
 		Events:  s.events,
+		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 	})
 }
 
@@ -213,6 +225,9 @@ func (s *server) shutdown(ctx context.Context) error {
 		if err := s.metricsSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down metrics: %w", err))
 		}
+	}
+	if s.stopUpdates != nil {
+		s.stopUpdates()
 	}
 	if s.broker != nil {
 		if err := s.broker.Close(); err != nil {
