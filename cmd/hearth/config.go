@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ type serveConfig struct {
 	// (SEC-VDP; disclosure.go).
 	Disclosure disclosureConfig
 	// WebAuthnOrigin is the URL people reach the server at, for passkeys
-	// (auth.NewWebAuthn); "" turns passkeys off.
+	// (auth.NewWebAuthn); "" takes --public-url's (webauthnOrigin).
 	WebAuthnOrigin string
 }
 
@@ -91,7 +92,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
-	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: the scheme and host of --public-url; neither: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -114,8 +115,8 @@ func (c *serveConfig) check() error {
 	if err := c.checkHTTPLimits(); err != nil {
 		return err
 	}
-	if c.WebAuthnOrigin != "" {
-		if _, err := auth.NewWebAuthn(c.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+	if origin := c.webauthnOrigin(); origin != "" {
+		if _, err := auth.NewWebAuthn(origin, auth.DefaultIssuer); err != nil {
 			return usagef("--webauthn-origin: %v", err)
 		}
 	}
@@ -165,6 +166,19 @@ func (c *serveConfig) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// webauthnOrigin is the origin passkeys are bound to: --webauthn-origin,
+// else the scheme and host of --public-url, else "" (passkeys off).
+func (c *serveConfig) webauthnOrigin() string {
+	if c.WebAuthnOrigin != "" {
+		return c.WebAuthnOrigin
+	}
+	u, err := url.Parse(c.Disclosure.PublicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // checkMQTTLimits checks the MQTT gateway's limits.
