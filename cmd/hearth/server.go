@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/mqtt"
@@ -42,6 +43,10 @@ type server struct {
 	notify   *notify.Service  // notifications and terms; see changes.go
 	notices  *httpapi.Notices // rendered once, from the manifest enforced
 	erasure  *erasure.Service // see erasure.go
+	// lifecycle transfers, resets and switches devices (devicelife.go);
+	// it commands devices through commander, set once the broker runs.
+	lifecycle *lifecycle.Service
+	commander commander
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
 }
@@ -70,6 +75,11 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		c.close(log)
 		return nil, err
 	}
+	if err := s.startLifecycle(); err != nil {
+		s.stopErasure()
+		c.close(log)
+		return nil, err
+	}
 	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log,
 		Policy: c.privacy.policy, Subjects: c.privacy.subjects})
 	s.ingest.Start()
@@ -94,6 +104,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
 	s.broker = b
+	s.commander.broker.Store(b)
 	disconnect := b.Disconnect
 	s.disconnect.Store(&disconnect)
 	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
@@ -131,7 +142,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
-		Events:  s.events,
+		Events:  s.events, Lifecycle: s.lifecycle,
 	})
 }
 
