@@ -70,6 +70,9 @@ type Account struct {
 	// SealedEmail is the address sealed by package sealstore, kept by a
 	// storage adapter byte for byte; nil outside a storage adapter.
 	SealedEmail []byte
+	// Operator marks an operator account (MFAStore.SetOperator): it must
+	// sign in with a second factor to use the operator routes (SEC-MFA).
+	Operator bool
 }
 
 // Person is a data subject: an account holder, or a profile without a login
@@ -125,6 +128,9 @@ type Session struct {
 	AccountID string
 	Created   time.Time
 	Expires   time.Time
+	// Factor is the second factor the session was opened with (FactorTOTP,
+	// FactorRecovery or FactorPasskey), "" for a password alone.
+	Factor string
 }
 
 // AccountStore keeps accounts and sessions. Implementations are safe for

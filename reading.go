@@ -130,6 +130,8 @@ type Store interface {
 	DeviceLifecycleStore
 	RightsRequestStore
 	RectificationStore
+	FirmwareStore
+	MFAStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/metrics"
 )
@@ -33,6 +35,11 @@ type Config struct {
 	Now        func() time.Time // default time.Now
 	SessionTTL time.Duration    // default DefaultSessionTTL
 	Metrics    *metrics.Metrics // default: counted in an unregistered set
+	// Issuer names the service in authenticator apps; default DefaultIssuer.
+	Issuer string
+	// WebAuthn is the passkey relying party (NewWebAuthn); nil turns
+	// passkeys off (their methods return EUNAVAILABLE).
+	WebAuthn *webauthn.WebAuthn
 }
 
 // Service signs people up, in and out, and authenticates sessions. It is
@@ -44,6 +51,15 @@ type Service struct {
 	metrics    *metrics.Metrics
 	perAccount *Limiter
 	perAddress *Limiter
+	mfaState
+}
+
+// mfaState is what second factors (mfa.go) keep in memory.
+type mfaState struct {
+	issuer   string
+	webauthn *webauthn.WebAuthn
+	steps    *secondSteps
+	regs     *registrations
 }
 
 // NewService returns a Service using cfg.
@@ -57,10 +73,15 @@ func NewService(cfg Config) *Service {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewUnregistered()
 	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = DefaultIssuer
+	}
 	return &Service{
 		store: cfg.Store, now: cfg.Now, ttl: cfg.SessionTTL, metrics: cfg.Metrics,
 		perAccount: NewLimiter(SignInPerAccount, SignInWindow, cfg.Now),
 		perAddress: NewLimiter(SignInPerAddress, SignInWindow, cfg.Now),
+		mfaState: mfaState{issuer: cfg.Issuer, webauthn: cfg.WebAuthn, steps: newSecondSteps(),
+			regs: &registrations{m: make(map[string]*webauthn.SessionData)}},
 	}
 }
 
@@ -172,6 +193,10 @@ var dummyHash = sync.OnceValue(func() string {
 // SignInPerAccount failures for an address, or SignInPerAddress from a
 // client address, within SignInWindow, it returns ETOOMANY wrapping a
 // *RetryAfterError (SEC-BRUTE).
+//
+// An account with a second factor gets no session from the password: the
+// error is EUNAUTHORIZED wrapping a *SecondFactorRequired whose token
+// finishes the sign-in (CompleteSignIn, FinishPasskeySignIn; SEC-MFA).
 func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string) (string, *hearth.Session, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
 	if err := s.checkLimits(key, clientAddr); err != nil {
@@ -188,7 +213,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string
 		return "", nil, hearth.Errorf(hearth.EUNAUTHORIZED, msgBadCredentials)
 	}
 	s.perAccount.Reset(key)
-	return s.startSession(ctx, acct.ID)
+	return s.afterPassword(ctx, acct)
 }
 
 func (s *Service) checkLimits(key, clientAddr string) error {
@@ -244,25 +269,8 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 // Authenticate returns the account of the unexpired session with that
 // token, or EUNAUTHORIZED.
 func (s *Service) Authenticate(ctx context.Context, token string) (*hearth.Account, error) {
-	unauth := hearth.Errorf(hearth.EUNAUTHORIZED, "sign in first: the session is missing, ended or expired")
-	if token == "" {
-		return nil, unauth
-	}
-	sess, err := s.store.Session(ctx, HashToken(token), s.now().UTC())
-	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
-		return nil, unauth
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	acct, err := s.store.Account(ctx, sess.AccountID)
-	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
-		return nil, unauth
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	return acct, nil
+	acct, _, err := s.AuthenticateSession(ctx, token)
+	return acct, err
 }
 
 // IsRetryAfter returns the retry delay carried in err's chain, if any.

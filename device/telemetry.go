@@ -45,6 +45,9 @@ type Telemetry struct {
 	samples       int
 	setpoint      float64
 	manual        float64 // a manual setpoint override, 0 when none
+	hold          bool    // the override was set through an app: the schedule does not end it
+	source        string  // what set the override, reported at the next setpoint reading
+	firmware      string  // the firmware version device health reports
 	lastScheduled float64
 	occupied      bool
 	battery       float64
@@ -68,6 +71,7 @@ func NewTelemetry(model string, persons []string, seed uint64) (*Telemetry, erro
 	return &Telemetry{
 		categories: cats, persons: persons, rng: rng, battery: 90 + 10*rng.Float64(),
 		boot: fmt.Sprintf("%08x", rand.Uint32()), samples: -1, // not from the seed: unique per run
+		firmware: Firmware,
 	}, nil
 }
 
@@ -147,12 +151,16 @@ func (g *Telemetry) currentSetpoint(t time.Time) float64 {
 // schedule changes it (which ends a manual override), and when someone turns
 // the dial (about 1 sample in 200).
 func (g *Telemetry) setpointChange(t time.Time) (map[string]any, string, bool) {
-	source := "schedule"
+	source := cmpOrString(g.source, "schedule")
+	g.source = ""
 	if sched := scheduled(t); sched != g.lastScheduled {
-		g.manual, g.lastScheduled = 0, sched
+		g.lastScheduled = sched
+		if !g.hold {
+			g.manual = 0
+		}
 	}
 	if g.rng.IntN(200) == 0 {
-		g.manual, source = float64(18+g.rng.IntN(7))+0.5*float64(g.rng.IntN(2)), "manual"
+		g.manual, g.hold, source = float64(18+g.rng.IntN(7))+0.5*float64(g.rng.IntN(2)), false, "dial"
 	}
 	sp := g.currentSetpoint(t)
 	if sp == g.setpoint && g.samples > 0 {
@@ -198,8 +206,14 @@ func (g *Telemetry) health() (map[string]any, string, bool) {
 	return map[string]any{
 		"battery_percent": round1(g.battery),
 		"rssi_dbm":        -55 - g.rng.IntN(25),
-		"firmware":        Firmware,
+		"firmware":        g.firmware,
 	}, "", true
+}
+
+// setTarget sets the target temperature an app asked for, held until
+// changed; 0 returns to the schedule.
+func (g *Telemetry) setTarget(celsius float64) {
+	g.manual, g.hold, g.source = celsius, celsius != 0, "app"
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }

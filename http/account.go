@@ -79,7 +79,8 @@ type sessionJSON struct {
 }
 
 // handleSignIn returns a bearer token in the body and sets it as the
-// session cookie too, for browsers.
+// session cookie too, for browsers. For an account with a second factor it
+// answers 202 with a second-step token instead (wroteSecondStep).
 func (s *server) handleSignIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := decode[signInRequest](w, r)
@@ -88,6 +89,9 @@ func (s *server) handleSignIn() http.Handler {
 			return
 		}
 		token, sess, err := s.Auth.SignIn(r.Context(), req.Email, req.Password, clientAddr(r))
+		if wroteSecondStep(w, err) {
+			return
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return

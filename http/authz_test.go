@@ -111,20 +111,36 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/me/erasure/preview", `{"category":"occupancy"}`, 200},
 		{"POST", "/v1/me/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true,"password":"correct horse battery staple"}`, 200},
 		{"GET", "/v1/me/requests", "", 200},
+		// Second factors (SEC-MFA): the caller's own; passkeys are off in this env (503).
+		{"GET", "/v1/me/second-factor", "", 200},
+		{"POST", "/v1/me/second-factor/totp", "", 201},
+		{"POST", "/v1/me/second-factor/totp/confirm", `{"code":"000000"}`, 400},
+		{"POST", "/v1/me/second-factor/disable", `{"password":"correct horse battery staple"}`, 204},
+		{"POST", "/v1/me/passkeys/options", "", 503},
+		{"POST", "/v1/me/passkeys", `{"credential":{}}`, 503},
+		{"GET", "/v1/operator/me", "", 403}, // not an operator: TestOperatorMiddleware
 		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
 	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
-	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt"}
+	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt", "/security/policy"}
 	secrets := []string{hh, dev, "MARKER-41", "Own", "own@example.org"}
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
-		"POST /v1/devices/{id}/events":        true,                       // device credential: TestDeviceEventsOverHTTP
-		"POST /v1/me/notifications/{id}/read": true,                       // own and other's in TestNotificationsAPI
-		"POST /v1/me/close":                   true,                       // TestCloseAccountAPI: it would end the other caller's account
-		"GET /{$}":                            true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
+		"POST /v1/devices/{id}/events":                  true,                       // device credential: TestDeviceEventsOverHTTP
+		"POST /v1/devices/{id}/firmware/update":         true,                       // owner, adult, other household, anonymous in TestFirmwareUpdateAPI
+		"GET /v1/devices/{id}/firmware/{version}/image": true,                       // device credential: TestFirmwareUpdateAPI
+		"POST /v1/operator/firmware/releases":           true,                       // operator, plain account, anonymous in TestFirmwareOperatorAPI
+		"GET /v1/operator/firmware/releases":            true,                       // TestFirmwareOperatorAPI
+		"POST /v1/operator/firmware/rollouts":           true,                       // TestFirmwareOperatorAPI
+		"POST /v1/me/notifications/{id}/read":           true,                       // own and other's in TestNotificationsAPI
+		"POST /v1/me/close":                             true,                       // TestCloseAccountAPI: it would end the other caller's account
+		"GET /{$}":                                      true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
 		"GET /v1/exports/{token}": true, // own, other's, expired and anonymous in TestExportAPI
+		// The second step of a sign-in, before a session: TestTOTPSignIn, TestPasskeyRegistrationAndSignIn.
+		"POST /v1/sessions/second-factor": true, "POST /v1/sessions/second-factor/passkey/options": true,
+		"POST /v1/sessions/second-factor/passkey": true,
 	}
 	for _, p := range publicRoutes {
 		covered["GET "+p] = true

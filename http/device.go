@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/ingest"
 )
 
@@ -31,6 +32,9 @@ type deviceJSON struct {
 	Firmware string            `json:"firmware"`
 	Mode     hearth.DeviceMode `json:"mode"`
 	Claimed  time.Time         `json:"claimed"`
+	// Support is the model's support period and repair information
+	// (LIFETIME-CLEAR, REPAIR-INFO); absent without the updates service.
+	Support *updates.Support `json:"support,omitempty"`
 }
 
 func deviceView(d *hearth.Device) deviceJSON {
@@ -62,7 +66,7 @@ func (s *server) handleDevices() http.Handler {
 		}
 		out := make([]deviceJSON, 0, len(ds))
 		for i := range ds {
-			out = append(out, deviceView(&ds[i]))
+			out = append(out, s.withSupport(deviceView(&ds[i]), ds[i].Model))
 		}
 		encode(w, http.StatusOK, map[string]any{"devices": out})
 	})

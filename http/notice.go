@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/manifest"
@@ -21,17 +19,14 @@ const noticeCSP = "default-src 'none'; form-action 'none'; base-uri 'none'; fram
 // (NOTICE-CONTENT): the layered privacy notice as HTML, JSON and plain
 // text for voice interfaces, the child-friendly notice when children are
 // likely users (NOTICE-LAYERED, NOTICE-AUDIENCE), the terms of service on
-// a separate page (NOTICE-SEPARATE), and security.txt (RFC 9116, SEC-VDP).
-// A Notices is read-only and safe for concurrent use.
+// a separate page (NOTICE-SEPARATE). A Notices is read-only and safe for
+// concurrent use.
 type Notices struct {
 	html, json, text, child, terms []byte // child is nil unless children are likely users
-	security                       string // security.txt without its Expires line
 }
 
-// NewNotices renders the notices of m. baseURL is the server's public
-// address, such as "https://hearth.example" (no trailing slash), used for
-// the links in security.txt. It returns the errors of rendering.
-func NewNotices(m *manifest.Manifest, baseURL string) (*Notices, error) {
+// NewNotices renders the notices of m. It returns the errors of rendering.
+func NewNotices(m *manifest.Manifest) (*Notices, error) {
 	d := manifest.Notice(m)
 	n := &Notices{}
 	for _, r := range []struct {
@@ -56,26 +51,7 @@ func NewNotices(m *manifest.Manifest, baseURL string) (*Notices, error) {
 		}
 		n.child = b.Bytes()
 	}
-	n.security = securityTxt(m.Controller, strings.TrimSuffix(baseURL, "/"))
 	return n, nil
-}
-
-// securityTxt writes the fields of security.txt other than Expires.
-func securityTxt(c manifest.Controller, baseURL string) string {
-	var b strings.Builder
-	contact := c.Contact
-	if strings.Contains(contact, "@") && !strings.Contains(contact, ":") {
-		contact = "mailto:" + contact
-	}
-	if contact != "" {
-		fmt.Fprintf(&b, "Contact: %s\n", contact)
-	}
-	if baseURL != "" {
-		fmt.Fprintf(&b, "Policy: %s/privacy\n", baseURL)
-		fmt.Fprintf(&b, "Canonical: %s/.well-known/security.txt\n", baseURL)
-	}
-	b.WriteString("Preferred-Languages: en\n")
-	return b.String()
 }
 
 // page serves one rendered document with its content type. A nil body
@@ -121,18 +97,4 @@ func (s *server) handlePrivacyChildren() http.Handler {
 
 func (s *server) handleTermsHTML() http.Handler {
 	return s.page(func() []byte { return s.notices().terms }, "text/html; charset=utf-8", "no terms are served here")
-}
-
-// handleSecurityTxt serves RFC 9116 security.txt; Expires is a year ahead
-// of the request.
-func (s *server) handleSecurityTxt() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := s.notices()
-		if n.security == "" {
-			s.writeError(w, r, hearth.Errorf(hearth.ENOTFOUND, "no security contact is served here"))
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "%sExpires: %s\n", n.security, time.Now().UTC().AddDate(1, 0, 0).Truncate(time.Second).Format(time.RFC3339))
-	})
 }

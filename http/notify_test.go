@@ -109,8 +109,7 @@ func TestTermsAPI(t *testing.T) {
 // and category of the manifest the server enforces; NOTICE-LAYERED,
 // NOTICE-AUDIENCE: HTML, JSON, voice text and a children's page;
 // NOTICE-SEPARATE: the terms are a page of their own and no notice holds a
-// form; SEC-VDP: security.txt per RFC 9116. All without a session, with
-// browser-safe headers.
+// form. All without a session, with browser-safe headers.
 func TestNoticesServed(t *testing.T) {
 	e := newEnv(t)
 	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
@@ -134,8 +133,6 @@ func TestNoticesServed(t *testing.T) {
 		{"/privacy.txt", "text/plain; charset=utf-8", func(s string) string { return s }, names},
 		{"/privacy/children", "text/html; charset=utf-8", html.UnescapeString, nil},
 		{"/terms", "text/html; charset=utf-8", html.UnescapeString, []string{"2025-06", "5 years"}},
-		{"/.well-known/security.txt", "text/plain; charset=utf-8", func(s string) string { return s },
-			[]string{"Contact: mailto:privacy@ember-home.example\n", "Policy: https://hearth.example/privacy\n", "Expires: "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -160,15 +157,4 @@ func TestNoticesServed(t *testing.T) {
 			}
 		})
 	}
-	t.Run("security.txt expires about a year ahead", func(t *testing.T) {
-		body := string(e.want(e.do("GET", "/.well-known/security.txt", "", ""), 200).body)
-		_, after, _ := strings.Cut(body, "Expires: ")
-		exp, err := time.Parse(time.RFC3339, strings.TrimSpace(strings.SplitN(after, "\n", 2)[0]))
-		if err != nil {
-			t.Fatalf("Expires: %v", err)
-		}
-		if d := time.Until(exp); d < 360*24*time.Hour || d > 367*24*time.Hour {
-			t.Errorf("Expires %v is %v ahead, want about a year (RFC 9116 recommends less than a year)", exp, d)
-		}
-	})
 }

@@ -44,7 +44,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /privacy.txt", s.handlePrivacyText())
 	handle("GET /privacy/children", s.handlePrivacyChildren())
 	handle("GET /terms", s.handleTermsHTML())
-	handle("GET /.well-known/security.txt", s.handleSecurityTxt())
+	// Vulnerability disclosure (issue 14, SEC-VDP).
+	handle("GET /.well-known/security.txt", s.handleSecurityTxt()) // disclosure.SecurityTxtPath
+	handle("GET /security/policy", s.handleDisclosurePolicy())     // disclosure.PolicyPath
 
 	// Consents, settings and features, per person (issue 3).
 	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))
@@ -105,6 +107,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("PATCH /v1/households/{hh}/members/{person}", s.authed(s.handleSetRole()))
 	handle("DELETE /v1/households/{hh}/devices/{id}", s.authed(s.handleRemoveDevice()))
 
+	// Firmware updates and support periods (issue 14: SEC-UPDATES, FIRMWARE-NOTICE).
+	handle("GET /v1/devices/{id}/firmware/{version}/image", s.handleFirmwareImage())
+	handle("POST /v1/devices/{id}/firmware/update", s.authed(s.handleManualUpdate()))
+	handle("POST /v1/operator/firmware/releases", s.operator(s.handlePublishRelease()))
+	handle("GET /v1/operator/firmware/releases", s.operator(s.handleReleases()))
+	handle("POST /v1/operator/firmware/rollouts", s.operator(s.handleRollout()))
+
 	// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY):
 	// the events devices report about themselves, transfers, resets and
 	// local-only mode.
@@ -114,6 +123,20 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/transfers", s.authed(s.handleAcceptTransfer()))
 	handle("POST /v1/devices/{id}/reset", s.authed(s.handleFactoryReset()))
 	handle("PUT /v1/devices/{id}/mode", s.authed(s.handleSetMode()))
+
+	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
+	// answered 202 finishes with a code or a passkey; operator routes use
+	// s.operator.
+	handle("POST /v1/sessions/second-factor", s.handleSecondFactor())
+	handle("POST /v1/sessions/second-factor/passkey/options", s.handlePasskeyOptions())
+	handle("POST /v1/sessions/second-factor/passkey", s.handlePasskeySignIn())
+	handle("GET /v1/me/second-factor", s.authed(s.handleSecondFactors()))
+	handle("POST /v1/me/second-factor/totp", s.authed(s.handleEnrolTOTP()))
+	handle("POST /v1/me/second-factor/totp/confirm", s.authed(s.handleConfirmTOTP()))
+	handle("POST /v1/me/second-factor/disable", s.authed(s.handleDisableSecondFactors()))
+	handle("POST /v1/me/passkeys/options", s.authed(s.handlePasskeyRegistrationOptions()))
+	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
+	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))
 
 	// The web page: it uses only the routes above (INT-SAME-SCOPE).
 	handle("GET /{$}", web.Handler())

@@ -9,6 +9,7 @@ package http
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,8 +17,10 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
+	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/lifecycle"
@@ -51,9 +54,12 @@ type Config struct {
 	// Notify serves notifications and terms of service acceptance; nil
 	// makes those routes answer 404.
 	Notify *notify.Service
-	// Notices are the rendered privacy notice, terms and security.txt
-	// (NewNotices); nil makes those pages answer 404.
+	// Notices are the rendered privacy notice and terms (NewNotices); nil
+	// makes those pages answer 404.
 	Notices *Notices
+	// Disclosure is security.txt and the vulnerability disclosure policy
+	// (SEC-VDP); nil makes those pages answer 404.
+	Disclosure *disclosure.Documents
 	// Consents serves the consent API and Subjects the settings and
 	// feature switches (and authorises both); if either is nil those
 	// routes answer 404.
@@ -68,6 +74,12 @@ type Config struct {
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service
+	// Updates serves firmware updates and support periods; nil makes
+	// those routes answer 404 and device views leave out their support
+	// period. FirmwareKeys are the keys an operator's release upload must
+	// be signed with.
+	Updates      *updates.Service
+	FirmwareKeys []ed25519.PublicKey
 	// Events takes the events devices report (POST
 	// /v1/devices/{id}/events); nil makes that route answer 404.
 	Events EventReceiver

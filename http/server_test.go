@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	hhttp "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -64,9 +66,21 @@ type env struct {
 	reg    *prometheus.Registry
 	client *http.Client
 	events *events.Dispatcher // the device events route's; tests register handlers
+	up     *updates.Service   // firmware updates; firmware_test.go
 }
 
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvWith(t, envOptions{})
+}
+
+// envOptions changes what newEnvWith builds.
+type envOptions struct {
+	authClock bool               // the auth service reads the env's clock, not the real time
+	webauthn  *webauthn.WebAuthn // passkeys; nil turns them off
+}
+
+func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	db, err := sqlite.Open(t.TempDir())
 	if err != nil {
@@ -93,11 +107,15 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("notify service: %v", err)
 	}
-	notices, err := hhttp.NewNotices(m, "https://hearth.example")
+	notices, err := hhttp.NewNotices(m)
 	if err != nil {
 		t.Fatalf("render notices: %v", err)
 	}
-	authSvc := auth.NewService(auth.Config{Store: db, Metrics: met})
+	authCfg := auth.Config{Store: db, Metrics: met, WebAuthn: o.webauthn}
+	if o.authClock {
+		authCfg.Now = clk.Now
+	}
+	authSvc := auth.NewService(authCfg)
 	rs, err := rights.NewService(rights.Config{Store: db, Auth: authSvc, Now: clk.Now,
 		Subjects: subj, Policy: subj.Policy(), Manifest: m, Keys: keys})
 	if err != nil {
@@ -122,9 +140,10 @@ func newEnv(t *testing.T) *env {
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Notify:         nt, Notices: notices,
+		Notify:         nt, Notices: notices, Disclosure: newDisclosure(t, m, clk.Now),
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events, Lifecycle: lc,
+		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {

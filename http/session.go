@@ -15,10 +15,18 @@ const SessionCookie = "hearth_session"
 
 type accountKey struct{}
 
+type sessionKey struct{}
+
 // accountFrom returns the signed-in account that authed stored.
 func accountFrom(ctx context.Context) *hearth.Account {
 	a, _ := ctx.Value(accountKey{}).(*hearth.Account)
 	return a
+}
+
+// sessionFrom returns the session that authed stored.
+func sessionFrom(ctx context.Context) *hearth.Session {
+	sess, _ := ctx.Value(sessionKey{}).(*hearth.Session)
+	return sess
 }
 
 // bearer returns the token of an "Authorization: Bearer" header, or "".
@@ -43,7 +51,7 @@ func sessionToken(r *http.Request) (token string, fromCookie bool) {
 }
 
 // authed lets only signed-in callers through (401 otherwise), with their
-// account in the request context. A state-changing request authenticated by
+// account and session in the request context. A state-changing request authenticated by
 // the cookie must come from the same origin (Sec-Fetch-Site or Origin):
 // browsers attach cookies to cross-site requests, bearer tokens they do not.
 func (s *server) authed(h http.Handler) http.Handler {
@@ -55,12 +63,13 @@ func (s *server) authed(h http.Handler) http.Handler {
 				return
 			}
 		}
-		acct, err := s.Auth.Authenticate(r.Context(), token)
+		acct, sess, err := s.Auth.AuthenticateSession(r.Context(), token)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), accountKey{}, acct)))
+		ctx := context.WithValue(context.WithValue(r.Context(), accountKey{}, acct), sessionKey{}, sess)
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -11,11 +11,13 @@ import (
 // consent as no precondition of the core function, consent for
 // advertising, profiling and device access, an Art 22(2) basis for
 // automated decisions, high-privacy defaults where children are likely
-// users, recipients' roles, and the information the notices need. It
+// users, recipients' roles, the information the notices need, and a
+// minimal security-monitoring purpose (SEC-MONITOR). It
 // returns every problem, in line order, each citing its requirement; nil
 // when the manifest is clean. Every problem is an error, and Hearth does
 // not serve a manifest with any, except warnings (Problem.Warning): a
-// category with free-form values. Lint does not modify m.
+// category with free-form values, and no security purpose. Lint does not
+// modify m.
 func Lint(m *Manifest) Problems {
 	v := &validator{file: m.file, lines: m.lines}
 	l := linter{v: v, m: m}
@@ -30,6 +32,7 @@ func Lint(m *Manifest) Problems {
 	}
 	l.recipients()
 	l.terms()
+	l.security()
 	if len(v.ps) == 0 {
 		return nil
 	}

@@ -91,16 +91,24 @@ func TestLintRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := strings.Replace(base, tt.old, tt.new, 1)
-			if doc == base {
-				t.Fatalf("the test's edit %q did not apply", tt.old)
-			}
+			doc := replaced(t, base, tt.old, tt.new)
 			_, ps := manifest.Check("t.yaml", []byte(doc))
 			if got := ps.Error(); !strings.Contains(got, tt.want) {
 				t.Errorf("problems = %q, want one containing %q", got, tt.want)
 			}
 		})
 	}
+}
+
+// replaced returns base with old replaced by new once, and fails the test if
+// old is not there.
+func replaced(t *testing.T, base, old, new string) string {
+	t.Helper()
+	doc := strings.Replace(base, old, new, 1)
+	if doc == base {
+		t.Fatalf("the test's edit %q did not apply", old)
+	}
+	return doc
 }
 
 // TestLintCleanIsNil checks that a clean manifest has no problems and that
@@ -120,5 +128,80 @@ func TestLintCleanIsNil(t *testing.T) {
 	}
 	if ps := manifest.Lint(e); ps != nil {
 		t.Errorf("Lint(thermostat) = %v, want nil", ps)
+	}
+}
+
+// TestLintSecurityPurpose: SEC-MONITOR: what is collected for security is
+// a purpose of its own, and lint refuses one that shares a category with
+// another purpose, keeps it longer than MaxSecurityRetention, collects
+// more than technical data or serves other ends; a manifest without one
+// gets a warning. Each case is the clean thermostat example with one
+// change.
+func TestLintSecurityPurpose(t *testing.T) {
+	base := string(examples.Thermostat)
+	const sec = "purposes[3]"
+	tests := []struct {
+		name, old, new, want string
+		warning              bool
+	}{
+		{"category shared with another purpose", "categories: [room-temperature, humidity, setpoint, occupancy]\n  - id: weather",
+			"categories: [room-temperature, humidity, setpoint, occupancy, device-health]\n  - id: weather",
+			sec + `.categories[0]: category "device-health" of the security purpose is also used by heating-control`, false},
+		{"kept longer than 180 days", "kind: technical\n    retention: 90d", "kind: technical\n    retention: 181d",
+			sec + `.categories[0]: category "device-health" of the security purpose is kept 181d: security data is kept at most 180 days`, false},
+		{"kept a year", "kind: technical\n    retention: 90d", "kind: technical\n    retention: 1y",
+			sec + `.categories[0]: category "device-health" of the security purpose is kept 1y`, false},
+		{"personal data", "kind: technical\n    retention: 90d", "kind: personal\n    retention: 90d",
+			sec + `.categories[0]: category "device-health" of the security purpose is personal data`, false},
+		{"profiling", "    security: true\n", "    security: true\n    profiling: true\n    effect: x\n",
+			sec + ".security: a security purpose serves security only: remove profiling", false},
+		{"no security purpose", "    security: true\n", "",
+			"purposes: warning: no purpose has security: true", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := replaced(t, base, tt.old, tt.new)
+			m, ps := manifest.Check("t.yaml", []byte(doc))
+			if got := ps.Error(); !strings.Contains(got, tt.want) || !strings.Contains(got, "(SEC-MONITOR)") {
+				t.Errorf("problems = %q, want one containing %q", got, tt.want)
+			}
+			if accepted := m != nil; accepted != tt.warning {
+				t.Errorf("manifest accepted = %v, want %v (only the missing purpose is a warning)", accepted, tt.warning)
+			}
+		})
+	}
+	t.Run("180 days is allowed", func(t *testing.T) {
+		doc := replaced(t, base, "kind: technical\n    retention: 90d", "kind: technical\n    retention: 6mo")
+		if _, ps := manifest.Check("t.yaml", []byte(doc)); ps != nil {
+			t.Errorf("problems = %v, want none", ps)
+		}
+	})
+}
+
+// TestShippedManifestsDeclareSecurity: SEC-MONITOR: every manifest Hearth
+// ships (the examples and the benchmark's) declares exactly one security
+// purpose and passes lint.
+func TestShippedManifestsDeclareSecurity(t *testing.T) {
+	bench, err := os.ReadFile("../bench/manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(examples.All(), examples.Example{Name: "bench/manifest.yaml", Data: bench})
+	for _, ex := range all {
+		t.Run(ex.Name, func(t *testing.T) {
+			m, ps := manifest.Check(ex.Name, ex.Data)
+			if m == nil || ps != nil {
+				t.Fatalf("Check: %v", ps)
+			}
+			var n int
+			for _, p := range m.Purposes {
+				if p.Security {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d security purposes, want 1", n)
+			}
+		})
 	}
 }

@@ -149,6 +149,12 @@ type Purpose struct {
 	// a consent purpose is always off until consent (CONSENT-OPTIN).
 	DefaultOn  bool     `yaml:"default_on,omitempty" json:"default_on,omitempty"`
 	Recipients []string `yaml:"recipients,omitempty" json:"recipients,omitempty"` // recipient IDs
+	// Security marks the security-monitoring purpose (SEC-MONITOR): what
+	// the devices and the server collect to keep them secure (firmware
+	// versions, device health, authentication failures), for security
+	// only. Lint keeps it minimal: its categories are technical, serve no
+	// other purpose and are kept at most MaxSecurityRetention.
+	Security bool `yaml:"security,omitempty" json:"security,omitempty"`
 }
 
 // Feature is an optional product feature that switches purposes on.

@@ -42,6 +42,7 @@ type NoticePurpose struct {
 	Condition   string      `json:"condition"`  // the Art 9 condition in plain language; "" if none
 	Optional    bool        `json:"optional"`   // on consent: only if the person agrees
 	Core        bool        `json:"core"`       // needed for the core function
+	Security    bool        `json:"security"`   // security monitoring, for security only (SEC-MONITOR)
 	Categories  []NoticeRef `json:"categories"` // the data it uses
 	Recipients  []NoticeRef `json:"recipients"` // who receives data for it
 	Features    []NoticeRef `json:"features"`   // features that switch it on
@@ -138,7 +139,7 @@ func Notice(m *Manifest) NoticeDoc {
 
 func noticePurpose(m *Manifest, p *Purpose) NoticePurpose {
 	np := NoticePurpose{NoticeRef: ref(p.ID, p.Name), Description: p.Description, Basis: p.Basis,
-		BasisText: basisText[p.Basis], Condition: art9Text[p.Art9Condition], Optional: p.OnConsent(), Core: p.Core,
+		BasisText: basisText[p.Basis], Condition: art9Text[p.Art9Condition], Optional: p.OnConsent(), Core: p.Core, Security: p.Security,
 		Categories: categoryRefs(m, p.Categories)}
 	for _, id := range p.Recipients {
 		if r, ok := m.Recipient(id); ok {

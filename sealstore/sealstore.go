@@ -16,6 +16,7 @@
 //	PersonSettings (all but PersonID and Updated)
 //	                          the person's key     in Sealed, as the JSON of the settings
 //	Notification.Title, Body  the person's key     as text, in Title and Body
+//	TOTP.Secret               the person's key     as text, in Secret
 //
 // A value sealed as text is TextPrefix followed by the unpadded base64url
 // encoding of a seal ciphertext. Every sealed value is bound to its row and

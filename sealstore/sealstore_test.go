@@ -72,6 +72,7 @@ const (
 	mTitle    = "MarkerTitle-6d3b"
 	mBody     = "MarkerBody-a8f2"
 	mLocation = "marker-granularity-2b"
+	mTOTP     = "MARKERTOTPSECRET7Q"
 )
 
 // planted is what plant stored.
@@ -107,6 +108,7 @@ func plant(t *testing.T, s hearth.Store) *planted {
 	p.note = hearth.Notification{ID: hearth.NewID("ntf_"), PersonID: p.person.ID, HouseholdID: p.home.ID,
 		Kind: hearth.NotifyConsentNeeded, Title: mTitle, Body: mBody, Created: now}
 	must(t, "AddNotifications", s.AddNotifications(ctx, []hearth.Notification{p.note}))
+	must(t, "PutTOTP", s.PutTOTP(ctx, &hearth.TOTP{AccountID: p.acct.ID, Secret: mTOTP, Created: now}))
 	return p
 }
 
@@ -116,7 +118,7 @@ func plant(t *testing.T, s hearth.Store) *planted {
 func TestNothingInClear(t *testing.T) {
 	e := openEnv(t, t.TempDir(), newKEK(t))
 	plant(t, e.store)
-	markers := []string{strings.ToLower(mEmail), mEmail, "marker.email", mName, mProfile, mHome, mFeature, mPurpose, mTitle, mBody, mLocation}
+	markers := []string{strings.ToLower(mEmail), mEmail, "marker.email", mName, mProfile, mHome, mFeature, mPurpose, mTitle, mBody, mLocation, mTOTP}
 	scan(t, e.dir, markers)
 	if err := e.db.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -217,6 +219,7 @@ func TestShred(t *testing.T) {
 		{"Household", second(e.store.Household(ctx, p.home.ID))},
 		{"Settings", second(e.store.Settings(ctx, p.person.ID))},
 		{"Notifications", second(e.store.Notifications(ctx, p.person.ID, "", 0))},
+		{"TOTP", second(e.store.TOTP(ctx, p.acct.ID))},
 	}
 	for _, c := range checks {
 		if hearth.ErrorCode(c.err) != hearth.ENOTFOUND || !strings.Contains(hearth.ErrorMessage(c.err), "erased") {

@@ -9,7 +9,7 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-const accountCols = "id, email, password_hash, person_id, created, email_sealed"
+const accountCols = "id, email, password_hash, person_id, created, email_sealed, operator"
 
 // CreateAccount stores a new account and its person in one transaction. The
 // e-mail address is stored lower-cased. It returns ECONFLICT if the address
@@ -19,8 +19,8 @@ func (db *DB) CreateAccount(ctx context.Context, a *hearth.Account, p *hearth.Pe
 		if err := insertPerson(ctx, tx, p); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO accounts ("+accountCols+") VALUES (?, ?, ?, ?, ?, ?)",
-			a.ID, lowerEmail(a.Email), a.PasswordHash, a.PersonID, ts(a.Created), a.SealedEmail)
+		_, err := tx.ExecContext(ctx, "INSERT INTO accounts ("+accountCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+			a.ID, lowerEmail(a.Email), a.PasswordHash, a.PersonID, ts(a.Created), a.SealedEmail, a.Operator)
 		return wrap("insert account", err, map[string]string{
 			hearth.ECONFLICT: "an account with that e-mail address exists already",
 		})
@@ -58,7 +58,7 @@ func scanAccount(row rowScanner) (*hearth.Account, error) {
 	var a hearth.Account
 	var email string
 	var created int64
-	if err := row.Scan(&a.ID, &email, &a.PasswordHash, &a.PersonID, &created, &a.SealedEmail); err != nil {
+	if err := row.Scan(&a.ID, &email, &a.PasswordHash, &a.PersonID, &created, &a.SealedEmail, &a.Operator); err != nil {
 		return nil, notFound("select account", err, "no such account")
 	}
 	a.Email = hearth.Email(email)
@@ -69,8 +69,8 @@ func scanAccount(row rowScanner) (*hearth.Account, error) {
 // CreateSession stores a session; ECONFLICT if the token hash is taken,
 // ENOTFOUND if the account does not exist.
 func (db *DB) CreateSession(ctx context.Context, s *hearth.Session) error {
-	_, err := exec(ctx, db.data, "INSERT INTO sessions (token_hash, account_id, created, expires) VALUES (?, ?, ?, ?)",
-		s.TokenHash, s.AccountID, ts(s.Created), ts(s.Expires))
+	_, err := exec(ctx, db.data, "INSERT INTO sessions (token_hash, account_id, created, expires, factor) VALUES (?, ?, ?, ?, ?)",
+		s.TokenHash, s.AccountID, ts(s.Created), ts(s.Expires), s.Factor)
 	return wrap("insert session", err, map[string]string{
 		hearth.ECONFLICT: "that session exists already",
 		hearth.ENOTFOUND: "no such account",
@@ -83,8 +83,8 @@ func (db *DB) Session(ctx context.Context, tokenHash []byte, now time.Time) (*he
 	var s hearth.Session
 	var created, expires int64
 	err := db.data.r.QueryRowContext(ctx,
-		"SELECT token_hash, account_id, created, expires FROM sessions WHERE token_hash = ? AND expires > ?",
-		tokenHash, ts(now)).Scan(&s.TokenHash, &s.AccountID, &created, &expires)
+		"SELECT token_hash, account_id, created, expires, factor FROM sessions WHERE token_hash = ? AND expires > ?",
+		tokenHash, ts(now)).Scan(&s.TokenHash, &s.AccountID, &created, &expires, &s.Factor)
 	if err != nil {
 		return nil, notFound("select session", err, "no such session")
 	}

@@ -58,6 +58,8 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"DeviceLifecycle", testDeviceLifecycle},
 		{"Rights", testRights},
 		{"Rectify", testRectify},
+		{"Firmware", testFirmware},
+		{"MFA", testMFA},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/mqtt"
@@ -33,12 +34,22 @@ type serveConfig struct {
 	MQTTMaxConns          int
 	MQTTMaxPendingPerAddr int
 	MQTTConnectTimeout    time.Duration
+	// FirmwareKeys is the file of trusted firmware public keys (PEM) an
+	// operator's release upload is checked with; "" accepts none.
+	FirmwareKeys string
+	// Disclosure configures security.txt and the disclosure policy
+	// (SEC-VDP; disclosure.go).
+	Disclosure disclosureConfig
+	// WebAuthnOrigin is the URL people reach the server at, for passkeys
+	// (auth.NewWebAuthn); "" turns passkeys off.
+	WebAuthnOrigin string
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
 func defaultServeConfig() serveConfig {
 	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info",
-		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout}
+		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout,
+		Disclosure: defaultDisclosureConfig()}
 }
 
 // register defines the server's flags on fs, with c's values as defaults.
@@ -55,7 +66,10 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM); needs --tls-cert")
 	fs.BoolVar(&c.Insecure, "insecure", c.Insecure, "allow plaintext HTTP and MQTT on a non-loopback address (only behind a TLS-terminating proxy)")
 	fs.StringVar(&c.Recipients, "recipients", c.Recipients, "recipients file, mode 0600: one line per manifest recipient, \"<recipient-id> <url or -> <secret>\", for signed erasure notices (default: none configured; notices stay 'unconfigured')")
+	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	c.Disclosure.register(fs)
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -71,7 +85,15 @@ func (c *serveConfig) check() error {
 			return err
 		}
 	}
-	return c.checkMQTTLimits()
+	if c.WebAuthnOrigin != "" {
+		if _, err := auth.NewWebAuthn(c.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+			return usagef("--webauthn-origin: %v", err)
+		}
+	}
+	if err := c.checkMQTTLimits(); err != nil {
+		return err
+	}
+	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
 }
 
 // checkMQTTLimits checks the MQTT gateway's limits.

@@ -21,13 +21,7 @@ func TestServeMQTTLimitFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			cfg := defaultServeConfig()
-			fs := newFlagSet("serve", serveSummary, &strings.Builder{})
-			cfg.register(fs)
-			err := parseFlags(fs, tt.args, func(string) string { return "" })
-			if err == nil {
-				err = cfg.check()
-			}
+			err := serveFlagsError(tt.args, func(string) string { return "" })
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("error %v, want none", err)

@@ -7,9 +7,13 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -36,9 +40,13 @@ type core struct {
 	privacy    *privacy // policy, consents and subjects
 	exports    *export.Service
 	rights     *rights.Service
+	updates    *updates.Service // firmware updates and support periods
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
+	// commander sends commands to connected devices once the broker runs;
+	// before that (and in commands without a broker) nobody is connected.
+	commander lateCommander
 	// events takes the events devices report over MQTT and HTTP; services
 	// register a handler for each type they handle.
 	events *events.Dispatcher
@@ -72,9 +80,16 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		db.Close()
 		return nil, err
 	}
+	var passkeys *webauthn.WebAuthn
+	if cfg.WebAuthnOrigin != "" {
+		if passkeys, err = auth.NewWebAuthn(cfg.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	c := &core{
 		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
-		auth: auth.NewService(auth.Config{Store: store, Metrics: met}),
+		auth: auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
 		Subjects: priv.subjects, Policy: priv.policy, Manifest: m, Keys: keys}); err != nil {
@@ -85,6 +100,11 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		Store: store, Manifest: m, Opener: keys, CredentialChanged: c.credentialChanged,
 		Policy: priv.policy, Subjects: priv.subjects, MembershipChanged: c.membershipChanged,
 	})
+	if c.updates, err = updates.New(updates.Config{Store: store, Manifest: m, Commander: &c.commander}); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("updates service: %w", err)
+	}
+	c.events.Register(hearth.EventFirmware, c.updates)
 	if c.exports, err = newExports(c, cfg); err != nil {
 		store.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +20,9 @@ import (
 const demoSummary = `Runs the server on loopback with the example thermostat manifest, creates a
 demo household with a demo account, provisions and claims simulated devices,
 and runs them, publishing realistic telemetry over real MQTT, until
-interrupted. It prints the URL and the demo login. It leaves nothing behind
+interrupted. The first, a thermostat, is the reference device, with its state
+in the data directory and its local API on loopback. It prints the URL, the
+demo login, and the thermostat's local API address and pairing code. It leaves nothing behind
 but its data directory: without --data and --kek, its key file lives in a
 temporary directory that is removed when it stops, which leaves the demo's
 readings unreadable.`
@@ -131,17 +134,44 @@ func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	fleet, err := device.NewFleet(cfgs)
+	thermostat, err := s.demoReference(cfg, cfgs[0])
+	if err != nil {
+		return err
+	}
+	fleet, err := device.NewFleet(cfgs[1:])
 	if err != nil {
 		return fmt.Errorf("start simulated devices: %w", err)
 	}
 	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  adult:     %s %s\n  household: %s (%d simulated devices publishing over MQTT)\n"+
+		"  thermostat: the reference device %s, local API http://%s, pairing code %s (docs/local-api.md)\n"+
 		"The household's own readings serve a consent-based feature once both adults have consented and switched it on, and the owner has for the child Sam.\n"+
 		"Press Ctrl-C to stop. %s\n\n",
-		s.httpURL, demoEmail, password, demoAdultEmail, adultPassword, hh.ID, len(cfgs), demoLeaves(cfg))
+		s.httpURL, demoEmail, password, demoAdultEmail, adultPassword, hh.ID, len(cfgs),
+		thermostat.DeviceID(), thermostat.LocalAddr(), thermostat.PairingCode(), demoLeaves(cfg))
+	refDone := make(chan error, 1)
+	go func() { refDone <- thermostat.Run(ctx) }()
 	err = fleet.Run(ctx)
-	s.log.Info("demo fleet stopped", "published", fleet.Published(), "failed", fleet.Failed())
-	return err
+	refErr := <-refDone
+	if errors.Is(refErr, device.ErrFactoryReset) {
+		refErr = nil // reset through its local API: it stopped, the demo went on
+	}
+	s.log.Info("demo fleet stopped", "published", fleet.Published()+thermostat.Published(), "failed", fleet.Failed())
+	return errors.Join(err, refErr)
+}
+
+// demoReference opens the demo's thermostat, the first device, as the
+// reference device (package device), with its state in the data
+// directory and its local API on loopback.
+func (s *server) demoReference(cfg demoConfig, c device.Config) (*device.Reference, error) {
+	r, err := device.Open(device.ReferenceConfig{
+		Dir: filepath.Join(cfg.Data, "device-"+c.DeviceID), Listen: "127.0.0.1:0",
+		DeviceID: c.DeviceID, Secret: c.Secret, Model: c.Model, Broker: c.Broker,
+		API: s.httpURL, Persons: c.Persons, Interval: c.Interval, Logger: s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the demo thermostat: %w", err)
+	}
+	return r, nil
 }
 
 // demoLeaves says what the demo leaves behind when it stops.
@@ -176,7 +206,8 @@ func (s *server) demoHousehold(ctx context.Context, ownerID, adultID string) (*h
 }
 
 // demoDevices provisions and claims the demo devices: the first a
-// thermostat, the rest room sensors.
+// thermostat (run as the reference device), the rest simulated room
+// sensors.
 func (s *server) demoDevices(ctx context.Context, ownerID, hhID string, cfg demoConfig, persons []string) ([]device.Config, error) {
 	broker := "tcp://" + strings.TrimPrefix(s.mqttURL, "mqtt://")
 	cfgs := make([]device.Config, 0, cfg.Devices)

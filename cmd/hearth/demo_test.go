@@ -15,6 +15,7 @@ var (
 	demoEmailLine    = regexp.MustCompile(`e-mail:\s+(\S+)`)
 	demoPasswordLine = regexp.MustCompile(`password:\s+(\S+)`)
 	demoHouseLine    = regexp.MustCompile(`household:\s+(\S+)`)
+	demoThermoLine   = regexp.MustCompile(`thermostat: the reference device \S+, local API (\S+), pairing code (\d+)`)
 )
 
 // TestDemo runs `hearth demo`: it prints the login, its simulated devices
@@ -36,6 +37,14 @@ func TestDemo(t *testing.T) {
 		if !cats[c] {
 			t.Errorf("no %s readings from the demo fleet; got %v; stderr:\n%s", c, cats, p.stderr)
 		}
+	}
+	var paired struct{ Token string }
+	if s := localCall(t, "POST", d.local+"/local/v1/pair", "", `{"code":"`+d.code+`","name":"demo app"}`, &paired); s != 201 {
+		t.Errorf("pair with the demo thermostat's printed code: %d, want 201", s) // INT-LOCAL: the demo runs the reference device
+	}
+	var st struct{ Model string }
+	if s := localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st); s != 200 || st.Model != "ember-t1" {
+		t.Errorf("the demo thermostat's local state: %d %+v, want 200 and model ember-t1", s, st)
 	}
 	if err := p.stop(t); err != nil {
 		t.Errorf("demo stop: %v, want exit 0; stderr:\n%s", err, p.stderr)
@@ -60,6 +69,7 @@ type demo struct {
 	p                                      *proc
 	email, password, adultEmail, adultPass string
 	hh                                     string
+	local, code                            string // the thermostat's local API and pairing code
 	cwd, tmp                               string // its working directory and TMPDIR
 }
 
@@ -81,7 +91,7 @@ func startDemo(t *testing.T) *demo {
 	t.Cleanup(p.kill)
 	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
 	sc := bufio.NewScanner(out)
-	for d.hh == "" && sc.Scan() {
+	for (d.hh == "" || d.local == "") && sc.Scan() {
 		l := sc.Text()
 		p.parseLine(l)
 		if m := demoEmailLine.FindStringSubmatch(l); m != nil {
@@ -96,8 +106,11 @@ func startDemo(t *testing.T) *demo {
 		if m := demoHouseLine.FindStringSubmatch(l); m != nil {
 			d.hh = m[1]
 		}
+		if m := demoThermoLine.FindStringSubmatch(l); m != nil {
+			d.local, d.code = m[1], m[2]
+		}
 	}
-	if d.hh == "" || d.email == "" || d.password == "" || d.adultEmail == "" || p.HTTP == "" {
+	if d.hh == "" || d.email == "" || d.password == "" || d.adultEmail == "" || p.HTTP == "" || d.local == "" {
 		t.Fatalf("demo did not print its URL and logins; stderr:\n%s", p.stderr)
 	}
 	go func() {

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/lifecycle"
-	"github.com/hearth-iot/hearth/mqtt"
 )
 
 // startLifecycle starts the device lifecycle service (transfers, resets,
@@ -25,17 +22,4 @@ func (s *server) startLifecycle() error {
 	s.events.Register(hearth.EventFactoryReset, svc)
 	s.events.Register(hearth.EventCommandRefused, svc)
 	return nil
-}
-
-// commander sends commands through the broker once it runs; before, no
-// device is connected.
-type commander struct{ broker atomic.Pointer[mqtt.Broker] }
-
-// Command implements hearth.DeviceCommander.
-func (c *commander) Command(ctx context.Context, deviceID string, cmd []byte) error {
-	b := c.broker.Load()
-	if b == nil {
-		return hearth.Errorf(hearth.ENOTFOUND, "device %s is not connected", deviceID)
-	}
-	return b.Command(ctx, deviceID, cmd)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -160,14 +161,22 @@ func (p *proc) parseLine(l string) {
 	if a, ok := strings.CutPrefix(l, "hearth: mqtt listening on mqtt://"); ok {
 		p.MQTTAddr, p.MQTT = a, "tcp://"+a
 	}
+	if a, ok := strings.CutPrefix(l, "hearth: mqtt listening on mqtts://"); ok { // with --tls-cert
+		p.MQTTAddr, p.MQTT = a, "tls://"+a
+	}
 }
+
+// healthClient polls /healthz; it trusts any certificate, for servers
+// started with a test's self-signed one.
+var healthClient = &http.Client{Timeout: 10 * time.Second,
+	Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 
 // waitHealthy polls /healthz until it answers 200.
 func (p *proc) waitHealthy(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(p.HTTP + "/healthz")
+		resp, err := healthClient.Get(p.HTTP + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -51,6 +51,7 @@ Commands:
 	serve               run the server (HTTP API and embedded MQTT device gateway)
 	demo                run the server with a demo household and simulated devices
 	devices provision   create device credentials (manufacturer tool)
+	device              run the reference device (local API, commands, firmware)
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	ledger verify       check the consent ledger's hash chain
@@ -60,6 +61,8 @@ Commands:
 	restore             put a backup in place, with the server stopped
 	requests            list open rights requests by deadline; requests show prints one,
 	                    requests update records progress
+	firmware            signed firmware: keygen, sign, publish, rollout, releases
+	operators           operators grant|revoke EMAIL: give or take the operator role
 	version             print the version
 	help                print this help
 
@@ -82,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDemo(ctx, rest, getenv, stdout, stderr)
 	case "devices":
 		return runDevices(ctx, rest, getenv, stdout, stderr)
+	case "device": // issue 14: the reference device
+		return runDevice(ctx, rest, getenv, stdout, stderr)
 	case "manifest":
 		return runManifest(ctx, rest, stdout, stderr)
 	case "notice":
@@ -98,6 +103,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runRestore(ctx, rest, getenv, stdout, stderr)
 	case "requests":
 		return runRequests(ctx, rest, getenv, stdout, stderr)
+	case "firmware":
+		return runFirmware(ctx, rest, getenv, stdout, stderr)
+	case "operators":
+		return runOperators(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
@@ -151,7 +160,8 @@ func parseFlagsAndArgs(fs *flag.FlagSet, args []string, getenv func(string) stri
 }
 
 // operands names, per command, the arguments it takes after its flags.
-var operands = map[string]string{"import": " FILE.zip", "restore": " FILE"}
+var operands = map[string]string{"import": " FILE.zip", "restore": " FILE",
+	"operators grant": " EMAIL", "operators revoke": " EMAIL"}
 
 // newFlagSet returns a flag set that reports to stderr and documents the
 // environment variable of every flag in its usage.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
@@ -42,13 +44,17 @@ type server struct {
 	httpDone chan error
 	notify   *notify.Service  // notifications and terms; see changes.go
 	notices  *httpapi.Notices // rendered once, from the manifest enforced
-	erasure  *erasure.Service // see erasure.go
-	// lifecycle transfers, resets and switches devices (devicelife.go);
-	// it commands devices through commander, set once the broker runs.
+	// disclosure is security.txt and the disclosure policy (SEC-VDP).
+	disclosure *disclosure.Documents
+	erasure    *erasure.Service // see erasure.go
+	// lifecycle transfers, resets and switches devices (devicelife.go).
 	lifecycle *lifecycle.Service
-	commander commander
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
+	// firmwareKeys are the trusted firmware keys (--firmware-keys);
+	// stopUpdates stops the firmware delivery and support-period passes.
+	firmwareKeys []ed25519.PublicKey
+	stopUpdates  func()
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -67,6 +73,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	s := &server{core: c, log: log}
+	if s.firmwareKeys, err = cfg.loadFirmwareKeys(); err != nil {
+		c.close(log)
+		return nil, err
+	}
 	if err := s.startNotify(context.Background()); err != nil {
 		c.close(log)
 		return nil, err
@@ -87,6 +97,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		s.shutdown(context.Background())
 		return nil, err
 	}
+	s.startUpdates()
 	fmt.Fprintf(stdout, "hearth: http listening on %s\n", s.httpURL)
 	fmt.Fprintf(stdout, "hearth: mqtt listening on %s\n", s.mqttURL)
 	log.Info("hearth started", "version", version, "http", s.httpURL, "mqtt", s.mqttURL, "tls", tlsCfg != nil)
@@ -104,7 +115,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
 	s.broker = b
-	s.commander.broker.Store(b)
+	s.commander.set(b)
 	disconnect := b.Disconnect
 	s.disconnect.Store(&disconnect)
 	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
@@ -113,9 +124,13 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		return fmt.Errorf("listen http: %w", err)
 	}
 	s.httpURL = scheme("http", tlsCfg) + "://" + ln.Addr().String()
-	if s.notices, err = httpapi.NewNotices(s.manifest, s.httpURL); err != nil {
+	if s.notices, err = httpapi.NewNotices(s.manifest); err != nil {
 		ln.Close()
 		return err
+	}
+	if s.disclosure, err = cfg.Disclosure.documents(s.manifest, s.httpURL); err != nil {
+		ln.Close()
+		return fmt.Errorf("security.txt: %w", err)
 	}
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
@@ -124,7 +139,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		Handler:           s.handler(tlsCfg != nil, metricsHandler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          httpErrorLog(s.log), // no client addresses (SEC-MONITOR)
 	}
 	s.httpDone = make(chan error, 1)
 	go func() { s.httpDone <- s.httpSrv.Serve(ln) }()
@@ -137,12 +152,13 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Auth: s.auth, Households: s.households, Ingest: s.ingest,
 		Metrics: s.metrics, MetricsHandler: metricsHandler, Logger: s.log,
 		SecureCookies: secure, Health: s.health,
-		Notify: s.notify, Notices: s.notices,
+		Notify: s.notify, Notices: s.notices, Disclosure: s.disclosure,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
 		Events:  s.events, Lifecycle: s.lifecycle,
+		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 	})
 }
 
@@ -163,6 +179,9 @@ func (s *server) shutdown(ctx context.Context) error {
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
+	}
+	if s.stopUpdates != nil {
+		s.stopUpdates()
 	}
 	if s.broker != nil {
 		if err := s.broker.Close(); err != nil {

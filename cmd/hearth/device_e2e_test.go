@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// deviceProc is a running `hearth device`.
+type deviceProc struct {
+	cmd    *exec.Cmd
+	local  string // http://host:port of its local API
+	code   string // its pairing code
+	dir    string
+	lines  chan string // the rest of its stdout
+	stderr *lockedBuffer
+	done   chan struct{}
+	err    error
+}
+
+// startDevice runs `hearth device` in dir against server p with cred c (a
+// first start) and reads its local API address and pairing code.
+func startDevice(t *testing.T, p *proc, c cred, dir string) *deviceProc {
+	t.Helper()
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte(c.Secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := &deviceProc{dir: dir, lines: make(chan string, 16), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	d.cmd = exec.Command(buildBinary(t), "device", "--dir", dir, "--listen", "127.0.0.1:0",
+		"--broker", p.MQTT, "--api", p.HTTP, "--id", c.ID, "--secret-file", secret, "--model", "ember-t1",
+		"--interval", "100ms")
+	d.cmd.Env = cleanEnv()
+	d.cmd.Stderr = d.stderr
+	out, _ := d.cmd.StdoutPipe()
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("start hearth device: %v", err)
+	}
+	t.Cleanup(func() { d.cmd.Process.Signal(syscall.SIGKILL); <-d.done })
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			d.lines <- sc.Text()
+		}
+		close(d.lines)
+		io.Copy(io.Discard, out)
+		d.err = d.cmd.Wait()
+		close(d.done)
+	}()
+	for d.local == "" || d.code == "" {
+		select {
+		case l, ok := <-d.lines:
+			if !ok {
+				t.Fatalf("hearth device exited before it listened; stderr:\n%s", d.stderr)
+			}
+			if _, a, ok := strings.Cut(l, " local API listening on "); ok {
+				d.local = a
+			}
+			if c, ok := strings.CutPrefix(l, "hearth device: pairing code "); ok {
+				d.code = c
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("hearth device printed no address and code in 60s; stderr:\n%s", d.stderr)
+		}
+	}
+	return d
+}
+
+// localCall sends a request to a device's local API and decodes the JSON
+// answer into out (if not nil), returning the status.
+func localCall(t *testing.T, method, url, token, body string, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+// mqttReadings returns the readings the server received over MQTT, as
+// /metrics counts them: accepted, duplicate and refused.
+func mqttReadings(t *testing.T, p *proc) float64 {
+	t.Helper()
+	var n float64
+	for l := range strings.SplitSeq(get(t, p.HTTP+"/metrics"), "\n") {
+		name, rest, _ := strings.Cut(l, "{")
+		switch name {
+		case "hearth_readings_accepted_total", "hearth_readings_duplicate_total", "hearth_readings_refused_total":
+		default:
+			continue
+		}
+		if !strings.Contains(rest, `transport="mqtt"`) {
+			continue
+		}
+		f := strings.Fields(l)
+		v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+		n += v
+	}
+	return n
+}
+
+// waitUntil polls cond for up to 30 s, failing the test with what.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out after 30s waiting for %s", what)
+}
+
+// The reference device (`hearth device`) against a real `hearth serve`: it
+// publishes over MQTT; an app pairs with its code through the local API
+// and switches the cloud link off; the device then publishes nothing (the
+// server's count stays put) while it keeps taking readings and its local
+// API answers; switched back on, it publishes again; a factory reset from
+// its local API wipes its state file and stops it (INT-LOCAL, LOCAL-ONLY,
+// CORE-STABLE, FACTORY-RESET).
+func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
+	data := t.TempDir()
+	creds, _, _, _ := provisionDevices(t, data, "ember-t1", 1, "Local home")
+	p := startHearth(t, data)
+	d := startDevice(t, p, creds[0], t.TempDir())
+	waitUntil(t, "the device's readings at the server", func() bool { return mqttReadings(t, p) > 0 })
+
+	var paired struct{ Token string }
+	if s := localCall(t, "POST", d.local+"/local/v1/pair", "", `{"code":"`+d.code+`","name":"e2e app"}`, &paired); s != 201 || paired.Token == "" {
+		t.Fatalf("pair: %d, want 201 and a token", s)
+	}
+	tok := paired.Token
+	type status struct {
+		Cloud, Connected bool
+		Readings         int
+	}
+	var st status
+	if s := localCall(t, "PUT", d.local+"/local/v1/cloud", tok, `{"enabled":false}`, &st); s != 200 || st.Cloud {
+		t.Fatalf("cloud off: %d %+v", s, st)
+	}
+	waitUntil(t, "the device to leave the server", func() bool {
+		return hasLine(get(t, p.HTTP+"/metrics"), "hearth_connected_devices 0")
+	})
+	before := mqttReadings(t, p)
+	localCall(t, "GET", d.local+"/local/v1/state", tok, "", &st)
+	taken := st.Readings
+	waitUntil(t, "ten more readings kept locally", func() bool {
+		return localCall(t, "GET", d.local+"/local/v1/state", tok, "", &st) == 200 && st.Readings >= min(taken+10, 500)
+	})
+	if after := mqttReadings(t, p); after != before {
+		t.Errorf("readings at the server while local-only: %v, then %v; want no change", before, after)
+	}
+	if st.Cloud || st.Connected {
+		t.Errorf("local-only state: %+v, want cloud off, not connected", st)
+	}
+
+	if s := localCall(t, "PUT", d.local+"/local/v1/cloud", tok, `{"enabled":true}`, &st); s != 200 || !st.Cloud {
+		t.Fatalf("cloud on: %d %+v", s, st)
+	}
+	waitUntil(t, "readings at the server again", func() bool { return mqttReadings(t, p) > before })
+
+	var reset map[string]any
+	if s := localCall(t, "POST", d.local+"/local/v1/factory-reset", tok, "", &reset); s != 200 || reset["status"] != "wiped" {
+		t.Errorf("factory reset: %d %v", s, reset)
+	}
+	select {
+	case <-d.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("hearth device did not stop within 30s of a factory reset; stderr:\n%s", d.stderr)
+	}
+	if d.err != nil {
+		t.Errorf("hearth device after a factory reset: %v, want exit 0; stderr:\n%s", d.err, d.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(d.dir, "state.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state file after a factory reset: %v, want it gone", err)
+	}
+}

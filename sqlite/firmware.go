@@ -1,0 +1,165 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/hearth-iot/hearth"
+)
+
+const releaseCols = "model, version, metadata, sha256, length, expires, substantial, notes, key_id, published"
+
+// AddFirmwareRelease stores a release and its image in one transaction;
+// ECONFLICT if the model has that version already.
+func (db *DB) AddFirmwareRelease(ctx context.Context, r *hearth.FirmwareRelease, image []byte) error {
+	return inTx(ctx, db.data, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO firmware_releases ("+releaseCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			r.Model, r.Version, r.Metadata, r.SHA256, r.Length, ts(r.Expires), r.Substantial, r.Notes, r.KeyID, ts(r.Published))
+		if err != nil {
+			return wrap("insert firmware release", err, map[string]string{hearth.ECONFLICT: "the model has a release of that version already"})
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO firmware_images (model, version, image) VALUES (?, ?, ?)", r.Model, r.Version, image)
+		return wrap("insert firmware image", err, nil)
+	})
+}
+
+func scanRelease(row rowScanner) (*hearth.FirmwareRelease, error) {
+	var r hearth.FirmwareRelease
+	var expires, published int64
+	if err := row.Scan(&r.Model, &r.Version, &r.Metadata, &r.SHA256, &r.Length, &expires, &r.Substantial, &r.Notes, &r.KeyID, &published); err != nil {
+		return nil, err
+	}
+	r.Expires, r.Published = fromTS(expires), fromTS(published)
+	return &r, nil
+}
+
+// FirmwareRelease returns a model's release of that version, or ENOTFOUND.
+func (db *DB) FirmwareRelease(ctx context.Context, model, version string) (*hearth.FirmwareRelease, error) {
+	row := db.data.r.QueryRowContext(ctx, "SELECT "+releaseCols+" FROM firmware_releases WHERE model = ? AND version = ?", model, version)
+	r, err := scanRelease(row)
+	if err != nil {
+		return nil, notFound("select firmware release", err, "no such firmware release")
+	}
+	return r, nil
+}
+
+// FirmwareReleases lists a model's releases ("" for every model's), latest
+// published first.
+func (db *DB) FirmwareReleases(ctx context.Context, model string) ([]hearth.FirmwareRelease, error) {
+	return queryAll(ctx, db.data, scanRelease, "firmware releases",
+		"SELECT "+releaseCols+" FROM firmware_releases WHERE ? = '' OR model = ? ORDER BY published DESC, model, version", model, model)
+}
+
+// FirmwareImage returns the image of a model's release, or ENOTFOUND.
+func (db *DB) FirmwareImage(ctx context.Context, model, version string) ([]byte, error) {
+	var image []byte
+	err := db.data.r.QueryRowContext(ctx, "SELECT image FROM firmware_images WHERE model = ? AND version = ?", model, version).Scan(&image)
+	if err != nil {
+		return nil, notFound("select firmware image", err, "no such firmware release")
+	}
+	return image, nil
+}
+
+// DevicesOfModel lists a model's devices in ID order.
+func (db *DB) DevicesOfModel(ctx context.Context, model string) ([]hearth.Device, error) {
+	return queryAll(ctx, db.data, scanDevice, "devices", "SELECT "+deviceCols+" FROM devices WHERE model = ? ORDER BY id", model)
+}
+
+const offerCols = "device_id, model, version, command_id, status, reason, detail, created, updated"
+
+// PutFirmwareOffer stores o, replacing the device's offer of the same
+// version but keeping its Created; ENOTFOUND if the device or the release
+// does not exist.
+func (db *DB) PutFirmwareOffer(ctx context.Context, o *hearth.FirmwareOffer) error {
+	_, err := exec(ctx, db.data, "INSERT INTO firmware_offers ("+offerCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"+
+		" ON CONFLICT (device_id, version) DO UPDATE SET model = excluded.model, command_id = excluded.command_id,"+
+		" status = excluded.status, reason = excluded.reason, detail = excluded.detail, updated = excluded.updated",
+		o.DeviceID, o.Model, o.Version, o.CommandID, string(o.Status), o.Reason, o.Detail, ts(o.Created), ts(o.Updated))
+	return wrap("put firmware offer", err, map[string]string{hearth.ENOTFOUND: "no such device or firmware release"})
+}
+
+func scanOffer(row rowScanner) (*hearth.FirmwareOffer, error) {
+	var o hearth.FirmwareOffer
+	var status string
+	var created, updated int64
+	if err := row.Scan(&o.DeviceID, &o.Model, &o.Version, &o.CommandID, &status, &o.Reason, &o.Detail, &created, &updated); err != nil {
+		return nil, err
+	}
+	o.Status, o.Created, o.Updated = hearth.OfferStatus(status), fromTS(created), fromTS(updated)
+	return &o, nil
+}
+
+// FirmwareOffer returns a device's offer of a version, or ENOTFOUND.
+func (db *DB) FirmwareOffer(ctx context.Context, deviceID, version string) (*hearth.FirmwareOffer, error) {
+	row := db.data.r.QueryRowContext(ctx, "SELECT "+offerCols+" FROM firmware_offers WHERE device_id = ? AND version = ?", deviceID, version)
+	o, err := scanOffer(row)
+	if err != nil {
+		return nil, notFound("select firmware offer", err, "that version was never offered to the device")
+	}
+	return o, nil
+}
+
+// FirmwareOffers lists a device's offers, latest created first.
+func (db *DB) FirmwareOffers(ctx context.Context, deviceID string) ([]hearth.FirmwareOffer, error) {
+	return queryAll(ctx, db.data, scanOffer, "firmware offers",
+		"SELECT "+offerCols+" FROM firmware_offers WHERE device_id = ? ORDER BY created DESC, version DESC", deviceID)
+}
+
+// PendingFirmwareOffers lists up to limit pending offers (0 means 100),
+// in (device ID, version) order, after the device ID after.
+func (db *DB) PendingFirmwareOffers(ctx context.Context, after string, limit int) ([]hearth.FirmwareOffer, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return queryAll(ctx, db.data, scanOffer, "firmware offers",
+		"SELECT "+offerCols+" FROM firmware_offers WHERE status = ? AND device_id > ? ORDER BY device_id, version LIMIT ?",
+		string(hearth.OfferPending), after, limit)
+}
+
+const reportCols = "id, device_id, status, version, reason, detail, accepted, problem, at"
+
+// RecordFirmwareReport stores rep and, if it is accepted, applies it to
+// the device's offer (and, for installed, to the device's firmware) in the
+// same transaction; ENOTFOUND, storing nothing, if there is no such offer.
+func (db *DB) RecordFirmwareReport(ctx context.Context, rep *hearth.FirmwareReport) error {
+	return inTx(ctx, db.data, func(tx *sql.Tx) error {
+		if rep.Accepted {
+			res, err := tx.ExecContext(ctx, "UPDATE firmware_offers SET status = ?, reason = ?, detail = ?, updated = ? WHERE device_id = ? AND version = ?",
+				rep.Status, rep.Reason, rep.Detail, ts(rep.At), rep.DeviceID, rep.Version)
+			if err != nil {
+				return wrap("update firmware offer", err, nil)
+			}
+			if err := expectOne(res, "update firmware offer", "that version was never offered to the device"); err != nil {
+				return err
+			}
+			if rep.Status == string(hearth.OfferInstalled) {
+				if _, err := tx.ExecContext(ctx, "UPDATE devices SET firmware = ? WHERE id = ?", rep.Version, rep.DeviceID); err != nil {
+					return wrap("set device firmware", err, nil)
+				}
+			}
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO firmware_reports ("+reportCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			rep.ID, rep.DeviceID, rep.Status, rep.Version, rep.Reason, rep.Detail, rep.Accepted, rep.Problem, ts(rep.At))
+		return wrap("insert firmware report", err, map[string]string{hearth.ENOTFOUND: "no such device", hearth.ECONFLICT: "a report with that ID exists already"})
+	})
+}
+
+func scanReport(row rowScanner) (*hearth.FirmwareReport, error) {
+	var r hearth.FirmwareReport
+	var at int64
+	if err := row.Scan(&r.ID, &r.DeviceID, &r.Status, &r.Version, &r.Reason, &r.Detail, &r.Accepted, &r.Problem, &at); err != nil {
+		return nil, err
+	}
+	r.At = fromTS(at)
+	return &r, nil
+}
+
+// FirmwareReports lists a device's reports, latest first, at most limit
+// (0 means 100).
+func (db *DB) FirmwareReports(ctx context.Context, deviceID string, limit int) ([]hearth.FirmwareReport, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return queryAll(ctx, db.data, scanReport, "firmware reports",
+		"SELECT "+reportCols+" FROM firmware_reports WHERE device_id = ? ORDER BY at DESC, id DESC LIMIT ?", deviceID, limit)
+}
