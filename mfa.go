@@ -49,6 +49,10 @@ type SecondFactorRefusal struct {
 	At        time.Time
 }
 
+// MaxSecondFactorRefusals is how many refused second factors are kept per
+// account: the newest.
+const MaxSecondFactorRefusals = 100
+
 // MFAStore keeps second factors and the operator role. Implementations
 // are safe for concurrent use.
 type MFAStore interface {
@@ -94,7 +98,9 @@ type MFAStore interface {
 	// and passkeys, in one transaction.
 	DeleteSecondFactors(ctx context.Context, accountID string) error
 
-	// RecordSecondFactorRefusal stores r.
+	// RecordSecondFactorRefusal stores r, keeping only the account's
+	// MaxSecondFactorRefusals newest; ENOTFOUND if there is no such
+	// account.
 	RecordSecondFactorRefusal(ctx context.Context, r *SecondFactorRefusal) error
 	// SecondFactorRefusals lists the account's refusals, newest first, at
 	// most limit (0 means 100).

@@ -48,7 +48,7 @@ func (r *Reference) startCloudLocked() {
 	o := paho.NewClientOptions().AddBroker(r.st.Broker).
 		SetClientID(id).SetUsername(id).SetPassword(r.st.Secret).
 		SetCleanSession(true).SetAutoReconnect(true).
-		SetConnectRetry(true).SetConnectRetryInterval(2 * time.Second).
+		SetConnectRetry(true).SetConnectRetryInterval(5 * time.Second).
 		SetMaxReconnectInterval(10 * time.Second).SetConnectTimeout(10 * time.Second)
 	if r.cfg.TLS != nil {
 		o.SetTLSConfig(r.cfg.TLS)

@@ -297,15 +297,17 @@ func TestUnpair(t *testing.T) {
 }
 
 // A factory reset from the device's end (its local API) wipes its state
-// file and firmware image, and stops it; with the backend down it says the
+// file, firmware image and any temporary copy, and stops it; with the backend down it says the
 // reset was not announced (FACTORY-RESET).
 func TestFactoryResetFromDevice(t *testing.T) {
 	dir := t.TempDir()
 	broker, api := noBackend(t)
 	rr := startRef(t, dir, ReferenceConfig{Broker: broker, API: api})
 	tok := pair(t, rr)
-	if err := os.WriteFile(filepath.Join(dir, ImageFile), []byte("image"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{ImageFile, StateFile + ".crashed.tmp"} { // an image, and a copy a crash left
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("data"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	a := call(t, "POST", rr.url+"/local/v1/factory-reset", tok, "")
 	if a.status != 200 || a.body["status"] != "wiped" || a.body["announced"] != false {
@@ -313,6 +315,9 @@ func TestFactoryResetFromDevice(t *testing.T) {
 	}
 	if err := rr.halt(t); !errors.Is(err, ErrFactoryReset) {
 		t.Errorf("Run: %v, want ErrFactoryReset", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the device's directory after a factory reset holds %v, want nothing", left)
 	}
 	for _, f := range []string{StateFile, ImageFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {

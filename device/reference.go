@@ -15,6 +15,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/hearth-iot/hearth/firmware"
 )
 
 // ErrFactoryReset is what Reference.Run returns after a factory reset: the
@@ -32,7 +34,7 @@ const (
 )
 
 // ReferenceConfig configures a Reference device. Dir is required. DeviceID,
-// Secret and Model are needed only on the first start, when Dir holds no
+// Secret and Model are needed, and Firmware read, only on the first start, when Dir holds no
 // state file yet; later starts read them from the state file. A zero field
 // takes the default stated beside it.
 type ReferenceConfig struct {
@@ -41,6 +43,7 @@ type ReferenceConfig struct {
 	DeviceID string
 	Secret   string
 	Model    string // a model in ModelCategories
+	Firmware string // the installed firmware version on the first start; default Firmware
 	// Broker and API are the backend's MQTT broker URL (tcp:// or ssl://)
 	// and HTTP base URL (for events and firmware images). Given, they
 	// replace the stored ones; "" keeps them.
@@ -140,7 +143,10 @@ func openState(cfg ReferenceConfig) (*State, error) {
 		if cfg.DeviceID == "" || cfg.Secret == "" || cfg.Model == "" {
 			return nil, errors.New("open device: first start: device ID, secret and model are required")
 		}
-		st = &State{DeviceID: cfg.DeviceID, Secret: cfg.Secret, Model: cfg.Model, Firmware: Firmware, Cloud: true}
+		if cfg.Firmware != "" && !firmware.ValidVersion(cfg.Firmware) {
+			return nil, fmt.Errorf("open device: firmware version %q: give MAJOR.MINOR.PATCH", cfg.Firmware)
+		}
+		st = &State{DeviceID: cfg.DeviceID, Secret: cfg.Secret, Model: cfg.Model, Firmware: cmpOrString(cfg.Firmware, Firmware), Cloud: true}
 	case err != nil:
 		return nil, fmt.Errorf("open device: %w", err)
 	}

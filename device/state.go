@@ -113,12 +113,18 @@ func writeFileAtomic(path string, b []byte) error {
 	return nil
 }
 
-// wipe removes everything the device keeps in dir: its state file and its
-// firmware image. A file that is already gone is not an error.
+// wipe removes everything the device keeps in dir: its state file, its
+// firmware image and any temporary copy of either a crash left behind. A
+// file that is already gone is not an error.
 func wipe(dir string) error {
+	names := []string{filepath.Join(dir, StateFile), filepath.Join(dir, ImageFile)}
+	for _, f := range []string{StateFile, ImageFile} {
+		tmp, _ := filepath.Glob(filepath.Join(dir, f+".*.tmp")) // the pattern is valid: no error
+		names = append(names, tmp...)
+	}
 	var errs []error
-	for _, name := range []string{StateFile, ImageFile} {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	for _, name := range names {
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}

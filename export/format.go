@@ -63,6 +63,33 @@ type FileInfo struct {
 type Profile struct {
 	Person      PersonRecord       `json:"person"`
 	Memberships []MembershipRecord `json:"memberships"`
+	// Security is how an account holder signs in beyond the password
+	// (SEC-MFA); nil for a person without an account. An import does not
+	// restore it: second factors do not move between instances.
+	Security *SecurityRecord `json:"account_security,omitempty"`
+}
+
+// SecurityRecord is an account's second factors and refused second-factor
+// attempts. It holds no secret: no TOTP secret, recovery code or key.
+type SecurityRecord struct {
+	Operator          bool            `json:"operator"`
+	AuthenticatorApp  bool            `json:"authenticator_app"`
+	RecoveryCodesLeft int             `json:"recovery_codes_left"`
+	Passkeys          []PasskeyRecord `json:"passkeys"`
+	Refused           []RefusalRecord `json:"refused_second_factors"`
+}
+
+// PasskeyRecord is one registered passkey.
+type PasskeyRecord struct {
+	Created  time.Time  `json:"created"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+}
+
+// RefusalRecord is one refused second factor (hearth.SecondFactorRefusal).
+type RefusalRecord struct {
+	Method string    `json:"method"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // PersonRecord is the person as the exporting instance keeps them.

@@ -218,6 +218,9 @@ func (s *Service) profile(ctx context.Context, p *hearth.Person) (Profile, error
 			return out, fmt.Errorf("export account: %w", err)
 		}
 		out.Person.Email = string(acc.Email)
+		if out.Security, err = s.security(ctx, acc); err != nil {
+			return out, err
+		}
 	}
 	hhs, err := s.cfg.Store.HouseholdsOf(ctx, p.ID)
 	if err != nil {
@@ -230,6 +233,41 @@ func (s *Service) profile(ctx context.Context, p *hearth.Person) (Profile, error
 		}
 		out.Memberships = append(out.Memberships, MembershipRecord{HouseholdID: h.ID, HouseholdName: h.Name,
 			HouseholdCreated: h.Created.UTC(), Role: string(m.Role), GuardianID: m.GuardianID, Added: m.Added.UTC()})
+	}
+	return out, nil
+}
+
+// security returns the account's second factors and refused attempts.
+func (s *Service) security(ctx context.Context, acc *hearth.Account) (*SecurityRecord, error) {
+	out := &SecurityRecord{Operator: acc.Operator, Passkeys: []PasskeyRecord{}, Refused: []RefusalRecord{}}
+	t, err := s.cfg.Store.TOTP(ctx, acc.ID)
+	switch {
+	case err == nil:
+		out.AuthenticatorApp = !t.Confirmed.IsZero()
+	case hearth.ErrorCode(err) != hearth.ENOTFOUND:
+		return nil, fmt.Errorf("export second factors: %w", err)
+	}
+	if out.RecoveryCodesLeft, err = s.cfg.Store.RecoveryCodesLeft(ctx, acc.ID); err != nil {
+		return nil, fmt.Errorf("export second factors: %w", err)
+	}
+	keys, err := s.cfg.Store.Passkeys(ctx, acc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("export second factors: %w", err)
+	}
+	for _, k := range keys {
+		p := PasskeyRecord{Created: k.Created.UTC()}
+		if !k.LastUsed.IsZero() {
+			used := k.LastUsed.UTC()
+			p.LastUsed = &used
+		}
+		out.Passkeys = append(out.Passkeys, p)
+	}
+	refused, err := s.cfg.Store.SecondFactorRefusals(ctx, acc.ID, hearth.MaxSecondFactorRefusals)
+	if err != nil {
+		return nil, fmt.Errorf("export second factors: %w", err)
+	}
+	for _, r := range refused {
+		out.Refused = append(out.Refused, RefusalRecord{Method: r.Method, Reason: r.Reason, At: r.At.UTC()})
 	}
 	return out, nil
 }

@@ -23,8 +23,8 @@ type Metrics struct {
 	// ConnectedDevices is the number of devices connected to the broker.
 	ConnectedDevices prometheus.Gauge
 	// AuthFailures counts refused authentications, by kind (device, sign_in,
-	// reauthenticate)
-	// and reason (bad_credential, rate_limited, ...).
+	// reauthenticate, second_factor)
+	// and reason (bad_credential, rate_limited, replayed, unknown_step, ...).
 	AuthFailures *prometheus.CounterVec
 	// HTTPRequests counts API requests by route pattern and status code.
 	HTTPRequests *prometheus.CounterVec

@@ -183,11 +183,21 @@ func (db *DB) DeleteSecondFactors(ctx context.Context, accountID string) error {
 	})
 }
 
-// RecordSecondFactorRefusal stores r; ENOTFOUND if there is no such account.
+// RecordSecondFactorRefusal stores r and drops the account's refusals
+// beyond the hearth.MaxSecondFactorRefusals newest; ENOTFOUND if there is
+// no such account.
 func (db *DB) RecordSecondFactorRefusal(ctx context.Context, r *hearth.SecondFactorRefusal) error {
-	_, err := exec(ctx, db.data, "INSERT INTO second_factor_refusals (account_id, method, reason, at) VALUES (?, ?, ?, ?)",
-		r.AccountID, r.Method, r.Reason, ts(r.At))
-	return wrap("insert second factor refusal", err, map[string]string{hearth.ENOTFOUND: "no such account"})
+	return inTx(ctx, db.data, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO second_factor_refusals (account_id, method, reason, at) VALUES (?, ?, ?, ?)",
+			r.AccountID, r.Method, r.Reason, ts(r.At))
+		if err != nil {
+			return wrap("insert second factor refusal", err, map[string]string{hearth.ENOTFOUND: "no such account"})
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM second_factor_refusals WHERE account_id = ? AND id <=
+			(SELECT id FROM second_factor_refusals WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+			r.AccountID, r.AccountID, hearth.MaxSecondFactorRefusals)
+		return wrap("trim second factor refusals", err, nil)
+	})
 }
 
 // SecondFactorRefusals lists the account's refusals, newest first, at most

@@ -164,4 +164,19 @@ func testMFA(t *testing.T, open func(t *testing.T) hearth.Store) {
 		must(t, "SecondFactorRefusals limit 1", err)
 		diff(t, "SecondFactorRefusals limit 1", got, []hearth.SecondFactorRefusal{*r2})
 	})
+	t.Run("RefusalsKeepTheNewest", func(t *testing.T) {
+		t.Parallel()
+		s, a := setup(t)
+		n := hearth.MaxSecondFactorRefusals + 5
+		for i := range n {
+			r := &hearth.SecondFactorRefusal{AccountID: a.ID, Method: hearth.FactorTOTP, Reason: "replayed", At: at(time.Duration(i) * time.Second)}
+			must(t, "RecordSecondFactorRefusal", s.RecordSecondFactorRefusal(ctx(t), r))
+		}
+		got, err := s.SecondFactorRefusals(ctx(t), a.ID, 2*n)
+		must(t, "SecondFactorRefusals", err)
+		if len(got) != hearth.MaxSecondFactorRefusals || !got[0].At.Equal(at(time.Duration(n-1)*time.Second)) ||
+			!got[len(got)-1].At.Equal(at(5*time.Second)) {
+			t.Errorf("kept %d refusals from %v to %v, want the %d newest", len(got), got[len(got)-1].At, got[0].At, hearth.MaxSecondFactorRefusals)
+		}
+	})
 }

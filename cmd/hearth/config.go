@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -41,7 +42,7 @@ type serveConfig struct {
 	// (SEC-VDP; disclosure.go).
 	Disclosure disclosureConfig
 	// WebAuthnOrigin is the URL people reach the server at, for passkeys
-	// (auth.NewWebAuthn); "" turns passkeys off.
+	// (auth.NewWebAuthn); "" takes --public-url's (webauthnOrigin).
 	WebAuthnOrigin string
 }
 
@@ -69,7 +70,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
-	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: passkeys off)")
+	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: the scheme and host of --public-url; neither: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
@@ -85,8 +86,8 @@ func (c *serveConfig) check() error {
 			return err
 		}
 	}
-	if c.WebAuthnOrigin != "" {
-		if _, err := auth.NewWebAuthn(c.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+	if origin := c.webauthnOrigin(); origin != "" {
+		if _, err := auth.NewWebAuthn(origin, auth.DefaultIssuer); err != nil {
 			return usagef("--webauthn-origin: %v", err)
 		}
 	}
@@ -94,6 +95,19 @@ func (c *serveConfig) check() error {
 		return err
 	}
 	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
+}
+
+// webauthnOrigin is the origin passkeys are bound to: --webauthn-origin,
+// else the scheme and host of --public-url, else "" (passkeys off).
+func (c *serveConfig) webauthnOrigin() string {
+	if c.WebAuthnOrigin != "" {
+		return c.WebAuthnOrigin
+	}
+	u, err := url.Parse(c.Disclosure.PublicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // checkMQTTLimits checks the MQTT gateway's limits.

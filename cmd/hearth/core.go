@@ -81,8 +81,8 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		return nil, err
 	}
 	var passkeys *webauthn.WebAuthn
-	if cfg.WebAuthnOrigin != "" {
-		if passkeys, err = auth.NewWebAuthn(cfg.WebAuthnOrigin, auth.DefaultIssuer); err != nil {
+	if origin := cfg.webauthnOrigin(); origin != "" {
+		if passkeys, err = auth.NewWebAuthn(origin, auth.DefaultIssuer); err != nil {
 			db.Close()
 			return nil, err
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth/device"
-	"github.com/hearth-iot/hearth/firmware"
 )
 
 const deviceSummary = `Runs Hearth's reference device: a thermostat (model ember-t1) or room sensor
@@ -28,6 +27,7 @@ factory reset wipes its state.`
 type deviceConfig struct {
 	Dir, Listen, Broker, API string
 	ID, SecretFile, Model    string
+	Firmware                 string
 	TrustedKeys              string
 	Interval                 time.Duration
 	LogLevel                 string
@@ -44,14 +44,10 @@ func runDevice(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	rc := device.ReferenceConfig{Dir: cfg.Dir, Listen: cfg.Listen, Broker: cfg.Broker, API: cfg.API,
-		DeviceID: cfg.ID, Model: cfg.Model, Interval: cfg.Interval, Logger: log}
+		DeviceID: cfg.ID, Model: cfg.Model, Firmware: cfg.Firmware, Interval: cfg.Interval, Logger: log}
 	if cfg.TrustedKeys != "" {
-		b, err := os.ReadFile(cfg.TrustedKeys)
-		if err != nil {
+		if rc.TrustedKeys, err = readTrustedKeys(cfg.TrustedKeys); err != nil {
 			return fmt.Errorf("--trusted-keys: %w", err)
-		}
-		if rc.TrustedKeys, err = firmware.ParsePublicKeys(b); err != nil {
-			return fmt.Errorf("--trusted-keys %s: %w", cfg.TrustedKeys, err)
 		}
 	}
 	if cfg.SecretFile != "" {
@@ -85,7 +81,8 @@ func parseDeviceFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.ID, "id", "", "first start: the device ID")
 	fs.StringVar(&cfg.SecretFile, "secret-file", "", "first start: a file holding the device secret")
 	fs.StringVar(&cfg.Model, "model", "", "first start: the model, ember-t1 or ember-s1")
-	fs.StringVar(&cfg.TrustedKeys, "trusted-keys", "", "PEM file of the Ed25519 public keys firmware releases must be signed by; "+
+	fs.StringVar(&cfg.Firmware, "firmware", device.Firmware, "first start: the installed firmware version, as provisioned")
+	fs.StringVar(&cfg.TrustedKeys, "trusted-keys", "", "PEM file of the Ed25519 public keys firmware releases must be signed by (hearth firmware keygen); "+
 		"without it the device refuses every firmware update")
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "how often the device takes a reading")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")

@@ -29,17 +29,18 @@ type deviceProc struct {
 }
 
 // startDevice runs `hearth device` in dir against server p with cred c (a
-// first start) and reads its local API address and pairing code.
-func startDevice(t *testing.T, p *proc, c cred, dir string) *deviceProc {
+// first start) and extra flags, and reads its local API address and
+// pairing code.
+func startDevice(t *testing.T, p *proc, c cred, dir string, extra ...string) *deviceProc {
 	t.Helper()
 	secret := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(secret, []byte(c.Secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d := &deviceProc{dir: dir, lines: make(chan string, 16), stderr: &lockedBuffer{}, done: make(chan struct{})}
-	d.cmd = exec.Command(buildBinary(t), "device", "--dir", dir, "--listen", "127.0.0.1:0",
+	d.cmd = exec.Command(buildBinary(t), append([]string{"device", "--dir", dir, "--listen", "127.0.0.1:0",
 		"--broker", p.MQTT, "--api", p.HTTP, "--id", c.ID, "--secret-file", secret, "--model", "ember-t1",
-		"--interval", "100ms")
+		"--interval", "100ms"}, extra...)...)
 	d.cmd.Env = cleanEnv()
 	d.cmd.Stderr = d.stderr
 	out, _ := d.cmd.StdoutPipe()
@@ -197,5 +198,95 @@ func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(d.dir, "state.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("state file after a factory reset: %v, want it gone", err)
+	}
+}
+
+// `hearth device` refuses a bad command line with the flag named: no
+// directory, a first start without the credential, an unreadable key file.
+func TestDeviceCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("a-secret-of-the-device"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"device"}, 2, "--dir"},
+		{[]string{"device", "--dir", dir, "--interval", "1ms"}, 2, "--interval"},
+		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0"}, 1, "first start: device ID, secret and model are required"},
+		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0", "--id", "dev_x", "--secret-file", secret, "--model", "ember-t1", "--firmware", "1.2"}, 1, "firmware version"},
+		{[]string{"device", "--dir", dir, "--trusted-keys", filepath.Join(dir, "none.pem")}, 1, "--trusted-keys"},
+		{[]string{"device", "--dir", dir, "--listen", "127.0.0.1:0", "--id", "dev_x", "--secret-file", filepath.Join(dir, "none"), "--model", "ember-t1"}, 1, "--secret-file"},
+	} {
+		code, _, stderr := runHearth(t, t.Context(), tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) {
+			t.Errorf("hearth %v: exit %d, stderr %q; want exit %d naming %q", tt.args, code, stderr, tt.code, tt.want)
+		}
+	}
+}
+
+// The reference device (`hearth device --trusted-keys`) takes a release
+// rolled out by the operator through a real `hearth serve`: it fetches the
+// image with its credential, verifies and installs it, and reports it, so
+// the household's device list shows the new version; a later release
+// signed by a key it does not trust is refused with reason wrong-key, and
+// it keeps the installed version (SEC-UPDATES).
+func TestDeviceFirmwareAgainstServer(t *testing.T) {
+	data, keys := t.TempDir(), t.TempDir()
+	creds, hh, email, pw := provisionDevices(t, data, "ember-t1", 1, "Firmware device home")
+	p := startHearth(t, data)
+	owner := signIn(t, p.HTTP, email, pw)
+	trusted, stranger := filepath.Join(keys, "trusted"), filepath.Join(keys, "stranger")
+	hearthOK(t, "firmware", "keygen", "--out", trusted)
+	hearthOK(t, "firmware", "keygen", "--out", stranger)
+	release := func(key, version string) {
+		image := filepath.Join(keys, version+".bin")
+		if err := os.WriteFile(image, []byte("ember-t1 firmware "+version), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		meta := filepath.Join(keys, version+".json")
+		hearthOK(t, "firmware", "sign", "--key", key+".key", "--image", image, "--model", "ember-t1", "--version", version,
+			"--expires", "30d", "--notes", "Fixes.", "--out", meta)
+		hearthOK(t, "firmware", "publish", "--data", data, "--keys", key+".pub", "--metadata", meta, "--image", image)
+		hearthOK(t, "firmware", "rollout", "--data", data, "--model", "ember-t1", "--version", version)
+	}
+	d := startDevice(t, p, creds[0], t.TempDir(), "--trusted-keys", trusted+".pub", "--firmware", "1.0.0")
+	var paired struct{ Token string }
+	if s := localCall(t, "POST", d.local+"/local/v1/pair", "", `{"code":"`+d.code+`","name":"e2e app"}`, &paired); s != 201 {
+		t.Fatalf("pair: %d", s)
+	}
+	type state struct {
+		Firmware  string
+		Connected bool
+		Update    struct{ Status, Version, Reason string }
+	}
+	var st state
+	waitUntil(t, "the device to connect", func() bool {
+		return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Connected
+	})
+
+	release(trusted, "1.2.0")
+	waitUntil(t, "the household's list to show 1.2.0 installed", func() bool { return deviceOf(t, owner, hh, creds[0].ID)["firmware"] == "1.2.0" })
+	localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st)
+	if st.Firmware != "1.2.0" || st.Update.Status != "installed" {
+		t.Errorf("device state after the update: %+v, want 1.2.0 installed", st)
+	}
+	img, err := os.ReadFile(filepath.Join(d.dir, "firmware.img"))
+	if err != nil || string(img) != "ember-t1 firmware 1.2.0" {
+		t.Errorf("installed image %q, %v", img, err)
+	}
+
+	release(stranger, "1.3.0")
+	waitUntil(t, "the device to refuse 1.3.0", func() bool {
+		return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Update.Version == "1.3.0" && st.Update.Status == "refused"
+	})
+	if st.Update.Reason != "wrong-key" || st.Firmware != "1.2.0" {
+		t.Errorf("device state after a release by another key: %+v, want wrong-key refused, 1.2.0 kept", st)
+	}
+	if fw := deviceOf(t, owner, hh, creds[0].ID)["firmware"]; fw != "1.2.0" {
+		t.Errorf("the household's list after the refusal: firmware %v, want 1.2.0", fw)
 	}
 }

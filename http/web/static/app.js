@@ -100,7 +100,31 @@ document.getElementById("signin-form").addEventListener("submit", async (ev) => 
   const msg = document.getElementById("signin-error");
   msg.textContent = "";
   try {
-    await api("POST", "/v1/sessions", { email: f.get("email"), password: f.get("password") });
+    const r = await api("POST", "/v1/sessions", { email: f.get("email"), password: f.get("password") });
+    if (r && r.second_factor_required) {
+      secondStep = r.second_step_token;
+      ev.target.hidden = true;
+      document.getElementById("code-form").hidden = false;
+      return;
+    }
+    await showHome();
+  } catch (e) {
+    msg.textContent = e.message;
+  }
+});
+
+// secondStep is the token a right password gives an account with a second
+// factor; a code from the app (six digits) or a recovery code finishes it.
+let secondStep = "";
+
+document.getElementById("code-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const code = String(new FormData(ev.target).get("code")).trim();
+  const msg = document.getElementById("signin-error");
+  msg.textContent = "";
+  try {
+    const method = /^[0-9]{6}$/.test(code) ? "totp" : "recovery";
+    await api("POST", "/v1/sessions/second-factor", { second_step_token: secondStep, method, code });
     await showHome();
   } catch (e) {
     msg.textContent = e.message;

@@ -1,0 +1,58 @@
+package export_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/export"
+)
+
+// TestExportHoldsAccountSecurity: an account holder's export says which
+// second factors they have and lists the refused attempts kept, matches
+// the schema, and holds no secret (RIGHT-ACCESS, SEC-MFA).
+func TestExportHoldsAccountSecurity(t *testing.T) {
+	in := newInstance(t, "alpha")
+	h := in.newHome(t)
+	ctx := t.Context()
+	owner, err := in.store.Person(ctx, h.owner)
+	must(t, err)
+	const secret = "MARKERSECRETTOTPXYZ"
+	must(t, in.store.PutTOTP(ctx, &hearth.TOTP{AccountID: owner.AccountID, Secret: secret, Created: in.now}))
+	must(t, in.store.ConfirmTOTP(ctx, owner.AccountID, 1, [][]byte{[]byte("MARKERRECOVERYHASH")}, in.now))
+	must(t, in.store.AddPasskey(ctx, &hearth.Passkey{CredentialID: []byte("cred"), AccountID: owner.AccountID,
+		Record: []byte(`{"publicKey":"MARKERPUBLICKEY"}`), Created: in.now}))
+	must(t, in.store.RecordSecondFactorRefusal(ctx, &hearth.SecondFactorRefusal{AccountID: owner.AccountID,
+		Method: hearth.FactorRecovery, Reason: "used", At: in.now.Add(time.Minute)}))
+	data := in.write(t, h.owner)
+	for _, m := range []string{secret, "MARKERRECOVERYHASH", "MARKERPUBLICKEY"} {
+		if bytes.Contains(data, []byte(m)) {
+			t.Errorf("the export holds %s", m)
+		}
+	}
+
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	f, err := zr.Open("profile.json")
+	must(t, err)
+	b, err := io.ReadAll(f)
+	must(t, err)
+	var p export.Profile
+	must(t, json.Unmarshal(b, &p))
+	s := p.Security
+	if s == nil || !s.AuthenticatorApp || s.RecoveryCodesLeft != 1 || len(s.Passkeys) != 1 || s.Passkeys[0].LastUsed != nil ||
+		len(s.Refused) != 1 || s.Refused[0].Reason != "used" || s.Operator {
+		t.Errorf("account_security = %+v, want an app, 1 recovery code, 1 unused passkey, 1 refusal, no operator", s)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	must(t, err)
+	if err := compileSchemas(t)["profile"].Validate(v); err != nil {
+		t.Errorf("profile.json does not match #/$defs/profile: %v", err)
+	}
+}
