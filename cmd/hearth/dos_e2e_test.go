@@ -94,3 +94,49 @@ func TestSlowClients(t *testing.T) {
 		}
 	}
 }
+
+// signInVia sends a sign-in as a TLS-terminating proxy at 127.0.0.1 would
+// forward it for client, and returns the response.
+func signInVia(t *testing.T, base, client, email, password string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/v1/sessions", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", client)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// SEC-BRUTE: `hearth serve --trusted-proxies` behind a proxy: a stranger's
+// flood of wrong passwords, forwarded for the stranger's address, is
+// throttled while the owner, forwarded for theirs, still signs in; and a
+// request the proxy took over TLS gets a Secure cookie and HSTS.
+func TestServeTrustedProxy(t *testing.T) {
+	p := startHearth(t, t.TempDir(), "--trusted-proxies", "127.0.0.1")
+	email, pw := "proxied@example.org", "correct horse battery staple proxied@example.org"
+	signUp(t, p.HTTP, email)
+	throttled := 0
+	for range 12 {
+		if signInVia(t, p.HTTP, "203.0.113.66", email, "a wrong guess").StatusCode == http.StatusTooManyRequests {
+			throttled++
+		}
+	}
+	if throttled == 0 {
+		t.Errorf("the stranger's flood through the proxy was never throttled")
+	}
+	resp := signInVia(t, p.HTTP, "192.0.2.10", email, pw)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the owner through the proxy during the flood: status %d, want 201", resp.StatusCode)
+	}
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("no HSTS on a request the trusted proxy took over TLS")
+	}
+	if c := resp.Header.Get("Set-Cookie"); !strings.Contains(c, "Secure") {
+		t.Errorf("session cookie %q, want Secure", c)
+	}
+}
