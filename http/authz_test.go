@@ -57,7 +57,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", "/v1/devices/" + dev + "/credential", "", 204},
 		{"GET", "/v1/households/" + hh + "/people/" + profile + "/notifications", "", 200},
 		{"GET", me + "/consents", "", 200},
-		{"GET", me + "/consents/energy-insights/request", "", 200}, // before the consent is given
+		{"GET", me + "/consents/energy-insights/request", "", 200},  // before the consent is given
+		{"POST", me + "/consents/energy-insights/request", "", 201}, // records that it was shown
 		{"POST", me + "/consents/energy-insights", `{"decision":"give","method":"api"}`, 200},
 		{"GET", me + "/consents/receipts", "", 200},
 		{"GET", me + "/settings", "", 200},
