@@ -127,8 +127,9 @@ type Status struct {
 
 // StatusOf returns the firmware state of a device the caller is a member
 // of the household of: the installed version, its offers (latest first)
-// and its latest 20 reports. ENOTFOUND for a device the caller does not
-// see.
+// and its latest 20 reports, only those updated since the device joined
+// the household (a household sees nothing from a previous owner's time,
+// OWN-CLEAN). ENOTFOUND for a device the caller does not see.
 func (s *Service) StatusOf(ctx context.Context, caller, deviceID string) (*Status, error) {
 	dev, err := s.store.Device(ctx, deviceID)
 	if err == nil && dev.HouseholdID != "" {
@@ -141,11 +142,23 @@ func (s *Service) StatusOf(ctx context.Context, caller, deviceID string) (*Statu
 		return nil, err
 	}
 	st := &Status{Installed: dev.Firmware}
-	if st.Offers, err = s.store.FirmwareOffers(ctx, deviceID); err != nil {
+	offers, err := s.store.FirmwareOffers(ctx, deviceID)
+	if err != nil {
 		return nil, fmt.Errorf("list firmware offers: %w", err)
 	}
-	if st.Reports, err = s.store.FirmwareReports(ctx, deviceID, 20); err != nil {
+	for _, o := range offers {
+		if !o.Updated.Before(dev.Claimed) {
+			st.Offers = append(st.Offers, o)
+		}
+	}
+	reports, err := s.store.FirmwareReports(ctx, deviceID, 20)
+	if err != nil {
 		return nil, fmt.Errorf("list firmware reports: %w", err)
+	}
+	for _, r := range reports {
+		if !r.At.Before(dev.Claimed) {
+			st.Reports = append(st.Reports, r)
+		}
 	}
 	return st, nil
 }
