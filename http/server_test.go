@@ -67,7 +67,7 @@ type env struct {
 	client *http.Client
 	events *events.Dispatcher // the device events route's; tests register handlers
 	lc     *lifecycle.Service
-	up     *updates.Service   // firmware updates; firmware_test.go
+	up     *updates.Service // firmware updates; firmware_test.go
 }
 
 func newEnv(t *testing.T) *env {
