@@ -203,3 +203,47 @@ func (s *server) needUpdates(h func(w http.ResponseWriter, r *http.Request) erro
 		}
 	})
 }
+
+// offerJSON and reportJSON are a device's firmware offers and reports as
+// its household sees them.
+type offerJSON struct {
+	Version string `json:"version"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+	Offered string `json:"offered"`
+	Updated string `json:"updated"`
+}
+
+type reportJSON struct {
+	Status   string `json:"status"`
+	Version  string `json:"version"`
+	Reason   string `json:"reason,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	Accepted bool   `json:"accepted"`
+	Problem  string `json:"problem,omitempty"`
+	At       string `json:"at"`
+}
+
+// handleFirmwareStatus answers a household member with the device's
+// installed version, its offers and its latest reports.
+func (s *server) handleFirmwareStatus() http.Handler {
+	return s.needUpdates(func(w http.ResponseWriter, r *http.Request) error {
+		st, err := s.Updates.StatusOf(r.Context(), caller(r), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		offers := make([]offerJSON, 0, len(st.Offers))
+		for _, o := range st.Offers {
+			offers = append(offers, offerJSON{Version: o.Version, Status: string(o.Status), Reason: o.Reason, Detail: o.Detail,
+				Offered: o.Created.Format(time.RFC3339), Updated: o.Updated.Format(time.RFC3339)})
+		}
+		reports := make([]reportJSON, 0, len(st.Reports))
+		for _, p := range st.Reports {
+			reports = append(reports, reportJSON{Status: p.Status, Version: p.Version, Reason: p.Reason, Detail: p.Detail,
+				Accepted: p.Accepted, Problem: p.Problem, At: p.At.Format(time.RFC3339)})
+		}
+		encode(w, http.StatusOK, map[string]any{"installed": st.Installed, "offers": offers, "reports": reports})
+		return nil
+	})
+}
