@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -113,13 +114,21 @@ func releaseView(r *hearth.FirmwareRelease) releaseJSON {
 }
 
 // handlePublishRelease stores a signed release after checking it as a
-// device would, against the server's trusted firmware keys: 201.
+// device would, against the server's trusted firmware keys: 201. Like
+// decode, it takes only Content-Type: application/json; its body limit is
+// the image's, not MaxBodySize.
 func (s *server) handlePublishRelease() http.Handler {
 	return s.needUpdates(func(w http.ResponseWriter, r *http.Request) error {
+		if err := requireJSON(r); err != nil {
+			return err
+		}
 		var req publishRequest
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxPublishBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
+			if tooLarge(err) {
+				return &hearth.Error{Code: hearth.ETOOLARGE, Message: fmt.Sprintf("the upload is larger than the limit of %d bytes", maxPublishBody), Err: err}
+			}
 			return jsonError(err)
 		}
 		if len(req.Metadata) == 0 {

@@ -193,6 +193,7 @@ func TestFirmwareOperatorAPI(t *testing.T) {
 	wantDetail(t, e.do("POST", releases, session, signedRelease(t, other, "1.2.0", e.clock.Now().Add(time.Hour))), 400, "wrong-key")
 	wantDetail(t, e.do("POST", releases, session, signedRelease(t, fwKey, "1.2.0", e.clock.Now().Add(-time.Hour))), 400, "expired")
 	wantDetail(t, e.do("POST", releases, session, `{"metadata":{},"image":"!"}`), 400, "image")
+	e.want(e.do("POST", releases, session, good, "Content-Type", "text/plain"), 415)
 	rel := e.want(e.do("POST", releases, session, good), 201).json(t)
 	if rel["version"] != "1.2.0" || rel["key_id"] != firmware.KeyID(fwTrusted[0]) {
 		t.Errorf("published = %v", rel)
