@@ -13,6 +13,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/firmware"
 	"github.com/hearth-iot/hearth/mqtt"
 )
@@ -33,7 +34,9 @@ type firmwareCommand struct {
 // image with its credential, verifying it with the public key and
 // reporting the install on its events topic; the household's device list
 // showing the new version and the model's support period. A report from a
-// device about a version it was never offered is refused.
+// device about a version it was never offered is refused, and so is a
+// stranger's request to update the device, which hearth firmware refused
+// lists.
 // SEC-UPDATES FIRMWARE-NOTICE LIFETIME-CLEAR
 func TestFirmwareRolloutEndToEnd(t *testing.T) {
 	data, dir := t.TempDir(), t.TempDir()
@@ -126,6 +129,14 @@ func TestFirmwareRolloutEndToEnd(t *testing.T) {
 	if fw := deviceOf(t, owner, hh, offline.ID)["firmware"]; fw != "1.0.0" {
 		t.Errorf("offline device firmware = %v, want 1.0.0", fw)
 	}
+
+	// Someone else asks to update the household's device: 404, recorded.
+	stranger := signUp(t, p.HTTP, "stranger@example.com")
+	stranger.call("POST", "/v1/devices/"+online.ID+"/firmware/update", map[string]string{}, http.StatusNotFound)
+	out = hearthOK(t, "firmware", "refused", "--data", data)
+	if !strings.Contains(out, online.ID) || !strings.Contains(out, "no such device") {
+		t.Errorf("hearth firmware refused:\n%s\nwant the stranger's request", out)
+	}
 }
 
 // hearthOK runs a hearth command that must succeed and returns its output.
@@ -165,4 +176,39 @@ func deviceOf(t *testing.T, owner *api, hh, id string) map[string]any {
 	}
 	t.Fatalf("device %s not in its household's list", id)
 	return nil
+}
+
+// TestUnsupportedDeviceNoticed: a server whose manifest says a model's
+// security updates have ended tells every member of a household with such
+// a device, when it starts, to take it off the network, and the device
+// list says so too. SEC-UPDATES LIFETIME-CLEAR
+func TestUnsupportedDeviceNoticed(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	src := strings.Replace(string(examples.Thermostat), `support_end: "2030-06-30"`, `support_end: "2024-06-30"`, 1)
+	src = strings.Replace(src, `        until: "2030-06-30"`, `        until: "2024-06-30"`, 1)
+	path := filepath.Join(dir, "ended.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, hh, email, pw := provisionDevices(t, data, "ember-s1", 1, "Old sensor home", "--manifest", path)
+	p := startHearth(t, data, "--manifest", path)
+	owner := signIn(t, p.HTTP, email, pw)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, _ := json.Marshal(owner.call("GET", "/v1/me/notifications", nil, http.StatusOK))
+		if strings.Contains(string(b), "device-unsupported") {
+			if !strings.Contains(string(b), "off your network") || !strings.Contains(string(b), creds[0].ID) {
+				t.Errorf("notice %s does not say which device and what to do", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no device-unsupported notice within 30 s: %s", b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sup, _ := deviceOf(t, owner, hh, creds[0].ID)["support"].(map[string]any)
+	if sup["security_updates_ended"] != true || !strings.Contains(sup["advice"].(string), "off your network") {
+		t.Errorf("support = %v, want ended, with the advice", sup)
+	}
 }

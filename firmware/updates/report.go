@@ -31,7 +31,7 @@ func (e *Event) check() string {
 	case !firmware.ValidVersion(e.Version):
 		return fmt.Sprintf("version %q is not MAJOR.MINOR.PATCH", clip(e.Version))
 	case e.Status == string(hearth.OfferRefused) && !knownReason(e.Reason):
-		return fmt.Sprintf("reason %q is not one of unsigned, wrong-key, modified, older-version, expired, malformed", clip(e.Reason))
+		return fmt.Sprintf("reason %q is not one of unsigned, wrong-key, modified, older-version, expired", clip(e.Reason))
 	case e.Status == string(hearth.OfferInstalled) && e.Reason != "":
 		return "an installed report carries no reason"
 	case len(e.Detail) > MaxDetail || !utf8.ValidString(e.Detail):
@@ -40,9 +40,12 @@ func (e *Event) check() string {
 	return ""
 }
 
+// knownReason reports whether r is a reason a firmware event may give:
+// any of Verify's but malformed, which names no version the device can
+// trust (it reports a command-refused event instead).
 func knownReason(r string) bool {
 	for _, k := range firmware.Reasons {
-		if string(k) == r {
+		if string(k) == r && k != firmware.ReasonMalformed {
 			return true
 		}
 	}
@@ -113,4 +116,49 @@ func (s *Service) Image(ctx context.Context, dev *hearth.Device, version string)
 // type firmware: it records them with Report.
 func (s *Service) HandleDeviceEvent(ctx context.Context, deviceID string, ev hearth.DeviceEvent) error {
 	return s.Report(ctx, deviceID, Event{Status: ev.Status, Version: ev.Version, Reason: ev.Reason, Detail: ev.Detail})
+}
+
+// Status is a device's firmware state as its household sees it.
+type Status struct {
+	Installed string
+	Offers    []hearth.FirmwareOffer
+	Reports   []hearth.FirmwareReport
+}
+
+// StatusOf returns the firmware state of a device the caller is a member
+// of the household of: the installed version, its offers (latest first)
+// and its latest 20 reports, only those updated since the device joined
+// the household (a household sees nothing from a previous owner's time,
+// OWN-CLEAN). ENOTFOUND for a device the caller does not see.
+func (s *Service) StatusOf(ctx context.Context, caller, deviceID string) (*Status, error) {
+	dev, err := s.store.Device(ctx, deviceID)
+	if err == nil && dev.HouseholdID != "" {
+		_, err = s.store.Member(ctx, dev.HouseholdID, caller)
+	}
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND || (err == nil && dev.HouseholdID == "") {
+		return nil, hearth.Errorf(hearth.ENOTFOUND, msgNoDevice)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Installed: dev.Firmware}
+	offers, err := s.store.FirmwareOffers(ctx, deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("list firmware offers: %w", err)
+	}
+	for _, o := range offers {
+		if !o.Updated.Before(dev.Claimed) {
+			st.Offers = append(st.Offers, o)
+		}
+	}
+	reports, err := s.store.FirmwareReports(ctx, deviceID, 20)
+	if err != nil {
+		return nil, fmt.Errorf("list firmware reports: %w", err)
+	}
+	for _, r := range reports {
+		if !r.At.Before(dev.Claimed) {
+			st.Reports = append(st.Reports, r)
+		}
+	}
+	return st, nil
 }
