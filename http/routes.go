@@ -52,6 +52,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/receipts", s.authed(s.handleReceipts()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequest()))
+	// Recording that the request was shown is a POST, rate-limited (issue 14, SEC-BRUTE).
+	handle("POST /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequestShown()))
 	handle("POST /v1/households/{hh}/people/{person}/consents/{purpose}", s.authed(s.handleConsentDecision()))
 	handle("GET /v1/households/{hh}/people/{person}/settings", s.authed(s.handleSettings()))
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
@@ -115,8 +117,14 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/operator/firmware/rollouts", s.operator(s.handleRollout()))
 
 	// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY):
-	// the events devices report about themselves.
+	// the events devices report about themselves, transfers, resets and
+	// local-only mode.
 	handle("POST /v1/devices/{id}/events", s.handleDeviceEvent())
+	handle("POST /v1/devices/{id}/transfer", s.authed(s.handleStartTransfer()))
+	handle("DELETE /v1/devices/{id}/transfer", s.authed(s.handleCancelTransfer()))
+	handle("POST /v1/households/{hh}/transfers", s.authed(s.handleAcceptTransfer()))
+	handle("POST /v1/devices/{id}/reset", s.authed(s.handleFactoryReset()))
+	handle("PUT /v1/devices/{id}/mode", s.authed(s.handleSetMode()))
 
 	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
 	// answered 202 finishes with a code or a passkey; operator routes use
@@ -137,7 +145,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /assets/", web.Handler())
 
 	handle("GET /healthz", s.handleHealth())
-	mux.Handle("GET /metrics", s.MetricsHandler)
+	mux.Handle("GET /metrics", s.metricsGuard(s.MetricsHandler))
 }
 
 // counted counts a route's requests by pattern and status code.
