@@ -112,6 +112,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// Firmware updates and support periods (issue 14: SEC-UPDATES, FIRMWARE-NOTICE).
 	handle("GET /v1/devices/{id}/firmware/{version}/image", s.handleFirmwareImage())
 	handle("POST /v1/devices/{id}/firmware/update", s.authed(s.handleManualUpdate()))
+	handle("GET /v1/devices/{id}/firmware", s.authed(s.handleFirmwareStatus()))
 	handle("POST /v1/operator/firmware/releases", s.operator(s.handlePublishRelease()))
 	handle("GET /v1/operator/firmware/releases", s.operator(s.handleReleases()))
 	handle("POST /v1/operator/firmware/rollouts", s.operator(s.handleRollout()))

@@ -66,7 +66,8 @@ type env struct {
 	reg    *prometheus.Registry
 	client *http.Client
 	events *events.Dispatcher // the device events route's; tests register handlers
-	up     *updates.Service   // firmware updates; firmware_test.go
+	lc     *lifecycle.Service
+	up     *updates.Service // firmware updates; firmware_test.go
 }
 
 func newEnv(t *testing.T) *env {
@@ -135,6 +136,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("lifecycle service: %v", err)
 	}
+	e.lc = lc
 	e.events.Register(hearth.EventFactoryReset, lc)
 	e.events.Register(hearth.EventCommandRefused, lc)
 	cfg := hhttp.Config{
