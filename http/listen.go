@@ -21,9 +21,9 @@ const (
 	DefaultIdleTimeout = 2 * time.Minute
 	// MaxHeaderBytes bounds a request's header block.
 	MaxHeaderBytes = 64 << 10
-	// ImportReadTimeout is the time an owner's archive upload may take
-	// (see MaxImportSize); it replaces the read timeout on that route
-	// only, after the caller is signed in.
+	// ImportReadTimeout is the time an archive upload may take (see
+	// MaxImportSize); it replaces the read timeout on that route only,
+	// once the caller is signed in.
 	ImportReadTimeout = time.Hour
 )
 

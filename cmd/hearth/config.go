@@ -79,7 +79,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MQTTMaxPendingPerAddr, "mqtt-max-pending-per-addr", c.MQTTMaxPendingPerAddr, "most MQTT connections from one IP address (IPv6: one /64 network) that have not completed CONNECT")
 	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", c.MQTTConnectTimeout, "time an MQTT connection has from accept to a valid CONNECT, TLS handshake included")
 	fs.IntVar(&c.HTTPMaxConns, "http-max-conns", c.HTTPMaxConns, "most HTTP connections open at once; more wait to be accepted until one closes")
-	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "time an HTTP request has from accept to the end of its body, headers at most 10s of it (1s to 1h; an owner's archive import gets 1h)")
+	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "time an HTTP request has from accept to the end of its body, headers at most 10s of it (1s to 1h; an archive import by a signed-in person gets 1h)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For gives the client address and whose X-Forwarded-Proto: https means TLS (Secure cookies, HSTS) (default: none)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "separate listen address, host:port, serving only /metrics (default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics on the HTTP address requires, at least 32 characters; prefer the environment variable (default: none; without it or --metrics-addr, /metrics is not served)")

@@ -94,3 +94,104 @@ func TestSlowClients(t *testing.T) {
 		}
 	}
 }
+
+// signInVia sends a sign-in as a TLS-terminating proxy at 127.0.0.1 would
+// forward it for client, and returns the response.
+func signInVia(t *testing.T, base, client, email, password string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/v1/sessions", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", client)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// SEC-BRUTE: `hearth serve --trusted-proxies` behind a proxy: a stranger's
+// flood of wrong passwords, forwarded for the stranger's address, is
+// throttled while the owner, forwarded for theirs, still signs in; and a
+// request the proxy took over TLS gets a Secure cookie and HSTS.
+func TestServeTrustedProxy(t *testing.T) {
+	p := startHearth(t, t.TempDir(), "--trusted-proxies", "127.0.0.1")
+	email, pw := "proxied@example.org", "correct horse battery staple proxied@example.org"
+	signUp(t, p.HTTP, email)
+	throttled := 0
+	for range 12 {
+		if signInVia(t, p.HTTP, "203.0.113.66", email, "a wrong guess").StatusCode == http.StatusTooManyRequests {
+			throttled++
+		}
+	}
+	if throttled == 0 {
+		t.Errorf("the stranger's flood through the proxy was never throttled")
+	}
+	resp := signInVia(t, p.HTTP, "192.0.2.10", email, pw)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the owner through the proxy during the flood: status %d, want 201", resp.StatusCode)
+	}
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("no HSTS on a request the trusted proxy took over TLS")
+	}
+	if c := resp.Header.Get("Set-Cookie"); !strings.Contains(c, "Secure") {
+		t.Errorf("session cookie %q, want Secure", c)
+	}
+}
+
+// slowBody yields its parts with a pause before each, as a slow uplink does.
+type slowBody struct {
+	parts [][]byte
+	pause time.Duration
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	if len(b.parts) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(b.pause)
+	n := copy(p, b.parts[0])
+	b.parts = b.parts[1:]
+	return n, nil
+}
+
+// SEC-BRUTE: the read timeout does not cut off an archive import by a
+// signed-in person: an upload that takes longer than --http-read-timeout
+// is read to its end and answered (here 400: the bytes are no ZIP archive),
+// while a sign-in body as slow is cut off.
+func TestServeSlowImportAllowed(t *testing.T) {
+	p := startHearth(t, t.TempDir(), "--http-read-timeout", "1s")
+	a := signUp(t, p.HTTP, "importer@example.org")
+	hh := a.call("POST", "/v1/households", map[string]string{"name": "Import home"}, http.StatusCreated)["id"].(string)
+	parts := [][]byte{[]byte("PK"), []byte("not"), []byte("a zip"), []byte(" at all")}
+	req, _ := http.NewRequest("POST", p.HTTP+"/v1/households/"+hh+"/imports", &slowBody{parts: parts, pause: 500 * time.Millisecond})
+	for _, b := range parts {
+		req.ContentLength += int64(len(b))
+	}
+	req.Header.Set("Content-Type", "application/zip")
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("a slow import: %v, want an answer", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "not a ZIP archive") {
+		t.Errorf("a slow import of bytes that are no archive: %d %s, want 400 saying it is no ZIP archive (read to its end, not cut off)", resp.StatusCode, b)
+	}
+	parts = [][]byte{[]byte(`{"email":`), []byte(`"x@example.org",`), []byte(`"password":`), []byte(`"long enough"}`)}
+	req, _ = http.NewRequest("POST", p.HTTP+"/v1/sessions", &slowBody{parts: parts, pause: 500 * time.Millisecond})
+	for _, b := range parts {
+		req.ContentLength += int64(len(b))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a sign-in body slower than the read timeout: status %d, want the connection cut or 400", resp.StatusCode)
+		}
+	}
+}
