@@ -62,6 +62,18 @@ type FirmwareReport struct {
 	At       time.Time
 }
 
+// FirmwareRefusal records a firmware request the server refused because
+// the caller may not update the device (not a member of its household, or
+// not an owner), or the device does not exist: who asked, about which
+// device ID, and why. Nothing else changed.
+type FirmwareRefusal struct {
+	ID       string
+	DeviceID string // as the caller named it; the device may not exist
+	PersonID string // the caller
+	Problem  string
+	At       time.Time
+}
+
 // FirmwareStore keeps firmware releases, their images, offers to devices
 // and the devices' reports. Implementations are safe for concurrent use.
 type FirmwareStore interface {
@@ -101,6 +113,12 @@ type FirmwareStore interface {
 	// FirmwareReports lists a device's reports, latest first, at most
 	// limit (0 means 100).
 	FirmwareReports(ctx context.Context, deviceID string, limit int) ([]FirmwareReport, error)
+	// RecordFirmwareRefusal stores r. ENOTFOUND if the person does not
+	// exist. A person's refusals are deleted with the person.
+	RecordFirmwareRefusal(ctx context.Context, r *FirmwareRefusal) error
+	// FirmwareRefusals lists refused firmware requests, latest first, at
+	// most limit (0 means 100).
+	FirmwareRefusals(ctx context.Context, limit int) ([]FirmwareRefusal, error)
 }
 
 // The notification kinds of firmware and support periods.

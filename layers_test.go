@@ -33,7 +33,7 @@ func TestLayers(t *testing.T) {
 		"policy": true, "ledger": true, "seal": true, "auth": true, "manifest": true,
 		"household": true, "consent": true, "ingest": true, "rights": true, "notify": true, "subject": true,
 		"retention": true, "firmware": true, "analytics": true, "sealstore": true, "erasure": true, "export": true,
-		"events": true, "disclosure": true,
+		"events": true, "lifecycle": true, "disclosure": true,
 	}
 	for file, imports := range importsByFile(t) {
 		dir := filepath.Dir(file)

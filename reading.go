@@ -47,13 +47,44 @@ type ReadingFilter struct {
 	Limit       int       // at most this many; 0 means 100
 }
 
+// Insertion says what InsertReadings did with one reading.
+type Insertion uint8
+
+// What InsertReadings does with a reading.
+const (
+	// Duplicate: a resend of a reading stored already; skipped.
+	Duplicate Insertion = iota
+	// Stored: newly stored.
+	Stored
+	// Unbound: not stored, because when the batch was committed the
+	// reading's device was not bound to the reading's household or was in
+	// local-only mode (after a transfer, a reset, a removal or a switch to
+	// local-only mode; OWN-CLEAN).
+	Unbound
+)
+
+// String returns "duplicate", "stored" or "unbound".
+func (i Insertion) String() string {
+	switch i {
+	case Stored:
+		return "stored"
+	case Unbound:
+		return "unbound"
+	}
+	return "duplicate"
+}
+
 // ReadingStore keeps sealed readings.
 type ReadingStore interface {
 	// InsertReadings stores a batch in one durable transaction (committed and
 	// synced to disk before it returns). A reading whose (DeviceID, MsgID) is
-	// stored already is skipped. It reports, for each reading, whether it was
-	// newly stored, and fills in the IDs of those stored.
-	InsertReadings(ctx context.Context, rs []Reading) (stored []bool, err error)
+	// stored already is skipped (Duplicate). A reading of a device the store
+	// knows that is, inside that transaction, not bound to the reading's
+	// HouseholdID or not in cloud mode is not stored (Unbound), so a reading
+	// sent before its device changed hands can land in neither household
+	// (OWN-CLEAN). It reports, for each reading, what it did, and fills in
+	// the IDs of those stored.
+	InsertReadings(ctx context.Context, rs []Reading) ([]Insertion, error)
 	// Readings lists readings matching f.
 	Readings(ctx context.Context, f ReadingFilter) ([]Reading, error)
 }
@@ -96,6 +127,7 @@ type Store interface {
 	ImportStore
 	ErasureStores
 	LifecycleStore
+	DeviceLifecycleStore
 	RightsRequestStore
 	RectificationStore
 	FirmwareStore

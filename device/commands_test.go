@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/firmware"
 	"github.com/hearth-iot/hearth/ingest"
@@ -30,6 +31,7 @@ import (
 // events are recorded, and the provisioned device a reference device runs
 // as.
 type backend struct {
+	db       *sqlite.DB
 	broker   *mqtt.Broker
 	deviceID string
 	secret   string
@@ -68,7 +70,7 @@ func startBackend(t *testing.T) *backend {
 	}
 	t.Cleanup(func() { b.Close() })
 	dev, secret := f.Device(t, true, hearth.ModeCloud)
-	be.broker, be.deviceID, be.secret = b, dev.ID, secret
+	be.db, be.broker, be.deviceID, be.secret = db, b, dev.ID, secret
 	return be
 }
 
@@ -297,5 +299,28 @@ func TestWorksDuringUpdate(t *testing.T) {
 	open()
 	if ev := be.event(t); ev.Type != "firmware" || ev.Status != "installed" || ev.Version != "2.0.0" {
 		t.Errorf("event %+v, want firmware 2.0.0 installed", ev)
+	}
+}
+
+// After the backend rotates the device's credential and ends its session
+// (as an ownership transfer does), the device cannot connect with the old
+// one; an app sets the new one through the local API, the device keeps it
+// in its state file and connects with it (INT-LOCAL).
+func TestSetCredential(t *testing.T) {
+	be := startBackend(t)
+	rr := startConnected(t, be, ReferenceConfig{})
+	tok := pair(t, rr)
+	secret, hash := auth.NewDeviceSecret()
+	if err := be.db.SetCredential(context.Background(), be.deviceID, hash); err != nil {
+		t.Fatal(err)
+	}
+	be.broker.Disconnect(be.deviceID)
+	waitFor(t, "the device to lose its connection", func() bool { return !rr.Connected() })
+	if a := call(t, "PUT", rr.url+"/local/v1/credential", tok, `{"secret":"`+secret+`"}`); a.status != http.StatusNoContent {
+		t.Fatalf("set credential: %d %s", a.status, a.raw)
+	}
+	waitFor(t, "the device to connect with its new credential", rr.Connected)
+	if st, err := loadState(rr.cfg.Dir); err != nil || st.Secret != secret {
+		t.Errorf("state file after a new credential: %v, secret kept %v", err, st != nil && st.Secret == secret)
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"time"
 )
 
-// Reason says why a device refused a release. The values are those of the
-// "reason" field of a device's firmware event (docs/device-protocol.md).
+// Reason says why a device refused a release. All but ReasonMalformed are
+// values of the "reason" field of a device's firmware event; malformed
+// metadata names no version the device can trust, so a device reports it
+// as a command-refused event (docs/device-protocol.md).
 type Reason string
 
 // The reasons Verify refuses a release.

@@ -19,6 +19,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	hh := e.household(own)
 	e.household(other)
 	dev, secret := e.device(own, hh)
+	resetDev, _ := e.device(own, hh) // the device the owner resets (FACTORY-RESET)
 	// A reading, so that the reading list has something to leak.
 	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload("m1", "setpoint", "MARKER-41")), 201)
 	_, _, code, err := e.hh.ProvisionDevice(t.Context(), "ember-s1", "1.0.0")
@@ -41,7 +42,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	request := e.want(e.do("POST", me+"/requests", own, `{"type":"erasure","password":"correct horse battery staple"}`), 201).json(t)["id"].(string)
 	// The household reading above, which its owner may mark disputed (RIGHT-RECTIFY).
 	rid := fmt.Sprint(e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control", own, ""), 200).json(t)["readings"].([]any)[0].(map[string]any)["id"])
-	template := strings.NewReplacer("/readings/"+rid+"/", "/readings/{id}/", "/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", profile, "{person}", ownPerson, "{person}", mate, "{person}",
+	template := strings.NewReplacer("/readings/"+rid+"/", "/readings/{id}/", "/requests/"+request, "/requests/{id}", "/automated-decisions/heating-control", "/automated-decisions/{purpose}", hh, "{hh}", dev, "{id}", resetDev, "{id}", profile, "{person}", ownPerson, "{person}", mate, "{person}",
 		"/consents/energy-insights", "/consents/{purpose}", "/features/energy-insights", "/features/{feature}",
 		"/deletion-schedules/occupancy", "/deletion-schedules/{category}")
 	routes := []route{
@@ -85,6 +86,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/automated-decisions/heating-control/review", `{"password":"correct horse battery staple"}`, 422},
 		{"PUT", me + "/display-name", `{"display_name":"Own","password":"correct horse battery staple"}`, 200},
 		{"POST", "/v1/households/" + hh + "/readings/" + rid + "/rectification", `{"action":"dispute","password":"correct horse battery staple"}`, 200},
+		// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY).
+		{"PUT", "/v1/devices/" + dev + "/mode", `{"mode":"cloud"}`, 200},
+		{"POST", "/v1/devices/" + dev + "/transfer", `{"readings":"keep"}`, 201},
+		{"DELETE", "/v1/devices/" + dev + "/transfer", "", 204},
+		{"POST", "/v1/households/" + hh + "/transfers", `{"code":"not-a-code"}`, 400},
+		{"POST", "/v1/devices/" + resetDev + "/reset", `{"readings":"keep"}`, 200},
 		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
 		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
 		{"DELETE", "/v1/households/" + hh + "/members/" + mate, "", 204},

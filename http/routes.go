@@ -115,8 +115,14 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/operator/firmware/rollouts", s.operator(s.handleRollout()))
 
 	// Device lifecycle (issue 14: OWN-TRANSFER, FACTORY-RESET, LOCAL-ONLY):
-	// the events devices report about themselves.
+	// the events devices report about themselves, transfers, resets and
+	// local-only mode.
 	handle("POST /v1/devices/{id}/events", s.handleDeviceEvent())
+	handle("POST /v1/devices/{id}/transfer", s.authed(s.handleStartTransfer()))
+	handle("DELETE /v1/devices/{id}/transfer", s.authed(s.handleCancelTransfer()))
+	handle("POST /v1/households/{hh}/transfers", s.authed(s.handleAcceptTransfer()))
+	handle("POST /v1/devices/{id}/reset", s.authed(s.handleFactoryReset()))
+	handle("PUT /v1/devices/{id}/mode", s.authed(s.handleSetMode()))
 
 	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
 	// answered 202 finishes with a code or a passkey; operator routes use

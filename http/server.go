@@ -23,6 +23,7 @@ import (
 	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
 	"github.com/hearth-iot/hearth/rights"
@@ -82,6 +83,9 @@ type Config struct {
 	// Events takes the events devices report (POST
 	// /v1/devices/{id}/events); nil makes that route answer 404.
 	Events EventReceiver
+	// Lifecycle transfers, resets and switches devices; nil makes those
+	// routes answer 404.
+	Lifecycle *lifecycle.Service
 }
 
 // server carries the dependencies every handler maker uses.

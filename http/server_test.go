@@ -27,6 +27,7 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	hhttp "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
@@ -129,13 +130,19 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("erasure service: %v", err)
 	}
+	lc, err := lifecycle.NewService(lifecycle.Config{Store: db, Eraser: er, Auth: authSvc, Now: clk.Now})
+	if err != nil {
+		t.Fatalf("lifecycle service: %v", err)
+	}
+	e.events.Register(hearth.EventFactoryReset, lc)
+	e.events.Register(hearth.EventCommandRefused, lc)
 	h := hhttp.NewServer(hhttp.Config{
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		Notify:         nt, Notices: notices, Disclosure: newDisclosure(t, m, clk.Now),
 		Consents: cons, Subjects: subj, Exports: exp,
-		Erasure: er, Events: e.events,
+		Erasure: er, Events: e.events, Lifecycle: lc,
 		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
 	})
 	srv := httptest.NewServer(h)

@@ -181,11 +181,14 @@ func (s *Service) Close(ctx context.Context) error {
 // Subjects are cached by Config.Subjects (see package subject): consent,
 // settings and membership changes apply to the next reading, as long as
 // they are made through the services that invalidate the cache (a member
-// removed through the household service, for example). dev is used as given: a caller
-// that keeps a device across many readings (an MQTT connection) sees its
-// mode and household as they were when it authenticated; removing the
-// device from its household ends that connection
-// (household.Config.CredentialChanged).
+// removed through the household service, for example). dev is used as
+// given for the gate: a caller that keeps a device across many readings (an
+// MQTT connection) passes its mode and household as they were when it
+// authenticated. The store then refuses, in the transaction that would
+// commit it, a reading whose device is by then bound to another household
+// or none, or in local-only mode: it is EREFUSED (reason device_unbound),
+// so a reading of a session that outlived a transfer, a reset, a removal or
+// a switch to local-only mode lands in neither household (OWN-CLEAN).
 //
 // Every refusal is counted in metrics.ReadingsRefused, a store failure
 // with reason "error". If ctx ends while
@@ -230,7 +233,7 @@ func (s *Service) Submit(ctx context.Context, dev *hearth.Device, transport stri
 // transportCounters are one transport's counters of readings accepted,
 // duplicate and not stored because the server failed or was closing,
 // looked up once rather than by label on every reading.
-type transportCounters struct{ accepted, duplicate, failed prometheus.Counter }
+type transportCounters struct{ accepted, duplicate, failed, unbound prometheus.Counter }
 
 // counters returns the counters of transport, creating them on first use.
 func (s *Service) counters(transport string) *transportCounters {
@@ -241,6 +244,7 @@ func (s *Service) counters(transport string) *transportCounters {
 		accepted:  s.metrics.ReadingsAccepted.WithLabelValues(transport),
 		duplicate: s.metrics.ReadingsDuplicate.WithLabelValues(transport),
 		failed:    s.metrics.ReadingsRefused.WithLabelValues(transport, "error"),
+		unbound:   s.metrics.ReadingsRefused.WithLabelValues(transport, "device_unbound"),
 	}
 	v, _ := s.byTransport.LoadOrStore(transport, c)
 	return v.(*transportCounters)

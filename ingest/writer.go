@@ -17,10 +17,17 @@ type request struct {
 	count   *transportCounters
 }
 
+// errUnbound is the refusal of a reading whose device, by the time its
+// batch was committed, was no longer bound to the household it was sent
+// for, or was switched to local-only mode (OWN-CLEAN).
+var errUnbound = refusal("", "device_unbound", "the device is no longer bound to the household it sent this for, or is in local-only mode: the reading was not stored")
+
 // deliver counts a request's outcome and hands it over. It is counted here,
 // once, even when Ingest's caller has stopped waiting.
 func (req *request) deliver(o outcome) {
 	switch {
+	case o.err == errUnbound:
+		req.count.unbound.Inc()
 	case o.err != nil:
 		req.count.failed.Inc()
 	case o.res.Duplicate:
@@ -162,9 +169,12 @@ func (s *Service) flush(batch []*request, rows []hearth.Reading) {
 		return
 	}
 	for i, req := range batch {
-		if stored[i] {
+		switch stored[i] {
+		case hearth.Stored:
 			req.deliver(outcome{res: Result{Stored: true, ReadingID: rows[i].ID}})
-		} else {
+		case hearth.Unbound:
+			req.deliver(outcome{err: errUnbound})
+		default:
 			req.deliver(outcome{res: Result{Duplicate: true}})
 		}
 	}

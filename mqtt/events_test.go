@@ -2,17 +2,20 @@ package mqtt_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	paho5 "github.com/eclipse/paho.golang/paho"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/events"
+	"github.com/hearth-iot/hearth/ingest/ingesttest"
 	"github.com/hearth-iot/hearth/mqtt"
 )
 
@@ -187,5 +190,49 @@ func TestCommander(t *testing.T) {
 		}
 	case <-time.After(waitBound):
 		t.Fatalf("no command within %v", waitBound)
+	}
+}
+
+// OWN-CLEAN: a connection keeps no household of its own. Readings its
+// session sent before the device changed hands, still waiting for their
+// commit when the transfer is stored, land in neither household: they are
+// refused (PUBACK 0x87) and counted as device_unbound. (The ingest service
+// starts after the transfer, so those readings are certainly waiting; the
+// PINGRESP shows the gateway has handed them all to it.)
+func TestReadingsOfASessionThatOutlivedATransfer(t *testing.T) {
+	e := newEnvWith(t, false, nil)
+	ctx := context.Background()
+	c, dev, _ := e.rawDevice(t, 5, 60)
+	for i := 1; i <= 3; i++ {
+		c.write(publish(mqtt.ReadingsTopic(dev.ID), 1, uint16(i), ingesttest.Payload(fmt.Sprintf("stale-%d", i), "temperature", "")))
+	}
+	c.write(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pingreq}})
+	c.expect(packets.Pingresp)
+
+	to := &hearth.Household{ID: hearth.NewID("hh_"), Name: "New home", Created: time.Now()}
+	if err := e.db.CreateHousehold(ctx, to, &hearth.Member{HouseholdID: to.ID, PersonID: e.Stranger, Role: hearth.RoleOwner, Added: time.Now()}); err != nil {
+		t.Fatalf("CreateHousehold: %v", err)
+	}
+	tr := &hearth.Transfer{CodeHash: []byte("code"), DeviceID: dev.ID, FromHousehold: e.Household, StartedBy: e.Owner,
+		Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+	if err := e.db.CreateTransfer(ctx, tr); err != nil {
+		t.Fatalf("CreateTransfer: %v", err)
+	}
+	if _, err := e.db.AcceptTransfer(ctx, tr.CodeHash, to.ID, []byte("new credential"), time.Now()); err != nil {
+		t.Fatalf("AcceptTransfer: %v", err)
+	}
+	e.ingest.Start()
+	for i := 1; i <= 3; i++ {
+		if ack := c.expect(packets.Puback); ack.PacketID != uint16(i) || ack.ReasonCode != 0x87 {
+			t.Errorf("PUBACK %d reason %#x, want packet %d refused with 0x87", ack.PacketID, ack.ReasonCode, i)
+		}
+	}
+	for _, hh := range []string{e.Household, to.ID} {
+		if rs, err := e.db.Readings(ctx, hearth.ReadingFilter{HouseholdID: hh}); err != nil || len(rs) != 0 {
+			t.Errorf("household %s holds %d readings (%v), want none", hh, len(rs), err)
+		}
+	}
+	if got := e.refusedCount("device_unbound"); got != 3 {
+		t.Errorf("refused{reason=device_unbound} = %v, want 3", got)
 	}
 }

@@ -325,12 +325,13 @@ func (t *keyTx) mergeIfLarge(ctx context.Context) error {
 	return t.merge(ctx)
 }
 
-// insert inserts the readings of rs that are not duplicates with one
-// prepared statement, recording which were stored and their IDs. A key
+// insert inserts the readings of rs that are not duplicates, and not
+// marked hearth.Unbound in stored already, with one prepared statement,
+// recording which were stored and their IDs. A key
 // inserted earlier in tx is a duplicate; otherwise the statement checks,
 // by the ID the cache gives for the key, that the reading stored with it
 // still exists, and that reading_keys does not hold the key.
-func (t *keyTx) insert(ctx context.Context, rs []hearth.Reading, stored []bool, ids []int64) error {
+func (t *keyTx) insert(ctx context.Context, rs []hearth.Reading, stored []hearth.Insertion, ids []int64) error {
 	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO readings
 		(device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed)
 		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
@@ -341,6 +342,9 @@ func (t *keyTx) insert(ctx context.Context, rs []hearth.Reading, stored []bool, 
 	}
 	defer stmt.Close()
 	for i := range rs {
+		if stored[i] == hearth.Unbound {
+			continue
+		}
 		r := &rs[i]
 		k := readingKey{r.DeviceID, r.MsgID}
 		cached, ok := t.loaded[k]
@@ -357,7 +361,7 @@ func (t *keyTx) insert(ctx context.Context, rs []hearth.Reading, stored []bool, 
 			return fmt.Errorf("rows affected: %w", err)
 		}
 		if n == 1 {
-			stored[i] = true
+			stored[i] = hearth.Stored
 			if ids[i], err = res.LastInsertId(); err != nil {
 				return fmt.Errorf("last insert id: %w", err)
 			}

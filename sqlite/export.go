@@ -100,7 +100,7 @@ func (db *DB) ImportPerson(ctx context.Context, imp *hearth.PersonImport) error 
 			return err
 		}
 		return imp.Readings(ctx, func(rs []hearth.Reading) error {
-			if err := kt.insert(ctx, rs, make([]bool, len(rs)), make([]int64, len(rs))); err != nil {
+			if err := kt.insert(ctx, rs, make([]hearth.Insertion, len(rs)), make([]int64, len(rs))); err != nil {
 				return err
 			}
 			return kt.mergeIfLarge(ctx)

@@ -163,3 +163,31 @@ func (db *DB) FirmwareReports(ctx context.Context, deviceID string, limit int) (
 	return queryAll(ctx, db.data, scanReport, "firmware reports",
 		"SELECT "+reportCols+" FROM firmware_reports WHERE device_id = ? ORDER BY at DESC, id DESC LIMIT ?", deviceID, limit)
 }
+
+// RecordFirmwareRefusal stores a refused firmware request; ENOTFOUND if
+// the person does not exist.
+func (db *DB) RecordFirmwareRefusal(ctx context.Context, r *hearth.FirmwareRefusal) error {
+	_, err := exec(ctx, db.data, "INSERT INTO firmware_refusals (id, device_id, person_id, problem, at) VALUES (?, ?, ?, ?, ?)",
+		r.ID, r.DeviceID, r.PersonID, r.Problem, ts(r.At))
+	return wrap("insert firmware refusal", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+}
+
+func scanFirmwareRefusal(row rowScanner) (*hearth.FirmwareRefusal, error) {
+	var r hearth.FirmwareRefusal
+	var at int64
+	if err := row.Scan(&r.ID, &r.DeviceID, &r.PersonID, &r.Problem, &at); err != nil {
+		return nil, err
+	}
+	r.At = fromTS(at)
+	return &r, nil
+}
+
+// FirmwareRefusals lists refused firmware requests, latest first, at most
+// limit (0 means 100).
+func (db *DB) FirmwareRefusals(ctx context.Context, limit int) ([]hearth.FirmwareRefusal, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return queryAll(ctx, db.data, scanFirmwareRefusal, "firmware refusals",
+		"SELECT id, device_id, person_id, problem, at FROM firmware_refusals ORDER BY at DESC, id DESC LIMIT ?", limit)
+}

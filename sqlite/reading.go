@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,13 +18,16 @@ const DefaultLimit = 100
 // InsertReadings stores a batch in one transaction, committed and synced to
 // disk (synchronous=FULL) before it returns. A reading whose (DeviceID,
 // MsgID) is stored already, by an earlier call or earlier in the same batch,
-// is skipped. It reports for each reading whether it was newly stored and
-// sets the ID of each one stored; IDs increase with insertion order and are
-// never reused. On error nothing in the batch is stored.
+// is skipped (hearth.Duplicate); a reading whose device is, in that
+// transaction, bound to another household or none, or in local-only mode,
+// is not stored (hearth.Unbound; a device ID the store does not know is not
+// checked). It reports for each reading what it did and sets the ID of
+// each one stored; IDs increase with insertion order and are never reused.
+// On error nothing in the batch is stored.
 //
 // Duplicates are found without an index entry per reading: see keyCache.
-func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]bool, error) {
-	stored := make([]bool, len(rs))
+func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]hearth.Insertion, error) {
+	stored := make([]hearth.Insertion, len(rs))
 	if len(rs) == 0 {
 		return stored, nil
 	}
@@ -37,6 +41,9 @@ func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]bool, 
 		if kt, err = c.begin(ctx, tx); err != nil {
 			return err
 		}
+		if err := unbound(ctx, tx, rs, stored); err != nil {
+			return err
+		}
 		return kt.insert(ctx, rs, stored, ids)
 	})
 	if err != nil {
@@ -44,11 +51,43 @@ func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]bool, 
 	}
 	kt.commit()
 	for i := range rs {
-		if stored[i] {
+		if stored[i] == hearth.Stored {
 			rs[i].ID = ids[i]
 		}
 	}
 	return stored, nil
+}
+
+// unbound marks hearth.Unbound in out the readings of rs whose device is,
+// in tx, not bound to the reading's household in cloud mode (OWN-CLEAN,
+// LOCAL-ONLY). It reads each device of the batch once, by primary key.
+func unbound(ctx context.Context, tx *sql.Tx, rs []hearth.Reading, out []hearth.Insertion) error {
+	type binding struct {
+		household string
+		cloud     bool
+		known     bool
+	}
+	bindings := map[string]binding{}
+	for i := range rs {
+		b, ok := bindings[rs[i].DeviceID]
+		if !ok {
+			var hh sql.NullString
+			var mode string
+			err := tx.QueryRowContext(ctx, "SELECT household_id, mode FROM devices WHERE id = ?", rs[i].DeviceID).Scan(&hh, &mode)
+			switch {
+			case err == nil:
+				b = binding{household: hh.String, cloud: hearth.DeviceMode(mode) == hearth.ModeCloud, known: true}
+			case errors.Is(err, sql.ErrNoRows):
+			default:
+				return wrap("read device binding", err, nil)
+			}
+			bindings[rs[i].DeviceID] = b
+		}
+		if b.known && (b.household != rs[i].HouseholdID || !b.cloud) {
+			out[i] = hearth.Unbound
+		}
+	}
+	return nil
 }
 
 const readingCols = "id, device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed"

@@ -62,10 +62,10 @@ func TestInsertReadingsLargeBatches(t *testing.T) {
 			}
 			var last int64
 			for i := range rs {
-				if stored[i] != want[i] {
+				if (stored[i] == hearth.Stored) != want[i] {
 					t.Fatalf("reading %d: stored = %v, want %v", i, stored[i], want[i])
 				}
-				if !stored[i] {
+				if stored[i] != hearth.Stored {
 					continue
 				}
 				if id := ids[[2]string{rs[i].DeviceID, rs[i].MsgID}]; rs[i].ID != id || id <= last {

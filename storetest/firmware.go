@@ -156,4 +156,22 @@ func testFirmware(t *testing.T, open func(t *testing.T) hearth.Store) {
 		must(t, "FirmwareReports(1)", err)
 		diff(t, "FirmwareReports(1)", one, []hearth.FirmwareReport{*ok})
 	})
+	t.Run("Refusals", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		h := newHome(t, s, "Home", 0)
+		r1 := &hearth.FirmwareRefusal{ID: hearth.NewID("fwx_"), DeviceID: "dev_nope", PersonID: h.owner.ID, Problem: "no such device", At: at(time.Hour)}
+		r2 := &hearth.FirmwareRefusal{ID: hearth.NewID("fwx_"), DeviceID: "dev_x", PersonID: h.profile.ID, Problem: "not an owner", At: at(2 * time.Hour)}
+		must(t, "RecordFirmwareRefusal", s.RecordFirmwareRefusal(ctx(t), r1))
+		must(t, "RecordFirmwareRefusal", s.RecordFirmwareRefusal(ctx(t), r2))
+		bad := *r1
+		bad.ID, bad.PersonID = hearth.NewID("fwx_"), "p_missing"
+		wantCode(t, "RecordFirmwareRefusal(unknown person)", s.RecordFirmwareRefusal(ctx(t), &bad), hearth.ENOTFOUND)
+		got, err := s.FirmwareRefusals(ctx(t), 0)
+		must(t, "FirmwareRefusals", err)
+		diff(t, "FirmwareRefusals", got, []hearth.FirmwareRefusal{*r2, *r1})
+		one, err := s.FirmwareRefusals(ctx(t), 1)
+		must(t, "FirmwareRefusals(1)", err)
+		diff(t, "FirmwareRefusals(1)", one, []hearth.FirmwareRefusal{*r2})
+	})
 }

@@ -18,12 +18,21 @@ func testReadings(t *testing.T, open func(t *testing.T) hearth.Store) {
 	t.Run("Concurrent", func(t *testing.T) { t.Parallel(); testConcurrent(t, open(t)) })
 }
 
-// insert stores rs and fails unless stored matches want.
+// insert stores rs and fails unless which were newly stored matches want.
 func insert(t *testing.T, s hearth.Store, rs []hearth.Reading, want []bool) {
 	t.Helper()
 	got, err := s.InsertReadings(ctx(t), rs)
 	must(t, "InsertReadings", err)
-	diff(t, "InsertReadings stored", got, want)
+	diff(t, "InsertReadings stored", storedOf(got), want)
+}
+
+// storedOf reports, for each reading, whether InsertReadings stored it.
+func storedOf(ins []hearth.Insertion) []bool {
+	out := make([]bool, len(ins))
+	for i, in := range ins {
+		out[i] = in == hearth.Stored
+	}
+	return out
 }
 
 // all lists every reading matching f, following the cursor page by page.
@@ -181,8 +190,8 @@ func testConcurrent(t *testing.T, s hearth.Store) {
 					return
 				}
 				mu.Lock()
-				for i, ok := range stored {
-					if ok {
+				for i, in := range stored {
+					if in == hearth.Stored {
 						storedBy[rs[i].MsgID]++
 					}
 				}

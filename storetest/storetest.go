@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Export", testExport},
 		{"Erasure", testErasure},
 		{"Lifecycle", testLifecycle},
+		{"DeviceLifecycle", testDeviceLifecycle},
 		{"Rights", testRights},
 		{"Rectify", testRectify},
 		{"Firmware", testFirmware},

@@ -34,6 +34,7 @@ server runs; the server sends what a rollout records):
 	publish    check a signed release as a device would and store it
 	rollout    offer a release to a model's devices, all or staged
 	releases   list the published releases
+	refused    list refused update requests (a device the caller may not update)
 
 Run "hearth firmware COMMAND --help" for a command's flags.
 `
@@ -55,6 +56,8 @@ func runFirmware(ctx context.Context, args []string, getenv func(string) string,
 		return runFirmwareRollout(ctx, args[1:], getenv, stdout, stderr)
 	case "releases":
 		return runFirmwareReleases(ctx, args[1:], getenv, stdout, stderr)
+	case "refused":
+		return runFirmwareRefused(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, firmwareUsage)
 		return nil
@@ -355,6 +358,37 @@ func runFirmwareReleases(ctx context.Context, args []string, getenv func(string)
 		fmt.Fprintln(tw, "MODEL\tVERSION\tSUBSTANTIAL\tEXPIRES\tPUBLISHED")
 		for _, r := range rs {
 			fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", r.Model, r.Version, r.Substantial, r.Expires.Format(time.RFC3339), r.Published.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	})
+}
+
+const refusedSummary = `Lists the firmware update requests the server refused because the caller
+may not update the device (not a member of its household, not an owner, or
+no such device), latest first: when, the device ID as named, the caller's
+person ID and why. Nothing else changed for them.`
+
+func runFirmwareRefused(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := exportConfig{serveConfig: defaultServeConfig()}
+	limit := 100
+	fs := newFlagSet("firmware refused", refusedSummary, stderr)
+	cfg.registerStore(fs)
+	fs.IntVar(&limit, "limit", limit, "list at most this many")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return helpOK(err)
+	}
+	if limit <= 0 {
+		return usagef("firmware refused: --limit must be positive")
+	}
+	return withCore(cfg.serveConfig, func(c *core) error {
+		rs, err := c.updates.Refusals(ctx, limit)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "AT\tDEVICE\tPERSON\tPROBLEM")
+		for _, r := range rs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.At.Format(time.RFC3339), r.DeviceID, r.PersonID, r.Problem)
 		}
 		return tw.Flush()
 	})

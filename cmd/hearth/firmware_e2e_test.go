@@ -33,7 +33,9 @@ type firmwareCommand struct {
 // image with its credential, verifying it with the public key and
 // reporting the install on its events topic; the household's device list
 // showing the new version and the model's support period. A report from a
-// device about a version it was never offered is refused.
+// device about a version it was never offered is refused, and so is a
+// stranger's request to update the device, which hearth firmware refused
+// lists.
 // SEC-UPDATES FIRMWARE-NOTICE LIFETIME-CLEAR
 func TestFirmwareRolloutEndToEnd(t *testing.T) {
 	data, dir := t.TempDir(), t.TempDir()
@@ -125,6 +127,14 @@ func TestFirmwareRolloutEndToEnd(t *testing.T) {
 	}
 	if fw := deviceOf(t, owner, hh, offline.ID)["firmware"]; fw != "1.0.0" {
 		t.Errorf("offline device firmware = %v, want 1.0.0", fw)
+	}
+
+	// Someone else asks to update the household's device: 404, recorded.
+	stranger := signUp(t, p.HTTP, "stranger@example.com")
+	stranger.call("POST", "/v1/devices/"+online.ID+"/firmware/update", map[string]string{}, http.StatusNotFound)
+	out = hearthOK(t, "firmware", "refused", "--data", data)
+	if !strings.Contains(out, online.ID) || !strings.Contains(out, "no such device") {
+		t.Errorf("hearth firmware refused:\n%s\nwant the stranger's request", out)
 	}
 }
 

@@ -12,13 +12,7 @@ import (
 
 // roomTemperature returns a room-temperature reading payload about person
 // ("" for the household).
-func roomTemperature(id, person string) string {
-	msg := string(payload(id, "room-temperature", map[string]any{"celsius": 20.5}))
-	if person == "" {
-		return msg
-	}
-	return strings.Replace(msg, `"category"`, `"person":"`+person+`","category"`, 1)
-}
+func roomTemperature(id, person string) string { return temperature(id, 20.5, person) }
 
 // publishV5 publishes msg from c with the real mosquitto_pub at MQTT 5,
 // QoS 1, and reports whether it was stored: the PUBACK comes only after

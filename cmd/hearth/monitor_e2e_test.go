@@ -21,6 +21,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/pquerna/otp/totp"
 )
 
 // strangerIP is the loopback address the SEC-MONITOR test's client comes
@@ -30,16 +31,21 @@ var strangerIP = net.IPv4(127, 0, 0, 2)
 // TestSecurityMonitoringHoldsNoPersonalData: SEC-MONITOR: the metrics and
 // logs that security monitoring feeds hold no personal data. `hearth
 // serve` over TLS, at log level debug, sees from one client address
-// (127.0.0.2): a sign-up, wrong passwords past the lock-out, an unknown
-// e-mail, a second sign-up with the same e-mail, wrong device secrets over
-// HTTP past the lock-out and over MQTT, and a TLS handshake that is not
-// one. /metrics counts the failures (hearth_auth_failures_total, so the
-// monitoring works), and neither it nor the log holds the e-mail
-// addresses, the person's ID, the display name, the client's address, the
-// passwords or the secrets tried, or the device's real secret.
+// (127.0.0.2): a sign-up, wrong and used claim codes, a password change
+// with a wrong current password, wrong authenticator-app and recovery
+// codes after the right password, wrong passwords past the lock-out, an
+// unknown e-mail, a second sign-up with the same e-mail, wrong device
+// secrets over HTTP past the lock-out and over MQTT, and a TLS handshake
+// that is not one. /metrics counts the failures
+// (hearth_auth_failures_total, so the monitoring works), and neither it
+// nor the log holds the e-mail addresses, the person's or account's ID,
+// the display name, the household's name or ID, the client's address, the
+// passwords, codes or secrets tried, or the real ones (the app's secret, a
+// recovery code, the second-step and session tokens among them).
 func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 	data := t.TempDir()
 	creds, _, ownerEmail, ownerPassword := provisionDevices(t, data, "ember-t1", 1, "Monitor home")
+	unclaimed, _, _, _ := provisionDevices(t, data, "ember-s1", 1, "")
 	cert, key := selfSignedCert(t)
 	p := startHearth(t, data, "--tls-cert", cert, "--tls-key", key, "--log-level", "debug")
 	c := strangerClient()
@@ -62,6 +68,13 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 	if person == "" || account == "" {
 		t.Fatalf("could not sign in to learn the person's ID: %d %s; %d %s", res.status, res.body, me.status, me.body)
 	}
+	const home, wrongCode = "Zebedee's Monitor Cottage", "WRNG-CODE-9999"
+	hh, _ := call(t, c, "POST", p.HTTP+"/v1/households", token, map[string]string{"name": home}).json["id"].(string)
+	for _, code := range []string{wrongCode, wrongCode, unclaimed[0].Code, unclaimed[0].Code} {
+		call(t, c, "POST", p.HTTP+"/v1/households/"+hh+"/devices", token, map[string]string{"code": code})
+	}
+	call(t, c, "POST", p.HTTP+"/v1/me/password", token, map[string]string{"current_password": wrongPW, "new_password": wrongPW + " new"})
+	totpSecret, recovery, step := secondFactorFailures(t, c, p.HTTP, token, email, password)
 	for range 7 {
 		call(t, c, "POST", p.HTTP+"/v1/sessions", "", map[string]string{"email": email, "password": wrongPW})
 	}
@@ -80,7 +93,7 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 	badHandshake(t, p.HTTP)
 
 	metrics := scrape(t, c, p.HTTP)
-	for _, kind := range []string{`kind="sign_in"`, `kind="device"`} {
+	for _, kind := range []string{`kind="sign_in"`, `kind="device"`, `kind="second_factor"`} {
 		if !strings.Contains(metrics, "hearth_auth_failures_total{"+kind) {
 			t.Errorf("/metrics counts no %s failure: security monitoring sees nothing", kind)
 		}
@@ -89,13 +102,15 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 		"e-mail": email, "unknown e-mail": unknown, "owner's e-mail": ownerEmail, "e-mail's local part": "zebedee.monitor",
 		"person ID": person, "account ID": account, "display name": name, "display name's part": "Quux-Monitor", "client address": strangerIP.String(),
 		"password": password, "wrong password": wrongPW, "owner's password": ownerPassword,
-		"wrong device secret": wrongDev, "device secret": dev.Secret, "claim code": dev.Code,
+		"wrong device secret": wrongDev, "device secret": dev.Secret, "claim code": unclaimed[0].Code, "wrong claim code": wrongCode,
+		"household's name": home, "session token": token, "household ID": hh,
+		"TOTP secret": totpSecret, "recovery code": recovery, "second-step token": step,
+	}
+	if hh == "" {
+		t.Error("could not create a household to claim into")
 	}
 	logs := p.stderr.String()
 	for what, m := range markers {
-		if m == "" {
-			continue // devices claimed at provisioning have no claim code left
-		}
 		if strings.Contains(metrics, m) {
 			t.Errorf("/metrics holds the %s %q", what, m)
 		}
@@ -103,6 +118,36 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 			t.Errorf("the log holds the %s %q:\n%s", what, m, linesWith(logs, m))
 		}
 	}
+}
+
+// secondFactorFailures turns an authenticator app on for the account
+// signed in with token, then signs in with the password and sends wrong
+// app and recovery codes. It returns the app's secret, a recovery code and
+// the second-step token, none of which may reach the log or the metrics.
+func secondFactorFailures(t *testing.T, c *http.Client, base, token, email, password string) (secret, recovery, step string) {
+	t.Helper()
+	enrol := call(t, c, "POST", base+"/v1/me/second-factor/totp", token, nil)
+	secret, _ = enrol.json["secret"].(string)
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatalf("TOTP code from %s: %v", enrol.body, err)
+	}
+	confirm := call(t, c, "POST", base+"/v1/me/second-factor/totp/confirm", token, map[string]string{"code": code})
+	codes, _ := confirm.json["recovery_codes"].([]any)
+	if len(codes) == 0 {
+		t.Fatalf("turning the app on: %d %s", confirm.status, confirm.body)
+	}
+	recovery, _ = codes[0].(string)
+	first := call(t, c, "POST", base+"/v1/sessions", "", map[string]string{"email": email, "password": password})
+	if step, _ = first.json["second_step_token"].(string); first.status != http.StatusAccepted || step == "" {
+		t.Fatalf("sign-in with the app on: %d %s, want 202 with a second-step token", first.status, first.body)
+	}
+	for _, f := range []struct{ method, code string }{{"totp", "000000"}, {"totp", "999999"}, {"recovery", strings.ToUpper(recovery[:len(recovery)/2]) + "zz"}} {
+		if res := call(t, c, "POST", base+"/v1/sessions/second-factor", "", map[string]string{"second_step_token": step, "method": f.method, "code": f.code}); res.status == http.StatusCreated {
+			t.Fatalf("a wrong %s code opened a session", f.method)
+		}
+	}
+	return secret, recovery, step
 }
 
 // strangerClient is an HTTP client whose connections come from strangerIP

@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/mqtt"
@@ -46,6 +47,8 @@ type server struct {
 	// disclosure is security.txt and the disclosure policy (SEC-VDP).
 	disclosure *disclosure.Documents
 	erasure    *erasure.Service // see erasure.go
+	// lifecycle transfers, resets and switches devices (devicelife.go).
+	lifecycle *lifecycle.Service
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
 	// firmwareKeys are the trusted firmware keys (--firmware-keys);
@@ -79,6 +82,11 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	if err := s.startErasure(context.Background(), cfg); err != nil {
+		c.close(log)
+		return nil, err
+	}
+	if err := s.startLifecycle(); err != nil {
+		s.stopErasure()
 		c.close(log)
 		return nil, err
 	}
@@ -149,7 +157,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler 
 		Exports: s.exports,
 		Erasure: s.erasure,
 		Rights:  s.rights,
-		Events:  s.events,
+		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 	})
 }

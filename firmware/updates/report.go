@@ -31,7 +31,7 @@ func (e *Event) check() string {
 	case !firmware.ValidVersion(e.Version):
 		return fmt.Sprintf("version %q is not MAJOR.MINOR.PATCH", clip(e.Version))
 	case e.Status == string(hearth.OfferRefused) && !knownReason(e.Reason):
-		return fmt.Sprintf("reason %q is not one of unsigned, wrong-key, modified, older-version, expired, malformed", clip(e.Reason))
+		return fmt.Sprintf("reason %q is not one of unsigned, wrong-key, modified, older-version, expired", clip(e.Reason))
 	case e.Status == string(hearth.OfferInstalled) && e.Reason != "":
 		return "an installed report carries no reason"
 	case len(e.Detail) > MaxDetail || !utf8.ValidString(e.Detail):
@@ -40,9 +40,12 @@ func (e *Event) check() string {
 	return ""
 }
 
+// knownReason reports whether r is a reason a firmware event may give:
+// any of Verify's but malformed, which names no version the device can
+// trust (it reports a command-refused event instead).
 func knownReason(r string) bool {
 	for _, k := range firmware.Reasons {
-		if string(k) == r {
+		if string(k) == r && k != firmware.ReasonMalformed {
 			return true
 		}
 	}

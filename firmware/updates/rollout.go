@@ -160,7 +160,7 @@ func bucket(model, version, deviceID string) int {
 func (s *Service) ManualUpdate(ctx context.Context, caller, deviceID, version string) (*Outcome, error) {
 	dev, err := s.owned(ctx, caller, deviceID)
 	if err != nil {
-		return nil, err
+		return nil, s.refuseRequest(ctx, caller, deviceID, err)
 	}
 	if version == "" {
 		if version, err = s.latest(ctx, dev.Model); err != nil {
@@ -185,6 +185,30 @@ func (s *Service) ManualUpdate(ctx context.Context, caller, deviceID, version st
 		return nil, err
 	}
 	return &o, nil
+}
+
+// refuseRequest records a request refused by owned (ENOTFOUND or
+// EFORBIDDEN) as a hearth.FirmwareRefusal and returns err; other errors
+// are returned as they are.
+func (s *Service) refuseRequest(ctx context.Context, caller, deviceID string, err error) error {
+	if code := hearth.ErrorCode(err); code != hearth.ENOTFOUND && code != hearth.EFORBIDDEN {
+		return err
+	}
+	r := &hearth.FirmwareRefusal{ID: hearth.NewID("fwx_"), DeviceID: clip(deviceID), PersonID: caller, Problem: hearth.ErrorMessage(err), At: s.clock()}
+	if rerr := s.store.RecordFirmwareRefusal(ctx, r); rerr != nil {
+		return fmt.Errorf("record refused firmware request: %w", rerr)
+	}
+	return err
+}
+
+// Refusals lists the firmware requests refused because the caller may not
+// update the device, latest first, at most limit (0 means 100).
+func (s *Service) Refusals(ctx context.Context, limit int) ([]hearth.FirmwareRefusal, error) {
+	rs, err := s.store.FirmwareRefusals(ctx, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list refused firmware requests: %w", err)
+	}
+	return rs, nil
 }
 
 // latest returns the highest version published for model.

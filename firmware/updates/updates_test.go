@@ -221,8 +221,9 @@ func (e *env) otherModelDevice(t *testing.T) string {
 	return d.ID
 }
 
-// TestManualUpdate: an owner updates their device by hand; others cannot.
-// SEC-UPDATES FIRMWARE-NOTICE
+// TestManualUpdate: an owner updates their device by hand; others cannot,
+// and each refused request is recorded and changes nothing. SEC-UPDATES
+// FIRMWARE-NOTICE
 func TestManualUpdate(t *testing.T) {
 	e := newEnv(t)
 	h, stranger := e.home(t), e.home(t)
@@ -233,10 +234,35 @@ func TestManualUpdate(t *testing.T) {
 	e.publish(t, "1.3.0", true)
 	_, err = e.svc.ManualUpdate(e.ctx, h.adult, dev, "")
 	wantCode(t, "ManualUpdate by an adult", err, hearth.EFORBIDDEN)
+	e.now = e.now.Add(time.Second)
 	_, err = e.svc.ManualUpdate(e.ctx, stranger.owner, dev, "")
 	wantCode(t, "ManualUpdate by another household's owner", err, hearth.ENOTFOUND)
 	if len(e.cmd.sent[dev]) != 0 {
 		t.Fatal("a refused manual update sent a command")
+	}
+	e.now = e.now.Add(time.Second)
+	_, err = e.svc.ManualUpdate(e.ctx, stranger.owner, "dev_nope", "")
+	wantCode(t, "ManualUpdate of an unknown device", err, hearth.ENOTFOUND)
+	refusals, err := e.svc.Refusals(e.ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ device, person, problem string }{
+		{"dev_nope", stranger.owner, "no such device"},
+		{dev, stranger.owner, "no such device"},
+		{dev, h.adult, "only the household's owners"},
+	}
+	if len(refusals) != len(want) {
+		t.Fatalf("refusals recorded = %d, want %d: %+v", len(refusals), len(want), refusals)
+	}
+	for i, w := range want {
+		r := refusals[i]
+		if r.DeviceID != w.device || r.PersonID != w.person || !strings.Contains(r.Problem, w.problem) {
+			t.Errorf("refusal %d = %+v, want %+v", i, r, w)
+		}
+	}
+	if offers, _ := e.db.FirmwareOffers(e.ctx, dev); len(offers) != 0 {
+		t.Errorf("refused requests left %d offers", len(offers))
 	}
 	o, err := e.svc.ManualUpdate(e.ctx, h.owner, dev, "")
 	if err != nil || o.Status != hearth.OfferSent {

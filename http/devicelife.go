@@ -1,0 +1,132 @@
+package http
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/hearth-iot/hearth"
+)
+
+// readingsChoice is the body of POST /v1/devices/{id}/transfer and
+// POST /v1/devices/{id}/reset: what happens to the device's readings.
+type readingsChoice struct {
+	Readings string `json:"readings"`
+	Password string `json:"password"`
+}
+
+// Valid implements Validator; the service checks the choice itself.
+func (r readingsChoice) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	required(p, "readings", r.Readings)
+	return p
+}
+
+// handleStartTransfer starts a device's transfer and shows its code once.
+func (s *server) handleStartTransfer() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[readingsChoice](w, r)
+		if err != nil {
+			return err
+		}
+		started, err := s.Lifecycle.StartTransfer(r.Context(), caller(r), r.PathValue("id"), req.Readings, req.Password)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusCreated, started)
+		return nil
+	})
+}
+
+// handleCancelTransfer withdraws a device's open transfer.
+func (s *server) handleCancelTransfer() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.Lifecycle.CancelTransfer(r.Context(), caller(r), r.PathValue("id")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+// acceptedJSON is a transfer just accepted: the device as members see it
+// and its new secret, shown once.
+type acceptedJSON struct {
+	Device deviceJSON `json:"device"`
+	Secret string     `json:"secret"`
+	Erased int64      `json:"erased"`
+}
+
+// handleAcceptTransfer takes a device into the household with a transfer
+// code (the body of POST /v1/households/{hh}/devices: {"code"}).
+func (s *server) handleAcceptTransfer() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[claimRequest](w, r)
+		if err != nil {
+			return err
+		}
+		a, err := s.Lifecycle.AcceptTransfer(r.Context(), caller(r), r.PathValue("hh"), req.Code)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusCreated, acceptedJSON{Device: deviceView(&a.Device), Secret: a.Secret, Erased: a.Erased})
+		return nil
+	})
+}
+
+// handleFactoryReset resets a device from the owner's account.
+func (s *server) handleFactoryReset() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[readingsChoice](w, r)
+		if err != nil {
+			return err
+		}
+		res, err := s.Lifecycle.FactoryReset(r.Context(), caller(r), r.PathValue("id"), req.Readings, req.Password)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, res)
+		return nil
+	})
+}
+
+// modeRequest is the body of PUT /v1/devices/{id}/mode.
+type modeRequest struct {
+	Mode hearth.DeviceMode `json:"mode"`
+}
+
+// Valid implements Validator.
+func (r modeRequest) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	required(p, "mode", string(r.Mode))
+	return p
+}
+
+// handleSetMode switches a device between cloud and local-only mode.
+func (s *server) handleSetMode() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[modeRequest](w, r)
+		if err != nil {
+			return err
+		}
+		m, err := s.Lifecycle.SetMode(r.Context(), caller(r), r.PathValue("id"), req.Mode)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, m)
+		return nil
+	})
+}
+
+// withLifecycle serves a device lifecycle route: 404 when the server has
+// no lifecycle service, and the handler's error as a problem.
+func (s *server) withLifecycle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Lifecycle == nil {
+			http.NotFound(w, r)
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
