@@ -13,17 +13,18 @@ import (
 
 // Error codes. Each maps to one HTTP status in the http package.
 const (
-	EINVALID      = "invalid"      // the input is malformed or breaks a rule
-	ENOTFOUND     = "not_found"    // no such thing, or the caller may not see it
-	EFORBIDDEN    = "forbidden"    // the caller is known but may not do this
-	EUNAUTHORIZED = "unauthorized" // the caller is not authenticated
-	ECONFLICT     = "conflict"     // the thing exists already or was used up
-	EGONE         = "gone"         // the thing expired
-	ETOOMANY      = "too_many"     // rate limited
-	ETOOLARGE     = "too_large"    // the input is over a stated size limit
-	EINTERNAL     = "internal"     // anything else; never shown in detail
-	EUNAVAILABLE  = "unavailable"  // the server is shutting down or overloaded
-	EREFUSED      = "refused"      // refused by policy (for example an undeclared category)
+	EINVALID      = "invalid"                // the input is malformed or breaks a rule
+	ENOTFOUND     = "not_found"              // no such thing, or the caller may not see it
+	EFORBIDDEN    = "forbidden"              // the caller is known but may not do this
+	EUNAUTHORIZED = "unauthorized"           // the caller is not authenticated
+	ECONFLICT     = "conflict"               // the thing exists already or was used up
+	EGONE         = "gone"                   // the thing expired
+	ETOOMANY      = "too_many"               // rate limited
+	ETOOLARGE     = "too_large"              // the input is over a stated size limit
+	EINTERNAL     = "internal"               // anything else; never shown in detail
+	EUNAVAILABLE  = "unavailable"            // the server is shutting down or overloaded
+	EREFUSED      = "refused"                // refused by policy (for example an undeclared category)
+	EMEDIATYPE    = "unsupported_media_type" // the body is not of the media type the route takes
 )
 
 // Error is Hearth's domain error. Message is safe to show to a person and

@@ -21,6 +21,10 @@ const (
 	// NotifyConsentNeeded: a purpose needs the person's consent before it
 	// can start (CONSENT-OPTIN).
 	NotifyConsentNeeded NotificationKind = "consent-needed"
+	// NotifySignUpAttempt: someone tried to sign up with the e-mail address
+	// of the person's account; sign-up answers the same whether or not an
+	// account exists, so the owner is told here instead (SEC-BRUTE).
+	NotifySignUpAttempt NotificationKind = "sign-up-attempt"
 )
 
 // Notification is a message to one person, in plain language. A person

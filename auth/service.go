@@ -21,8 +21,9 @@ import (
 const (
 	DefaultSessionTTL  = 30 * 24 * time.Hour
 	SignInWindow       = 15 * time.Minute
-	SignInPerAccount   = 5  // failures per e-mail address per SignInWindow
-	SignInPerAddress   = 20 // failures per client address per SignInWindow
+	SignInPerAccount   = 5  // failures per e-mail address and client address pair before a lock
+	SignInPerAddress   = 20 // failures per client address before a lock
+	SignUpPerAddress   = 10 // sign-up attempts per client address before a lock
 	MaxEmailLen        = 254
 	MaxDisplayNameLen  = 100
 	msgBadCredentials  = "wrong e-mail address or password"
@@ -35,6 +36,11 @@ type Config struct {
 	Now        func() time.Time // default time.Now
 	SessionTTL time.Duration    // default DefaultSessionTTL
 	Metrics    *metrics.Metrics // default: counted in an unregistered set
+	// HashSlots bounds the argon2id hashes (19 MiB each) run at once;
+	// default one per CPU, at most 8. HashWait is how long a request waits
+	// for a free slot before EUNAVAILABLE; default DefaultHashWait.
+	HashSlots int
+	HashWait  time.Duration
 	// Issuer names the service in authenticator apps; default DefaultIssuer.
 	Issuer string
 	// WebAuthn is the passkey relying party (NewWebAuthn); nil turns
@@ -49,8 +55,11 @@ type Service struct {
 	now        func() time.Time
 	ttl        time.Duration
 	metrics    *metrics.Metrics
-	perAccount *Limiter
-	perAddress *Limiter
+	perAccount *Limiter // per subject and client address pair (see Throttled)
+	perAddress *Limiter // per client address
+	signUps    *Limiter // sign-up attempts per client address
+	hashSlots  chan struct{}
+	hashWait   time.Duration
 	mfaState
 }
 
@@ -73,6 +82,12 @@ func NewService(cfg Config) *Service {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewUnregistered()
 	}
+	if cfg.HashSlots <= 0 {
+		cfg.HashSlots = defaultHashSlots()
+	}
+	if cfg.HashWait <= 0 {
+		cfg.HashWait = DefaultHashWait
+	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = DefaultIssuer
 	}
@@ -80,6 +95,9 @@ func NewService(cfg Config) *Service {
 		store: cfg.Store, now: cfg.Now, ttl: cfg.SessionTTL, metrics: cfg.Metrics,
 		perAccount: NewLimiter(SignInPerAccount, SignInWindow, cfg.Now),
 		perAddress: NewLimiter(SignInPerAddress, SignInWindow, cfg.Now),
+		signUps:    NewLimiter(SignUpPerAddress, SignInWindow, cfg.Now),
+		hashSlots:  make(chan struct{}, cfg.HashSlots),
+		hashWait:   cfg.HashWait,
 		mfaState: mfaState{issuer: cfg.Issuer, webauthn: cfg.WebAuthn, steps: newSecondSteps(),
 			regs: &registrations{m: make(map[string]*webauthn.SessionData)}},
 	}
@@ -112,9 +130,9 @@ func (s *Service) SignUp(ctx context.Context, email, password, displayName strin
 	if err := checkAccountPassword(password, email); err != nil {
 		return nil, nil, err
 	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sign up: %w", err)
+	var hash string
+	if err := s.withHashSlot(ctx, func() { hash, _ = HashPassword(password) }); err != nil {
+		return nil, nil, err
 	}
 	now := s.now().UTC()
 	p := &hearth.Person{ID: hearth.NewID("per_"), DisplayName: strings.TrimSpace(displayName), Created: now}
@@ -189,17 +207,29 @@ var dummyHash = sync.OnceValue(func() string {
 //
 // A wrong password and an unknown address both give EUNAUTHORIZED "wrong
 // e-mail address or password" after the same argon2id work, so neither the
-// message nor the timing reveals whether an account exists. After
-// SignInPerAccount failures for an address, or SignInPerAddress from a
-// client address, within SignInWindow, it returns ETOOMANY wrapping a
-// *RetryAfterError (SEC-BRUTE).
+// message nor the timing reveals whether an account exists. Failures are
+// throttled per e-mail address and client address pair and per client
+// address (see Throttled): after SignInPerAccount failures from one address
+// for one e-mail address, or SignInPerAddress from one address, it returns
+// ETOOMANY wrapping a *RetryAfterError, while the account's owner signing
+// in from another address is not held up (SEC-BRUTE). An e-mail address
+// that is not one (see NormalizeEmail) is refused as a wrong one without
+// any hashing. When every hashing slot stays busy it returns EUNAVAILABLE
+// wrapping a *RetryAfterError.
 //
 // An account with a second factor gets no session from the password: the
 // error is EUNAUTHORIZED wrapping a *SecondFactorRequired whose token
 // finishes the sign-in (CompleteSignIn, FinishPasskeySignIn; SEC-MFA).
 func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string) (string, *hearth.Session, error) {
-	key := strings.ToLower(strings.TrimSpace(email))
-	if err := s.checkLimits(key, clientAddr); err != nil {
+	key, err := NormalizeEmail(email)
+	if err != nil || len(password) > 4*MaxPasswordLen {
+		if err := s.Throttled("sign_in", "", clientAddr); err != nil {
+			return "", nil, err
+		}
+		s.Failed("sign_in", "", clientAddr)
+		return "", nil, hearth.Errorf(hearth.EUNAUTHORIZED, msgBadCredentials)
+	}
+	if err := s.Throttled("sign_in", key, clientAddr); err != nil {
 		return "", nil, err
 	}
 	acct, err := s.verify(ctx, key, password)
@@ -207,23 +237,11 @@ func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string
 		return "", nil, err
 	}
 	if acct == nil {
-		s.perAccount.Fail(key)
-		s.perAddress.Fail(clientAddr)
-		s.metrics.AuthFailures.WithLabelValues("sign_in", "bad_credential").Inc()
+		s.Failed("sign_in", key, clientAddr)
 		return "", nil, hearth.Errorf(hearth.EUNAUTHORIZED, msgBadCredentials)
 	}
-	s.perAccount.Reset(key)
+	s.Succeeded("sign_in", key, clientAddr)
 	return s.afterPassword(ctx, acct)
-}
-
-func (s *Service) checkLimits(key, clientAddr string) error {
-	ok1, after1 := s.perAccount.Allowed(key)
-	ok2, after2 := s.perAddress.Allowed(clientAddr)
-	if ok1 && ok2 {
-		return nil
-	}
-	s.metrics.AuthFailures.WithLabelValues("sign_in", "rate_limited").Inc()
-	return &hearth.Error{Code: hearth.ETOOMANY, Message: msgSignInThrottled, Err: &RetryAfterError{After: max(after1, after2)}}
 }
 
 // verify returns the account if the password matches, nil if the account
@@ -237,7 +255,10 @@ func (s *Service) verify(ctx context.Context, email, password string) (*hearth.A
 	if acct != nil {
 		encoded = acct.PasswordHash
 	}
-	ok, err := VerifyPassword(encoded, password)
+	var ok bool
+	if err := s.withHashSlot(ctx, func() { ok, err = VerifyPassword(encoded, password) }); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}

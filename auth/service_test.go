@@ -93,7 +93,8 @@ func TestSignUpRefuses(t *testing.T) {
 }
 
 // SEC-BRUTE: a wrong password and an unknown account are indistinguishable,
-// and repeated failures are throttled per account and per client address.
+// and repeated failures are throttled per account and client address pair
+// and per client address.
 func TestSignInFailures(t *testing.T) {
 	ctx := context.Background()
 	s := newService(t)
@@ -102,13 +103,16 @@ func TestSignInFailures(t *testing.T) {
 	}
 	_, _, wrongPw := s.SignIn(ctx, "ada@example.org", "not the password", "192.0.2.1")
 	_, _, unknown := s.SignIn(ctx, "nobody@example.org", "not the password", "192.0.2.1")
-	if wrongPw.Error() != unknown.Error() || hearth.ErrorCode(wrongPw) != hearth.EUNAUTHORIZED {
-		t.Errorf("wrong password: %v; unknown account: %v; want the same EUNAUTHORIZED", wrongPw, unknown)
+	_, _, malformed := s.SignIn(ctx, "not an address", "not the password", "192.0.2.1")
+	for _, err := range []error{unknown, malformed} {
+		if wrongPw.Error() != err.Error() || hearth.ErrorCode(wrongPw) != hearth.EUNAUTHORIZED {
+			t.Errorf("wrong password: %v; unknown or malformed account: %v; want the same EUNAUTHORIZED", wrongPw, err)
+		}
 	}
 	for i := 1; i < auth.SignInPerAccount; i++ {
-		s.SignIn(ctx, "ada@example.org", "not the password", "192.0.2.2")
+		s.SignIn(ctx, "ada@example.org", "not the password", "192.0.2.1")
 	}
-	_, _, err := s.SignIn(ctx, "ada@example.org", "correct horse battery staple", "192.0.2.3")
+	_, _, err := s.SignIn(ctx, "ada@example.org", "correct horse battery staple", "192.0.2.1")
 	if got, want := hearth.ErrorCode(err), hearth.ETOOMANY; got != want {
 		t.Fatalf("after %d failures: code %q, want %q", auth.SignInPerAccount, got, want)
 	}
@@ -122,6 +126,48 @@ func TestSignInFailures(t *testing.T) {
 	_, _, err = s.SignIn(ctx, "fresh@example.org", "whatever password", "198.51.100.7")
 	if got, want := hearth.ErrorCode(err), hearth.ETOOMANY; got != want {
 		t.Errorf("after %d failures from one address: code %q, want %q", auth.SignInPerAddress, got, want)
+	}
+}
+
+// SEC-BRUTE: a stranger's flood of wrong passwords for an account, from
+// the stranger's address (IPv4, or anywhere in one IPv6 /64), locks out
+// only that address: the owner still signs in from theirs, and the stranger
+// is still refused, for longer and longer.
+func TestSignInStrangerCannotLockOwnerOut(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	db, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	defer db.Close()
+	s := auth.NewService(auth.Config{Store: db, Now: func() time.Time { return now }})
+	if _, _, err := s.SignUp(ctx, "ada@example.org", "correct horse battery staple", "Ada"); err != nil {
+		t.Fatalf("SignUp: %v", err)
+	}
+	for _, stranger := range [][]string{{"203.0.113.66"}, {"2001:db8:bad:1::1", "2001:db8:bad:1:ffff::2"}} {
+		var last time.Duration
+		for i := range 40 {
+			addr := stranger[i%len(stranger)]
+			_, _, err := s.SignIn(ctx, "ada@example.org", "guess "+string(rune('a'+i%26)), addr)
+			if after, ok := auth.IsRetryAfter(err); ok {
+				if after < last {
+					t.Fatalf("%s attempt %d: lock %v shorter than the one before, %v", addr, i, after, last)
+				}
+				last = after
+				now = now.Add(after) // the stranger waits out each lock and guesses again
+			}
+		}
+		if last != auth.SignInWindow {
+			t.Errorf("%s: the lock grew to %v, want %v", stranger[0], last, auth.SignInWindow)
+		}
+		s.SignIn(ctx, "ada@example.org", "one more guess", stranger[0])
+		if _, _, err := s.SignIn(ctx, "ada@example.org", "correct horse battery staple", stranger[0]); hearth.ErrorCode(err) != hearth.ETOOMANY {
+			t.Errorf("%s, the right password in the lock: %v, want ETOOMANY", stranger[0], err)
+		}
+	}
+	if _, _, err := s.SignIn(ctx, "ada@example.org", "correct horse battery staple", "192.0.2.10"); err != nil {
+		t.Errorf("the owner from their own address during the flood: %v, want signed in", err)
 	}
 }
 

@@ -124,7 +124,7 @@ func (s *Service) CompleteSignIn(ctx context.Context, stepToken, method, code, c
 		s.stepFailed(stepToken)
 		return "", nil, err
 	}
-	return s.finishStep(ctx, stepToken, accountID, method)
+	return s.finishStep(ctx, stepToken, accountID, method, clientAddr)
 }
 
 // checkStep returns the account of an open second step after the limits;
@@ -165,7 +165,7 @@ func (s *Service) stepFailed(stepToken string) {
 }
 
 // finishStep opens the session and marks the step done.
-func (s *Service) finishStep(ctx context.Context, stepToken, accountID, factor string) (string, *hearth.Session, error) {
+func (s *Service) finishStep(ctx context.Context, stepToken, accountID, factor, clientAddr string) (string, *hearth.Session, error) {
 	token, sess, err := s.startFactorSession(ctx, accountID, factor)
 	if err != nil {
 		return "", nil, err
@@ -174,7 +174,7 @@ func (s *Service) finishStep(ctx context.Context, stepToken, accountID, factor s
 		st.done, st.passkey = true, nil
 		return nil
 	})
-	s.perAccount.Reset(secondKey(accountID))
+	s.Succeeded("second_factor", accountID, clientAddr)
 	return token, sess, nil
 }
 

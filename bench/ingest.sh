@@ -202,13 +202,15 @@ EOF
 	return 0
 }
 
-# start_hearth [tls] sets BROKER, METRICS and SERVER_PID; it serves
+# start_hearth [tls] sets BROKER, METRICS, METRICS_TOKEN (/metrics needs
+# it) and SERVER_PID; it serves
 # HEARTH_DATA (default WORK/hearth-data).
 start_hearth() {
 	local out=$WORK/hearth.out line tls=()
 	[[ ${1:-} == tls ]] && tls=(--tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem")
 	: >"$out"
-	"$WORK/hearth" serve --data "${HEARTH_DATA:-$WORK/hearth-data}" --manifest "$ROOT/bench/manifest.yaml" \
+	METRICS_TOKEN=${METRICS_TOKEN:-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}
+	HEARTH_METRICS_TOKEN=$METRICS_TOKEN "$WORK/hearth" serve --data "${HEARTH_DATA:-$WORK/hearth-data}" --manifest "$ROOT/bench/manifest.yaml" \
 		--http 127.0.0.1:0 --mqtt 127.0.0.1:0 --log-level warn "${tls[@]}" >"$out" 2>>"$WORK/hearth.log" &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
@@ -230,7 +232,7 @@ start() { "start_$SYSTEM" "$@"; }
 
 # stored_total prints Hearth's hearth_readings_accepted_total, all transports.
 stored_total() {
-	curl -kfsS "$METRICS" | awk '/^hearth_readings_accepted_total[{ ]/ {s += $NF} END {printf "%d\n", s}'
+	curl -kfsS -H "Authorization: Bearer $METRICS_TOKEN" "$METRICS" | awk '/^hearth_readings_accepted_total[{ ]/ {s += $NF} END {printf "%d\n", s}'
 }
 
 # provision DATA N: N Hearth devices claimed into one household; their

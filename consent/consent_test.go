@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/ledger"
 	"github.com/hearth-iot/hearth/manifest"
@@ -383,5 +384,38 @@ func TestLedgerRecordsNoClientText(t *testing.T) {
 	}
 	if es[0].Statement != "" {
 		t.Errorf("recorded statement %q, want none for a purpose without an explicit statement", es[0].Statement)
+	}
+}
+
+// SEC-BRUTE: showing a consent request (Preview, behind a GET) records
+// nothing; recording it as shown (Request, behind a POST) is bounded per
+// actor, subject and purpose: a flood records consent.RequestsRecorded
+// pairs of entries and is then refused with a retry delay, while another
+// purpose is still recorded.
+func TestRequestRecordsBounded(t *testing.T) {
+	e := newEnv(t)
+	before := e.ledgerLen(t)
+	for range 20 {
+		if _, err := e.svc.Preview(t.Context(), e.adult, e.adult, "insights", hearth.MethodApp); err != nil {
+			t.Fatalf("Preview: %v", err)
+		}
+	}
+	if got := e.ledgerLen(t); got != before {
+		t.Fatalf("Preview wrote %d ledger entries, want none", got-before)
+	}
+	refused := 0
+	for range 200 {
+		_, err := e.svc.Request(t.Context(), e.adult, e.adult, "insights", hearth.MethodApp)
+		if _, ok := auth.IsRetryAfter(err); ok && hearth.ErrorCode(err) == hearth.ETOOMANY {
+			refused++
+		} else if err != nil {
+			t.Fatalf("Request: %v", err)
+		}
+	}
+	if got, want := e.ledgerLen(t)-before, int64(2*consent.RequestsRecorded); got != want || refused != 200-consent.RequestsRecorded {
+		t.Errorf("a flood of 200 recorded %d entries and refused %d, want %d entries and %d refused", got, refused, want, 200-consent.RequestsRecorded)
+	}
+	if _, err := e.svc.Request(t.Context(), e.adult, e.adult, "challenges", hearth.MethodApp); err != nil {
+		t.Errorf("another purpose during the flood: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
 )
@@ -71,37 +72,72 @@ type Recipient struct {
 	Role string `json:"role"`
 }
 
-// Request returns the consent request for purpose that actor is shown about
-// subject's data, and records a consent-requested and a notice-shown entry
-// in one unit. It has the errors of Give, and also ETOOMANY when the
-// request was refused within the manifest's cool-off (CONSENT-NO-NAG:
-// suppressed, nothing recorded) and ECONFLICT when consent is given
-// already.
+// Preview returns the consent request for purpose that actor is about to
+// be shown about subject's data, recording nothing: reading it (GET) has no
+// effect, so a link, a prefetch or a crawler cannot write to the ledger.
+// Once the request is shown, the client calls Request to record it. It has
+// the errors of Request except the rate limit.
+func (s *Service) Preview(ctx context.Context, actor, subject, purpose string, method hearth.Method) (RequestView, error) {
+	c, err := s.requestable(ctx, actor, subject, purpose, method)
+	if err != nil {
+		return RequestView{}, err
+	}
+	v := s.view(c.purpose)
+	v.Subject, v.Actor, v.Time = subject, actor, s.cfg.Now().UTC()
+	return v, nil
+}
+
+// Request records that actor was shown the consent request for purpose
+// about subject's data: a consent-requested and a notice-shown entry in one
+// unit; it returns the request shown. It has the errors of Give, and also
+// ETOOMANY when the request was refused within the manifest's cool-off
+// (CONSENT-NO-NAG: suppressed, nothing recorded), ECONFLICT when consent is
+// given already, and ETOOMANY wrapping an *auth.RetryAfterError once the
+// same actor recorded the same request RequestsRecorded times (then with
+// progressive locks up to RequestsWindow), so the ledger cannot be flooded
+// (SEC-BRUTE).
 func (s *Service) Request(ctx context.Context, actor, subject, purpose string, method hearth.Method) (RequestView, error) {
-	c, err := s.check(ctx, actor, subject, purpose, method)
+	key := actor + "\x00" + subject + "\x00" + purpose
+	if ok, after := s.recorded.Allowed(key); !ok {
+		return RequestView{}, &hearth.Error{Code: hearth.ETOOMANY, Message: "this consent request was recorded as shown many times just now: wait before recording it again",
+			Err: &auth.RetryAfterError{After: after}}
+	}
+	c, err := s.requestable(ctx, actor, subject, purpose, method)
 	if err != nil {
 		return RequestView{}, err
-	}
-	folded, err := s.fold(ctx, subject)
-	if err != nil {
-		return RequestView{}, err
-	}
-	cur := folded[purpose]
-	if cur.Status == StatusGiven {
-		return RequestView{}, hearth.Errorf(hearth.ECONFLICT, "consent for this purpose is given already")
-	}
-	now := s.cfg.Now()
-	if d := policy.ConsentRequestAllowed(cur.LastRefused, s.cfg.Policy.CoolOff(), now); !d.Allow {
-		return RequestView{}, hearth.Errorf(hearth.ETOOMANY, "this request was declined recently; it will not be asked again before %s",
-			cur.LastRefused.Add(s.cfg.Policy.CoolOff()).UTC().Format(time.DateOnly))
 	}
 	es, err := s.cfg.Ledger.Append(ctx, s.entry(c, hearth.EntryConsentRequested, ""), s.entry(c, hearth.EntryNoticeShown, ""))
 	if err != nil {
 		return RequestView{}, fmt.Errorf("record consent request: %w", err)
 	}
+	s.recorded.Fail(key)
 	v := s.view(c.purpose)
 	v.Subject, v.Actor, v.Time = subject, actor, es[0].Time
 	return v, nil
+}
+
+// requestable checks that the request for purpose may be shown: the
+// checks of Give, consent not given already, and no refusal within the
+// cool-off.
+func (s *Service) requestable(ctx context.Context, actor, subject, purpose string, method hearth.Method) (*call, error) {
+	c, err := s.check(ctx, actor, subject, purpose, method)
+	if err != nil {
+		return nil, err
+	}
+	folded, err := s.fold(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	cur := folded[purpose]
+	if cur.Status == StatusGiven {
+		return nil, hearth.Errorf(hearth.ECONFLICT, "consent for this purpose is given already")
+	}
+	now := s.cfg.Now()
+	if d := policy.ConsentRequestAllowed(cur.LastRefused, s.cfg.Policy.CoolOff(), now); !d.Allow {
+		return nil, hearth.Errorf(hearth.ETOOMANY, "this request was declined recently; it will not be asked again before %s",
+			cur.LastRefused.Add(s.cfg.Policy.CoolOff()).UTC().Format(time.DateOnly))
+	}
+	return c, nil
 }
 
 // view builds the parts of a request that come from the manifest.

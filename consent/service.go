@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/ledger"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/policy"
@@ -55,9 +56,20 @@ type Config struct {
 	Jurisdiction, Language, PolicyURL, Service string
 }
 
+// The bound on recording a consent request as shown (SEC-BRUTE): at most
+// RequestsRecorded per actor, subject and purpose, then progressive locks
+// up to RequestsWindow.
+const (
+	RequestsRecorded = 10
+	RequestsWindow   = time.Hour
+)
+
 // Service is the consent service. It is safe for concurrent use.
 type Service struct {
 	cfg Config
+	// recorded counts the requests recorded as shown, per actor, subject
+	// and purpose.
+	recorded *auth.Limiter
 }
 
 // NewService returns a Service. It returns EINVALID if a required field of
@@ -84,7 +96,7 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Service == "" {
 		cfg.Service = cfg.Manifest.Controller.Name
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, recorded: auth.NewLimiter(RequestsRecorded, RequestsWindow, cfg.Now)}, nil
 }
 
 // call is one consent call, checked: the parties, their household and the

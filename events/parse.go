@@ -23,7 +23,7 @@ const (
 
 // FirmwareRefusals are the reasons a device may give for refusing a
 // firmware release (docs/device-protocol.md).
-var FirmwareRefusals = []string{"unsigned", "wrong-key", "modified", "older-version", "expired", "malformed"}
+var FirmwareRefusals = []string{"unsigned", "wrong-key", "modified", "older-version", "expired"}
 
 // Parse parses and validates one event strictly. It returns ETOOLARGE
 // (Field "event") for an event over hearth.MaxDeviceEventSize, and

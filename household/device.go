@@ -56,10 +56,16 @@ func (s *Service) NewClaimCode(ctx context.Context, deviceID string) (string, er
 	return code, nil
 }
 
+// msgBadClaim is the one answer to a claim code that is unknown, used or
+// expired, so that guessing learns nothing about which codes exist.
+const msgBadClaim = "this claim code is not valid: it is unknown, used already or expired; check it, or ask the seller or manufacturer for a new one"
+
 // ClaimDevice binds the device with that one-time claim code to hhID.
-// Owners and adults may claim. It returns EINVALID (Field "code") for an
-// unknown code, ECONFLICT "this claim code has been used" when it was used
-// already, and EGONE when it expired.
+// Owners and adults may claim. An unknown, used or expired code gets one
+// answer, EINVALID (Field "code") msgBadClaim; after ClaimFailures of them
+// from one account, redemption by that account is refused with ETOOMANY
+// wrapping an *auth.RetryAfterError, with progressive locks up to
+// ClaimFailureWindow (SEC-BRUTE).
 func (s *Service) ClaimDevice(ctx context.Context, caller, hhID, code string) (*hearth.Device, error) {
 	if _, err := s.withRole(ctx, caller, hhID, "only owners and adults may add devices", hearth.RoleOwner, hearth.RoleAdult); err != nil {
 		return nil, err
@@ -67,16 +73,16 @@ func (s *Service) ClaimDevice(ctx context.Context, caller, hhID, code string) (*
 	if strings.TrimSpace(code) == "" {
 		return nil, hearth.FieldError("code", "enter the claim code printed with the device")
 	}
+	if ok, after := s.claimFailures.Allowed(caller); !ok {
+		return nil, &hearth.Error{Code: hearth.ETOOMANY, Field: "code", Message: "too many wrong claim codes: wait before trying again", Err: &auth.RetryAfterError{After: after}}
+	}
 	dev, err := s.store.RedeemClaim(ctx, auth.HashClaimCode(code), hhID, s.clock())
 	switch hearth.ErrorCode(err) {
 	case "":
 		return dev, nil
-	case hearth.ENOTFOUND:
-		return nil, &hearth.Error{Code: hearth.EINVALID, Field: "code", Message: "no device has this claim code: check it and try again", Err: err}
-	case hearth.ECONFLICT:
-		return nil, &hearth.Error{Code: hearth.ECONFLICT, Field: "code", Message: "this claim code has been used", Err: err}
-	case hearth.EGONE:
-		return nil, &hearth.Error{Code: hearth.EGONE, Field: "code", Message: "this claim code has expired: ask the seller or manufacturer for a new one", Err: err}
+	case hearth.ENOTFOUND, hearth.ECONFLICT, hearth.EGONE:
+		s.claimFailures.Fail(caller)
+		return nil, &hearth.Error{Code: hearth.EINVALID, Field: "code", Message: msgBadClaim, Err: err}
 	}
 	return nil, fmt.Errorf("claim device: %w", err)
 }

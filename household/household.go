@@ -25,13 +25,18 @@ import (
 
 // Lifetimes of one-time codes.
 const (
-	InviteTTL     = 7 * 24 * time.Hour
-	ClaimTTL      = 72 * time.Hour
-	MaxNameLen    = 100
-	MaxFirmware   = 64
-	msgNoHH       = "no such household"
-	msgNoDevice   = "no such device"
-	msgOwnersOnly = "only the household's owners may do this"
+	InviteTTL = 7 * 24 * time.Hour
+	ClaimTTL  = 72 * time.Hour
+	// ClaimFailures wrong claim codes per account are allowed before
+	// redemption is locked, for longer with each further one, up to
+	// ClaimFailureWindow (SEC-BRUTE).
+	ClaimFailures      = 10
+	ClaimFailureWindow = 15 * time.Minute
+	MaxNameLen         = 100
+	MaxFirmware        = 64
+	msgNoHH            = "no such household"
+	msgNoDevice        = "no such device"
+	msgOwnersOnly      = "only the household's owners may do this"
 )
 
 // Opener opens sealed reading values; *seal.Keyring satisfies it.
@@ -88,6 +93,8 @@ type Service struct {
 
 	// memberChanged is Config.MembershipChanged, never nil.
 	memberChanged func(householdID, personID string)
+	// claimFailures counts wrong claim codes per calling account.
+	claimFailures *auth.Limiter
 }
 
 // NewService returns a Service using cfg.
@@ -116,7 +123,8 @@ func NewService(cfg Config) *Service {
 		cfg.Subjects = c
 	}
 	return &Service{store: cfg.Store, manifest: cfg.Manifest, opener: cfg.Opener, now: cfg.Now, changed: cfg.CredentialChanged,
-		memberChanged: cfg.MembershipChanged, policy: cfg.Policy, subjects: cfg.Subjects}
+		memberChanged: cfg.MembershipChanged, policy: cfg.Policy, subjects: cfg.Subjects,
+		claimFailures: auth.NewLimiter(ClaimFailures, ClaimFailureWindow, cfg.Now)}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }

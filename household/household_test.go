@@ -260,17 +260,18 @@ func TestClaimDevice(t *testing.T) {
 	if got.HouseholdID != hh {
 		t.Errorf("HouseholdID = %q, want %q", got.HouseholdID, hh)
 	}
-	_, err = e.svc.ClaimDevice(e.ctx, owner, hh, code)
-	wantCode(t, err, hearth.ECONFLICT)
-	if msg := hearth.ErrorMessage(err); msg != "this claim code has been used" {
-		t.Errorf("message = %q", msg)
-	}
-	_, err = e.svc.ClaimDevice(e.ctx, owner, hh, "2222-2222-2222-2222")
-	wantCode(t, err, hearth.EINVALID)
+	// SEC-BRUTE: a used, an unknown and an expired code get one answer.
+	_, used := e.svc.ClaimDevice(e.ctx, owner, hh, code)
+	_, unknown := e.svc.ClaimDevice(e.ctx, owner, hh, "2222-2222-2222-2222")
 	_, _, code, _ = e.svc.ProvisionDevice(e.ctx, "ember-t1", "1.0.0")
 	e.now = e.now.Add(household.ClaimTTL)
-	_, err = e.svc.ClaimDevice(e.ctx, owner, hh, code)
-	wantCode(t, err, hearth.EGONE)
+	_, expired := e.svc.ClaimDevice(e.ctx, owner, hh, code)
+	for name, err := range map[string]error{"used": used, "unknown": unknown, "expired": expired} {
+		wantCode(t, err, hearth.EINVALID)
+		if got, want := hearth.ErrorMessage(err), hearth.ErrorMessage(unknown); got != want || hearth.ErrorField(err) != "code" {
+			t.Errorf("%s code: %q on %q, want %q on code", name, got, hearth.ErrorField(err), want)
+		}
+	}
 	ds, err := e.svc.Devices(e.ctx, adult, hh)
 	if err != nil || len(ds) != 1 || ds[0].ID != dev.ID {
 		t.Errorf("Devices = %v, %v; want just %s", ds, err, dev.ID)
@@ -370,5 +371,36 @@ func TestReadings(t *testing.T) {
 	}
 	if got, want := insights.Withheld, map[string]int{"feature_off": 6}; !maps.Equal(got, want) {
 		t.Errorf("Withheld = %v, want %v", got, want)
+	}
+}
+
+// SEC-BRUTE: claim-code redemption is rate-limited per account: a flood of
+// guesses is refused with a retry delay after household.ClaimFailures,
+// without reaching the store, while another person still claims their
+// device with its code.
+func TestClaimFlood(t *testing.T) {
+	e := newEnv(t)
+	guesser := e.person(t, "Guesser")
+	hh := e.household(t, guesser)
+	refused := 0
+	for i := range 500 {
+		_, err := e.svc.ClaimDevice(e.ctx, guesser, hh, fmt.Sprintf("2222-2222-2222-%04d", i))
+		if _, ok := auth.IsRetryAfter(err); ok && hearth.ErrorCode(err) == hearth.ETOOMANY {
+			refused++
+		} else {
+			wantCode(t, err, hearth.EINVALID)
+		}
+	}
+	if want := 500 - household.ClaimFailures; refused != want {
+		t.Errorf("%d guesses refused as too many, want %d", refused, want)
+	}
+	owner := e.person(t, "Owner")
+	home := e.household(t, owner)
+	_, _, code, err := e.svc.ProvisionDevice(e.ctx, "ember-t1", "1.0.0")
+	if err != nil {
+		t.Fatalf("ProvisionDevice: %v", err)
+	}
+	if _, err := e.svc.ClaimDevice(e.ctx, owner, home, code); err != nil {
+		t.Errorf("another person's claim during the flood: %v", err)
 	}
 }

@@ -57,6 +57,20 @@ func accountView(a *hearth.Account) accountJSON {
 	return accountJSON{AccountID: a.ID, PersonID: a.PersonID, Email: string(a.Email), Created: a.Created}
 }
 
+// signUpJSON is the one answer to an accepted sign-up, the same whether
+// the e-mail address was free or had an account already (SEC-BRUTE).
+type signUpJSON struct {
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+}
+
+// signUpAccepted is the body of every accepted sign-up.
+var signUpAccepted = signUpJSON{Status: "accepted", Detail: "If this e-mail address had no account, it has one now: sign in with it and your password. " +
+	"If it had one, nothing was changed and its owner was told in their notifications."}
+
+// handleSignUp answers 202 with the same body whether it created the
+// account or one with the address existed, so the answer does not tell
+// which addresses have accounts; see auth.Service.Register.
 func (s *server) handleSignUp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := decode[signUpRequest](w, r)
@@ -64,12 +78,11 @@ func (s *server) handleSignUp() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		acct, _, err := s.Auth.SignUp(r.Context(), req.Email, req.Password, req.DisplayName)
-		if err != nil {
+		if err := s.Auth.Register(r.Context(), req.Email, req.Password, req.DisplayName, s.clientAddr(r)); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		encode(w, http.StatusCreated, accountView(acct))
+		encode(w, http.StatusAccepted, signUpAccepted)
 	})
 }
 
@@ -88,7 +101,7 @@ func (s *server) handleSignIn() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		token, sess, err := s.Auth.SignIn(r.Context(), req.Email, req.Password, clientAddr(r))
+		token, sess, err := s.Auth.SignIn(r.Context(), req.Email, req.Password, s.clientAddr(r))
 		if wroteSecondStep(w, err) {
 			return
 		}
@@ -96,7 +109,7 @@ func (s *server) handleSignIn() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		s.setSessionCookie(w, token, sess.Expires)
+		s.setSessionCookie(w, r, token, sess.Expires)
 		encode(w, http.StatusCreated, sessionJSON{Token: token, Expires: sess.Expires})
 	})
 }
@@ -108,7 +121,7 @@ func (s *server) handleSignOut() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		s.clearSessionCookie(w)
+		s.clearSessionCookie(w, r)
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -55,9 +55,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/households/" + hh + "/devices", fmt.Sprintf(`{"code":%q}`, code), 201},
 		{"POST", "/v1/devices/" + dev + "/credential", "", 201},
 		{"DELETE", "/v1/devices/" + dev + "/credential", "", 204},
+		{"GET", "/v1/devices/" + dev + "/firmware", "", 200}, // SEC-UPDATES: the household's view of its firmware
 		{"GET", "/v1/households/" + hh + "/people/" + profile + "/notifications", "", 200},
 		{"GET", me + "/consents", "", 200},
-		{"GET", me + "/consents/energy-insights/request", "", 200}, // before the consent is given
+		{"GET", me + "/consents/energy-insights/request", "", 200},  // before the consent is given
+		{"POST", me + "/consents/energy-insights/request", "", 201}, // records that it was shown
 		{"POST", me + "/consents/energy-insights", `{"decision":"give","method":"api"}`, 200},
 		{"GET", me + "/consents/receipts", "", 200},
 		{"GET", me + "/settings", "", 200},

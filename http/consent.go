@@ -123,19 +123,40 @@ func (s *server) handleConsents() http.Handler {
 	})
 }
 
+// requestMethod is the ?method= of a consent request route, api by default.
+func requestMethod(r *http.Request) hearth.Method {
+	if m := hearth.Method(r.URL.Query().Get("method")); m != "" {
+		return m
+	}
+	return hearth.MethodAPI
+}
+
 // handleConsentRequest shows the consent request for {purpose} and records
-// that it was shown; 429 while a refusal's cool-off lasts (CONSENT-NO-NAG).
+// nothing (a GET has no effect); 429 while a refusal's cool-off lasts
+// (CONSENT-NO-NAG).
 func (s *server) handleConsentRequest() http.Handler {
 	return s.forPerson(func(w http.ResponseWriter, r *http.Request, hh, person string) error {
-		method := hearth.Method(r.URL.Query().Get("method"))
-		if method == "" {
-			method = hearth.MethodAPI
-		}
-		v, err := s.Consents.Request(r.Context(), caller(r), person, r.PathValue("purpose"), method)
+		v, err := s.Consents.Preview(r.Context(), caller(r), person, r.PathValue("purpose"), requestMethod(r))
 		if err != nil {
 			return err
 		}
 		encode(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+// handleConsentRequestShown records that the consent request for {purpose}
+// was shown (a consent-requested and a notice-shown ledger entry) and
+// answers 201 with it; 429 while a refusal's cool-off lasts, and 429 with
+// Retry-After once it was recorded consent.RequestsRecorded times
+// recently (SEC-BRUTE).
+func (s *server) handleConsentRequestShown() http.Handler {
+	return s.forPerson(func(w http.ResponseWriter, r *http.Request, hh, person string) error {
+		v, err := s.Consents.Request(r.Context(), caller(r), person, r.PathValue("purpose"), requestMethod(r))
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusCreated, v)
 		return nil
 	})
 }

@@ -20,6 +20,7 @@ import (
 func checkDecode[T Validator](t *testing.T, body []byte) {
 	t.Helper()
 	r := httptest.NewRequest("POST", "/", strings.NewReader(string(body)))
+	r.Header.Set("Content-Type", "application/json")
 	v, err := decode[T](httptest.NewRecorder(), r)
 	if err != nil {
 		p := problemOf(err)
@@ -37,6 +38,7 @@ func checkDecode[T Validator](t *testing.T, body []byte) {
 		t.Fatalf("re-encode %#v: %v", v, err)
 	}
 	r = httptest.NewRequest("POST", "/", strings.NewReader(string(again)))
+	r.Header.Set("Content-Type", "application/json")
 	w, err := decode[T](httptest.NewRecorder(), r)
 	if err != nil {
 		t.Fatalf("decode(%s) of a re-encoded valid value: %v", again, err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/lifecycle"
 )
 
@@ -215,5 +216,57 @@ func TestLocalOnlyOverHTTP(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"mode-changed/not-owner", "mode-changed/not-delivered", "mode-changed/done"}, e.actions(dev)); d != "" {
 		t.Errorf("device log (-want +got):\n%s", d)
+	}
+}
+
+// OWN-TRANSFER with the previous household's choice to erase: its readings
+// from the device are erased when the code is accepted (with the password
+// given when it started). A transfer whose device was removed from the
+// household since is refused, recorded, and moves nothing.
+func TestTransferEraseAndRemovedDevice(t *testing.T) {
+	e := newEnv(t)
+	alice, _ := e.user("Alice")
+	bob, _ := e.user("Bob")
+	hhA, hhB := e.household(alice), e.household(bob)
+	dev, secret := e.device(alice, hhA)
+	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload("m1", "setpoint", "before")), 201)
+	problem(t, e.do("POST", "/v1/devices/"+dev+"/transfer", alice, `{"readings":"erase"}`), 400)
+	code := e.want(e.do("POST", "/v1/devices/"+dev+"/transfer", alice, `{"readings":"erase","password":"correct horse battery staple"}`), 201).json(t)["code"].(string)
+	if got := e.want(e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code)), 201).json(t); got["erased"] != 1.0 {
+		t.Errorf("accepted = %v, want erased 1", got)
+	}
+	if got := e.sources(alice, hhA); len(got) != 0 {
+		t.Errorf("previous household's readings after an erasing transfer: %v, want none", got)
+	}
+
+	removed, _ := e.device(alice, hhA)
+	code = e.want(e.do("POST", "/v1/devices/"+removed+"/transfer", alice, `{"readings":"keep"}`), 201).json(t)["code"].(string)
+	e.want(e.do("DELETE", "/v1/households/"+hhA+"/devices/"+removed, alice, ""), 204)
+	problem(t, e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code)), 409)
+	if e.householdOf(removed) != "" {
+		t.Errorf("a removed device was transferred")
+	}
+	if d := cmp.Diff([]string{"transfer-started/done", "transfer-refused/device-moved"}, e.actions(removed)); d != "" {
+		t.Errorf("device log (-want +got):\n%s", d)
+	}
+}
+
+// FACTORY-RESET announced by a device bound to no household (reset twice,
+// say) has nothing to undo: it is only recorded.
+func TestResetOfAnUnboundDevice(t *testing.T) {
+	e := newEnv(t)
+	dev, _, _, err := e.hh.ProvisionDevice(context.Background(), "ember-t1", "1.0.0")
+	if err != nil {
+		t.Fatalf("ProvisionDevice: %v", err)
+	}
+	if err := e.lc.HandleDeviceEvent(context.Background(), dev.ID, hearth.DeviceEvent{Type: hearth.EventFactoryReset}); err != nil {
+		t.Fatalf("HandleDeviceEvent: %v", err)
+	}
+	if d := cmp.Diff([]string{"factory-reset/done"}, e.actions(dev.ID)); d != "" {
+		t.Errorf("device log (-want +got):\n%s", d)
+	}
+	err = e.lc.HandleDeviceEvent(context.Background(), dev.ID, hearth.DeviceEvent{Type: hearth.EventFirmware})
+	if code := hearth.ErrorCode(err); code != hearth.EINVALID {
+		t.Errorf("a firmware event: %v, want EINVALID", err)
 	}
 }

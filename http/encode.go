@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"sort"
@@ -32,11 +33,18 @@ func encode[T any](w http.ResponseWriter, status int, v T) {
 }
 
 // decode reads one JSON object of type T from the request body (at most
-// MaxBodySize bytes, no unknown fields) and validates it. Its errors are
-// *hearth.Error (ETOOLARGE, or EINVALID naming the field and the expected
-// type) or *validationError.
+// MaxBodySize bytes, no unknown fields) and validates it. The request must
+// say Content-Type: application/json: a browser sends a cross-site form
+// (text/plain, form-urlencoded or multipart) without asking first, so a
+// body of any other type is refused unread, with EMEDIATYPE (415), and a
+// form on another site cannot sign a visitor in or act for them. Its errors
+// are *hearth.Error (EMEDIATYPE, ETOOLARGE, or EINVALID naming the field
+// and the expected type) or *validationError.
 func decode[T Validator](w http.ResponseWriter, r *http.Request) (T, error) {
 	var v T
+	if err := requireJSON(r); err != nil {
+		return v, err
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodySize))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
@@ -52,6 +60,16 @@ func decode[T Validator](w http.ResponseWriter, r *http.Request) (T, error) {
 		return v, &validationError{problems: problems}
 	}
 	return v, nil
+}
+
+// requireJSON returns EMEDIATYPE unless r's Content-Type is
+// application/json, with or without parameters such as charset.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "application/json" {
+		return nil
+	}
+	return hearth.Errorf(hearth.EMEDIATYPE, "send the body as JSON with the header Content-Type: application/json")
 }
 
 func tooLarge(err error) bool {

@@ -176,7 +176,7 @@ func (s *server) handleCloseAccount() http.Handler {
 		if err != nil {
 			return err
 		}
-		s.clearSessionCookie(w)
+		s.clearSessionCookie(w, r)
 		encode(w, http.StatusOK, res)
 		return nil
 	})

@@ -116,9 +116,11 @@ func (z *zipResponse) Write(p []byte) (int, error) {
 // handleImport restores a person from an export into {hh} (RIGHT-PORT):
 // the body is the ZIP, at most MaxImportSize bytes; only an owner of {hh}
 // may. 201 with what was imported, or 200 when this export was imported
-// before and nothing changed.
+// before and nothing changed. The upload may take up to ImportReadTimeout,
+// longer than the server's read timeout for other requests.
 func (s *server) handleImport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(ImportReadTimeout)) // not every ResponseWriter supports it
 		err := s.exportsServed()
 		var res *export.ImportResult
 		if err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -113,13 +114,21 @@ func releaseView(r *hearth.FirmwareRelease) releaseJSON {
 }
 
 // handlePublishRelease stores a signed release after checking it as a
-// device would, against the server's trusted firmware keys: 201.
+// device would, against the server's trusted firmware keys: 201. Like
+// decode, it takes only Content-Type: application/json; its body limit is
+// the image's, not MaxBodySize.
 func (s *server) handlePublishRelease() http.Handler {
 	return s.needUpdates(func(w http.ResponseWriter, r *http.Request) error {
+		if err := requireJSON(r); err != nil {
+			return err
+		}
 		var req publishRequest
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxPublishBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
+			if tooLarge(err) {
+				return &hearth.Error{Code: hearth.ETOOLARGE, Message: fmt.Sprintf("the upload is larger than the limit of %d bytes", maxPublishBody), Err: err}
+			}
 			return jsonError(err)
 		}
 		if len(req.Metadata) == 0 {
@@ -201,5 +210,49 @@ func (s *server) needUpdates(h func(w http.ResponseWriter, r *http.Request) erro
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
+	})
+}
+
+// offerJSON and reportJSON are a device's firmware offers and reports as
+// its household sees them.
+type offerJSON struct {
+	Version string `json:"version"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+	Offered string `json:"offered"`
+	Updated string `json:"updated"`
+}
+
+type reportJSON struct {
+	Status   string `json:"status"`
+	Version  string `json:"version"`
+	Reason   string `json:"reason,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	Accepted bool   `json:"accepted"`
+	Problem  string `json:"problem,omitempty"`
+	At       string `json:"at"`
+}
+
+// handleFirmwareStatus answers a household member with the device's
+// installed version, its offers and its latest reports.
+func (s *server) handleFirmwareStatus() http.Handler {
+	return s.needUpdates(func(w http.ResponseWriter, r *http.Request) error {
+		st, err := s.Updates.StatusOf(r.Context(), caller(r), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		offers := make([]offerJSON, 0, len(st.Offers))
+		for _, o := range st.Offers {
+			offers = append(offers, offerJSON{Version: o.Version, Status: string(o.Status), Reason: o.Reason, Detail: o.Detail,
+				Offered: o.Created.Format(time.RFC3339), Updated: o.Updated.Format(time.RFC3339)})
+		}
+		reports := make([]reportJSON, 0, len(st.Reports))
+		for _, p := range st.Reports {
+			reports = append(reports, reportJSON{Status: p.Status, Version: p.Version, Reason: p.Reason, Detail: p.Detail,
+				Accepted: p.Accepted, Problem: p.Problem, At: p.At.Format(time.RFC3339)})
+		}
+		encode(w, http.StatusOK, map[string]any{"installed": st.Installed, "offers": offers, "reports": reports})
+		return nil
 	})
 }

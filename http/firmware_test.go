@@ -101,11 +101,22 @@ func TestFirmwareUpdateAPI(t *testing.T) {
 	if fw := e.deviceField(own, hh, dev, "firmware"); fw != "1.0.0" {
 		t.Errorf("firmware = %v after a refused report, want 1.0.0", fw)
 	}
+	e.clock.Advance(time.Second) // the reports list is latest first
 	e.want(e.do("POST", events, secret, `{"type":"firmware","status":"installed","version":"1.2.0"}`), 204)
 	if fw := e.deviceField(own, hh, dev, "firmware"); fw != "1.2.0" {
 		t.Errorf("firmware = %v after the device installed 1.2.0", fw)
 	}
 	problem(t, e.do("POST", update, own, `{"version":"1.2.0"}`), 409)
+
+	st := e.want(e.do("GET", "/v1/devices/"+dev+"/firmware", adult, ""), 200).json(t)
+	offers, reports := st["offers"].([]any), st["reports"].([]any)
+	if st["installed"] != "1.2.0" || len(offers) != 1 || offers[0].(map[string]any)["status"] != "installed" {
+		t.Errorf("firmware status = %v, want 1.2.0 installed from its offer", st)
+	}
+	if len(reports) != 2 || reports[1].(map[string]any)["accepted"] != false || !strings.Contains(reports[1].(map[string]any)["problem"].(string), "never offered") {
+		t.Errorf("reports = %v, want the install and, before it, the refused report with its problem", reports)
+	}
+	problem(t, e.do("GET", "/v1/devices/"+dev+"/firmware", stranger, ""), 404)
 }
 
 // deviceField returns a field of a device as its household's list shows it.
@@ -182,6 +193,7 @@ func TestFirmwareOperatorAPI(t *testing.T) {
 	wantDetail(t, e.do("POST", releases, session, signedRelease(t, other, "1.2.0", e.clock.Now().Add(time.Hour))), 400, "wrong-key")
 	wantDetail(t, e.do("POST", releases, session, signedRelease(t, fwKey, "1.2.0", e.clock.Now().Add(-time.Hour))), 400, "expired")
 	wantDetail(t, e.do("POST", releases, session, `{"metadata":{},"image":"!"}`), 400, "image")
+	e.want(e.do("POST", releases, session, good, "Content-Type", "text/plain"), 415)
 	rel := e.want(e.do("POST", releases, session, good), 201).json(t)
 	if rel["version"] != "1.2.0" || rel["key_id"] != firmware.KeyID(fwTrusted[0]) {
 		t.Errorf("published = %v", rel)

@@ -91,7 +91,7 @@ func TestReadingPages(t *testing.T) {
 // a cross-site state-changing request carrying it is refused (CSRF).
 func TestCookieSession(t *testing.T) {
 	e := newEnv(t)
-	e.want(e.do("POST", "/v1/accounts", "", `{"email":"ada@example.org","password":"correct horse battery staple","display_name":"Ada"}`), 201)
+	e.want(e.do("POST", "/v1/accounts", "", `{"email":"ada@example.org","password":"correct horse battery staple","display_name":"Ada"}`), 202)
 	r := e.want(e.do("POST", "/v1/sessions", "", `{"email":"ada@example.org","password":"correct horse battery staple"}`), 201)
 	var cookie *http.Cookie
 	for _, c := range (&http.Response{Header: r.header}).Cookies() {

@@ -69,7 +69,7 @@ func (s *server) handleSignOutEverywhere() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		s.clearSessionCookie(w)
+		s.clearSessionCookie(w, r)
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -58,7 +58,7 @@ func (s *server) handleSecondFactor() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		token, sess, err := s.Auth.CompleteSignIn(r.Context(), req.SecondStepToken, req.Method, req.Code, clientAddr(r))
+		token, sess, err := s.Auth.CompleteSignIn(r.Context(), req.SecondStepToken, req.Method, req.Code, s.clientAddr(r))
 		s.writeSession(w, r, token, sess, err)
 	})
 }
@@ -69,7 +69,7 @@ func (s *server) writeSession(w http.ResponseWriter, r *http.Request, token stri
 		s.writeError(w, r, err)
 		return
 	}
-	s.setSessionCookie(w, token, sess.Expires)
+	s.setSessionCookie(w, r, token, sess.Expires)
 	encode(w, http.StatusCreated, sessionJSON{Token: token, Expires: sess.Expires})
 }
 
@@ -93,7 +93,7 @@ func (s *server) handlePasskeyOptions() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		opts, err := s.Auth.BeginPasskeySignIn(r.Context(), req.SecondStepToken, clientAddr(r))
+		opts, err := s.Auth.BeginPasskeySignIn(r.Context(), req.SecondStepToken, s.clientAddr(r))
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -127,7 +127,7 @@ func (s *server) handlePasskeySignIn() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		token, sess, err := s.Auth.FinishPasskeySignIn(r.Context(), req.SecondStepToken, bytes.NewReader(req.Credential), clientAddr(r))
+		token, sess, err := s.Auth.FinishPasskeySignIn(r.Context(), req.SecondStepToken, bytes.NewReader(req.Credential), s.clientAddr(r))
 		s.writeSession(w, r, token, sess, err)
 	})
 }

@@ -33,7 +33,7 @@ type mfaUser struct {
 func newMFAUser(e *env, name string) *mfaUser {
 	e.t.Helper()
 	u := &mfaUser{e: e, email: strings.ToLower(name) + "@example.org"}
-	e.want(e.do("POST", "/v1/accounts", "", fmt.Sprintf(`{"email":%q,"password":%q,"display_name":%q}`, u.email, testPassword, name)), 201)
+	e.want(e.do("POST", "/v1/accounts", "", fmt.Sprintf(`{"email":%q,"password":%q,"display_name":%q}`, u.email, testPassword, name)), 202)
 	u.token = e.want(u.signIn(), 201).json(e.t)["token"].(string)
 	return u
 }

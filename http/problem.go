@@ -51,6 +51,8 @@ func statusOf(code string) int {
 		return http.StatusTooManyRequests
 	case hearth.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case hearth.EMEDIATYPE:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }

@@ -52,6 +52,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/receipts", s.authed(s.handleReceipts()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequest()))
+	// Recording that the request was shown is a POST, rate-limited (issue 14, SEC-BRUTE).
+	handle("POST /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequestShown()))
 	handle("POST /v1/households/{hh}/people/{person}/consents/{purpose}", s.authed(s.handleConsentDecision()))
 	handle("GET /v1/households/{hh}/people/{person}/settings", s.authed(s.handleSettings()))
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
@@ -110,6 +112,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// Firmware updates and support periods (issue 14: SEC-UPDATES, FIRMWARE-NOTICE).
 	handle("GET /v1/devices/{id}/firmware/{version}/image", s.handleFirmwareImage())
 	handle("POST /v1/devices/{id}/firmware/update", s.authed(s.handleManualUpdate()))
+	handle("GET /v1/devices/{id}/firmware", s.authed(s.handleFirmwareStatus()))
 	handle("POST /v1/operator/firmware/releases", s.operator(s.handlePublishRelease()))
 	handle("GET /v1/operator/firmware/releases", s.operator(s.handleReleases()))
 	handle("POST /v1/operator/firmware/rollouts", s.operator(s.handleRollout()))
@@ -143,7 +146,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /assets/", web.Handler())
 
 	handle("GET /healthz", s.handleHealth())
-	mux.Handle("GET /metrics", s.MetricsHandler)
+	mux.Handle("GET /metrics", s.metricsGuard(s.MetricsHandler))
 }
 
 // counted counts a route's requests by pattern and status code.

@@ -10,9 +10,11 @@ package http
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/subtle"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
@@ -41,7 +43,9 @@ type Ingester interface {
 // required. A nil Metrics counts into an unregistered set; a nil
 // MetricsHandler serves 404 at /metrics; a nil Logger discards; a nil Health
 // always reports healthy. SecureCookies sets the Secure attribute on the
-// session cookie: turn it on whenever the server is reached over HTTPS.
+// session cookie: turn it on whenever the server is reached over HTTPS
+// (a request that came over TLS, directly or through a trusted proxy, gets
+// it anyway).
 type Config struct {
 	Auth           *auth.Service
 	Households     *household.Service
@@ -74,6 +78,15 @@ type Config struct {
 	// Rights records and serves rights requests; nil makes those routes
 	// answer 404.
 	Rights *rights.Service
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed: the
+	// client address for per-address limits, and whether the request came
+	// over TLS (Secure cookies, HSTS). Empty: no proxy is trusted and the
+	// client is the TCP peer.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token /metrics requires; the
+	// metrics are then served only to a request that carries it.
+	MetricsToken string
 	// Updates serves firmware updates and support periods; nil makes
 	// those routes answer 404 and device views leave out their support
 	// period. FirmwareKeys are the keys an operator's release upload must
@@ -111,7 +124,7 @@ func NewServer(cfg Config) http.Handler {
 	s := &server{Config: cfg, csrf: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return securityHeaders(s.unrouted(mux))
+	return securityHeaders(s.hsts(s.unrouted(mux)))
 }
 
 // securityHeaders sets headers every response carries: no MIME sniffing,
@@ -125,6 +138,20 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsGuard serves h only to a request with "Authorization: Bearer
+// <MetricsToken>" when a token is configured (401 otherwise, compared in
+// constant time), and to anyone when none is.
+func (s *server) metricsGuard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(bearer(r)), []byte(s.MetricsToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			s.writeError(w, r, hearth.Errorf(hearth.EUNAUTHORIZED, "send the metrics token in an Authorization: Bearer header"))
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -66,7 +66,8 @@ type env struct {
 	reg    *prometheus.Registry
 	client *http.Client
 	events *events.Dispatcher // the device events route's; tests register handlers
-	up     *updates.Service   // firmware updates; firmware_test.go
+	lc     *lifecycle.Service
+	up     *updates.Service // firmware updates; firmware_test.go
 }
 
 func newEnv(t *testing.T) *env {
@@ -76,8 +77,9 @@ func newEnv(t *testing.T) *env {
 
 // envOptions changes what newEnvWith builds.
 type envOptions struct {
-	authClock bool               // the auth service reads the env's clock, not the real time
-	webauthn  *webauthn.WebAuthn // passkeys; nil turns them off
+	authClock bool                // the auth service reads the env's clock, not the real time
+	webauthn  *webauthn.WebAuthn  // passkeys; nil turns them off
+	server    func(*hhttp.Config) // changes the server's configuration
 }
 
 func newEnvWith(t *testing.T, o envOptions) *env {
@@ -134,9 +136,10 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("lifecycle service: %v", err)
 	}
+	e.lc = lc
 	e.events.Register(hearth.EventFactoryReset, lc)
 	e.events.Register(hearth.EventCommandRefused, lc)
-	h := hhttp.NewServer(hhttp.Config{
+	cfg := hhttp.Config{
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
 		MetricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -144,7 +147,11 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events, Lifecycle: lc,
 		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
-	})
+	}
+	if o.server != nil {
+		o.server(&cfg)
+	}
+	h := hhttp.NewServer(cfg)
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
@@ -212,10 +219,10 @@ func (e *env) want(r response, status int) response {
 func (e *env) user(name string) (token, personID string) {
 	e.t.Helper()
 	email := strings.ToLower(name) + "@example.org"
-	r := e.want(e.do("POST", "/v1/accounts", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple","display_name":%q}`, email, name)), 201)
-	personID = r.json(e.t)["person_id"].(string)
-	r = e.want(e.do("POST", "/v1/sessions", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple"}`, email)), 201)
-	return r.json(e.t)["token"].(string), personID
+	e.want(e.do("POST", "/v1/accounts", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple","display_name":%q}`, email, name)), 202)
+	r := e.want(e.do("POST", "/v1/sessions", "", fmt.Sprintf(`{"email":%q,"password":"correct horse battery staple"}`, email)), 201)
+	token = r.json(e.t)["token"].(string)
+	return token, e.want(e.do("GET", "/v1/me", token, ""), 200).json(e.t)["person_id"].(string)
 }
 
 func (e *env) household(token string) string {

@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -74,23 +73,14 @@ func (s *server) authed(h http.Handler) http.Handler {
 }
 
 // setSessionCookie sets the session cookie: HttpOnly, SameSite=Lax, Secure
-// when configured, expiring with the session.
-func (s *server) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
+// when configured or when the request came over TLS (see overTLS), expiring
+// with the session.
+func (s *server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
-		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode})
 }
 
-func (s *server) clearSessionCookie(w http.ResponseWriter) {
+func (s *server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
-}
-
-// clientAddr returns the host part of the request's remote address, the key
-// for per-address rate limits.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode})
 }

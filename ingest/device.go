@@ -28,9 +28,11 @@ func badCredential() error {
 // as auth.HashDeviceSecret) to the device's stored credential hash; the
 // comparison takes constant time. An unknown device and a wrong secret get
 // the same EUNAUTHORIZED error. After AuthFailureLimit failures for a device
-// ID within AuthFailureWindow, every attempt for that ID is refused with
-// ETOOMANY until the window ends (SEC-BRUTE). Failures are counted in
-// metrics.AuthFailures with kind "device". An ID longer than
+// ID, wrong secrets for that ID are refused with ETOOMANY, with progressive
+// locks up to AuthFailureWindow (SEC-BRUTE). The right secret is accepted
+// even then: it is 256 random bits, which no stranger can guess, so a
+// stranger's wrong secrets cannot lock the real device out. Failures are
+// counted in metrics.AuthFailures with kind "device". An ID longer than
 // MaxDeviceIDLength is refused like an unknown device, without being
 // counted against any ID. The right secret of a device in local-only mode
 // gets EFORBIDDEN (LOCAL-ONLY): the backend takes nothing from it until its
@@ -39,10 +41,6 @@ func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret strin
 	if len(deviceID) > MaxDeviceIDLength {
 		s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
 		return nil, badCredential()
-	}
-	if ok, _ := s.limiter.Allowed(deviceID); !ok {
-		s.metrics.AuthFailures.WithLabelValues("device", "rate_limited").Inc()
-		return nil, hearth.Errorf(hearth.ETOOMANY, "too many failed attempts; try again later")
 	}
 	dev, err := s.store.Device(ctx, deviceID)
 	if err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND {
@@ -53,13 +51,17 @@ func (s *Service) AuthenticateDevice(ctx context.Context, deviceID, secret strin
 		want = dev.CredentialHash
 	}
 	got := auth.HashDeviceSecret(secret)
-	if dev == nil || subtle.ConstantTimeCompare(got, want) != 1 {
-		s.limiter.Fail(deviceID)
-		s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
-		return nil, badCredential()
+	if dev != nil && subtle.ConstantTimeCompare(got, want) == 1 {
+		if dev.Mode == hearth.ModeLocalOnly { // LOCAL-ONLY
+			return nil, hearth.Errorf(hearth.EFORBIDDEN, "the device is in local-only mode: its owner switched its connection to the backend off, and can switch it back in their account")
+		}
+		return dev, nil
 	}
-	if dev.Mode == hearth.ModeLocalOnly { // LOCAL-ONLY
-		return nil, hearth.Errorf(hearth.EFORBIDDEN, "the device is in local-only mode: its owner switched its connection to the backend off, and can switch it back in their account")
+	if ok, _ := s.limiter.Allowed(deviceID); !ok {
+		s.metrics.AuthFailures.WithLabelValues("device", "rate_limited").Inc()
+		return nil, hearth.Errorf(hearth.ETOOMANY, "too many failed attempts; try again later")
 	}
-	return dev, nil
+	s.limiter.Fail(deviceID)
+	s.metrics.AuthFailures.WithLabelValues("device", "bad_credential").Inc()
+	return nil, badCredential()
 }

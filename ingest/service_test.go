@@ -237,7 +237,8 @@ func TestIngestRefused(t *testing.T) {
 }
 
 // SEC-BRUTE: unknown device and wrong secret look the same; repeated
-// failures are throttled, even for the right secret.
+// failures throttle the wrong secrets, while the device with its right
+// secret still gets in (a stranger cannot lock a device out).
 func TestAuthenticateDevice(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, 0)
@@ -259,8 +260,11 @@ func TestAuthenticateDevice(t *testing.T) {
 	for range ingest.AuthFailureLimit - 1 {
 		e.svc.AuthenticateDevice(ctx, dev.ID, "wrong")
 	}
-	if _, err := e.svc.AuthenticateDevice(ctx, dev.ID, secret); hearth.ErrorCode(err) != hearth.ETOOMANY {
-		t.Errorf("after %d failures: error %v, want code %s", ingest.AuthFailureLimit, err, hearth.ETOOMANY)
+	if _, err := e.svc.AuthenticateDevice(ctx, dev.ID, "wrong again"); hearth.ErrorCode(err) != hearth.ETOOMANY {
+		t.Errorf("a wrong secret after %d failures: error %v, want code %s", ingest.AuthFailureLimit, err, hearth.ETOOMANY)
+	}
+	if got, err := e.svc.AuthenticateDevice(ctx, dev.ID, secret); err != nil || got.ID != dev.ID {
+		t.Errorf("the right secret after %d failures: %v, %v; want the device (the lock must not shut it out)", ingest.AuthFailureLimit, got, err)
 	}
 	if got, want := testutil.ToFloat64(e.metrics.AuthFailures.WithLabelValues("device", "bad_credential")), float64(ingest.AuthFailureLimit+1); got != want {
 		t.Errorf("bad_credential failures = %v, want %v", got, want)

@@ -200,7 +200,7 @@ func TestConnectRefused(t *testing.T) {
 		{"client ID is not the username", other.ID, dev.ID, secret},
 		{"unknown device", "dev_unknown", "dev_unknown", secret},
 		{"no username", dev.ID, "", secret},
-		{"too many failed authentications", throttled.ID, throttled.ID, throttledSecret},
+		{"too many failed authentications", throttled.ID, throttled.ID, "wrong again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +222,12 @@ func TestConnectRefused(t *testing.T) {
 	if got := testutil.ToFloat64(e.metrics.ConnectedDevices); got != 0 {
 		t.Errorf("connected devices = %v, want 0", got)
 	}
+	// SEC-BRUTE: the strangers' wrong secrets did not lock the real device out.
+	c, err := e.connect(t, throttled.ID, throttled.ID, throttledSecret)
+	if err != nil {
+		t.Fatalf("the throttled device with its right secret: %v, want connected", err)
+	}
+	c.Disconnect(0)
 }
 
 // SEC-AUTHZ: a device publishes only to its own readings topic and

@@ -61,7 +61,7 @@ func signUp(t *testing.T, base, email string) *api {
 	t.Helper()
 	a := &api{t: t, base: base}
 	pw := "correct horse battery staple " + email
-	a.call("POST", "/v1/accounts", map[string]string{"email": email, "password": pw, "display_name": "Tester"}, http.StatusCreated)
+	a.call("POST", "/v1/accounts", map[string]string{"email": email, "password": pw, "display_name": "Tester"}, http.StatusAccepted)
 	return signIn(t, base, email, pw)
 }
 

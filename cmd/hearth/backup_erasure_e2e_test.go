@@ -26,7 +26,7 @@ func TestErasureReachesRestoredBackup(t *testing.T) {
 	marker := "MARKER-backup-erase-9b3e"
 	adultEmail, adultPW := marker+"@example.com", "correct horse battery staple "+marker
 	a := &api{t: t, base: p.HTTP}
-	a.call("POST", "/v1/accounts", map[string]string{"email": adultEmail, "password": adultPW, "display_name": "Name " + marker}, http.StatusCreated)
+	a.call("POST", "/v1/accounts", map[string]string{"email": adultEmail, "password": adultPW, "display_name": "Name " + marker}, http.StatusAccepted)
 	adult := signIn(t, p.HTTP, adultEmail, adultPW)
 	me := adult.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
 	inv := owner.call("POST", "/v1/households/"+hh+"/invites", map[string]string{"role": "adult"}, http.StatusCreated)

@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
+	httpapi "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/mqtt"
 )
@@ -35,6 +38,19 @@ type serveConfig struct {
 	MQTTMaxConns          int
 	MQTTMaxPendingPerAddr int
 	MQTTConnectTimeout    time.Duration
+	// The HTTP server's limits (SEC-BRUTE): connections open at once and
+	// the time from accept to the end of a request body.
+	HTTPMaxConns    int
+	HTTPReadTimeout time.Duration
+	// TrustedProxies lists, comma-separated, the addresses or networks
+	// (CIDR) of reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; see http.Config.TrustedProxies.
+	TrustedProxies string
+	// MetricsAddr, if set, is a separate listen address serving only
+	// /metrics; MetricsToken, if set, is the bearer token /metrics on the
+	// API address requires. With neither, /metrics is not served.
+	MetricsAddr  string
+	MetricsToken string
 	// FirmwareKeys is the file of trusted firmware public keys (PEM) an
 	// operator's release upload is checked with; "" accepts none.
 	FirmwareKeys string
@@ -50,6 +66,7 @@ type serveConfig struct {
 func defaultServeConfig() serveConfig {
 	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info",
 		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout,
+		HTTPMaxConns: httpapi.DefaultMaxConns, HTTPReadTimeout: httpapi.DefaultReadTimeout,
 		Disclosure: defaultDisclosureConfig()}
 }
 
@@ -61,6 +78,11 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MQTTMaxConns, "mqtt-max-conns", c.MQTTMaxConns, "most MQTT connections open at once, devices and connections before CONNECT; over it a new connection is closed at once (0: the open-file limit minus 1,024, at least 64)")
 	fs.IntVar(&c.MQTTMaxPendingPerAddr, "mqtt-max-pending-per-addr", c.MQTTMaxPendingPerAddr, "most MQTT connections from one IP address (IPv6: one /64 network) that have not completed CONNECT")
 	fs.DurationVar(&c.MQTTConnectTimeout, "mqtt-connect-timeout", c.MQTTConnectTimeout, "time an MQTT connection has from accept to a valid CONNECT, TLS handshake included")
+	fs.IntVar(&c.HTTPMaxConns, "http-max-conns", c.HTTPMaxConns, "most HTTP connections open at once; more wait to be accepted until one closes")
+	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "time an HTTP request has from accept to the end of its body, headers at most 10s of it (1s to 1h; an archive import by a signed-in person gets 1h)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For gives the client address and whose X-Forwarded-Proto: https means TLS (Secure cookies, HSTS) (default: none)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "separate listen address, host:port, serving only /metrics (default: none)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics on the HTTP address requires, at least 32 characters; prefer the environment variable (default: none; without it or --metrics-addr, /metrics is not served)")
 	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "privacy manifest file, YAML or JSON (default: the embedded example thermostat manifest)")
 	fs.StringVar(&c.KEK, "kek", c.KEK, kekFlagUsage)
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM) for HTTPS and MQTT over TLS; needs --tls-key")
@@ -81,10 +103,17 @@ func (c *serveConfig) check() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return usagef("--tls-cert and --tls-key: give both or neither")
 	}
-	for _, a := range []struct{ flag, addr string }{{"--http", c.HTTP}, {"--mqtt", c.MQTT}} {
+	addrs := []struct{ flag, addr string }{{"--http", c.HTTP}, {"--mqtt", c.MQTT}}
+	if c.MetricsAddr != "" {
+		addrs = append(addrs, struct{ flag, addr string }{"--metrics-addr", c.MetricsAddr})
+	}
+	for _, a := range addrs {
 		if err := c.checkAddr(a.flag, a.addr); err != nil {
 			return err
 		}
+	}
+	if err := c.checkHTTPLimits(); err != nil {
+		return err
 	}
 	if origin := c.webauthnOrigin(); origin != "" {
 		if _, err := auth.NewWebAuthn(origin, auth.DefaultIssuer); err != nil {
@@ -95,6 +124,48 @@ func (c *serveConfig) check() error {
 		return err
 	}
 	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
+}
+
+// minMetricsToken is the shortest --metrics-token accepted.
+const minMetricsToken = 32
+
+// checkHTTPLimits checks the HTTP server's limits, the trusted proxies and
+// the metrics token.
+func (c *serveConfig) checkHTTPLimits() error {
+	switch {
+	case c.HTTPMaxConns < 1:
+		return usagef("--http-max-conns %d: give a number of connections, at least 1", c.HTTPMaxConns)
+	case c.HTTPReadTimeout < time.Second || c.HTTPReadTimeout > time.Hour:
+		return usagef("--http-read-timeout %s: give a duration from 1s to 1h, such as 1m", c.HTTPReadTimeout)
+	case c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken:
+		return usagef("--metrics-token: give at least %d characters, such as the output of `openssl rand -hex 32`", minMetricsToken)
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// trustedProxies parses --trusted-proxies: addresses or CIDR networks,
+// comma-separated.
+func (c *serveConfig) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, usagef("--trusted-proxies %q: %q is neither an IP address nor a network such as 10.0.0.0/8", c.TrustedProxies, f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // webauthnOrigin is the origin passkeys are bound to: --webauthn-origin,

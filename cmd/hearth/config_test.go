@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// The MQTT gateway's limits are validated, with an error naming the flag.
-func TestServeMQTTLimitFlags(t *testing.T) {
+// The MQTT gateway's and HTTP server's limits, the trusted proxies and the
+// metrics token are validated, with an error naming the flag (SEC-BRUTE).
+func TestServeLimitFlags(t *testing.T) {
 	tests := []struct {
 		args []string
 		want string // "" for valid
@@ -18,6 +19,15 @@ func TestServeMQTTLimitFlags(t *testing.T) {
 		{[]string{"--mqtt-connect-timeout", "0s"}, "--mqtt-connect-timeout 0s: "},
 		{[]string{"--mqtt-connect-timeout", "1h"}, "--mqtt-connect-timeout 1h0m0s: "},
 		{[]string{"--mqtt-connect-timeout", "soon"}, "invalid value \"soon\" for flag -mqtt-connect-timeout"},
+		{[]string{"--http-max-conns", "10", "--http-read-timeout", "30s"}, ""},
+		{[]string{"--http-max-conns", "0"}, "--http-max-conns 0: "},
+		{[]string{"--http-read-timeout", "500ms"}, "--http-read-timeout 500ms: "},
+		{[]string{"--http-read-timeout", "2h"}, "--http-read-timeout 2h0m0s: "},
+		{[]string{"--trusted-proxies", "10.0.0.0/8, 192.0.2.7,::1"}, ""},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, `"proxy.local" is neither an IP address nor a network`},
+		{[]string{"--metrics-token", "short"}, "--metrics-token: give at least 32 characters"},
+		{[]string{"--metrics-addr", "0.0.0.0:9100"}, "--metrics-addr \"0.0.0.0:9100\": refusing plaintext"},
+		{[]string{"--metrics-addr", "127.0.0.1:9100"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

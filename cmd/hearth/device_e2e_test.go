@@ -108,7 +108,7 @@ func localCall(t *testing.T, method, url, token, body string, out any) int {
 func mqttReadings(t *testing.T, p *proc) float64 {
 	t.Helper()
 	var n float64
-	for l := range strings.SplitSeq(get(t, p.HTTP+"/metrics"), "\n") {
+	for l := range strings.SplitSeq(get(t, p.Metrics), "\n") {
 		name, rest, _ := strings.Cut(l, "{")
 		switch name {
 		case "hearth_readings_accepted_total", "hearth_readings_duplicate_total", "hearth_readings_refused_total":
@@ -146,7 +146,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 	data := t.TempDir()
 	creds, _, _, _ := provisionDevices(t, data, "ember-t1", 1, "Local home")
-	p := startHearth(t, data)
+	p := startHearth(t, data, "--metrics-addr", "127.0.0.1:0")
 	d := startDevice(t, p, creds[0], t.TempDir())
 	waitUntil(t, "the device's readings at the server", func() bool { return mqttReadings(t, p) > 0 })
 
@@ -164,7 +164,7 @@ func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 		t.Fatalf("cloud off: %d %+v", s, st)
 	}
 	waitUntil(t, "the device to leave the server", func() bool {
-		return hasLine(get(t, p.HTTP+"/metrics"), "hearth_connected_devices 0")
+		return hasLine(get(t, p.Metrics), "hearth_connected_devices 0")
 	})
 	before := mqttReadings(t, p)
 	localCall(t, "GET", d.local+"/local/v1/state", tok, "", &st)

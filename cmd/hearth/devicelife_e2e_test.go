@@ -191,6 +191,19 @@ func TestFactoryResetE2E(t *testing.T) {
 	if got := fmt.Sprint(celsiusOf(t, owner.allReadings(hh))); got != "[20 22]" {
 		t.Errorf("household readings %s, want [20 22] (kept)", got)
 	}
+	// A stranger's reset is refused and recorded; the operator reads the log.
+	signUp(t, p.HTTP, "stranger@example.com").call("POST", "/v1/devices/"+fromDevice.ID+"/reset", map[string]string{"readings": "keep"}, http.StatusNotFound)
+	for dev, want := range map[string][]string{
+		fromAccount.ID: {" factory-reset sent household=" + hh + " person=", " command=cmd_"},
+		fromDevice.ID:  {" factory-reset done household=" + hh + "\n", " reset-refused not-owner person="},
+	} {
+		code, out, errOut := runHearth(t, t.Context(), "devices", "log", "--data", data, "--id", dev)
+		for _, w := range want {
+			if code != 0 || !strings.Contains(out, w) {
+				t.Errorf("hearth devices log --id %s: exit %d, output:\n%s%s\nwant a line with %q", dev, code, out, errOut, w)
+			}
+		}
+	}
 }
 
 // mosquittoPubEvent publishes an event with the real mosquitto_pub at MQTT

@@ -34,8 +34,11 @@ type provisionConfig struct {
 
 // runDevices runs `hearth devices SUBCOMMAND`.
 func runDevices(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "log" {
+		return runDeviceLog(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "provision" {
-		return usagef("devices: give a subcommand: provision")
+		return usagef("devices: give a subcommand: provision or log")
 	}
 	cfg, err := parseProvisionFlags(args[1:], getenv, stderr)
 	if err != nil {

@@ -68,7 +68,7 @@ func TestEndToEnd(t *testing.T) {
 	hh := a.call("POST", "/v1/households", map[string]string{"name": "Test home"}, http.StatusCreated)["id"].(string)
 	dev := creds[0]
 	a.call("POST", "/v1/households/"+hh+"/devices", map[string]string{"code": dev.Code}, http.StatusCreated)
-	a.call("POST", "/v1/households/"+hh+"/devices", map[string]string{"code": dev.Code}, http.StatusConflict)
+	a.call("POST", "/v1/households/"+hh+"/devices", map[string]string{"code": dev.Code}, http.StatusBadRequest) // used: one answer for used, unknown and expired (SEC-BRUTE)
 
 	mosquittoPub(t, p.MQTTAddr, dev, "mqttv311", payload("mp-311", "room-temperature", map[string]any{"celsius": 20.5}))
 	mosquittoPub(t, p.MQTTAddr, dev, "mqttv5", payload("mp-5", "humidity", map[string]any{"percent": 44}))

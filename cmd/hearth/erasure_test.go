@@ -77,7 +77,7 @@ func TestErasureEndToEnd(t *testing.T) {
 		adultName  = "MarkerName-erase-48d1"
 		marker     = "MARKER-erase-5d1c-plaintext"
 	)
-	(&api{t: t, base: p.HTTP}).call("POST", "/v1/accounts", map[string]string{"email": adultEmail, "password": adultPW, "display_name": adultName}, http.StatusCreated)
+	(&api{t: t, base: p.HTTP}).call("POST", "/v1/accounts", map[string]string{"email": adultEmail, "password": adultPW, "display_name": adultName}, http.StatusAccepted)
 	adult := signIn(t, p.HTTP, adultEmail, adultPW)
 	me := adult.person()
 	inv := owner.call("POST", "/v1/households/"+hh+"/invites", map[string]string{"role": "adult"}, http.StatusCreated)

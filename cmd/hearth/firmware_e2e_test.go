@@ -13,6 +13,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/firmware"
 	"github.com/hearth-iot/hearth/mqtt"
 )
@@ -175,4 +176,39 @@ func deviceOf(t *testing.T, owner *api, hh, id string) map[string]any {
 	}
 	t.Fatalf("device %s not in its household's list", id)
 	return nil
+}
+
+// TestUnsupportedDeviceNoticed: a server whose manifest says a model's
+// security updates have ended tells every member of a household with such
+// a device, when it starts, to take it off the network, and the device
+// list says so too. SEC-UPDATES LIFETIME-CLEAR
+func TestUnsupportedDeviceNoticed(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	src := strings.Replace(string(examples.Thermostat), `support_end: "2030-06-30"`, `support_end: "2024-06-30"`, 1)
+	src = strings.Replace(src, `        until: "2030-06-30"`, `        until: "2024-06-30"`, 1)
+	path := filepath.Join(dir, "ended.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, hh, email, pw := provisionDevices(t, data, "ember-s1", 1, "Old sensor home", "--manifest", path)
+	p := startHearth(t, data, "--manifest", path)
+	owner := signIn(t, p.HTTP, email, pw)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, _ := json.Marshal(owner.call("GET", "/v1/me/notifications", nil, http.StatusOK))
+		if strings.Contains(string(b), "device-unsupported") {
+			if !strings.Contains(string(b), "off your network") || !strings.Contains(string(b), creds[0].ID) {
+				t.Errorf("notice %s does not say which device and what to do", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no device-unsupported notice within 30 s: %s", b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sup, _ := deviceOf(t, owner, hh, creds[0].ID)["support"].(map[string]any)
+	if sup["security_updates_ended"] != true || !strings.Contains(sup["advice"].(string), "off your network") {
+		t.Errorf("support = %v, want ended, with the advice", sup)
+	}
 }

@@ -142,11 +142,12 @@ func closedByPeer(c net.Conn) bool {
 
 // Issue 13, item 5: publishes the gateway refuses itself, before ingest (a
 // topic of another device, QoS 2, a packet over the size limit), appear in
-// /metrics as hearth_readings_refused_total with their reasons.
+// /metrics as hearth_readings_refused_total with their reasons (served on
+// --metrics-addr).
 func TestServeRefusalMetrics(t *testing.T) {
 	data := t.TempDir()
 	creds, _, _, _ := provisionDevices(t, data, "ember-t1", 2, "Metrics home")
-	p := startHearth(t, data)
+	p := startHearth(t, data, "--metrics-addr", "127.0.0.1:0")
 	dev, other := creds[0], creds[1]
 	reading := payload("m-1", "setpoint", map[string]any{"celsius": 19})
 
@@ -178,7 +179,7 @@ func TestServeRefusalMetrics(t *testing.T) {
 		}
 		c, disconnected = connectV5(t, p.MQTTAddr, dev)
 	}
-	metrics := get(t, p.HTTP+"/metrics")
+	metrics := get(t, p.Metrics)
 	for _, reason := range []string{"forbidden_topic", "qos_not_supported", "too_large"} {
 		line := fmt.Sprintf(`hearth_readings_refused_total{reason=%q,transport="mqtt"} 1`, reason)
 		if !hasLine(metrics, line) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,6 +52,7 @@ type proc struct {
 	HTTP     string // http://host:port
 	MQTT     string // tcp://host:port, for paho
 	MQTTAddr string // host:port
+	Metrics  string // the /metrics URL on --metrics-addr; "" without it
 	stderr   *lockedBuffer
 	done     chan struct{} // closed when the process has exited
 	waitErr  error         // the exit error, set before done is closed
@@ -92,7 +94,7 @@ func startHearth(t *testing.T, data string, args ...string) *proc {
 	}
 	t.Cleanup(func() { p.kill() })
 	go func() { p.waitErr = p.cmd.Wait(); close(p.done) }()
-	p.readListening(t, out)
+	p.readListening(t, out, slices.Contains(args, "--metrics-addr"))
 	p.waitHealthy(t)
 	return p
 }
@@ -125,7 +127,7 @@ func cleanEnv() []string {
 }
 
 // readListening parses the two listening lines from the server's stdout.
-func (p *proc) readListening(t *testing.T, out io.Reader) {
+func (p *proc) readListening(t *testing.T, out io.Reader, metrics bool) {
 	t.Helper()
 	lines := make(chan string)
 	go func() {
@@ -137,7 +139,7 @@ func (p *proc) readListening(t *testing.T, out io.Reader) {
 		io.Copy(io.Discard, out)
 	}()
 	timeout := time.After(60 * time.Second)
-	for p.HTTP == "" || p.MQTT == "" {
+	for p.HTTP == "" || p.MQTT == "" || (metrics && p.Metrics == "") {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -160,6 +162,9 @@ func (p *proc) parseLine(l string) {
 	}
 	if a, ok := strings.CutPrefix(l, "hearth: mqtt listening on mqtt://"); ok {
 		p.MQTTAddr, p.MQTT = a, "tcp://"+a
+	}
+	if a, ok := strings.CutPrefix(l, "hearth: metrics on "); ok {
+		p.Metrics = a
 	}
 	if a, ok := strings.CutPrefix(l, "hearth: mqtt listening on mqtts://"); ok { // with --tls-cert
 		p.MQTTAddr, p.MQTT = a, "tls://"+a

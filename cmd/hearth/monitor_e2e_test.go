@@ -47,7 +47,7 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 	creds, _, ownerEmail, ownerPassword := provisionDevices(t, data, "ember-t1", 1, "Monitor home")
 	unclaimed, _, _, _ := provisionDevices(t, data, "ember-s1", 1, "")
 	cert, key := selfSignedCert(t)
-	p := startHearth(t, data, "--tls-cert", cert, "--tls-key", key, "--log-level", "debug")
+	p := startHearth(t, data, "--tls-cert", cert, "--tls-key", key, "--log-level", "debug", "--metrics-token", monitorMetricsToken)
 	c := strangerClient()
 	const (
 		email    = "zebedee.monitor@example.org"
@@ -57,8 +57,8 @@ func TestSecurityMonitoringHoldsNoPersonalData(t *testing.T) {
 		wrongPW  = "wrong passphrase guess 4711"
 		wrongDev = "0123456789abcdef-wrong-device-secret"
 	)
-	if res := call(t, c, "POST", p.HTTP+"/v1/accounts", "", map[string]string{"email": email, "password": password, "display_name": name}); res.status != http.StatusCreated {
-		t.Fatalf("sign-up: status %d, want 201: %s", res.status, res.body)
+	if res := call(t, c, "POST", p.HTTP+"/v1/accounts", "", map[string]string{"email": email, "password": password, "display_name": name}); res.status != http.StatusAccepted {
+		t.Fatalf("sign-up: status %d, want 202: %s", res.status, res.body)
 	}
 	res := call(t, c, "POST", p.HTTP+"/v1/sessions", "", map[string]string{"email": email, "password": password})
 	token, _ := res.json["token"].(string)
@@ -219,10 +219,13 @@ func badHandshake(t *testing.T, base string) {
 	io.Copy(io.Discard, conn)
 }
 
+// monitorMetricsToken is the --metrics-token /metrics needs (SEC-BRUTE).
+const monitorMetricsToken = "monitor-metrics-token-0123456789abcdef"
+
 // scrape returns /metrics.
 func scrape(t *testing.T, c *http.Client, base string) string {
 	t.Helper()
-	res := call(t, c, "GET", base+"/metrics", "", nil)
+	res := call(t, c, "GET", base+"/metrics", monitorMetricsToken, nil)
 	if res.status != http.StatusOK {
 		t.Fatalf("GET /metrics: status %d", res.status)
 	}

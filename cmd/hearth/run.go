@@ -51,6 +51,7 @@ Commands:
 	serve               run the server (HTTP API and embedded MQTT device gateway)
 	demo                run the server with a demo household and simulated devices
 	devices provision   create device credentials (manufacturer tool)
+	devices log         print a device's lifecycle log (transfers, resets, modes, refusals)
 	device              run the reference device (local API, commands, firmware)
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest

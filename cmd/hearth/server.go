@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,15 +36,19 @@ const shutdownTimeout = 30 * time.Second
 // and the HTTP server.
 type server struct {
 	*core
-	log      *slog.Logger
-	ingest   *ingest.Service
-	broker   *mqtt.Broker
-	httpSrv  *http.Server
-	httpURL  string // http(s)://host:port
-	mqttURL  string // mqtt(s)://host:port
-	httpDone chan error
-	notify   *notify.Service  // notifications and terms; see changes.go
-	notices  *httpapi.Notices // rendered once, from the manifest enforced
+	log     *slog.Logger
+	ingest  *ingest.Service
+	broker  *mqtt.Broker
+	httpSrv *http.Server
+	// metricsSrv serves /metrics on --metrics-addr; nil without it.
+	metricsSrv *http.Server
+	httpURL    string // http(s)://host:port
+	// metricsURL is the /metrics URL on --metrics-addr; "" without it.
+	metricsURL string
+	mqttURL    string // mqtt(s)://host:port
+	httpDone   chan error
+	notify     *notify.Service  // notifications and terms; see changes.go
+	notices    *httpapi.Notices // rendered once, from the manifest enforced
 	// disclosure is security.txt and the disclosure policy (SEC-VDP).
 	disclosure *disclosure.Documents
 	erasure    *erasure.Service // see erasure.go
@@ -100,6 +105,9 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	s.startUpdates()
 	fmt.Fprintf(stdout, "hearth: http listening on %s\n", s.httpURL)
 	fmt.Fprintf(stdout, "hearth: mqtt listening on %s\n", s.mqttURL)
+	if s.metricsURL != "" {
+		fmt.Fprintf(stdout, "hearth: metrics on %s\n", s.metricsURL)
+	}
 	log.Info("hearth started", "version", version, "http", s.httpURL, "mqtt", s.mqttURL, "tls", tlsCfg != nil)
 	return s, nil
 }
@@ -132,26 +140,67 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		ln.Close()
 		return fmt.Errorf("security.txt: %w", err)
 	}
+	ln = httpapi.LimitListener(ln, cfg.HTTPMaxConns)
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
-	s.httpSrv = &http.Server{
-		Handler:           s.handler(tlsCfg != nil, metricsHandler),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          httpErrorLog(s.log), // no client addresses (SEC-MONITOR)
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		ln.Close()
+		return err
 	}
+	apiMetrics := metricsHandler
+	if cfg.MetricsAddr != "" || cfg.MetricsToken == "" {
+		apiMetrics = nil // 404 on the API address
+	}
+	s.httpSrv = newHTTPServer(cfg, s.log, s.handler(tlsCfg != nil, apiMetrics, proxies, cfg.MetricsToken))
 	s.httpDone = make(chan error, 1)
 	go func() { s.httpDone <- s.httpSrv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		return s.listenMetrics(cfg, tlsCfg, metricsHandler)
+	}
+	return nil
+}
+
+// newHTTPServer returns an HTTP server with Hearth's limits: read timeouts
+// for headers and bodies (a slow client cannot hold a connection past
+// them), an idle timeout, a header size bound, and an error log without
+// client addresses.
+func newHTTPServer(cfg serveConfig, log *slog.Logger, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(httpapi.DefaultHeaderTimeout, cfg.HTTPReadTimeout),
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		IdleTimeout:       httpapi.DefaultIdleTimeout,
+		MaxHeaderBytes:    httpapi.MaxHeaderBytes,
+		ErrorLog:          httpErrorLog(log), // no client addresses (SEC-MONITOR)
+	}
+}
+
+// listenMetrics serves /metrics alone on --metrics-addr.
+func (s *server) listenMetrics(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http.Handler) error {
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen metrics: %w", err)
+	}
+	ln = httpapi.LimitListener(ln, 16)
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler)
+	s.metricsSrv = newHTTPServer(cfg, s.log, mux)
+	s.metricsURL = scheme("http", tlsCfg) + "://" + ln.Addr().String() + "/metrics"
+	go s.metricsSrv.Serve(ln)
 	return nil
 }
 
 // handler returns the API handler.
-func (s *server) handler(secure bool, metricsHandler http.Handler) http.Handler {
+func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []netip.Prefix, metricsToken string) http.Handler {
 	return httpapi.NewServer(httpapi.Config{
 		Auth: s.auth, Households: s.households, Ingest: s.ingest,
-		Metrics: s.metrics, MetricsHandler: metricsHandler, Logger: s.log,
-		SecureCookies: secure, Health: s.health,
+		Metrics: s.metrics, MetricsHandler: metricsHandler, MetricsToken: metricsToken, Logger: s.log,
+		SecureCookies: secure, Health: s.health, TrustedProxies: proxies,
 		Notify: s.notify, Notices: s.notices, Disclosure: s.disclosure,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Exports: s.exports,
@@ -178,6 +227,11 @@ func (s *server) shutdown(ctx context.Context) error {
 	if s.httpSrv != nil {
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+	}
+	if s.metricsSrv != nil {
+		if err := s.metricsSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down metrics: %w", err))
 		}
 	}
 	if s.stopUpdates != nil {

@@ -177,3 +177,15 @@ func wantCode(t *testing.T, what string, err error, want string) {
 		t.Errorf("%s: code %q (%v), want %q", what, got, err, want)
 	}
 }
+
+// transfer starts a transfer of dev out of h, as its owner, and returns
+// the code's hash.
+func (e *env) transfer(t *testing.T, dev string, h home) []byte {
+	t.Helper()
+	code := []byte(hearth.NewID("code_"))
+	tr := &hearth.Transfer{CodeHash: code, DeviceID: dev, FromHousehold: h.id, StartedBy: h.owner, Created: e.now, Expires: e.now.Add(time.Hour)}
+	if err := e.db.CreateTransfer(e.ctx, tr); err != nil {
+		t.Fatalf("CreateTransfer: %v", err)
+	}
+	return code
+}

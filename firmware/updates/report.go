@@ -117,3 +117,48 @@ func (s *Service) Image(ctx context.Context, dev *hearth.Device, version string)
 func (s *Service) HandleDeviceEvent(ctx context.Context, deviceID string, ev hearth.DeviceEvent) error {
 	return s.Report(ctx, deviceID, Event{Status: ev.Status, Version: ev.Version, Reason: ev.Reason, Detail: ev.Detail})
 }
+
+// Status is a device's firmware state as its household sees it.
+type Status struct {
+	Installed string
+	Offers    []hearth.FirmwareOffer
+	Reports   []hearth.FirmwareReport
+}
+
+// StatusOf returns the firmware state of a device the caller is a member
+// of the household of: the installed version, its offers (latest first)
+// and its latest 20 reports, only those updated since the device joined
+// the household (a household sees nothing from a previous owner's time,
+// OWN-CLEAN). ENOTFOUND for a device the caller does not see.
+func (s *Service) StatusOf(ctx context.Context, caller, deviceID string) (*Status, error) {
+	dev, err := s.store.Device(ctx, deviceID)
+	if err == nil && dev.HouseholdID != "" {
+		_, err = s.store.Member(ctx, dev.HouseholdID, caller)
+	}
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND || (err == nil && dev.HouseholdID == "") {
+		return nil, hearth.Errorf(hearth.ENOTFOUND, msgNoDevice)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Installed: dev.Firmware}
+	offers, err := s.store.FirmwareOffers(ctx, deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("list firmware offers: %w", err)
+	}
+	for _, o := range offers {
+		if !o.Updated.Before(dev.Claimed) {
+			st.Offers = append(st.Offers, o)
+		}
+	}
+	reports, err := s.store.FirmwareReports(ctx, deviceID, 20)
+	if err != nil {
+		return nil, fmt.Errorf("list firmware reports: %w", err)
+	}
+	for _, r := range reports {
+		if !r.At.Before(dev.Claimed) {
+			st.Reports = append(st.Reports, r)
+		}
+	}
+	return st, nil
+}

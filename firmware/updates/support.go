@@ -52,8 +52,8 @@ func (s *Service) SupportOf(model string) (*Support, bool) {
 // updates (the whole day, UTC). A malformed date counts as not past: the
 // manifest's validation refuses one.
 func pastEnd(m *manifest.Model, now time.Time) bool {
-	end, err := time.Parse(time.DateOnly, m.SupportEnd)
-	return err == nil && !now.Before(end.AddDate(0, 0, 1))
+	end := m.SupportEndDate()
+	return !end.IsZero() && !now.Before(end.AddDate(0, 0, 1))
 }
 
 func unsupportedAdvice(m *manifest.Model) string {

@@ -372,3 +372,33 @@ func TestImage(t *testing.T) {
 	_, err = e.svc.Image(e.ctx, dev, "1.3.0")
 	wantCode(t, "Image of a version not offered", err, hearth.ENOTFOUND)
 }
+
+// TestStatusSinceClaimed: a household sees the firmware offers and reports
+// of its device from the time the device joined it, and nothing of a
+// previous owner's. OWN-CLEAN SEC-UPDATES
+func TestStatusSinceClaimed(t *testing.T) {
+	e := newEnv(t)
+	e.publish(t, "1.2.0", false)
+	before, after := e.home(t), e.home(t)
+	dev := e.device(t, before.id, "1.1.0", true)
+	if _, err := e.svc.Rollout(e.ctx, model, "1.2.0", updates.Stage{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Report(e.ctx, dev, updates.Event{Status: "refused", Version: "1.2.0", Reason: "expired"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.svc.StatusOf(e.ctx, before.adult, dev)
+	if err != nil || len(st.Offers) != 1 || len(st.Reports) != 1 {
+		t.Fatalf("StatusOf for the first household = %+v, %v; want its offer and report", st, err)
+	}
+	e.now = e.now.Add(time.Hour)
+	if _, err := e.db.AcceptTransfer(e.ctx, e.transfer(t, dev, before), after.id, []byte("new"), e.now); err != nil {
+		t.Fatalf("AcceptTransfer: %v", err)
+	}
+	st, err = e.svc.StatusOf(e.ctx, after.owner, dev)
+	if err != nil || len(st.Offers) != 0 || len(st.Reports) != 0 {
+		t.Errorf("StatusOf for the new household = %+v, %v; want nothing from before", st, err)
+	}
+	_, err = e.svc.StatusOf(e.ctx, before.owner, dev)
+	wantCode(t, "StatusOf for the previous household", err, hearth.ENOTFOUND)
+}
