@@ -39,7 +39,11 @@ type Event struct {
 
 // startCloudLocked starts the cloud link: an MQTT client that connects,
 // and keeps reconnecting, with the device's credential, and subscribes to
-// the device's commands topic at every connect. r.mu must be held.
+// the device's commands topic at every connect. A refused first connection
+// is tried again every 10 s; after a lost connection the retries back off
+// to one a minute, so a device whose credential was rotated (after a
+// transfer) does not run into the backend's failure limit before it is
+// given the new one. r.mu must be held.
 func (r *Reference) startCloudLocked() {
 	if r.client != nil || r.st.Broker == "" {
 		return
@@ -48,8 +52,8 @@ func (r *Reference) startCloudLocked() {
 	o := paho.NewClientOptions().AddBroker(r.st.Broker).
 		SetClientID(id).SetUsername(id).SetPassword(r.st.Secret).
 		SetCleanSession(true).SetAutoReconnect(true).
-		SetConnectRetry(true).SetConnectRetryInterval(5 * time.Second).
-		SetMaxReconnectInterval(10 * time.Second).SetConnectTimeout(10 * time.Second)
+		SetConnectRetry(true).SetConnectRetryInterval(10 * time.Second).
+		SetMaxReconnectInterval(time.Minute).SetConnectTimeout(10 * time.Second)
 	if r.cfg.TLS != nil {
 		o.SetTLSConfig(r.cfg.TLS)
 	}

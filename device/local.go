@@ -190,10 +190,8 @@ func (ref *Reference) handlePair(w http.ResponseWriter, r *http.Request) error {
 	}
 	ref.throttle.refund()
 	token, hash := newToken()
-	ref.mu.Lock()
-	if ref.resetting {
-		ref.mu.Unlock()
-		return conflict(errResetting)
+	if err := ref.lockLive(); err != nil {
+		return conflict(err)
 	}
 	ref.st.Pairings = append(ref.st.Pairings, Pairing{TokenHash: hash, Name: req.Name, Created: ref.cfg.Now().UTC()})
 	if n := len(ref.st.Pairings); n > MaxPairings {
@@ -217,7 +215,9 @@ func conflict(err error) error {
 func (ref *Reference) handleUnpair(w http.ResponseWriter, r *http.Request) error {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	h := hashToken(token)
-	ref.mu.Lock()
+	if err := ref.lockLive(); err != nil {
+		return conflict(err)
+	}
 	ref.st.Pairings = slices.DeleteFunc(ref.st.Pairings, func(p Pairing) bool { return bytes.Equal(p.TokenHash, h) })
 	err := saveState(ref.cfg.Dir, ref.st)
 	ref.mu.Unlock()

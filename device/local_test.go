@@ -420,3 +420,22 @@ func TestLocalAPIConnectionLimit(t *testing.T) {
 		t.Errorf("paired app after %d silent connections: %d, want 200", len(conns), a.status)
 	}
 }
+
+// Once a factory reset has wiped the state file, nothing writes it again:
+// every change is refused (FACTORY-RESET).
+func TestNothingAfterReset(t *testing.T) {
+	dir := t.TempDir()
+	rr := startRef(t, dir, ReferenceConfig{})
+	rr.FactoryReset()
+	for name, err := range map[string]error{
+		"SetTarget": rr.SetTarget(20), "SetCloud": rr.SetCloud(false), "SetCredential": rr.SetCredential("another-secret-of-it"),
+	} {
+		if !errors.Is(err, errResetting) {
+			t.Errorf("%s after a reset: %v, want errResetting", name, err)
+		}
+	}
+	rr.halt(t)
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the device's directory after a reset and stop holds %v, want nothing", left)
+	}
+}

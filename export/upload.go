@@ -41,7 +41,9 @@ func spoolUpload(r io.Reader, limit int64, dir string) (*upload, error) {
 	w := cipher.StreamWriter{S: cipher.NewCTR(u.block, u.iv[:]), W: f}
 	if u.size, err = io.Copy(w, io.LimitReader(r, limit+1)); err != nil {
 		u.Close()
-		return nil, invalid("the upload could not be read: %v", err)
+		// The cause (such as "read tcp ADDR->ADDR: i/o timeout") names
+		// network addresses: it stays out of the message people see.
+		return nil, &hearth.Error{Code: hearth.EINVALID, Message: "the upload could not be read to its end: it stopped or took too long; send it again", Err: err}
 	}
 	if u.size > limit {
 		u.Close()

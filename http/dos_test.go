@@ -1,8 +1,10 @@
 package http_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -170,4 +172,34 @@ func TestConsentRequestShownIsPost(t *testing.T) {
 	if got, want := entries()-before, 2*consent.RequestsRecorded; got != want || limited != 2*consent.RequestsRecorded {
 		t.Errorf("%d POSTs recorded %d entries with %d refused, want %d entries", 3*consent.RequestsRecorded, got, limited, want)
 	}
+}
+
+// SEC-BRUTE: a flood of failed sign-ins from thousands of client addresses
+// (behind a trusted proxy), each with a different e-mail address of nearly
+// 64 KiB, leaves the heap flat (the failure counters keep fixed-size
+// hashes, in a bounded table), and the owner still signs in.
+func TestSignInFloodMemoryFlat(t *testing.T) {
+	e := newEnvWith(t, envOptions{server: func(c *hhttp.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}})
+	e.user("Ada")
+	long := strings.Repeat("x", 60<<10)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const flood = 2000
+	for i := range flood {
+		addr := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+		body := fmt.Sprintf(`{"email":"%d%s@example.org","password":"a wrong guess"}`, i, long)
+		if r := e.do("POST", "/v1/sessions", "", body, "X-Forwarded-For", addr); r.status != 401 {
+			t.Fatalf("attempt %d: status %d, want 401", i, r.status)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// Keeping the keys would take flood × 60 KiB = 117 MiB.
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 8<<20 {
+		t.Errorf("heap grew by %d bytes after %d sign-ins with 60 KiB e-mail addresses, want under 8 MiB", grew, flood)
+	}
+	e.want(e.do("POST", "/v1/sessions", "", adaSignIn, "X-Forwarded-For", "192.0.2.10"), 201)
 }

@@ -25,8 +25,10 @@ const DefaultMaxBatch = 512
 // to the server's clock, before it is refused.
 const MaxFutureSkew = 24 * time.Hour
 
-// Device authentication rate limit (SEC-BRUTE): at most AuthFailureLimit
-// failed attempts per device ID per AuthFailureWindow.
+// Device authentication rate limit (SEC-BRUTE): after AuthFailureLimit
+// failed attempts for a device ID, wrong secrets for it are refused for a
+// lock of AuthFailureWindow/16, doubling with each further failure up to
+// AuthFailureWindow (see auth.Limiter); the right secret is not.
 const (
 	AuthFailureLimit  = 10
 	AuthFailureWindow = time.Minute

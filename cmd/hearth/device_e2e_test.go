@@ -125,6 +125,21 @@ func mqttReadings(t *testing.T, p *proc) float64 {
 	return n
 }
 
+// quietCount returns the server's MQTT reading count once a local-only
+// device, whose local reading count is local(), has taken five more
+// readings since it left the server (a reading it published just before
+// may still be committing then), and waits for ten more: the caller
+// checks the server's count has not moved meanwhile.
+func quietCount(t *testing.T, p *proc, local func() int) float64 {
+	t.Helper()
+	start := local()
+	waitUntil(t, "five readings kept locally", func() bool { return local() >= min(start+5, 500) })
+	before := mqttReadings(t, p)
+	start = local()
+	waitUntil(t, "ten more readings kept locally", func() bool { return local() >= min(start+10, 500) })
+	return before
+}
+
 // waitUntil polls cond for up to 30 s, failing the test with what.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -141,11 +156,12 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // and switches the cloud link off; the device then publishes nothing (the
 // server's count stays put) while it keeps taking readings and its local
 // API answers; switched back on, it publishes again; a factory reset from
-// its local API wipes its state file and stops it (INT-LOCAL, LOCAL-ONLY,
-// CORE-STABLE, FACTORY-RESET).
+// its local API wipes its state file, is announced to the server, which
+// unbinds the device from its household, and stops it (INT-LOCAL,
+// LOCAL-ONLY, CORE-STABLE, FACTORY-RESET).
 func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 	data := t.TempDir()
-	creds, _, _, _ := provisionDevices(t, data, "ember-t1", 1, "Local home")
+	creds, hh, email, pw := provisionDevices(t, data, "ember-t1", 1, "Local home")
 	p := startHearth(t, data, "--metrics-addr", "127.0.0.1:0")
 	d := startDevice(t, p, creds[0], t.TempDir())
 	waitUntil(t, "the device's readings at the server", func() bool { return mqttReadings(t, p) > 0 })
@@ -166,11 +182,9 @@ func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 	waitUntil(t, "the device to leave the server", func() bool {
 		return hasLine(get(t, p.Metrics), "hearth_connected_devices 0")
 	})
-	before := mqttReadings(t, p)
-	localCall(t, "GET", d.local+"/local/v1/state", tok, "", &st)
-	taken := st.Readings
-	waitUntil(t, "ten more readings kept locally", func() bool {
-		return localCall(t, "GET", d.local+"/local/v1/state", tok, "", &st) == 200 && st.Readings >= min(taken+10, 500)
+	before := quietCount(t, p, func() int {
+		localCall(t, "GET", d.local+"/local/v1/state", tok, "", &st)
+		return st.Readings
 	})
 	if after := mqttReadings(t, p); after != before {
 		t.Errorf("readings at the server while local-only: %v, then %v; want no change", before, after)
@@ -185,8 +199,11 @@ func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 	waitUntil(t, "readings at the server again", func() bool { return mqttReadings(t, p) > before })
 
 	var reset map[string]any
-	if s := localCall(t, "POST", d.local+"/local/v1/factory-reset", tok, "", &reset); s != 200 || reset["status"] != "wiped" {
-		t.Errorf("factory reset: %d %v", s, reset)
+	waitUntil(t, "the device to connect again", func() bool {
+		return localCall(t, "GET", d.local+"/local/v1/state", tok, "", &st) == 200 && st.Connected
+	})
+	if s := localCall(t, "POST", d.local+"/local/v1/factory-reset", tok, "", &reset); s != 200 || reset["status"] != "wiped" || reset["announced"] != true {
+		t.Errorf("factory reset: %d %v, want wiped and announced", s, reset)
 	}
 	select {
 	case <-d.done:
@@ -198,6 +215,12 @@ func TestDeviceLocalOnlyAgainstServer(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(d.dir, "state.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("state file after a factory reset: %v, want it gone", err)
+	}
+	owner := signIn(t, p.HTTP, email, pw)
+	for _, dev := range owner.call("GET", "/v1/households/"+hh+"/devices", nil, http.StatusOK)["devices"].([]any) {
+		if dev.(map[string]any)["id"] == creds[0].ID {
+			t.Errorf("the household still lists the device after its announced reset: %v", dev)
+		}
 	}
 }
 
@@ -231,12 +254,13 @@ func TestDeviceCommandLine(t *testing.T) {
 // The reference device (`hearth device --trusted-keys`) takes a release
 // rolled out by the operator through a real `hearth serve`: it fetches the
 // image with its credential, verifies and installs it, and reports it, so
-// the household's device list shows the new version; a later release
-// signed by a key it does not trust is refused with reason wrong-key, and
-// it keeps the installed version (SEC-UPDATES).
+// the household's device list shows the new version. A device with a
+// newer version refuses it as older-version; a later release signed by a
+// key the devices do not trust is refused with reason wrong-key; each
+// keeps its installed version (SEC-UPDATES).
 func TestDeviceFirmwareAgainstServer(t *testing.T) {
 	data, keys := t.TempDir(), t.TempDir()
-	creds, hh, email, pw := provisionDevices(t, data, "ember-t1", 1, "Firmware device home")
+	creds, hh, email, pw := provisionDevices(t, data, "ember-t1", 2, "Firmware device home")
 	p := startHearth(t, data)
 	owner := signIn(t, p.HTTP, email, pw)
 	trusted, stranger := filepath.Join(keys, "trusted"), filepath.Join(keys, "stranger")
@@ -253,24 +277,31 @@ func TestDeviceFirmwareAgainstServer(t *testing.T) {
 		hearthOK(t, "firmware", "publish", "--data", data, "--keys", key+".pub", "--metadata", meta, "--image", image)
 		hearthOK(t, "firmware", "rollout", "--data", data, "--model", "ember-t1", "--version", version)
 	}
-	d := startDevice(t, p, creds[0], t.TempDir(), "--trusted-keys", trusted+".pub", "--firmware", "1.0.0")
-	var paired struct{ Token string }
-	if s := localCall(t, "POST", d.local+"/local/v1/pair", "", `{"code":"`+d.code+`","name":"e2e app"}`, &paired); s != 201 {
-		t.Fatalf("pair: %d", s)
-	}
 	type state struct {
 		Firmware  string
 		Connected bool
 		Update    struct{ Status, Version, Reason string }
 	}
+	// start runs a device and returns it, paired, once it is connected.
+	start := func(c cred, installed string) (*deviceProc, string) {
+		d := startDevice(t, p, c, t.TempDir(), "--trusted-keys", trusted+".pub", "--firmware", installed)
+		var paired struct{ Token string }
+		if s := localCall(t, "POST", d.local+"/local/v1/pair", "", `{"code":"`+d.code+`","name":"e2e app"}`, &paired); s != 201 {
+			t.Fatalf("pair: %d", s)
+		}
+		var st state
+		waitUntil(t, "the device to connect", func() bool {
+			return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Connected
+		})
+		return d, paired.Token
+	}
+	d, token := start(creds[0], "1.0.0")
+	newer, newerToken := start(creds[1], "2.0.0") // a device with a newer version than the release
 	var st state
-	waitUntil(t, "the device to connect", func() bool {
-		return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Connected
-	})
 
 	release(trusted, "1.2.0")
 	waitUntil(t, "the household's list to show 1.2.0 installed", func() bool { return deviceOf(t, owner, hh, creds[0].ID)["firmware"] == "1.2.0" })
-	localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st)
+	localCall(t, "GET", d.local+"/local/v1/state", token, "", &st)
 	if st.Firmware != "1.2.0" || st.Update.Status != "installed" {
 		t.Errorf("device state after the update: %+v, want 1.2.0 installed", st)
 	}
@@ -278,10 +309,16 @@ func TestDeviceFirmwareAgainstServer(t *testing.T) {
 	if err != nil || string(img) != "ember-t1 firmware 1.2.0" {
 		t.Errorf("installed image %q, %v", img, err)
 	}
+	waitUntil(t, "the newer device to refuse 1.2.0", func() bool {
+		return localCall(t, "GET", newer.local+"/local/v1/state", newerToken, "", &st) == 200 && st.Update.Status == "refused"
+	})
+	if st.Update.Reason != "older-version" || st.Firmware != "2.0.0" {
+		t.Errorf("the newer device's state after 1.2.0: %+v, want older-version refused, 2.0.0 kept", st)
+	}
 
 	release(stranger, "1.3.0")
 	waitUntil(t, "the device to refuse 1.3.0", func() bool {
-		return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Update.Version == "1.3.0" && st.Update.Status == "refused"
+		return localCall(t, "GET", d.local+"/local/v1/state", token, "", &st) == 200 && st.Update.Version == "1.3.0" && st.Update.Status == "refused"
 	})
 	if st.Update.Reason != "wrong-key" || st.Firmware != "1.2.0" {
 		t.Errorf("device state after a release by another key: %+v, want wrong-key refused, 1.2.0 kept", st)
