@@ -136,6 +136,9 @@ func TestFactoryResetOverHTTP(t *testing.T) {
 		t.Fatalf("a stranger's reset unbound the device")
 	}
 	res := e.want(e.do("POST", "/v1/devices/"+kept+"/reset", alice, `{"readings":"keep"}`), 200).json(t)
+	if kept, _ := res["kept"].(string); !strings.Contains(kept, "readings it sent stay with the household") {
+		t.Errorf("reset answer's kept = %q, want it to say the readings stay", kept)
+	}
 	if cmd := res["command"].(map[string]any); cmd["type"] != "factory-reset" || cmd["delivered"] != false || cmd["id"] == "" {
 		t.Errorf("reset answer %v, want the factory-reset command, not delivered (no device connected)", res)
 	}
