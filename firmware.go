@@ -97,12 +97,13 @@ type FirmwareStore interface {
 	PutFirmwareOffer(ctx context.Context, o *FirmwareOffer) error
 	// FirmwareOffer returns a device's offer of a version, or ENOTFOUND.
 	FirmwareOffer(ctx context.Context, deviceID, version string) (*FirmwareOffer, error)
-	// FirmwareOffers lists a device's offers, latest created first.
+	// FirmwareOffers lists a device's offers, latest created first (of
+	// offers created at the same time, by version as text, descending).
 	FirmwareOffers(ctx context.Context, deviceID string) ([]FirmwareOffer, error)
 	// PendingFirmwareOffers lists up to limit offers (0 means 100) with
-	// status pending, in (device ID, version) order, of devices whose ID
-	// sorts after after ("" starts at the first).
-	PendingFirmwareOffers(ctx context.Context, after string, limit int) ([]FirmwareOffer, error)
+	// status pending, in (device ID, version) order, after the offer
+	// (afterDevice, afterVersion) ("", "" starts at the first).
+	PendingFirmwareOffers(ctx context.Context, afterDevice, afterVersion string, limit int) ([]FirmwareOffer, error)
 	// RecordFirmwareReport stores rep. If rep.Accepted, in the same
 	// transaction it sets the status of the device's offer of rep.Version
 	// to rep.Status (installed or refused, with rep's reason and detail)

@@ -106,14 +106,15 @@ func (db *DB) FirmwareOffers(ctx context.Context, deviceID string) ([]hearth.Fir
 }
 
 // PendingFirmwareOffers lists up to limit pending offers (0 means 100),
-// in (device ID, version) order, after the device ID after.
-func (db *DB) PendingFirmwareOffers(ctx context.Context, after string, limit int) ([]hearth.FirmwareOffer, error) {
+// in (device ID, version) order, after the offer (afterDevice,
+// afterVersion).
+func (db *DB) PendingFirmwareOffers(ctx context.Context, afterDevice, afterVersion string, limit int) ([]hearth.FirmwareOffer, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	return queryAll(ctx, db.data, scanOffer, "firmware offers",
-		"SELECT "+offerCols+" FROM firmware_offers WHERE status = ? AND device_id > ? ORDER BY device_id, version LIMIT ?",
-		string(hearth.OfferPending), after, limit)
+		"SELECT "+offerCols+" FROM firmware_offers WHERE status = ? AND (device_id, version) > (?, ?) ORDER BY device_id, version LIMIT ?",
+		string(hearth.OfferPending), afterDevice, afterVersion, limit)
 }
 
 const reportCols = "id, device_id, status, version, reason, detail, accepted, problem, at"

@@ -297,9 +297,9 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 	if s.cmd == nil {
 		return 0, nil
 	}
-	sent, after := 0, ""
+	sent, afterDevice, afterVersion := 0, "", ""
 	for {
-		offers, err := s.store.PendingFirmwareOffers(ctx, after, 100)
+		offers, err := s.store.PendingFirmwareOffers(ctx, afterDevice, afterVersion, 100)
 		if err != nil || len(offers) == 0 {
 			return sent, err
 		}
@@ -317,6 +317,7 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 				sent++
 			}
 		}
-		after = offers[len(offers)-1].DeviceID
+		last := offers[len(offers)-1]
+		afterDevice, afterVersion = last.DeviceID, last.Version
 	}
 }
