@@ -33,6 +33,7 @@ const (
 	ActionResetRefused     = "reset-refused"     // a reset asked for a device the caller does not own
 	ActionModeChanged      = "mode-changed"
 	ActionCommandRefused   = "command-refused" // the device reported it did not carry out a command
+	ActionReadingsErased   = "readings-erased" // an owner erased the readings a device that left the household sent to it
 )
 
 // DeviceLogEntry is one entry of a device's lifecycle log: what was done
@@ -80,3 +81,8 @@ type DeviceLifecycleStore interface {
 	// unknown device.
 	DeviceLog(ctx context.Context, deviceID string) ([]DeviceLogEntry, error)
 }
+
+// NotifyDeviceLifecycle: a household's device reset itself, or left the
+// household by a transfer; the owners are told what became of the
+// readings it sent (FACTORY-RESET, OWN-TRANSFER).
+const NotifyDeviceLifecycle NotificationKind = "device-lifecycle"

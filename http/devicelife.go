@@ -89,6 +89,35 @@ func (s *server) handleFactoryReset() http.Handler {
 	})
 }
 
+// passwordOnly is a body that holds only the caller's password.
+type passwordOnly struct {
+	Password string `json:"password"`
+}
+
+// Valid implements Validator.
+func (r passwordOnly) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	required(p, "password", r.Password)
+	return p
+}
+
+// handleEraseDeviceReadings erases the readings a device that left the
+// household sent to it.
+func (s *server) handleEraseDeviceReadings() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[passwordOnly](w, r)
+		if err != nil {
+			return err
+		}
+		n, err := s.Lifecycle.EraseReadings(r.Context(), caller(r), r.PathValue("hh"), r.PathValue("id"), req.Password)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, map[string]int64{"erased": n})
+		return nil
+	})
+}
+
 // modeRequest is the body of PUT /v1/devices/{id}/mode.
 type modeRequest struct {
 	Mode hearth.DeviceMode `json:"mode"`

@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -92,6 +93,10 @@ func TestTransferOverHTTP(t *testing.T) {
 	if d := cmp.Diff([]string{"after"}, e.sources(bob, hhB)); d != "" {
 		t.Errorf("new household's readings (-want +got):\n%s", d)
 	}
+	ns := e.want(e.do("GET", "/v1/me/notifications", alice, ""), 200).json(t)["items"].([]any)
+	if len(ns) == 0 || ns[0].(map[string]any)["kind"] != "device-lifecycle" || !strings.Contains(ns[0].(map[string]any)["body"].(string), "stay with your household") {
+		t.Errorf("previous owner's notifications %v, want one saying the device moved and its readings stay", ns)
+	}
 	if p := problem(t, accept(bob, hhB, code), 409); p.Detail != "this transfer code has been used" {
 		t.Errorf("reused code: %q", p.Detail)
 	}
@@ -103,6 +108,7 @@ func TestTransferOverHTTP(t *testing.T) {
 	if e.householdOf(dev) != hhB {
 		t.Errorf("the device left its household after an expired code")
 	}
+	problem(t, e.do("POST", "/v1/households/"+hhB+"/devices/"+dev+"/erasure", bob, `{"password":"correct horse battery staple"}`), 409) // still Bob's
 	want := []string{"transfer-started/not-owner", "transfer-started/done", "transfer-refused/current-owner",
 		"transfer-accepted/done", "transfer-refused/code-used", "transfer-started/done", "transfer-refused/code-expired"}
 	if d := cmp.Diff(want, e.actions(dev)); d != "" {
@@ -130,6 +136,9 @@ func TestFactoryResetOverHTTP(t *testing.T) {
 		t.Fatalf("a stranger's reset unbound the device")
 	}
 	res := e.want(e.do("POST", "/v1/devices/"+kept+"/reset", alice, `{"readings":"keep"}`), 200).json(t)
+	if kept, _ := res["kept"].(string); !strings.Contains(kept, "readings it sent stay with the household") {
+		t.Errorf("reset answer's kept = %q, want it to say the readings stay", kept)
+	}
 	if cmd := res["command"].(map[string]any); cmd["type"] != "factory-reset" || cmd["delivered"] != false || cmd["id"] == "" {
 		t.Errorf("reset answer %v, want the factory-reset command, not delivered (no device connected)", res)
 	}
@@ -158,8 +167,9 @@ func TestFactoryResetOverHTTP(t *testing.T) {
 }
 
 // FACTORY-RESET from the device: it announces its reset and is unbound,
-// its credential revoked; its readings stay with the household. A command
-// it refused is recorded with the command's ID.
+// its credential revoked; its readings stay with the household, and the
+// owner is told and may then choose to erase them (with the password). A
+// command it refused is recorded with the command's ID.
 func TestDeviceAnnouncesResetOverHTTP(t *testing.T) {
 	e := newEnv(t)
 	alice, _ := e.user("Alice")
@@ -175,11 +185,24 @@ func TestDeviceAnnouncesResetOverHTTP(t *testing.T) {
 	if d := cmp.Diff([]string{"kept"}, e.sources(alice, hh)); d != "" {
 		t.Errorf("household readings (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"command-refused/done", "factory-reset/done"}, e.actions(dev)); d != "" {
+	ns := e.want(e.do("GET", "/v1/me/notifications", alice, ""), 200).json(t)["items"].([]any)
+	if len(ns) == 0 || ns[0].(map[string]any)["kind"] != "device-lifecycle" || !strings.Contains(ns[0].(map[string]any)["body"].(string), dev) {
+		t.Errorf("owner's notifications %v, want one about the device's reset", ns)
+	}
+	erase := "/v1/households/" + hh + "/devices/" + dev + "/erasure"
+	problem(t, e.do("POST", erase, alice, `{}`), 400)
+	problem(t, e.do("POST", erase, alice, `{"password":"wrong guess entirely"}`), 403)
+	if got := e.want(e.do("POST", erase, alice, `{"password":"correct horse battery staple"}`), 200).json(t); got["erased"] != 1.0 {
+		t.Errorf("erasure = %v, want erased 1", got)
+	}
+	if got := e.sources(alice, hh); len(got) != 0 {
+		t.Errorf("household readings after the owner's erasure: %v, want none", got)
+	}
+	if d := cmp.Diff([]string{"command-refused/done", "factory-reset/done", "readings-erased/done"}, e.actions(dev)); d != "" {
 		t.Errorf("device log (-want +got):\n%s", d)
 	}
 	log, err := e.db.DeviceLog(context.Background(), dev)
-	if err != nil || log[0].CommandID != "cmd_7" || log[0].PersonID != "" || log[1].HouseholdID != hh {
+	if err != nil || len(log) < 2 || log[0].CommandID != "cmd_7" || log[0].PersonID != "" || log[1].HouseholdID != hh {
 		t.Errorf("device log %+v (%v), want the refused command's ID, no person, and the household reset from", log, err)
 	}
 }

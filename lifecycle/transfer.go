@@ -87,7 +87,8 @@ type Accepted struct {
 // before stay with the previous household, or are erased there if it
 // chose so; hhID never sees them, and the previous household sees nothing
 // the device sends after: a reading of the old session that reaches the
-// store after the move is refused (hearth.Unbound).
+// store after the move is refused (hearth.Unbound). The previous
+// household's owners get a hearth.NotifyDeviceLifecycle notification.
 //
 // Errors, each recorded in the device log as a refused transfer (action
 // transfer-refused) with no other change: ECONFLICT (Field code) "this
@@ -129,6 +130,9 @@ func (s *Service) AcceptTransfer(ctx context.Context, caller, hhID, code string)
 		}
 	}
 	if err := s.log(ctx, t.DeviceID, hhID, caller, hearth.ActionTransferAccepted, "done", ""); err != nil {
+		return nil, err
+	}
+	if err := s.notifyTransferred(ctx, t, res.Erased); err != nil {
 		return nil, err
 	}
 	dev, err := s.cfg.Store.Device(ctx, t.DeviceID)

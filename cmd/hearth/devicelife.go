@@ -32,7 +32,7 @@ func (s *server) startLifecycle() error {
 const deviceLogSummary = `Prints a device's lifecycle log, oldest first, one entry a line: the time,
 the action (transfer-started, transfer-accepted, transfer-refused,
 transfer-canceled, factory-reset, reset-refused, mode-changed,
-command-refused), its outcome, and the household, person and command IDs
+command-refused, readings-erased), its outcome, and the household, person and command IDs
 where there are some. Refused attempts (a transfer code reused, expired or
 used by the device's owner; a reset or a mode change asked by someone who
 does not own the device) are there with why. It only reads, so it may run
