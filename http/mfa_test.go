@@ -119,6 +119,7 @@ func TestTOTPSignIn(t *testing.T) {
 	e := newEnvWith(t, envOptions{authClock: true})
 	u := newMFAUser(e, "Tess")
 	secret, _ := u.enrolTOTP()
+	wantDetail(t, e.do("POST", "/v1/me/second-factor/totp", u.token, ""), 409, "set up already")
 
 	step := u.secondStep()
 	wantDetail(t, u.code(step, "totp", "123"), 401, "the code is wrong")
