@@ -65,7 +65,8 @@ type FirmwareReport struct {
 // FirmwareRefusal records a firmware request the server refused because
 // the caller may not update the device (not a member of its household, or
 // not an owner), or the device does not exist: who asked, about which
-// device ID, and why. Nothing else changed.
+// device ID, and why. Nothing else changed. The server deletes these
+// records after 180 days, the security purpose's bound (SEC-MONITOR).
 type FirmwareRefusal struct {
 	ID       string
 	DeviceID string // as the caller named it; the device may not exist
@@ -120,6 +121,9 @@ type FirmwareStore interface {
 	// FirmwareRefusals lists refused firmware requests, latest first, at
 	// most limit (0 means 100).
 	FirmwareRefusals(ctx context.Context, limit int) ([]FirmwareRefusal, error)
+	// DeleteFirmwareRefusalsBefore deletes the refused firmware requests
+	// recorded before t and returns how many it deleted.
+	DeleteFirmwareRefusalsBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // The notification kinds of firmware and support periods.

@@ -79,6 +79,9 @@ type MFAStore interface {
 	// at; ECONFLICT if it was used already, ENOTFOUND if the account has
 	// no such code.
 	UseRecoveryCode(ctx context.Context, accountID string, codeHash []byte, at time.Time) error
+	// ReplaceRecoveryCodes replaces the account's recovery codes with
+	// codeHashes, in one transaction.
+	ReplaceRecoveryCodes(ctx context.Context, accountID string, codeHashes [][]byte) error
 	// RecoveryCodesLeft counts the account's unused recovery codes.
 	RecoveryCodesLeft(ctx context.Context, accountID string) (int, error)
 

@@ -14,7 +14,15 @@ type Reset struct {
 	Command  Command `json:"command"`
 	Readings string  `json:"readings"` // KeepReadings or EraseReadings
 	Erased   int64   `json:"erased"`   // readings erased, for EraseReadings
+	Kept     string  `json:"kept"`     // what the backend keeps, in plain language
 }
+
+// What the backend keeps after a factory reset, as the owner is told.
+const (
+	keptRecord   = "The backend keeps the device's record (its ID, model and firmware version, unclaimed, with a credential nothing matches) and its lifecycle log (IDs, actions and times)."
+	keptReadings = " The readings it sent stay with the household, for its members to export; an owner can erase them later."
+	keptErased   = " The household's own readings from it and yours were erased; readings about other members stay theirs."
+)
 
 // FactoryReset resets a device from its owner's account (FACTORY-RESET):
 // it sends the device the factory-reset command (docs/device-protocol.md),
@@ -41,7 +49,10 @@ func (s *Service) FactoryReset(ctx context.Context, caller, deviceID, readings, 
 	if err := s.checkReadings(ctx, caller, readings, password); err != nil {
 		return nil, err
 	}
-	res := &Reset{DeviceID: dev.ID, Readings: readings}
+	res := &Reset{DeviceID: dev.ID, Readings: readings, Kept: keptRecord + keptReadings}
+	if readings == EraseReadings {
+		res.Kept = keptRecord + keptErased
+	}
 	res.Command = s.command(ctx, dev.ID, "factory-reset", nil)
 	if err := s.unbind(ctx, dev); err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"time"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -191,4 +193,18 @@ func (db *DB) FirmwareRefusals(ctx context.Context, limit int) ([]hearth.Firmwar
 	}
 	return queryAll(ctx, db.data, scanFirmwareRefusal, "firmware refusals",
 		"SELECT id, device_id, person_id, problem, at FROM firmware_refusals ORDER BY at DESC, id DESC LIMIT ?", limit)
+}
+
+// DeleteFirmwareRefusalsBefore deletes the refused firmware requests
+// recorded before t and returns how many it deleted.
+func (db *DB) DeleteFirmwareRefusalsBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM firmware_refusals WHERE at < ?", ts(t))
+	if err != nil {
+		return 0, wrap("delete firmware refusals", err, nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete firmware refusals: %w", err)
+	}
+	return int(n), nil
 }

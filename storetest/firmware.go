@@ -180,5 +180,13 @@ func testFirmware(t *testing.T, open func(t *testing.T) hearth.Store) {
 		one, err := s.FirmwareRefusals(ctx(t), 1)
 		must(t, "FirmwareRefusals(1)", err)
 		diff(t, "FirmwareRefusals(1)", one, []hearth.FirmwareRefusal{*r2})
+		n, err := s.DeleteFirmwareRefusalsBefore(ctx(t), at(2*time.Hour))
+		must(t, "DeleteFirmwareRefusalsBefore", err)
+		if n != 1 {
+			t.Errorf("DeleteFirmwareRefusalsBefore deleted %d, want 1 (the one before, not the one at t)", n)
+		}
+		left, err := s.FirmwareRefusals(ctx(t), 0)
+		must(t, "FirmwareRefusals", err)
+		diff(t, "FirmwareRefusals after deleting", left, []hearth.FirmwareRefusal{*r2})
 	})
 }

@@ -94,6 +94,11 @@ func testMFA(t *testing.T, open func(t *testing.T) hearth.Store) {
 		wantCode(t, "UseRecoveryCode unknown", s.UseRecoveryCode(ctx(t), a.ID, []byte("nope"), at(time.Minute)), hearth.ENOTFOUND)
 		wantCode(t, "UseRecoveryCode of another account", s.UseRecoveryCode(ctx(t), "a_other", []byte("h2"), at(time.Minute)), hearth.ENOTFOUND)
 		wantLeft(1)
+		must(t, "ReplaceRecoveryCodes", s.ReplaceRecoveryCodes(ctx(t), a.ID, [][]byte{[]byte("h3"), []byte("h4"), []byte("h5")}))
+		wantLeft(3)
+		wantCode(t, "UseRecoveryCode replaced", s.UseRecoveryCode(ctx(t), a.ID, []byte("h2"), at(time.Minute)), hearth.ENOTFOUND)
+		must(t, "UseRecoveryCode new", s.UseRecoveryCode(ctx(t), a.ID, []byte("h4"), at(time.Minute)))
+		wantCode(t, "ReplaceRecoveryCodes missing account", s.ReplaceRecoveryCodes(ctx(t), "a_missing", [][]byte{[]byte("h")}), hearth.ENOTFOUND)
 	})
 	t.Run("Passkeys", func(t *testing.T) {
 		t.Parallel()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/firmware"
+	"github.com/hearth-iot/hearth/manifest"
 )
 
 // MaxStageDevices is the most devices a staged rollout may list.
@@ -199,6 +200,22 @@ func (s *Service) refuseRequest(ctx context.Context, caller, deviceID string, er
 		return fmt.Errorf("record refused firmware request: %w", rerr)
 	}
 	return err
+}
+
+// RefusalRetention is how long a refused firmware request is kept: the
+// longest the manifest lets the security purpose keep its data
+// (manifest.MaxSecurityRetention, SEC-MONITOR).
+const RefusalRetention = manifest.MaxSecurityRetention
+
+// PruneRefusals deletes the refused firmware requests older than
+// RefusalRetention and returns how many it deleted. The server runs it
+// daily.
+func (s *Service) PruneRefusals(ctx context.Context) (int, error) {
+	n, err := s.store.DeleteFirmwareRefusalsBefore(ctx, s.clock().Add(-RefusalRetention))
+	if err != nil {
+		return n, fmt.Errorf("prune refused firmware requests: %w", err)
+	}
+	return n, nil
 }
 
 // Refusals lists the firmware requests refused because the caller may not
