@@ -105,6 +105,9 @@ type MFAStore interface {
 	// MaxSecondFactorRefusals newest; ENOTFOUND if there is no such
 	// account.
 	RecordSecondFactorRefusal(ctx context.Context, r *SecondFactorRefusal) error
+	// DeleteSecondFactorRefusals erases every account's refusals from
+	// before the instant before, and returns how many.
+	DeleteSecondFactorRefusals(ctx context.Context, before time.Time) (int64, error)
 	// SecondFactorRefusals lists the account's refusals, newest first, at
 	// most limit (0 means 100).
 	SecondFactorRefusals(ctx context.Context, accountID string, limit int) ([]SecondFactorRefusal, error)

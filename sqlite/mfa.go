@@ -208,6 +208,17 @@ func (db *DB) RecordSecondFactorRefusal(ctx context.Context, r *hearth.SecondFac
 	})
 }
 
+// DeleteSecondFactorRefusals erases the refusals from before the instant
+// before and returns how many.
+func (db *DB) DeleteSecondFactorRefusals(ctx context.Context, before time.Time) (int64, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM second_factor_refusals WHERE at < ?", ts(before))
+	if err != nil {
+		return 0, wrap("delete second factor refusals", err, nil)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("delete second factor refusals", err, nil)
+}
+
 // SecondFactorRefusals lists the account's refusals, newest first, at most
 // limit (0 means DefaultLimit).
 func (db *DB) SecondFactorRefusals(ctx context.Context, accountID string, limit int) ([]hearth.SecondFactorRefusal, error) {

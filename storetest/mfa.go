@@ -169,6 +169,21 @@ func testMFA(t *testing.T, open func(t *testing.T) hearth.Store) {
 		must(t, "SecondFactorRefusals limit 1", err)
 		diff(t, "SecondFactorRefusals limit 1", got, []hearth.SecondFactorRefusal{*r2})
 	})
+	t.Run("DeleteRefusals", func(t *testing.T) {
+		t.Parallel()
+		s, a := setup(t)
+		for _, d := range []time.Duration{0, time.Hour, 2 * time.Hour} {
+			must(t, "RecordSecondFactorRefusal", s.RecordSecondFactorRefusal(ctx(t),
+				&hearth.SecondFactorRefusal{AccountID: a.ID, Method: hearth.FactorTOTP, Reason: "replayed", At: at(d)}))
+		}
+		n, err := s.DeleteSecondFactorRefusals(ctx(t), at(time.Hour))
+		must(t, "DeleteSecondFactorRefusals", err)
+		got, err := s.SecondFactorRefusals(ctx(t), a.ID, 0)
+		must(t, "SecondFactorRefusals", err)
+		if n != 1 || len(got) != 2 || !got[1].At.Equal(at(time.Hour)) {
+			t.Errorf("deleted %d, kept %v; want the one before the cutoff deleted", n, got)
+		}
+	})
 	t.Run("RefusalsKeepTheNewest", func(t *testing.T) {
 		t.Parallel()
 		s, a := setup(t)
