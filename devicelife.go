@@ -80,6 +80,9 @@ type DeviceLifecycleStore interface {
 	// DeviceLog lists a device's log entries, oldest first; none for an
 	// unknown device.
 	DeviceLog(ctx context.Context, deviceID string) ([]DeviceLogEntry, error)
+	// DeleteDeviceLogBefore deletes every device log entry whose Time is
+	// before before, and returns how many it deleted.
+	DeleteDeviceLogBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // NotifyDeviceLifecycle: a household's device reset itself, or left the

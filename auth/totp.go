@@ -106,7 +106,7 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // recorded for the account holder (SecondFactors) and changes nothing
 // else; EINVALID for an unknown method or a method the account lacks;
 // ETOOMANY wrapping a *RetryAfterError past the sign-in limits, counted
-// per account and per client address (SEC-BRUTE).
+// as Throttled says for kind "second_factor" (SEC-BRUTE).
 func (s *Service) CompleteSignIn(ctx context.Context, stepToken, method, code, clientAddr string) (string, *hearth.Session, error) {
 	if method != hearth.FactorTOTP && method != hearth.FactorRecovery {
 		return "", nil, hearth.FieldError("method", "use %q or %q here; passkeys have their own route", hearth.FactorTOTP, hearth.FactorRecovery)

@@ -118,6 +118,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/me/second-factor", "", 200},
 		{"POST", "/v1/me/second-factor/totp", "", 201},
 		{"POST", "/v1/me/second-factor/totp/confirm", `{"code":"000000"}`, 400},
+		{"POST", "/v1/me/second-factor/recovery-codes", `{"password":"correct horse battery staple"}`, 400}, // no second factor yet
 		{"POST", "/v1/me/second-factor/disable", `{"password":"correct horse battery staple"}`, 204},
 		{"POST", "/v1/me/passkeys/options", "", 503},
 		{"POST", "/v1/me/passkeys", `{"credential":{}}`, 503},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -292,4 +293,29 @@ func TestResetOfAnUnboundDevice(t *testing.T) {
 	if code := hearth.ErrorCode(err); code != hearth.EINVALID {
 		t.Errorf("a firmware event: %v, want EINVALID", err)
 	}
+}
+
+// SEC-BRUTE: after AcceptFailures refused transfer codes, an account's
+// acceptances are refused (429), even with a good code, which then still
+// works for the device's new owner after the lock.
+func TestTransferAcceptanceThrottled(t *testing.T) {
+	e := newEnv(t)
+	alice, _ := e.user("Alice")
+	bob, _ := e.user("Bob")
+	hhA, hhB := e.household(alice), e.household(bob)
+	dev, _ := e.device(alice, hhA)
+	code := e.want(e.do("POST", "/v1/devices/"+dev+"/transfer", alice, `{"readings":"keep"}`), 201).json(t)["code"].(string)
+	for i := range lifecycle.AcceptFailures {
+		problem(t, e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":"WRONG-%04d"}`, i)), 400)
+	}
+	r := e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code))
+	problem(t, r, 429)
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After")
+	}
+	if e.householdOf(dev) != hhA {
+		t.Fatalf("a throttled acceptance moved the device")
+	}
+	e.clock.Advance(lifecycle.AcceptFailureWindow + time.Second)
+	e.want(e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code)), 201)
 }

@@ -138,6 +138,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/me/second-factor/totp", s.authed(s.handleEnrolTOTP()))
 	handle("POST /v1/me/second-factor/totp/confirm", s.authed(s.handleConfirmTOTP()))
 	handle("POST /v1/me/second-factor/disable", s.authed(s.handleDisableSecondFactors()))
+	handle("POST /v1/me/second-factor/recovery-codes", s.authed(s.handleNewRecoveryCodes()))
 	handle("POST /v1/me/passkeys/options", s.authed(s.handlePasskeyRegistrationOptions()))
 	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
 	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))

@@ -23,6 +23,7 @@ import (
 // with; changed records the devices whose sessions it ended.
 type env struct {
 	t       *testing.T
+	now     time.Time // the service's clock; tests move it
 	store   *sqlite.DB
 	hh      *household.Service
 	svc     *lifecycle.Service
@@ -53,7 +54,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("erasure service: %v", err)
 	}
+	e.now = time.Now().UTC()
 	e.svc, err = lifecycle.NewService(lifecycle.Config{Store: store, Eraser: er, Auth: a,
+		Now:               func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now },
 		CredentialChanged: func(id string) { e.mu.Lock(); e.changed = append(e.changed, id); e.mu.Unlock() }})
 	if err != nil {
 		t.Fatalf("lifecycle service: %v", err)
@@ -196,4 +199,32 @@ func sortedTail(s []string) []string {
 		tail[0], tail[1] = tail[1], tail[0]
 	}
 	return append(s[:1], tail...)
+}
+
+// SEC-MONITOR: device log entries (which name the people who acted) are
+// kept LogRetention, then PruneLog deletes them; newer ones stay.
+func TestLogRetention(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	alice, hh := e.owner("Alice")
+	dev := e.device(alice, hh)
+	if _, err := e.svc.StartTransfer(ctx, alice, dev, lifecycle.KeepReadings, ""); err != nil {
+		t.Fatalf("StartTransfer: %v", err)
+	}
+	e.mu.Lock()
+	e.now = e.now.Add(lifecycle.LogRetention)
+	e.mu.Unlock()
+	if err := e.svc.CancelTransfer(ctx, alice, dev); err != nil {
+		t.Fatalf("CancelTransfer: %v", err)
+	}
+	e.mu.Lock()
+	e.now = e.now.Add(time.Second)
+	e.mu.Unlock()
+	n, err := e.svc.PruneLog(ctx)
+	if err != nil || n != 1 {
+		t.Errorf("PruneLog = %d, %v; want the one entry older than %v", n, err, lifecycle.LogRetention)
+	}
+	if diff := cmp.Diff([]string{"transfer-canceled/done"}, e.outcomes(dev)); diff != "" {
+		t.Errorf("device log (-want +got):\n%s", diff)
+	}
 }

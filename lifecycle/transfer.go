@@ -98,7 +98,9 @@ type Accepted struct {
 // (current-owner); ECONFLICT when the device left the household since
 // (device-moved). Not recorded: EINVALID (Field code) for an unknown or
 // empty code; ENOTFOUND for a caller who is not a member of hhID;
-// EFORBIDDEN for one who is not its owner.
+// EFORBIDDEN for one who is not its owner. Every refusal of a code counts
+// against the caller: after AcceptFailures, ETOOMANY (Field code) wrapping
+// an *auth.RetryAfterError, before the code is looked at (SEC-BRUTE).
 func (s *Service) AcceptTransfer(ctx context.Context, caller, hhID, code string) (*Accepted, error) {
 	if err := s.requireOwner(ctx, caller, hhID); err != nil {
 		return nil, err
@@ -106,9 +108,13 @@ func (s *Service) AcceptTransfer(ctx context.Context, caller, hhID, code string)
 	if strings.TrimSpace(code) == "" {
 		return nil, hearth.FieldError("code", "enter the transfer code the device's owner gave you")
 	}
+	if ok, after := s.acceptFailures.Allowed(caller); !ok {
+		return nil, &hearth.Error{Code: hearth.ETOOMANY, Field: "code", Message: "too many refused transfer codes: wait before trying again", Err: &auth.RetryAfterError{After: after}}
+	}
 	hash := auth.HashClaimCode(code)
 	t, err := s.cfg.Store.TransferByCode(ctx, hash)
 	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		s.acceptFailures.Fail(caller)
 		return nil, &hearth.Error{Code: hearth.EINVALID, Field: "code", Message: "no transfer has this code: check it and try again", Err: err}
 	} else if err != nil {
 		return nil, fmt.Errorf("accept transfer: %w", err)
@@ -193,6 +199,7 @@ func (s *Service) storeRefusal(ctx context.Context, t *hearth.Transfer, caller, 
 // refuseTransfer records a refused acceptance of t in the device log and
 // returns what the caller is told for outcome, wrapping cause.
 func (s *Service) refuseTransfer(ctx context.Context, t *hearth.Transfer, caller, hhID, outcome string, cause error) error {
+	s.acceptFailures.Fail(caller)
 	if err := s.log(ctx, t.DeviceID, hhID, caller, hearth.ActionTransferRefused, outcome, ""); err != nil {
 		return err
 	}

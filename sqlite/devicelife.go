@@ -133,6 +133,13 @@ func (db *DB) DeviceLog(ctx context.Context, deviceID string) ([]hearth.DeviceLo
 	return queryAll(ctx, db.data, scanDeviceLog, "device log", "SELECT "+deviceLogCols+" FROM device_log WHERE device_id = ? ORDER BY id", deviceID)
 }
 
+// DeleteDeviceLogBefore deletes the device log entries older than before
+// and returns how many it deleted.
+func (db *DB) DeleteDeviceLogBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM device_log WHERE time < ?", ts(before))
+	return affected("delete device log entries", res, err)
+}
+
 func scanDeviceLog(row rowScanner) (*hearth.DeviceLogEntry, error) {
 	var e hearth.DeviceLogEntry
 	var hh, person, cmd sql.NullString

@@ -131,6 +131,14 @@ func testDeviceLog(t *testing.T, s hearth.Store) {
 	got, err = s.DeviceLog(ctx(t), "dev_unknown")
 	must(t, "DeviceLog of an unknown device", err)
 	diff(t, "DeviceLog of an unknown device", got, []hearth.DeviceLogEntry{})
+
+	n, err := s.DeleteDeviceLogBefore(ctx(t), at(2*time.Second))
+	if err != nil || n != 2 {
+		t.Errorf("DeleteDeviceLogBefore = %d, %v; want the 2 entries before it", n, err)
+	}
+	got, err = s.DeviceLog(ctx(t), dev.ID)
+	must(t, "DeviceLog", err)
+	diff(t, "DeviceLog after DeleteDeviceLogBefore", got, entries[1:2])
 }
 
 // testUnboundReadings: a reading of a device that is, when the batch is
