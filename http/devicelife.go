@@ -51,9 +51,10 @@ func (s *server) handleCancelTransfer() http.Handler {
 // acceptedJSON is a transfer just accepted: the device as members see it
 // and its new secret, shown once.
 type acceptedJSON struct {
-	Device deviceJSON `json:"device"`
-	Secret string     `json:"secret"`
-	Erased int64      `json:"erased"`
+	Device      deviceJSON `json:"device"`
+	Secret      string     `json:"secret"`
+	Erased      int64      `json:"erased"`
+	EraseFailed bool       `json:"erase_failed,omitempty"`
 }
 
 // handleAcceptTransfer takes a device into the household with a transfer
@@ -68,7 +69,7 @@ func (s *server) handleAcceptTransfer() http.Handler {
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusCreated, acceptedJSON{Device: deviceView(&a.Device), Secret: a.Secret, Erased: a.Erased})
+		encode(w, http.StatusCreated, acceptedJSON{Device: deviceView(&a.Device), Secret: a.Secret, Erased: a.Erased, EraseFailed: a.EraseFailed})
 		return nil
 	})
 }

@@ -40,10 +40,13 @@ func (s *Service) notifyReset(ctx context.Context, hh string, dev *hearth.Device
 
 // notifyTransferred tells the owners of the previous household that dev
 // moved to its new owner.
-func (s *Service) notifyTransferred(ctx context.Context, t *hearth.Transfer, erased int64) error {
+func (s *Service) notifyTransferred(ctx context.Context, t *hearth.Transfer, a *Accepted) error {
 	kept := fmt.Sprintf("The readings it sent before stay with your household, for its members to export; an owner can erase them instead (POST /v1/households/%s/devices/%s/erasure).", t.FromHousehold, t.DeviceID)
-	if t.Erase {
-		kept = fmt.Sprintf("As chosen when the transfer started, the readings it sent to your household were erased (%d).", erased)
+	switch {
+	case t.Erase && a.EraseFailed:
+		kept = fmt.Sprintf("The readings it sent to your household were to be erased, as chosen when the transfer started, but the erasure did not complete (%d erased): an owner can erase the rest (POST /v1/households/%s/devices/%s/erasure).", a.Erased, t.FromHousehold, t.DeviceID)
+	case t.Erase:
+		kept = fmt.Sprintf("As chosen when the transfer started, the readings it sent to your household were erased (%d).", a.Erased)
 	}
 	return s.notifyOwners(ctx, t.FromHousehold, "A device moved to its new owner",
 		fmt.Sprintf("Device %s now belongs to another household, which sees none of its readings from before; you see none of its readings from now on. %s", t.DeviceID, kept))

@@ -2,6 +2,8 @@ package lifecycle_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +33,11 @@ type env struct {
 	changed []string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with eraser in place of the erasure service, if
+// not nil.
+func newEnvWith(t *testing.T, eraser lifecycle.Eraser) *env {
 	t.Helper()
 	m, ps := manifest.Check(examples.ThermostatName, examples.Thermostat)
 	if len(ps) > 0 {
@@ -55,7 +61,10 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("erasure service: %v", err)
 	}
 	e.now = time.Now().UTC()
-	e.svc, err = lifecycle.NewService(lifecycle.Config{Store: store, Eraser: er, Auth: a,
+	if eraser == nil {
+		eraser = er
+	}
+	e.svc, err = lifecycle.NewService(lifecycle.Config{Store: store, Eraser: eraser, Auth: a,
 		Now:               func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now },
 		CredentialChanged: func(id string) { e.mu.Lock(); e.changed = append(e.changed, id); e.mu.Unlock() }})
 	if err != nil {
@@ -227,4 +236,63 @@ func TestLogRetention(t *testing.T) {
 	if diff := cmp.Diff([]string{"transfer-canceled/done"}, e.outcomes(dev)); diff != "" {
 		t.Errorf("device log (-want +got):\n%s", diff)
 	}
+}
+
+// failingEraser is an erasure that fails, as a store failure would.
+type failingEraser struct{}
+
+func (failingEraser) EraseDeviceReadings(context.Context, string, string, string) (int64, error) {
+	return 0, errors.New("disk full")
+}
+
+// OWN-TRANSFER: once the device has moved, a failed erasure of the
+// previous household's readings does not cost the new owner the secret:
+// the acceptance succeeds with EraseFailed, the log says erase-failed and
+// the previous owner is told to erase the rest.
+func TestAcceptWhenErasureFails(t *testing.T) {
+	e := newEnvWith(t, failingEraser{})
+	ctx := context.Background()
+	alice, hhA := e.owner("Alice")
+	bob, hhB := e.owner("Bob")
+	dev := e.device(alice, hhA)
+	started, err := e.svc.StartTransfer(ctx, alice, dev, lifecycle.EraseReadings, "")
+	if hearth.ErrorField(err) != "password" {
+		t.Fatalf("StartTransfer erasing without a password: %v, want a problem on password", err)
+	}
+	if err := e.store.SetPassword(ctx, e.account(alice), mustHash(t, "correct horse battery staple"), nil); err != nil {
+		t.Fatalf("SetPassword: %v", err)
+	}
+	if started, err = e.svc.StartTransfer(ctx, alice, dev, lifecycle.EraseReadings, "correct horse battery staple"); err != nil {
+		t.Fatalf("StartTransfer: %v", err)
+	}
+	a, err := e.svc.AcceptTransfer(ctx, bob, hhB, started.Code)
+	if err != nil || !a.EraseFailed || a.Secret == "" || a.Device.HouseholdID != hhB {
+		t.Fatalf("AcceptTransfer = %+v, %v; want the device moved, its secret, and EraseFailed", a, err)
+	}
+	if diff := cmp.Diff([]string{"transfer-started/done", "transfer-accepted/erase-failed"}, e.outcomes(dev)); diff != "" {
+		t.Errorf("device log (-want +got):\n%s", diff)
+	}
+	ns, err := e.store.Notifications(ctx, alice, "", 0)
+	if err != nil || len(ns) != 1 || !strings.Contains(ns[0].Body, "did not complete") {
+		t.Errorf("previous owner's notifications %+v (%v), want one saying the erasure did not complete", ns, err)
+	}
+}
+
+// account returns the account ID of person.
+func (e *env) account(person string) string {
+	e.t.Helper()
+	p, err := e.store.Person(context.Background(), person)
+	if err != nil {
+		e.t.Fatalf("Person: %v", err)
+	}
+	return p.AccountID
+}
+
+func mustHash(t *testing.T, password string) string {
+	t.Helper()
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatalf("HashPassword: %v", err)
+	}
+	return h
 }

@@ -77,6 +77,10 @@ type Accepted struct {
 	// Erased counts the previous household's readings erased, when it
 	// chose EraseReadings.
 	Erased int64
+	// EraseFailed: the erasure it chose did not complete. The device has
+	// moved all the same; the previous household's owners are told to
+	// erase what is left, and the device log records erase-failed.
+	EraseFailed bool
 }
 
 // AcceptTransfer completes a transfer into household hhID, whose owner
@@ -129,16 +133,19 @@ func (s *Service) AcceptTransfer(ctx context.Context, caller, hhID, code string)
 	}
 	t = used
 	s.cfg.CredentialChanged(t.DeviceID)
+	// The device has moved: from here on the new owner must get the
+	// secret, so a failed erasure is reported, not returned.
 	res := &Accepted{Secret: secret}
+	outcome := "done"
 	if t.Erase {
 		if res.Erased, err = s.cfg.Eraser.EraseDeviceReadings(ctx, t.FromHousehold, t.StartedBy, t.DeviceID); err != nil {
-			return nil, fmt.Errorf("accept transfer: erase the previous household's readings: %w", err)
+			res.EraseFailed, outcome = true, "erase-failed"
 		}
 	}
-	if err := s.log(ctx, t.DeviceID, hhID, caller, hearth.ActionTransferAccepted, "done", ""); err != nil {
+	if err := s.log(ctx, t.DeviceID, hhID, caller, hearth.ActionTransferAccepted, outcome, ""); err != nil {
 		return nil, err
 	}
-	if err := s.notifyTransferred(ctx, t, res.Erased); err != nil {
+	if err := s.notifyTransferred(ctx, t, res); err != nil {
 		return nil, err
 	}
 	dev, err := s.cfg.Store.Device(ctx, t.DeviceID)
