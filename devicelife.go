@@ -72,6 +72,9 @@ type DeviceLifecycleStore interface {
 	// DeleteTransfers deletes a device's unused transfers and returns how
 	// many it deleted.
 	DeleteTransfers(ctx context.Context, deviceID string) (int, error)
+	// DeleteTransfersExpiredBefore deletes every transfer, used or not,
+	// that expired before before, and returns how many it deleted.
+	DeleteTransfersExpiredBefore(ctx context.Context, before time.Time) (int, error)
 	// SetDeviceMode sets the mode of a device bound to householdID.
 	// ENOTFOUND if it is not bound to householdID.
 	SetDeviceMode(ctx context.Context, deviceID, householdID string, mode DeviceMode) error

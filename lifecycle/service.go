@@ -102,10 +102,16 @@ func NewService(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, acceptFailures: auth.NewLimiter(AcceptFailures, AcceptFailureWindow, cfg.Now)}, nil
 }
 
-// PruneLog deletes the device log entries older than LogRetention and
-// returns how many it deleted. The server runs it at start and daily.
+// PruneLog deletes the device log entries older than LogRetention, and
+// the transfers (which name the owner who started them) that expired more
+// than LogRetention ago, and returns how many log entries it deleted. The
+// server runs it at start and daily.
 func (s *Service) PruneLog(ctx context.Context) (int, error) {
-	n, err := s.cfg.Store.DeleteDeviceLogBefore(ctx, s.now().Add(-LogRetention))
+	before := s.now().Add(-LogRetention)
+	if _, err := s.cfg.Store.DeleteTransfersExpiredBefore(ctx, before); err != nil {
+		return 0, fmt.Errorf("prune transfers: %w", err)
+	}
+	n, err := s.cfg.Store.DeleteDeviceLogBefore(ctx, before)
 	if err != nil {
 		return n, fmt.Errorf("prune device log: %w", err)
 	}

@@ -210,31 +210,37 @@ func sortedTail(s []string) []string {
 	return append(s[:1], tail...)
 }
 
-// SEC-MONITOR: device log entries (which name the people who acted) are
-// kept LogRetention, then PruneLog deletes them; newer ones stay.
+// SEC-MONITOR: device log entries and transfers (which name the people who
+// acted) are kept LogRetention (a transfer: after it expired), then
+// PruneLog deletes them; newer ones stay.
 func TestLogRetention(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	alice, hh := e.owner("Alice")
-	dev := e.device(alice, hh)
+	advance := func(d time.Duration) { e.mu.Lock(); e.now = e.now.Add(d); e.mu.Unlock() }
+	alice, hhA := e.owner("Alice")
+	bob, hhB := e.owner("Bob")
+	dev, other := e.device(alice, hhA), e.device(bob, hhB)
 	if _, err := e.svc.StartTransfer(ctx, alice, dev, lifecycle.KeepReadings, ""); err != nil {
 		t.Fatalf("StartTransfer: %v", err)
 	}
-	e.mu.Lock()
-	e.now = e.now.Add(lifecycle.LogRetention)
-	e.mu.Unlock()
+	old, err := e.svc.StartTransfer(ctx, bob, other, lifecycle.KeepReadings, "")
+	if err != nil {
+		t.Fatalf("StartTransfer: %v", err)
+	}
+	advance(lifecycle.LogRetention)
 	if err := e.svc.CancelTransfer(ctx, alice, dev); err != nil {
 		t.Fatalf("CancelTransfer: %v", err)
 	}
-	e.mu.Lock()
-	e.now = e.now.Add(time.Second)
-	e.mu.Unlock()
+	advance(lifecycle.TransferTTL + time.Second) // the first two entries and Bob's transfer are past their retention
 	n, err := e.svc.PruneLog(ctx)
-	if err != nil || n != 1 {
-		t.Errorf("PruneLog = %d, %v; want the one entry older than %v", n, err, lifecycle.LogRetention)
+	if err != nil || n != 2 {
+		t.Errorf("PruneLog = %d, %v; want the 2 entries older than %v", n, err, lifecycle.LogRetention)
 	}
 	if diff := cmp.Diff([]string{"transfer-canceled/done"}, e.outcomes(dev)); diff != "" {
 		t.Errorf("device log (-want +got):\n%s", diff)
+	}
+	if _, err := e.store.TransferByCode(ctx, auth.HashClaimCode(old.Code)); hearth.ErrorCode(err) != hearth.ENOTFOUND {
+		t.Errorf("a transfer expired longer than %v ago: %v, want it deleted", lifecycle.LogRetention, err)
 	}
 }
 

@@ -99,8 +99,8 @@ type Accepted struct {
 // transfer code has been used" (outcome code-used); EGONE (Field code)
 // when it expired (code-expired); ECONFLICT (Field code) when caller is
 // an owner of the device's household already, or hhID is that household
-// (current-owner); ECONFLICT when the device left the household since
-// (device-moved). Not recorded: EINVALID (Field code) for an unknown or
+// (current-owner); ECONFLICT (Field code) when the device left the
+// household since (device-moved). Not recorded: EINVALID (Field code) for an unknown or
 // empty code; ENOTFOUND for a caller who is not a member of hhID;
 // EFORBIDDEN for one who is not its owner. Every refusal of a code counts
 // against the caller: after AcceptFailures, ETOOMANY (Field code) wrapping

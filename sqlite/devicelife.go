@@ -101,6 +101,13 @@ func (db *DB) DeleteTransfers(ctx context.Context, deviceID string) (int, error)
 	return affected("delete transfers", res, err)
 }
 
+// DeleteTransfersExpiredBefore deletes the transfers, used or not, that
+// expired before before, and returns how many it deleted.
+func (db *DB) DeleteTransfersExpiredBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM transfers WHERE expires < ?", ts(before))
+	return affected("delete expired transfers", res, err)
+}
+
 // SetDeviceMode sets the mode of a device bound to householdID; ENOTFOUND
 // if it is not.
 func (db *DB) SetDeviceMode(ctx context.Context, deviceID, householdID string, mode hearth.DeviceMode) error {

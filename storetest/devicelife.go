@@ -51,6 +51,17 @@ func testCreateTransfer(t *testing.T, s hearth.Store) {
 	}
 	_, err = s.TransferByCode(ctx(t), second.CodeHash)
 	wantCode(t, "TransferByCode after DeleteTransfers", err, hearth.ENOTFOUND)
+
+	third := newTransfer(dev, h.owner.ID, false) // expires at(time.Hour)
+	must(t, "CreateTransfer", s.CreateTransfer(ctx(t), third))
+	if n, err := s.DeleteTransfersExpiredBefore(ctx(t), at(time.Hour)); err != nil || n != 0 {
+		t.Errorf("DeleteTransfersExpiredBefore(its expiry) = %d, %v; want 0", n, err)
+	}
+	if n, err := s.DeleteTransfersExpiredBefore(ctx(t), at(time.Hour+time.Second)); err != nil || n != 1 {
+		t.Errorf("DeleteTransfersExpiredBefore(after its expiry) = %d, %v; want 1", n, err)
+	}
+	_, err = s.TransferByCode(ctx(t), third.CodeHash)
+	wantCode(t, "TransferByCode after DeleteTransfersExpiredBefore", err, hearth.ENOTFOUND)
 }
 
 func testAcceptTransfer(t *testing.T, s hearth.Store) {
