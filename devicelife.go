@@ -33,6 +33,7 @@ const (
 	ActionResetRefused     = "reset-refused"     // a reset asked for a device the caller does not own
 	ActionModeChanged      = "mode-changed"
 	ActionCommandRefused   = "command-refused" // the device reported it did not carry out a command
+	ActionReadingsErased   = "readings-erased" // an owner erased the readings a device that left the household sent to it
 )
 
 // DeviceLogEntry is one entry of a device's lifecycle log: what was done
@@ -71,6 +72,9 @@ type DeviceLifecycleStore interface {
 	// DeleteTransfers deletes a device's unused transfers and returns how
 	// many it deleted.
 	DeleteTransfers(ctx context.Context, deviceID string) (int, error)
+	// DeleteTransfersExpiredBefore deletes every transfer, used or not,
+	// that expired before before, and returns how many it deleted.
+	DeleteTransfersExpiredBefore(ctx context.Context, before time.Time) (int, error)
 	// SetDeviceMode sets the mode of a device bound to householdID.
 	// ENOTFOUND if it is not bound to householdID.
 	SetDeviceMode(ctx context.Context, deviceID, householdID string, mode DeviceMode) error
@@ -79,4 +83,12 @@ type DeviceLifecycleStore interface {
 	// DeviceLog lists a device's log entries, oldest first; none for an
 	// unknown device.
 	DeviceLog(ctx context.Context, deviceID string) ([]DeviceLogEntry, error)
+	// DeleteDeviceLogBefore deletes every device log entry whose Time is
+	// before before, and returns how many it deleted.
+	DeleteDeviceLogBefore(ctx context.Context, before time.Time) (int, error)
 }
+
+// NotifyDeviceLifecycle: a household's device reset itself, or left the
+// household by a transfer; the owners are told what became of the
+// readings it sent (FACTORY-RESET, OWN-TRANSFER).
+const NotifyDeviceLifecycle NotificationKind = "device-lifecycle"

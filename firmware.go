@@ -65,7 +65,8 @@ type FirmwareReport struct {
 // FirmwareRefusal records a firmware request the server refused because
 // the caller may not update the device (not a member of its household, or
 // not an owner), or the device does not exist: who asked, about which
-// device ID, and why. Nothing else changed.
+// device ID, and why. Nothing else changed. The server deletes these
+// records after 180 days, the security purpose's bound (SEC-MONITOR).
 type FirmwareRefusal struct {
 	ID       string
 	DeviceID string // as the caller named it; the device may not exist
@@ -97,12 +98,13 @@ type FirmwareStore interface {
 	PutFirmwareOffer(ctx context.Context, o *FirmwareOffer) error
 	// FirmwareOffer returns a device's offer of a version, or ENOTFOUND.
 	FirmwareOffer(ctx context.Context, deviceID, version string) (*FirmwareOffer, error)
-	// FirmwareOffers lists a device's offers, latest created first.
+	// FirmwareOffers lists a device's offers, latest created first (of
+	// offers created at the same time, by version as text, descending).
 	FirmwareOffers(ctx context.Context, deviceID string) ([]FirmwareOffer, error)
 	// PendingFirmwareOffers lists up to limit offers (0 means 100) with
-	// status pending, in (device ID, version) order, of devices whose ID
-	// sorts after after ("" starts at the first).
-	PendingFirmwareOffers(ctx context.Context, after string, limit int) ([]FirmwareOffer, error)
+	// status pending, in (device ID, version) order, after the offer
+	// (afterDevice, afterVersion) ("", "" starts at the first).
+	PendingFirmwareOffers(ctx context.Context, afterDevice, afterVersion string, limit int) ([]FirmwareOffer, error)
 	// RecordFirmwareReport stores rep. If rep.Accepted, in the same
 	// transaction it sets the status of the device's offer of rep.Version
 	// to rep.Status (installed or refused, with rep's reason and detail)
@@ -119,6 +121,9 @@ type FirmwareStore interface {
 	// FirmwareRefusals lists refused firmware requests, latest first, at
 	// most limit (0 means 100).
 	FirmwareRefusals(ctx context.Context, limit int) ([]FirmwareRefusal, error)
+	// DeleteFirmwareRefusalsBefore deletes the refused firmware requests
+	// recorded before t and returns how many it deleted.
+	DeleteFirmwareRefusalsBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // The notification kinds of firmware and support periods.

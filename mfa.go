@@ -79,6 +79,9 @@ type MFAStore interface {
 	// at; ECONFLICT if it was used already, ENOTFOUND if the account has
 	// no such code.
 	UseRecoveryCode(ctx context.Context, accountID string, codeHash []byte, at time.Time) error
+	// ReplaceRecoveryCodes replaces the account's recovery codes with
+	// codeHashes, in one transaction.
+	ReplaceRecoveryCodes(ctx context.Context, accountID string, codeHashes [][]byte) error
 	// RecoveryCodesLeft counts the account's unused recovery codes.
 	RecoveryCodesLeft(ctx context.Context, accountID string) (int, error)
 
@@ -102,6 +105,9 @@ type MFAStore interface {
 	// MaxSecondFactorRefusals newest; ENOTFOUND if there is no such
 	// account.
 	RecordSecondFactorRefusal(ctx context.Context, r *SecondFactorRefusal) error
+	// DeleteSecondFactorRefusals erases every account's refusals from
+	// before the instant before, and returns how many.
+	DeleteSecondFactorRefusals(ctx context.Context, before time.Time) (int64, error)
 	// SecondFactorRefusals lists the account's refusals, newest first, at
 	// most limit (0 means 100).
 	SecondFactorRefusals(ctx context.Context, accountID string, limit int) ([]SecondFactorRefusal, error)

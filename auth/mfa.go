@@ -57,14 +57,15 @@ func (s *Service) afterPassword(ctx context.Context, acct *hearth.Account) (stri
 		Err: &SecondFactorRequired{Token: token, Expires: expires, Methods: methods}}
 }
 
-// factorMethods lists the second factors the account has enrolled; none
-// for a password-only account.
+// factorMethods lists the second factors the account can sign in with:
+// none for a password-only account. Recovery codes count only beside an
+// authenticator app or a passkey.
 func (s *Service) factorMethods(ctx context.Context, accountID string) ([]string, error) {
 	var methods []string
 	t, err := s.store.TOTP(ctx, accountID)
 	switch {
 	case err == nil && !t.Confirmed.IsZero():
-		methods = append(methods, hearth.FactorTOTP, hearth.FactorRecovery)
+		methods = append(methods, hearth.FactorTOTP)
 	case err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND:
 		return nil, err
 	}
@@ -74,6 +75,16 @@ func (s *Service) factorMethods(ctx context.Context, accountID string) ([]string
 	}
 	if len(keys) > 0 {
 		methods = append(methods, hearth.FactorPasskey)
+	}
+	if len(methods) == 0 {
+		return nil, nil
+	}
+	n, err := s.store.RecoveryCodesLeft(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		methods = append(methods, hearth.FactorRecovery)
 	}
 	return methods, nil
 }
@@ -86,6 +97,28 @@ func (s *Service) HasSecondFactor(ctx context.Context, accountID string) (bool, 
 		return false, fmt.Errorf("second factors: %w", err)
 	}
 	return len(m) > 0, nil
+}
+
+// NewRecoveryCodes replaces the account's recovery codes with
+// RecoveryCodeCount new ones, shown once, after checking its password
+// again (Reauthenticate, with its errors and limit). It returns EINVALID
+// if the account has neither an authenticator app nor a passkey.
+func (s *Service) NewRecoveryCodes(ctx context.Context, accountID, password string) ([]string, error) {
+	if err := s.Reauthenticate(ctx, accountID, password); err != nil {
+		return nil, err
+	}
+	has, err := s.HasSecondFactor(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if !has {
+		return nil, hearth.Errorf(hearth.EINVALID, "set up an authenticator app or a passkey first: recovery codes stand in for one")
+	}
+	codes, hashes := newRecoveryCodes()
+	if err := s.store.ReplaceRecoveryCodes(ctx, accountID, hashes); err != nil {
+		return nil, fmt.Errorf("new recovery codes: %w", err)
+	}
+	return codes, nil
 }
 
 // SecondFactorStatus is what an account has enrolled, for its holder.

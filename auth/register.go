@@ -22,9 +22,10 @@ const msgSignUpThrottled = "too many sign-ups from your network: wait before try
 // within the bound on concurrent hashing (EUNAVAILABLE when it stays busy).
 //
 // It returns nil both when it created the account and when one with the
-// address existed already, after the same hashing work. In the second case
-// the existing account is left unchanged and its person gets a
-// NotifySignUpAttempt notification, at most one a day.
+// address existed already, after the same work: one lookup of the address,
+// one argon2id hash, one write. In the second case the existing account is
+// left unchanged and its person gets a NotifySignUpAttempt notification, at
+// most one a day (the write).
 func (s *Service) Register(ctx context.Context, email, password, displayName, clientAddr string) error {
 	email, err := NormalizeEmail(email)
 	if err != nil {
@@ -42,21 +43,32 @@ func (s *Service) Register(ctx context.Context, email, password, displayName, cl
 		return &hearth.Error{Code: hearth.ETOOMANY, Message: msgSignUpThrottled, Err: &RetryAfterError{After: after}}
 	}
 	s.signUps.Fail(addr)
-	_, _, err = s.SignUp(ctx, email, password, displayName)
+	existing, err := s.store.AccountByEmail(ctx, hearth.Email(email))
+	if err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND {
+		return fmt.Errorf("sign up: %w", err)
+	}
+	var hash string
+	if err := s.withHashSlot(ctx, func() { hash, _ = HashPassword(password) }); err != nil {
+		return err
+	}
+	if existing != nil {
+		return s.tellOwner(ctx, existing)
+	}
+	_, _, err = s.createAccount(ctx, email, displayName, hash)
 	if hearth.ErrorCode(err) != hearth.ECONFLICT {
 		return err
 	}
-	return s.tellOwner(ctx, email)
-}
-
-// tellOwner notifies the person of the account with email that someone
-// tried to sign up with it. The notification's ID is derived from the
-// account and the day, so a flood of attempts stores one a day.
-func (s *Service) tellOwner(ctx context.Context, email string) error {
-	acct, err := s.store.AccountByEmail(ctx, hearth.Email(email))
-	if err != nil {
+	// Signed up at the same moment by another request: the owner is told.
+	if existing, err = s.store.AccountByEmail(ctx, hearth.Email(email)); err != nil {
 		return fmt.Errorf("sign up: %w", err)
 	}
+	return s.tellOwner(ctx, existing)
+}
+
+// tellOwner notifies the person of acct that someone tried to sign up with
+// its e-mail address. The notification's ID is derived from the account
+// and the day, so a flood of attempts stores one a day.
+func (s *Service) tellOwner(ctx context.Context, acct *hearth.Account) error {
 	now := s.now().UTC()
 	sum := sha256.Sum256([]byte(string(hearth.NotifySignUpAttempt) + "\x00" + acct.ID + "\x00" + now.Format("2006-01-02")))
 	n := hearth.Notification{

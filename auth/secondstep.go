@@ -46,9 +46,9 @@ func (ss *secondSteps) start(accountID string, now time.Time) (string, time.Time
 	return token, expires
 }
 
-// with runs fn on the unexpired step of token under the lock; EUNAUTHORIZED
-// if there is none. fn's error is returned; if drop is set after fn, the
-// step is removed.
+// with runs fn on the unexpired step of token under the lock and returns
+// fn's error; EUNAUTHORIZED if there is no such step (an expired one is
+// removed).
 func (ss *secondSteps) with(token string, now time.Time, fn func(st *secondStep) error) error {
 	key := hex.EncodeToString(HashToken(token))
 	ss.mu.Lock()

@@ -134,6 +134,12 @@ func (s *Service) SignUp(ctx context.Context, email, password, displayName strin
 	if err := s.withHashSlot(ctx, func() { hash, _ = HashPassword(password) }); err != nil {
 		return nil, nil, err
 	}
+	return s.createAccount(ctx, email, displayName, hash)
+}
+
+// createAccount stores a new account and its person with the password
+// hash given; ECONFLICT (Field "email") if the address has an account.
+func (s *Service) createAccount(ctx context.Context, email, displayName, hash string) (*hearth.Account, *hearth.Person, error) {
 	now := s.now().UTC()
 	p := &hearth.Person{ID: hearth.NewID("per_"), DisplayName: strings.TrimSpace(displayName), Created: now}
 	a := &hearth.Account{ID: hearth.NewID("acc_"), Email: hearth.Email(email), PasswordHash: hash, PersonID: p.ID, Created: now}

@@ -106,7 +106,7 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // recorded for the account holder (SecondFactors) and changes nothing
 // else; EINVALID for an unknown method or a method the account lacks;
 // ETOOMANY wrapping a *RetryAfterError past the sign-in limits, counted
-// per account and per client address (SEC-BRUTE).
+// as Throttled says for kind "second_factor" (SEC-BRUTE).
 func (s *Service) CompleteSignIn(ctx context.Context, stepToken, method, code, clientAddr string) (string, *hearth.Session, error) {
 	if method != hearth.FactorTOTP && method != hearth.FactorRecovery {
 		return "", nil, hearth.FieldError("method", "use %q or %q here; passkeys have their own route", hearth.FactorTOTP, hearth.FactorRecovery)
@@ -144,11 +144,13 @@ func (s *Service) checkStep(ctx context.Context, stepToken, method, clientAddr s
 		return "", err
 	}
 	if done {
-		return "", s.refuseReplay(ctx, accountID, clientAddr, method, "replayed",
-			hearth.Errorf(hearth.ECONFLICT, "this sign-in was finished already: a second-step token opens one session"))
+		return "", s.refuseReplay(ctx, accountID, clientAddr, method, "replayed", errStepDone)
 	}
 	return accountID, nil
 }
+
+// errStepDone refuses a second-step token that opened a session already.
+var errStepDone = hearth.Errorf(hearth.ECONFLICT, "this sign-in was finished already: a second-step token opens one session")
 
 // stepFailed counts a wrong factor against the step's token, dropping it
 // after SecondStepAttempts.
@@ -164,16 +166,31 @@ func (s *Service) stepFailed(stepToken string) {
 	}
 }
 
-// finishStep opens the session and marks the step done.
+// finishStep marks the step done and opens the session. The step is
+// claimed first, under its lock, so that two right factors sent at once
+// on one token open one session: the second is a replay.
 func (s *Service) finishStep(ctx context.Context, stepToken, accountID, factor, clientAddr string) (string, *hearth.Session, error) {
-	token, sess, err := s.startFactorSession(ctx, accountID, factor)
-	if err != nil {
-		return "", nil, err
-	}
-	_ = s.steps.with(stepToken, s.now(), func(st *secondStep) error {
+	err := s.steps.with(stepToken, s.now(), func(st *secondStep) error {
+		if st.done {
+			return errStepDone
+		}
 		st.done, st.passkey = true, nil
 		return nil
 	})
+	if err == errStepDone {
+		return "", nil, s.refuseReplay(ctx, accountID, clientAddr, factor, "replayed", err)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	token, sess, err := s.startFactorSession(ctx, accountID, factor)
+	if err != nil {
+		_ = s.steps.with(stepToken, s.now(), func(st *secondStep) error {
+			st.done = false
+			return nil
+		})
+		return "", nil, err
+	}
 	s.Succeeded("second_factor", accountID, clientAddr)
 	return token, sess, nil
 }

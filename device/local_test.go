@@ -333,7 +333,7 @@ func TestFactoryResetFromDevice(t *testing.T) {
 // pairing codes, sent at once, gets at most PairBurst codes checked and
 // the rest 429 with Retry-After, also for the right code, until the
 // throttle refills; an app paired before is served throughout; oversized
-// bodies are refused at MaxLocalBody; a connection that sends nothing is
+// bodies and headers are refused; a connection that sends nothing is
 // closed (SEC-BRUTE, INT-LOCAL).
 func TestLocalAPIFlood(t *testing.T) {
 	var mu sync.Mutex
@@ -385,6 +385,14 @@ func TestLocalAPIFlood(t *testing.T) {
 	big := `{"code":"12345678","name":"` + strings.Repeat("a", 1<<20) + `"}`
 	if a := call(t, "POST", rr.url+"/local/v1/pair", "", big); a.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("1 MiB body: %d, want 413", a.status)
+	}
+
+	req, _ := http.NewRequest("GET", rr.url+"/local/v1/state", nil)
+	req.Header.Set("X-Flood", strings.Repeat("h", 64<<10))
+	if resp, err := (&http.Client{Timeout: waitBound}).Do(req); err != nil || resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("64 KiB of headers: %v %v, want 431", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 
 	conn, err := net.Dial("tcp", rr.LocalAddr().String())

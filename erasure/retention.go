@@ -17,7 +17,9 @@ const schedulePage = 500
 // RetentionPass erases, once, at the clock's now, every reading past its
 // category's retention period in the manifest (policy.RetentionCutoff), and
 // every reading of a category past the periodic deletion its person chose
-// (policy.DeletionCutoff) (RETENTION). It returns how many it erased.
+// (policy.DeletionCutoff) (RETENTION). It returns how many readings it
+// erased. It also erases the records of refused second factors older than
+// policy.SecurityRecordRetention (SEC-MONITOR).
 func (s *Service) RetentionPass(ctx context.Context) (int64, error) {
 	return s.retentionPass(ctx, s.now())
 }
@@ -40,6 +42,9 @@ func (s *Service) retentionPass(ctx context.Context, now time.Time) (int64, erro
 	total += n
 	if err != nil {
 		return total, err
+	}
+	if _, err := s.cfg.Store.DeleteSecondFactorRefusals(ctx, policy.SecurityRecordCutoff(now)); err != nil {
+		return total, fmt.Errorf("retention of refused second factors: %w", err)
 	}
 	if total > 0 {
 		s.checkpoint(ctx)

@@ -24,7 +24,7 @@ const (
 	ReasonExpired      Reason = "expired"       // the metadata expired
 )
 
-// Reasons lists every Reason, in the order Verify checks for them.
+// Reasons lists every Reason.
 var Reasons = []Reason{ReasonMalformed, ReasonUnsigned, ReasonWrongKey, ReasonModified, ReasonExpired, ReasonOlderVersion}
 
 // Refusal is the error Verify returns: why the release was refused, and a

@@ -94,6 +94,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", "/v1/devices/" + dev + "/transfer", "", 204},
 		{"POST", "/v1/households/" + hh + "/transfers", `{"code":"not-a-code"}`, 400},
 		{"POST", "/v1/devices/" + resetDev + "/reset", `{"readings":"keep"}`, 200},
+		{"POST", "/v1/households/" + hh + "/devices/" + resetDev + "/erasure", `{"password":"correct horse battery staple"}`, 200},
 		// Lifecycle (issue 12), last: they end the profile's membership and the device's binding.
 		{"PATCH", "/v1/households/" + hh + "/members/" + profile, `{"role":"adult"}`, 200},
 		{"DELETE", "/v1/households/" + hh + "/members/" + mate, "", 204},
@@ -117,6 +118,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/me/second-factor", "", 200},
 		{"POST", "/v1/me/second-factor/totp", "", 201},
 		{"POST", "/v1/me/second-factor/totp/confirm", `{"code":"000000"}`, 400},
+		{"POST", "/v1/me/second-factor/recovery-codes", `{"password":"correct horse battery staple"}`, 400}, // no second factor yet
 		{"POST", "/v1/me/second-factor/disable", `{"password":"correct horse battery staple"}`, 204},
 		{"POST", "/v1/me/passkeys/options", "", 503},
 		{"POST", "/v1/me/passkeys", `{"credential":{}}`, 503},

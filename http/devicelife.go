@@ -51,9 +51,10 @@ func (s *server) handleCancelTransfer() http.Handler {
 // acceptedJSON is a transfer just accepted: the device as members see it
 // and its new secret, shown once.
 type acceptedJSON struct {
-	Device deviceJSON `json:"device"`
-	Secret string     `json:"secret"`
-	Erased int64      `json:"erased"`
+	Device      deviceJSON `json:"device"`
+	Secret      string     `json:"secret"`
+	Erased      int64      `json:"erased"`
+	EraseFailed bool       `json:"erase_failed,omitempty"`
 }
 
 // handleAcceptTransfer takes a device into the household with a transfer
@@ -68,7 +69,7 @@ func (s *server) handleAcceptTransfer() http.Handler {
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusCreated, acceptedJSON{Device: deviceView(&a.Device), Secret: a.Secret, Erased: a.Erased})
+		encode(w, http.StatusCreated, acceptedJSON{Device: deviceView(&a.Device), Secret: a.Secret, Erased: a.Erased, EraseFailed: a.EraseFailed})
 		return nil
 	})
 }
@@ -85,6 +86,35 @@ func (s *server) handleFactoryReset() http.Handler {
 			return err
 		}
 		encode(w, http.StatusOK, res)
+		return nil
+	})
+}
+
+// passwordOnly is a body that holds only the caller's password.
+type passwordOnly struct {
+	Password string `json:"password"`
+}
+
+// Valid implements Validator.
+func (r passwordOnly) Valid(context.Context) map[string]string {
+	p := map[string]string{}
+	required(p, "password", r.Password)
+	return p
+}
+
+// handleEraseDeviceReadings erases the readings a device that left the
+// household sent to it.
+func (s *server) handleEraseDeviceReadings() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[passwordOnly](w, r)
+		if err != nil {
+			return err
+		}
+		n, err := s.Lifecycle.EraseReadings(r.Context(), caller(r), r.PathValue("hh"), r.PathValue("id"), req.Password)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, map[string]int64{"erased": n})
 		return nil
 	})
 }

@@ -3,7 +3,9 @@ package http_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -92,6 +94,10 @@ func TestTransferOverHTTP(t *testing.T) {
 	if d := cmp.Diff([]string{"after"}, e.sources(bob, hhB)); d != "" {
 		t.Errorf("new household's readings (-want +got):\n%s", d)
 	}
+	ns := e.want(e.do("GET", "/v1/me/notifications", alice, ""), 200).json(t)["items"].([]any)
+	if len(ns) == 0 || ns[0].(map[string]any)["kind"] != "device-lifecycle" || !strings.Contains(ns[0].(map[string]any)["body"].(string), "stay with your household") {
+		t.Errorf("previous owner's notifications %v, want one saying the device moved and its readings stay", ns)
+	}
 	if p := problem(t, accept(bob, hhB, code), 409); p.Detail != "this transfer code has been used" {
 		t.Errorf("reused code: %q", p.Detail)
 	}
@@ -103,6 +109,7 @@ func TestTransferOverHTTP(t *testing.T) {
 	if e.householdOf(dev) != hhB {
 		t.Errorf("the device left its household after an expired code")
 	}
+	problem(t, e.do("POST", "/v1/households/"+hhB+"/devices/"+dev+"/erasure", bob, `{"password":"correct horse battery staple"}`), 409) // still Bob's
 	want := []string{"transfer-started/not-owner", "transfer-started/done", "transfer-refused/current-owner",
 		"transfer-accepted/done", "transfer-refused/code-used", "transfer-started/done", "transfer-refused/code-expired"}
 	if d := cmp.Diff(want, e.actions(dev)); d != "" {
@@ -130,6 +137,9 @@ func TestFactoryResetOverHTTP(t *testing.T) {
 		t.Fatalf("a stranger's reset unbound the device")
 	}
 	res := e.want(e.do("POST", "/v1/devices/"+kept+"/reset", alice, `{"readings":"keep"}`), 200).json(t)
+	if kept, _ := res["kept"].(string); !strings.Contains(kept, "readings it sent stay with the household") {
+		t.Errorf("reset answer's kept = %q, want it to say the readings stay", kept)
+	}
 	if cmd := res["command"].(map[string]any); cmd["type"] != "factory-reset" || cmd["delivered"] != false || cmd["id"] == "" {
 		t.Errorf("reset answer %v, want the factory-reset command, not delivered (no device connected)", res)
 	}
@@ -158,8 +168,9 @@ func TestFactoryResetOverHTTP(t *testing.T) {
 }
 
 // FACTORY-RESET from the device: it announces its reset and is unbound,
-// its credential revoked; its readings stay with the household. A command
-// it refused is recorded with the command's ID.
+// its credential revoked; its readings stay with the household, and the
+// owner is told and may then choose to erase them (with the password). A
+// command it refused is recorded with the command's ID.
 func TestDeviceAnnouncesResetOverHTTP(t *testing.T) {
 	e := newEnv(t)
 	alice, _ := e.user("Alice")
@@ -175,11 +186,24 @@ func TestDeviceAnnouncesResetOverHTTP(t *testing.T) {
 	if d := cmp.Diff([]string{"kept"}, e.sources(alice, hh)); d != "" {
 		t.Errorf("household readings (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"command-refused/done", "factory-reset/done"}, e.actions(dev)); d != "" {
+	ns := e.want(e.do("GET", "/v1/me/notifications", alice, ""), 200).json(t)["items"].([]any)
+	if len(ns) == 0 || ns[0].(map[string]any)["kind"] != "device-lifecycle" || !strings.Contains(ns[0].(map[string]any)["body"].(string), dev) {
+		t.Errorf("owner's notifications %v, want one about the device's reset", ns)
+	}
+	erase := "/v1/households/" + hh + "/devices/" + dev + "/erasure"
+	problem(t, e.do("POST", erase, alice, `{}`), 400)
+	problem(t, e.do("POST", erase, alice, `{"password":"wrong guess entirely"}`), 403)
+	if got := e.want(e.do("POST", erase, alice, `{"password":"correct horse battery staple"}`), 200).json(t); got["erased"] != 1.0 {
+		t.Errorf("erasure = %v, want erased 1", got)
+	}
+	if got := e.sources(alice, hh); len(got) != 0 {
+		t.Errorf("household readings after the owner's erasure: %v, want none", got)
+	}
+	if d := cmp.Diff([]string{"command-refused/done", "factory-reset/done", "readings-erased/done"}, e.actions(dev)); d != "" {
 		t.Errorf("device log (-want +got):\n%s", d)
 	}
 	log, err := e.db.DeviceLog(context.Background(), dev)
-	if err != nil || log[0].CommandID != "cmd_7" || log[0].PersonID != "" || log[1].HouseholdID != hh {
+	if err != nil || len(log) < 2 || log[0].CommandID != "cmd_7" || log[0].PersonID != "" || log[1].HouseholdID != hh {
 		t.Errorf("device log %+v (%v), want the refused command's ID, no person, and the household reset from", log, err)
 	}
 }
@@ -269,4 +293,29 @@ func TestResetOfAnUnboundDevice(t *testing.T) {
 	if code := hearth.ErrorCode(err); code != hearth.EINVALID {
 		t.Errorf("a firmware event: %v, want EINVALID", err)
 	}
+}
+
+// SEC-BRUTE: after AcceptFailures refused transfer codes, an account's
+// acceptances are refused (429), even with a good code, which then still
+// works for the device's new owner after the lock.
+func TestTransferAcceptanceThrottled(t *testing.T) {
+	e := newEnv(t)
+	alice, _ := e.user("Alice")
+	bob, _ := e.user("Bob")
+	hhA, hhB := e.household(alice), e.household(bob)
+	dev, _ := e.device(alice, hhA)
+	code := e.want(e.do("POST", "/v1/devices/"+dev+"/transfer", alice, `{"readings":"keep"}`), 201).json(t)["code"].(string)
+	for i := range lifecycle.AcceptFailures {
+		problem(t, e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":"WRONG-%04d"}`, i)), 400)
+	}
+	r := e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code))
+	problem(t, r, 429)
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After")
+	}
+	if e.householdOf(dev) != hhA {
+		t.Fatalf("a throttled acceptance moved the device")
+	}
+	e.clock.Advance(lifecycle.AcceptFailureWindow + time.Second)
+	e.want(e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code)), 201)
 }

@@ -252,23 +252,21 @@ func (s *server) handleRegisterPasskey() http.Handler {
 	})
 }
 
-// disableRequest is the body of POST /v1/me/second-factor/disable.
-type disableRequest struct {
+// reenterRequest is the body of a change made after the password is
+// entered again: POST /v1/me/second-factor/disable and
+// /v1/me/second-factor/recovery-codes.
+type reenterRequest struct {
 	Password string `json:"password"`
 }
 
 // Valid implements Validator.
-func (r disableRequest) Valid(context.Context) map[string]string {
-	p := map[string]string{}
-	required(p, "password", r.Password)
-	return p
-}
+func (r reenterRequest) Valid(context.Context) map[string]string { return passwordProblem(r.Password) }
 
 // handleDisableSecondFactors removes every second factor after the
 // password is entered again.
 func (s *server) handleDisableSecondFactors() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := decode[disableRequest](w, r)
+		req, err := decode[reenterRequest](w, r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -278,5 +276,23 @@ func (s *server) handleDisableSecondFactors() http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// handleNewRecoveryCodes replaces the recovery codes after the password is
+// entered again, and answers with the new ones, shown once.
+func (s *server) handleNewRecoveryCodes() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[reenterRequest](w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		codes, err := s.Auth.NewRecoveryCodes(r.Context(), accountFrom(r.Context()).ID, req.Password)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string][]string{"recovery_codes": codes})
 	})
 }

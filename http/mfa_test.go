@@ -119,6 +119,7 @@ func TestTOTPSignIn(t *testing.T) {
 	e := newEnvWith(t, envOptions{authClock: true})
 	u := newMFAUser(e, "Tess")
 	secret, _ := u.enrolTOTP()
+	wantDetail(t, e.do("POST", "/v1/me/second-factor/totp", u.token, ""), 409, "set up already")
 
 	step := u.secondStep()
 	wantDetail(t, u.code(step, "totp", "123"), 401, "the code is wrong")
@@ -168,6 +169,16 @@ func TestRecoveryCodeSingleUse(t *testing.T) {
 		t.Errorf("refused attempts = %v, want [recovery:used]", got)
 	}
 	wantDetail(t, u.code(u.secondStep(), "sms", "1"), 400, "passkeys have their own route")
+
+	// New codes take the old ones' place, after the password.
+	wantDetail(t, e.do("POST", "/v1/me/second-factor/recovery-codes", u.token, `{"password":"not my password at all"}`), 403, "the password is wrong")
+	e.want(u.code(u.secondStep(), "recovery", codes[1]), 201) // the old codes still work until then
+	next := e.want(e.do("POST", "/v1/me/second-factor/recovery-codes", u.token, fmt.Sprintf(`{"password":%q}`, testPassword)), 200).json(t)["recovery_codes"].([]any)
+	if len(next) != auth.RecoveryCodeCount {
+		t.Fatalf("%d new recovery codes, want %d", len(next), auth.RecoveryCodeCount)
+	}
+	wantDetail(t, u.code(u.secondStep(), "recovery", codes[2]), 401, "not one of your recovery codes")
+	e.want(u.code(u.secondStep(), "recovery", next[0].(string)), 201)
 }
 
 // TestSecondFactorThrottled: wrong codes for one account are throttled
@@ -417,6 +428,17 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 	e.clock.Advance(auth.SignInWindow)
 	step = u.secondStep()
 	e.want(finish(step, a.get(opts(step), rpID, 1)), 201)
+
+	// A passkey-only account gets recovery codes on request, and signs in with one.
+	r := e.want(u.signIn(), 202).json(t)
+	if fmt.Sprint(r["methods"]) != "[passkey]" {
+		t.Errorf("methods = %v, want [passkey]", r["methods"])
+	}
+	codes := e.want(e.do("POST", "/v1/me/second-factor/recovery-codes", u.token, fmt.Sprintf(`{"password":%q}`, testPassword)), 200).json(t)["recovery_codes"].([]any)
+	if r := e.want(u.signIn(), 202).json(t); fmt.Sprint(r["methods"]) != "[passkey recovery]" {
+		t.Errorf("methods = %v, want [passkey recovery]", r["methods"])
+	}
+	e.want(u.code(u.secondStep(), "recovery", codes[0].(string)), 201)
 }
 
 // TestSecondStepFlood: a flood of made-up second-step tokens on the

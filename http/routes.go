@@ -126,6 +126,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/transfers", s.authed(s.handleAcceptTransfer()))
 	handle("POST /v1/devices/{id}/reset", s.authed(s.handleFactoryReset()))
 	handle("PUT /v1/devices/{id}/mode", s.authed(s.handleSetMode()))
+	handle("POST /v1/households/{hh}/devices/{id}/erasure", s.authed(s.handleEraseDeviceReadings()))
 
 	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
 	// answered 202 finishes with a code or a passkey; operator routes use
@@ -137,6 +138,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/me/second-factor/totp", s.authed(s.handleEnrolTOTP()))
 	handle("POST /v1/me/second-factor/totp/confirm", s.authed(s.handleConfirmTOTP()))
 	handle("POST /v1/me/second-factor/disable", s.authed(s.handleDisableSecondFactors()))
+	handle("POST /v1/me/second-factor/recovery-codes", s.authed(s.handleNewRecoveryCodes()))
 	handle("POST /v1/me/passkeys/options", s.authed(s.handlePasskeyRegistrationOptions()))
 	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
 	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))

@@ -14,7 +14,15 @@ type Reset struct {
 	Command  Command `json:"command"`
 	Readings string  `json:"readings"` // KeepReadings or EraseReadings
 	Erased   int64   `json:"erased"`   // readings erased, for EraseReadings
+	Kept     string  `json:"kept"`     // what the backend keeps, in plain language
 }
+
+// What the backend keeps after a factory reset, as the owner is told.
+const (
+	keptRecord   = "The backend keeps the device's record (its ID, model and firmware version, unclaimed, with a credential nothing matches) and its lifecycle log (IDs, actions and times)."
+	keptReadings = " The readings it sent stay with the household, for its members to export; an owner can erase them later."
+	keptErased   = " The household's own readings from it and yours were erased; readings about other members stay theirs."
+)
 
 // FactoryReset resets a device from its owner's account (FACTORY-RESET):
 // it sends the device the factory-reset command (docs/device-protocol.md),
@@ -41,7 +49,10 @@ func (s *Service) FactoryReset(ctx context.Context, caller, deviceID, readings, 
 	if err := s.checkReadings(ctx, caller, readings, password); err != nil {
 		return nil, err
 	}
-	res := &Reset{DeviceID: dev.ID, Readings: readings}
+	res := &Reset{DeviceID: dev.ID, Readings: readings, Kept: keptRecord + keptReadings}
+	if readings == EraseReadings {
+		res.Kept = keptRecord + keptErased
+	}
 	res.Command = s.command(ctx, dev.ID, "factory-reset", nil)
 	if err := s.unbind(ctx, dev); err != nil {
 		return nil, err
@@ -78,8 +89,9 @@ func (s *Service) unbind(ctx context.Context, dev *hearth.Device) error {
 //     backend unbinds it from its household, revokes its credential,
 //     withdraws any open transfer and ends its session after answering
 //     (FACTORY-RESET). Its readings stay with the household, for its
-//     members to export or erase. A device bound to no household has
-//     nothing to undo: the reset is only recorded.
+//     members to export or erase; the household's owners get a
+//     hearth.NotifyDeviceLifecycle notification saying so. A device bound
+//     to no household has nothing to undo: the reset is only recorded.
 //   - command-refused: recorded, with the command's ID.
 //
 // Both are recorded in the device log (no person: the device reported
@@ -95,10 +107,46 @@ func (s *Service) HandleDeviceEvent(ctx context.Context, deviceID string, ev hea
 			if err := s.unbind(ctx, dev); err != nil {
 				return err
 			}
+			if err := s.notifyReset(ctx, dev.HouseholdID, dev); err != nil {
+				return err
+			}
 		}
 		return s.log(ctx, dev.ID, dev.HouseholdID, "", hearth.ActionFactoryReset, "done", "")
 	case hearth.EventCommandRefused:
 		return s.log(ctx, dev.ID, dev.HouseholdID, "", hearth.ActionCommandRefused, "done", ev.Command)
 	}
 	return hearth.FieldError("type", "this handler takes factory-reset and command-refused events, not %q", ev.Type)
+}
+
+// EraseReadings is the owner's later choice to erase, rather than keep,
+// the readings a device that left household hhID (reset on the device
+// itself, transferred, or removed) sent to it: the household's own and the
+// caller's own, as journalled erasures; readings about other members stay
+// theirs. It needs the caller's password. It returns how many readings it
+// erased, and records it in the device log (action readings-erased).
+//
+// Errors: ENOTFOUND for a caller who is not a member of hhID; EFORBIDDEN
+// for one who is not an owner; EINVALID (Field password) without a
+// password, EFORBIDDEN (Field password) for a wrong one, ETOOMANY after
+// too many; ECONFLICT while the device is still in hhID (reset it or
+// remove it first, choosing "erase" there).
+func (s *Service) EraseReadings(ctx context.Context, caller, hhID, deviceID, password string) (int64, error) {
+	if err := s.requireOwner(ctx, caller, hhID); err != nil {
+		return 0, err
+	}
+	dev, err := s.cfg.Store.Device(ctx, deviceID)
+	switch {
+	case err == nil && dev.HouseholdID == hhID:
+		return 0, hearth.Errorf(hearth.ECONFLICT, "the device is still in the household: reset or transfer it, choosing to erase its readings there")
+	case err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND:
+		return 0, fmt.Errorf("erase device readings: %w", err)
+	}
+	if err := s.checkReadings(ctx, caller, EraseReadings, password); err != nil {
+		return 0, err
+	}
+	n, err := s.cfg.Eraser.EraseDeviceReadings(ctx, hhID, caller, deviceID)
+	if err != nil {
+		return n, fmt.Errorf("erase device readings: %w", err)
+	}
+	return n, s.log(ctx, deviceID, hhID, caller, hearth.ActionReadingsErased, "done", "")
 }

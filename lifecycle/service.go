@@ -16,10 +16,26 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/manifest"
 )
 
 // TransferTTL is how long a transfer code can be accepted.
 const TransferTTL = 72 * time.Hour
+
+// LogRetention is how long a device log entry is kept: the longest the
+// manifest lets the security purpose keep its data
+// (manifest.MaxSecurityRetention, SEC-MONITOR). PruneLog deletes older
+// ones.
+const LogRetention = manifest.MaxSecurityRetention
+
+// Failed transfer acceptances (SEC-BRUTE): after AcceptFailures refused
+// ones from one account, its acceptances are refused with ETOOMANY, with
+// progressive locks up to AcceptFailureWindow.
+const (
+	AcceptFailures      = 10
+	AcceptFailureWindow = 15 * time.Minute
+)
 
 // Messages safe to show.
 const (
@@ -67,6 +83,8 @@ type Config struct {
 // concurrent use.
 type Service struct {
 	cfg Config
+	// acceptFailures counts refused transfer acceptances per account.
+	acceptFailures *auth.Limiter
 }
 
 // NewService returns a Service configured by cfg. It returns an error if
@@ -81,7 +99,23 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.CredentialChanged == nil {
 		cfg.CredentialChanged = func(string) {}
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, acceptFailures: auth.NewLimiter(AcceptFailures, AcceptFailureWindow, cfg.Now)}, nil
+}
+
+// PruneLog deletes the device log entries older than LogRetention, and
+// the transfers (which name the owner who started them) that expired more
+// than LogRetention ago, and returns how many log entries it deleted. The
+// server runs it at start and daily.
+func (s *Service) PruneLog(ctx context.Context) (int, error) {
+	before := s.now().Add(-LogRetention)
+	if _, err := s.cfg.Store.DeleteTransfersExpiredBefore(ctx, before); err != nil {
+		return 0, fmt.Errorf("prune transfers: %w", err)
+	}
+	n, err := s.cfg.Store.DeleteDeviceLogBefore(ctx, before)
+	if err != nil {
+		return n, fmt.Errorf("prune device log: %w", err)
+	}
+	return n, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

@@ -77,6 +77,10 @@ type Accepted struct {
 	// Erased counts the previous household's readings erased, when it
 	// chose EraseReadings.
 	Erased int64
+	// EraseFailed: the erasure it chose did not complete. The device has
+	// moved all the same; the previous household's owners are told to
+	// erase what is left, and the device log records erase-failed.
+	EraseFailed bool
 }
 
 // AcceptTransfer completes a transfer into household hhID, whose owner
@@ -87,17 +91,20 @@ type Accepted struct {
 // before stay with the previous household, or are erased there if it
 // chose so; hhID never sees them, and the previous household sees nothing
 // the device sends after: a reading of the old session that reaches the
-// store after the move is refused (hearth.Unbound).
+// store after the move is refused (hearth.Unbound). The previous
+// household's owners get a hearth.NotifyDeviceLifecycle notification.
 //
 // Errors, each recorded in the device log as a refused transfer (action
 // transfer-refused) with no other change: ECONFLICT (Field code) "this
 // transfer code has been used" (outcome code-used); EGONE (Field code)
 // when it expired (code-expired); ECONFLICT (Field code) when caller is
 // an owner of the device's household already, or hhID is that household
-// (current-owner); ECONFLICT when the device left the household since
-// (device-moved). Not recorded: EINVALID (Field code) for an unknown or
+// (current-owner); ECONFLICT (Field code) when the device left the
+// household since (device-moved). Not recorded: EINVALID (Field code) for an unknown or
 // empty code; ENOTFOUND for a caller who is not a member of hhID;
-// EFORBIDDEN for one who is not its owner.
+// EFORBIDDEN for one who is not its owner. Every refusal of a code counts
+// against the caller: after AcceptFailures, ETOOMANY (Field code) wrapping
+// an *auth.RetryAfterError, before the code is looked at (SEC-BRUTE).
 func (s *Service) AcceptTransfer(ctx context.Context, caller, hhID, code string) (*Accepted, error) {
 	if err := s.requireOwner(ctx, caller, hhID); err != nil {
 		return nil, err
@@ -105,9 +112,13 @@ func (s *Service) AcceptTransfer(ctx context.Context, caller, hhID, code string)
 	if strings.TrimSpace(code) == "" {
 		return nil, hearth.FieldError("code", "enter the transfer code the device's owner gave you")
 	}
+	if ok, after := s.acceptFailures.Allowed(caller); !ok {
+		return nil, &hearth.Error{Code: hearth.ETOOMANY, Field: "code", Message: "too many refused transfer codes: wait before trying again", Err: &auth.RetryAfterError{After: after}}
+	}
 	hash := auth.HashClaimCode(code)
 	t, err := s.cfg.Store.TransferByCode(ctx, hash)
 	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		s.acceptFailures.Fail(caller)
 		return nil, &hearth.Error{Code: hearth.EINVALID, Field: "code", Message: "no transfer has this code: check it and try again", Err: err}
 	} else if err != nil {
 		return nil, fmt.Errorf("accept transfer: %w", err)
@@ -122,13 +133,19 @@ func (s *Service) AcceptTransfer(ctx context.Context, caller, hhID, code string)
 	}
 	t = used
 	s.cfg.CredentialChanged(t.DeviceID)
+	// The device has moved: from here on the new owner must get the
+	// secret, so a failed erasure is reported, not returned.
 	res := &Accepted{Secret: secret}
+	outcome := "done"
 	if t.Erase {
 		if res.Erased, err = s.cfg.Eraser.EraseDeviceReadings(ctx, t.FromHousehold, t.StartedBy, t.DeviceID); err != nil {
-			return nil, fmt.Errorf("accept transfer: erase the previous household's readings: %w", err)
+			res.EraseFailed, outcome = true, "erase-failed"
 		}
 	}
-	if err := s.log(ctx, t.DeviceID, hhID, caller, hearth.ActionTransferAccepted, "done", ""); err != nil {
+	if err := s.log(ctx, t.DeviceID, hhID, caller, hearth.ActionTransferAccepted, outcome, ""); err != nil {
+		return nil, err
+	}
+	if err := s.notifyTransferred(ctx, t, res); err != nil {
 		return nil, err
 	}
 	dev, err := s.cfg.Store.Device(ctx, t.DeviceID)
@@ -189,6 +206,7 @@ func (s *Service) storeRefusal(ctx context.Context, t *hearth.Transfer, caller, 
 // refuseTransfer records a refused acceptance of t in the device log and
 // returns what the caller is told for outcome, wrapping cause.
 func (s *Service) refuseTransfer(ctx context.Context, t *hearth.Transfer, caller, hhID, outcome string, cause error) error {
+	s.acceptFailures.Fail(caller)
 	if err := s.log(ctx, t.DeviceID, hhID, caller, hearth.ActionTransferRefused, outcome, ""); err != nil {
 		return err
 	}

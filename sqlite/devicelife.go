@@ -101,6 +101,13 @@ func (db *DB) DeleteTransfers(ctx context.Context, deviceID string) (int, error)
 	return affected("delete transfers", res, err)
 }
 
+// DeleteTransfersExpiredBefore deletes the transfers, used or not, that
+// expired before before, and returns how many it deleted.
+func (db *DB) DeleteTransfersExpiredBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM transfers WHERE expires < ?", ts(before))
+	return affected("delete expired transfers", res, err)
+}
+
 // SetDeviceMode sets the mode of a device bound to householdID; ENOTFOUND
 // if it is not.
 func (db *DB) SetDeviceMode(ctx context.Context, deviceID, householdID string, mode hearth.DeviceMode) error {
@@ -131,6 +138,13 @@ func (db *DB) AppendDeviceLog(ctx context.Context, e *hearth.DeviceLogEntry) err
 // DeviceLog lists a device's log entries, oldest first.
 func (db *DB) DeviceLog(ctx context.Context, deviceID string) ([]hearth.DeviceLogEntry, error) {
 	return queryAll(ctx, db.data, scanDeviceLog, "device log", "SELECT "+deviceLogCols+" FROM device_log WHERE device_id = ? ORDER BY id", deviceID)
+}
+
+// DeleteDeviceLogBefore deletes the device log entries older than before
+// and returns how many it deleted.
+func (db *DB) DeleteDeviceLogBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM device_log WHERE time < ?", ts(before))
+	return affected("delete device log entries", res, err)
 }
 
 func scanDeviceLog(row rowScanner) (*hearth.DeviceLogEntry, error) {

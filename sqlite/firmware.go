@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"time"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -106,14 +108,15 @@ func (db *DB) FirmwareOffers(ctx context.Context, deviceID string) ([]hearth.Fir
 }
 
 // PendingFirmwareOffers lists up to limit pending offers (0 means 100),
-// in (device ID, version) order, after the device ID after.
-func (db *DB) PendingFirmwareOffers(ctx context.Context, after string, limit int) ([]hearth.FirmwareOffer, error) {
+// in (device ID, version) order, after the offer (afterDevice,
+// afterVersion).
+func (db *DB) PendingFirmwareOffers(ctx context.Context, afterDevice, afterVersion string, limit int) ([]hearth.FirmwareOffer, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	return queryAll(ctx, db.data, scanOffer, "firmware offers",
-		"SELECT "+offerCols+" FROM firmware_offers WHERE status = ? AND device_id > ? ORDER BY device_id, version LIMIT ?",
-		string(hearth.OfferPending), after, limit)
+		"SELECT "+offerCols+" FROM firmware_offers WHERE status = ? AND (device_id, version) > (?, ?) ORDER BY device_id, version LIMIT ?",
+		string(hearth.OfferPending), afterDevice, afterVersion, limit)
 }
 
 const reportCols = "id, device_id, status, version, reason, detail, accepted, problem, at"
@@ -190,4 +193,18 @@ func (db *DB) FirmwareRefusals(ctx context.Context, limit int) ([]hearth.Firmwar
 	}
 	return queryAll(ctx, db.data, scanFirmwareRefusal, "firmware refusals",
 		"SELECT id, device_id, person_id, problem, at FROM firmware_refusals ORDER BY at DESC, id DESC LIMIT ?", limit)
+}
+
+// DeleteFirmwareRefusalsBefore deletes the refused firmware requests
+// recorded before t and returns how many it deleted.
+func (db *DB) DeleteFirmwareRefusalsBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM firmware_refusals WHERE at < ?", ts(t))
+	if err != nil {
+		return 0, wrap("delete firmware refusals", err, nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete firmware refusals: %w", err)
+	}
+	return int(n), nil
 }

@@ -69,10 +69,18 @@ func replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, accountID string, cod
 	}
 	for _, h := range codeHashes {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO recovery_codes (account_id, code_hash) VALUES (?, ?)", accountID, h); err != nil {
-			return wrap("insert recovery code", err, nil)
+			return wrap("insert recovery code", err, map[string]string{hearth.ENOTFOUND: "no such account"})
 		}
 	}
 	return nil
+}
+
+// ReplaceRecoveryCodes replaces the account's recovery codes in one
+// transaction; ENOTFOUND if there is no such account.
+func (db *DB) ReplaceRecoveryCodes(ctx context.Context, accountID string, codeHashes [][]byte) error {
+	return inTx(ctx, db.data, func(tx *sql.Tx) error {
+		return replaceRecoveryCodes(ctx, tx, accountID, codeHashes)
+	})
 }
 
 // UseTOTPStep accepts step if it is after the last accepted one; ECONFLICT
@@ -198,6 +206,17 @@ func (db *DB) RecordSecondFactorRefusal(ctx context.Context, r *hearth.SecondFac
 			r.AccountID, r.AccountID, hearth.MaxSecondFactorRefusals)
 		return wrap("trim second factor refusals", err, nil)
 	})
+}
+
+// DeleteSecondFactorRefusals erases the refusals from before the instant
+// before and returns how many.
+func (db *DB) DeleteSecondFactorRefusals(ctx context.Context, before time.Time) (int64, error) {
+	res, err := exec(ctx, db.data, "DELETE FROM second_factor_refusals WHERE at < ?", ts(before))
+	if err != nil {
+		return 0, wrap("delete second factor refusals", err, nil)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("delete second factor refusals", err, nil)
 }
 
 // SecondFactorRefusals lists the account's refusals, newest first, at most

@@ -51,6 +51,17 @@ func testCreateTransfer(t *testing.T, s hearth.Store) {
 	}
 	_, err = s.TransferByCode(ctx(t), second.CodeHash)
 	wantCode(t, "TransferByCode after DeleteTransfers", err, hearth.ENOTFOUND)
+
+	third := newTransfer(dev, h.owner.ID, false) // expires at(time.Hour)
+	must(t, "CreateTransfer", s.CreateTransfer(ctx(t), third))
+	if n, err := s.DeleteTransfersExpiredBefore(ctx(t), at(time.Hour)); err != nil || n != 0 {
+		t.Errorf("DeleteTransfersExpiredBefore(its expiry) = %d, %v; want 0", n, err)
+	}
+	if n, err := s.DeleteTransfersExpiredBefore(ctx(t), at(time.Hour+time.Second)); err != nil || n != 1 {
+		t.Errorf("DeleteTransfersExpiredBefore(after its expiry) = %d, %v; want 1", n, err)
+	}
+	_, err = s.TransferByCode(ctx(t), third.CodeHash)
+	wantCode(t, "TransferByCode after DeleteTransfersExpiredBefore", err, hearth.ENOTFOUND)
 }
 
 func testAcceptTransfer(t *testing.T, s hearth.Store) {
@@ -131,6 +142,14 @@ func testDeviceLog(t *testing.T, s hearth.Store) {
 	got, err = s.DeviceLog(ctx(t), "dev_unknown")
 	must(t, "DeviceLog of an unknown device", err)
 	diff(t, "DeviceLog of an unknown device", got, []hearth.DeviceLogEntry{})
+
+	n, err := s.DeleteDeviceLogBefore(ctx(t), at(2*time.Second))
+	if err != nil || n != 2 {
+		t.Errorf("DeleteDeviceLogBefore = %d, %v; want the 2 entries before it", n, err)
+	}
+	got, err = s.DeviceLog(ctx(t), dev.ID)
+	must(t, "DeviceLog", err)
+	diff(t, "DeviceLog after DeleteDeviceLogBefore", got, entries[1:2])
 }
 
 // testUnboundReadings: a reading of a device that is, when the batch is

@@ -85,14 +85,21 @@ func testFirmware(t *testing.T, open func(t *testing.T) hearth.Store) {
 		must(t, "PutFirmwareOffer", s.PutFirmwareOffer(ctx(t), o))
 		wantCode(t, "PutFirmwareOffer(no release)", s.PutFirmwareOffer(ctx(t), offer(dev, "7.0.0", time.Hour)), hearth.ENOTFOUND)
 		wantCode(t, "PutFirmwareOffer(no device)", s.PutFirmwareOffer(ctx(t), offer(hearth.Device{ID: "dev_missing", Model: "thermo-1"}, "1.1.0", time.Hour)), hearth.ENOTFOUND)
-		pending, err := s.PendingFirmwareOffers(ctx(t), "", 0)
+		must(t, "AddFirmwareRelease", s.AddFirmwareRelease(ctx(t), release("1.2.0", time.Minute), []byte("image2")))
+		o2 := offer(dev, "1.2.0", time.Hour)
+		must(t, "PutFirmwareOffer", s.PutFirmwareOffer(ctx(t), o2))
+		pending, err := s.PendingFirmwareOffers(ctx(t), "", "", 0)
 		must(t, "PendingFirmwareOffers", err)
-		diff(t, "PendingFirmwareOffers", pending, []hearth.FirmwareOffer{*o})
-		after, err := s.PendingFirmwareOffers(ctx(t), dev.ID, 0)
-		must(t, "PendingFirmwareOffers(after)", err)
-		if len(after) != 0 {
-			t.Errorf("PendingFirmwareOffers after the only device = %d, want 0", len(after))
-		}
+		diff(t, "PendingFirmwareOffers", pending, []hearth.FirmwareOffer{*o, *o2})
+		page, err := s.PendingFirmwareOffers(ctx(t), "", "", 1)
+		must(t, "PendingFirmwareOffers(1)", err)
+		diff(t, "PendingFirmwareOffers(1)", page, []hearth.FirmwareOffer{*o})
+		after, err := s.PendingFirmwareOffers(ctx(t), dev.ID, "1.1.0", 0)
+		must(t, "PendingFirmwareOffers(after the first)", err)
+		diff(t, "PendingFirmwareOffers(after the first)", after, []hearth.FirmwareOffer{*o2})
+		sent2 := *o2
+		sent2.Status = hearth.OfferSent
+		must(t, "PutFirmwareOffer(sent)", s.PutFirmwareOffer(ctx(t), &sent2))
 		sent := *o
 		sent.Status, sent.CommandID, sent.Created, sent.Updated = hearth.OfferSent, "cmd_2", at(2*time.Hour), at(2*time.Hour)
 		must(t, "PutFirmwareOffer(replace)", s.PutFirmwareOffer(ctx(t), &sent))
@@ -103,8 +110,8 @@ func testFirmware(t *testing.T, open func(t *testing.T) hearth.Store) {
 		diff(t, "FirmwareOffer after replace", got, &want)
 		list, err := s.FirmwareOffers(ctx(t), dev.ID)
 		must(t, "FirmwareOffers", err)
-		diff(t, "FirmwareOffers", list, []hearth.FirmwareOffer{want})
-		pending, err = s.PendingFirmwareOffers(ctx(t), "", 0)
+		diff(t, "FirmwareOffers", list, []hearth.FirmwareOffer{sent2, want}) // created together: by version text, descending
+		pending, err = s.PendingFirmwareOffers(ctx(t), "", "", 0)
 		must(t, "PendingFirmwareOffers", err)
 		if len(pending) != 0 {
 			t.Errorf("PendingFirmwareOffers after sending = %d, want 0", len(pending))
@@ -173,5 +180,13 @@ func testFirmware(t *testing.T, open func(t *testing.T) hearth.Store) {
 		one, err := s.FirmwareRefusals(ctx(t), 1)
 		must(t, "FirmwareRefusals(1)", err)
 		diff(t, "FirmwareRefusals(1)", one, []hearth.FirmwareRefusal{*r2})
+		n, err := s.DeleteFirmwareRefusalsBefore(ctx(t), at(2*time.Hour))
+		must(t, "DeleteFirmwareRefusalsBefore", err)
+		if n != 1 {
+			t.Errorf("DeleteFirmwareRefusalsBefore deleted %d, want 1 (the one before, not the one at t)", n)
+		}
+		left, err := s.FirmwareRefusals(ctx(t), 0)
+		must(t, "FirmwareRefusals", err)
+		diff(t, "FirmwareRefusals after deleting", left, []hearth.FirmwareRefusal{*r2})
 	})
 }

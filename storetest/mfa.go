@@ -94,6 +94,11 @@ func testMFA(t *testing.T, open func(t *testing.T) hearth.Store) {
 		wantCode(t, "UseRecoveryCode unknown", s.UseRecoveryCode(ctx(t), a.ID, []byte("nope"), at(time.Minute)), hearth.ENOTFOUND)
 		wantCode(t, "UseRecoveryCode of another account", s.UseRecoveryCode(ctx(t), "a_other", []byte("h2"), at(time.Minute)), hearth.ENOTFOUND)
 		wantLeft(1)
+		must(t, "ReplaceRecoveryCodes", s.ReplaceRecoveryCodes(ctx(t), a.ID, [][]byte{[]byte("h3"), []byte("h4"), []byte("h5")}))
+		wantLeft(3)
+		wantCode(t, "UseRecoveryCode replaced", s.UseRecoveryCode(ctx(t), a.ID, []byte("h2"), at(time.Minute)), hearth.ENOTFOUND)
+		must(t, "UseRecoveryCode new", s.UseRecoveryCode(ctx(t), a.ID, []byte("h4"), at(time.Minute)))
+		wantCode(t, "ReplaceRecoveryCodes missing account", s.ReplaceRecoveryCodes(ctx(t), "a_missing", [][]byte{[]byte("h")}), hearth.ENOTFOUND)
 	})
 	t.Run("Passkeys", func(t *testing.T) {
 		t.Parallel()
@@ -163,6 +168,21 @@ func testMFA(t *testing.T, open func(t *testing.T) hearth.Store) {
 		got, err = s.SecondFactorRefusals(ctx(t), a.ID, 1)
 		must(t, "SecondFactorRefusals limit 1", err)
 		diff(t, "SecondFactorRefusals limit 1", got, []hearth.SecondFactorRefusal{*r2})
+	})
+	t.Run("DeleteRefusals", func(t *testing.T) {
+		t.Parallel()
+		s, a := setup(t)
+		for _, d := range []time.Duration{0, time.Hour, 2 * time.Hour} {
+			must(t, "RecordSecondFactorRefusal", s.RecordSecondFactorRefusal(ctx(t),
+				&hearth.SecondFactorRefusal{AccountID: a.ID, Method: hearth.FactorTOTP, Reason: "replayed", At: at(d)}))
+		}
+		n, err := s.DeleteSecondFactorRefusals(ctx(t), at(time.Hour))
+		must(t, "DeleteSecondFactorRefusals", err)
+		got, err := s.SecondFactorRefusals(ctx(t), a.ID, 0)
+		must(t, "SecondFactorRefusals", err)
+		if n != 1 || len(got) != 2 || !got[1].At.Equal(at(time.Hour)) {
+			t.Errorf("deleted %d, kept %v; want the one before the cutoff deleted", n, got)
+		}
 	})
 	t.Run("RefusalsKeepTheNewest", func(t *testing.T) {
 		t.Parallel()

@@ -142,15 +142,20 @@ func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) 
 	if err != nil {
 		return fmt.Errorf("start simulated devices: %w", err)
 	}
-	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  adult:     %s %s\n  household: %s (%d simulated devices publishing over MQTT)\n"+
+	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  adult:     %s %s\n  household: %s (%d devices publishing over MQTT)\n"+
 		"  thermostat: the reference device %s, local API http://%s, pairing code %s (docs/local-api.md)\n"+
 		"The household's own readings serve a consent-based feature once both adults have consented and switched it on, and the owner has for the child Sam.\n"+
 		"Press Ctrl-C to stop. %s\n\n",
 		s.httpURL, demoEmail, password, demoAdultEmail, adultPassword, hh.ID, len(cfgs),
 		thermostat.DeviceID(), thermostat.LocalAddr(), thermostat.PairingCode(), demoLeaves(cfg))
+	refCtx, stopRef := context.WithCancel(ctx)
+	defer stopRef()
 	refDone := make(chan error, 1)
-	go func() { refDone <- thermostat.Run(ctx) }()
+	go func() { refDone <- thermostat.Run(refCtx) }()
 	err = fleet.Run(ctx)
+	if err != nil {
+		stopRef() // a simulated device could not connect: the demo ends
+	}
 	refErr := <-refDone
 	if errors.Is(refErr, device.ErrFactoryReset) {
 		refErr = nil // reset through its local API: it stopped, the demo went on

@@ -254,12 +254,13 @@ func TestDeviceCommandLine(t *testing.T) {
 // The reference device (`hearth device --trusted-keys`) takes a release
 // rolled out by the operator through a real `hearth serve`: it fetches the
 // image with its credential, verifies and installs it, and reports it, so
-// the household's device list shows the new version; a later release
-// signed by a key it does not trust is refused with reason wrong-key, and
-// it keeps the installed version (SEC-UPDATES).
+// the household's device list shows the new version. A device with a
+// newer version refuses it as older-version; a later release signed by a
+// key the devices do not trust is refused with reason wrong-key; each
+// keeps its installed version (SEC-UPDATES).
 func TestDeviceFirmwareAgainstServer(t *testing.T) {
 	data, keys := t.TempDir(), t.TempDir()
-	creds, hh, email, pw := provisionDevices(t, data, "ember-t1", 1, "Firmware device home")
+	creds, hh, email, pw := provisionDevices(t, data, "ember-t1", 2, "Firmware device home")
 	p := startHearth(t, data)
 	owner := signIn(t, p.HTTP, email, pw)
 	trusted, stranger := filepath.Join(keys, "trusted"), filepath.Join(keys, "stranger")
@@ -276,24 +277,31 @@ func TestDeviceFirmwareAgainstServer(t *testing.T) {
 		hearthOK(t, "firmware", "publish", "--data", data, "--keys", key+".pub", "--metadata", meta, "--image", image)
 		hearthOK(t, "firmware", "rollout", "--data", data, "--model", "ember-t1", "--version", version)
 	}
-	d := startDevice(t, p, creds[0], t.TempDir(), "--trusted-keys", trusted+".pub", "--firmware", "1.0.0")
-	var paired struct{ Token string }
-	if s := localCall(t, "POST", d.local+"/local/v1/pair", "", `{"code":"`+d.code+`","name":"e2e app"}`, &paired); s != 201 {
-		t.Fatalf("pair: %d", s)
-	}
 	type state struct {
 		Firmware  string
 		Connected bool
 		Update    struct{ Status, Version, Reason string }
 	}
+	// start runs a device and returns it, paired, once it is connected.
+	start := func(c cred, installed string) (*deviceProc, string) {
+		d := startDevice(t, p, c, t.TempDir(), "--trusted-keys", trusted+".pub", "--firmware", installed)
+		var paired struct{ Token string }
+		if s := localCall(t, "POST", d.local+"/local/v1/pair", "", `{"code":"`+d.code+`","name":"e2e app"}`, &paired); s != 201 {
+			t.Fatalf("pair: %d", s)
+		}
+		var st state
+		waitUntil(t, "the device to connect", func() bool {
+			return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Connected
+		})
+		return d, paired.Token
+	}
+	d, token := start(creds[0], "1.0.0")
+	newer, newerToken := start(creds[1], "2.0.0") // a device with a newer version than the release
 	var st state
-	waitUntil(t, "the device to connect", func() bool {
-		return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Connected
-	})
 
 	release(trusted, "1.2.0")
 	waitUntil(t, "the household's list to show 1.2.0 installed", func() bool { return deviceOf(t, owner, hh, creds[0].ID)["firmware"] == "1.2.0" })
-	localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st)
+	localCall(t, "GET", d.local+"/local/v1/state", token, "", &st)
 	if st.Firmware != "1.2.0" || st.Update.Status != "installed" {
 		t.Errorf("device state after the update: %+v, want 1.2.0 installed", st)
 	}
@@ -301,10 +309,16 @@ func TestDeviceFirmwareAgainstServer(t *testing.T) {
 	if err != nil || string(img) != "ember-t1 firmware 1.2.0" {
 		t.Errorf("installed image %q, %v", img, err)
 	}
+	waitUntil(t, "the newer device to refuse 1.2.0", func() bool {
+		return localCall(t, "GET", newer.local+"/local/v1/state", newerToken, "", &st) == 200 && st.Update.Status == "refused"
+	})
+	if st.Update.Reason != "older-version" || st.Firmware != "2.0.0" {
+		t.Errorf("the newer device's state after 1.2.0: %+v, want older-version refused, 2.0.0 kept", st)
+	}
 
 	release(stranger, "1.3.0")
 	waitUntil(t, "the device to refuse 1.3.0", func() bool {
-		return localCall(t, "GET", d.local+"/local/v1/state", paired.Token, "", &st) == 200 && st.Update.Version == "1.3.0" && st.Update.Status == "refused"
+		return localCall(t, "GET", d.local+"/local/v1/state", token, "", &st) == 200 && st.Update.Version == "1.3.0" && st.Update.Status == "refused"
 	})
 	if st.Update.Reason != "wrong-key" || st.Firmware != "1.2.0" {
 		t.Errorf("device state after a release by another key: %+v, want wrong-key refused, 1.2.0 kept", st)

@@ -26,13 +26,40 @@ func (s *server) startLifecycle() error {
 	s.lifecycle = svc
 	s.events.Register(hearth.EventFactoryReset, svc)
 	s.events.Register(hearth.EventCommandRefused, svc)
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.pruneDeviceLog(bg) }()
+	s.stopLifecycle = func() { cancel(); <-done }
 	return nil
+}
+
+// deviceLogInterval is how often device log entries older than
+// lifecycle.LogRetention are deleted, after once at start.
+const deviceLogInterval = 24 * time.Hour
+
+// pruneDeviceLog deletes old device log entries at start and then every
+// deviceLogInterval, until ctx ends.
+func (s *server) pruneDeviceLog(ctx context.Context) {
+	tick := time.NewTicker(deviceLogInterval)
+	defer tick.Stop()
+	for {
+		if n, err := s.lifecycle.PruneLog(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("device log not pruned", "err", err)
+		} else if n > 0 {
+			s.log.Info("device log entries past their retention deleted", "entries", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 const deviceLogSummary = `Prints a device's lifecycle log, oldest first, one entry a line: the time,
 the action (transfer-started, transfer-accepted, transfer-refused,
 transfer-canceled, factory-reset, reset-refused, mode-changed,
-command-refused), its outcome, and the household, person and command IDs
+command-refused, readings-erased), its outcome, and the household, person and command IDs
 where there are some. Refused attempts (a transfer code reused, expired or
 used by the device's owner; a reset or a mode change asked by someone who
 does not own the device) are there with why. It only reads, so it may run

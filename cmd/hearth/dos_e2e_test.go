@@ -195,3 +195,22 @@ func TestServeSlowImportAllowed(t *testing.T) {
 		}
 	}
 }
+
+// SEC-BRUTE: a header block over 64 KiB is refused with 431 before any
+// handler runs, and the server goes on serving.
+func TestServeHeaderBound(t *testing.T) {
+	p := startHearth(t, t.TempDir())
+	req, _ := http.NewRequest("GET", p.HTTP+"/healthz", nil)
+	req.Header.Set("X-Padding", strings.Repeat("p", 100<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("a request with 100 KiB of headers: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KiB of headers: status %d, want 431", resp.StatusCode)
+	}
+	if got := get(t, p.HTTP+"/healthz"); !strings.Contains(got, "ok") {
+		t.Errorf("healthz after the big headers: %q", got)
+	}
+}

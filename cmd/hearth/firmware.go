@@ -366,7 +366,8 @@ func runFirmwareReleases(ctx context.Context, args []string, getenv func(string)
 const refusedSummary = `Lists the firmware update requests the server refused because the caller
 may not update the device (not a member of its household, not an owner, or
 no such device), latest first: when, the device ID as named, the caller's
-person ID and why. Nothing else changed for them.`
+person ID and why. Nothing else changed for them. The server deletes
+these records after 180 days.`
 
 func runFirmwareRefused(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := exportConfig{serveConfig: defaultServeConfig()}
@@ -425,8 +426,9 @@ func (c *serveConfig) loadFirmwareKeys() ([]ed25519.PublicKey, error) {
 }
 
 // The firmware passes' intervals: pending offers are sent to devices that
-// connected since, and devices past their security-update end are
-// noticed, at start and then daily.
+// connected since, and, at start and then daily, devices past their
+// security-update end are noticed and refused firmware requests older
+// than updates.RefusalRetention deleted.
 const (
 	deliverInterval = 10 * time.Second
 	supportInterval = 24 * time.Hour
@@ -467,6 +469,11 @@ func (s *server) runUpdates(ctx context.Context) {
 }
 
 func (s *server) supportPass(ctx context.Context) {
+	if n, err := s.updates.PruneRefusals(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("refused firmware requests not pruned", "err", err)
+	} else if n > 0 {
+		s.log.Info("refused firmware requests past their retention deleted", "records", n)
+	}
 	n, err := s.updates.SupportPass(ctx)
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("support-period pass", "err", err)

@@ -52,8 +52,10 @@ type server struct {
 	// disclosure is security.txt and the disclosure policy (SEC-VDP).
 	disclosure *disclosure.Documents
 	erasure    *erasure.Service // see erasure.go
-	// lifecycle transfers, resets and switches devices (devicelife.go).
-	lifecycle *lifecycle.Service
+	// lifecycle transfers, resets and switches devices (devicelife.go);
+	// stopLifecycle stops its daily pruning of the device log.
+	lifecycle     *lifecycle.Service
+	stopLifecycle func()
 	// stopErasure stops the retention scheduler and the notice sender.
 	stopErasure func()
 	// firmwareKeys are the trusted firmware keys (--firmware-keys);
@@ -244,6 +246,9 @@ func (s *server) shutdown(ctx context.Context) error {
 	}
 	if s.stopErasure != nil {
 		s.stopErasure()
+	}
+	if s.stopLifecycle != nil {
+		s.stopLifecycle()
 	}
 	if err := s.ingest.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush readings: %w", err))

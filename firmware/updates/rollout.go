@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/firmware"
+	"github.com/hearth-iot/hearth/manifest"
 )
 
 // MaxStageDevices is the most devices a staged rollout may list.
@@ -201,6 +202,22 @@ func (s *Service) refuseRequest(ctx context.Context, caller, deviceID string, er
 	return err
 }
 
+// RefusalRetention is how long a refused firmware request is kept: the
+// longest the manifest lets the security purpose keep its data
+// (manifest.MaxSecurityRetention, SEC-MONITOR).
+const RefusalRetention = manifest.MaxSecurityRetention
+
+// PruneRefusals deletes the refused firmware requests older than
+// RefusalRetention and returns how many it deleted. The server runs it
+// daily.
+func (s *Service) PruneRefusals(ctx context.Context) (int, error) {
+	n, err := s.store.DeleteFirmwareRefusalsBefore(ctx, s.clock().Add(-RefusalRetention))
+	if err != nil {
+		return n, fmt.Errorf("prune refused firmware requests: %w", err)
+	}
+	return n, nil
+}
+
 // Refusals lists the firmware requests refused because the caller may not
 // update the device, latest first, at most limit (0 means 100).
 func (s *Service) Refusals(ctx context.Context, limit int) ([]hearth.FirmwareRefusal, error) {
@@ -297,9 +314,9 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 	if s.cmd == nil {
 		return 0, nil
 	}
-	sent, after := 0, ""
+	sent, afterDevice, afterVersion := 0, "", ""
 	for {
-		offers, err := s.store.PendingFirmwareOffers(ctx, after, 100)
+		offers, err := s.store.PendingFirmwareOffers(ctx, afterDevice, afterVersion, 100)
 		if err != nil || len(offers) == 0 {
 			return sent, err
 		}
@@ -317,6 +334,7 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 				sent++
 			}
 		}
-		after = offers[len(offers)-1].DeviceID
+		last := offers[len(offers)-1]
+		afterDevice, afterVersion = last.DeviceID, last.Version
 	}
 }

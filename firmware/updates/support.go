@@ -19,12 +19,22 @@ type Support struct {
 	SecurityUpdatesUntil string `json:"security_updates_until"`
 	// SecurityUpdatesEnded is true from the day after it.
 	SecurityUpdatesEnded bool `json:"security_updates_ended"`
+	// UpdateMethod states how security updates reach the device
+	// (SEC-UPDATES: install method stated).
+	UpdateMethod string `json:"update_method"`
 	// Advice tells an owner what to do about the device's support, in
 	// plain language.
 	Advice        string                  `json:"advice"`
 	SupportLevels []manifest.SupportLevel `json:"support_levels"`
 	Repair        *manifest.Repair        `json:"repair,omitempty"`
 }
+
+// UpdateMethod is how firmware updates reach a device, as each device's
+// support period states it.
+const UpdateMethod = "Updates are signed by the manufacturer and sent to the device over its connection to the service, " +
+	"to all devices of a model at once or in stages. The device checks the signature, the image and the version before " +
+	"it installs an update, and refuses an older version. The device's owner can also start an update by hand. " +
+	"Updates the manufacturer marks as changing what the device does are announced to everyone in the household first, with what changes."
 
 // SupportOf returns the support period of model at the service's clock,
 // or false if the manifest does not declare the model.
@@ -37,7 +47,8 @@ func (s *Service) SupportOf(model string) (*Support, bool) {
 	sup := &Support{
 		ServiceLifetime: m.ServiceLifetime, SecurityUpdatesUntil: m.SupportEnd, SecurityUpdatesEnded: ended,
 		SupportLevels: m.SupportLevels, Repair: m.Repair,
-		Advice: "It gets security updates until " + m.SupportEnd + ".",
+		Advice:       "It gets security updates until " + m.SupportEnd + ".",
+		UpdateMethod: UpdateMethod,
 	}
 	if sup.SupportLevels == nil {
 		sup.SupportLevels = []manifest.SupportLevel{}

@@ -9,7 +9,8 @@ import (
 )
 
 // TestSupportOf: a device's model shows its lifetime, security-update end,
-// support levels and repair information. LIFETIME-CLEAR REPAIR-INFO
+// support levels, repair information and how updates install.
+// LIFETIME-CLEAR REPAIR-INFO SEC-UPDATES
 func TestSupportOf(t *testing.T) {
 	e := newEnv(t)
 	s, ok := e.svc.SupportOf(model)
@@ -21,6 +22,9 @@ func TestSupportOf(t *testing.T) {
 	}
 	if len(s.SupportLevels) != 3 || s.Repair == nil || len(s.Repair.SpareParts) != 2 {
 		t.Errorf("support levels %d, repair %+v; want 3 and the spare parts", len(s.SupportLevels), s.Repair)
+	}
+	if !strings.Contains(s.UpdateMethod, "owner can also start an update by hand") || !strings.Contains(s.UpdateMethod, "refuses an older version") {
+		t.Errorf("update method = %q, want it to state signed updates, rollback refusal and manual updates", s.UpdateMethod)
 	}
 	if _, ok := e.svc.SupportOf("nope"); ok {
 		t.Error("SupportOf(unknown) = true")

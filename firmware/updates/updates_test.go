@@ -232,6 +232,7 @@ func TestManualUpdate(t *testing.T) {
 	wantCode(t, "ManualUpdate with nothing published", err, hearth.ENOTFOUND)
 	e.publish(t, "1.2.0", false)
 	e.publish(t, "1.3.0", true)
+	t0 := e.now
 	_, err = e.svc.ManualUpdate(e.ctx, h.adult, dev, "")
 	wantCode(t, "ManualUpdate by an adult", err, hearth.EFORBIDDEN)
 	e.now = e.now.Add(time.Second)
@@ -279,6 +280,16 @@ func TestManualUpdate(t *testing.T) {
 	}
 	_, err = e.svc.ManualUpdate(e.ctx, h.owner, dev, "1.2.0")
 	wantCode(t, "ManualUpdate to an older version", err, hearth.ECONFLICT)
+
+	// SEC-MONITOR: a refusal record goes once older than the security
+	// purpose's bound; the three were recorded at t0, t0+1s and t0+2s.
+	e.now = t0.Add(updates.RefusalRetention + 1500*time.Millisecond)
+	if n, err := e.svc.PruneRefusals(e.ctx); err != nil || n != 2 {
+		t.Errorf("PruneRefusals = %d, %v; want the 2 older than %v", n, err, updates.RefusalRetention)
+	}
+	if left, _ := e.svc.Refusals(e.ctx, 0); len(left) != 1 || left[0].DeviceID != "dev_nope" {
+		t.Errorf("refusals left = %+v, want the latest one", left)
+	}
 }
 
 // TestReport: a device's reports are recorded; one about a version it was

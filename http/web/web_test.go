@@ -77,3 +77,22 @@ func TestPageUsesPublicAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestPageShowsSupport: the page's device table shows each device's
+// support period and repair information from the device list
+// (LIFETIME-CLEAR, REPAIR-INFO).
+func TestPageShowsSupport(t *testing.T) {
+	srv := httptest.NewServer(web.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/assets/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	js, _ := io.ReadAll(res.Body)
+	for _, field := range []string{"security_updates_until", "security_updates_ended", "advice", "service_lifetime", "support_levels", "spare_parts", "supportText(d.support)", "repairText(d.support)"} {
+		if !strings.Contains(string(js), field) {
+			t.Errorf("app.js does not show %s", field)
+		}
+	}
+}

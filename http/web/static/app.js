@@ -54,6 +54,26 @@ async function corePurpose() {
   }
 }
 
+// supportText says a device's support period in a line (LIFETIME-CLEAR):
+// its security-update end and, once it has passed, what to do.
+function supportText(s) {
+  if (!s) return "";
+  const parts = [s.security_updates_ended ? s.advice : `Security updates until ${s.security_updates_until}`];
+  if (s.service_lifetime) parts.push(`expected lifetime ${s.service_lifetime}`);
+  for (const l of s.support_levels || []) parts.push(`${l.name} until ${l.until}`);
+  return parts.join("; ");
+}
+
+// repairText says where to get a device repaired and which spare parts
+// are sold until when (REPAIR-INFO).
+function repairText(s) {
+  const r = s && s.repair;
+  if (!r) return "";
+  const parts = [r.info, r.url].filter(Boolean);
+  for (const p of r.spare_parts || []) parts.push(`${p.name} sold until ${p.until}`);
+  return parts.join("; ");
+}
+
 async function showHousehold(hh, purpose) {
   const box = el("section", {}, el("h2", {}, hh.name || hh.id));
   const [members, devices] = await Promise.all([
@@ -63,8 +83,9 @@ async function showHousehold(hh, purpose) {
   const names = new Map(items(members).map(m => [m.id || m.person_id, m.display_name]));
   box.append(el("h3", {}, "People"), table(["Name", "Role", "What they control"],
     items(members).map(m => [m.display_name || m.name || m.person_id || m.id, m.role, m.controls || ""])));
-  box.append(el("h3", {}, "Devices"), table(["Device", "Model", "Mode", "Claimed"],
-    items(devices).map(d => [d.id, d.model, d.mode || "cloud", d.claimed ? new Date(d.claimed).toLocaleString() : ""])));
+  box.append(el("h3", {}, "Devices"), table(["Device", "Model", "Firmware", "Mode", "Claimed", "Support", "Repair"],
+    items(devices).map(d => [d.id, d.model, d.firmware || "", d.mode || "cloud",
+      d.claimed ? new Date(d.claimed).toLocaleString() : "", supportText(d.support), repairText(d.support)])));
   try {
     const since = new Date(Date.now() - 15 * 60 * 1000).toISOString();
     const q = new URLSearchParams({ limit: "1000", from: since });
