@@ -66,7 +66,7 @@ type FirmwareReport struct {
 // the caller may not update the device (not a member of its household, or
 // not an owner), or the device does not exist: who asked, about which
 // device ID, and why. Nothing else changed. The server deletes these
-// records after 180 days, the security purpose's bound (SEC-MONITOR).
+// records after 90 days (policy.SecurityRecordRetention, SEC-MONITOR).
 type FirmwareRefusal struct {
 	ID       string
 	DeviceID string // as the caller named it; the device may not exist
