@@ -121,6 +121,10 @@ type FirmwareStore interface {
 	// FirmwareRefusals lists refused firmware requests, latest first, at
 	// most limit (0 means 100).
 	FirmwareRefusals(ctx context.Context, limit int) ([]FirmwareRefusal, error)
+	// FirmwareRefusalsBy lists the refused firmware requests personID
+	// made, latest first, at most limit (0 means 100): the person's own
+	// records, for their export.
+	FirmwareRefusalsBy(ctx context.Context, personID string, limit int) ([]FirmwareRefusal, error)
 	// DeleteFirmwareRefusalsBefore deletes the refused firmware requests
 	// recorded before t and returns how many it deleted.
 	DeleteFirmwareRefusalsBefore(ctx context.Context, t time.Time) (int, error)
