@@ -66,7 +66,7 @@ type FirmwareReport struct {
 // the caller may not update the device (not a member of its household, or
 // not an owner), or the device does not exist: who asked, about which
 // device ID, and why. Nothing else changed. The server deletes these
-// records after 180 days, the security purpose's bound (SEC-MONITOR).
+// records after 90 days (policy.SecurityRecordRetention, SEC-MONITOR).
 type FirmwareRefusal struct {
 	ID       string
 	DeviceID string // as the caller named it; the device may not exist
@@ -121,6 +121,10 @@ type FirmwareStore interface {
 	// FirmwareRefusals lists refused firmware requests, latest first, at
 	// most limit (0 means 100).
 	FirmwareRefusals(ctx context.Context, limit int) ([]FirmwareRefusal, error)
+	// FirmwareRefusalsBy lists the refused firmware requests personID
+	// made, latest first, at most limit (0 means 100): the person's own
+	// records, for their export.
+	FirmwareRefusalsBy(ctx context.Context, personID string, limit int) ([]FirmwareRefusal, error)
 	// DeleteFirmwareRefusalsBefore deletes the refused firmware requests
 	// recorded before t and returns how many it deleted.
 	DeleteFirmwareRefusalsBefore(ctx context.Context, t time.Time) (int, error)

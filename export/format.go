@@ -77,6 +77,18 @@ type SecurityRecord struct {
 	RecoveryCodesLeft int             `json:"recovery_codes_left"`
 	Passkeys          []PasskeyRecord `json:"passkeys"`
 	Refused           []RefusalRecord `json:"refused_second_factors"`
+	// RefusedFirmware are the firmware update requests of theirs the
+	// server refused (hearth.FirmwareRefusal), kept for
+	// policy.SecurityRecordRetention.
+	RefusedFirmware []FirmwareRefusalRecord `json:"refused_firmware_requests"`
+}
+
+// FirmwareRefusalRecord is one refused firmware update request: the
+// device ID as the person named it, why it was refused, and when.
+type FirmwareRefusalRecord struct {
+	DeviceID string    `json:"device_id"`
+	Problem  string    `json:"problem"`
+	At       time.Time `json:"at"`
 }
 
 // PasskeyRecord is one registered passkey.

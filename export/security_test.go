@@ -15,8 +15,10 @@ import (
 )
 
 // TestExportHoldsAccountSecurity: an account holder's export says which
-// second factors they have and lists the refused attempts kept, matches
-// the schema, and holds no secret (RIGHT-ACCESS, SEC-MFA).
+// second factors they have and lists the refused attempts kept (second
+// factors and their own firmware update requests, not another member's),
+// matches the schema, and holds no secret (RIGHT-ACCESS, SEC-MFA,
+// SEC-UPDATES).
 func TestExportHoldsAccountSecurity(t *testing.T) {
 	in := newInstance(t, "alpha")
 	h := in.newHome(t)
@@ -30,7 +32,14 @@ func TestExportHoldsAccountSecurity(t *testing.T) {
 		Record: []byte(`{"publicKey":"MARKERPUBLICKEY"}`), Created: in.now}))
 	must(t, in.store.RecordSecondFactorRefusal(ctx, &hearth.SecondFactorRefusal{AccountID: owner.AccountID,
 		Method: hearth.FactorRecovery, Reason: "used", At: in.now.Add(time.Minute)}))
+	must(t, in.store.RecordFirmwareRefusal(ctx, &hearth.FirmwareRefusal{ID: hearth.NewID("fwx_"), DeviceID: "dev_MARKERMINE",
+		PersonID: h.owner, Problem: "no such device", At: in.now.Add(2 * time.Minute)}))
+	must(t, in.store.RecordFirmwareRefusal(ctx, &hearth.FirmwareRefusal{ID: hearth.NewID("fwx_"), DeviceID: "dev_MARKERADULTS",
+		PersonID: h.adult, Problem: "not an owner", At: in.now.Add(3 * time.Minute)}))
 	data := in.write(t, h.owner)
+	if bytes.Contains(data, []byte("dev_MARKERADULTS")) {
+		t.Error("the owner's export holds another member's refused firmware request")
+	}
 	for _, m := range []string{secret, "MARKERRECOVERYHASH", "MARKERPUBLICKEY"} {
 		if bytes.Contains(data, []byte(m)) {
 			t.Errorf("the export holds %s", m)
@@ -49,6 +58,10 @@ func TestExportHoldsAccountSecurity(t *testing.T) {
 	if s == nil || !s.AuthenticatorApp || s.RecoveryCodesLeft != 1 || len(s.Passkeys) != 1 || s.Passkeys[0].LastUsed != nil ||
 		len(s.Refused) != 1 || s.Refused[0].Reason != "used" || s.Operator {
 		t.Errorf("account_security = %+v, want an app, 1 recovery code, 1 unused passkey, 1 refusal, no operator", s)
+	}
+	if s == nil || len(s.RefusedFirmware) != 1 || s.RefusedFirmware[0].DeviceID != "dev_MARKERMINE" ||
+		s.RefusedFirmware[0].Problem != "no such device" || !s.RefusedFirmware[0].At.Equal(in.now.Add(2*time.Minute)) {
+		t.Errorf("refused_firmware_requests = %+v, want the owner's one refusal", s)
 	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	must(t, err)

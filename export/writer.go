@@ -237,6 +237,10 @@ func (s *Service) profile(ctx context.Context, p *hearth.Person) (Profile, error
 	return out, nil
 }
 
+// maxFirmwareRefusals is how many refused firmware requests, the newest,
+// one export lists.
+const maxFirmwareRefusals = 10000
+
 // security returns the account's second factors and refused attempts.
 func (s *Service) security(ctx context.Context, acc *hearth.Account) (*SecurityRecord, error) {
 	out := &SecurityRecord{Operator: acc.Operator, Passkeys: []PasskeyRecord{}, Refused: []RefusalRecord{}}
@@ -268,6 +272,14 @@ func (s *Service) security(ctx context.Context, acc *hearth.Account) (*SecurityR
 	}
 	for _, r := range refused {
 		out.Refused = append(out.Refused, RefusalRecord{Method: r.Method, Reason: r.Reason, At: r.At.UTC()})
+	}
+	fw, err := s.cfg.Store.FirmwareRefusalsBy(ctx, acc.PersonID, maxFirmwareRefusals)
+	if err != nil {
+		return nil, fmt.Errorf("export refused firmware requests: %w", err)
+	}
+	out.RefusedFirmware = []FirmwareRefusalRecord{}
+	for _, r := range fw {
+		out.RefusedFirmware = append(out.RefusedFirmware, FirmwareRefusalRecord{DeviceID: r.DeviceID, Problem: r.Problem, At: r.At.UTC()})
 	}
 	return out, nil
 }

@@ -17,17 +17,16 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
-	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/policy"
 )
 
 // TransferTTL is how long a transfer code can be accepted.
 const TransferTTL = 72 * time.Hour
 
-// LogRetention is how long a device log entry is kept: the longest the
-// manifest lets the security purpose keep its data
-// (manifest.MaxSecurityRetention, SEC-MONITOR). PruneLog deletes older
-// ones.
-const LogRetention = manifest.MaxSecurityRetention
+// LogRetention is how long a device log entry is kept: as long as the
+// server keeps its own security records (policy.SecurityRecordRetention,
+// 90 days, SEC-MONITOR). PruneLog deletes older ones.
+const LogRetention = policy.SecurityRecordRetention
 
 // Failed transfer acceptances (SEC-BRUTE): after AcceptFailures refused
 // ones from one account, its acceptances are refused with ETOOMANY, with

@@ -195,6 +195,16 @@ func (db *DB) FirmwareRefusals(ctx context.Context, limit int) ([]hearth.Firmwar
 		"SELECT id, device_id, person_id, problem, at FROM firmware_refusals ORDER BY at DESC, id DESC LIMIT ?", limit)
 }
 
+// FirmwareRefusalsBy lists the refused firmware requests personID made,
+// latest first, at most limit (0 means 100).
+func (db *DB) FirmwareRefusalsBy(ctx context.Context, personID string, limit int) ([]hearth.FirmwareRefusal, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return queryAll(ctx, db.data, scanFirmwareRefusal, "firmware refusals",
+		"SELECT id, device_id, person_id, problem, at FROM firmware_refusals WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ?", personID, limit)
+}
+
 // DeleteFirmwareRefusalsBefore deletes the refused firmware requests
 // recorded before t and returns how many it deleted.
 func (db *DB) DeleteFirmwareRefusalsBefore(ctx context.Context, t time.Time) (int, error) {

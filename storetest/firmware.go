@@ -180,6 +180,12 @@ func testFirmware(t *testing.T, open func(t *testing.T) hearth.Store) {
 		one, err := s.FirmwareRefusals(ctx(t), 1)
 		must(t, "FirmwareRefusals(1)", err)
 		diff(t, "FirmwareRefusals(1)", one, []hearth.FirmwareRefusal{*r2})
+		mine, err := s.FirmwareRefusalsBy(ctx(t), h.owner.ID, 0)
+		must(t, "FirmwareRefusalsBy", err)
+		diff(t, "FirmwareRefusalsBy(owner)", mine, []hearth.FirmwareRefusal{*r1})
+		none, err := s.FirmwareRefusalsBy(ctx(t), "p_missing", 0)
+		must(t, "FirmwareRefusalsBy(unknown)", err)
+		diff(t, "FirmwareRefusalsBy(unknown)", none, []hearth.FirmwareRefusal(nil))
 		n, err := s.DeleteFirmwareRefusalsBefore(ctx(t), at(2*time.Hour))
 		must(t, "DeleteFirmwareRefusalsBefore", err)
 		if n != 1 {

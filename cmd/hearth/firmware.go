@@ -367,7 +367,7 @@ const refusedSummary = `Lists the firmware update requests the server refused be
 may not update the device (not a member of its household, not an owner, or
 no such device), latest first: when, the device ID as named, the caller's
 person ID and why. Nothing else changed for them. The server deletes
-these records after 180 days.`
+these records after 90 days.`
 
 func runFirmwareRefused(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := exportConfig{serveConfig: defaultServeConfig()}

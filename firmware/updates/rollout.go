@@ -10,7 +10,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/firmware"
-	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/policy"
 )
 
 // MaxStageDevices is the most devices a staged rollout may list.
@@ -202,10 +202,10 @@ func (s *Service) refuseRequest(ctx context.Context, caller, deviceID string, er
 	return err
 }
 
-// RefusalRetention is how long a refused firmware request is kept: the
-// longest the manifest lets the security purpose keep its data
-// (manifest.MaxSecurityRetention, SEC-MONITOR).
-const RefusalRetention = manifest.MaxSecurityRetention
+// RefusalRetention is how long a refused firmware request is kept: as
+// long as the server keeps its other records of refused attempts
+// (policy.SecurityRecordRetention, SEC-MONITOR).
+const RefusalRetention = policy.SecurityRecordRetention
 
 // PruneRefusals deletes the refused firmware requests older than
 // RefusalRetention and returns how many it deleted. The server runs it
