@@ -83,6 +83,9 @@ type DeviceLifecycleStore interface {
 	// DeviceLog lists a device's log entries, oldest first; none for an
 	// unknown device.
 	DeviceLog(ctx context.Context, deviceID string) ([]DeviceLogEntry, error)
+	// DeviceLogBy lists the device log entries that name personID as who
+	// acted, newest first, at most limit of them.
+	DeviceLogBy(ctx context.Context, personID string, limit int) ([]DeviceLogEntry, error)
 	// DeleteDeviceLogBefore deletes every device log entry whose Time is
 	// before before, and returns how many it deleted.
 	DeleteDeviceLogBefore(ctx context.Context, before time.Time) (int, error)

@@ -81,6 +81,20 @@ type SecurityRecord struct {
 	// server refused (hearth.FirmwareRefusal), kept for
 	// policy.SecurityRecordRetention.
 	RefusedFirmware []FirmwareRefusalRecord `json:"refused_firmware_requests"`
+	// DeviceActions are the device log entries that name them as who
+	// acted (hearth.DeviceLogEntry: transfers, resets, mode changes and
+	// refused attempts at them), kept for policy.SecurityRecordRetention.
+	DeviceActions []DeviceActionRecord `json:"device_actions"`
+}
+
+// DeviceActionRecord is one device log entry the person acted in.
+type DeviceActionRecord struct {
+	DeviceID    string    `json:"device_id"`
+	HouseholdID string    `json:"household_id,omitempty"`
+	Action      string    `json:"action"`
+	Outcome     string    `json:"outcome"`
+	CommandID   string    `json:"command_id,omitempty"`
+	At          time.Time `json:"at"`
 }
 
 // FirmwareRefusalRecord is one refused firmware update request: the

@@ -281,6 +281,15 @@ func (s *Service) security(ctx context.Context, acc *hearth.Account) (*SecurityR
 	for _, r := range fw {
 		out.RefusedFirmware = append(out.RefusedFirmware, FirmwareRefusalRecord{DeviceID: r.DeviceID, Problem: r.Problem, At: r.At.UTC()})
 	}
+	actions, err := s.cfg.Store.DeviceLogBy(ctx, acc.PersonID, maxFirmwareRefusals)
+	if err != nil {
+		return nil, fmt.Errorf("export device actions: %w", err)
+	}
+	out.DeviceActions = []DeviceActionRecord{}
+	for _, e := range actions {
+		out.DeviceActions = append(out.DeviceActions, DeviceActionRecord{DeviceID: e.DeviceID, HouseholdID: e.HouseholdID,
+			Action: e.Action, Outcome: e.Outcome, CommandID: e.CommandID, At: e.Time.UTC()})
+	}
 	return out, nil
 }
 

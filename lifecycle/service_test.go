@@ -261,14 +261,15 @@ func TestAcceptWhenErasureFails(t *testing.T) {
 	alice, hhA := e.owner("Alice")
 	bob, hhB := e.owner("Bob")
 	dev := e.device(alice, hhA)
-	started, err := e.svc.StartTransfer(ctx, alice, dev, lifecycle.EraseReadings, "")
+	_, err := e.svc.StartTransfer(ctx, alice, dev, lifecycle.EraseReadings, "")
 	if hearth.ErrorField(err) != "password" {
 		t.Fatalf("StartTransfer erasing without a password: %v, want a problem on password", err)
 	}
 	if err := e.store.SetPassword(ctx, e.account(alice), mustHash(t, "correct horse battery staple"), nil); err != nil {
 		t.Fatalf("SetPassword: %v", err)
 	}
-	if started, err = e.svc.StartTransfer(ctx, alice, dev, lifecycle.EraseReadings, "correct horse battery staple"); err != nil {
+	started, err := e.svc.StartTransfer(ctx, alice, dev, lifecycle.EraseReadings, "correct horse battery staple")
+	if err != nil {
 		t.Fatalf("StartTransfer: %v", err)
 	}
 	a, err := e.svc.AcceptTransfer(ctx, bob, hhB, started.Code)

@@ -140,6 +140,12 @@ func (db *DB) DeviceLog(ctx context.Context, deviceID string) ([]hearth.DeviceLo
 	return queryAll(ctx, db.data, scanDeviceLog, "device log", "SELECT "+deviceLogCols+" FROM device_log WHERE device_id = ? ORDER BY id", deviceID)
 }
 
+// DeviceLogBy lists the device log entries personID acted in, newest
+// first, at most limit of them.
+func (db *DB) DeviceLogBy(ctx context.Context, personID string, limit int) ([]hearth.DeviceLogEntry, error) {
+	return queryAll(ctx, db.data, scanDeviceLog, "device log", "SELECT "+deviceLogCols+" FROM device_log WHERE person_id = ? ORDER BY id DESC LIMIT ?", personID, limit)
+}
+
 // DeleteDeviceLogBefore deletes the device log entries older than before
 // and returns how many it deleted.
 func (db *DB) DeleteDeviceLogBefore(ctx context.Context, before time.Time) (int, error) {

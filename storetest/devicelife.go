@@ -143,6 +143,13 @@ func testDeviceLog(t *testing.T, s hearth.Store) {
 	must(t, "DeviceLog of an unknown device", err)
 	diff(t, "DeviceLog of an unknown device", got, []hearth.DeviceLogEntry{})
 
+	mine, err := s.DeviceLogBy(ctx(t), h.owner.ID, 10)
+	must(t, "DeviceLogBy", err)
+	diff(t, "DeviceLogBy", mine, entries[:1])
+	if none, err := s.DeviceLogBy(ctx(t), h.profile.ID, 10); err != nil || len(none) != 0 {
+		t.Errorf("DeviceLogBy of a person who did nothing = %v, %v; want none", none, err)
+	}
+
 	n, err := s.DeleteDeviceLogBefore(ctx(t), at(2*time.Second))
 	if err != nil || n != 2 {
 		t.Errorf("DeleteDeviceLogBefore = %d, %v; want the 2 entries before it", n, err)
