@@ -27,6 +27,17 @@ func TestExportHoldsDeviceActions(t *testing.T) {
 	if bytes.Contains(data, []byte("dev_MARKERADULTS")) {
 		t.Error("the owner's export holds another member's device log entry")
 	}
+	p, _ := profileOf(t, data)
+	want := export.DeviceActionRecord{DeviceID: "dev_MARKERMINE", HouseholdID: "hh_1", Action: "transfer-refused", Outcome: "code-used", At: in.now.Add(time.Minute).UTC()}
+	if p.Security == nil || len(p.Security.DeviceActions) != 1 || p.Security.DeviceActions[0] != want {
+		t.Errorf("device_actions = %+v, want [%+v]", p.Security, want)
+	}
+}
+
+// profileOf returns profile.json of an export archive, decoded and as it
+// is.
+func profileOf(t *testing.T, data []byte) (export.Profile, []byte) {
+	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	must(t, err)
 	f, err := zr.Open("profile.json")
@@ -35,8 +46,5 @@ func TestExportHoldsDeviceActions(t *testing.T) {
 	must(t, err)
 	var p export.Profile
 	must(t, json.Unmarshal(b, &p))
-	want := export.DeviceActionRecord{DeviceID: "dev_MARKERMINE", HouseholdID: "hh_1", Action: "transfer-refused", Outcome: "code-used", At: in.now.Add(time.Minute).UTC()}
-	if p.Security == nil || len(p.Security.DeviceActions) != 1 || p.Security.DeviceActions[0] != want {
-		t.Errorf("device_actions = %+v, want [%+v]", p.Security, want)
-	}
+	return p, b
 }

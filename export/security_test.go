@@ -1,17 +1,13 @@
 package export_test
 
 import (
-	"archive/zip"
 	"bytes"
-	"encoding/json"
-	"io"
 	"testing"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hearth-iot/hearth"
-	"github.com/hearth-iot/hearth/export"
 )
 
 // TestExportHoldsAccountSecurity: an account holder's export says which
@@ -46,14 +42,7 @@ func TestExportHoldsAccountSecurity(t *testing.T) {
 		}
 	}
 
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	must(t, err)
-	f, err := zr.Open("profile.json")
-	must(t, err)
-	b, err := io.ReadAll(f)
-	must(t, err)
-	var p export.Profile
-	must(t, json.Unmarshal(b, &p))
+	p, b := profileOf(t, data)
 	s := p.Security
 	if s == nil || !s.AuthenticatorApp || s.RecoveryCodesLeft != 1 || len(s.Passkeys) != 1 || s.Passkeys[0].LastUsed != nil ||
 		len(s.Refused) != 1 || s.Refused[0].Reason != "used" || s.Operator {
