@@ -61,7 +61,7 @@ func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]hearth
 // unbound marks hearth.Unbound in out the readings of rs whose device is,
 // in tx, not bound to the reading's household in cloud mode (OWN-CLEAN,
 // LOCAL-ONLY). One query reads every device of the batch by primary key:
-// a statement per device cost about a sixth of the process.s CPU time at
+// a statement per device cost about a sixth of the process's CPU time at
 // 10,000 readings a second from 1,000 devices (BENCHMARKS.md).
 func unbound(ctx context.Context, tx *sql.Tx, rs []hearth.Reading, out []hearth.Insertion) error {
 	type binding struct {
