@@ -39,6 +39,19 @@ func (e *env) actions(dev string) []string {
 	return out
 }
 
+// startTransfer starts a transfer of dev as token with body and returns
+// its one-time code.
+func (e *env) startTransfer(token, dev, body string) string {
+	e.t.Helper()
+	return e.want(e.do("POST", "/v1/devices/"+dev+"/transfer", token, body), 201).json(e.t)["code"].(string)
+}
+
+// acceptTransfer accepts a transfer into hh as token with code.
+func (e *env) acceptTransfer(token, hh, code string) response {
+	e.t.Helper()
+	return e.do("POST", "/v1/households/"+hh+"/transfers", token, fmt.Sprintf(`{"code":%q}`, code))
+}
+
 // householdOf returns the household a device is bound to now.
 func (e *env) householdOf(dev string) string {
 	e.t.Helper()
@@ -70,18 +83,15 @@ func TestTransferOverHTTP(t *testing.T) {
 	if started["device_id"] != dev || started["expires"] == nil || started["readings"] != "keep" {
 		t.Errorf("started transfer = %v", started)
 	}
-	accept := func(token, hh, code string) response {
-		return e.do("POST", "/v1/households/"+hh+"/transfers", token, fmt.Sprintf(`{"code":%q}`, code))
-	}
-	if p := problem(t, accept(alice, hhA, code), 409); p.Errors[0].Field != "code" {
+	if p := problem(t, e.acceptTransfer(alice, hhA, code), 409); p.Errors[0].Field != "code" {
 		t.Errorf("accepted by the current owner: %+v, want a problem on code", p)
 	}
-	problem(t, accept(bob, hhB, "NOT-A-CODE"), 400)
+	problem(t, e.acceptTransfer(bob, hhB, "NOT-A-CODE"), 400)
 	if e.householdOf(dev) != hhA {
 		t.Fatalf("the device left its household after refused acceptances")
 	}
 
-	got := e.want(accept(bob, hhB, code), 201).json(t)
+	got := e.want(e.acceptTransfer(bob, hhB, code), 201).json(t)
 	newSecret := got["secret"].(string)
 	if got["device"].(map[string]any)["id"] != dev || newSecret == "" || newSecret == secret {
 		t.Errorf("accepted = %v, want the device and a new secret", got)
@@ -98,14 +108,14 @@ func TestTransferOverHTTP(t *testing.T) {
 	if len(ns) == 0 || ns[0].(map[string]any)["kind"] != "device-lifecycle" || !strings.Contains(ns[0].(map[string]any)["body"].(string), "stay with your household") {
 		t.Errorf("previous owner's notifications %v, want one saying the device moved and its readings stay", ns)
 	}
-	if p := problem(t, accept(bob, hhB, code), 409); p.Detail != "this transfer code has been used" {
+	if p := problem(t, e.acceptTransfer(bob, hhB, code), 409); p.Detail != "this transfer code has been used" {
 		t.Errorf("reused code: %q", p.Detail)
 	}
 
 	// Bob hands it back, but Alice is too late.
-	code = e.want(e.do("POST", "/v1/devices/"+dev+"/transfer", bob, `{"readings":"keep"}`), 201).json(t)["code"].(string)
+	code = e.startTransfer(bob, dev, `{"readings":"keep"}`)
 	e.clock.Advance(lifecycle.TransferTTL)
-	problem(t, accept(alice, hhA, code), 410)
+	problem(t, e.acceptTransfer(alice, hhA, code), 410)
 	if e.householdOf(dev) != hhB {
 		t.Errorf("the device left its household after an expired code")
 	}
@@ -255,8 +265,8 @@ func TestTransferEraseAndRemovedDevice(t *testing.T) {
 	dev, secret := e.device(alice, hhA)
 	e.want(e.do("POST", "/v1/devices/"+dev+"/readings", secret, readingPayload("m1", "setpoint", "before")), 201)
 	problem(t, e.do("POST", "/v1/devices/"+dev+"/transfer", alice, `{"readings":"erase"}`), 400)
-	code := e.want(e.do("POST", "/v1/devices/"+dev+"/transfer", alice, `{"readings":"erase","password":"correct horse battery staple"}`), 201).json(t)["code"].(string)
-	if got := e.want(e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code)), 201).json(t); got["erased"] != 1.0 {
+	code := e.startTransfer(alice, dev, `{"readings":"erase","password":"correct horse battery staple"}`)
+	if got := e.want(e.acceptTransfer(bob, hhB, code), 201).json(t); got["erased"] != 1.0 {
 		t.Errorf("accepted = %v, want erased 1", got)
 	}
 	if got := e.sources(alice, hhA); len(got) != 0 {
@@ -264,9 +274,9 @@ func TestTransferEraseAndRemovedDevice(t *testing.T) {
 	}
 
 	removed, _ := e.device(alice, hhA)
-	code = e.want(e.do("POST", "/v1/devices/"+removed+"/transfer", alice, `{"readings":"keep"}`), 201).json(t)["code"].(string)
+	code = e.startTransfer(alice, removed, `{"readings":"keep"}`)
 	e.want(e.do("DELETE", "/v1/households/"+hhA+"/devices/"+removed, alice, ""), 204)
-	problem(t, e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code)), 409)
+	problem(t, e.acceptTransfer(bob, hhB, code), 409)
 	if e.householdOf(removed) != "" {
 		t.Errorf("a removed device was transferred")
 	}
@@ -304,11 +314,11 @@ func TestTransferAcceptanceThrottled(t *testing.T) {
 	bob, _ := e.user("Bob")
 	hhA, hhB := e.household(alice), e.household(bob)
 	dev, _ := e.device(alice, hhA)
-	code := e.want(e.do("POST", "/v1/devices/"+dev+"/transfer", alice, `{"readings":"keep"}`), 201).json(t)["code"].(string)
+	code := e.startTransfer(alice, dev, `{"readings":"keep"}`)
 	for i := range lifecycle.AcceptFailures {
 		problem(t, e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":"WRONG-%04d"}`, i)), 400)
 	}
-	r := e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code))
+	r := e.acceptTransfer(bob, hhB, code)
 	problem(t, r, 429)
 	if r.header.Get("Retry-After") == "" {
 		t.Errorf("429 without Retry-After")
@@ -317,5 +327,5 @@ func TestTransferAcceptanceThrottled(t *testing.T) {
 		t.Fatalf("a throttled acceptance moved the device")
 	}
 	e.clock.Advance(lifecycle.AcceptFailureWindow + time.Second)
-	e.want(e.do("POST", "/v1/households/"+hhB+"/transfers", bob, fmt.Sprintf(`{"code":%q}`, code)), 201)
+	e.want(e.acceptTransfer(bob, hhB, code), 201)
 }
