@@ -11,9 +11,18 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/auth"
 )
+
+// MaxPerMinute is how many events one device may report in a minute.
+// Past it the device's events are refused with ETOOMANY, for a lock that
+// starts at about 4 seconds and doubles up to a minute while it goes on
+// (auth.Limiter): handlers record what a device reports, and a device,
+// faulty or taken over, must not make the server write without bound.
+const MaxPerMinute = 60
 
 // Dispatcher hands each valid event to the handler of its type. Register
 // handlers before the transports start; its methods are safe for
@@ -21,12 +30,20 @@ import (
 type Dispatcher struct {
 	mu       sync.RWMutex
 	handlers map[string]hearth.DeviceEventHandler
+	perDev   *auth.Limiter // events per device ID, MaxPerMinute a minute
 }
 
 // NewDispatcher returns a Dispatcher with no handlers: every event is
 // refused until one is registered for its type.
 func NewDispatcher() *Dispatcher {
-	return &Dispatcher{handlers: map[string]hearth.DeviceEventHandler{}}
+	return NewDispatcherClock(nil)
+}
+
+// NewDispatcherClock is NewDispatcher with now as the clock of the
+// per-device bound (nil means time.Now), for tests.
+func NewDispatcherClock(now func() time.Time) *Dispatcher {
+	return &Dispatcher{handlers: map[string]hearth.DeviceEventHandler{},
+		perDev: auth.NewLimiter(MaxPerMinute, time.Minute, now)}
 }
 
 // Register makes h the handler of events of type typ. It panics if typ is
@@ -57,10 +74,16 @@ func (d *Dispatcher) Types() []string {
 
 // Receive validates an event from the authenticated device dev (Parse)
 // and hands it to its type's handler, returning the handler's error. It
-// returns Parse's ETOOLARGE and EINVALID errors, and EINVALID (Field
-// "type") for a type no handler is registered for; the handler is then
-// not called.
+// returns Parse's ETOOLARGE and EINVALID errors, EINVALID (Field "type")
+// for a type no handler is registered for, and ETOOMANY (wrapping an
+// *auth.RetryAfterError) past MaxPerMinute events of the device, valid or
+// not; the handler is then not called.
 func (d *Dispatcher) Receive(ctx context.Context, dev *hearth.Device, payload []byte) error {
+	if ok, after := d.perDev.Allowed(dev.ID); !ok {
+		return &hearth.Error{Code: hearth.ETOOMANY, Err: &auth.RetryAfterError{After: after},
+			Message: fmt.Sprintf("more than %d events a minute from this device: try again later", MaxPerMinute)}
+	}
+	d.perDev.Fail(dev.ID)
 	ev, err := Parse(payload)
 	if err != nil {
 		return err

@@ -2,8 +2,10 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -126,4 +128,42 @@ func TestDispatcher(t *testing.T) {
 		}
 	}()
 	d.Register(hearth.EventFactoryReset, hearth.DeviceEventHandlerFunc(func(context.Context, string, hearth.DeviceEvent) error { return nil }))
+}
+
+// SEC-BRUTE: a device that reports more than MaxPerMinute events a minute,
+// valid or not, gets ETOOMANY with a retry time and its handler is not
+// called for them; another device is still served, and the first is again
+// once its lock ends.
+func TestDispatcherBoundsEachDevice(t *testing.T) {
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	d := events.NewDispatcherClock(func() time.Time { return now })
+	handled := map[string]int{}
+	d.Register(hearth.EventCommandRefused, hearth.DeviceEventHandlerFunc(func(_ context.Context, id string, _ hearth.DeviceEvent) error {
+		handled[id]++
+		return nil
+	}))
+	noisy, quiet := &hearth.Device{ID: "dev_noisy"}, &hearth.Device{ID: "dev_quiet"}
+	event := []byte(`{"type":"command-refused","command":"c1","reason":"unknown"}`)
+	for i := range events.MaxPerMinute {
+		payload := event
+		if i%2 == 1 {
+			payload = []byte(`{"type":"ping"}`) // refused ones count too
+		}
+		d.Receive(context.Background(), noisy, payload)
+	}
+	err := d.Receive(context.Background(), noisy, event)
+	var ra interface{ RetryAfter() time.Duration }
+	if hearth.ErrorCode(err) != hearth.ETOOMANY || !errors.As(err, &ra) || ra.RetryAfter() <= 0 {
+		t.Fatalf("event %d of a minute: %v, want ETOOMANY with a retry time", events.MaxPerMinute+1, err)
+	}
+	if want := events.MaxPerMinute / 2; handled[noisy.ID] != want {
+		t.Errorf("handled %d events of the noisy device, want %d (none past the bound)", handled[noisy.ID], want)
+	}
+	if err := d.Receive(context.Background(), quiet, event); err != nil || handled[quiet.ID] != 1 {
+		t.Errorf("another device's event: %v, handled %d; want it handled", err, handled[quiet.ID])
+	}
+	now = now.Add(ra.RetryAfter())
+	if err := d.Receive(context.Background(), noisy, event); err != nil {
+		t.Errorf("after the lock: %v, want the event handled", err)
+	}
 }

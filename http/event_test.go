@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/events"
 )
 
 // A device reports an event over HTTP with its credential, as it sends a
@@ -51,5 +52,23 @@ func TestDeviceEventsOverHTTP(t *testing.T) {
 	defer mu.Unlock()
 	if len(got) != 1 || got[0] != dev+"/ping" {
 		t.Errorf("handled %q, want one ping from %s", got, dev)
+	}
+}
+
+// SEC-BRUTE: past events.MaxPerMinute events a minute a device's events
+// are answered 429 with Retry-After, as docs/device-protocol.md says.
+func TestDeviceEventsBounded(t *testing.T) {
+	e := newEnv(t)
+	owner, _ := e.user("Owner")
+	dev, secret := e.device(owner, e.household(owner))
+	e.events.Register("ping", hearth.DeviceEventHandlerFunc(func(context.Context, string, hearth.DeviceEvent) error { return nil }))
+	path := "/v1/devices/" + dev + "/events"
+	for range events.MaxPerMinute {
+		e.want(e.do("POST", path, secret, `{"type":"ping"}`), 204)
+	}
+	r := e.do("POST", path, secret, `{"type":"ping"}`)
+	problem(t, r, 429)
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After")
 	}
 }

@@ -51,6 +51,7 @@ const (
 	codeQoSNotSupported     = 0x9B
 	codeProtocolError       = 0x82
 	codePayloadFormat       = 0x99
+	codeQuotaExceeded       = 0x97
 )
 
 // Connection timing and buffer sizes.
@@ -663,6 +664,8 @@ func reasonCode(err error) byte {
 		return codePayloadFormat
 	case hearth.ETOOLARGE:
 		return codePacketTooLarge
+	case hearth.ETOOMANY:
+		return codeQuotaExceeded
 	}
 	return codeUnspecified // the server failed: not stored
 }

@@ -103,6 +103,25 @@ func TestEventsOverMQTT5(t *testing.T) {
 	}
 }
 
+// SEC-BRUTE: past events.MaxPerMinute events a minute from one device,
+// its events get PUBACK 0x97 quota exceeded and are not handled.
+func TestEventsBoundedOverMQTT5(t *testing.T) {
+	e, rec := eventsEnv(t)
+	dev, secret := e.Device(t, true, hearth.ModeCloud)
+	c := e.connectV5(t, dev, secret)
+	for i := range events.MaxPerMinute {
+		if code := c.publish(t, mqtt.EventsTopic(dev.ID), []byte(`{"type":"factory-reset"}`)); code != 0 {
+			t.Fatalf("event %d: PUBACK reason code %#x, want success", i+1, code)
+		}
+	}
+	if code := c.publish(t, mqtt.EventsTopic(dev.ID), []byte(`{"type":"factory-reset"}`)); code != 0x97 {
+		t.Errorf("event %d of the minute: PUBACK reason code %#x, want 0x97 quota exceeded", events.MaxPerMinute+1, code)
+	}
+	if got := len(rec.calls()); got != events.MaxPerMinute {
+		t.Errorf("handled %d events, want %d", got, events.MaxPerMinute)
+	}
+}
+
 // MQTT 3.1.1 has no refusal in PUBACK: a handled event is acknowledged, a
 // refused one is not.
 func TestEventsOverMQTT3(t *testing.T) {
