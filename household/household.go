@@ -337,3 +337,13 @@ func (s *Service) checkProfileRole(ctx context.Context, hhID string, role hearth
 	}
 	return nil
 }
+
+// Me returns the caller's own person: their profile with its display
+// name, for the pages' greeting and the API's view of the account.
+func (s *Service) Me(ctx context.Context, caller string) (*hearth.Person, error) {
+	p, err := s.store.Person(ctx, caller)
+	if err != nil {
+		return nil, fmt.Errorf("household: me: %w", err)
+	}
+	return p, nil
+}

@@ -140,7 +140,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/operator/firmware/rollouts":           true,                       // TestFirmwareOperatorAPI
 		"POST /v1/me/notifications/{id}/read":           true,                       // own and other's in TestNotificationsAPI
 		"POST /v1/me/close":                             true,                       // TestCloseAccountAPI: it would end the other caller's account
-		"GET /{$}":                                      true, "GET /assets/": true, // the web page, public below as "/" and "/assets/app.js"
+		"GET /assets/": true, // the pages' assets, public below as "/assets/app.js"; pages: TestPageRoutes
 		"GET /v1/exports/{token}": true, // own, other's, expired and anonymous in TestExportAPI
 		// The second step of a sign-in, before a session: TestTOTPSignIn, TestPasskeyRegistrationAndSignIn.
 		"POST /v1/sessions/second-factor": true, "POST /v1/sessions/second-factor/passkey/options": true,

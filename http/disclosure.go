@@ -7,7 +7,7 @@ import (
 // handleSecurityTxt serves security.txt (RFC 9116, SEC-VDP), its Expires
 // field computed from the clock at each request.
 func (s *server) handleSecurityTxt() http.Handler {
-	return s.page(func() []byte {
+	return s.document(func() []byte {
 		if s.Disclosure == nil {
 			return nil
 		}
@@ -18,7 +18,7 @@ func (s *server) handleSecurityTxt() http.Handler {
 // handleDisclosurePolicy serves the vulnerability disclosure policy that
 // security.txt's Policy field points at (SEC-VDP).
 func (s *server) handleDisclosurePolicy() http.Handler {
-	return s.page(func() []byte {
+	return s.document(func() []byte {
 		if s.Disclosure == nil {
 			return nil
 		}

@@ -54,9 +54,9 @@ func NewNotices(m *manifest.Manifest) (*Notices, error) {
 	return n, nil
 }
 
-// page serves one rendered document with its content type. A nil body
+// document serves one rendered document with its content type. A nil body
 // answers 404 with msg.
-func (s *server) page(body func() []byte, contentType, msg string) http.Handler {
+func (s *server) document(body func() []byte, contentType, msg string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := body()
 		if b == nil {
@@ -79,22 +79,22 @@ func (s *server) notices() *Notices {
 }
 
 func (s *server) handlePrivacyHTML() http.Handler {
-	return s.page(func() []byte { return s.notices().html }, "text/html; charset=utf-8", "no privacy notice is served here")
+	return s.document(func() []byte { return s.notices().html }, "text/html; charset=utf-8", "no privacy notice is served here")
 }
 
 func (s *server) handlePrivacyJSON() http.Handler {
-	return s.page(func() []byte { return s.notices().json }, "application/json", "no privacy notice is served here")
+	return s.document(func() []byte { return s.notices().json }, "application/json", "no privacy notice is served here")
 }
 
 func (s *server) handlePrivacyText() http.Handler {
-	return s.page(func() []byte { return s.notices().text }, "text/plain; charset=utf-8", "no privacy notice is served here")
+	return s.document(func() []byte { return s.notices().text }, "text/plain; charset=utf-8", "no privacy notice is served here")
 }
 
 func (s *server) handlePrivacyChildren() http.Handler {
-	return s.page(func() []byte { return s.notices().child }, "text/html; charset=utf-8",
+	return s.document(func() []byte { return s.notices().child }, "text/html; charset=utf-8",
 		"this product is not meant for children, so it has no children's notice; see /privacy")
 }
 
 func (s *server) handleTermsHTML() http.Handler {
-	return s.page(func() []byte { return s.notices().terms }, "text/html; charset=utf-8", "no terms are served here")
+	return s.document(func() []byte { return s.notices().terms }, "text/html; charset=utf-8", "no terms are served here")
 }

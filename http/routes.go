@@ -143,9 +143,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
 	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))
 
-	// The web page: it uses only the routes above (INT-SAME-SCOPE).
-	handle("GET /{$}", web.Handler())
-	handle("GET /assets/", web.Handler())
+	// The pages (package web): they call the same services as the routes
+	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.
+	s.pageRoutes(handle)
+	handle("GET /assets/", web.Assets())
 
 	handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /metrics", s.metricsGuard(s.MetricsHandler))

@@ -24,6 +24,7 @@ import (
 	"github.com/hearth-iot/hearth/export"
 	"github.com/hearth-iot/hearth/firmware/updates"
 	"github.com/hearth-iot/hearth/household"
+	"github.com/hearth-iot/hearth/http/web"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/metrics"
@@ -104,7 +105,8 @@ type Config struct {
 // server carries the dependencies every handler maker uses.
 type server struct {
 	Config
-	csrf *http.CrossOriginProtection
+	csrf  *http.CrossOriginProtection
+	pages *web.Renderer
 }
 
 // NewServer returns the API handler. It is safe for concurrent use.
@@ -121,7 +123,11 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.Health == nil {
 		cfg.Health = func(context.Context) error { return nil }
 	}
-	s := &server{Config: cfg, csrf: http.NewCrossOriginProtection()}
+	pages, err := web.Parse()
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a build defect, caught by every test
+	}
+	s := &server{Config: cfg, csrf: http.NewCrossOriginProtection(), pages: pages}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return securityHeaders(s.hsts(s.unrouted(mux)))
