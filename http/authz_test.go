@@ -132,16 +132,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration
 		"POST /v1/devices/{id}/readings": true, "GET /healthz": true, // below and in TestOperations
-		"POST /v1/devices/{id}/events":                  true,                       // device credential: TestDeviceEventsOverHTTP
-		"POST /v1/devices/{id}/firmware/update":         true,                       // owner, adult, other household, anonymous in TestFirmwareUpdateAPI
-		"GET /v1/devices/{id}/firmware/{version}/image": true,                       // device credential: TestFirmwareUpdateAPI
-		"POST /v1/operator/firmware/releases":           true,                       // operator, plain account, anonymous in TestFirmwareOperatorAPI
-		"GET /v1/operator/firmware/releases":            true,                       // TestFirmwareOperatorAPI
-		"POST /v1/operator/firmware/rollouts":           true,                       // TestFirmwareOperatorAPI
-		"POST /v1/me/notifications/{id}/read":           true,                       // own and other's in TestNotificationsAPI
-		"POST /v1/me/close":                             true,                       // TestCloseAccountAPI: it would end the other caller's account
-		"GET /assets/": true, // the pages' assets, public below as "/assets/app.js"; pages: TestPageRoutes
-		"GET /v1/exports/{token}": true, // own, other's, expired and anonymous in TestExportAPI
+		"POST /v1/devices/{id}/events":                  true, // device credential: TestDeviceEventsOverHTTP
+		"POST /v1/devices/{id}/firmware/update":         true, // owner, adult, other household, anonymous in TestFirmwareUpdateAPI
+		"GET /v1/devices/{id}/firmware/{version}/image": true, // device credential: TestFirmwareUpdateAPI
+		"POST /v1/operator/firmware/releases":           true, // operator, plain account, anonymous in TestFirmwareOperatorAPI
+		"GET /v1/operator/firmware/releases":            true, // TestFirmwareOperatorAPI
+		"POST /v1/operator/firmware/rollouts":           true, // TestFirmwareOperatorAPI
+		"POST /v1/me/notifications/{id}/read":           true, // own and other's in TestNotificationsAPI
+		"POST /v1/me/close":                             true, // TestCloseAccountAPI: it would end the other caller's account
+		"GET /assets/":                                  true, // the pages' assets, public below as "/assets/app.js"; pages: TestPageRoutes
+		"GET /v1/exports/{token}":                       true, // own, other's, expired and anonymous in TestExportAPI
 		// The second step of a sign-in, before a session: TestTOTPSignIn, TestPasskeyRegistrationAndSignIn.
 		"POST /v1/sessions/second-factor": true, "POST /v1/sessions/second-factor/passkey/options": true,
 		"POST /v1/sessions/second-factor/passkey": true,
