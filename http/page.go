@@ -361,3 +361,54 @@ func isRetryAfter(err error) (string, bool) {
 	}
 	return "", false
 }
+
+// personPage is the context of a page about one person of a household:
+// the household and person from the path, the person's name, and whether
+// the caller is that person or acts for them (a guardian, or the owner for
+// a profile without an account).
+type personPage struct {
+	Household  web.NavHousehold
+	PersonID   string
+	PersonName string
+	Self       bool   // the caller is the person
+	Section    string // which of the person's pages this is, for personnav
+}
+
+// personPageFunc renders a page about one person, the caller already
+// authorised for them.
+type personPageFunc func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error
+
+// forPersonPage authorises the caller for {person} in {hh} exactly as the
+// API's per-person routes do (subject.Authorize: the person themselves, a
+// guardian for their child, the owner for a profile without an account)
+// and runs h; a caller who may not gets the not-found page.
+func (s *server) forPersonPage(section string, h personPageFunc) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
+		if s.Consents == nil || s.Subjects == nil {
+			return hearth.Errorf(hearth.ENOTFOUND, "consents and settings are not served here")
+		}
+		hh, person := r.PathValue("hh"), r.PathValue("person")
+		if _, _, err := s.Subjects.Authorize(r.Context(), caller(r), hh, person); err != nil {
+			return err
+		}
+		pp := personPage{PersonID: person, Self: person == caller(r), Section: section}
+		for _, h := range p.Households {
+			if h.ID == hh {
+				pp.Household = h
+			}
+		}
+		if pp.Household.ID == "" {
+			return hearth.Errorf(hearth.ENOTFOUND, "no such household")
+		}
+		members, err := s.Households.Members(r.Context(), caller(r), hh)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if m.PersonID == person {
+				pp.PersonName = m.DisplayName
+			}
+		}
+		return h(w, r, p, pp)
+	}
+}
