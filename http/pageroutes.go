@@ -9,7 +9,8 @@ func (s *server) pageRoutes(handle func(pattern string, h http.Handler)) {
 	s.accountPages(handle)      // page_account.go: password, second factors, sessions, notifications, closing the account
 	s.householdPages(handle)    // page_household.go: households, members, profiles, children, invitations
 	s.devicePages(handle)       // page_device.go: claiming, transfer, reset, local-only, firmware, support
-	s.consentPages(handle)      // page_consent.go: consents, the privacy dashboard, feature switches, objections
+	s.consentPages(handle)      // page_consent.go: consent requests and decisions, receipts
+	s.dashboardPages(handle)    // page_dashboard.go: the privacy dashboard, feature switches, restriction, objections
 	s.dataPages(handle)         // page_data.go: readings, export, import, correction, erasure, shares, requests
 	s.transparencyPages(handle) // page_transparency.go: the layered notice, QR code, children's notice, terms, who can see my data
 	s.operatorPages(handle)     // page_operator.go: the operator console
