@@ -1,7 +1,6 @@
 package http_test
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -171,6 +170,8 @@ func fill(pattern string) (method, path string) {
 // post without the page's CSRF token, changing nothing (SEC-AUTHZ).
 func TestPageRoutes(t *testing.T) {
 	e := newEnv(t)
+	forger := e.newBrowser()
+	forger.signUp("Forger")
 	for pattern, public := range pageRoutes(t) {
 		method, path := fill(pattern)
 		if !public {
@@ -190,13 +191,11 @@ func TestPageRoutes(t *testing.T) {
 		}
 		if method == "POST" {
 			t.Run(pattern+"/forged CSRF token", func(t *testing.T) {
-				b := e.newBrowser()
-				b.signUp(fmt.Sprintf("Forger%d", len(path)))
-				p := b.post(path, url.Values{"csrf_token": {"forged"}})
+				p := forger.post(path, url.Values{"csrf_token": {"forged"}})
 				if p.status != 303 {
 					t.Fatalf("status %d, want 303 back to the form", p.status)
 				}
-				if f := b.get(p.location); !strings.Contains(f.body, "did not come from this site") {
+				if f := forger.get(p.location); !strings.Contains(f.body, "did not come from this site") {
 					t.Errorf("the page after a forged post does not say why: %.600s", f.body)
 				}
 			})
