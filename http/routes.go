@@ -149,6 +149,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/me/passkeys/options", s.authed(s.handlePasskeyRegistrationOptions()))
 	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
 	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))
+	// The operator console's data (issue 15): the manifest and its lint
+	// status, the rights-request queue by deadline, the ledger verified.
+	handle("GET /v1/operator/manifest", s.operator(s.handleOperatorManifest()))
+	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
+	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.
