@@ -133,6 +133,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/devices/{id}/reset", s.authed(s.handleFactoryReset()))
 	handle("PUT /v1/devices/{id}/mode", s.authed(s.handleSetMode()))
 	handle("POST /v1/households/{hh}/devices/{id}/erasure", s.authed(s.handleEraseDeviceReadings()))
+	handle("GET /v1/devices/{id}/log", s.authed(s.handleDeviceLog()))
 
 	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
 	// answered 202 finishes with a code or a passkey; operator routes use
