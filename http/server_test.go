@@ -80,6 +80,7 @@ type envOptions struct {
 	authClock bool                // the auth service reads the env's clock, not the real time
 	webauthn  *webauthn.WebAuthn  // passkeys; nil turns them off
 	server    func(*hhttp.Config) // changes the server's configuration
+	manifest  []byte              // the product's privacy manifest; the thermostat's when nil
 }
 
 func newEnvWith(t *testing.T, o envOptions) *env {
@@ -88,7 +89,11 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
-	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
+	name, src := examples.ThermostatName, examples.Thermostat
+	if o.manifest != nil {
+		name, src = "manifest.yaml", o.manifest
+	}
+	m, err := manifest.Parse(name, src)
 	if err != nil {
 		t.Fatalf("parse manifest: %v", err)
 	}
