@@ -288,7 +288,7 @@ func TestPageDashboardAPI(t *testing.T) {
 // product that makes them, the fitness tracker's insurer scoring
 // (RIGHT-ADM).
 func TestPageDashboardAutomatedDecisions(t *testing.T) {
-	e := newEnvWith(t, envOptions{manifest: examples.FitnessTracker})
+	e := newEnvWith(t, envOptions{manifest: [2]string{examples.FitnessTrackerName, string(examples.FitnessTracker)}})
 	tok, person := e.user("Ada")
 	hh := e.household(tok)
 	b := e.newBrowser()
