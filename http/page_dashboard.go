@@ -353,7 +353,7 @@ func (s *server) pageReviewPost() personPageFunc {
 			return s.dashboardFailed(w, r, p, pp, "review:"+purpose, err)
 		}
 		s.redirect(w, r, personBase(pp)+"/privacy#decisions",
-			"Your request for a human review is recorded. We answer by "+rr.Deadline.UTC().Format("2 January 2006")+".")
+			"Your request for a human review is recorded in the operators' queue. The answer is due by "+rr.Deadline.UTC().Format("2 January 2006")+".")
 		return nil
 	}
 }
@@ -483,7 +483,7 @@ func (s *server) pageFeaturePost() personPageFunc {
 		}
 		base := personBase(pp)
 		if !on {
-			s.redirect(w, r, base+"/privacy#features", n.Name+" is off: its purposes no longer use your data.")
+			s.redirect(w, r, base+"/privacy#features", n.Name+" is off. The dashboard below shows what uses your data now.")
 			return nil
 		}
 		if len(n.ConsentsNeeded) > 0 {
