@@ -1,25 +1,56 @@
 #!/usr/bin/env bash
-# Runs every Hearth test: installs the MQTT clients the end-to-end tests
-# drive (mosquitto_pub) when missing, vets, then tests with the race
-# detector where it fits in time and plainly elsewhere. About 10-20 minutes
-# on 2 cores.
+# Runs every Hearth test: installs what the end-to-end tests drive when it
+# is missing (mosquitto and its clients, Debian's chromium, axe-core from
+# npm), vets, then tests with the race detector where it fits in time and
+# plainly elsewhere. About 10-20 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The end-to-end tests need mosquitto's clients (they publish with
+# mosquitto_pub), and the browser suite (cmd/hearth/browser_e2e_test.go)
+# Debian's chromium and axe-core from npm. Whatever is missing is installed
+# here; if it cannot be, the script stops with the error: the tests never
+# skip for want of a tool.
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+axe_dir=cmd/hearth/testdata/axe
+packages=()
 if ! command -v mosquitto_pub >/dev/null || ! command -v mosquitto >/dev/null; then
-	echo "test.sh: installing mosquitto and mosquitto-clients" >&2
-	sudo=""
-	if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+	packages+=(mosquitto mosquitto-clients)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+	packages+=(chromium fonts-dejavu-core)
+fi
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ] && ! command -v npm >/dev/null; then
+	packages+=(npm)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+	echo "test.sh: installing ${packages[*]}" >&2
 	$sudo apt-get update
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto mosquitto-clients
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+fi
+for tool in mosquitto mosquitto_pub /usr/bin/chromium; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "test.sh: $tool is still missing after apt-get install" >&2
+		exit 1
+	fi
+done
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+	echo "test.sh: installing axe-core with npm ci in $axe_dir" >&2
+	(cd "$axe_dir" && npm ci --no-audit --no-fund)
+	if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+		echo "test.sh: npm ci did not install axe-core in $axe_dir" >&2
+		exit 1
+	fi
 fi
 
 echo "== go vet" >&2
 go vet ./...
 
 # The end-to-end tests in cmd/hearth build and run the binary and publish
-# tens of thousands of QoS 1 messages; the race detector would multiply their
-# time, so they run plainly. Everything else runs with -race.
+# tens of thousands of QoS 1 messages, and the browser suite drives
+# Chromium; the race detector would multiply their time, so they run
+# plainly. Everything else runs with -race.
 plain="github.com/hearth-iot/hearth/cmd/hearth"
 race=$(go list ./... | grep -v -x -F "$plain")
 

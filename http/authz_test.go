@@ -73,6 +73,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/deletion-schedules", "", 200},
 		{"POST", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 200},
 		{"GET", me + "/shares", "", 200},
+		{"GET", me + "/readers", "", 200},
 		{"DELETE", me + "/shares", `{"category":"occupancy","with":"` + profile + `"}`, 204},
 		{"POST", me + "/requests", `{"type":"access","password":"correct horse battery staple"}`, 201}, // RIGHT-REQUESTS
 		{"GET", me + "/requests", "", 200},
@@ -127,7 +128,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
 	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
-	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/.well-known/security.txt", "/security/policy"}
+	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/privacy/hub", "/privacy/qr.svg", "/.well-known/security.txt", "/security/policy"}
 	secrets := []string{hh, dev, "MARKER-41", "Own", "own@example.org"}
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration

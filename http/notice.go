@@ -10,9 +10,9 @@ import (
 )
 
 // noticeCSP is the Content-Security-Policy of the notice pages: no
-// scripts, styles from nowhere but the page's own markup (there are none),
-// no forms (NOTICE-SEPARATE: a notice holds no consent control), no framing.
-const noticeCSP = "default-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+// scripts, the hub's own style sheet only, no forms (NOTICE-SEPARATE: a
+// notice holds no consent control), no framing.
+const noticeCSP = "default-src 'none'; style-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 // Notices are the public documents of a product, rendered once from the
 // manifest the policy engine enforces, so they cannot drift from it
@@ -23,12 +23,14 @@ const noticeCSP = "default-src 'none'; form-action 'none'; base-uri 'none'; fram
 // concurrent use.
 type Notices struct {
 	html, json, text, child, terms []byte // child is nil unless children are likely users
+	doc                            manifest.NoticeDoc
+	manifest                       *manifest.Manifest
 }
 
 // NewNotices renders the notices of m. It returns the errors of rendering.
 func NewNotices(m *manifest.Manifest) (*Notices, error) {
 	d := manifest.Notice(m)
-	n := &Notices{}
+	n := &Notices{doc: d, manifest: m}
 	for _, r := range []struct {
 		dst    *[]byte
 		render func(*bytes.Buffer) error
@@ -51,8 +53,44 @@ func NewNotices(m *manifest.Manifest) (*Notices, error) {
 		}
 		n.child = b.Bytes()
 	}
+	n.html = inHub(n.html, "/privacy", n.child != nil)
+	n.terms = inHub(n.terms, "/terms", n.child != nil)
+	if n.child != nil {
+		n.child = inHub(n.child, "/privacy/children", true)
+	}
 	return n, nil
 }
+
+// inHub puts a rendered HTML notice in the privacy hub's look: the hub's
+// style sheet, a skip link and a header linking the notice's layers, the
+// page at path marked current. The header has no form and no script, so
+// the notice keeps its strict policy (noticeCSP).
+func inHub(doc []byte, path string, child bool) []byte {
+	links := []struct{ href, text string }{{"/privacy/hub", "Privacy hub"}, {"/privacy", "Privacy notice"}}
+	if child {
+		links = append(links, struct{ href, text string }{"/privacy/children", "For children"})
+	}
+	links = append(links, struct{ href, text string }{"/terms", "Terms"}, struct{ href, text string }{"/", "Home"})
+	var h bytes.Buffer
+	h.WriteString("<body>\n<a class=\"skip\" href=\"#main\">Skip to the content</a>\n<header class=\"top\">\n  <a class=\"brand\" href=\"/\">Hearth</a>\n  <nav aria-label=\"Main\">\n    <ul>")
+	for _, l := range links {
+		current := ""
+		if l.href == path {
+			current = ` aria-current="page"`
+		}
+		fmt.Fprintf(&h, "\n      <li><a href=\"%s\"%s>%s</a></li>", l.href, current, l.text)
+	}
+	h.WriteString("\n    </ul>\n  </nav>\n</header>\n<main id=\"main\" class=\"notice\">")
+	doc = bytes.Replace(doc, []byte("</head>"), []byte("<link rel=\"stylesheet\" href=\"/assets/app.css\">\n</head>"), 1)
+	return bytes.Replace(doc, []byte("<body>\n<main>"), h.Bytes(), 1)
+}
+
+// Doc returns the notice as built from the manifest, for the hub's pages.
+func (n *Notices) Doc() manifest.NoticeDoc { return n.doc }
+
+// Manifest returns the manifest the notices were rendered from: the one
+// the policy engine enforces.
+func (n *Notices) Manifest() *manifest.Manifest { return n.manifest }
 
 // document serves one rendered document with its content type. A nil body
 // answers 404 with msg.

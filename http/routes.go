@@ -74,6 +74,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/people/{person}/shares", s.authed(s.handleShares()))
 	handle("POST /v1/households/{hh}/people/{person}/shares", s.authed(s.handleGrantShare()))
 	handle("DELETE /v1/households/{hh}/people/{person}/shares", s.authed(s.handleRevokeShare()))
+	// Who may read a person's data (issue 15): policy's read decision per
+	// member and category; no log of reads is kept yet (issue 17).
+	handle("GET /v1/households/{hh}/people/{person}/readers", s.authed(s.handleReaders()))
 	// Rights requests (issue 12, RIGHT-REQUESTS): opened after the caller
 	// re-enters their password; the person, a child's guardian or the owner
 	// for a profile without an account follows them.

@@ -65,6 +65,10 @@ type Config struct {
 	// Disclosure is security.txt and the vulnerability disclosure policy
 	// (SEC-VDP); nil makes those pages answer 404.
 	Disclosure *disclosure.Documents
+	// PublicURL is the server's address as people reach it (--public-url,
+	// such as https://hearth.example): the privacy hub's QR code links to
+	// the notice under it. "" uses the host each request names.
+	PublicURL string
 	// Consents serves the consent API and Subjects the settings and
 	// feature switches (and authorises both); if either is nil those
 	// routes answer 404.

@@ -51,7 +51,10 @@ type server struct {
 	notices    *httpapi.Notices // rendered once, from the manifest enforced
 	// disclosure is security.txt and the disclosure policy (SEC-VDP).
 	disclosure *disclosure.Documents
-	erasure    *erasure.Service // see erasure.go
+	// publicURL is --public-url, "" when not given: the privacy hub's QR
+	// code then names the host each request named.
+	publicURL string
+	erasure   *erasure.Service // see erasure.go
 	// lifecycle transfers, resets and switches devices (devicelife.go);
 	// stopLifecycle stops its daily pruning of the device log.
 	lifecycle     *lifecycle.Service
@@ -138,6 +141,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		ln.Close()
 		return err
 	}
+	s.publicURL = cfg.Disclosure.PublicURL
 	if s.disclosure, err = cfg.Disclosure.documents(s.manifest, s.httpURL); err != nil {
 		ln.Close()
 		return fmt.Errorf("security.txt: %w", err)
@@ -203,7 +207,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Auth: s.auth, Households: s.households, Ingest: s.ingest,
 		Metrics: s.metrics, MetricsHandler: metricsHandler, MetricsToken: metricsToken, Logger: s.log,
 		SecureCookies: secure, Health: s.health, TrustedProxies: proxies,
-		Notify: s.notify, Notices: s.notices, Disclosure: s.disclosure,
+		Notify: s.notify, Notices: s.notices, Disclosure: s.disclosure, PublicURL: s.publicURL,
 		Consents: s.privacy.consents, Subjects: s.privacy.subjects,
 		Exports: s.exports,
 		Erasure: s.erasure,
