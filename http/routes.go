@@ -58,6 +58,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/people/{person}/settings", s.authed(s.handleSettings()))
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
+	// The privacy dashboard's content, and a feature's notice before switching it (issue 15).
+	handle("GET /v1/households/{hh}/people/{person}/privacy", s.authed(s.handleOverview()))
+	handle("GET /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeaturePreview()))
 
 	// Access and portability (issue 12: RIGHT-ACCESS, RIGHT-UNREGISTERED, RIGHT-PORT).
 	handle("POST /v1/households/{hh}/people/{person}/exports", s.authed(s.handleRequestExport()))
