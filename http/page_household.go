@@ -30,9 +30,9 @@ func (s *server) householdPages(handle func(pattern string, h http.Handler)) {
 	handle("POST /invites/accept", s.page("home", s.pageAcceptInvitePost()))
 }
 
-// consentMoment is the consent page of person in hh, opened at a consent
-// moment (CONSENT-MOMENTS): "setup" or "join".
-func consentMoment(hh, person, moment string) string {
+// consentsAt is the consent page of person in hh, opened at a consent
+// moment (CONSENT-MOMENTS): momentSetup or momentJoin.
+func consentsAt(hh, person, moment string) string {
 	return "/households/" + url.PathEscape(hh) + "/people/" + url.PathEscape(person) + "/consents?moment=" + moment
 }
 
@@ -54,7 +54,7 @@ func (s *server) pageNewHouseholdPost() pageFunc {
 		if err != nil {
 			return s.formFailed(w, r, p, "household_new", err)
 		}
-		s.redirect(w, r, consentMoment(h.ID, caller(r), "setup"),
+		s.redirect(w, r, consentsAt(h.ID, caller(r), momentSetup),
 			"Your household "+h.Name+" is set up. Nothing that needs your consent is switched on: decide below what your data may be used for.")
 		return nil
 	}
@@ -411,7 +411,7 @@ func (s *server) pageAcceptInvitePost() pageFunc {
 		if err != nil {
 			return s.formFailed(w, r, p, "invite_accept", onForm(err, "token"))
 		}
-		s.redirect(w, r, consentMoment(m.HouseholdID, caller(r), "join"),
+		s.redirect(w, r, consentsAt(m.HouseholdID, caller(r), momentJoin),
 			"You have joined the household as "+roleLabel(m.Role)+". Nothing that needs your consent is switched on: decide below what your data may be used for.")
 		return nil
 	}
