@@ -278,13 +278,17 @@ func TestPageNotifications(t *testing.T) {
 	own, me := e.user("Gus")
 	hh := e.household(own)
 	dev, _ := e.device(own, hh)
-	_, other := e.user("Hal")
+	hal, other := e.user("Hal")
+	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", own, `{"role":"adult"}`), 201).json(t)["token"].(string)
+	e.want(e.do("POST", "/v1/invites/accept", hal, fmt.Sprintf(`{"token":%q}`, inv)), 200)
+	kid := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
 	at := time.Now().UTC().Add(-time.Hour)
 	ns := []hearth.Notification{
 		{ID: "n_terms", PersonID: me, Kind: hearth.NotifyTermsChanged, Title: "New terms of service to review", Body: "Version 2025-06.", Created: at},
 		{ID: "n_change", PersonID: me, HouseholdID: hh, Kind: hearth.NotifyManifestChanged, Title: "How your data is used has changed", Body: "Line one.\nLine two.", Created: at.Add(time.Minute)},
 		{ID: "n_fw", PersonID: me, HouseholdID: hh, Kind: hearth.NotifyFirmwareSubstantial, Title: "An update changes what your thermostat does", Body: "Firmware 2.0.", Created: at.Add(2 * time.Minute)},
 		{ID: "n_hal", PersonID: other, Kind: hearth.NotifyTermsChanged, Title: "Hal's own", Body: "Not for Gus.", Created: at},
+		{ID: "n_kid", PersonID: kid, HouseholdID: hh, Kind: hearth.NotifyManifestChanged, Title: "Kid's change", Body: "For the kid.", Created: at},
 	}
 	if err := e.db.AddNotifications(t.Context(), ns); err != nil {
 		t.Fatal(err)
@@ -299,6 +303,15 @@ func TestPageNotifications(t *testing.T) {
 		`href="/households/`+hh+`/devices/`+dev+`"`, `href="/account"`, "Line one.\nLine two.", "<strong>New.</strong>")
 	if strings.Contains(p.body, "Hal&#39;s own") || strings.Contains(p.body, "Hal's own") {
 		t.Error("Gus sees Hal's notification")
+	}
+	// The owner sees the notifications of a profile without an account,
+	// linking to its consent page; another adult member does not
+	// (CONSENT-MULTIUSER).
+	wantPage(t, p, 200, "For Kid in Home", `href="/households/`+hh+`/people/`+kid+`/consents?moment=change"`)
+	bh := e.newBrowser()
+	bh.signInAs("hal@example.org", testPassword)
+	if p := bh.get("/notifications"); p.status != 200 || strings.Contains(p.body, "For Kid") || !strings.Contains(p.body, "Hal&#39;s own") {
+		t.Errorf("Hal's notifications page: status %d, %.1500s", p.status, p.body)
 	}
 	if p := b.post("/notifications/n_change/read", nil); p.status != 303 || p.location != "/notifications" {
 		t.Fatalf("mark read: %d to %q", p.status, p.location)

@@ -133,6 +133,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/devices/{id}/reset", s.authed(s.handleFactoryReset()))
 	handle("PUT /v1/devices/{id}/mode", s.authed(s.handleSetMode()))
 	handle("POST /v1/households/{hh}/devices/{id}/erasure", s.authed(s.handleEraseDeviceReadings()))
+	handle("GET /v1/devices/{id}/log", s.authed(s.handleDeviceLog()))
 
 	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
 	// answered 202 finishes with a code or a passkey; operator routes use
@@ -148,6 +149,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/me/passkeys/options", s.authed(s.handlePasskeyRegistrationOptions()))
 	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
 	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))
+	// The operator console's data (issue 15): the manifest and its lint
+	// status, the rights-request queue by deadline, the ledger verified.
+	handle("GET /v1/operator/manifest", s.operator(s.handleOperatorManifest()))
+	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
+	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.
