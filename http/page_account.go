@@ -90,21 +90,14 @@ func (s *server) accountFailed(w http.ResponseWriter, r *http.Request, p *web.Pa
 }
 
 // reenterFailed shows page name again after a form that re-enters the
-// password failed with err. The services name the password "password";
-// the form calls its input field. A wrong password (EFORBIDDEN with a
-// field) keeps the API's status, 403, and is shown beside the input;
-// everything else goes to formFailed.
+// password failed with err, through formFailed (a wrong password,
+// EFORBIDDEN with a field, keeps the API's 403). The services name the
+// password "password"; the form calls its input field.
 func (s *server) reenterFailed(w http.ResponseWriter, r *http.Request, p *web.Page, name, field string, err error) error {
-	if f := hearth.ErrorField(err); f == "password" && field != "password" {
+	if hearth.ErrorField(err) == "password" && field != "password" {
 		err = renameField(err, field)
 	}
-	if hearth.ErrorCode(err) != hearth.EFORBIDDEN || hearth.ErrorField(err) == "" {
-		return s.formFailed(w, r, p, name, err)
-	}
-	p.SetError(hearth.ErrorField(err), sentence(hearth.ErrorMessage(err)))
-	p.Form = r.PostForm
-	s.Metrics.Errors.WithLabelValues(hearth.ErrorCode(err)).Inc()
-	return s.render(w, r, http.StatusForbidden, name, p)
+	return s.formFailed(w, r, p, name, err)
 }
 
 // missing marks each of fields that is empty in the posted form with

@@ -168,6 +168,8 @@ func TestPageTOTP(t *testing.T) {
 		t.Errorf("the same form again: %d to %q, want 303 to /account", p.status, p.location)
 	}
 	wantPage(t, b.get("/account"), 200, "Authenticator app</dt><dd class=\"status\">On", `id="recovery-form"`, `id="second-factor-off-form"`)
+	// A stale set-up form, posted again: a clear message, nothing changed.
+	wantPage(t, b.follow(b.post("/account/totp", nil)), 200, "An authenticator app is set up already")
 	e.clock.Advance(30 * time.Second)
 
 	// Signing in asks for the code; a recovery code works once.

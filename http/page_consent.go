@@ -10,6 +10,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/http/web"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // consentPages registers the consent page of one person and its decision
@@ -40,8 +41,11 @@ func consentMoment(v string) string {
 
 // consentPage is the content of the consent page.
 type consentPage struct {
-	Person   personPage
-	Moment   string // a consent moment, or ""
+	Person personPage
+	Moment string // a consent moment, or ""
+	// Feature is, at the feature moment, the just-in-time notice of the
+	// feature switched on (?feature=), with the consents it still needs.
+	Feature  *subject.FeatureNotice
 	Manifest string // the manifest version the requests come from
 	ForChild bool   // the caller decides as the guardian of a child
 	Purposes []purposeChoice
@@ -83,7 +87,8 @@ type receiptRow struct {
 // shown is recorded when the person answers it (pageConsentDecision).
 func (s *server) pageConsents() pageFunc {
 	return s.forPersonPage("consents", func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
-		d, err := s.consentPageData(r.Context(), caller(r), pp, consentMoment(r.URL.Query().Get("moment")))
+		q := r.URL.Query()
+		d, err := s.consentPageData(r.Context(), caller(r), pp, consentMoment(q.Get("moment")), q.Get("feature"))
 		if err != nil {
 			return err
 		}
@@ -102,11 +107,22 @@ func consentTitle(pp personPage) string {
 
 // consentPageData gathers the consent page: the person's state per
 // purpose, what actor may do about each (asked of the service through
-// Preview, which decides who may consent and the cool-off), and the
-// receipts.
-func (s *server) consentPageData(ctx context.Context, actor string, pp personPage, moment string) (consentPage, error) {
+// Preview, which decides who may consent and the cool-off), the receipts
+// and, at the feature moment, the notice of the feature (an unknown
+// feature is left out).
+func (s *server) consentPageData(ctx context.Context, actor string, pp personPage, moment, feature string) (consentPage, error) {
 	d := consentPage{Person: pp, Moment: moment,
 		Receipt: "/v1/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/consents/receipts"}
+	if moment == momentFeature && feature != "" {
+		n, err := s.Subjects.PreviewFeature(ctx, actor, pp.Household.ID, pp.PersonID, feature)
+		switch hearth.ErrorCode(err) {
+		case "":
+			d.Feature = &n
+		case hearth.ENOTFOUND:
+		default:
+			return d, err
+		}
+	}
 	states, err := s.Consents.State(ctx, pp.PersonID)
 	if err != nil {
 		return d, err
@@ -205,14 +221,14 @@ func receiptRowOf(r consent.Receipt) receiptRow {
 func (s *server) pageConsentDecision() pageFunc {
 	return s.forPersonPage("consents", func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
 		f, purpose, actor := r.PostForm, r.PathValue("purpose"), caller(r)
-		moment := consentMoment(f.Get("moment"))
+		moment, feature := consentMoment(f.Get("moment")), f.Get("feature")
 		before, err := s.Consents.State(r.Context(), pp.PersonID)
 		if err != nil {
 			return err
 		}
 		st, err := s.decideConsent(r.Context(), actor, pp.PersonID, purpose, f.Get("decision"), f.Get("statement"))
 		if err != nil {
-			return s.consentFailed(w, r, p, pp, moment, purpose, err)
+			return s.consentFailed(w, r, p, pp, moment, feature, purpose, err)
 		}
 		v, err := s.Consents.Describe(purpose)
 		if err != nil {
@@ -221,6 +237,9 @@ func (s *server) pageConsentDecision() pageFunc {
 		to := "/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/consents"
 		if moment != "" {
 			to += "?moment=" + moment
+		}
+		if moment == momentFeature && feature != "" {
+			to += "&feature=" + url.QueryEscape(feature)
 		}
 		s.redirect(w, r, to+"#purpose-"+url.PathEscape(purpose), decisionFlash(v.Purpose.Name, st, st.Seq != before[purpose].Seq))
 		return nil
@@ -270,13 +289,13 @@ func decisionFlash(name string, st consent.PurposeState, changed bool) string {
 // person's mistakes (a statement not as shown, a decision that does not
 // apply) beside the purpose they were about, with their status; a purpose
 // that does not exist gets the not-found page, as the API's 404.
-func (s *server) consentFailed(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage, moment, purpose string, err error) error {
+func (s *server) consentFailed(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage, moment, feature, purpose string, err error) error {
 	switch hearth.ErrorCode(err) {
 	case hearth.EINVALID, hearth.ECONFLICT, hearth.ETOOMANY:
 	default:
 		return err
 	}
-	d, derr := s.consentPageData(r.Context(), caller(r), pp, moment)
+	d, derr := s.consentPageData(r.Context(), caller(r), pp, moment, feature)
 	if derr != nil {
 		return derr
 	}

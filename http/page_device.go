@@ -432,7 +432,7 @@ func (s *server) deviceGone(w http.ResponseWriter, r *http.Request, p *web.Page,
 		return err
 	}
 	p.Data = deviceLeftPage{Household: hh, DeviceID: r.PathValue("id")}
-	return s.render(w, r, http.StatusNotFound, "device_left", p)
+	return s.render(w, r, http.StatusOK, "device_left", p)
 }
 
 // pageEraseDeviceReadings erases the readings a device that left the
@@ -451,24 +451,11 @@ func (s *server) pageEraseDeviceReadings() pageFunc {
 		n, err := s.Lifecycle.EraseReadings(r.Context(), caller(r), hh.ID, id, r.PostForm.Get("password"))
 		p.Data = deviceLeftPage{Household: hh, DeviceID: id}
 		if err != nil {
-			return s.fieldFailed(w, r, p, "device_left", err)
+			return s.formFailed(w, r, p, "device_left", err)
 		}
 		s.redirect(w, r, "/households/"+hh.ID+"/devices", fmt.Sprintf("%d readings from device %s were erased.", n, id))
 		return nil
 	}
-}
-
-// fieldFailed is formFailed that also shows a refusal about one field
-// (a wrong password re-entered: EFORBIDDEN on the field password) beside
-// that field, with its status, rather than as the error page.
-func (s *server) fieldFailed(w http.ResponseWriter, r *http.Request, p *web.Page, name string, err error) error {
-	if hearth.ErrorCode(err) != hearth.EFORBIDDEN || hearth.ErrorField(err) == "" {
-		return s.formFailed(w, r, p, name, err)
-	}
-	p.SetError(hearth.ErrorField(err), sentence(hearth.ErrorMessage(err)))
-	p.Form = r.PostForm
-	s.Metrics.Errors.WithLabelValues(hearth.ErrorCode(err)).Inc()
-	return s.render(w, r, http.StatusForbidden, name, p)
 }
 
 // deviceAction carries out one form of a device's page for device dev:
@@ -492,7 +479,7 @@ func (s *server) pageDeviceAction(act deviceAction) pageFunc {
 		to, flash, done, err := act(w, r, p, d)
 		switch {
 		case err != nil:
-			return s.fieldFailed(w, r, p, "device", err)
+			return s.formFailed(w, r, p, "device", err)
 		case !done:
 			s.redirect(w, r, to, flash)
 		}

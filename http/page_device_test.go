@@ -163,7 +163,7 @@ func TestPageDeviceTransfer(t *testing.T) {
 		t.Errorf("the new owner sees the previous household's log")
 	}
 	// Ada's page of it now offers to erase what it sent.
-	wantPage(t, ada.get(path), 404, `id="erase-device-readings-form"`)
+	wantPage(t, ada.get(path), 200, "This device is not in Home", `id="erase-device-readings-form"`)
 	wantPage(t, ada.post(path+"/erasure", url.Values{"password": {"wrong horse battery staple"}}), 403, `aria-invalid="true"`)
 	ada.get(path)
 	p = ada.post(path+"/erasure", url.Values{"password": {"correct horse battery staple"}})
