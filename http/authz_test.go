@@ -56,7 +56,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/devices/" + dev + "/credential", "", 201},
 		{"DELETE", "/v1/devices/" + dev + "/credential", "", 204},
 		{"GET", "/v1/devices/" + dev + "/firmware", "", 200}, // SEC-UPDATES: the household's view of its firmware
-		{"GET", "/v1/devices/" + dev + "/log", "", 200}, // the device log, for its household's owners
+		{"GET", "/v1/devices/" + dev + "/log", "", 200},      // the device log, for its household's owners
 		{"GET", "/v1/households/" + hh + "/people/" + profile + "/notifications", "", 200},
 		{"GET", me + "/consents", "", 200},
 		{"GET", me + "/consents/energy-insights/request", "", 200},  // before the consent is given

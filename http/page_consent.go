@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hearth-iot/hearth"
@@ -272,7 +273,7 @@ func (s *server) decideConsent(ctx context.Context, actor, subject, purpose, dec
 func decisionFlash(name string, st consent.PurposeState, changed bool) string {
 	q := "“" + name + "”"
 	if !changed {
-		return "Nothing changed: your choice for " + q + " was already recorded (" + string(st.Status) + ")."
+		return "Nothing changed: consent for " + q + " is " + strings.ReplaceAll(string(st.Status), "-", " ") + "."
 	}
 	switch st.Status {
 	case consent.StatusGiven:
