@@ -129,6 +129,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/operator/me", "", 403},       // not an operator: TestOperatorMiddleware
 		{"GET", "/v1/operator/manifest", "", 403}, // the console's routes: TestPageOperatorConsole
 		{"GET", "/v1/operator/requests", "", 403},
+		{"POST", "/v1/operator/requests/{id}", `{"status":"done","outcome":"x"}`, 403},
 		{"GET", "/v1/operator/ledger", "", 403},
 		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},

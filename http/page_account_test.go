@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/examples"
 )
 
 // postJSON sends body as JSON to an API route with the browser's cookies
@@ -360,4 +361,33 @@ func TestPageTerms(t *testing.T) {
 	if p := b.get("/account"); strings.Contains(p.body, "You have not accepted the terms") {
 		t.Error("the account page still asks for the terms")
 	}
+}
+
+// TestPageNewTerms: when the terms change, the page states what changed
+// and that the version the person accepted stands for them until they
+// accept the new one; a form showing the old version, posted after the
+// change, is refused (409) rather than accepting terms the person was not
+// shown (TOS-PERMISSION, TOS-DURATION).
+func TestPageNewTerms(t *testing.T) {
+	const old = "    expected_duration: 5y\n"
+	if !strings.Contains(string(examples.Thermostat), old) {
+		t.Fatal("the example manifest's terms are not as this test expects")
+	}
+	src := strings.Replace(string(examples.Thermostat), old, old+`  - version: "2026-01"
+    url: https://ember-home.example/terms/2026-01
+    effective: "2026-01-01"
+    expected_duration: 3y
+`, 1)
+	e := newEnvWith(t, envOptions{manifest: [2]string{examples.ThermostatName, src}})
+	_, me := e.user("Jo")
+	if err := e.db.AcceptTerms(t.Context(), &hearth.TermsAcceptance{PersonID: me, Version: "2025-06", Accepted: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.newBrowser()
+	b.signInAs("jo@example.org", testPassword)
+	wantPage(t, b.get("/account"), 200, "Version 2026-01 of the terms of service is waiting for you", "Version 2025-06, which you accepted, stays in force")
+	wantPage(t, b.get("/terms/accept"), 200, "What changed", "Version 2026-01 replaces version 2025-06 from 2026-01-01.",
+		"expected to last 3 years instead of 5 years", "You accepted version 2025-06 on 1 July 2025", "It stays in force for you until you accept version 2026-01", "Accept version 2026-01")
+	wantPage(t, b.post("/terms/accept", url.Values{"version": {"2025-06"}}), 409, "not the current terms")
+	wantPage(t, b.follow(b.submit("/terms/accept", "/terms/accept", url.Values{"version": {"2026-01"}})), 200, "You accepted version 2026-01")
 }

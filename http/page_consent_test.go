@@ -250,6 +250,14 @@ func TestPageConsentChild(t *testing.T) {
 	if got := e.consentStatus(owner, hh, kid, "energy-insights"); got != "given" {
 		t.Errorf("the child's consent after another adult's post = %q, want given", got)
 	}
+
+	// An adult's profile without an account: nobody consents for another
+	// adult, and the page answers as the API does (CONSENT-MULTIUSER).
+	gran := e.want(e.do("POST", "/v1/households/"+hh+"/people", owner, `{"display_name":"Gran","role":"adult"}`), 201).json(t)["id"].(string)
+	api = e.do("GET", "/v1/households/"+hh+"/people/"+gran+"/consents", owner, "").status
+	if p := g.get("/households/" + hh + "/people/" + gran + "/consents"); p.status != api || p.status == 200 {
+		t.Errorf("the owner's GET of an adult profile's consent page: status %d, want the API's %d (not 200)", p.status, api)
+	}
 }
 
 // TestPageConsentMoments checks the consent page says why the person is

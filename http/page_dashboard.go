@@ -407,6 +407,9 @@ type featurePage struct {
 	Person personPage
 	Base   string
 	Notice subject.FeatureNotice
+	// BasisText is each purpose's lawful basis in plain language, as the
+	// dashboard states it.
+	BasisText map[string]string
 }
 
 // pageFeature shows a feature's just-in-time notice before it is switched
@@ -417,8 +420,18 @@ func (s *server) pageFeature() personPageFunc {
 		if err != nil {
 			return err
 		}
+		o, err := s.Subjects.Overview(r.Context(), caller(r), pp.Household.ID, pp.PersonID)
+		if err != nil {
+			return err
+		}
+		fp := featurePage{Person: pp, Base: personBase(pp), Notice: n, BasisText: map[string]string{}}
+		for _, c := range o.Categories {
+			for _, pu := range c.Purposes {
+				fp.BasisText[pu.ID] = pu.BasisText
+			}
+		}
 		p.Title = n.Name
-		p.Data = featurePage{Person: pp, Base: personBase(pp), Notice: n}
+		p.Data = fp
 		return s.render(w, r, http.StatusOK, "feature", p)
 	}
 }

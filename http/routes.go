@@ -153,6 +153,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// status, the rights-request queue by deadline, the ledger verified.
 	handle("GET /v1/operator/manifest", s.operator(s.handleOperatorManifest()))
 	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
+	handle("POST /v1/operator/requests/{id}", s.operator(s.handleOperatorProgress()))
 	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
 
 	// The pages (package web): they call the same services as the routes
