@@ -66,6 +66,15 @@ func TestPageAccountPassword(t *testing.T) {
 	b.signUp("Ada")
 	other := e.want(e.do("POST", "/v1/sessions", "", `{"email":"ada@example.org","password":"correct horse battery staple"}`), 201).json(t)["token"].(string)
 	wantPage(t, b.get("/account"), 200, `id="password-form"`, `id="signout-everywhere-form"`, `id="totp-form"`, `id="passkey-enrol"`, `href="/account/close"`)
+	if strings.Contains(b.last.body, `id="operator-factor"`) {
+		t.Error("a person who is no operator is told about the console")
+	}
+	// An operator is told the console needs a second factor (SEC-MFA).
+	accountID := e.want(e.do("GET", "/v1/me", other, ""), 200).json(t)["account_id"].(string)
+	if err := e.db.SetOperator(t.Context(), accountID, true); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, b.get("/account"), 200, `id="operator-factor"`, "set one up below")
 	tests := []struct {
 		name            string
 		current, next   string

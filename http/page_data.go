@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/erasure"
@@ -649,13 +651,16 @@ func correctedValues(f url.Values) (json.RawMessage, error) {
 	m := map[string]any{}
 	for k, vs := range f {
 		name, ok := strings.CutPrefix(k, "v.")
-		if !ok || len(vs) == 0 {
+		if !ok || name == "" || len(vs) == 0 {
 			continue
 		}
 		v := strings.TrimSpace(vs[0])
+		if !utf8.ValidString(name) || !utf8.ValidString(v) {
+			return nil, hearth.FieldError(k, "this is not text this page can read: type it again")
+		}
 		switch f.Get("k." + name) {
 		case "number":
-			if !isNumber(v) {
+			if x, err := strconv.ParseFloat(v, 64); err != nil || !isNumber(v) || math.IsInf(x, 0) {
 				return nil, hearth.FieldError(k, "enter a number, such as 20.5")
 			}
 			m[name] = json.Number(v)
