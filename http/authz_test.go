@@ -63,6 +63,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", me + "/consents/energy-insights/request", "", 201}, // records that it was shown
 		{"POST", me + "/consents/energy-insights", `{"decision":"give","method":"api"}`, 200},
 		{"GET", me + "/consents/receipts", "", 200},
+		{"GET", me + "/consents/history", "", 200},
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"GET", me + "/features/energy-insights", "", 200}, // the notice before switching: changes nothing

@@ -50,8 +50,10 @@ type consentPage struct {
 	Manifest string // the manifest version the requests come from
 	ForChild bool   // the caller decides as the guardian of a child
 	Purposes []purposeChoice
+	History  []historyRow // every decision, newest first
 	Receipts []receiptRow
 	Receipt  string // where the receipts download as JSON (the API route)
+	JSON     string // where the history downloads as JSON (the API route)
 	Failed   string // the purpose whose form failed, to show its error there
 }
 
@@ -72,6 +74,12 @@ type purposeChoice struct {
 	State     consent.PurposeState
 	DecidedBy string // who made the latest decision: "you" or their name
 	View      consent.RequestView
+}
+
+// historyRow is one consent decision on the page.
+type historyRow struct {
+	consent.Decision
+	Name, By string // the purpose's name; who decided: "you" or their name
 }
 
 // receiptRow is one consent receipt on the page.
@@ -112,8 +120,8 @@ func consentTitle(pp personPage) string {
 // and, at the feature moment, the notice of the feature (an unknown
 // feature is left out).
 func (s *server) consentPageData(ctx context.Context, actor string, pp personPage, moment, feature string) (consentPage, error) {
-	d := consentPage{Person: pp, Moment: moment,
-		Receipt: "/v1/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/consents/receipts"}
+	api := "/v1/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/consents"
+	d := consentPage{Person: pp, Moment: moment, Receipt: api + "/receipts", JSON: api + "/history"}
 	if moment == momentFeature && feature != "" {
 		n, err := s.Subjects.PreviewFeature(ctx, actor, pp.Household.ID, pp.PersonID, feature)
 		switch hearth.ErrorCode(err) {
@@ -145,6 +153,9 @@ func (s *server) consentPageData(ctx context.Context, actor string, pp personPag
 		d.Purposes = append(d.Purposes, c)
 	}
 	sort.Slice(d.Purposes, func(i, j int) bool { return d.Purposes[i].View.Purpose.Name < d.Purposes[j].View.Purpose.Name })
+	if d.History, err = s.consentHistory(ctx, actor, pp.PersonID, names, d.Purposes); err != nil {
+		return d, err
+	}
 	rs, err := s.Consents.Receipts(ctx, pp.PersonID)
 	if err != nil {
 		return d, err
@@ -153,6 +164,32 @@ func (s *server) consentPageData(ctx context.Context, actor string, pp personPag
 		d.Receipts = append(d.Receipts, receiptRowOf(rs[i]))
 	}
 	return d, nil
+}
+
+// consentHistory returns subject's consent decisions, newest first, with
+// the purposes' and deciders' names (a purpose no longer declared keeps
+// its ID; someone no longer a member is not named).
+func (s *server) consentHistory(ctx context.Context, actor, subject string, names map[string]string, purposes []purposeChoice) ([]historyRow, error) {
+	ds, err := s.Consents.History(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	purposeNames := map[string]string{}
+	for _, c := range purposes {
+		purposeNames[c.ID] = c.View.Purpose.Name
+	}
+	rows := make([]historyRow, 0, len(ds))
+	for i := len(ds) - 1; i >= 0; i-- {
+		row := historyRow{Decision: ds[i], Name: purposeNames[ds[i].Purpose], By: names[ds[i].Actor]}
+		if row.Name == "" {
+			row.Name = ds[i].Purpose
+		}
+		if ds[i].Actor == actor {
+			row.By = "you"
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 // memberNames returns the household's members' names by person ID, and

@@ -136,6 +136,14 @@ func TestPageConsentChoices(t *testing.T) {
 		t.Errorf("the receipts link: status %d, body %.300s; want the JSON receipts", r.status, r.body)
 	}
 
+	if _, h, _ := strings.Cut(p.body, `<section id="history"`); !strings.Contains(h, "<td>Withdrawn</td><td>you</td><td>web</td>") ||
+		!strings.Contains(h, "<td>Given</td><td>you</td><td>web</td>") {
+		t.Errorf("the history lacks the give and the withdrawal: %.1500s", h)
+	}
+	if r := b.get("/v1/households/" + hh + "/people/" + me + "/consents/history"); r.status != 200 || !strings.Contains(r.body, `"status":"withdrawn"`) {
+		t.Errorf("the history link: status %d, body %.300s; want the JSON history", r.status, r.body)
+	}
+
 	// The ledger holds the request shown before the decision, made on the web.
 	es, err := e.db.LedgerEntriesFor(context.Background(), me)
 	if err != nil {

@@ -41,6 +41,9 @@ type dashboardPage struct {
 	// Schedules is the periodic deletion per category ID; "off" for none.
 	Schedules map[string]hearth.DeletionPeriod
 	Periods   []hearth.DeletionPeriod
+	// Shares are, per category ID, the names of the members the person
+	// shared it with (GET {p}/shares).
+	Shares map[string][]string
 	// Failed names the form whose errors the page shows again, such as
 	// "restrict:all" or "schedule:humidity"; "" when none failed.
 	Failed string
@@ -112,6 +115,9 @@ func (s *server) dashboard(r *http.Request, pp personPage) (dashboardPage, error
 				Objected: slices.Contains(d.Controls.Objected, pc.ID), OptedOut: slices.Contains(d.Controls.ADMOptOut, pc.ID)})
 		}
 	}
+	if d.Shares, err = s.sharedWith(r, pp); err != nil {
+		return d, err
+	}
 	if s.Erasure != nil {
 		ds, err := s.Erasure.Schedules(ctx, caller(r), hh, person)
 		if err != nil {
@@ -122,6 +128,30 @@ func (s *server) dashboard(r *http.Request, pp personPage) (dashboardPage, error
 		}
 	}
 	return d, nil
+}
+
+// sharedWith returns, per category, the names of the members the person
+// shared it with, from the shares GET {p}/shares lists.
+func (s *server) sharedWith(r *http.Request, pp personPage) (map[string][]string, error) {
+	shares, err := s.Consents.Shares(r.Context(), pp.Household.ID, pp.PersonID)
+	if err != nil || len(shares) == 0 {
+		return nil, err
+	}
+	members, err := s.Households.Members(r.Context(), caller(r), pp.Household.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, sh := range shares {
+		name := sh.With
+		for _, m := range members {
+			if m.PersonID == sh.With {
+				name = m.DisplayName
+			}
+		}
+		out[sh.Category] = append(out[sh.Category], name)
+	}
+	return out, nil
 }
 
 // deviceUse returns dev with its model's name and categories.

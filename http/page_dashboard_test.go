@@ -339,9 +339,12 @@ func TestPageDashboardGuardian(t *testing.T) {
 	}
 
 	// Another adult of the household may not act for Ada or the child.
-	mateTok, _ := e.user("Mate")
+	mateTok, mateID := e.user("Mate")
 	inv := e.want(e.do("POST", "/v1/households/"+ada.hh+"/invites", ada.token, `{"role":"adult"}`), 201).json(t)["token"].(string)
 	e.want(e.do("POST", "/v1/invites/accept", mateTok, fmt.Sprintf(`{"token":%q}`, inv)), 200)
+	// A share of Ada's with Mate shows under its category (RIGHT-ACCESS-OTHERS).
+	e.want(e.do("POST", "/v1"+ada.base+"/shares", ada.token, fmt.Sprintf(`{"category":"occupancy","with":%q}`, mateID)), 200)
+	wantPage(t, ada.b.get(ada.path), 200, "<dt>Shared with members</dt>\n    <dd>Mate</dd>")
 	mate := e.newBrowser()
 	if p := mate.submit("/signin", "/signin", url.Values{"email": {"mate@example.org"}, "password": {dashPassword}}); p.status != 303 {
 		t.Fatalf("sign in: status %d", p.status)

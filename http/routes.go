@@ -51,6 +51,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// Consents, settings and features, per person (issue 3).
 	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/receipts", s.authed(s.handleReceipts()))
+	handle("GET /v1/households/{hh}/people/{person}/consents/history", s.authed(s.handleConsentHistory()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequest()))
 	// Recording that the request was shown is a POST, rate-limited (issue 14, SEC-BRUTE).
 	handle("POST /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequestShown()))

@@ -71,6 +71,9 @@ func TestBrowserAccount(t *testing.T) {
 
 	b.wantStatus("sign-up page", b.open("/signup"), http.StatusOK)
 	b.submit(map[string]string{"#f-display_name": "Kit", "#f-email": "kit@example.org", "#f-password": "correct horse battery staple"}, "main form button[type=submit]")
+	// Someone signs up with Kit's address: Kit is told in a notification.
+	b.wantStatus("sign-up page", b.open("/signup"), http.StatusOK)
+	b.submit(map[string]string{"#f-display_name": "Mallory", "#f-email": "kit@example.org", "#f-password": "another long passphrase"}, "main form button[type=submit]")
 	b.wantStatus("sign in", b.submit(map[string]string{"#f-email": "kit@example.org", "#f-password": "correct horse battery staple"}, "main form button[type=submit]"), http.StatusOK)
 
 	b.wantStatus("account page", b.open("/account"), http.StatusOK)
@@ -87,7 +90,10 @@ func TestBrowserAccount(t *testing.T) {
 	b.audit("account-totp")
 
 	b.wantStatus("notifications", b.open("/notifications"), http.StatusOK)
+	b.wantText("New.", "Check your account")
 	b.audit("notifications")
+	b.wantStatus("mark read", b.click("#notifications form.mark-read button"), http.StatusOK)
+	b.wantText("Marked as read.", "Read.")
 	b.wantStatus("terms", b.open("/terms/accept"), http.StatusOK)
 	b.audit("terms-accept")
 	b.wantStatus("close account", b.open("/account/close"), http.StatusOK)
