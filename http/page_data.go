@@ -715,10 +715,19 @@ func rangeQuery(f url.Values) string {
 	return q.Encode()
 }
 
-// eraseScope parses the erase form: a category ("" for every category)
-// and a range of days, both optional.
+// eraseEverything is the erase form's choice of everything about the
+// person (erasure.Scope.Everything): not a category ID, which the manifest
+// writes without a colon.
+const eraseEverything = ":everything"
+
+// eraseScope parses the erase form: a category ("" for every category,
+// eraseEverything for everything about the person) and a range of days,
+// both optional.
 func eraseScope(f url.Values) (erasure.Scope, error) {
 	sc := erasure.Scope{Category: f.Get("category")}
+	if sc.Category == eraseEverything {
+		sc = erasure.Scope{Everything: true}
+	}
 	var err error
 	if v := f.Get("erase_from"); v != "" {
 		if sc.From, err = time.Parse(dateLayout, v); err != nil {
@@ -795,7 +804,11 @@ func (s *server) pageErasePost() personPageFunc {
 		} else {
 			var res erasure.Result
 			if res, err = s.Erasure.Erase(r.Context(), caller(r), pp.Household.ID, pp.PersonID, sc, pw); err == nil {
-				s.redirect(w, r, dataURL(pp), erasedMessage(res))
+				to := dataURL(pp)
+				if sc.Everything { // the profile is gone, and with the caller's own, their account
+					to = "/"
+				}
+				s.redirect(w, r, to, erasedMessage(res))
 				return nil
 			}
 		}
@@ -808,6 +821,9 @@ func (s *server) pageErasePost() personPageFunc {
 
 // erasedMessage says what an erasure did.
 func erasedMessage(res erasure.Result) string {
+	if res.KeyDestroyed {
+		return "Everything is erased: " + count(res.Readings, "reading") + ", the settings and the profile. Nothing sealed for it can be read any more."
+	}
 	if res.Readings == 0 {
 		return "No readings matched, so nothing was erased: they may have been erased already."
 	}

@@ -104,6 +104,19 @@ func TestPageDataReadings(t *testing.T) {
 	}
 	p = h.b.post(kidPath+"/erase", url.Values{"form": {"erase-confirm-form"}, "category": {"room-temperature"}, "password": {pagePassword}})
 	wantPage(t, h.b.get(p.location), 200, "Erased 1 reading for good")
+	// Everything about the child: no dates with it; the preview says the
+	// profile goes too; then the profile is gone.
+	h.b.get(kidPath)
+	p = h.b.post(kidPath+"/erase/preview", url.Values{"form": {"erase-form"}, "category": {":everything"}, "erase_from": {"2026-01-01"}})
+	wantPage(t, p, 400, "Erasing everything takes no category, device or time range")
+	p = h.b.post(kidPath+"/erase/preview", url.Values{"form": {"erase-form"}, "category": {":everything"}})
+	wantPage(t, p, 200, "This erases everything kept about this person", "the profile itself", `name="category" value=":everything"`)
+	p = h.b.post(kidPath+"/erase", url.Values{"form": {"erase-confirm-form"}, "category": {":everything"}, "password": {pagePassword}})
+	if p.status != 303 || p.location != "/" {
+		t.Fatalf("erase everything: %d to %q", p.status, p.location)
+	}
+	wantPage(t, h.b.get("/"), 200, "Everything is erased")
+	wantPage(t, h.b.get(kidPath), 404)
 
 	// A stranger, and a tampered person ID, get the API's not-found.
 	stranger := e.newBrowser()
