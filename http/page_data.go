@@ -70,7 +70,7 @@ type dataPage struct {
 	Others     []household.MemberView // the other members, to share with
 	Shares     []shareView
 	Requests   []requestRow
-	Notices    []noticeRow // what recipients were told about the person's erasures
+	Notices    []noticeRow     // what recipients were told about the person's erasures
 	Export     *exportLinkJSON // the download link just made
 	Correct    *correctForm    // the reading being corrected
 	Types      []hearth.RequestType
