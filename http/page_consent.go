@@ -76,7 +76,7 @@ type purposeChoice struct {
 	// Earlier is the notice version the latest decision was made under,
 	// when it is not the one in force now (CONSENT-MOMENTS: a change).
 	Earlier string
-	View      consent.RequestView
+	View    consent.RequestView
 }
 
 // historyRow is one consent decision on the page.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/examples"
-	"github.com/hearth-iot/hearth/ledger"
 	hhttp "github.com/hearth-iot/hearth/http"
+	"github.com/hearth-iot/hearth/ledger"
 )
 
 // browserAs returns a browser signed in with the session token of an API

@@ -173,9 +173,13 @@ func TestPageDashboardRights(t *testing.T) {
 			[]string{"Choose on or off"}},
 		{"restrict an unknown purpose", "/privacy/restrictions", url.Values{"purpose": {"nothing"}, "restrict": {"on"}, "password": {dashPassword}}, 404, nil},
 		{"object to a purpose on contract", "/privacy/objections", url.Values{"purpose": {"heating-control"}, "object": {"on"}, "password": {dashPassword}}, 422,
-			[]string{"gives no right to object"}},
-		{"opt out of decisions a purpose does not make", "/privacy/automated-decisions/heating-control", url.Values{"opt_out": {"on"}, "password": {dashPassword}}, 422, nil},
-		{"review of decisions a purpose does not make", "/privacy/automated-decisions/heating-control/review", url.Values{"view": {"please"}, "password": {dashPassword}}, 422, nil},
+			[]string{`id="form-error">The lawful basis of heating-control gives no right to object`}},
+		{"opt out of decisions a purpose does not make", "/privacy/automated-decisions/heating-control", url.Values{"opt_out": {"on"}, "password": {dashPassword}}, 422,
+			[]string{`id="form-error"`}},
+		{"review of decisions a purpose does not make", "/privacy/automated-decisions/heating-control/review", url.Values{"view": {"please"}, "password": {dashPassword}}, 422,
+			[]string{`id="form-error"`}},
+		{"object without password", "/privacy/objections", url.Values{"purpose": {"device-security"}, "object": {"on"}}, 400,
+			[]string{`id="object-form-device-security-password-error"`, "<details open>"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
