@@ -233,7 +233,7 @@ func (s *server) pageAddPersonPost() pageFunc {
 			return s.householdFailed(w, r, p, err, "")
 		}
 		s.redirect(w, r, "/households/"+url.PathEscape(r.PathValue("hh")),
-			person.DisplayName+" is added. Nothing that needs their consent is switched on until it is decided for them, on their consent page.")
+			person.DisplayName+" is added. Nothing that needs their consent is switched on.")
 		return nil
 	}
 }

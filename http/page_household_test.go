@@ -178,10 +178,10 @@ func TestPageHouseholdProfiles(t *testing.T) {
 		t.Fatalf("add child: status %d to %q", p.status, p.location)
 	}
 	wantPage(t, b.get(p.location), 200, "Cleo is added", "Cleo", "Child", "Ada: gives or withdraws consent for them",
-		"A profile without an account: their guardian acts for them", "Cleo's consents", "Cleo's data")
+		"A profile without an account: their guardian decides for them", "Cleo's consents", "Cleo's data")
 	b.submit("/households/"+hh, "/households/"+hh+"/people", url.Values{"display_name": {"Gus"}, "role": {"guest"}})
 	page := b.get("/households/" + hh)
-	wantPage(t, page, 200, "Gus", "A profile without an account: an owner acts for them")
+	wantPage(t, page, 200, "Gus", "A profile without an account: an owner exercises their rights; nobody consents for them")
 
 	// A profile is removed by erasing it: its page says so and offers no
 	// removal form; a forged removal gets the service's refusal.
