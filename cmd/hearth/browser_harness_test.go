@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -412,4 +414,94 @@ func (b *tab) save(shot string) {
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatalf("save screenshot: %v", err)
 	}
+}
+
+// has reports whether an element matches sel.
+func (b *tab) has(sel string) bool {
+	b.t.Helper()
+	return eval[bool](b, fmt.Sprintf(`document.querySelector(%q) !== null`, sel))
+}
+
+// name registers a short stable name for an ID in paths, for screenshots.
+func (b *tab) name(id, short string) { b.names[id] = short }
+
+// sameSiteLinks lists the same-site pages the current page links to:
+// paths with their query, without fragments, API routes or assets.
+func (b *tab) sameSiteLinks() []string {
+	b.t.Helper()
+	hrefs := eval[[]string](b, `Array.from(document.querySelectorAll("a[href]")).map(function (a) { return a.href; })`)
+	base, _ := url.Parse(b.base)
+	var out []string
+	for _, h := range hrefs {
+		u, err := url.Parse(h)
+		if err != nil || u.Host != base.Host || u.Scheme != base.Scheme {
+			continue
+		}
+		if strings.HasPrefix(u.Path, "/v1/") || strings.HasPrefix(u.Path, "/assets/") {
+			continue // the API and the style sheet, not pages
+		}
+		u.Fragment = ""
+		out = append(out, u.RequestURI())
+	}
+	return out
+}
+
+// download clicks sel, which starts a download, and returns the saved file's
+// content once Chromium reports it complete.
+func (b *tab) download(sel string) []byte {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	progress := chromedp.BrowserEvents(ctx, browser.DownloadProgress)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+		b.t.Fatalf("click %s: %v", sel, err)
+	}
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("download from %s: %v", sel, err)
+		}
+		switch ev.State {
+		case browser.DownloadProgressStateCompleted:
+			file := ev.FilePath
+			if file == "" {
+				file = filepath.Join(b.downloads, ev.GUID)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				b.t.Fatalf("read the download: %v", err)
+			}
+			return data
+		case browser.DownloadProgressStateCanceled:
+			b.t.Fatalf("the download from %s was cancelled", sel)
+		}
+	}
+	b.t.Fatalf("no download from %s within %v", sel, stepTimeout)
+	return nil
+}
+
+// style is the computed look of an element, for comparing two controls.
+type style map[string]string
+
+// computedStyle returns the computed properties of the element sel that
+// make it look more or less prominent, with its rendered size.
+func (b *tab) computedStyle(sel string) style {
+	b.t.Helper()
+	raw := eval[json.RawMessage](b, fmt.Sprintf(`(function () {
+  var e = document.querySelector(%q);
+  if (!e) return null;
+  var s = getComputedStyle(e), r = e.getBoundingClientRect(), out = {};
+  ["font-family", "font-size", "font-weight", "font-style", "line-height", "letter-spacing", "text-transform", "text-decoration-line",
+   "color", "background-color", "background-image", "opacity", "border-top-width", "border-top-style", "border-top-color",
+   "border-right-width", "border-bottom-width", "border-left-width", "border-radius", "padding-top", "padding-right",
+   "padding-bottom", "padding-left", "box-shadow", "display", "visibility"].forEach(function (p) { out[p] = s.getPropertyValue(p); });
+  out["tag"] = e.tagName.toLowerCase();
+  out["width"] = String(Math.round(r.width));
+  out["height"] = String(Math.round(r.height));
+  return out;
+})()`, sel))
+	var s style
+	if err := json.Unmarshal(raw, &s); err != nil || s == nil {
+		b.t.Fatalf("computed style of %s on %s: element missing (%v)", sel, b.path(), err)
+	}
+	return s
 }
