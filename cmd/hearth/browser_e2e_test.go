@@ -7,12 +7,14 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/hearth-iot/hearth/http/web"
 )
 
 // The browser suite: headless Chromium (Debian's chromium) driven with
@@ -283,7 +285,8 @@ func TestBrowserPrivacyHub(t *testing.T) {
 
 	// Download the export: the password again, then a one-time link.
 	b.wantStatus("data page", b.open(people+"/data"), http.StatusOK)
-	b.wantStatus("prepare the export", b.submit(map[string]string{"#export-form input[name=password]": flowPassword}, "#export-form button[type=submit]"), http.StatusOK)
+	b.wantShown("prepare the export", b.submit(map[string]string{"#export-form input[name=password]": flowPassword}, "#export-form button[type=submit]"))
+	b.audit("data-export")
 	zipped := b.download("#export-download")
 	files := zipFiles(t, zipped)
 	for _, want := range []string{"export.json", "readings/air-quality.jsonl", "readings/room-temperature.jsonl"} {
@@ -317,7 +320,7 @@ func TestBrowserPrivacyHub(t *testing.T) {
 	// household.
 	b.wantStatus("device page", b.open("/households/"+hh+"/devices/"+dev.ID), http.StatusOK)
 	b.do("keep the readings", chromedp.Click(chromedp.CSS("#transfer-keep"), chromedp.NodeVisible))
-	b.wantStatus("start the transfer", b.click("#transfer-form button[type=submit]"), http.StatusOK)
+	b.wantShown("start the transfer", b.click("#transfer-form button[type=submit]"))
 	code := b.text("#transfer-code code")
 	if code == "" {
 		t.Fatalf("no transfer code shown: %.800s", b.text("main"))
@@ -335,7 +338,7 @@ func TestBrowserPrivacyHub(t *testing.T) {
 	sam.name(m[1], "hh2")
 	sam.wantStatus("accept page", sam.open("/households/"+m[1]+"/transfers"), http.StatusOK)
 	sam.audit("transfers")
-	sam.wantStatus("accept the device", sam.submit(map[string]string{"#accept-transfer-form #f-code": code}, "#accept-transfer-form button[type=submit]"), http.StatusOK)
+	sam.wantShown("accept the device", sam.submit(map[string]string{"#accept-transfer-form #f-code": code}, "#accept-transfer-form button[type=submit]"))
 	if !sam.has("#transfer-accepted") {
 		t.Fatalf("the transfer was not accepted: %.800s", sam.text("main"))
 	}
@@ -362,12 +365,8 @@ func signUpInBrowser(t *testing.T, b *tab, name, email string) {
 // same element, the same size, colour and font (CONSENT-EQUAL).
 func consentEqual(t *testing.T, b *tab, purpose string) {
 	t.Helper()
-	give := b.computedStyle("#purpose-" + purpose + " button.choice[name=decision][value=give]")
-	refuse := b.computedStyle("#purpose-" + purpose + " button.choice[name=decision][value=refuse]")
-	for _, k := range slices.Sorted(maps.Keys(give)) {
-		if give[k] != refuse[k] {
-			t.Errorf("%s: accept and refuse differ in %s: %q and %q (CONSENT-EQUAL)", purpose, k, give[k], refuse[k])
-		}
+	for _, d := range b.choicesDiffer("#purpose-" + purpose) {
+		t.Errorf("%s: %s (CONSENT-EQUAL)", purpose, d)
 	}
 }
 
@@ -392,4 +391,62 @@ func zipFiles(t *testing.T, b []byte) map[string]string {
 		out[f.Name] = string(data)
 	}
 	return out
+}
+
+// TestBrowserAuditFinds shows that the audit can fail: a page with known
+// faults, served under the pages' own Content-Security-Policy, has each
+// one reported, and a clean page none.
+func TestBrowserAuditFinds(t *testing.T) {
+	mux := http.NewServeMux()
+	serve := func(path, ctype, body string) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ctype)
+			w.Header().Set("Content-Security-Policy", web.CSP)
+			io.WriteString(w, body)
+		})
+	}
+	const head = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Test</title>`
+	serve("/throw.js", "text/javascript", `throw new Error("thrown on purpose");`)
+	serve("/site.css", "text/css", `.wide { width: 600px; } .faint { color: #bbb; background: #fff; } .grey { background: #eee; color: #333; font-size: 12px; } .choice { min-width: 10rem; }`)
+	serve("/bad", "text/html", head+`<link rel="stylesheet" href="/site.css"><script src="/throw.js"></script><style>p { color: red; }</style></head><body><main>
+<h1>One</h1><h1>Two</h1>
+<form><input type="text" name="unlabelled"><label><input type="checkbox" name="newsletter" checked> Send me news</label></form>
+<p class="faint">Hard to read.</p><div class="wide">Too wide.</div>
+<section id="purpose-x"><button class="choice" name="decision" value="give">Yes, gladly</button><button class="choice grey" name="decision" value="refuse">No</button></section>
+</main></body></html>`)
+	serve("/good", "text/html", head+`<link rel="stylesheet" href="/site.css"></head><body><main><h1>Fine</h1>
+<form><label for="name">Name</label><input id="name" type="text" name="name"><label><input type="checkbox" name="news"> Send me news</label></form>
+<section id="purpose-x"><button class="choice" name="decision" value="give">Give consent</button><button class="choice" name="decision" value="refuse">Refuse consent</button></section>
+</main></body></html>`)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	b := newTab(t, srv.URL)
+
+	b.wantStatus("faulty page", b.open("/bad"), http.StatusOK)
+	got := strings.Join(b.problems(), "\n")
+	for _, want := range []string{"axe: label (critical)", "axe: color-contrast (serious)", "2 h1 elements", "Content-Security-Policy violation: style-src", "uncaught JavaScript exception", "thrown on purpose", "does not fit a 360 px screen", "div.wide"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the audit of a faulty page does not report %q; it reports:\n%s", want, got)
+		}
+	}
+	if ticked := b.ticked(); !slices.Equal(ticked, []string{"newsletter"}) {
+		t.Errorf("ticked checkboxes = %v, want [newsletter]", ticked)
+	}
+	diff := strings.Join(b.choicesDiffer("#purpose-x"), "\n")
+	for _, want := range []string{"background-color", "font-size", "color"} {
+		if !strings.Contains(diff, "differ in "+want) {
+			t.Errorf("unequal consent buttons: no difference in %s reported; reported:\n%s", want, diff)
+		}
+	}
+
+	b.wantStatus("clean page", b.open("/good"), http.StatusOK)
+	if p := b.problems(); len(p) > 0 {
+		t.Errorf("the audit of a clean page reports:\n%s", strings.Join(p, "\n"))
+	}
+	if ticked := b.ticked(); len(ticked) > 0 {
+		t.Errorf("ticked checkboxes on a clean page: %v", ticked)
+	}
+	if d := b.choicesDiffer("#purpose-x"); len(d) > 0 {
+		t.Errorf("equal consent buttons reported different:\n%s", strings.Join(d, "\n"))
+	}
 }

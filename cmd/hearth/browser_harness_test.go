@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -287,6 +288,16 @@ func (b *tab) wantStatus(what string, got, want int64) {
 	}
 }
 
+// wantShown fails unless a form that shows a one-time secret (an export
+// link, a transfer code, a device secret) answered on the page itself:
+// 200, or 201 for what it created.
+func (b *tab) wantShown(what string, got int64) {
+	b.t.Helper()
+	if got != http.StatusOK && got != http.StatusCreated {
+		b.t.Fatalf("%s: status %d, want 200 or 201; page %s: %.800s", what, got, b.where(), b.text("main"))
+	}
+}
+
 // wantText fails unless the page's main content contains each of texts.
 func (b *tab) wantText(texts ...string) {
 	b.t.Helper()
@@ -316,77 +327,102 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(function (
   });
 })`
 
-// audit runs the checks every page gets and saves a screenshot named shot
-// (or one named after the path when shot is ""):
-//   - axe-core: zero serious or critical violations (WCAG 2.x A/AA and
-//     best practices, as axe-core runs them by default);
-//   - exactly one h1;
-//   - no Content-Security-Policy violation, no uncaught JavaScript error;
-//   - readable at 360 px wide: nothing wider than the screen.
+// audit runs the checks every page gets (problems) and fails the test on
+// each problem found; it saves screenshots named shot (or after the path
+// when shot is ""), at desktop and at phone width.
 func (b *tab) audit(shot string) {
 	b.t.Helper()
 	where := b.path()
 	if shot == "" {
 		shot = b.shotName(where)
 	}
+	for _, p := range b.problems() {
+		b.t.Errorf("%s: %s", where, p)
+	}
+	b.save(shot)
+	b.phone()
+	b.save(shot + "-phone")
+	b.desktop()
+}
+
+// problems checks the current page and describes what is wrong with it:
+//   - axe-core: any serious or critical violation (WCAG 2.x A/AA and best
+//     practices, as axe-core runs them by default);
+//   - not exactly one h1;
+//   - a Content-Security-Policy violation, an uncaught JavaScript error;
+//   - at 360 px wide (a small phone), anything wider than the screen.
+func (b *tab) problems() []string {
+	b.t.Helper()
+	var out []string
 	if !eval[bool](b, `typeof axe !== "undefined"`) {
 		eval[chromedp.Void](b, loadAxe(b.t))
 	}
-	vs := eval[[]violation](b, axeRun, chromedp.EvalAwaitPromise)
-	for _, v := range vs {
-		b.t.Errorf("axe on %s: %s (%s): %s\n\t%s", where, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t"))
+	for _, v := range eval[[]violation](b, axeRun, chromedp.EvalAwaitPromise) {
+		out = append(out, fmt.Sprintf("axe: %s (%s): %s\n\t%s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t")))
 	}
 	if n := eval[int](b, `document.querySelectorAll("h1").length`); n != 1 {
-		b.t.Errorf("%s has %d h1 elements, want one", where, n)
+		out = append(out, fmt.Sprintf("%d h1 elements, want one", n))
 	}
 	for _, v := range eval[[]string](b, `window.__hearthCSP || []`) {
-		b.t.Errorf("%s: Content-Security-Policy violation: %s", where, v)
+		out = append(out, "Content-Security-Policy violation: "+v)
 	}
 	b.mu.Lock()
 	exc := b.exceptions
 	b.exceptions = nil
 	b.mu.Unlock()
 	for _, e := range exc {
-		b.t.Errorf("%s: uncaught JavaScript exception: %s", where, e)
+		out = append(out, "uncaught JavaScript exception: "+e)
 	}
-	b.save(shot)
-	b.narrow(where, shot)
+	b.phone()
+	defer b.desktop()
+	if wide := eval[string](b, overflow); wide != "" {
+		out = append(out, "does not fit a 360 px screen: "+wide)
+	}
+	return out
 }
+
+// overflow describes how a page overflows the screen's width, naming the
+// element reaching furthest right; "" if it fits.
+const overflow = `(function () {
+  var w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w + 1) return "";
+  var worst = null, right = w;
+  document.querySelectorAll("body *").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.right > right + 1) { right = r.right; worst = e; }
+  });
+  return "the page is " + document.documentElement.scrollWidth + " px wide" + (worst ? ", widest " + worst.tagName.toLowerCase() + (worst.id ? "#" + worst.id : "") + (worst.className && typeof worst.className === "string" ? "." + worst.className.trim().replace(/ +/g, ".") : "") + " to " + Math.round(right) + " px" : "");
+})()`
 
 // noPreChecked fails if any checkbox of the page is ticked before the
 // person touched it (CONSENT-OPTIN, CONSENT-FREE): no consent box is ever
 // pre-checked.
 func (b *tab) noPreChecked() {
 	b.t.Helper()
-	ticked := eval[[]string](b, `Array.from(document.querySelectorAll("input[type=checkbox]")).filter(function (c) {
-  return c.checked || c.defaultChecked;
-}).map(function (c) { return (c.form && c.form.id ? "#" + c.form.id + " " : "") + (c.name || c.id || c.outerHTML); })`)
-	for _, name := range ticked {
+	for _, name := range b.ticked() {
 		b.t.Errorf("%s: checkbox %s is ticked before anyone chose it (CONSENT-OPTIN)", b.path(), name)
 	}
 }
 
-// narrow shows the page 360 px wide (a small phone) and fails if anything
-// is wider than the screen; it keeps a screenshot of the phone view.
-func (b *tab) narrow(where, shot string) {
+// ticked names the page's checkboxes that are ticked, or ticked by the
+// markup (checked attribute).
+func (b *tab) ticked() []string {
+	b.t.Helper()
+	return eval[[]string](b, `Array.from(document.querySelectorAll("input[type=checkbox]")).filter(function (c) {
+  return c.checked || c.defaultChecked;
+}).map(function (c) { return (c.form && c.form.id ? "#" + c.form.id + " " : "") + (c.name || c.id || c.outerHTML); })`)
+}
+
+// phone shows the page 360 px wide, as a small phone would.
+func (b *tab) phone() {
 	b.t.Helper()
 	b.do("phone width", chromedp.EmulateViewport(phoneWidth, 780, chromedp.EmulatePortrait))
-	defer b.do("desktop width", chromedp.EmulateViewport(desktopWidth, 900))
-	// The widest element that overflows, for the message.
-	wide := eval[string](b, `(function () {
-  var w = document.documentElement.clientWidth;
-  if (document.documentElement.scrollWidth <= w + 1) return "";
-  var worst = null, right = w;
-  document.querySelectorAll("body *").forEach(function (e) {
-    var r = e.getBoundingClientRect();
-    if (r.right > right + 1 && getComputedStyle(e).position !== "absolute") { right = r.right; worst = e; }
-  });
-  return "the page is " + document.documentElement.scrollWidth + " px wide" + (worst ? ", widest " + worst.tagName.toLowerCase() + (worst.id ? "#" + worst.id : "") + (worst.className ? "." + String(worst.className).replace(/ /g, ".") : "") + " to " + Math.round(right) + " px" : "");
-})()`)
-	if wide != "" {
-		b.t.Errorf("%s does not fit a 360 px screen: %s", where, wide)
-	}
-	b.save(shot + "-phone")
+}
+
+// desktop shows the page in a desktop window again.
+func (b *tab) desktop() {
+	b.t.Helper()
+	b.do("desktop width", chromedp.EmulateViewport(desktopWidth, 900))
 }
 
 // shotName makes a file name from a path, with known IDs shortened.
@@ -504,4 +540,19 @@ func (b *tab) computedStyle(sel string) style {
 		b.t.Fatalf("computed style of %s on %s: element missing (%v)", sel, b.path(), err)
 	}
 	return s
+}
+
+// choicesDiffer compares the computed look of the give and refuse buttons
+// inside the element sel and describes each difference.
+func (b *tab) choicesDiffer(sel string) []string {
+	b.t.Helper()
+	give := b.computedStyle(sel + " button.choice[name=decision][value=give]")
+	refuse := b.computedStyle(sel + " button.choice[name=decision][value=refuse]")
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(give)) {
+		if give[k] != refuse[k] {
+			out = append(out, fmt.Sprintf("accept and refuse differ in %s: %q and %q", k, give[k], refuse[k]))
+		}
+	}
+	return out
 }
