@@ -64,7 +64,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", me + "/consents/receipts", "", 200},
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
+		{"GET", me + "/features/energy-insights", "", 200}, // the notice before switching: changes nothing
 		{"POST", me + "/features/energy-insights", `{"enabled":true}`, 200},
+		{"GET", me + "/privacy", "", 200}, // the privacy dashboard's content
 		// Erasure (RIGHT-ERASE) and periodic deletion (RETENTION); the erasure's range holds nothing.
 		{"POST", me + "/erasure/preview", `{"everything":true}`, 200},
 		{"POST", me + "/erasures", `{"from":"2000-01-01T00:00:00Z","to":"2000-01-02T00:00:00Z","confirm":true,"password":"correct horse battery staple"}`, 200},
@@ -123,7 +125,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/me/second-factor/disable", `{"password":"correct horse battery staple"}`, 204},
 		{"POST", "/v1/me/passkeys/options", "", 503},
 		{"POST", "/v1/me/passkeys", `{"credential":{}}`, 503},
-		{"GET", "/v1/operator/me", "", 403}, // not an operator: TestOperatorMiddleware
+		{"GET", "/v1/operator/me", "", 403},       // not an operator: TestOperatorMiddleware
+		{"GET", "/v1/operator/manifest", "", 403}, // the console's routes: TestPageOperatorConsole
+		{"GET", "/v1/operator/requests", "", 403},
+		{"GET", "/v1/operator/ledger", "", 403},
 		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}

@@ -242,10 +242,7 @@ func (s *server) handleFeature() http.Handler {
 		if err != nil {
 			return err
 		}
-		for i := range n.ConsentsNeeded {
-			n.ConsentsNeeded[i].Request = "/v1/households/" + hh + "/people/" + person + "/consents/" + n.ConsentsNeeded[i].Purpose + "/request"
-		}
-		encode(w, http.StatusOK, n)
+		encode(w, http.StatusOK, withRequestLinks(n, hh, person))
 		return nil
 	})
 }

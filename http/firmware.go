@@ -138,16 +138,23 @@ func (s *server) handlePublishRelease() http.Handler {
 		if err != nil || len(img) == 0 {
 			return hearth.FieldError("image", "required: the image in standard base64")
 		}
-		if len(s.FirmwareKeys) == 0 {
-			return hearth.Errorf(hearth.EREFUSED, "the server has no trusted firmware keys: start it with --firmware-keys")
-		}
-		rel, err := s.Updates.Publish(r.Context(), s.FirmwareKeys, req.Metadata, img)
+		rel, err := s.publish(r.Context(), req.Metadata, img)
 		if err != nil {
 			return err
 		}
 		encode(w, http.StatusCreated, releaseView(rel))
 		return nil
 	})
+}
+
+// publish publishes a signed release checked against the server's trusted
+// firmware keys, for the API and the operator console alike: EREFUSED
+// when the server trusts no key, else the errors of updates.Publish.
+func (s *server) publish(ctx context.Context, metadata, image []byte) (*hearth.FirmwareRelease, error) {
+	if len(s.FirmwareKeys) == 0 {
+		return nil, hearth.Errorf(hearth.EREFUSED, "the server has no trusted firmware keys: start it with --firmware-keys")
+	}
+	return s.Updates.Publish(ctx, s.FirmwareKeys, metadata, image)
 }
 
 // handleReleases lists published releases, ?model= for one model's.

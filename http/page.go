@@ -274,10 +274,17 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 // formFailed shows page name again after its form failed with err: the
 // error beside its field (or above the form), what was typed kept, the
 // status of the error. Other errors than the person's input (internal,
-// forbidden, not found) show the error page instead.
+// not found, forbidden without a field at fault) show the error page
+// instead.
 func (s *server) formFailed(w http.ResponseWriter, r *http.Request, p *web.Page, name string, err error) error {
 	switch hearth.ErrorCode(err) {
 	case hearth.EINVALID, hearth.ECONFLICT, hearth.EGONE, hearth.ETOOMANY, hearth.EREFUSED, hearth.ETOOLARGE, hearth.EUNAUTHORIZED:
+	case hearth.EFORBIDDEN:
+		if hearth.ErrorField(err) == "" {
+			return err // not allowed at all: the error page
+		}
+		// A field the caller got wrong, such as a password re-entered
+		// before a rights request: beside the field, status 403.
 	default:
 		return err
 	}

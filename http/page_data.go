@@ -1,7 +1,825 @@
 package http
 
-import "net/http"
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/erasure"
+	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/household"
+	"github.com/hearth-iot/hearth/http/web"
+	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/rights"
+)
+
+// The data pages: one person's readings over time (charts drawn on the
+// server, with a table of the same values), their export, an import from
+// another backend, corrections, erasure (the plain explanation first),
+// shares with other members and their rights requests. Each form calls the
+// service its API route calls, with the same arguments (INT-SAME-SCOPE).
+
+const (
+	// maxImportPage bounds an archive uploaded on the data page. The API
+	// takes up to MaxImportSize; a browser upload is held in memory and
+	// temporary files while the form is read, so the page takes less and
+	// says so.
+	maxImportPage = 32 << 20
+	// dataDays is how far back the readings go when the page is opened
+	// without a time range.
+	dataDays = 30
+	// dateLayout is the value of a date input.
+	dateLayout = "2006-01-02"
+)
 
 // dataPages registers the data pages.
 func (s *server) dataPages(handle func(pattern string, h http.Handler)) {
+	const p = "/households/{hh}/people/{person}/data"
+	handle("GET "+p, s.page("home", s.forPersonPage("data", s.pageData())))
+	handle("POST "+p+"/export", s.page("home", s.forPersonPage("data", s.pageExportPost())))
+	handle("POST "+p+"/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage}, s.forPersonPage("data", s.pageImportPost())))
+	handle("POST "+p+"/name", s.page("home", s.forPersonPage("data", s.pageRenamePost())))
+	handle("POST "+p+"/readings/{id}/correct", s.page("home", s.forPersonPage("data", s.pageCorrectPost())))
+	handle("POST "+p+"/erase/preview", s.page("home", s.forPersonPage("data", s.pageErasePreviewPost())))
+	handle("POST "+p+"/erase", s.page("home", s.forPersonPage("data", s.pageErasePost())))
+	handle("POST "+p+"/shares", s.page("home", s.forPersonPage("data", s.pageSharePost())))
+	handle("POST "+p+"/requests", s.page("home", s.forPersonPage("data", s.pageRequestPost())))
+}
+
+// dataPage is the content of a person's data page.
+type dataPage struct {
+	Person   personPage
+	Purposes []manifest.NoticePurpose // the product's purposes, to read the readings for
+	Purpose  string                   // the purpose the readings are read for
+	From, To string                   // the time range shown, as date input values
+	Groups   []readingGroup           // the readings, by whose and category
+	Withheld []withheldCount          // readings the purpose may not use, by reason
+	More     bool                     // there were more readings than one page: narrow the range
+	// Categories are the product's categories, for the erase and share forms.
+	Categories []manifest.NoticeRef
+	Others     []household.MemberView // the other members, to share with
+	Shares     []shareView
+	Requests   []requestRow
+	Export     *exportLinkJSON // the download link just made
+	Correct    *correctForm    // the reading being corrected
+	Types      []hearth.RequestType
+}
+
+// readingGroup is the readings of one category about one subject (the
+// person or the household), with a chart per value that can be drawn.
+type readingGroup struct {
+	ID       string // for element IDs
+	Category manifest.NoticeRef
+	Whose    string // "you", the person's name, or "the household"
+	Charts   []web.Chart
+	Fields   []string // the table's value columns
+	Rows     []readingRow
+}
+
+// readingRow is one reading in a group's table.
+type readingRow struct {
+	ID       int64
+	Time     time.Time
+	Device   string
+	Values   []string // in Fields order
+	Disputed bool
+	Inferred bool
+}
+
+// withheldCount is how many readings a purpose may not use, and why.
+type withheldCount struct {
+	Reason string
+	N      int
+}
+
+// shareView is a share in force, with the reader's name.
+type shareView struct {
+	Category, CategoryName, With, WithName string
+	Time                                   time.Time
+}
+
+// requestRow is one rights request with its deadline.
+type requestRow struct {
+	ID, Type, Scope, Status, Outcome string
+	Created, Deadline, Completed     time.Time
+	Open                             bool
+}
+
+// correctForm is the correction form of one reading: its values as fields.
+type correctForm struct {
+	Reading readingRow
+	Group   string // the category's name
+	Fields  []valueField
+}
+
+// valueField is one value of a reading, with its JSON kind.
+type valueField struct {
+	Name, Kind, Value string // Kind: number, boolean or string
+}
+
+// pageData shows the person's readings for a purpose over a time range,
+// and the forms to act on their data. ?correct=ID opens the correction
+// form of a reading listed.
+func (s *server) pageData() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		d, err := s.dataFor(r, p, pp, r.URL.Query())
+		if err != nil {
+			if hearth.ErrorCode(err) == hearth.EINVALID {
+				return s.formFailed(w, r, p, "data", err)
+			}
+			return err
+		}
+		if id := r.URL.Query().Get("correct"); id != "" {
+			if d.Correct = correctFor(d, id); d.Correct == nil {
+				p.SetError("", "That reading is not among the readings listed, so it cannot be corrected here. Choose it from the table.")
+			}
+		}
+		p.Data = d
+		return s.render(w, r, http.StatusOK, "data", p)
+	}
+}
+
+// dataFor gathers the data page of pp; q holds the purpose and time
+// range (the query of a GET, or the hidden fields of a form). A bad range
+// is an EINVALID for its field, returned with the page still filled.
+func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Values) (*dataPage, error) {
+	if s.Rights == nil || s.Exports == nil || s.Erasure == nil {
+		return nil, hearth.Errorf(hearth.ENOTFOUND, "the data pages are not served here")
+	}
+	ctx, me, hh := r.Context(), caller(r), pp.Household.ID
+	d := &dataPage{Person: pp, Types: requestTypes}
+	d.Purposes, d.Categories = s.noticeItems()
+	d.Purpose = q.Get("purpose")
+	if d.Purpose == "" {
+		d.Purpose = defaultPurpose(d.Purposes)
+	}
+	from, to, rangeErr := dateRange(q, time.Now())
+	d.From, d.To = from.Format(dateLayout), to.Add(-24*time.Hour).Format(dateLayout)
+	if rangeErr != nil {
+		d.From, d.To = q.Get("from"), q.Get("to")
+		p.Data = d
+		return d, rangeErr
+	}
+	members, err := s.Households.Members(ctx, me, hh)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readingsFor(r, d, from, to, members); err != nil {
+		p.Data = d
+		return d, err
+	}
+	if err := s.sharesFor(r, d, members); err != nil {
+		return nil, err
+	}
+	rs, err := s.Rights.Requests(ctx, me, hh, pp.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	for _, rr := range rs {
+		d.Requests = append(d.Requests, requestRow{ID: rr.ID, Type: string(rr.Type), Scope: rr.Scope, Status: string(rr.Status),
+			Outcome: rr.Outcome, Created: rr.Created, Deadline: rr.Deadline, Completed: rr.Completed, Open: rr.Completed.IsZero()})
+	}
+	p.Data = d
+	return d, nil
+}
+
+// requestTypes are the kinds of rights request a person may open by hand.
+var requestTypes = []hearth.RequestType{hearth.RequestAccess, hearth.RequestPortability, hearth.RequestRectification,
+	hearth.RequestErasure, hearth.RequestRestriction, hearth.RequestObjection, hearth.RequestADMOptOut, hearth.RequestADMReview}
+
+// noticeItems returns the product's purposes and categories as the public
+// notice (/privacy.json) states them.
+func (s *server) noticeItems() ([]manifest.NoticePurpose, []manifest.NoticeRef) {
+	var doc manifest.NoticeDoc
+	if err := json.Unmarshal(s.notices().json, &doc); err != nil {
+		return nil, nil
+	}
+	cats := make([]manifest.NoticeRef, 0, len(doc.Categories))
+	for _, c := range doc.Categories {
+		cats = append(cats, c.NoticeRef)
+	}
+	return doc.Purposes, cats
+}
+
+// defaultPurpose is the purpose the page reads for when none is chosen:
+// the first that serves the product's core function.
+func defaultPurpose(ps []manifest.NoticePurpose) string {
+	for _, p := range ps {
+		if p.Core {
+			return p.ID
+		}
+	}
+	if len(ps) > 0 {
+		return ps[0].ID
+	}
+	return ""
+}
+
+// dateRange parses the from and to dates of q (to included) into the
+// range [from, to) of times; without them, the last dataDays days.
+func dateRange(q url.Values, now time.Time) (from, to time.Time, err error) {
+	today := now.UTC().Truncate(24 * time.Hour)
+	from, to = today.AddDate(0, 0, -dataDays+1), today.AddDate(0, 0, 1)
+	if v := q.Get("from"); v != "" {
+		if from, err = time.Parse(dateLayout, v); err != nil {
+			return from, to, hearth.FieldError("from", "enter a date such as %s", today.Format(dateLayout))
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if to, err = time.Parse(dateLayout, v); err != nil {
+			return from, to, hearth.FieldError("to", "enter a date such as %s", today.Format(dateLayout))
+		}
+		to = to.AddDate(0, 0, 1)
+	}
+	if !from.Before(to) {
+		return from, to, hearth.FieldError("to", "the last day must be on or after the first")
+	}
+	return from, to, nil
+}
+
+// readingsFor reads the person's readings and the household's own for
+// d.Purpose in [from, to), as GET /v1/households/{hh}/readings does (the
+// same service call, so the same policy decisions), and groups them.
+func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, members []household.MemberView) error {
+	withheld := map[string]int{}
+	var views []household.ReadingView
+	for _, whose := range []string{d.Person.PersonID, "-"} {
+		f := hearth.ReadingFilter{HouseholdID: d.Person.Household.ID, PersonID: whose, From: from, To: to, Limit: household.MaxReadingLimit}
+		page, err := s.Households.Readings(r.Context(), caller(r), d.Purpose, f)
+		if err != nil {
+			return err
+		}
+		views = append(views, page.Readings...)
+		d.More = d.More || page.Next != 0
+		for k, n := range page.Withheld {
+			withheld[k] += n
+		}
+	}
+	for k, n := range withheld {
+		d.Withheld = append(d.Withheld, withheldCount{Reason: k, N: n})
+	}
+	sort.Slice(d.Withheld, func(i, j int) bool { return d.Withheld[i].Reason < d.Withheld[j].Reason })
+	d.Groups = groupReadings(views, d.Categories, func(person string) string {
+		switch {
+		case person == "":
+			return "the household"
+		case d.Person.Self:
+			return "you"
+		}
+		return d.Person.PersonName
+	})
+	return nil
+}
+
+// groupReadings groups readings by subject and category, in the order of
+// the product's categories, with a table row per reading (oldest first)
+// and a chart per number or yes/no value.
+func groupReadings(views []household.ReadingView, cats []manifest.NoticeRef, whose func(string) string) []readingGroup {
+	type key struct{ person, category string }
+	byKey := map[key][]household.ReadingView{}
+	var keys []key
+	for _, v := range views {
+		k := key{v.PersonID, v.Category}
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], v)
+	}
+	order := func(c string) int {
+		i := slices.IndexFunc(cats, func(n manifest.NoticeRef) bool { return n.ID == c })
+		if i < 0 {
+			return len(cats)
+		}
+		return i
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		if keys[i].person != keys[j].person {
+			return keys[i].person > keys[j].person // the person's before the household's ("")
+		}
+		return order(keys[i].category) < order(keys[j].category)
+	})
+	groups := make([]readingGroup, 0, len(keys))
+	for i, k := range keys {
+		name := manifest.NoticeRef{ID: k.category, Name: k.category}
+		if j := order(k.category); j < len(cats) {
+			name = cats[j]
+		}
+		g := group(byKey[k], name, whose(k.person))
+		g.ID = "g" + strconv.Itoa(i)
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// group builds the table and charts of one subject's readings of one
+// category.
+func group(vs []household.ReadingView, cat manifest.NoticeRef, whose string) readingGroup {
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Time.Before(vs[j].Time) })
+	g := readingGroup{Category: cat, Whose: whose}
+	values := make([]map[string]any, len(vs))
+	seen := map[string]bool{}
+	for i, v := range vs {
+		values[i] = decodeValues(v.Values)
+		for f := range values[i] {
+			if !seen[f] {
+				seen[f] = true
+				g.Fields = append(g.Fields, f)
+			}
+		}
+	}
+	sort.Strings(g.Fields)
+	charts := map[string]*web.Chart{}
+	for i, v := range vs {
+		row := readingRow{ID: v.ID, Time: v.Time, Device: v.DeviceID, Disputed: v.Disputed, Inferred: v.Inferred}
+		for _, f := range g.Fields {
+			val, ok := values[i][f]
+			row.Values = append(row.Values, valueText(val, ok))
+			if x, step, ok := plotValue(val); ok {
+				c := charts[f]
+				if c == nil {
+					c = &web.Chart{Label: cat.Name + ", " + f + " (" + whose + ")", Step: step}
+					charts[f] = c
+				}
+				c.Points = append(c.Points, web.Point{T: v.Time, V: x})
+			}
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	for _, f := range g.Fields {
+		if c := charts[f]; c != nil {
+			g.Charts = append(g.Charts, *c)
+		}
+	}
+	return g
+}
+
+// decodeValues opens a reading's values, a JSON object; numbers stay
+// exact (json.Number).
+func decodeValues(raw json.RawMessage) map[string]any {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) != nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// valueText shows one value in the table.
+func valueText(v any, ok bool) string {
+	switch v := v.(type) {
+	case nil:
+		if !ok {
+			return "—"
+		}
+		return "none"
+	case bool:
+		if v {
+			return "yes"
+		}
+		return "no"
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// plotValue returns the value a chart draws for v: a number as itself, yes
+// as 1 and no as 0 (drawn as steps); false when v is not drawn.
+func plotValue(v any) (x float64, step, ok bool) {
+	switch v := v.(type) {
+	case json.Number:
+		f, err := v.Float64()
+		return f, false, err == nil
+	case bool:
+		if v {
+			return 1, true, true
+		}
+		return 0, true, true
+	}
+	return 0, false, false
+}
+
+// sharesFor lists the shares of the person's data in force and the other
+// members they may share with, as GET .../shares does.
+func (s *server) sharesFor(r *http.Request, d *dataPage, members []household.MemberView) error {
+	shares, err := s.Consents.Shares(r.Context(), d.Person.Household.ID, d.Person.PersonID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, m := range members {
+		names[m.PersonID] = m.DisplayName
+		if m.PersonID != d.Person.PersonID {
+			d.Others = append(d.Others, m)
+		}
+	}
+	catNames := map[string]string{}
+	for _, c := range d.Categories {
+		catNames[c.ID] = c.Name
+	}
+	for _, sh := range shares {
+		d.Shares = append(d.Shares, shareView{Category: sh.Category, CategoryName: cmpOr(catNames[sh.Category], sh.Category),
+			With: sh.With, WithName: cmpOr(names[sh.With], sh.With), Time: sh.Time})
+	}
+	return nil
+}
+
+// cmpOr returns a unless it is empty, and b then.
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// correctFor returns the correction form of reading id if the page lists
+// it, nil otherwise.
+func correctFor(d *dataPage, id string) *correctForm {
+	for _, g := range d.Groups {
+		for _, row := range g.Rows {
+			if strconv.FormatInt(row.ID, 10) != id {
+				continue
+			}
+			c := &correctForm{Reading: row, Group: g.Category.Name + " (" + g.Whose + ")"}
+			for i, f := range g.Fields {
+				kind := "string"
+				switch {
+				case row.Values[i] == "yes" || row.Values[i] == "no":
+					kind = "boolean"
+				case isNumber(row.Values[i]):
+					kind = "number"
+				}
+				if row.Values[i] == "—" {
+					continue
+				}
+				c.Fields = append(c.Fields, valueField{Name: f, Kind: kind, Value: row.Values[i]})
+			}
+			return c
+		}
+	}
+	return nil
+}
+
+// isNumber reports whether s is a JSON number.
+func isNumber(s string) bool {
+	var n json.Number
+	return json.Unmarshal([]byte(s), &n) == nil && s != ""
+}
+
+// dataURL is the data page of pp.
+func dataURL(pp personPage) string {
+	return "/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/data"
+}
+
+// failed shows the data page again after its form failed with err, what
+// was typed kept beside the form (field "form" names it) that failed.
+func (s *server) failed(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage, err error) error {
+	if _, derr := s.dataFor(r, p, pp, r.PostForm); derr != nil && hearth.ErrorCode(derr) != hearth.EINVALID {
+		return derr
+	}
+	return s.formFailed(w, r, p, "data", wrongPassword(err))
+}
+
+// passwordGiven returns the error of a form whose password, asked again
+// before a change, was left empty.
+func passwordGiven(f url.Values) error {
+	if f.Get("password") == "" {
+		return hearth.FieldError("password", "enter your password again to confirm it is you")
+	}
+	return nil
+}
+
+// wrongPassword turns the services' refusal of a password typed again
+// (auth.Reauthenticate: EFORBIDDEN with field "password") into an error
+// beside the form's password field, so the form is shown again; any other
+// error is returned as it is.
+func wrongPassword(err error) error {
+	var e *hearth.Error
+	if errors.As(err, &e) && e.Code == hearth.EFORBIDDEN && e.Field == "password" {
+		return &hearth.Error{Code: hearth.EINVALID, Field: "password", Message: e.Message, Err: err}
+	}
+	return err
+}
+
+// pageExportPost makes a download link for the person's export after the
+// caller enters their password again, as POST .../exports does
+// (RIGHT-ACCESS), and shows it.
+func (s *server) pageExportPost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		pw := r.PostForm.Get("password")
+		if err := passwordGiven(r.PostForm); err != nil {
+			return s.failed(w, r, p, pp, err)
+		}
+		token, l, err := s.Exports.RequestLink(r.Context(), caller(r), pp.Household.ID, pp.PersonID, pw)
+		if err != nil {
+			return s.failed(w, r, p, pp, err)
+		}
+		d, err := s.dataFor(r, p, pp, r.PostForm)
+		if err != nil {
+			return err
+		}
+		d.Export = &exportLinkJSON{URL: "/v1/exports/" + token, Expires: l.Expires}
+		p.Flash = "Your export is ready: download it with the link below before it expires."
+		return s.render(w, r, http.StatusCreated, "data", p)
+	}
+}
+
+// pageImportPost imports an export from another backend into the
+// household, as POST /v1/households/{hh}/imports does (RIGHT-PORT): only
+// an owner may, and the archive is at most maxImportPage bytes here.
+func (s *server) pageImportPost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		file, _, err := r.FormFile("archive")
+		if err != nil {
+			return s.failed(w, r, p, pp, hearth.FieldError("archive", "choose the export file (a .zip) to import"))
+		}
+		defer file.Close()
+		res, err := s.Exports.ImportFrom(r.Context(), file, maxImportPage, export.Target{Actor: caller(r), HouseholdID: pp.Household.ID})
+		if err != nil {
+			if e, ok := err.(*hearth.Error); ok && e.Field == "" && e.Code != hearth.EFORBIDDEN && e.Code != hearth.ENOTFOUND {
+				err = &hearth.Error{Code: e.Code, Field: "archive", Message: e.Message, Err: e}
+			}
+			if hearth.ErrorCode(err) == hearth.EFORBIDDEN {
+				err = &hearth.Error{Code: hearth.EREFUSED, Field: "archive", Message: hearth.ErrorMessage(err), Err: err}
+			}
+			return s.failed(w, r, p, pp, err)
+		}
+		s.redirect(w, r, dataURL(pp), importMessage(res))
+		return nil
+	}
+}
+
+// importMessage says what an import did.
+func importMessage(res *export.ImportResult) string {
+	if res.AlreadyImported {
+		return "This export was imported before, so nothing changed."
+	}
+	msg := "Imported " + strconv.FormatInt(res.Readings, 10) + " readings."
+	if n := res.Expired + res.Undeclared; n > 0 {
+		msg += " " + strconv.FormatInt(n, 10) + " were left out: past their retention period here, or of a kind this product does not collect."
+	}
+	return msg
+}
+
+// pageRenamePost corrects the person's display name (RIGHT-RECTIFY), as
+// PUT .../display-name does.
+func (s *server) pageRenamePost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		f := r.PostForm
+		if err := passwordGiven(f); err != nil {
+			return s.failed(w, r, p, pp, err)
+		}
+		c := rights.Change{Actor: caller(r), HouseholdID: pp.Household.ID, PersonID: pp.PersonID, Password: f.Get("password")}
+		if _, err := s.Rights.Rename(r.Context(), c, f.Get("display_name")); err != nil {
+			return s.failed(w, r, p, pp, err)
+		}
+		s.redirect(w, r, dataURL(pp), "The name is corrected. The old one is not kept; the change is listed under your requests.")
+		return nil
+	}
+}
+
+// pageCorrectPost corrects a reading's values (RIGHT-RECTIFY), as POST
+// .../readings/{id}/rectification with action "correct" does. The form
+// has a field "v.NAME" per value and "k.NAME" its kind (number, boolean or
+// string); the service checks the values as a device's payload.
+func (s *server) pageCorrectPost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return hearth.Errorf(hearth.ENOTFOUND, "no such reading in the household")
+		}
+		values, err := correctedValues(r.PostForm)
+		if err == nil {
+			err = passwordGiven(r.PostForm)
+		}
+		if err == nil {
+			c := rights.ReadingChange{Actor: caller(r), HouseholdID: pp.Household.ID, ReadingID: id, Password: r.PostForm.Get("password")}
+			_, err = s.Rights.Correct(r.Context(), c, values)
+		}
+		if err != nil {
+			if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+				return err
+			}
+			if _, derr := s.dataFor(r, p, pp, r.PostForm); derr != nil && hearth.ErrorCode(derr) != hearth.EINVALID {
+				return derr
+			}
+			if d, ok := p.Data.(*dataPage); ok {
+				d.Correct = correctFor(d, r.PathValue("id"))
+			}
+			return s.formFailed(w, r, p, "data", wrongPassword(err))
+		}
+		s.redirect(w, r, dataURL(pp)+"?"+rangeQuery(r.PostForm), "The reading is corrected. The old values are not kept; the change is listed under your requests.")
+		return nil
+	}
+}
+
+// correctedValues builds the JSON object of a correction form's values.
+func correctedValues(f url.Values) (json.RawMessage, error) {
+	m := map[string]any{}
+	for k, vs := range f {
+		name, ok := strings.CutPrefix(k, "v.")
+		if !ok || len(vs) == 0 {
+			continue
+		}
+		v := strings.TrimSpace(vs[0])
+		switch f.Get("k." + name) {
+		case "number":
+			if !isNumber(v) {
+				return nil, hearth.FieldError(k, "enter a number, such as 20.5")
+			}
+			m[name] = json.Number(v)
+		case "boolean":
+			if v != "yes" && v != "no" {
+				return nil, hearth.FieldError(k, "choose yes or no")
+			}
+			m[name] = v == "yes"
+		default:
+			m[name] = v
+		}
+	}
+	if len(m) == 0 {
+		return nil, hearth.FieldError("values", "the form holds no values to correct")
+	}
+	b, err := json.Marshal(m)
+	return b, err
+}
+
+// rangeQuery keeps the purpose and time range of a form for the page it
+// redirects to.
+func rangeQuery(f url.Values) string {
+	q := url.Values{}
+	for _, k := range []string{"purpose", "from", "to"} {
+		if v := f.Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q.Encode()
+}
+
+// eraseScope parses the erase form: a category ("" for every category)
+// and a range of days, both optional.
+func eraseScope(f url.Values) (erasure.Scope, error) {
+	sc := erasure.Scope{Category: f.Get("category")}
+	var err error
+	if v := f.Get("erase_from"); v != "" {
+		if sc.From, err = time.Parse(dateLayout, v); err != nil {
+			return sc, hearth.FieldError("erase_from", "enter a date such as 2026-01-31, or leave it empty")
+		}
+	}
+	if v := f.Get("erase_to"); v != "" {
+		if sc.To, err = time.Parse(dateLayout, v); err != nil {
+			return sc, hearth.FieldError("erase_to", "enter a date such as 2026-01-31, or leave it empty")
+		}
+		sc.To = sc.To.AddDate(0, 0, 1)
+	}
+	if !sc.From.IsZero() && !sc.To.IsZero() && !sc.From.Before(sc.To) {
+		return sc, hearth.FieldError("erase_to", "the last day must be on or after the first")
+	}
+	return sc, nil
+}
+
+// erasePage is the content of the erasure preview: what erasing would do,
+// in plain words, and the form that confirms it.
+type erasePage struct {
+	Person   personPage
+	Preview  erasure.Preview
+	Category string // the category's name, or "" for every category
+	Back     string
+}
+
+// pageErasePreviewPost shows plainly what erasing the chosen readings
+// would do, changing nothing (RIGHT-ERASE), as POST .../erasure/preview
+// does; the page then asks for the password to confirm.
+func (s *server) pageErasePreviewPost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		sc, err := eraseScope(r.PostForm)
+		if err == nil {
+			err = s.erasePreview(r, p, pp, sc)
+		}
+		if err != nil {
+			if hearth.ErrorCode(err) == hearth.EINVALID {
+				return s.failed(w, r, p, pp, err)
+			}
+			return err
+		}
+		return s.render(w, r, http.StatusOK, "data_erase", p)
+	}
+}
+
+// erasePreview fills p with the erasure preview of sc.
+func (s *server) erasePreview(r *http.Request, p *web.Page, pp personPage, sc erasure.Scope) error {
+	pv, err := s.Erasure.Preview(r.Context(), caller(r), pp.Household.ID, pp.PersonID, sc)
+	if err != nil {
+		return err
+	}
+	e := erasePage{Person: pp, Preview: pv, Back: dataURL(pp)}
+	_, cats := s.noticeItems()
+	for _, c := range cats {
+		if c.ID == sc.Category {
+			e.Category = c.Name
+		}
+	}
+	p.Data = e
+	return nil
+}
+
+// pageErasePost erases the readings previewed once the caller confirms
+// with their password, as POST .../erasures with confirm does.
+func (s *server) pageErasePost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		sc, err := eraseScope(r.PostForm)
+		if err != nil {
+			return err
+		}
+		pw := r.PostForm.Get("password")
+		if pw == "" {
+			err = hearth.FieldError("password", "enter your password again to confirm the erasure")
+		} else {
+			var res erasure.Result
+			if res, err = s.Erasure.Erase(r.Context(), caller(r), pp.Household.ID, pp.PersonID, sc, pw); err == nil {
+				s.redirect(w, r, dataURL(pp), erasedMessage(res))
+				return nil
+			}
+		}
+		if perr := s.erasePreview(r, p, pp, sc); perr != nil {
+			return perr
+		}
+		return s.formFailed(w, r, p, "data_erase", wrongPassword(err))
+	}
+}
+
+// erasedMessage says what an erasure did.
+func erasedMessage(res erasure.Result) string {
+	if res.Readings == 0 {
+		return "No readings matched, so nothing was erased: they may have been erased already."
+	}
+	msg := "Erased " + strconv.FormatInt(res.Readings, 10) + " readings for good."
+	if n := len(res.Notices); n > 0 {
+		msg += " " + strconv.Itoa(n) + " recipients are being told to erase their copies."
+	}
+	return msg
+}
+
+// pageSharePost shares a category of the person's data with another
+// member, or ends the share (RIGHT-ACCESS-OTHERS), as POST and DELETE
+// .../shares do; the field "action" is "grant" or "revoke".
+func (s *server) pageSharePost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		f := r.PostForm
+		req := shareRequest{Category: f.Get("category"), With: f.Get("with"), Method: hearth.MethodWeb}
+		if req.Category == "" {
+			return s.failed(w, r, p, pp, hearth.FieldError("category", "choose the kind of data to share"))
+		}
+		if req.With == "" {
+			return s.failed(w, r, p, pp, hearth.FieldError("with", "choose the member to share it with"))
+		}
+		var err error
+		msg := "Shared. They can now read this category of your data, until you stop sharing it."
+		switch f.Get("action") {
+		case "grant":
+			_, err = s.Consents.Grant(r.Context(), caller(r), pp.PersonID, req.Category, req.With, req.method())
+		case "revoke":
+			err = s.Consents.Revoke(r.Context(), caller(r), pp.PersonID, req.Category, req.With, req.method())
+			msg = "No longer shared: they cannot read this category of your data from now on."
+		default:
+			err = hearth.Errorf(hearth.EINVALID, "the form was not one of this page's")
+		}
+		if err != nil {
+			if c := hearth.ErrorCode(err); c == hearth.EFORBIDDEN || c == hearth.ENOTFOUND {
+				return err
+			}
+			return s.failed(w, r, p, pp, err)
+		}
+		s.redirect(w, r, dataURL(pp), msg)
+		return nil
+	}
+}
+
+// pageRequestPost records a rights request for the operator to handle by
+// hand (RIGHT-REQUESTS), as POST .../requests does.
+func (s *server) pageRequestPost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		f := r.PostForm
+		if err := passwordGiven(f); err != nil {
+			return s.failed(w, r, p, pp, err)
+		}
+		rr, err := s.Rights.Open(r.Context(), rights.Opening{Actor: caller(r), HouseholdID: pp.Household.ID, PersonID: pp.PersonID,
+			Type: hearth.RequestType(f.Get("type")), Scope: f.Get("scope"), Statement: f.Get("statement"), Password: f.Get("password")})
+		if err != nil {
+			return s.failed(w, r, p, pp, err)
+		}
+		s.redirect(w, r, dataURL(pp)+"#requests", "Your request is recorded. It must be answered by "+rr.Deadline.UTC().Format("2 January 2006")+".")
+		return nil
+	}
 }

@@ -58,6 +58,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/households/{hh}/people/{person}/settings", s.authed(s.handleSettings()))
 	handle("PUT /v1/households/{hh}/people/{person}/settings", s.authed(s.handlePutSettings()))
 	handle("POST /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeature()))
+	// The privacy dashboard's content, and a feature's notice before switching it (issue 15).
+	handle("GET /v1/households/{hh}/people/{person}/privacy", s.authed(s.handleOverview()))
+	handle("GET /v1/households/{hh}/people/{person}/features/{feature}", s.authed(s.handleFeaturePreview()))
 
 	// Access and portability (issue 12: RIGHT-ACCESS, RIGHT-UNREGISTERED, RIGHT-PORT).
 	handle("POST /v1/households/{hh}/people/{person}/exports", s.authed(s.handleRequestExport()))
@@ -145,6 +148,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/me/passkeys/options", s.authed(s.handlePasskeyRegistrationOptions()))
 	handle("POST /v1/me/passkeys", s.authed(s.handleRegisterPasskey()))
 	handle("GET /v1/operator/me", s.operator(s.handleOperatorMe()))
+	// The operator console's data (issue 15): the manifest and its lint
+	// status, the rights-request queue by deadline, the ledger verified.
+	handle("GET /v1/operator/manifest", s.operator(s.handleOperatorManifest()))
+	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
+	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.

@@ -65,11 +65,33 @@ func (c *Cache) SetFeature(ctx context.Context, actor, hh, person, feature strin
 	if err != nil {
 		return FeatureNotice{}, err
 	}
-	return c.notice(ctx, hh, person, feature, enabled, f.Name, f.Implications)
+	return c.notice(ctx, hh, person, feature, enabled, enabled, f.Name, f.Implications)
 }
 
-// notice builds the feature's notice from the person's Subject.
-func (c *Cache) notice(ctx context.Context, hh, person, feature string, enabled bool, name, implications string) (FeatureNotice, error) {
+// PreviewFeature returns the just-in-time notice of feature for person in
+// household hh, as actor, and changes nothing: the notice to show before
+// the feature is switched on (CONSENT-MOMENTS, USAGE-CHANGE). Enabled is
+// the feature's current state, and ConsentsNeeded lists the consent
+// requests switching it on would leave to make, whether it is on or off.
+// It has the errors of SetFeature.
+func (c *Cache) PreviewFeature(ctx context.Context, actor, hh, person, feature string) (FeatureNotice, error) {
+	f, ok := c.cfg.Manifest.Feature(feature)
+	if !ok {
+		return FeatureNotice{}, &hearth.Error{Code: hearth.ENOTFOUND, Field: "feature", Message: "no such feature in the product's privacy manifest"}
+	}
+	if _, _, err := Authorize(ctx, c.cfg.Store, c.cfg.Policy, actor, hh, person); err != nil {
+		return FeatureNotice{}, err
+	}
+	st, err := c.current(ctx, person)
+	if err != nil {
+		return FeatureNotice{}, err
+	}
+	return c.notice(ctx, hh, person, feature, slices.Contains(st.Features, feature), true, f.Name, f.Implications)
+}
+
+// notice builds the feature's notice from the person's Subject, with the
+// consent requests still needed when ask is set.
+func (c *Cache) notice(ctx context.Context, hh, person, feature string, enabled, ask bool, name, implications string) (FeatureNotice, error) {
 	s, err := c.Person(ctx, hh, person)
 	if err != nil {
 		return FeatureNotice{}, err
@@ -87,7 +109,7 @@ func (c *Cache) notice(ctx context.Context, hh, person, feature string, enabled 
 		}
 		n.Purposes = append(n.Purposes, ps)
 	}
-	if enabled {
+	if ask {
 		needed, _ := e.ConsentsNeeded(&s, feature)
 		for _, id := range e.PurposeIDs(needed) {
 			p, _ := c.cfg.Manifest.Purpose(id)

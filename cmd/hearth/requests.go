@@ -22,8 +22,8 @@ earliest deadline first, with their type, status, scope and deadline; a
 request past its deadline is marked OVERDUE. It shows IDs, never names;
 "hearth requests show --id ID" prints one with the person's statement.
 It is the operators' queue: run it on the server, as the operator (it reads
-the data directory directly; there is no operator API yet). It may run while
-the server runs.`
+the data directory directly; the operator console's /operator/requests page
+shows the same queue). It may run while the server runs.`
 
 const requestsUpdateSummary = `Records an operator's progress on a rights request: --status in-progress
 with an optional --outcome so far, or done or refused with the outcome in

@@ -1,0 +1,281 @@
+package http_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+const dashPassword = "correct horse battery staple"
+
+// dashPerson is a person signed in both in a browser and on the API, in a
+// household of their own with a thermostat.
+type dashPerson struct {
+	b                  *browser
+	token, person, hh  string
+	device, base, path string
+}
+
+// newDashPerson signs name up on the API, sets up a household with a
+// device and signs the browser in on the sign-in page.
+func newDashPerson(e *env, name string) dashPerson {
+	e.t.Helper()
+	d := dashPerson{b: e.newBrowser()}
+	d.token, d.person = e.user(name)
+	d.hh = e.household(d.token)
+	d.device, _ = e.device(d.token, d.hh)
+	d.base = "/households/" + d.hh + "/people/" + d.person
+	d.path = d.base + "/privacy"
+	email := strings.ToLower(name) + "@example.org"
+	if p := d.b.submit("/signin", "/signin", url.Values{"email": {email}, "password": {dashPassword}}); p.status != 303 {
+		e.t.Fatalf("sign in: status %d: %.500s", p.status, p.body)
+	}
+	return d
+}
+
+// TestPageDashboard shows, per device and category, what is collected, for
+// which purpose, on which basis, kept how long and shared with whom, from
+// the manifest and the person's state; another household's person is not
+// found, as on the API (SEC-AUTHZ, NOTICE-CONTENT, RETENTION).
+func TestPageDashboard(t *testing.T) {
+	e := newEnv(t)
+	ada := newDashPerson(e, "Ada")
+	p := ada.b.get(ada.path)
+	wantPage(t, p, 200,
+		"Your privacy dashboard",
+		`id="device-`+ada.device+`"`, "Ember T1 smart thermostat",
+		`id="cat-room-temperature"`, "Room temperature",
+		"At most 1 year, then deleted automatically.",
+		"Keep the home at the temperature you set",
+		"it is needed to provide the service you asked for (contract)",
+		"your consent, which you can withdraw at any time",
+		// Energy insights is a feature, off until switched on.
+		"the feature that switches on energy-insights is off",
+		// Location is off by default: the home area is not collected.
+		"location sharing is off",
+		// Recipients per purpose and category.
+		"Northwind Cloud Ltd", "Forecast Co Ltd",
+		`id="marketing-form"`, `id="restrict-all-form"`, `id="object-form-device-security"`,
+		`id="schedule-form-humidity"`, `id="location-form"`, `id="feature-link-energy-insights"`,
+		`aria-current="page">Privacy dashboard`)
+	if strings.Contains(p.body, `id="object-form-heating-control"`) {
+		t.Error("an objection form is offered for a purpose on contract, which gives no right to object")
+	}
+
+	// Another person, or another household, is not found: the same answer
+	// the API gives.
+	bob := newDashPerson(e, "Bob")
+	for _, path := range []string{
+		"/households/" + bob.hh + "/people/" + bob.person + "/privacy",
+		"/households/" + ada.hh + "/people/" + bob.person + "/privacy",
+		"/households/" + bob.hh + "/people/" + ada.person + "/privacy",
+	} {
+		api := e.do("GET", "/v1"+path, ada.token, "")
+		got := ada.b.get(path)
+		if got.status != 404 || api.status != 404 {
+			t.Errorf("GET %s: page %d, API %d, want 404 for both", path, got.status, api.status)
+		}
+	}
+}
+
+// TestPageDashboardFeature switches a feature on after its just-in-time
+// notice: the notice comes first, switching on never gives consent, and
+// the consent page asks for it at that moment (CONSENT-MOMENTS,
+// USAGE-CHANGE).
+func TestPageDashboardFeature(t *testing.T) {
+	e := newEnv(t)
+	ada := newDashPerson(e, "Ada")
+	notice := ada.base + "/features/energy-insights"
+	p := ada.b.get(notice)
+	wantPage(t, p, 200, "What switching it on means", "Ember uses the history of your rooms",
+		"you are asked separately for", "Show your heating history and energy-saving tips",
+		`id="feature-form"`, `name="enabled" value="on"`)
+	// Reading the notice changed nothing.
+	if st := e.want(e.do("GET", "/v1"+ada.base+"/settings", ada.token, ""), 200).json(t); fmt.Sprint(st["features"]) != "[]" {
+		t.Fatalf("features after reading the notice = %v, want none", st["features"])
+	}
+
+	p = ada.b.post(notice, url.Values{"enabled": {"on"}})
+	if p.status != 303 || p.location != ada.base+"/consents?moment=feature&feature=energy-insights#purpose-energy-insights" {
+		t.Fatalf("switch on: %d to %q, want 303 to the consent page at the feature moment", p.status, p.location)
+	}
+	st := e.want(e.do("GET", "/v1"+ada.base+"/settings", ada.token, ""), 200).json(t)
+	if fmt.Sprint(st["features"]) != "[energy-insights]" {
+		t.Errorf("features = %v, want [energy-insights]", st["features"])
+	}
+	cs := string(e.want(e.do("GET", "/v1"+ada.base+"/consents", ada.token, ""), 200).body)
+	if strings.Contains(cs, `"given"`) && strings.Contains(cs, `"state":"given"`) {
+		t.Errorf("switching a feature on gave consent: %s", cs)
+	}
+	wantPage(t, ada.b.get(ada.path), 200, `id="feature-form-energy-insights"`, "Switch Energy insights off")
+
+	// Switching off goes back to the dashboard.
+	p = ada.b.post(ada.base+"/features/energy-insights", url.Values{"enabled": {"off"}})
+	if p.status != 303 || !strings.HasPrefix(p.location, ada.path) {
+		t.Errorf("switch off: %d to %q, want 303 to the dashboard", p.status, p.location)
+	}
+
+	// A feature switched on that needs no new consent returns to the
+	// dashboard: weather-compensation after its consent was given.
+	e.want(e.do("POST", "/v1"+ada.base+"/consents/weather-compensation", ada.token, `{"decision":"give","method":"web"}`), 200)
+	ada.b.get(ada.base + "/features/weather-compensation")
+	p = ada.b.post(ada.base+"/features/weather-compensation", url.Values{"enabled": {"on"}})
+	if p.status != 303 || !strings.HasPrefix(p.location, ada.path) {
+		t.Errorf("switch on with consent given: %d to %q, want 303 to the dashboard", p.status, p.location)
+	}
+
+	// Bad input fails safely.
+	for _, c := range []struct {
+		name, path, enabled string
+		status              int
+	}{
+		{"tampered switch", ada.base + "/features/energy-insights", "maybe", 400},
+		{"unknown feature", ada.base + "/features/mind-reading", "on", 404},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ada.b.get(ada.path)
+			if p := ada.b.post(c.path, url.Values{"enabled": {c.enabled}}); p.status != c.status {
+				t.Errorf("status %d, want %d: %.300s", p.status, c.status, p.body)
+			}
+		})
+	}
+	if p := ada.b.get(ada.base + "/features/mind-reading"); p.status != 404 {
+		t.Errorf("notice of an unknown feature: status %d, want 404", p.status)
+	}
+}
+
+// TestPageDashboardRights restricts, objects, turns the marketing switch
+// and asks about automated decisions from the dashboard: each asks for the
+// password as the API does, shows its error beside the form, and changes
+// the same controls the API shows (RIGHT-RESTRICT, RIGHT-OBJECT,
+// RIGHT-OBJECT-MKT, RIGHT-ADM).
+func TestPageDashboardRights(t *testing.T) {
+	e := newEnv(t)
+	ada := newDashPerson(e, "Ada")
+	controls := func() map[string]any {
+		return e.want(e.do("GET", "/v1"+ada.base+"/controls", ada.token, ""), 200).json(t)
+	}
+	cases := []struct {
+		name, action string
+		form         url.Values
+		status       int
+		texts        []string
+	}{
+		{"restrict without password", "/privacy/restrictions", url.Values{"restrict": {"on"}}, 400,
+			[]string{`id="restrict-all-form-password-error"`, "Enter your password again"}},
+		{"restrict with a wrong password", "/privacy/restrictions", url.Values{"restrict": {"on"}, "password": {"wrong horse"}}, 403,
+			[]string{`id="restrict-all-form-password-error"`}},
+		{"restrict a tampered switch", "/privacy/restrictions", url.Values{"restrict": {"maybe"}, "password": {dashPassword}}, 400,
+			[]string{"Choose on or off"}},
+		{"restrict an unknown purpose", "/privacy/restrictions", url.Values{"purpose": {"nothing"}, "restrict": {"on"}, "password": {dashPassword}}, 404, nil},
+		{"object to a purpose on contract", "/privacy/objections", url.Values{"purpose": {"heating-control"}, "object": {"on"}, "password": {dashPassword}}, 422,
+			[]string{"gives no right to object"}},
+		{"opt out of decisions a purpose does not make", "/privacy/automated-decisions/heating-control", url.Values{"opt_out": {"on"}, "password": {dashPassword}}, 422, nil},
+		{"review of decisions a purpose does not make", "/privacy/automated-decisions/heating-control/review", url.Values{"view": {"please"}, "password": {dashPassword}}, 422, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ada.b.get(ada.path)
+			p := ada.b.post(ada.base+c.action, c.form)
+			wantPage(t, p, c.status, c.texts...)
+			if strings.Contains(p.body, `value="`+dashPassword+`"`) {
+				t.Error("the password typed is shown again")
+			}
+		})
+	}
+	if c := controls(); c["restrict_all"] != false {
+		t.Fatalf("after failed forms restrict_all = %v, want false", c["restrict_all"])
+	}
+
+	for _, c := range []struct {
+		name, action string
+		form         url.Values
+		check        func(map[string]any) bool
+	}{
+		{"restrict all", "/privacy/restrictions", url.Values{"restrict": {"on"}},
+			func(c map[string]any) bool { return c["restrict_all"] == true }},
+		{"lift it", "/privacy/restrictions", url.Values{"restrict": {"off"}},
+			func(c map[string]any) bool { return c["restrict_all"] == false }},
+		{"restrict one purpose", "/privacy/restrictions", url.Values{"purpose": {"energy-insights"}, "restrict": {"on"}},
+			func(c map[string]any) bool { return fmt.Sprint(c["restricted"]) == "[energy-insights]" }},
+		{"object to legitimate interests", "/privacy/objections", url.Values{"purpose": {"device-security"}, "object": {"on"}},
+			func(c map[string]any) bool { return fmt.Sprint(c["objected"]) == "[device-security]" }},
+		{"object to marketing", "/privacy/objections/marketing", url.Values{"object": {"on"}},
+			func(c map[string]any) bool { return c["object_marketing"] == true }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ada.b.get(ada.path)
+			c.form.Set("password", dashPassword)
+			p := ada.b.post(ada.base+c.action, c.form)
+			if p.status != 303 || !strings.HasPrefix(p.location, ada.path) {
+				t.Fatalf("status %d to %q, want 303 to the dashboard: %.500s", p.status, p.location, p.body)
+			}
+			if got := controls(); !c.check(got) {
+				t.Errorf("controls after it: %v", got)
+			}
+		})
+	}
+	// The dashboard states the new state, the marketing switch on its own.
+	wantPage(t, ada.b.get(ada.path), 200, "Withdraw my objection to marketing", "Withdraw my objection",
+		"Lift the restriction of this purpose", "energy-insights is restricted")
+	// Each change is a rights request in the person's log.
+	reqs := string(e.want(e.do("GET", "/v1"+ada.base+"/requests", ada.token, ""), 200).body)
+	if n := strings.Count(reqs, `"type":"restriction"`); n < 3 {
+		t.Errorf("restriction requests recorded = %d, want 3: %s", n, reqs)
+	}
+}
+
+// TestPageDashboardSettings sets a deletion schedule per category and the
+// location precision, with bad input shown beside its form (RETENTION,
+// MIN-LOCATION).
+func TestPageDashboardSettings(t *testing.T) {
+	e := newEnv(t)
+	ada := newDashPerson(e, "Ada")
+	ada.b.get(ada.path)
+	if p := ada.b.post(ada.base+"/privacy/deletion-schedules/humidity", url.Values{"period": {"weekly"}}); p.status != 303 {
+		t.Fatalf("set schedule: status %d: %.500s", p.status, p.body)
+	}
+	ds := string(e.want(e.do("GET", "/v1"+ada.base+"/deletion-schedules", ada.token, ""), 200).body)
+	if !strings.Contains(ds, `"category":"humidity","period":"weekly"`) {
+		t.Errorf("schedules = %s, want humidity weekly", ds)
+	}
+	wantPage(t, ada.b.get(ada.path), 200, "You chose to delete it weekly.", `<option value="weekly" selected>`)
+	p := ada.b.post(ada.base+"/privacy/deletion-schedules/humidity", url.Values{"period": {"hourly"}})
+	wantPage(t, p, 400, `id="schedule-form-humidity"`, `role="alert"`)
+
+	ada.b.get(ada.path)
+	p = ada.b.post(ada.base+"/privacy/location", url.Values{"location": {"city"}, "feature_location.weather-compensation": {"region"}})
+	if p.status != 303 {
+		t.Fatalf("set location: status %d: %.500s", p.status, p.body)
+	}
+	st := e.want(e.do("GET", "/v1"+ada.base+"/settings", ada.token, ""), 200).json(t)
+	if st["location"] != "city" || fmt.Sprint(st["feature_location"]) != "map[weather-compensation:region]" {
+		t.Errorf("settings = %v, want location city, weather-compensation region", st)
+	}
+	ada.b.get(ada.path)
+	p = ada.b.post(ada.base+"/privacy/location", url.Values{"location": {"moon"}})
+	wantPage(t, p, 400, `id="location-form"`, `role="alert"`)
+}
+
+// TestPageDashboardAPI checks the two API routes the dashboard added, so
+// third-party clients see what the page shows (INT-SAME-SCOPE).
+func TestPageDashboardAPI(t *testing.T) {
+	e := newEnv(t)
+	tok, person := e.user("Ada")
+	hh := e.household(tok)
+	base := "/v1/households/" + hh + "/people/" + person
+	o := string(e.want(e.do("GET", base+"/privacy", tok, ""), 200).body)
+	for _, want := range []string{`"id":"room-temperature"`, `"retention":"1 year"`, `"basis":"contract"`, `"name":"Forecast Co Ltd"`, `"location":"off"`} {
+		if !strings.Contains(o, want) {
+			t.Errorf("overview lacks %s: %s", want, o)
+		}
+	}
+	n := e.want(e.do("GET", base+"/features/energy-insights", tok, ""), 200).json(t)
+	if n["enabled"] != false || !strings.Contains(fmt.Sprint(n["consents_needed"]), "/consents/energy-insights/request") {
+		t.Errorf("feature notice = %v, want off, with the consent request to make", n)
+	}
+	problem(t, e.do("GET", base+"/features/mind-reading", tok, ""), 404)
+	other, _ := e.user("Bob")
+	problem(t, e.do("GET", base+"/privacy", other, ""), 404)
+}
