@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/hearth-iot/hearth/http/web"
@@ -100,7 +102,7 @@ func TestBrowserCrawl(t *testing.T) {
 	p := startHearth(t, data)
 	owner := signIn(t, p.HTTP, email, password)
 	me := owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
-	owner.call("POST", "/v1/households/"+hh+"/people", map[string]string{"display_name": "Kid", "role": "child", "guardian_id": me}, http.StatusCreated)
+	kid := owner.call("POST", "/v1/households/"+hh+"/people", map[string]string{"display_name": "Kid", "role": "child", "guardian_id": me}, http.StatusCreated)["id"].(string)
 	for i, c := range []float64{19.5, 20.5, 21} {
 		if !publishV5(t, p.MQTTAddr, creds[0], temperature("crawl-"+string(rune('a'+i)), c, me)) {
 			t.Fatalf("reading %d refused", i)
@@ -110,6 +112,7 @@ func TestBrowserCrawl(t *testing.T) {
 	b := newTab(t, p.HTTP)
 	b.name(hh, "hh")
 	b.name(me, "me")
+	b.name(kid, "kid")
 	b.name(creds[0].ID, "device")
 
 	anonymous := crawl(t, b, "/", "anon-")
@@ -256,16 +259,20 @@ func TestBrowserPrivacyHub(t *testing.T) {
 	readings := []struct {
 		category string
 		values   map[string]any
+		ago      time.Duration
 		stored   bool
 	}{
-		{"room-temperature", map[string]any{"celsius": 20.5}, true},
-		{"air-quality", map[string]any{"pm25": 8.5}, true},
-		{"air-quality", map[string]any{"pm25": 12}, true},
-		{"noise-level", map[string]any{"dba": 41}, false},
+		{"room-temperature", map[string]any{"celsius": 20.5}, time.Hour, true},
+		{"air-quality", map[string]any{"pm25": 8.5}, 6 * time.Hour, true},
+		{"air-quality", map[string]any{"pm25": 12}, 4 * time.Hour, true},
+		{"air-quality", map[string]any{"pm25": 9.8}, 2 * time.Hour, true},
+		{"air-quality", map[string]any{"pm25": 6.1}, time.Minute, true},
+		{"noise-level", map[string]any{"dba": 41}, time.Hour, false},
 	}
 	for i, r := range readings {
-		msg := strings.Replace(string(payload(fmt.Sprintf("flow-%d", i), r.category, r.values)), `"category"`, `"person":"`+me+`","category"`, 1)
-		if got := publishV5(t, p.MQTTAddr, dev, msg); got != r.stored {
+		msg, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("flow-%d", i), "person": me, "category": r.category,
+			"time": time.Now().Add(-r.ago).UTC().Format(time.RFC3339), "values": r.values})
+		if got := publishV5(t, p.MQTTAddr, dev, string(msg)); got != r.stored {
 			t.Errorf("a %s reading: stored = %v, want %v", r.category, got, r.stored)
 		}
 	}
@@ -297,15 +304,15 @@ func TestBrowserPrivacyHub(t *testing.T) {
 	if _, ok := files["readings/noise-level.jsonl"]; ok {
 		t.Errorf("the export holds noise-level readings, which were refused at ingestion")
 	}
-	if n := strings.Count(files["readings/air-quality.jsonl"], "\n"); n != 2 {
-		t.Errorf("the export holds %d air-quality readings, want 2", n)
+	if n := strings.Count(files["readings/air-quality.jsonl"], "\n"); n != 4 {
+		t.Errorf("the export holds %d air-quality readings, want 4", n)
 	}
 
 	// Erase a category: the explanation first, then the password.
 	b.wantStatus("data page", b.open(people+"/data"), http.StatusOK)
 	b.do("choose air quality", chromedp.SetValue(chromedp.CSS("#erase-category"), "air-quality"))
 	b.wantStatus("erase preview", b.click("#erase-form button[type=submit]"), http.StatusOK)
-	b.wantText("Before you erase", "2 readings")
+	b.wantText("Before you erase", "4 readings")
 	b.audit("erase-preview")
 	b.wantStatus("erase", b.submit(map[string]string{"#erase-confirm-form input[name=password]": flowPassword}, "#erase-confirm-form button[type=submit]"), http.StatusOK)
 	if b.text(".flash") == "" {

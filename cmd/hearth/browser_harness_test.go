@@ -44,6 +44,14 @@ const (
 	phoneWidth   = 360
 )
 
+// docsDir holds the screenshots the README shows. With
+// HEARTH_DOCS_SCREENSHOTS=1 in the test's environment, the suite writes the
+// screenshots named in docShots there too (by hand, when the pages change).
+const docsDir = "../../docs/screenshots"
+
+// docShots are the screenshots copied into docsDir.
+var docShots = map[string]bool{"consent": true, "device-claim": true, "data": true, "household-phone": true, "erase-preview": true}
+
 // stepTimeout bounds every browser step: a page load, a click and the
 // load it causes, an axe run.
 const stepTimeout = 45 * time.Second
@@ -449,6 +457,11 @@ func (b *tab) save(shot string) {
 	file := filepath.Join(artifacts(b.t), shot+".png")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatalf("save screenshot: %v", err)
+	}
+	if docShots[shot] && os.Getenv("HEARTH_DOCS_SCREENSHOTS") == "1" {
+		if err := os.WriteFile(filepath.Join(docsDir, shot+".png"), png, 0o644); err != nil {
+			b.t.Fatalf("save screenshot for the docs: %v", err)
+		}
 	}
 }
 
