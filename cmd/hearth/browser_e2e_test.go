@@ -457,3 +457,32 @@ func TestBrowserAuditFinds(t *testing.T) {
 		t.Errorf("equal consent buttons reported different:\n%s", strings.Join(d, "\n"))
 	}
 }
+
+// TestBrowserConsentEqualExplicit: on the fitness tracker's consent page,
+// where two purposes need explicit consent (special category data), the
+// accept and refuse buttons of every purpose still look the same
+// (CONSENT-EQUAL), the statement agreed to is shown (CONSENT-EXPLICIT),
+// and nothing is pre-checked (CONSENT-OPTIN).
+func TestBrowserConsentEqualExplicit(t *testing.T) {
+	p := startHearth(t, t.TempDir(), "--manifest", fitnessManifest)
+	owner := signUp(t, p.HTTP, "fit@example.org")
+	me := owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	hh := owner.call("POST", "/v1/households", map[string]string{"name": "Home"}, http.StatusCreated)["id"].(string)
+
+	b := newTab(t, p.HTTP)
+	b.name(hh, "hh")
+	b.name(me, "me")
+	b.wantStatus("sign-in page", b.open("/signin"), http.StatusOK)
+	b.wantStatus("sign in", b.submit(map[string]string{"#f-email": "fit@example.org", "#f-password": "correct horse battery staple fit@example.org"}, "main form button[type=submit]"), http.StatusOK)
+	b.wantStatus("consent page", b.open("/households/"+hh+"/people/"+me+"/consents"), http.StatusOK)
+	for _, purpose := range []string{"health-insights", "workout-maps", "insurer-sharing"} {
+		consentEqual(t, b, purpose)
+	}
+	for _, purpose := range []string{"health-insights", "insurer-sharing"} {
+		if got := b.text("#purpose-" + purpose + " blockquote"); !strings.HasPrefix(got, "I agree that Stride") {
+			t.Errorf("%s: the explicit statement shown is %q (CONSENT-EXPLICIT)", purpose, got)
+		}
+	}
+	b.noPreChecked()
+	b.audit("consent-explicit")
+}

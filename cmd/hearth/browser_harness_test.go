@@ -45,8 +45,9 @@ const (
 )
 
 // docsDir holds the screenshots the README shows. With
-// HEARTH_DOCS_SCREENSHOTS=1 in the test's environment, the suite writes the
-// screenshots named in docShots there too (by hand, when the pages change).
+// HEARTH_DOCS_SCREENSHOTS=1 in the test's environment, the suite writes
+// the screenshots named in docShots there too, of the screen's first view
+// (run it by hand when the pages change).
 const docsDir = "../../docs/screenshots"
 
 // docShots are the screenshots copied into docsDir.
@@ -459,8 +460,13 @@ func (b *tab) save(shot string) {
 		b.t.Fatalf("save screenshot: %v", err)
 	}
 	if docShots[shot] && os.Getenv("HEARTH_DOCS_SCREENSHOTS") == "1" {
-		if err := os.WriteFile(filepath.Join(docsDir, shot+".png"), png, 0o644); err != nil {
-			b.t.Fatalf("save screenshot for the docs: %v", err)
+		// What the screen shows first, without scrolling.
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err == nil {
+			err = os.WriteFile(filepath.Join(docsDir, shot+".png"), png, 0o644)
+		}
+		if err != nil {
+			b.t.Fatalf("save screenshot %s for the docs: %v", shot, err)
 		}
 	}
 }
