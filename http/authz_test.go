@@ -56,12 +56,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/devices/" + dev + "/credential", "", 201},
 		{"DELETE", "/v1/devices/" + dev + "/credential", "", 204},
 		{"GET", "/v1/devices/" + dev + "/firmware", "", 200}, // SEC-UPDATES: the household's view of its firmware
+		{"GET", "/v1/devices/" + dev + "/log", "", 200},      // the device log, for its household's owners
 		{"GET", "/v1/households/" + hh + "/people/" + profile + "/notifications", "", 200},
 		{"GET", me + "/consents", "", 200},
 		{"GET", me + "/consents/energy-insights/request", "", 200},  // before the consent is given
 		{"POST", me + "/consents/energy-insights/request", "", 201}, // records that it was shown
 		{"POST", me + "/consents/energy-insights", `{"decision":"give","method":"api"}`, 200},
 		{"GET", me + "/consents/receipts", "", 200},
+		{"GET", me + "/consents/history", "", 200},
 		{"GET", me + "/settings", "", 200},
 		{"PUT", me + "/settings", `{"features":["energy-insights"],"location":"off"}`, 200},
 		{"GET", me + "/features/energy-insights", "", 200}, // the notice before switching: changes nothing
@@ -128,6 +130,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/operator/me", "", 403},       // not an operator: TestOperatorMiddleware
 		{"GET", "/v1/operator/manifest", "", 403}, // the console's routes: TestPageOperatorConsole
 		{"GET", "/v1/operator/requests", "", 403},
+		{"POST", "/v1/operator/requests/{id}", `{"status":"done","outcome":"x"}`, 403},
 		{"GET", "/v1/operator/ledger", "", 403},
 		{"POST", "/v1/me/password", `{"current_password":"correct horse battery staple","new_password":"another long passphrase"}`, 204},
 		{"DELETE", "/v1/sessions/current", "", 204},

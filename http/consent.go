@@ -201,6 +201,19 @@ func (s *server) handleReceipts() http.Handler {
 	})
 }
 
+// handleConsentHistory lists the person's consent decisions, oldest first
+// (CONSENT-LEDGER).
+func (s *server) handleConsentHistory() http.Handler {
+	return s.forPerson(func(w http.ResponseWriter, r *http.Request, hh, person string) error {
+		ds, err := s.Consents.History(r.Context(), person)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, map[string]any{"decisions": ds})
+		return nil
+	})
+}
+
 // handleSettings shows the person's settings.
 func (s *server) handleSettings() http.Handler {
 	return s.forPerson(func(w http.ResponseWriter, r *http.Request, hh, person string) error {

@@ -149,3 +149,31 @@ func (s *server) handleOperatorRequests() http.Handler {
 		encode(w, http.StatusOK, map[string]any{"requests": rs})
 	})
 }
+
+// progressRequest is the body of POST /v1/operator/requests/{id}.
+type progressRequest struct {
+	Status  hearth.RequestStatus `json:"status"`  // in-progress, done or refused
+	Outcome string               `json:"outcome"` // what was done so far, what was done, or why it was refused
+}
+
+// Valid implements Validator; the service checks the status and outcome.
+func (r progressRequest) Valid(context.Context) map[string]string { return nil }
+
+// handleOperatorProgress answers POST /v1/operator/requests/{id}: an
+// operator's progress on an open request (rights.Service.Progress, as
+// `hearth requests update` records it), 200 with the request; the person
+// sees it in their requests.
+func (s *server) handleOperatorProgress() http.Handler {
+	return s.withRights(func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[progressRequest](w, r)
+		if err != nil {
+			return err
+		}
+		rr, err := s.Rights.Progress(r.Context(), r.PathValue("id"), req.Status, req.Outcome)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, rightsRequestView(rr))
+		return nil
+	})
+}

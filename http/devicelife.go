@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -143,6 +144,36 @@ func (s *server) handleSetMode() http.Handler {
 			return err
 		}
 		encode(w, http.StatusOK, m)
+		return nil
+	})
+}
+
+// logEntryJSON is a device log entry as an owner sees it.
+type logEntryJSON struct {
+	Action    string    `json:"action"`
+	Outcome   string    `json:"outcome"`
+	PersonID  string    `json:"person_id,omitempty"` // who acted; none when the device reported it
+	CommandID string    `json:"command_id,omitempty"`
+	Time      time.Time `json:"time"`
+}
+
+// handleDeviceLog answers an owner with the device's log of its time in
+// the household, and until when a transfer code it gave out works.
+func (s *server) handleDeviceLog() http.Handler {
+	return s.withLifecycle(func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.Lifecycle.Log(r.Context(), caller(r), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		out := make([]logEntryJSON, 0, len(l.Entries))
+		for _, e := range l.Entries {
+			out = append(out, logEntryJSON{Action: e.Action, Outcome: e.Outcome, PersonID: e.PersonID, CommandID: e.CommandID, Time: e.Time})
+		}
+		body := map[string]any{"device_id": l.DeviceID, "entries": out}
+		if !l.TransferUntil.IsZero() {
+			body["transfer_until"] = l.TransferUntil
+		}
+		encode(w, http.StatusOK, body)
 		return nil
 	})
 }

@@ -231,6 +231,14 @@ type offerJSON struct {
 	Updated string `json:"updated"`
 }
 
+// availableJSON is the release a device's owner can install by hand.
+type availableJSON struct {
+	Version     string `json:"version"`
+	Substantial bool   `json:"substantial"`
+	Notes       string `json:"notes"`
+	Published   string `json:"published"`
+}
+
 type reportJSON struct {
 	Status   string `json:"status"`
 	Version  string `json:"version"`
@@ -259,7 +267,11 @@ func (s *server) handleFirmwareStatus() http.Handler {
 			reports = append(reports, reportJSON{Status: p.Status, Version: p.Version, Reason: p.Reason, Detail: p.Detail,
 				Accepted: p.Accepted, Problem: p.Problem, At: p.At.Format(time.RFC3339)})
 		}
-		encode(w, http.StatusOK, map[string]any{"installed": st.Installed, "offers": offers, "reports": reports})
+		var available *availableJSON
+		if a := st.Available; a != nil {
+			available = &availableJSON{Version: a.Version, Substantial: a.Substantial, Notes: a.Notes, Published: a.Published.Format(time.RFC3339)}
+		}
+		encode(w, http.StatusOK, map[string]any{"installed": st.Installed, "available": available, "offers": offers, "reports": reports})
 		return nil
 	})
 }

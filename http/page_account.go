@@ -90,26 +90,19 @@ func (s *server) accountFailed(w http.ResponseWriter, r *http.Request, p *web.Pa
 }
 
 // reenterFailed shows page name again after a form that re-enters the
-// password failed with err. The services name the password "password";
-// the form calls its input field. A wrong password (EFORBIDDEN with a
-// field) keeps the API's status, 403, and is shown beside the input;
-// everything else goes to formFailed.
+// password failed with err, through formFailed (a wrong password,
+// EFORBIDDEN with a field, keeps the API's 403). The services name the
+// password "password"; the form calls its input field.
 func (s *server) reenterFailed(w http.ResponseWriter, r *http.Request, p *web.Page, name, field string, err error) error {
-	if f := hearth.ErrorField(err); f == "password" && field != "password" {
+	if hearth.ErrorField(err) == "password" && field != "password" {
 		err = renameField(err, field)
 	}
-	if hearth.ErrorCode(err) != hearth.EFORBIDDEN || hearth.ErrorField(err) == "" {
-		return s.formFailed(w, r, p, name, err)
-	}
-	p.SetError(hearth.ErrorField(err), sentence(hearth.ErrorMessage(err)))
-	p.Form = r.PostForm
-	s.Metrics.Errors.WithLabelValues(hearth.ErrorCode(err)).Inc()
-	return s.render(w, r, http.StatusForbidden, name, p)
+	return s.formFailed(w, r, p, name, err)
 }
 
-// missing marks each of fields that is empty in the posted form with
+// markEmpty marks each of fields that is empty in the posted form with
 // "Fill this in." and reports whether any was.
-func missing(p *web.Page, r *http.Request, fields ...string) bool {
+func markEmpty(p *web.Page, r *http.Request, fields ...string) bool {
 	empty := false
 	for _, f := range fields {
 		if strings.TrimSpace(r.PostForm.Get(f)) == "" {
@@ -124,7 +117,7 @@ func missing(p *web.Page, r *http.Request, fields ...string) bool {
 // does: every other session ends, this one stays.
 func (s *server) pageChangePasswordPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
-		if missing(p, r, "current_password", "new_password") {
+		if markEmpty(p, r, "current_password", "new_password") {
 			d, err := s.accountData(r.Context())
 			if err != nil {
 				return err
@@ -202,7 +195,7 @@ func (s *server) pageConfirmTOTPPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		p.Title = "Set up an authenticator app"
 		p.Data = totpPage{}
-		if missing(p, r, "code") {
+		if markEmpty(p, r, "code") {
 			return s.render(w, r, http.StatusBadRequest, "account_totp", p)
 		}
 		codes, err := s.Auth.ConfirmTOTP(r.Context(), accountFrom(r.Context()).ID, r.PostForm.Get("code"))
@@ -230,7 +223,7 @@ func (s *server) showCodes(w http.ResponseWriter, r *http.Request, p *web.Page, 
 // entered again, as POST /v1/me/second-factor/recovery-codes does.
 func (s *server) pageRecoveryCodesPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
-		if missing(p, r, "recovery_password") {
+		if markEmpty(p, r, "recovery_password") {
 			return s.accountFailed(w, r, p, "recovery_password", hearth.FieldError("recovery_password", "fill this in"))
 		}
 		codes, err := s.Auth.NewRecoveryCodes(r.Context(), accountFrom(r.Context()).ID, r.PostForm.Get("recovery_password"))
@@ -245,7 +238,7 @@ func (s *server) pageRecoveryCodesPost() pageFunc {
 // is entered again, as POST /v1/me/second-factor/disable does.
 func (s *server) pageSecondFactorOffPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
-		if missing(p, r, "off_password") {
+		if markEmpty(p, r, "off_password") {
 			return s.accountFailed(w, r, p, "off_password", hearth.FieldError("off_password", "fill this in"))
 		}
 		if err := s.Auth.DisableSecondFactors(r.Context(), accountFrom(r.Context()).ID, r.PostForm.Get("off_password")); err != nil {
@@ -295,7 +288,7 @@ func (s *server) renderClose(w http.ResponseWriter, r *http.Request, p *web.Page
 // and every session ends.
 func (s *server) pageCloseAccountPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
-		if missing(p, r, "password") {
+		if markEmpty(p, r, "password") {
 			return s.renderClose(w, r, p, http.StatusBadRequest, nil)
 		}
 		if s.Erasure == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/examples"
 )
 
 // postJSON sends body as JSON to an API route with the browser's cookies
@@ -65,6 +66,15 @@ func TestPageAccountPassword(t *testing.T) {
 	b.signUp("Ada")
 	other := e.want(e.do("POST", "/v1/sessions", "", `{"email":"ada@example.org","password":"correct horse battery staple"}`), 201).json(t)["token"].(string)
 	wantPage(t, b.get("/account"), 200, `id="password-form"`, `id="signout-everywhere-form"`, `id="totp-form"`, `id="passkey-enrol"`, `href="/account/close"`)
+	if strings.Contains(b.last.body, `id="operator-factor"`) {
+		t.Error("a person who is no operator is told about the console")
+	}
+	// An operator is told the console needs a second factor (SEC-MFA).
+	accountID := e.want(e.do("GET", "/v1/me", other, ""), 200).json(t)["account_id"].(string)
+	if err := e.db.SetOperator(t.Context(), accountID, true); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, b.get("/account"), 200, `id="operator-factor"`, "set one up below")
 	tests := []struct {
 		name            string
 		current, next   string
@@ -168,6 +178,8 @@ func TestPageTOTP(t *testing.T) {
 		t.Errorf("the same form again: %d to %q, want 303 to /account", p.status, p.location)
 	}
 	wantPage(t, b.get("/account"), 200, "Authenticator app</dt><dd class=\"status\">On", `id="recovery-form"`, `id="second-factor-off-form"`)
+	// A stale set-up form, posted again: a clear message, nothing changed.
+	wantPage(t, b.follow(b.post("/account/totp", nil)), 200, "An authenticator app is set up already")
 	e.clock.Advance(30 * time.Second)
 
 	// Signing in asks for the code; a recovery code works once.
@@ -278,13 +290,17 @@ func TestPageNotifications(t *testing.T) {
 	own, me := e.user("Gus")
 	hh := e.household(own)
 	dev, _ := e.device(own, hh)
-	_, other := e.user("Hal")
+	hal, other := e.user("Hal")
+	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", own, `{"role":"adult"}`), 201).json(t)["token"].(string)
+	e.want(e.do("POST", "/v1/invites/accept", hal, fmt.Sprintf(`{"token":%q}`, inv)), 200)
+	kid := e.want(e.do("POST", "/v1/households/"+hh+"/people", own, `{"display_name":"Kid","role":"guest"}`), 201).json(t)["id"].(string)
 	at := time.Now().UTC().Add(-time.Hour)
 	ns := []hearth.Notification{
 		{ID: "n_terms", PersonID: me, Kind: hearth.NotifyTermsChanged, Title: "New terms of service to review", Body: "Version 2025-06.", Created: at},
 		{ID: "n_change", PersonID: me, HouseholdID: hh, Kind: hearth.NotifyManifestChanged, Title: "How your data is used has changed", Body: "Line one.\nLine two.", Created: at.Add(time.Minute)},
 		{ID: "n_fw", PersonID: me, HouseholdID: hh, Kind: hearth.NotifyFirmwareSubstantial, Title: "An update changes what your thermostat does", Body: "Firmware 2.0.", Created: at.Add(2 * time.Minute)},
 		{ID: "n_hal", PersonID: other, Kind: hearth.NotifyTermsChanged, Title: "Hal's own", Body: "Not for Gus.", Created: at},
+		{ID: "n_kid", PersonID: kid, HouseholdID: hh, Kind: hearth.NotifyManifestChanged, Title: "Kid's change", Body: "For the kid.", Created: at},
 	}
 	if err := e.db.AddNotifications(t.Context(), ns); err != nil {
 		t.Fatal(err)
@@ -299,6 +315,15 @@ func TestPageNotifications(t *testing.T) {
 		`href="/households/`+hh+`/devices/`+dev+`"`, `href="/account"`, "Line one.\nLine two.", "<strong>New.</strong>")
 	if strings.Contains(p.body, "Hal&#39;s own") || strings.Contains(p.body, "Hal's own") {
 		t.Error("Gus sees Hal's notification")
+	}
+	// The owner sees the notifications of a profile without an account,
+	// linking to its consent page; another adult member does not
+	// (CONSENT-MULTIUSER).
+	wantPage(t, p, 200, "For Kid in Home", `href="/households/`+hh+`/people/`+kid+`/consents?moment=change"`)
+	bh := e.newBrowser()
+	bh.signInAs("hal@example.org", testPassword)
+	if p := bh.get("/notifications"); p.status != 200 || strings.Contains(p.body, "For Kid") || !strings.Contains(p.body, "Hal&#39;s own") {
+		t.Errorf("Hal's notifications page: status %d, %.1500s", p.status, p.body)
 	}
 	if p := b.post("/notifications/n_change/read", nil); p.status != 303 || p.location != "/notifications" {
 		t.Fatalf("mark read: %d to %q", p.status, p.location)
@@ -345,4 +370,33 @@ func TestPageTerms(t *testing.T) {
 	if p := b.get("/account"); strings.Contains(p.body, "You have not accepted the terms") {
 		t.Error("the account page still asks for the terms")
 	}
+}
+
+// TestPageNewTerms: when the terms change, the page states what changed
+// and that the version the person accepted stands for them until they
+// accept the new one; a form showing the old version, posted after the
+// change, is refused (409) rather than accepting terms the person was not
+// shown (TOS-PERMISSION, TOS-DURATION).
+func TestPageNewTerms(t *testing.T) {
+	const old = "    expected_duration: 5y\n"
+	if !strings.Contains(string(examples.Thermostat), old) {
+		t.Fatal("the example manifest's terms are not as this test expects")
+	}
+	src := strings.Replace(string(examples.Thermostat), old, old+`  - version: "2026-01"
+    url: https://ember-home.example/terms/2026-01
+    effective: "2026-01-01"
+    expected_duration: 3y
+`, 1)
+	e := newEnvWith(t, envOptions{manifest: [2]string{examples.ThermostatName, src}})
+	_, me := e.user("Jo")
+	if err := e.db.AcceptTerms(t.Context(), &hearth.TermsAcceptance{PersonID: me, Version: "2025-06", Accepted: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.newBrowser()
+	b.signInAs("jo@example.org", testPassword)
+	wantPage(t, b.get("/account"), 200, "Version 2026-01 of the terms of service is waiting for you", "Version 2025-06, which you accepted, stays in force")
+	wantPage(t, b.get("/terms/accept"), 200, "What changed", "Version 2026-01 replaces version 2025-06 from 2026-01-01.",
+		"expected to last 3 years instead of 5 years", "You accepted version 2025-06 on 1 July 2025", "It stays in force for you until you accept version 2026-01", "Accept version 2026-01")
+	wantPage(t, b.post("/terms/accept", url.Values{"version": {"2025-06"}}), 409, "not the current terms")
+	wantPage(t, b.follow(b.submit("/terms/accept", "/terms/accept", url.Values{"version": {"2026-01"}})), 200, "You accepted version 2026-01")
 }

@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/http/web"
+	"github.com/hearth-iot/hearth/subject"
 )
 
 // consentPages registers the consent page of one person and its decision
@@ -40,13 +42,18 @@ func consentMoment(v string) string {
 
 // consentPage is the content of the consent page.
 type consentPage struct {
-	Person   personPage
-	Moment   string // a consent moment, or ""
+	Person personPage
+	Moment string // a consent moment, or ""
+	// Feature is, at the feature moment, the just-in-time notice of the
+	// feature switched on (?feature=), with the consents it still needs.
+	Feature  *subject.FeatureNotice
 	Manifest string // the manifest version the requests come from
 	ForChild bool   // the caller decides as the guardian of a child
 	Purposes []purposeChoice
+	History  []historyRow // every decision, newest first
 	Receipts []receiptRow
 	Receipt  string // where the receipts download as JSON (the API route)
+	JSON     string // where the history downloads as JSON (the API route)
 	Failed   string // the purpose whose form failed, to show its error there
 }
 
@@ -69,6 +76,12 @@ type purposeChoice struct {
 	View      consent.RequestView
 }
 
+// historyRow is one consent decision on the page.
+type historyRow struct {
+	consent.Decision
+	Name, By string // the purpose's name; who decided: "you" or their name
+}
+
 // receiptRow is one consent receipt on the page.
 type receiptRow struct {
 	ID, Purpose, Type, Method string
@@ -83,7 +96,8 @@ type receiptRow struct {
 // shown is recorded when the person answers it (pageConsentDecision).
 func (s *server) pageConsents() pageFunc {
 	return s.forPersonPage("consents", func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
-		d, err := s.consentPageData(r.Context(), caller(r), pp, consentMoment(r.URL.Query().Get("moment")))
+		q := r.URL.Query()
+		d, err := s.consentPageData(r.Context(), caller(r), pp, consentMoment(q.Get("moment")), q.Get("feature"))
 		if err != nil {
 			return err
 		}
@@ -102,11 +116,22 @@ func consentTitle(pp personPage) string {
 
 // consentPageData gathers the consent page: the person's state per
 // purpose, what actor may do about each (asked of the service through
-// Preview, which decides who may consent and the cool-off), and the
-// receipts.
-func (s *server) consentPageData(ctx context.Context, actor string, pp personPage, moment string) (consentPage, error) {
-	d := consentPage{Person: pp, Moment: moment,
-		Receipt: "/v1/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/consents/receipts"}
+// Preview, which decides who may consent and the cool-off), the receipts
+// and, at the feature moment, the notice of the feature (an unknown
+// feature is left out).
+func (s *server) consentPageData(ctx context.Context, actor string, pp personPage, moment, feature string) (consentPage, error) {
+	api := "/v1/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/consents"
+	d := consentPage{Person: pp, Moment: moment, Receipt: api + "/receipts", JSON: api + "/history"}
+	if moment == momentFeature && feature != "" {
+		n, err := s.Subjects.PreviewFeature(ctx, actor, pp.Household.ID, pp.PersonID, feature)
+		switch hearth.ErrorCode(err) {
+		case "":
+			d.Feature = &n
+		case hearth.ENOTFOUND:
+		default:
+			return d, err
+		}
+	}
 	states, err := s.Consents.State(ctx, pp.PersonID)
 	if err != nil {
 		return d, err
@@ -128,6 +153,9 @@ func (s *server) consentPageData(ctx context.Context, actor string, pp personPag
 		d.Purposes = append(d.Purposes, c)
 	}
 	sort.Slice(d.Purposes, func(i, j int) bool { return d.Purposes[i].View.Purpose.Name < d.Purposes[j].View.Purpose.Name })
+	if d.History, err = s.consentHistory(ctx, actor, pp.PersonID, names, d.Purposes); err != nil {
+		return d, err
+	}
 	rs, err := s.Consents.Receipts(ctx, pp.PersonID)
 	if err != nil {
 		return d, err
@@ -136,6 +164,32 @@ func (s *server) consentPageData(ctx context.Context, actor string, pp personPag
 		d.Receipts = append(d.Receipts, receiptRowOf(rs[i]))
 	}
 	return d, nil
+}
+
+// consentHistory returns subject's consent decisions, newest first, with
+// the purposes' and deciders' names (a purpose no longer declared keeps
+// its ID; someone no longer a member is not named).
+func (s *server) consentHistory(ctx context.Context, actor, subject string, names map[string]string, purposes []purposeChoice) ([]historyRow, error) {
+	ds, err := s.Consents.History(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	purposeNames := map[string]string{}
+	for _, c := range purposes {
+		purposeNames[c.ID] = c.View.Purpose.Name
+	}
+	rows := make([]historyRow, 0, len(ds))
+	for i := len(ds) - 1; i >= 0; i-- {
+		row := historyRow{Decision: ds[i], Name: purposeNames[ds[i].Purpose], By: names[ds[i].Actor]}
+		if row.Name == "" {
+			row.Name = ds[i].Purpose
+		}
+		if ds[i].Actor == actor {
+			row.By = "you"
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 // memberNames returns the household's members' names by person ID, and
@@ -205,14 +259,14 @@ func receiptRowOf(r consent.Receipt) receiptRow {
 func (s *server) pageConsentDecision() pageFunc {
 	return s.forPersonPage("consents", func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
 		f, purpose, actor := r.PostForm, r.PathValue("purpose"), caller(r)
-		moment := consentMoment(f.Get("moment"))
+		moment, feature := consentMoment(f.Get("moment")), f.Get("feature")
 		before, err := s.Consents.State(r.Context(), pp.PersonID)
 		if err != nil {
 			return err
 		}
 		st, err := s.decideConsent(r.Context(), actor, pp.PersonID, purpose, f.Get("decision"), f.Get("statement"))
 		if err != nil {
-			return s.consentFailed(w, r, p, pp, moment, purpose, err)
+			return s.consentFailed(w, r, p, pp, moment, feature, purpose, err)
 		}
 		v, err := s.Consents.Describe(purpose)
 		if err != nil {
@@ -221,6 +275,9 @@ func (s *server) pageConsentDecision() pageFunc {
 		to := "/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID) + "/consents"
 		if moment != "" {
 			to += "?moment=" + moment
+		}
+		if moment == momentFeature && feature != "" {
+			to += "&feature=" + url.QueryEscape(feature)
 		}
 		s.redirect(w, r, to+"#purpose-"+url.PathEscape(purpose), decisionFlash(v.Purpose.Name, st, st.Seq != before[purpose].Seq))
 		return nil
@@ -253,7 +310,7 @@ func (s *server) decideConsent(ctx context.Context, actor, subject, purpose, dec
 func decisionFlash(name string, st consent.PurposeState, changed bool) string {
 	q := "“" + name + "”"
 	if !changed {
-		return "Nothing changed: your choice for " + q + " was already recorded (" + string(st.Status) + ")."
+		return "Nothing changed: consent for " + q + " is " + strings.ReplaceAll(string(st.Status), "-", " ") + "."
 	}
 	switch st.Status {
 	case consent.StatusGiven:
@@ -270,13 +327,13 @@ func decisionFlash(name string, st consent.PurposeState, changed bool) string {
 // person's mistakes (a statement not as shown, a decision that does not
 // apply) beside the purpose they were about, with their status; a purpose
 // that does not exist gets the not-found page, as the API's 404.
-func (s *server) consentFailed(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage, moment, purpose string, err error) error {
+func (s *server) consentFailed(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage, moment, feature, purpose string, err error) error {
 	switch hearth.ErrorCode(err) {
 	case hearth.EINVALID, hearth.ECONFLICT, hearth.ETOOMANY:
 	default:
 		return err
 	}
-	d, derr := s.consentPageData(r.Context(), caller(r), pp, moment)
+	d, derr := s.consentPageData(r.Context(), caller(r), pp, moment, feature)
 	if derr != nil {
 		return derr
 	}

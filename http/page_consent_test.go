@@ -3,12 +3,15 @@ package http_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/examples"
 	hhttp "github.com/hearth-iot/hearth/http"
 )
 
@@ -133,6 +136,14 @@ func TestPageConsentChoices(t *testing.T) {
 		t.Errorf("the receipts link: status %d, body %.300s; want the JSON receipts", r.status, r.body)
 	}
 
+	if _, h, _ := strings.Cut(p.body, `<section id="history"`); !strings.Contains(h, "<td>Withdrawn</td><td>you</td><td>web</td>") ||
+		!strings.Contains(h, "<td>Given</td><td>you</td><td>web</td>") {
+		t.Errorf("the history lacks the give and the withdrawal: %.1500s", h)
+	}
+	if r := b.get("/v1/households/" + hh + "/people/" + me + "/consents/history"); r.status != 200 || !strings.Contains(r.body, `"status":"withdrawn"`) {
+		t.Errorf("the history link: status %d, body %.300s; want the JSON history", r.status, r.body)
+	}
+
 	// The ledger holds the request shown before the decision, made on the web.
 	es, err := e.db.LedgerEntriesFor(context.Background(), me)
 	if err != nil {
@@ -247,6 +258,14 @@ func TestPageConsentChild(t *testing.T) {
 	if got := e.consentStatus(owner, hh, kid, "energy-insights"); got != "given" {
 		t.Errorf("the child's consent after another adult's post = %q, want given", got)
 	}
+
+	// An adult's profile without an account: nobody consents for another
+	// adult, and the page answers as the API does (CONSENT-MULTIUSER).
+	gran := e.want(e.do("POST", "/v1/households/"+hh+"/people", owner, `{"display_name":"Gran","role":"adult"}`), 201).json(t)["id"].(string)
+	api = e.do("GET", "/v1/households/"+hh+"/people/"+gran+"/consents", owner, "").status
+	if p := g.get("/households/" + hh + "/people/" + gran + "/consents"); p.status != api || p.status == 200 {
+		t.Errorf("the owner's GET of an adult profile's consent page: status %d, want the API's %d (not 200)", p.status, api)
+	}
 }
 
 // TestPageConsentMoments checks the consent page says why the person is
@@ -276,5 +295,66 @@ func TestPageConsentMoments(t *testing.T) {
 	}
 	if got := e.consentStatus(token, hh, me, "energy-insights"); got != "given" {
 		t.Errorf("status after giving from the set-up moment = %q, want given", got)
+	}
+
+	// The feature moment names the feature and the consents it still
+	// needs, and keeps them after a decision.
+	e.want(e.do("POST", "/v1/households/"+hh+"/people/"+me+"/features/weather-compensation", token, `{"enabled":true}`), 200)
+	feature := path + "?moment=feature&feature=weather-compensation"
+	wantPage(t, b.get(feature), 200, "“Weather-aware heating” is switched on", "never gives consent",
+		`<a href="#purpose-weather-compensation">Adjust heating to the local weather forecast</a>`, `name="feature" value="weather-compensation"`)
+	r = b.post(path+"/weather-compensation", url.Values{"decision": {"give"}, "moment": {"feature"}, "feature": {"weather-compensation"}})
+	if r.location != feature+"#purpose-weather-compensation" {
+		t.Errorf("after a decision at the feature moment: to %q, want %q", r.location, feature+"#purpose-weather-compensation")
+	}
+	wantPage(t, b.get(feature), 200, "None of its purposes is waiting for consent")
+	wantPage(t, b.get(path+"?moment=feature&feature=jetpack"), 200, "You switched on a feature that needs consent")
+}
+
+// TestPageConsentExplicit checks a purpose on special category data shows
+// its explicit statement word for word, posts it back with the give
+// button, and records it verbatim; a statement changed on the way is
+// refused beside the purpose, changing nothing (CONSENT-EXPLICIT).
+func TestPageConsentExplicit(t *testing.T) {
+	e := newEnvWith(t, envOptions{manifest: [2]string{examples.FitnessTrackerName, string(examples.FitnessTracker)}})
+	token, hh, me, b := e.consentPerson("Ann")
+	path := "/households/" + hh + "/people/" + me + "/consents"
+	s := section(t, b.get(path), "health-insights")
+	m := regexp.MustCompile(`<blockquote id="st-health-insights"[^>]*>([^<]*)</blockquote>`).FindStringSubmatch(s)
+	h := regexp.MustCompile(`name="statement" value="([^"]*)"`).FindStringSubmatch(s)
+	if m == nil || h == nil {
+		t.Fatalf("the section shows no statement, or does not post it: %s", s)
+	}
+	statement := html.UnescapeString(h[1])
+	if html.UnescapeString(m[1]) != statement || !strings.HasPrefix(statement, "I agree that Stride collects my heart rate") {
+		t.Fatalf("statement shown %q, posted %q; want the manifest's, the same", m[1], statement)
+	}
+	for _, want := range []string{"Give explicit consent</button>", refuseButton} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the section lacks %q: %s", want, s)
+		}
+	}
+
+	p := b.post(path+"/health-insights", url.Values{"decision": {"give"}, "statement": {"I agree to everything."}})
+	wantPage(t, p, 400, "word for word")
+	if s := section(t, p, "health-insights"); !strings.Contains(s, `class="field-error"`) {
+		t.Errorf("the error is not beside the purpose: %s", s)
+	}
+	if got := e.consentStatus(token, hh, me, "health-insights"); got != "not-given" {
+		t.Fatalf("after a changed statement: %s, want not-given", got)
+	}
+
+	if p := b.post(path+"/health-insights", url.Values{"decision": {"give"}, "statement": {statement}}); p.status != 303 {
+		t.Fatalf("give with the statement shown: status %d: %.600s", p.status, p.body)
+	}
+	es, err := e.db.LedgerEntriesFor(context.Background(), me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := es[len(es)-1]; last.Type != hearth.EntryConsentGiven || last.Statement != statement {
+		t.Errorf("last ledger entry = %s with statement %q, want consent-given with %q", last.Type, last.Statement, statement)
+	}
+	if _, r, _ := strings.Cut(b.get(path).body, `<section id="receipts"`); !strings.Contains(r, "<td>Explicit</td>") {
+		t.Errorf("the receipt does not say the consent was explicit: %s", r)
 	}
 }

@@ -41,6 +41,9 @@ type dashboardPage struct {
 	// Schedules is the periodic deletion per category ID; "off" for none.
 	Schedules map[string]hearth.DeletionPeriod
 	Periods   []hearth.DeletionPeriod
+	// Shares are, per category ID, the names of the members the person
+	// shared it with (GET {p}/shares).
+	Shares map[string][]string
 	// Failed names the form whose errors the page shows again, such as
 	// "restrict:all" or "schedule:humidity"; "" when none failed.
 	Failed string
@@ -112,6 +115,9 @@ func (s *server) dashboard(r *http.Request, pp personPage) (dashboardPage, error
 				Objected: slices.Contains(d.Controls.Objected, pc.ID), OptedOut: slices.Contains(d.Controls.ADMOptOut, pc.ID)})
 		}
 	}
+	if d.Shares, err = s.sharedWith(r, pp); err != nil {
+		return d, err
+	}
 	if s.Erasure != nil {
 		ds, err := s.Erasure.Schedules(ctx, caller(r), hh, person)
 		if err != nil {
@@ -122,6 +128,30 @@ func (s *server) dashboard(r *http.Request, pp personPage) (dashboardPage, error
 		}
 	}
 	return d, nil
+}
+
+// sharedWith returns, per category, the names of the members the person
+// shared it with, from the shares GET {p}/shares lists.
+func (s *server) sharedWith(r *http.Request, pp personPage) (map[string][]string, error) {
+	shares, err := s.Consents.Shares(r.Context(), pp.Household.ID, pp.PersonID)
+	if err != nil || len(shares) == 0 {
+		return nil, err
+	}
+	members, err := s.Households.Members(r.Context(), caller(r), pp.Household.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, sh := range shares {
+		name := sh.With
+		for _, m := range members {
+			if m.PersonID == sh.With {
+				name = m.DisplayName
+			}
+		}
+		out[sh.Category] = append(out[sh.Category], name)
+	}
+	return out, nil
 }
 
 // deviceUse returns dev with its model's name and categories.
@@ -407,6 +437,9 @@ type featurePage struct {
 	Person personPage
 	Base   string
 	Notice subject.FeatureNotice
+	// BasisText is each purpose's lawful basis in plain language, as the
+	// dashboard states it.
+	BasisText map[string]string
 }
 
 // pageFeature shows a feature's just-in-time notice before it is switched
@@ -417,8 +450,18 @@ func (s *server) pageFeature() personPageFunc {
 		if err != nil {
 			return err
 		}
+		o, err := s.Subjects.Overview(r.Context(), caller(r), pp.Household.ID, pp.PersonID)
+		if err != nil {
+			return err
+		}
+		fp := featurePage{Person: pp, Base: personBase(pp), Notice: n, BasisText: map[string]string{}}
+		for _, c := range o.Categories {
+			for _, pu := range c.Purposes {
+				fp.BasisText[pu.ID] = pu.BasisText
+			}
+		}
 		p.Title = n.Name
-		p.Data = featurePage{Person: pp, Base: personBase(pp), Notice: n}
+		p.Data = fp
 		return s.render(w, r, http.StatusOK, "feature", p)
 	}
 }

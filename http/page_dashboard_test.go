@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/hearth-iot/hearth/examples"
 )
 
 const dashPassword = "correct horse battery staple"
@@ -90,6 +92,7 @@ func TestPageDashboardFeature(t *testing.T) {
 	p := ada.b.get(notice)
 	wantPage(t, p, 200, "What switching it on means", "Ember uses the history of your rooms",
 		"you are asked separately for", "Show your heating history and energy-saving tips",
+		"your consent, which you can withdraw at any time",
 		`id="feature-form"`, `name="enabled" value="on"`)
 	// Reading the notice changed nothing.
 	if st := e.want(e.do("GET", "/v1"+ada.base+"/settings", ada.token, ""), 200).json(t); fmt.Sprint(st["features"]) != "[]" {
@@ -278,4 +281,86 @@ func TestPageDashboardAPI(t *testing.T) {
 	problem(t, e.do("GET", base+"/features/mind-reading", tok, ""), 404)
 	other, _ := e.user("Bob")
 	problem(t, e.do("GET", base+"/privacy", other, ""), 404)
+}
+
+// TestPageDashboardAutomatedDecisions opts out of a purpose's solely
+// automated decisions and asks for a human review from the dashboard of a
+// product that makes them, the fitness tracker's insurer scoring
+// (RIGHT-ADM).
+func TestPageDashboardAutomatedDecisions(t *testing.T) {
+	e := newEnvWith(t, envOptions{manifest: [2]string{examples.FitnessTrackerName, string(examples.FitnessTracker)}})
+	tok, person := e.user("Ada")
+	hh := e.household(tok)
+	b := e.newBrowser()
+	if p := b.submit("/signin", "/signin", url.Values{"email": {"ada@example.org"}, "password": {dashPassword}}); p.status != 303 {
+		t.Fatalf("sign in: status %d", p.status)
+	}
+	base := "/households/" + hh + "/people/" + person
+	wantPage(t, b.get(base+"/privacy"), 200, `id="adm-form-insurer-sharing"`, `id="review-form-insurer-sharing"`,
+		"Share your activity with your insurer for rewards", "There are no devices in this household yet.")
+
+	p := b.post(base+"/privacy/automated-decisions/insurer-sharing", url.Values{"opt_out": {"on"}, "password": {dashPassword}})
+	if p.status != 303 {
+		t.Fatalf("opt out: status %d: %.500s", p.status, p.body)
+	}
+	c := e.want(e.do("GET", "/v1"+base+"/controls", tok, ""), 200).json(t)
+	if fmt.Sprint(c["adm_opt_out"]) != "[insurer-sharing]" {
+		t.Errorf("adm_opt_out = %v, want [insurer-sharing]", c["adm_opt_out"])
+	}
+	wantPage(t, b.get(base+"/privacy"), 200, "Opt back in", "opted out")
+
+	// A review without the password keeps the view typed beside the error.
+	p = b.post(base+"/privacy/automated-decisions/insurer-sharing/review", url.Values{"view": {"My score ignores my cycling."}})
+	wantPage(t, p, 400, "My score ignores my cycling.", `id="review-form-insurer-sharing-password-error"`)
+	p = b.post(base+"/privacy/automated-decisions/insurer-sharing/review", url.Values{"view": {"My score ignores my cycling."}, "password": {dashPassword}})
+	if p.status != 303 {
+		t.Fatalf("review: status %d: %.500s", p.status, p.body)
+	}
+	wantPage(t, b.get(p.location), 200, "Your request for a human review is recorded. We answer by ")
+	reqs := string(e.want(e.do("GET", "/v1"+base+"/requests", tok, ""), 200).body)
+	if !strings.Contains(reqs, `"type":"adm-review"`) || !strings.Contains(reqs, `"status":"received"`) {
+		t.Errorf("requests = %s, want an adm-review received", reqs)
+	}
+}
+
+// TestPageDashboardGuardian shows a child's dashboard to their guardian,
+// who changes its settings for them, and to no other adult, as the API
+// authorises (CONSENT-CHILD, SEC-AUTHZ).
+func TestPageDashboardGuardian(t *testing.T) {
+	e := newEnv(t)
+	ada := newDashPerson(e, "Ada")
+	kid := e.want(e.do("POST", "/v1/households/"+ada.hh+"/people", ada.token,
+		fmt.Sprintf(`{"display_name":"Kid","role":"child","guardian_id":%q}`, ada.person)), 201).json(t)["id"].(string)
+	kidPath := "/households/" + ada.hh + "/people/" + kid + "/privacy"
+	wantPage(t, ada.b.get(kidPath), 200, "Kid's privacy dashboard", "Kid's data in Home")
+	p := ada.b.post("/households/"+ada.hh+"/people/"+kid+"/privacy/deletion-schedules/occupancy", url.Values{"period": {"monthly"}})
+	if p.status != 303 || !strings.HasPrefix(p.location, kidPath) {
+		t.Fatalf("schedule for the child: %d to %q", p.status, p.location)
+	}
+
+	// Another adult of the household may not act for Ada or the child.
+	mateTok, mateID := e.user("Mate")
+	inv := e.want(e.do("POST", "/v1/households/"+ada.hh+"/invites", ada.token, `{"role":"adult"}`), 201).json(t)["token"].(string)
+	e.want(e.do("POST", "/v1/invites/accept", mateTok, fmt.Sprintf(`{"token":%q}`, inv)), 200)
+	// A share of Ada's with Mate shows under its category (RIGHT-ACCESS-OTHERS).
+	e.want(e.do("POST", "/v1"+ada.base+"/shares", ada.token, fmt.Sprintf(`{"category":"occupancy","with":%q}`, mateID)), 200)
+	wantPage(t, ada.b.get(ada.path), 200, "<dt>Shared with members</dt>\n    <dd>Mate</dd>")
+	mate := e.newBrowser()
+	if p := mate.submit("/signin", "/signin", url.Values{"email": {"mate@example.org"}, "password": {dashPassword}}); p.status != 303 {
+		t.Fatalf("sign in: status %d", p.status)
+	}
+	for _, path := range []string{kidPath, ada.path} {
+		api := e.do("GET", "/v1"+path, mateTok, "")
+		if got := mate.get(path); got.status != api.status || got.status < 400 {
+			t.Errorf("GET %s as another adult: page %d, API %d, want the same refusal", path, got.status, api.status)
+		}
+	}
+	// A form posted for a person the caller may not act for changes nothing.
+	mate.get("/")
+	if p := mate.post(ada.base+"/privacy/restrictions", url.Values{"restrict": {"on"}, "password": {dashPassword}}); p.status < 400 {
+		t.Errorf("restriction for another adult: status %d, want a refusal", p.status)
+	}
+	if c := e.want(e.do("GET", "/v1"+ada.base+"/controls", ada.token, ""), 200).json(t); c["restrict_all"] != false {
+		t.Errorf("restrict_all = %v after another adult's post, want false", c["restrict_all"])
+	}
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/erasure"
@@ -47,6 +49,7 @@ func (s *server) dataPages(handle func(pattern string, h http.Handler)) {
 	handle("POST "+p+"/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage}, s.forPersonPage("data", s.pageImportPost())))
 	handle("POST "+p+"/name", s.page("home", s.forPersonPage("data", s.pageRenamePost())))
 	handle("POST "+p+"/readings/{id}/correct", s.page("home", s.forPersonPage("data", s.pageCorrectPost())))
+	handle("POST "+p+"/readings/{id}/dispute", s.page("home", s.forPersonPage("data", s.pageDisputePost())))
 	handle("POST "+p+"/erase/preview", s.page("home", s.forPersonPage("data", s.pageErasePreviewPost())))
 	handle("POST "+p+"/erase", s.page("home", s.forPersonPage("data", s.pageErasePost())))
 	handle("POST "+p+"/shares", s.page("home", s.forPersonPage("data", s.pageSharePost())))
@@ -488,7 +491,7 @@ func (s *server) failed(w http.ResponseWriter, r *http.Request, p *web.Page, pp 
 	if _, derr := s.dataFor(r, p, pp, r.PostForm); derr != nil && hearth.ErrorCode(derr) != hearth.EINVALID {
 		return derr
 	}
-	return s.formFailed(w, r, p, "data", wrongPassword(err))
+	return s.formFailed(w, r, p, "data", err)
 }
 
 // passwordGiven returns the error of a form whose password, asked again
@@ -498,18 +501,6 @@ func passwordGiven(f url.Values) error {
 		return hearth.FieldError("password", "enter your password again to confirm it is you")
 	}
 	return nil
-}
-
-// wrongPassword turns the services' refusal of a password typed again
-// (auth.Reauthenticate: EFORBIDDEN with field "password") into an error
-// beside the form's password field, so the form is shown again; any other
-// error is returned as it is.
-func wrongPassword(err error) error {
-	var e *hearth.Error
-	if errors.As(err, &e) && e.Code == hearth.EFORBIDDEN && e.Field == "password" {
-		return &hearth.Error{Code: hearth.EINVALID, Field: "password", Message: e.Message, Err: err}
-	}
-	return err
 }
 
 // pageExportPost makes a download link for the person's export after the
@@ -547,11 +538,11 @@ func (s *server) pageImportPost() personPageFunc {
 		defer file.Close()
 		res, err := s.Exports.ImportFrom(r.Context(), file, maxImportPage, export.Target{Actor: caller(r), HouseholdID: pp.Household.ID})
 		if err != nil {
-			if e, ok := err.(*hearth.Error); ok && e.Field == "" && e.Code != hearth.EFORBIDDEN && e.Code != hearth.ENOTFOUND {
-				err = &hearth.Error{Code: e.Code, Field: "archive", Message: e.Message, Err: e}
-			}
-			if hearth.ErrorCode(err) == hearth.EFORBIDDEN {
-				err = &hearth.Error{Code: hearth.EREFUSED, Field: "archive", Message: hearth.ErrorMessage(err), Err: err}
+			var e *hearth.Error
+			if errors.As(err, &e) && e.Field == "" && e.Code != hearth.ENOTFOUND && e.Code != hearth.EINTERNAL {
+				// The archive is at fault, or the caller may not import:
+				// said beside the upload.
+				err = &hearth.Error{Code: e.Code, Field: "archive", Message: e.Message, Err: err}
 			}
 			return s.failed(w, r, p, pp, err)
 		}
@@ -608,19 +599,50 @@ func (s *server) pageCorrectPost() personPageFunc {
 			_, err = s.Rights.Correct(r.Context(), c, values)
 		}
 		if err != nil {
-			if hearth.ErrorCode(err) == hearth.ENOTFOUND {
-				return err
-			}
-			if _, derr := s.dataFor(r, p, pp, r.PostForm); derr != nil && hearth.ErrorCode(derr) != hearth.EINVALID {
-				return derr
-			}
-			if d, ok := p.Data.(*dataPage); ok {
-				d.Correct = correctFor(d, r.PathValue("id"))
-			}
-			return s.formFailed(w, r, p, "data", wrongPassword(err))
+			return s.correctFailed(w, r, p, pp, err)
 		}
 		s.redirect(w, r, dataURL(pp)+"?"+rangeQuery(r.PostForm), "The reading is corrected. The old values are not kept; the change is listed under your requests.")
 		return nil
+	}
+}
+
+// correctFailed shows the data page again with the correction form of
+// reading {id} after one of its forms failed with err.
+func (s *server) correctFailed(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage, err error) error {
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		return err
+	}
+	if _, derr := s.dataFor(r, p, pp, r.PostForm); derr != nil && hearth.ErrorCode(derr) != hearth.EINVALID {
+		return derr
+	}
+	if d, ok := p.Data.(*dataPage); ok {
+		d.Correct = correctFor(d, r.PathValue("id"))
+	}
+	return s.formFailed(w, r, p, "data", err)
+}
+
+// pageDisputePost marks a reading disputed, or no longer disputed
+// ("disputed" is "yes" or "no"), as POST .../readings/{id}/rectification
+// with action "dispute" or "undispute" does (RIGHT-RECTIFY).
+func (s *server) pageDisputePost() personPageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return hearth.Errorf(hearth.ENOTFOUND, "no such reading in the household")
+		}
+		if err = passwordGiven(r.PostForm); err == nil {
+			c := rights.ReadingChange{Actor: caller(r), HouseholdID: pp.Household.ID, ReadingID: id, Password: r.PostForm.Get("password")}
+			disputed := r.PostForm.Get("disputed") != "no"
+			if _, err = s.Rights.Dispute(r.Context(), c, disputed); err == nil {
+				msg := "The reading is marked disputed: it is shown as such until it is corrected or the dispute is ended."
+				if !disputed {
+					msg = "The reading is no longer marked disputed."
+				}
+				s.redirect(w, r, dataURL(pp)+"?"+rangeQuery(r.PostForm), msg)
+				return nil
+			}
+		}
+		return s.correctFailed(w, r, p, pp, err)
 	}
 }
 
@@ -629,13 +651,16 @@ func correctedValues(f url.Values) (json.RawMessage, error) {
 	m := map[string]any{}
 	for k, vs := range f {
 		name, ok := strings.CutPrefix(k, "v.")
-		if !ok || len(vs) == 0 {
+		if !ok || name == "" || len(vs) == 0 {
 			continue
 		}
 		v := strings.TrimSpace(vs[0])
+		if !utf8.ValidString(name) || !utf8.ValidString(v) {
+			return nil, hearth.FieldError(k, "this is not text this page can read: type it again")
+		}
 		switch f.Get("k." + name) {
 		case "number":
-			if !isNumber(v) {
+			if x, err := strconv.ParseFloat(v, 64); err != nil || !isNumber(v) || math.IsInf(x, 0) {
 				return nil, hearth.FieldError(k, "enter a number, such as 20.5")
 			}
 			m[name] = json.Number(v)
@@ -755,7 +780,7 @@ func (s *server) pageErasePost() personPageFunc {
 		if perr := s.erasePreview(r, p, pp, sc); perr != nil {
 			return perr
 		}
-		return s.formFailed(w, r, p, "data_erase", wrongPassword(err))
+		return s.formFailed(w, r, p, "data_erase", err)
 	}
 }
 

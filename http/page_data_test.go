@@ -111,7 +111,7 @@ func TestPageDataExport(t *testing.T) {
 	h := newDataHome(t, e, "Ada")
 	h.b.get(h.path)
 	p := h.b.post(h.path+"/export", url.Values{"form": {"export-form"}, "password": {"wrong horse"}})
-	wantPage(t, p, 400, `id="export-form-password-error"`)
+	wantPage(t, p, 403, `id="export-form-password-error"`)
 	if strings.Contains(p.body, `id="name-form-password-error"`) {
 		t.Errorf("the error shows beside another form's password too")
 	}
@@ -154,7 +154,7 @@ func TestPageDataErase(t *testing.T) {
 	}
 	confirm := url.Values{"form": {"erase-confirm-form"}, "category": {"room-temperature"}, "erase_from": {""}, "erase_to": {""}}
 	confirm.Set("password", "wrong horse")
-	wantPage(t, h.b.post(h.path+"/erase", confirm), 400, `id="erase-confirm-form-password-error"`, "What goes")
+	wantPage(t, h.b.post(h.path+"/erase", confirm), 403, `id="erase-confirm-form-password-error"`, "What goes")
 	if e.readingsOf(t, h.token, h.hh, h.person) != 3 {
 		t.Fatalf("a wrong password erased something")
 	}
@@ -196,13 +196,24 @@ func TestPageDataCorrect(t *testing.T) {
 		t.Fatalf("correct: %d %.800s", p.status, p.body)
 	}
 	wantPage(t, h.b.get(p.location), 200, "The reading is corrected", "<td>20.25</td>", "<th scope=\"row\">rectification")
+	// Disputed, then the dispute ended: shown on the reading, each a request.
+	disputeAt := h.path + "/readings/" + h.temperatureReading + "/dispute"
+	h.b.get(h.path + "?correct=" + h.temperatureReading)
+	p = h.b.post(disputeAt, url.Values{"form": {"dispute-form"}, "disputed": {"yes"}, "password": {"wrong horse"}})
+	wantPage(t, p, 403, `id="dispute-form-password-error"`, `id="correct-form"`)
+	p = h.b.post(disputeAt, url.Values{"form": {"dispute-form"}, "disputed": {"yes"}, "password": {pagePassword}})
+	wantPage(t, h.b.get(p.location), 200, "marked disputed", "(disputed)")
+	p = h.b.post(disputeAt, url.Values{"form": {"dispute-form"}, "disputed": {"no"}, "password": {pagePassword}})
+	if p := h.b.get(p.location); strings.Contains(p.body, "(disputed)") || !strings.Contains(p.body, "no longer marked disputed") {
+		t.Errorf("the dispute did not end: %.300s", p.body)
+	}
 	// A reading ID of no reading: the API's not-found.
 	p = h.b.post(h.path+"/readings/999999/correct", url.Values{"form": {"correct-form"}, "v.celsius": {"20"}, "k.celsius": {"number"}, "password": {pagePassword}})
 	wantPage(t, p, 404)
 
 	h.b.get(h.path)
 	p = h.b.post(h.path+"/name", url.Values{"form": {"name-form"}, "display_name": {"Ada L."}, "password": {"wrong horse"}})
-	wantPage(t, p, 400, `id="name-form-password-error"`, `value="Ada L."`)
+	wantPage(t, p, 403, `id="name-form-password-error"`, `value="Ada L."`)
 	p = h.b.post(h.path+"/name", url.Values{"form": {"name-form"}, "display_name": {"Ada L."}, "password": {pagePassword}})
 	if p.status != 303 {
 		t.Fatalf("rename: %d %.500s", p.status, p.body)
@@ -309,4 +320,15 @@ func TestPageDataImport(t *testing.T) {
 	wantPage(t, dst.b.get(p.location), 200, "Imported 3 readings.")
 	p = dst.b.multipartPost(dst.path+"/import", map[string]string{"form": "import-form"}, archive)
 	wantPage(t, dst.b.get(p.location), 200, "imported before, so nothing changed")
+
+	// Only an owner imports: an adult member is refused beside the upload.
+	adult, adultID := b.user("Ann")
+	inv := b.want(b.do("POST", "/v1/households/"+dst.hh+"/invites", dst.token, `{"role":"adult"}`), 201).json(t)["token"].(string)
+	b.want(b.do("POST", "/v1/invites/accept", adult, fmt.Sprintf(`{"token":%q}`, inv)), 200)
+	ann := b.newBrowser()
+	ann.signIn("Ann")
+	annPath := "/households/" + dst.hh + "/people/" + adultID + "/data"
+	ann.get(annPath)
+	p = ann.multipartPost(annPath+"/import", map[string]string{"form": "import-form"}, archive)
+	wantPage(t, p, 403, `class="field-error"`)
 }

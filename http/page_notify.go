@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/hearth-iot/hearth"
@@ -22,10 +23,20 @@ func (s *server) notificationPages(handle func(pattern string, h http.Handler)) 
 
 // notificationsPage is the content of the notifications page.
 type notificationsPage struct {
-	Items  []noticeItem
-	Cursor string              // this page's cursor; "" on the newest page
-	Next   string              // the cursor of the next (older) page; "" on the last
-	Terms  *notify.TermsStatus // nil when the product declares no terms
+	Items    []noticeItem
+	Cursor   string              // this page's cursor; "" on the newest page
+	Next     string              // the cursor of the next (older) page; "" on the last
+	Terms    *notify.TermsStatus // nil when the product declares no terms
+	Profiles []profileNotices    // the newest notifications of the profiles the person acts for
+}
+
+// profileNotices are the newest notifications of a person without an
+// account, shown to the household's owners and the person's guardian
+// (CONSENT-MULTIUSER), as GET /v1/households/{hh}/people/{person}/notifications
+// lists them.
+type profileNotices struct {
+	Name, Household string
+	Items           []noticeItem
 }
 
 // noticeItem is one notification with where the person acts on it.
@@ -35,6 +46,7 @@ type noticeItem struct {
 	Household       string    // the household's name; "" if none
 	Created, Read   time.Time // Read is zero until it is marked read
 	Links           []noticeLink
+	Own             bool // the reader's own, which they mark read
 }
 
 // noticeLink is a place a notification sends the person to act.
@@ -44,7 +56,8 @@ type noticeLink struct {
 
 // pageNotifications lists the signed-in person's notifications, newest
 // first, a page at a time (as GET /v1/me/notifications), each with links
-// to where the person acts on it.
+// to where the person acts on it; on the first page, those of the
+// profiles they act for too.
 func (s *server) pageNotifications() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if s.Notify == nil {
@@ -65,14 +78,45 @@ func (s *server) pageNotifications() pageFunc {
 		for _, h := range p.Households {
 			links.names[h.ID] = h.Name
 		}
-		for _, n := range pg.Items {
-			d.Items = append(d.Items, noticeItem{ID: n.ID, Title: n.Title, Body: n.Body, Kind: n.Kind,
-				Household: links.names[n.HouseholdID], Created: n.Created, Read: n.Read, Links: links.of(n)})
+		d.Items = links.items(pg.Items, "your")
+		if cursor == "" {
+			if d.Profiles, err = s.profileNotices(r.Context(), p.Households, &links); err != nil {
+				return err
+			}
 		}
 		p.Title = "Notifications"
 		p.Data = d
 		return s.render(w, r, http.StatusOK, "notifications", p)
 	}
+}
+
+// profileNotices returns the newest notifications of every profile (a
+// person without an account) of hhs whose notifications the caller may
+// read: as an owner of the household or the profile's guardian
+// (notify.Service.ListFor decides).
+func (s *server) profileNotices(ctx context.Context, hhs []web.NavHousehold, links *noticeLinker) ([]profileNotices, error) {
+	var out []profileNotices
+	for _, h := range hhs {
+		ms, err := s.Households.Members(ctx, links.me, h.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.HasAccount {
+				continue
+			}
+			pg, err := s.Notify.ListFor(ctx, links.me, h.ID, m.PersonID, "", 0)
+			if hearth.ErrorCode(err) == hearth.EFORBIDDEN {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			if len(pg.Items) > 0 {
+				out = append(out, profileNotices{Name: m.DisplayName, Household: h.Name, Items: links.items(pg.Items, m.DisplayName+"'s")})
+			}
+		}
+	}
+	return out, nil
 }
 
 // noticeLinker finds where a notification sends the person, looking up
@@ -85,34 +129,47 @@ type noticeLinker struct {
 	devices map[string][]noticeLink // household ID → links to its devices' pages
 }
 
+// items returns ns with their links; whose names the person they concern
+// ("your", "Kid's").
+func (l *noticeLinker) items(ns []hearth.Notification, whose string) []noticeItem {
+	var out []noticeItem
+	for _, n := range ns {
+		out = append(out, noticeItem{ID: n.ID, Title: n.Title, Body: n.Body, Kind: n.Kind,
+			Household: l.names[n.HouseholdID], Created: n.Created, Read: n.Read, Links: l.of(n, whose), Own: n.PersonID == l.me})
+	}
+	return out
+}
+
 // of returns the links of n: terms to accept → the accept form; a change
-// in processing or a consent needed → the person's consent page in the
-// household; a firmware update or an unsupported device → the pages of
-// the household's devices; a device that left → the household; someone
-// signing up with the person's address → the account page.
-func (l *noticeLinker) of(n hearth.Notification) []noticeLink {
+// in processing or a consent needed → the consent page, in the household,
+// of the person it concerns; a firmware update or an unsupported device →
+// the pages of the household's devices; a device that left → the
+// household; someone signing up with the person's address → the account
+// page.
+func (l *noticeLinker) of(n hearth.Notification, whose string) []noticeLink {
 	hh := n.HouseholdID
 	member := hh != "" && l.names[hh] != ""
-	consents := "/households/" + url.PathEscape(hh) + "/people/" + url.PathEscape(l.me) + "/consents"
+	household := "/households/" + url.PathEscape(hh)
+	consents := household + "/people/" + url.PathEscape(n.PersonID) + "/consents"
 	switch n.Kind {
 	case hearth.NotifyTermsChanged:
 		return []noticeLink{{"/terms/accept", "Read and accept the new terms"}}
 	case hearth.NotifyManifestChanged:
 		if member {
-			return []noticeLink{{consents + "?moment=change", "Review your consents in " + l.names[hh]}, {"/privacy", "Read the privacy notice"}}
+			return []noticeLink{{consents + "?moment=change", "Review " + whose + " consents in " + l.names[hh]}, {"/privacy", "Read the privacy notice"}}
 		}
 		return []noticeLink{{"/privacy", "Read the privacy notice"}}
 	case hearth.NotifyConsentNeeded:
 		if member {
-			return []noticeLink{{consents, "Decide in your consent page for " + l.names[hh]}}
+			return []noticeLink{{consents, "Decide on " + whose + " consent page in " + l.names[hh]}}
 		}
 	case hearth.NotifyFirmwareSubstantial, hearth.NotifyDeviceUnsupported:
 		if member {
-			return append(l.deviceLinks(hh), noticeLink{"/households/" + url.PathEscape(hh), "See " + l.names[hh]})
+			return append(slices.Clip(l.deviceLinks(hh)), noticeLink{household, "See " + l.names[hh]})
 		}
 	case hearth.NotifyDeviceLifecycle:
 		if member {
-			return []noticeLink{{"/households/" + url.PathEscape(hh), "See " + l.names[hh]}}
+			return []noticeLink{{household, "See " + l.names[hh]}}
 		}
 	case hearth.NotifySignUpAttempt:
 		return []noticeLink{{"/account", "Check your account: change your password or sign out everywhere"}}

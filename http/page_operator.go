@@ -25,6 +25,8 @@ const maxReleaseForm = firmware.MaxImageSize + firmware.MaxMetadataSize + 64<<10
 func (s *server) operatorPages(handle func(pattern string, h http.Handler)) {
 	handle("GET /operator", s.page("operator", s.forOperator(s.pageConsole())))
 	handle("GET /operator/requests", s.page("operator", s.forOperator(s.pageQueue())))
+	handle("GET /operator/requests/{id}", s.page("operator", s.forOperator(s.pageQueued())))
+	handle("POST /operator/requests/{id}", s.page("operator", s.forOperator(s.pageProgressPost())))
 	handle("GET /operator/firmware", s.page("operator", s.forOperator(s.pageFirmware())))
 	handle("POST /operator/firmware/releases", s.pageWith("operator", pageOptions{maxBytes: maxReleaseForm}, s.forOperator(s.pagePublishPost())))
 	handle("POST /operator/firmware/rollouts", s.page("operator", s.forOperator(s.pageRolloutPost())))
@@ -125,6 +127,66 @@ func (s *server) pageQueue() pageFunc {
 		}
 		p.Data = d
 		return s.render(w, r, http.StatusOK, "operator_requests", p)
+	}
+}
+
+// queuedPage is the content of one open request's page.
+type queuedPage struct {
+	operatorView
+	Request queuedRequest
+}
+
+// pageQueued shows one open request, with the person's statement, and the
+// form to record progress on it.
+func (s *server) pageQueued() pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
+		return s.renderQueued(w, r, p, http.StatusOK)
+	}
+}
+
+// renderQueued renders the page of the open request named in the path
+// with status; ENOTFOUND when no open request has that ID.
+func (s *server) renderQueued(w http.ResponseWriter, r *http.Request, p *web.Page, status int) error {
+	q, err := s.operatorQueue(r.Context(), queueLimit)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, rr := range q {
+		if rr.ID == r.PathValue("id") {
+			p.Data = queuedPage{operatorView: operatorView{View: "requests"},
+				Request: queuedRequest{rightsRequestJSON: rr, Overdue: now.After(rr.Deadline), Due: dueIn(rr.Deadline.Sub(now))}}
+			return s.render(w, r, status, "operator_request", p)
+		}
+	}
+	return hearth.Errorf(hearth.ENOTFOUND, "no open rights request has that ID: it may be closed already")
+}
+
+// pageProgressPost records an operator's progress on an open request, as
+// POST /v1/operator/requests/{id} and `hearth requests update` do; the
+// person sees it in their requests.
+func (s *server) pageProgressPost() pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
+		if s.Rights == nil {
+			return hearth.Errorf(hearth.ENOTFOUND, "rights requests are not served here")
+		}
+		f := r.PostForm
+		rr, err := s.Rights.Progress(r.Context(), r.PathValue("id"), hearth.RequestStatus(f.Get("status")), strings.TrimSpace(f.Get("outcome")))
+		switch hearth.ErrorCode(err) {
+		case "":
+		case hearth.EINVALID:
+			p.SetError(hearth.ErrorField(err), sentence(hearth.ErrorMessage(err)))
+			p.Form = f
+			return s.renderQueued(w, r, p, http.StatusBadRequest)
+		default:
+			return err // ENOTFOUND, or ECONFLICT for a request closed meanwhile: the error page says so
+		}
+		to := "/operator/requests"
+		if rr.Status.Open() {
+			to += "/" + rr.ID
+		}
+		s.redirect(w, r, to, "Request "+rr.ID+" is now "+string(rr.Status)+". The person sees it in their requests.")
+		return nil
 	}
 }
 

@@ -65,7 +65,8 @@ func TestPageOperatorAllowed(t *testing.T) {
 // TestPageOperatorConsole checks the console shows the manifest enforced
 // with its lint status and the generated notice, and the rights-request
 // queue earliest deadline first with the human reviews apart (RIGHT-ADM,
-// RIGHT-REQUESTS); the API's operator routes answer the same.
+// RIGHT-REQUESTS), and records the operator's answer, which the person
+// then sees; the API's operator routes answer the same.
 func TestPageOperatorConsole(t *testing.T) {
 	e := newEnvWith(t, envOptions{authClock: true})
 	op, token := operatorBrowser(e, "Olive")
@@ -103,6 +104,31 @@ func TestPageOperatorConsole(t *testing.T) {
 	}
 	problem(t, e.do("GET", "/v1/operator/requests?limit=0", token, ""), 400)
 	problem(t, e.do("GET", "/v1/operator/requests", alice, ""), 403)
+
+	// The operator answers the review: an outcome is needed to close it,
+	// what was typed is kept, and the person then sees the answer.
+	review := "/operator/requests/rr_review"
+	wantPage(t, op.get(review), 200, `id="progress-form"`, "purpose:heating-control", "overdue")
+	p = op.post(review, url.Values{"status": {"done"}, "outcome": {"  "}})
+	wantPage(t, p, 400, `id="e-outcome"`, `<option value="done" selected>`)
+	p = op.post(review, url.Values{"status": {"done"}, "outcome": {"A person looked again and changed the schedule."}})
+	if p.status != 303 || p.location != "/operator/requests" {
+		t.Fatalf("record the review's outcome: status %d to %q: %.600s", p.status, p.location, p.body)
+	}
+	wantPage(t, op.get(p.location), 200, "Request rr_review is now done.")
+	got := e.want(e.do("GET", "/v1/households/"+hh+"/people/"+aliceID+"/requests/rr_review", alice, ""), 200).json(t)
+	if got["status"] != "done" || got["outcome"] != "A person looked again and changed the schedule." {
+		t.Errorf("the person sees %v, want the review done with its outcome", got)
+	}
+	op.get("/operator/requests/rr_erase")
+	wantPage(t, op.post(review, url.Values{"status": {"done"}, "outcome": {"Again."}}), 409, "closed already")
+	wantPage(t, op.get(review), 404, "No open rights request has that ID")
+	r := e.want(e.do("POST", "/v1/operator/requests/rr_erase", token, `{"status":"in-progress","outcome":"Asking the cloud host."}`), 200).json(t)
+	if r["status"] != "in-progress" {
+		t.Errorf("POST /v1/operator/requests/rr_erase = %v, want in-progress", r)
+	}
+	problem(t, e.do("POST", "/v1/operator/requests/rr_erase", token, `{"status":"lost"}`), 400)
+	problem(t, e.do("POST", "/v1/operator/requests/rr_erase", alice, `{"status":"done","outcome":"x"}`), 403)
 }
 
 // TestPageOperatorLedger checks the console verifies the consent ledger as

@@ -134,3 +134,34 @@ func TestPageTransparencyAccess(t *testing.T) {
 	wantPage(t, out.get(path), 404)
 	problem(t, e.do("GET", "/v1/households/"+hh+"/people/"+aID+"/readers", outTok, ""), 404)
 }
+
+// TestPageTransparencyAccessProfiles checks the page for a child without
+// an account, opened by the guardian who acts for them: the guardian reads
+// the child's data because they are its guardian, and another adult does
+// not (CONSENT-CHILD, RIGHT-UNREGISTERED).
+func TestPageTransparencyAccessProfiles(t *testing.T) {
+	e := newEnv(t)
+	own, ownID := e.user("Owen")
+	adult, _ := e.user("Ada")
+	hh := e.household(own)
+	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", own, `{"role":"adult"}`), 201).json(t)["token"].(string)
+	e.want(e.do("POST", "/v1/invites/accept", adult, fmt.Sprintf(`{"token":%q}`, inv)), 200)
+	kid := e.want(e.do("POST", "/v1/households/"+hh+"/people", own,
+		fmt.Sprintf(`{"display_name":"Kit","role":"child","guardian_id":%q}`, ownID)), 201).json(t)["id"].(string)
+	b := e.newBrowser()
+	b.signUp("Owen")
+	tests := []struct {
+		name, person, title, why string
+	}{
+		{"child", kid, "Who can see Kit's data", "They are the guardian of this child."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.get("/households/" + hh + "/people/" + tt.person + "/access")
+			wantPage(t, p, 200, tt.title, "<th scope=\"row\">Owen (you)</th>", tt.why, `id="no-access-log"`)
+			if strings.Contains(p.body, "Ada</th>") {
+				t.Errorf("another adult is listed as a reader: %.2000s", p.body)
+			}
+		})
+	}
+}

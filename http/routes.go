@@ -51,6 +51,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// Consents, settings and features, per person (issue 3).
 	handle("GET /v1/households/{hh}/people/{person}/consents", s.authed(s.handleConsents()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/receipts", s.authed(s.handleReceipts()))
+	handle("GET /v1/households/{hh}/people/{person}/consents/history", s.authed(s.handleConsentHistory()))
 	handle("GET /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequest()))
 	// Recording that the request was shown is a POST, rate-limited (issue 14, SEC-BRUTE).
 	handle("POST /v1/households/{hh}/people/{person}/consents/{purpose}/request", s.authed(s.handleConsentRequestShown()))
@@ -133,6 +134,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/devices/{id}/reset", s.authed(s.handleFactoryReset()))
 	handle("PUT /v1/devices/{id}/mode", s.authed(s.handleSetMode()))
 	handle("POST /v1/households/{hh}/devices/{id}/erasure", s.authed(s.handleEraseDeviceReadings()))
+	handle("GET /v1/devices/{id}/log", s.authed(s.handleDeviceLog()))
 
 	// Second factors and operator accounts (issue 14, SEC-MFA): a sign-in
 	// answered 202 finishes with a code or a passkey; operator routes use
@@ -152,6 +154,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// status, the rights-request queue by deadline, the ledger verified.
 	handle("GET /v1/operator/manifest", s.operator(s.handleOperatorManifest()))
 	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
+	handle("POST /v1/operator/requests/{id}", s.operator(s.handleOperatorProgress()))
 	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
 
 	// The pages (package web): they call the same services as the routes

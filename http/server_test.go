@@ -80,6 +80,9 @@ type envOptions struct {
 	authClock bool                // the auth service reads the env's clock, not the real time
 	webauthn  *webauthn.WebAuthn  // passkeys; nil turns them off
 	server    func(*hhttp.Config) // changes the server's configuration
+	// manifest is the privacy manifest's name and text; zero means
+	// examples.Thermostat.
+	manifest [2]string
 }
 
 func newEnvWith(t *testing.T, o envOptions) *env {
@@ -88,7 +91,11 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
-	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
+	src := [2]string{examples.ThermostatName, string(examples.Thermostat)}
+	if o.manifest[0] != "" {
+		src = o.manifest
+	}
+	m, err := manifest.Parse(src[0], []byte(src[1]))
 	if err != nil {
 		t.Fatalf("parse manifest: %v", err)
 	}

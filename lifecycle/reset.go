@@ -24,6 +24,16 @@ const (
 	keptErased   = " The household's own readings from it and yours were erased; readings about other members stay theirs."
 )
 
+// Kept says in plain language what the backend keeps after a factory
+// reset with the choice readings (KeepReadings or EraseReadings), as
+// Reset.Kept does: for an owner to read before they confirm.
+func Kept(readings string) string {
+	if readings == EraseReadings {
+		return keptRecord + keptErased
+	}
+	return keptRecord + keptReadings
+}
+
 // FactoryReset resets a device from its owner's account (FACTORY-RESET):
 // it sends the device the factory-reset command (docs/device-protocol.md),
 // then unbinds the device from the household, revokes its credential,
@@ -49,10 +59,7 @@ func (s *Service) FactoryReset(ctx context.Context, caller, deviceID, readings, 
 	if err := s.checkReadings(ctx, caller, readings, password); err != nil {
 		return nil, err
 	}
-	res := &Reset{DeviceID: dev.ID, Readings: readings, Kept: keptRecord + keptReadings}
-	if readings == EraseReadings {
-		res.Kept = keptRecord + keptErased
-	}
+	res := &Reset{DeviceID: dev.ID, Readings: readings, Kept: Kept(readings)}
 	res.Command = s.command(ctx, dev.ID, "factory-reset", nil)
 	if err := s.unbind(ctx, dev); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ package lifecycle
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -119,12 +120,37 @@ func (s *Service) PruneLog(ctx context.Context) (int, error) {
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 
-// ownedDevice returns a device if caller owns its household. A device that
-// is unknown, unclaimed or in a household the caller is not a member of is
-// ENOTFOUND (its existence is not revealed); a member who is not an owner
-// gets EFORBIDDEN. A refusal is recorded in the device log as action, with
-// outcome "not-owner", when the device exists.
+// ownedDevice returns a device if caller owns its household, as owner
+// does. A refusal is recorded in the device log as action, with outcome
+// "not-owner", when the device exists.
 func (s *Service) ownedDevice(ctx context.Context, caller, deviceID, action string) (*hearth.Device, error) {
+	dev, err := s.owner(ctx, caller, deviceID)
+	var r *refusal
+	if errors.As(err, &r) {
+		if err := s.log(ctx, r.dev.ID, "", caller, action, "not-owner", ""); err != nil {
+			return nil, err
+		}
+		return nil, r.err
+	}
+	return dev, err
+}
+
+// refusal is owner's refusal of a device that exists: err is what the
+// caller is told.
+type refusal struct {
+	dev *hearth.Device
+	err error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+// owner returns a device if caller owns its household. A device that is
+// unknown, unclaimed or in a household the caller is not a member of is
+// ENOTFOUND (its existence is not revealed); a member who is not an owner
+// gets EFORBIDDEN. When the device exists, the refusal is a *refusal
+// naming it.
+func (s *Service) owner(ctx context.Context, caller, deviceID string) (*hearth.Device, error) {
 	dev, err := s.cfg.Store.Device(ctx, deviceID)
 	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
 		return nil, hearth.Errorf(hearth.ENOTFOUND, msgNoDevice)
@@ -132,10 +158,7 @@ func (s *Service) ownedDevice(ctx context.Context, caller, deviceID, action stri
 		return nil, fmt.Errorf("get device: %w", err)
 	}
 	refuse := func(code, msg string) error {
-		if err := s.log(ctx, dev.ID, "", caller, action, "not-owner", ""); err != nil {
-			return err
-		}
-		return hearth.Errorf(code, "%s", msg)
+		return &refusal{dev: dev, err: hearth.Errorf(code, "%s", msg)}
 	}
 	if dev.HouseholdID == "" {
 		return nil, refuse(hearth.ENOTFOUND, msgNoDevice)

@@ -97,6 +97,9 @@ type NoticeRight struct {
 // (LIFETIME-CLEAR, REPAIR-INFO).
 type NoticeModel struct {
 	NoticeRef
+	// Categories are the data categories the model produces: the server
+	// refuses any other from its devices (MIN-GATE).
+	Categories      []NoticeRef    `json:"categories"`
 	SupportEnd      string         `json:"support_end"`
 	ServiceLifetime string         `json:"service_lifetime,omitempty"` // such as "10 years"
 	SupportLevels   []SupportLevel `json:"support_levels,omitempty"`
@@ -110,7 +113,7 @@ func Notice(m *Manifest) NoticeDoc {
 	var names []string
 	for _, md := range m.Models {
 		names = append(names, nameOr(md.Name, md.ID))
-		d.Models = append(d.Models, NoticeModel{NoticeRef: ref(md.ID, md.Name), SupportEnd: md.SupportEnd,
+		d.Models = append(d.Models, NoticeModel{NoticeRef: ref(md.ID, md.Name), Categories: categoryRefs(m, md.Categories), SupportEnd: md.SupportEnd,
 			ServiceLifetime: HumanPeriod(md.ServiceLifetime), SupportLevels: md.SupportLevels, Repair: md.Repair})
 	}
 	d.Products = strings.Join(names, ", ")

@@ -28,6 +28,20 @@ func (s *Service) Complete(ctx context.Context, id string, status hearth.Request
 	return s.set(ctx, id, status, outcome)
 }
 
+// Progress records an operator's progress on an open request: in-progress
+// (Update), or done or refused (Complete). It has their errors, and
+// EINVALID (field status) for any other status. `hearth requests update`,
+// the operator API and the console call it.
+func (s *Service) Progress(ctx context.Context, id string, status hearth.RequestStatus, outcome string) (*hearth.RightsRequest, error) {
+	switch status {
+	case hearth.StatusInProgress:
+		return s.Update(ctx, id, outcome)
+	case hearth.StatusDone, hearth.StatusRefused:
+		return s.Complete(ctx, id, status, outcome)
+	}
+	return nil, hearth.FieldError("status", "must be in-progress, done or refused")
+}
+
 // set stores a request's new status and outcome.
 func (s *Service) set(ctx context.Context, id string, status hearth.RequestStatus, outcome string) (*hearth.RightsRequest, error) {
 	if err := checkText("outcome", outcome, MaxOutcomeLen); err != nil {

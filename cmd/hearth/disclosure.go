@@ -27,7 +27,7 @@ type disclosureConfig struct {
 
 // register defines the flags on fs, with c's values as defaults.
 func (c *disclosureConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the server's address as people reach it, such as https://hearth.example, named by security.txt and the disclosure policy (default: the HTTP listen address; required when that is not loopback and not TLS on a named host)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the server's address as people reach it, such as https://hearth.example, named by security.txt and the disclosure policy and linked by the privacy hub's QR code (default: the HTTP listen address; required when that is not loopback and not TLS on a named host)")
 	fs.StringVar(&c.Contacts, "security-contact", c.Contacts, "where to report security problems: comma-separated mailto:, https: or tel: URIs, for security.txt and the disclosure policy (default: mailto: the manifest's controller contact)")
 	fs.IntVar(&c.ExpiresDays, "security-expires-days", c.ExpiresDays, "days from each request to security.txt's Expires, 1 to 364")
 	fs.IntVar(&c.AckDays, "security-ack-days", c.AckDays, "days within which the disclosure policy promises to acknowledge a report, 1 to 90")

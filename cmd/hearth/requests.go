@@ -192,16 +192,12 @@ func days(d time.Duration) string {
 
 // updateRequest records an operator's progress on request id.
 func updateRequest(ctx context.Context, svc *rights.Service, id string, status hearth.RequestStatus, outcome string, stdout io.Writer) error {
-	var r *hearth.RightsRequest
-	var err error
 	switch status {
-	case hearth.StatusInProgress:
-		r, err = svc.Update(ctx, id, outcome)
-	case hearth.StatusDone, hearth.StatusRefused:
-		r, err = svc.Complete(ctx, id, status, outcome)
+	case hearth.StatusInProgress, hearth.StatusDone, hearth.StatusRefused:
 	default:
 		return usagef("requests update: --status must be in-progress, done or refused")
 	}
+	r, err := svc.Progress(ctx, id, status, outcome)
 	if err != nil {
 		return err
 	}

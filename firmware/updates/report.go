@@ -121,12 +121,17 @@ func (s *Service) HandleDeviceEvent(ctx context.Context, deviceID string, ev hea
 // Status is a device's firmware state as its household sees it.
 type Status struct {
 	Installed string
+	// Available is the highest release of the device's model newer than
+	// Installed whose metadata has not expired, which an owner can
+	// install by hand; nil when there is none.
+	Available *hearth.FirmwareRelease
 	Offers    []hearth.FirmwareOffer
 	Reports   []hearth.FirmwareReport
 }
 
 // StatusOf returns the firmware state of a device the caller is a member
-// of the household of: the installed version, its offers (latest first)
+// of the household of: the installed version, the release available to
+// install by hand (Available), its offers (latest first)
 // and its latest 20 reports, only those updated since the device joined
 // the household (a household sees nothing from a previous owner's time,
 // OWN-CLEAN). ENOTFOUND for a device the caller does not see.
@@ -142,6 +147,9 @@ func (s *Service) StatusOf(ctx context.Context, caller, deviceID string) (*Statu
 		return nil, err
 	}
 	st := &Status{Installed: dev.Firmware}
+	if st.Available, err = s.available(ctx, dev); err != nil {
+		return nil, err
+	}
 	offers, err := s.store.FirmwareOffers(ctx, deviceID)
 	if err != nil {
 		return nil, fmt.Errorf("list firmware offers: %w", err)
@@ -161,4 +169,29 @@ func (s *Service) StatusOf(ctx context.Context, caller, deviceID string) (*Statu
 		}
 	}
 	return st, nil
+}
+
+// available returns the highest live release of dev's model newer than
+// its firmware, or nil.
+func (s *Service) available(ctx context.Context, dev *hearth.Device) (*hearth.FirmwareRelease, error) {
+	rs, err := s.store.FirmwareReleases(ctx, dev.Model)
+	if err != nil {
+		return nil, fmt.Errorf("list releases: %w", err)
+	}
+	var best *hearth.FirmwareRelease
+	for i := range rs {
+		r := &rs[i]
+		if !s.clock().Before(r.Expires) {
+			continue
+		}
+		if c, err := firmware.CompareVersions(r.Version, dev.Firmware); err != nil || c <= 0 {
+			continue
+		}
+		if best == nil {
+			best = r
+		} else if c, err := firmware.CompareVersions(r.Version, best.Version); err == nil && c > 0 {
+			best = r
+		}
+	}
+	return best, nil
 }
