@@ -25,7 +25,8 @@ type Reader struct {
 // Readers lists the members of hhID who may read person's data and which
 // categories, asking policy.MayRead with the same parties and shares the
 // read path (Readings) uses, for every category the manifest declares.
-// Members who may read nothing are left out; person themselves is listed
+// Members who may read nothing are left out, and so are profiles without
+// an account, which cannot sign in to read; person themselves is listed
 // first. Which purposes may then use the data is decided separately, at
 // each read (policy.Engine.Read). It says who may read, not who did: no
 // log of reads is kept.
@@ -44,6 +45,9 @@ func (s *Service) Readers(ctx context.Context, caller, hhID, person string) ([]R
 	}
 	var self, others []Reader
 	for _, m := range members {
+		if !m.HasAccount {
+			continue
+		}
 		r, err := s.reader(ctx, hhID, person, subject, m)
 		if err != nil {
 			return nil, err

@@ -118,12 +118,7 @@ func markEmpty(p *web.Page, r *http.Request, fields ...string) bool {
 func (s *server) pageChangePasswordPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if markEmpty(p, r, "current_password", "new_password") {
-			d, err := s.accountData(r.Context())
-			if err != nil {
-				return err
-			}
-			p.Title, p.Data = "Account", d
-			return s.render(w, r, http.StatusBadRequest, "account", p)
+			return s.renderAccount(w, r, p, http.StatusBadRequest)
 		}
 		token, _ := sessionToken(r)
 		err := s.Auth.ChangePassword(r.Context(), token, r.PostForm.Get("current_password"), r.PostForm.Get("new_password"))
@@ -224,7 +219,7 @@ func (s *server) showCodes(w http.ResponseWriter, r *http.Request, p *web.Page, 
 func (s *server) pageRecoveryCodesPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if markEmpty(p, r, "recovery_password") {
-			return s.accountFailed(w, r, p, "recovery_password", hearth.FieldError("recovery_password", "fill this in"))
+			return s.renderAccount(w, r, p, http.StatusBadRequest)
 		}
 		codes, err := s.Auth.NewRecoveryCodes(r.Context(), accountFrom(r.Context()).ID, r.PostForm.Get("recovery_password"))
 		if err != nil {
@@ -239,7 +234,7 @@ func (s *server) pageRecoveryCodesPost() pageFunc {
 func (s *server) pageSecondFactorOffPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if markEmpty(p, r, "off_password") {
-			return s.accountFailed(w, r, p, "off_password", hearth.FieldError("off_password", "fill this in"))
+			return s.renderAccount(w, r, p, http.StatusBadRequest)
 		}
 		if err := s.Auth.DisableSecondFactors(r.Context(), accountFrom(r.Context()).ID, r.PostForm.Get("off_password")); err != nil {
 			return s.accountFailed(w, r, p, "off_password", err)
@@ -298,7 +293,7 @@ func (s *server) pageCloseAccountPost() pageFunc {
 			return s.renderClose(w, r, p, 0, err)
 		}
 		s.clearSessionCookie(w, r)
-		s.redirect(w, r, "/", "Your account is closed and everything kept about you is erased. Thank you for using Hearth.")
+		s.redirect(w, r, "/", "Your account is closed and your data is erased, as the page explained. Thank you for using Hearth.")
 		return nil
 	}
 }

@@ -274,7 +274,7 @@ func TestPageCloseAccount(t *testing.T) {
 	if p.status != 303 || p.location != "/" {
 		t.Fatalf("close: %d to %q, want 303 to /: %.600s", p.status, p.location, p.body)
 	}
-	wantPage(t, b.get("/"), 200, "Your account is closed", "Sign in")
+	wantPage(t, b.get("/"), 200, "Your account is closed and your data is erased", "Sign in")
 	problem(t, e.do("GET", "/v1/me", own, ""), 401)
 	wantPage(t, e.newBrowser().signInAs("eve@example.org", testPassword), 401)
 }

@@ -63,7 +63,7 @@ const (
 	choiceAsk     = "ask"      // the request is shown: give or refuse
 	choiceGiven   = "given"    // consent is given: withdraw
 	choiceCoolOff = "cool-off" // refused recently: not asked again yet (CONSENT-NO-NAG)
-	choiceHeld    = "held"     // the caller may not decide (a child's own page, another adult's profile)
+	choiceHeld    = "held"     // the caller may see the page but not decide (policy.MayConsent said no)
 )
 
 // purposeChoice is one consent-based purpose on the consent page.

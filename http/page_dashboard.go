@@ -63,6 +63,23 @@ type purposeControl struct {
 	Restricted, Objected, OptedOut bool
 }
 
+// whose is the possessive of the person a page is about, for its
+// sentences: "your", or "Kid's" for a guardian.
+func whose(pp personPage) string {
+	if pp.Self {
+		return "your"
+	}
+	return pp.PersonName + "'s"
+}
+
+// whom is the person a page is about as an object: "you", or their name.
+func whom(pp personPage) string {
+	if pp.Self {
+		return "you"
+	}
+	return pp.PersonName
+}
+
 // personBase returns the path of a person's pages.
 func personBase(pp personPage) string {
 	return "/households/" + url.PathEscape(pp.Household.ID) + "/people/" + url.PathEscape(pp.PersonID)
@@ -250,7 +267,7 @@ func (s *server) pageRestrictPost() personPageFunc {
 		}
 		msg := "The restriction is lifted."
 		if on {
-			msg = "Restricted: your data is kept and not used for it."
+			msg = "Restricted: " + whose(pp) + " data is kept and not used for it."
 		}
 		s.redirect(w, r, personBase(pp)+"/privacy#controls", msg)
 		return nil
@@ -275,9 +292,9 @@ func (s *server) pageObjectPost() personPageFunc {
 		if err != nil {
 			return s.dashboardFailed(w, r, p, pp, "object:"+purpose, err)
 		}
-		msg := "Your objection is withdrawn."
+		msg := "The objection is withdrawn."
 		if on {
-			msg = "Your objection is recorded: that purpose no longer uses your data."
+			msg = "The objection is recorded: that purpose no longer uses " + whose(pp) + " data."
 		}
 		s.redirect(w, r, personBase(pp)+"/privacy#controls", msg)
 		return nil
@@ -298,9 +315,9 @@ func (s *server) pageMarketingPost() personPageFunc {
 		if err != nil {
 			return s.dashboardFailed(w, r, p, pp, "marketing", err)
 		}
-		msg := "Your objection to marketing is withdrawn."
+		msg := "The objection to marketing is withdrawn."
 		if on {
-			msg = "Your objection is recorded: no marketing or advertising uses your data."
+			msg = "The objection is recorded: no marketing or advertising uses " + whose(pp) + " data."
 		}
 		s.redirect(w, r, personBase(pp)+"/privacy#marketing", msg)
 		return nil
@@ -323,9 +340,9 @@ func (s *server) pageOptOutADMPost() personPageFunc {
 		if err != nil {
 			return s.dashboardFailed(w, r, p, pp, "adm:"+purpose, err)
 		}
-		msg := "You are back in these automated decisions."
+		msg := "The opt-out is withdrawn: these decisions are made automatically again."
 		if on {
-			msg = "You opted out: no solely automated decision of this kind is made about you."
+			msg = "Opted out: no solely automated decision of this kind is made about " + whom(pp) + "."
 		}
 		s.redirect(w, r, personBase(pp)+"/privacy#decisions", msg)
 		return nil
@@ -353,7 +370,7 @@ func (s *server) pageReviewPost() personPageFunc {
 			return s.dashboardFailed(w, r, p, pp, "review:"+purpose, err)
 		}
 		s.redirect(w, r, personBase(pp)+"/privacy#decisions",
-			"Your request for a human review is recorded. We answer by "+rr.Deadline.UTC().Format("2 January 2006")+".")
+			"Your request for a human review is recorded in the operators' queue. The answer is due by "+rr.Deadline.UTC().Format("2 January 2006")+".")
 		return nil
 	}
 }
@@ -483,12 +500,12 @@ func (s *server) pageFeaturePost() personPageFunc {
 		}
 		base := personBase(pp)
 		if !on {
-			s.redirect(w, r, base+"/privacy#features", n.Name+" is off: its purposes no longer use your data.")
+			s.redirect(w, r, base+"/privacy#features", n.Name+" is off. The dashboard below shows what uses "+whose(pp)+" data now.")
 			return nil
 		}
 		if len(n.ConsentsNeeded) > 0 {
 			s.redirect(w, r, base+"/consents?moment=feature&feature="+url.QueryEscape(feature)+"#purpose-"+n.ConsentsNeeded[0].Purpose,
-				n.Name+" is on. What rests on your consent stays off until you agree below.")
+				n.Name+" is on. What rests on consent stays off until it is given below.")
 			return nil
 		}
 		s.redirect(w, r, base+"/privacy#features", n.Name+" is on.")

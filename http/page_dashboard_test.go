@@ -316,7 +316,7 @@ func TestPageDashboardAutomatedDecisions(t *testing.T) {
 	if p.status != 303 {
 		t.Fatalf("review: status %d: %.500s", p.status, p.body)
 	}
-	wantPage(t, b.get(p.location), 200, "Your request for a human review is recorded. We answer by ")
+	wantPage(t, b.get(p.location), 200, "Your request for a human review is recorded in the operators&#39; queue. The answer is due by ")
 	reqs := string(e.want(e.do("GET", "/v1"+base+"/requests", tok, ""), 200).body)
 	if !strings.Contains(reqs, `"type":"adm-review"`) || !strings.Contains(reqs, `"status":"received"`) {
 		t.Errorf("requests = %s, want an adm-review received", reqs)

@@ -82,7 +82,8 @@ type readingGroup struct {
 	Category manifest.NoticeRef
 	Whose    string // "you", the person's name, or "the household"
 	Charts   []web.Chart
-	Fields   []string // the table's value columns
+	Fields   []string // the values' names: the table's columns
+	Headers  []string // the columns' headings: each name with its unit
 	Rows     []readingRow
 }
 
@@ -158,7 +159,8 @@ func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Valu
 	}
 	ctx, me, hh := r.Context(), caller(r), pp.Household.ID
 	d := &dataPage{Person: pp, Types: requestTypes}
-	d.Purposes, d.Categories = s.noticeItems()
+	facts := s.noticeItems()
+	d.Purposes, d.Categories = facts.Purposes, facts.Categories
 	d.Purpose = q.Get("purpose")
 	if d.Purpose == "" {
 		d.Purpose = defaultPurpose(d.Purposes)
@@ -174,7 +176,7 @@ func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Valu
 	if err != nil {
 		return nil, err
 	}
-	if err := s.readingsFor(r, d, from, to, members); err != nil {
+	if err := s.readingsFor(r, d, from, to, facts.Units); err != nil {
 		p.Data = d
 		return d, err
 	}
@@ -197,18 +199,32 @@ func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Valu
 var requestTypes = []hearth.RequestType{hearth.RequestAccess, hearth.RequestPortability, hearth.RequestRectification,
 	hearth.RequestErasure, hearth.RequestRestriction, hearth.RequestObjection, hearth.RequestADMOptOut, hearth.RequestADMReview}
 
-// noticeItems returns the product's purposes and categories as the public
-// notice (/privacy.json) states them.
-func (s *server) noticeItems() ([]manifest.NoticePurpose, []manifest.NoticeRef) {
+// noticeFacts are the product's purposes and categories as the public
+// notice (/privacy.json) states them, and each category's value units.
+type noticeFacts struct {
+	Purposes   []manifest.NoticePurpose
+	Categories []manifest.NoticeRef
+	Units      map[string]map[string]string // category → field → unit
+}
+
+// noticeItems reads the facts of the public notice.
+func (s *server) noticeItems() noticeFacts {
 	var doc manifest.NoticeDoc
+	n := noticeFacts{Units: map[string]map[string]string{}}
 	if err := json.Unmarshal(s.notices().json, &doc); err != nil {
-		return nil, nil
+		return n
 	}
-	cats := make([]manifest.NoticeRef, 0, len(doc.Categories))
+	n.Purposes = doc.Purposes
 	for _, c := range doc.Categories {
-		cats = append(cats, c.NoticeRef)
+		n.Categories = append(n.Categories, c.NoticeRef)
+		n.Units[c.ID] = map[string]string{}
+		for _, f := range c.Fields { // "celsius (°C)"
+			if name, unit, ok := strings.Cut(f, " ("); ok && strings.HasSuffix(unit, ")") {
+				n.Units[c.ID][name] = strings.TrimSuffix(unit, ")")
+			}
+		}
 	}
-	return doc.Purposes, cats
+	return n
 }
 
 // defaultPurpose is the purpose the page reads for when none is chosen:
@@ -250,7 +266,7 @@ func dateRange(q url.Values, now time.Time) (from, to time.Time, err error) {
 // readingsFor reads the person's readings and the household's own for
 // d.Purpose in [from, to), as GET /v1/households/{hh}/readings does (the
 // same service call, so the same policy decisions), and groups them.
-func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, members []household.MemberView) error {
+func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, units map[string]map[string]string) error {
 	withheld := map[string]int{}
 	var views []household.ReadingView
 	for _, whose := range []string{d.Person.PersonID, "-"} {
@@ -269,7 +285,7 @@ func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, m
 		d.Withheld = append(d.Withheld, withheldCount{Reason: k, N: n})
 	}
 	sort.Slice(d.Withheld, func(i, j int) bool { return d.Withheld[i].Reason < d.Withheld[j].Reason })
-	d.Groups = groupReadings(views, d.Categories, func(person string) string {
+	d.Groups = groupReadings(views, d.Categories, units, func(person string) string {
 		switch {
 		case person == "":
 			return "the household"
@@ -284,7 +300,7 @@ func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, m
 // groupReadings groups readings by subject and category, in the order of
 // the product's categories, with a table row per reading (oldest first)
 // and a chart per number or yes/no value.
-func groupReadings(views []household.ReadingView, cats []manifest.NoticeRef, whose func(string) string) []readingGroup {
+func groupReadings(views []household.ReadingView, cats []manifest.NoticeRef, units map[string]map[string]string, whose func(string) string) []readingGroup {
 	type key struct{ person, category string }
 	byKey := map[key][]household.ReadingView{}
 	var keys []key
@@ -314,7 +330,7 @@ func groupReadings(views []household.ReadingView, cats []manifest.NoticeRef, who
 		if j := order(k.category); j < len(cats) {
 			name = cats[j]
 		}
-		g := group(byKey[k], name, whose(k.person))
+		g := group(byKey[k], name, units[k.category], whose(k.person))
 		g.ID = "g" + strconv.Itoa(i)
 		groups = append(groups, g)
 	}
@@ -322,8 +338,8 @@ func groupReadings(views []household.ReadingView, cats []manifest.NoticeRef, who
 }
 
 // group builds the table and charts of one subject's readings of one
-// category.
-func group(vs []household.ReadingView, cat manifest.NoticeRef, whose string) readingGroup {
+// category; units are its values' units by field.
+func group(vs []household.ReadingView, cat manifest.NoticeRef, units map[string]string, whose string) readingGroup {
 	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Time.Before(vs[j].Time) })
 	g := readingGroup{Category: cat, Whose: whose}
 	values := make([]map[string]any, len(vs))
@@ -338,6 +354,13 @@ func group(vs []household.ReadingView, cat manifest.NoticeRef, whose string) rea
 		}
 	}
 	sort.Strings(g.Fields)
+	for _, f := range g.Fields {
+		h := f
+		if u := units[f]; u != "" {
+			h += " (" + u + ")"
+		}
+		g.Headers = append(g.Headers, h)
+	}
 	charts := map[string]*web.Chart{}
 	for i, v := range vs {
 		row := readingRow{ID: v.ID, Time: v.Time, Device: v.DeviceID, Disputed: v.Disputed, Inferred: v.Inferred}
@@ -347,7 +370,7 @@ func group(vs []household.ReadingView, cat manifest.NoticeRef, whose string) rea
 			if x, step, ok := plotValue(val); ok {
 				c := charts[f]
 				if c == nil {
-					c = &web.Chart{Label: cat.Name + ", " + f + " (" + whose + ")", Step: step}
+					c = &web.Chart{Label: cat.Name + ", " + f + " (" + whose + ")", Unit: units[f], Step: step}
 					charts[f] = c
 				}
 				c.Points = append(c.Points, web.Point{T: v.Time, V: x})
@@ -556,7 +579,7 @@ func importMessage(res *export.ImportResult) string {
 	if res.AlreadyImported {
 		return "This export was imported before, so nothing changed."
 	}
-	msg := "Imported " + strconv.FormatInt(res.Readings, 10) + " readings."
+	msg := "Imported " + count(res.Readings, "reading") + "."
 	if n := res.Expired + res.Undeclared; n > 0 {
 		msg += " " + strconv.FormatInt(n, 10) + " were left out: past their retention period here, or of a kind this product does not collect."
 	}
@@ -692,10 +715,19 @@ func rangeQuery(f url.Values) string {
 	return q.Encode()
 }
 
-// eraseScope parses the erase form: a category ("" for every category)
-// and a range of days, both optional.
+// eraseEverything is the erase form's choice of everything about the
+// person (erasure.Scope.Everything): not a category ID, which the manifest
+// writes without a colon.
+const eraseEverything = ":everything"
+
+// eraseScope parses the erase form: a category ("" for every category,
+// eraseEverything for everything about the person) and a range of days,
+// both optional.
 func eraseScope(f url.Values) (erasure.Scope, error) {
 	sc := erasure.Scope{Category: f.Get("category")}
+	if sc.Category == eraseEverything {
+		sc = erasure.Scope{Everything: true}
+	}
 	var err error
 	if v := f.Get("erase_from"); v != "" {
 		if sc.From, err = time.Parse(dateLayout, v); err != nil {
@@ -749,8 +781,7 @@ func (s *server) erasePreview(r *http.Request, p *web.Page, pp personPage, sc er
 		return err
 	}
 	e := erasePage{Person: pp, Preview: pv, Back: dataURL(pp)}
-	_, cats := s.noticeItems()
-	for _, c := range cats {
+	for _, c := range s.noticeItems().Categories {
 		if c.ID == sc.Category {
 			e.Category = c.Name
 		}
@@ -773,7 +804,11 @@ func (s *server) pageErasePost() personPageFunc {
 		} else {
 			var res erasure.Result
 			if res, err = s.Erasure.Erase(r.Context(), caller(r), pp.Household.ID, pp.PersonID, sc, pw); err == nil {
-				s.redirect(w, r, dataURL(pp), erasedMessage(res))
+				to := dataURL(pp)
+				if sc.Everything { // the profile is gone, and with the caller's own, their account
+					to = "/"
+				}
+				s.redirect(w, r, to, erasedMessage(res))
 				return nil
 			}
 		}
@@ -786,14 +821,25 @@ func (s *server) pageErasePost() personPageFunc {
 
 // erasedMessage says what an erasure did.
 func erasedMessage(res erasure.Result) string {
+	if res.KeyDestroyed {
+		return "Everything is erased: " + count(res.Readings, "reading") + ", the settings and the profile. Nothing sealed for it can be read any more."
+	}
 	if res.Readings == 0 {
 		return "No readings matched, so nothing was erased: they may have been erased already."
 	}
-	msg := "Erased " + strconv.FormatInt(res.Readings, 10) + " readings for good."
+	msg := "Erased " + count(res.Readings, "reading") + " for good."
 	if n := len(res.Notices); n > 0 {
-		msg += " " + strconv.Itoa(n) + " recipients are being told to erase their copies."
+		msg += " " + count(int64(n), "recipient") + " who had it will be told to erase their copies."
 	}
 	return msg
+}
+
+// count says n things: "1 reading", "2 readings".
+func count(n int64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.FormatInt(n, 10) + " " + thing + "s"
 }
 
 // pageSharePost shares a category of the person's data with another

@@ -73,9 +73,9 @@ func TestPageDataReadings(t *testing.T) {
 	h := newDataHome(t, e, "Ada")
 	p := h.b.get(h.path)
 	wantPage(t, p, 200, "Your data in Home", `<svg class="chart"`, "Room temperature: about you",
-		`aria-label="Room temperature, celsius (you): 2 readings`, "lowest 19.5, highest 21", "<td>19.5</td>", "<td>21</td>",
+		`aria-label="Room temperature, celsius (you): 2 readings`, "lowest 19.5 °C, highest 21 °C", "<td>19.5</td>", "<td>21</td>",
 		"Whether someone is at home, and who: about you", "<td>yes</td>", "Relative humidity: about the household",
-		`id="export-form"`, `id="import-form"`, `id="erase-form"`, `id="name-form"`, `id="request-form"`, `<th scope="col">celsius</th>`)
+		`id="export-form"`, `id="import-form"`, `id="erase-form"`, `id="name-form"`, `id="request-form"`, `<th scope="col">celsius (°C)</th>`)
 	if strings.Count(p.body, "<h1") != 1 {
 		t.Errorf("want one h1")
 	}
@@ -89,6 +89,34 @@ func TestPageDataReadings(t *testing.T) {
 	// A bad date: 400, the error beside the field, what was typed kept.
 	p = h.b.get(h.path + "?from=yesterday")
 	wantPage(t, p, 400, `id="readings-from-error"`, `value="yesterday"`, `aria-invalid="true"`)
+
+	// A guardian sees their child's page, about the child, and erases for
+	// them with their own password (RIGHT-UNREGISTERED).
+	kid := e.want(e.do("POST", "/v1/households/"+h.hh+"/people", h.token,
+		fmt.Sprintf(`{"display_name":"Kid","role":"child","guardian_id":%q}`, h.person)), 201).json(t)["id"].(string)
+	e.want(e.do("POST", "/v1/devices/"+h.dev+"/readings", h.secret, fmt.Sprintf(`{"id":"k1","time":%q,"category":"room-temperature","person":%q,"values":{"celsius":23}}`,
+		time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), kid)), 201)
+	kidPath := "/households/" + h.hh + "/people/" + kid + "/data"
+	p = h.b.get(kidPath)
+	wantPage(t, p, 200, "Kid's data in Home", "Room temperature: about Kid", "<td>23</td>")
+	if strings.Contains(p.body, "<td>19.5</td>") {
+		t.Errorf("the child's page shows the guardian's readings")
+	}
+	p = h.b.post(kidPath+"/erase", url.Values{"form": {"erase-confirm-form"}, "category": {"room-temperature"}, "password": {pagePassword}})
+	wantPage(t, h.b.get(p.location), 200, "Erased 1 reading for good")
+	// Everything about the child: no dates with it; the preview says the
+	// profile goes too; then the profile is gone.
+	h.b.get(kidPath)
+	p = h.b.post(kidPath+"/erase/preview", url.Values{"form": {"erase-form"}, "category": {":everything"}, "erase_from": {"2026-01-01"}})
+	wantPage(t, p, 400, "Erasing everything takes no category, device or time range")
+	p = h.b.post(kidPath+"/erase/preview", url.Values{"form": {"erase-form"}, "category": {":everything"}})
+	wantPage(t, p, 200, "This erases everything kept about this person", "the profile itself", `name="category" value=":everything"`)
+	p = h.b.post(kidPath+"/erase", url.Values{"form": {"erase-confirm-form"}, "category": {":everything"}, "password": {pagePassword}})
+	if p.status != 303 || p.location != "/" {
+		t.Fatalf("erase everything: %d to %q", p.status, p.location)
+	}
+	wantPage(t, h.b.get("/"), 200, "Everything is erased")
+	wantPage(t, h.b.get(kidPath), 404)
 
 	// A stranger, and a tampered person ID, get the API's not-found.
 	stranger := e.newBrowser()
@@ -232,6 +260,12 @@ func TestPageDataShare(t *testing.T) {
 	e.want(e.do("POST", "/v1/invites/accept", bob, fmt.Sprintf(`{"token":%q}`, inv)), 200)
 	p := h.b.get(h.path)
 	wantPage(t, p, 200, `id="share-form"`, "Nothing is shared", "Bob (adult)")
+	// Another adult of the same household may not open Ada's data page:
+	// the answer the API gives them for her per-person routes (SEC-AUTHZ).
+	problem(t, e.do("GET", "/v1/households/"+h.hh+"/people/"+h.person+"/shares", bob, ""), 403)
+	bb := e.newBrowser()
+	bb.signIn("Bob")
+	wantPage(t, bb.get(h.path), 403, "Not allowed")
 	p = h.b.post(h.path+"/shares", url.Values{"form": {"share-form"}, "action": {"grant"}, "with": {bobID}})
 	wantPage(t, p, 400, "Choose the kind of data to share")
 	p = h.b.post(h.path+"/shares", url.Values{"form": {"share-form"}, "action": {"grant"}, "category": {"room-temperature"}, "with": {bobID}})

@@ -332,7 +332,7 @@ func (s *server) deviceIn(r *http.Request) (*hearth.Device, error) {
 			return &ds[i], nil
 		}
 	}
-	return nil, hearth.Errorf(hearth.ENOTFOUND, "no such device in this household")
+	return nil, hearth.Errorf(hearth.ENOTFOUND, "no such device is in this household (it may have left it already); nothing was changed")
 }
 
 // isOwner reports whether the caller is an owner of household hh, from
@@ -441,7 +441,7 @@ func (s *server) deviceGone(w http.ResponseWriter, r *http.Request, p *web.Page,
 func (s *server) pageEraseDeviceReadings() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if s.Lifecycle == nil {
-			return hearth.Errorf(hearth.ENOTFOUND, "device lifecycle is not served here")
+			return errNoLifecycle
 		}
 		hh, err := s.householdOf(r)
 		if err != nil {
@@ -458,6 +458,10 @@ func (s *server) pageEraseDeviceReadings() pageFunc {
 	}
 }
 
+// errNoLifecycle answers the lifecycle forms of a server without the
+// lifecycle service, as its API routes answer 404.
+var errNoLifecycle = hearth.Errorf(hearth.ENOTFOUND, "device transfers, resets and modes are not served here")
+
 // deviceAction carries out one form of a device's page for device dev:
 // it returns where to go with a flash message, or renders a page itself
 // (done true), or fails with an error shown beside its field.
@@ -468,9 +472,6 @@ type deviceAction func(w http.ResponseWriter, r *http.Request, p *web.Page, d *d
 // the device's page again with the error beside its field.
 func (s *server) pageDeviceAction(act deviceAction) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
-		if s.Lifecycle == nil || s.Updates == nil {
-			return hearth.Errorf(hearth.ENOTFOUND, "device lifecycle is not served here")
-		}
 		d, err := s.devicePage(r)
 		if err != nil {
 			return err
@@ -490,6 +491,9 @@ func (s *server) pageDeviceAction(act deviceAction) pageFunc {
 // manualUpdate updates the device by hand (POST
 // /v1/devices/{id}/firmware/update); an empty version is the latest.
 func (s *server) manualUpdate(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	if s.Updates == nil {
+		return "", "", false, hearth.Errorf(hearth.ENOTFOUND, "firmware updates are not served here")
+	}
 	v := strings.TrimSpace(r.PostForm.Get("version"))
 	if msg := (manualUpdateRequest{Version: v}).Valid(r.Context())["version"]; msg != "" {
 		return "", "", false, hearth.FieldError("version", "%s", msg)
@@ -512,6 +516,9 @@ func (s *server) manualUpdate(w http.ResponseWriter, r *http.Request, p *web.Pag
 // /v1/devices/{id}/transfer) and shows its one-time code once, on the
 // device's page.
 func (s *server) startTransfer(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	if s.Lifecycle == nil {
+		return "", "", false, errNoLifecycle
+	}
 	st, err := s.Lifecycle.StartTransfer(r.Context(), caller(r), d.Device.ID, r.PostForm.Get("readings"), r.PostForm.Get("password"))
 	if err != nil {
 		return "", "", false, err
@@ -528,6 +535,9 @@ func (s *server) startTransfer(w http.ResponseWriter, r *http.Request, p *web.Pa
 // cancelTransfer withdraws the device's waiting transfer (DELETE
 // /v1/devices/{id}/transfer).
 func (s *server) cancelTransfer(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	if s.Lifecycle == nil {
+		return "", "", false, errNoLifecycle
+	}
 	if err := s.Lifecycle.CancelTransfer(r.Context(), caller(r), d.Device.ID); err != nil {
 		if hearth.ErrorCode(err) == hearth.ENOTFOUND {
 			err = &hearth.Error{Code: hearth.ECONFLICT, Field: "cancel", Message: hearth.ErrorMessage(err), Err: err}
@@ -540,6 +550,9 @@ func (s *server) cancelTransfer(w http.ResponseWriter, r *http.Request, p *web.P
 // setMode switches the device's link to the backend (PUT
 // /v1/devices/{id}/mode).
 func (s *server) setMode(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	if s.Lifecycle == nil {
+		return "", "", false, errNoLifecycle
+	}
 	m, err := s.Lifecycle.SetMode(r.Context(), caller(r), d.Device.ID, hearth.DeviceMode(r.PostForm.Get("mode")))
 	if err != nil {
 		return "", "", false, err
@@ -565,6 +578,9 @@ type resetPage struct {
 // /v1/devices/{id}/reset) and says what happened and what the backend
 // kept.
 func (s *server) factoryReset(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	if s.Lifecycle == nil {
+		return "", "", false, errNoLifecycle
+	}
 	res, err := s.Lifecycle.FactoryReset(r.Context(), caller(r), d.Device.ID, r.PostForm.Get("readings"), r.PostForm.Get("password"))
 	if err != nil {
 		return "", "", false, err
@@ -597,7 +613,7 @@ func (s *server) pageTransfers() pageFunc {
 func (s *server) pageAcceptTransfer() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if s.Lifecycle == nil {
-			return hearth.Errorf(hearth.ENOTFOUND, "device lifecycle is not served here")
+			return errNoLifecycle
 		}
 		hh, err := s.householdOf(r)
 		if err != nil {

@@ -220,6 +220,8 @@ func TestPageDeviceModeAndReset(t *testing.T) {
 	p = ada.post(path+"/reset", url.Values{"form": {"reset"}, "readings": {"keep"}})
 	wantPage(t, p, 200, "was reset", "was not connected", "The readings it sent stay with the household")
 	wantPage(t, ada.get("/households/"+hh+"/devices"), 200, "There are no devices in this household yet")
+	// The same reset again (a double submit): a clear message, no change.
+	wantPage(t, ada.post(path+"/reset", url.Values{"form": {"reset"}, "readings": {"keep"}}), 404, "it may have left it already")
 	if log := e.want(e.do("GET", "/v1/devices/"+id+"/log", tok, ""), 404); log.status != 404 {
 		t.Errorf("the log of a device that left: %d", log.status)
 	}

@@ -73,7 +73,7 @@ func (s *server) pageConsole() pageFunc {
 		}
 		d.Notice, d.Children = s.notices().doc, s.notices().child != nil
 		if s.Rights != nil {
-			q, err := s.operatorQueue(r.Context(), queueLimit)
+			q, err := s.Rights.Queue(r.Context(), queueLimit) // counts only: no statement opened
 			if err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ func (s *server) pageConsole() pageFunc {
 				if now.After(rr.Deadline) {
 					d.Overdue++
 				}
-				if rr.Type == string(hearth.RequestADMReview) {
+				if rr.Type == hearth.RequestADMReview {
 					d.Reviews++
 				}
 			}
