@@ -351,9 +351,18 @@ func TestBrowserPrivacyHub(t *testing.T) {
 	}
 	sam.audit("transfer-accepted")
 
-	// The device has left Alex's household.
-	if st := b.open("/households/" + hh + "/devices/" + dev.ID); st != http.StatusNotFound {
-		t.Errorf("the transferred device's page in the old household answers %d, want 404", st)
+	// The device is in Sam's household now, and has left Alex's, whose
+	// page about it says so and offers to erase what it sent.
+	sam.wantStatus("Sam's devices", sam.open("/households/"+m[1]+"/devices"), http.StatusOK)
+	if !sam.has(`main a[href="/households/` + m[1] + `/devices/` + dev.ID + `"]`) {
+		t.Errorf("Sam's devices do not list the transferred device: %.800s", sam.text("main"))
+	}
+	b.wantStatus("the device's old page", b.open("/households/"+hh+"/devices/"+dev.ID), http.StatusOK)
+	b.wantText("This device is not in Home")
+	b.audit("device-left")
+	b.wantStatus("Alex's devices", b.open("/households/"+hh+"/devices"), http.StatusOK)
+	if b.has(`main a[href="/households/` + hh + `/devices/` + dev.ID + `"]`) {
+		t.Errorf("Alex's household still lists the transferred device")
 	}
 }
 

@@ -46,12 +46,19 @@ const (
 
 // docsDir holds the screenshots the README shows. With
 // HEARTH_DOCS_SCREENSHOTS=1 in the test's environment, the suite writes
-// the screenshots named in docShots there too, of the screen's first view
-// (run it by hand when the pages change).
+// the screenshots named in docShots there too (run it by hand when the
+// pages change).
 const docsDir = "../../docs/screenshots"
 
-// docShots are the screenshots copied into docsDir.
-var docShots = map[string]bool{"consent": true, "device-claim": true, "data": true, "household-phone": true, "erase-preview": true}
+// docShots are the screenshots copied into docsDir, each of the element
+// the selector matches ("" for the screen's first view).
+var docShots = map[string]string{
+	"consent":         "#purpose-noise-alerts",
+	"device-claim":    "main section.panel",
+	"data":            `main section[aria-labelledby="readings-h"]`,
+	"erase-preview":   "main",
+	"household-phone": "",
+}
 
 // stepTimeout bounds every browser step: a page load, a click and the
 // load it causes, an axe run.
@@ -459,9 +466,12 @@ func (b *tab) save(shot string) {
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatalf("save screenshot: %v", err)
 	}
-	if docShots[shot] && os.Getenv("HEARTH_DOCS_SCREENSHOTS") == "1" {
-		// What the screen shows first, without scrolling.
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if sel, ok := docShots[shot]; ok && os.Getenv("HEARTH_DOCS_SCREENSHOTS") == "1" {
+		capture := chromedp.CaptureScreenshot()
+		if sel != "" {
+			capture = chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible)
+		}
+		png, err := chromedp.Run(ctx, capture)
 		if err == nil {
 			err = os.WriteFile(filepath.Join(docsDir, shot+".png"), png, 0o644)
 		}
