@@ -371,8 +371,7 @@ func isRetryAfter(err error) (string, bool) {
 
 // personPage is the context of a page about one person of a household:
 // the household and person from the path, the person's name, and whether
-// the caller is that person or acts for them (a guardian, or the owner for
-// a profile without an account).
+// the caller is that person or acts for them (a guardian).
 type personPage struct {
 	Household  web.NavHousehold
 	PersonID   string
@@ -386,9 +385,12 @@ type personPage struct {
 type personPageFunc func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error
 
 // forPersonPage authorises the caller for {person} in {hh} exactly as the
-// API's per-person routes do (subject.Authorize: the person themselves, a
-// guardian for their child, the owner for a profile without an account)
-// and runs h; a caller who may not gets the not-found page.
+// API's consent and settings routes do (subject.Authorize, policy's
+// MayConsent: the person themselves, a guardian for their child) and runs
+// h; a caller who is not a member gets the not-found page, a member who may
+// not act for the person the not-allowed page. Pages of the rights
+// (export, erasure) that an owner may also exercise for a profile without
+// an account authorise as the rights routes do instead.
 func (s *server) forPersonPage(section string, h personPageFunc) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if s.Consents == nil || s.Subjects == nil {

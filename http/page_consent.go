@@ -73,7 +73,10 @@ type purposeChoice struct {
 	Why       string // for choiceCoolOff and choiceHeld: the service's reason, as a sentence
 	State     consent.PurposeState
 	DecidedBy string // who made the latest decision: "you" or their name
-	View      consent.RequestView
+	// Earlier is the notice version the latest decision was made under,
+	// when it is not the one in force now (CONSENT-MOMENTS: a change).
+	Earlier string
+	View    consent.RequestView
 }
 
 // historyRow is one consent decision on the page.
@@ -156,6 +159,7 @@ func (s *server) consentPageData(ctx context.Context, actor string, pp personPag
 	if d.History, err = s.consentHistory(ctx, actor, pp.PersonID, names, d.Purposes); err != nil {
 		return d, err
 	}
+	markEarlier(d.Purposes, d.History)
 	rs, err := s.Consents.Receipts(ctx, pp.PersonID)
 	if err != nil {
 		return d, err
@@ -190,6 +194,24 @@ func (s *server) consentHistory(ctx context.Context, actor, subject string, name
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// markEarlier sets Earlier on each purpose whose latest decision (the
+// first of history, newest first) was made under another notice version
+// than the one its request shows now.
+func markEarlier(purposes []purposeChoice, history []historyRow) {
+	seen := map[string]bool{}
+	for _, h := range history {
+		if seen[h.Purpose] {
+			continue
+		}
+		seen[h.Purpose] = true
+		for i := range purposes {
+			if c := &purposes[i]; c.ID == h.Purpose && h.NoticeVersion != "" && h.NoticeVersion != c.View.NoticeVersion {
+				c.Earlier = h.NoticeVersion
+			}
+		}
+	}
 }
 
 // memberNames returns the household's members' names by person ID, and

@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/examples"
 	hhttp "github.com/hearth-iot/hearth/http"
+	"github.com/hearth-iot/hearth/ledger"
 )
 
 // browserAs returns a browser signed in with the session token of an API
@@ -309,6 +310,20 @@ func TestPageConsentMoments(t *testing.T) {
 	}
 	wantPage(t, b.get(feature), 200, "None of its purposes is waiting for consent")
 	wantPage(t, b.get(path+"?moment=feature&feature=jetpack"), 200, "You switched on a feature that needs consent")
+
+	// The change moment: a choice made under an earlier notice says so.
+	if s := section(t, b.get(path+"?moment=change"), "energy-insights"); strings.Contains(s, `class="earlier"`) {
+		t.Errorf("a choice made under the notice in force is said to be earlier: %s", s)
+	}
+	old := hearth.LedgerEntry{Type: hearth.EntryConsentGiven, Person: me, Purpose: "energy-insights", HouseholdID: hh,
+		ManifestVersion: "2020-01", NoticeVersion: "2020-01", Method: hearth.MethodApp, Actor: me}
+	if _, err := ledger.New(e.db, e.clock.Now).Append(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	s := section(t, b.get(path+"?moment=change"), "energy-insights")
+	if !strings.Contains(s, "That choice was made under version 2020-01 of the privacy notice") {
+		t.Errorf("a choice made under an earlier notice does not say so: %s", s)
+	}
 }
 
 // TestPageConsentExplicit checks a purpose on special category data shows

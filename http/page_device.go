@@ -263,6 +263,8 @@ type devicePage struct {
 	Started       *lifecycle.Started // a transfer just started: its code, shown once
 	KeptKeep      string             // what a reset keeps, readings kept
 	KeptErase     string             // what a reset keeps, readings erased
+	TransferTTL   time.Duration      // how long a transfer code works
+	LogRetention  time.Duration      // how long the device log keeps an entry
 }
 
 // logRow is a device log entry in words.
@@ -300,7 +302,8 @@ func (s *server) devicePage(r *http.Request) (*devicePage, error) {
 	}
 	doc := s.noticeDoc()
 	d := &devicePage{Household: hh, Me: me, Device: deviceRow{Device: *dev, ModelName: doc.modelName(dev.Model)},
-		Collects: doc.modelOf(dev.Model), Lifetime: doc.lifetime(dev.Model), KeptKeep: lifecycle.Kept(lifecycle.KeepReadings), KeptErase: lifecycle.Kept(lifecycle.EraseReadings)}
+		Collects: doc.modelOf(dev.Model), Lifetime: doc.lifetime(dev.Model), KeptKeep: lifecycle.Kept(lifecycle.KeepReadings), KeptErase: lifecycle.Kept(lifecycle.EraseReadings),
+		TransferTTL: lifecycle.TransferTTL, LogRetention: lifecycle.LogRetention}
 	if s.Updates != nil {
 		d.Support, _ = s.Updates.SupportOf(dev.Model)
 		if d.Firmware, err = s.Updates.StatusOf(ctx, me, dev.ID); err != nil {

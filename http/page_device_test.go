@@ -124,7 +124,7 @@ func TestPageDeviceTransfer(t *testing.T) {
 	hhA, hhB := e.household(e.pageToken("Ada")), e.household(e.pageToken("Bea"))
 	id, _ := e.device(e.pageToken("Ada"), hhA)
 	path := "/households/" + hhA + "/devices/" + id
-	wantPage(t, ada.get(path), 200, `id="transfer-form"`, "Keep them", "Erase them")
+	wantPage(t, ada.get(path), 200, `id="transfer-form"`, "Keep them", "Erase them", "The code works for 3 days", "for the last 90 days")
 	wantPage(t, ada.post(path+"/transfer", url.Values{"form": {"transfer"}}), 400, "Choose what happens to the readings")
 	ada.get(path)
 	p := ada.post(path+"/transfer", url.Values{"form": {"transfer"}, "readings": {"erase"}, "password": {"wrong horse battery staple"}})
