@@ -100,6 +100,13 @@ func (s *server) renderDashboard(w http.ResponseWriter, r *http.Request, p *web.
 		return err
 	}
 	d.Failed = failed
+	if failed != "" && !d.hasForm(failed) {
+		// A form the page does not show (a tampered purpose, or one
+		// that gives no such right): its error goes above the page.
+		for _, msg := range p.Errors {
+			p.SetError("", msg)
+		}
+	}
 	p.Title = "Privacy dashboard"
 	p.Data = d
 	return s.render(w, r, status, "dashboard", p)
@@ -169,6 +176,35 @@ func (s *server) sharedWith(r *http.Request, pp personPage) (map[string][]string
 		out[sh.Category] = append(out[sh.Category], name)
 	}
 	return out, nil
+}
+
+// hasForm reports whether the dashboard shows the form named key (see
+// Failed).
+func (d *dashboardPage) hasForm(key string) bool {
+	kind, id, _ := strings.Cut(key, ":")
+	switch kind {
+	case "marketing":
+		return true
+	case "location":
+		return len(d.Overview.LocationChoices) > 0
+	case "schedule":
+		return slices.ContainsFunc(d.Overview.Categories, func(c subject.CategoryUse) bool { return c.ID == id })
+	case "restrict":
+		if id == "all" {
+			return true
+		}
+	}
+	return slices.ContainsFunc(d.Purposes, func(pc purposeControl) bool {
+		switch kind {
+		case "restrict":
+			return pc.ID == id
+		case "object":
+			return pc.ID == id && pc.Objectable
+		case "adm", "review":
+			return pc.ID == id && pc.Automated
+		}
+		return false
+	})
 }
 
 // deviceUse returns dev with its model's name and categories.

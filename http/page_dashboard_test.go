@@ -103,12 +103,20 @@ func TestPageDashboardFeature(t *testing.T) {
 	if p.status != 303 || p.location != ada.base+"/consents?moment=feature&feature=energy-insights#purpose-energy-insights" {
 		t.Fatalf("switch on: %d to %q, want 303 to the consent page at the feature moment", p.status, p.location)
 	}
+	// The consent page asks at the feature moment.
+	consents, _, _ := strings.Cut(p.location, "#")
+	wantPage(t, ada.b.get(consents), 200, `id="purpose-energy-insights"`, "Energy insights is on.")
+	// A double submit switches nothing more and leads to the same place.
+	ada.b.get(notice)
+	if p2 := ada.b.post(notice, url.Values{"enabled": {"on"}}); p2.status != 303 || p2.location != p.location {
+		t.Errorf("second switch on: %d to %q, want the same 303", p2.status, p2.location)
+	}
 	st := e.want(e.do("GET", "/v1"+ada.base+"/settings", ada.token, ""), 200).json(t)
 	if fmt.Sprint(st["features"]) != "[energy-insights]" {
 		t.Errorf("features = %v, want [energy-insights]", st["features"])
 	}
 	cs := string(e.want(e.do("GET", "/v1"+ada.base+"/consents", ada.token, ""), 200).body)
-	if strings.Contains(cs, `"given"`) && strings.Contains(cs, `"state":"given"`) {
+	if strings.Contains(cs, `"status":"given"`) {
 		t.Errorf("switching a feature on gave consent: %s", cs)
 	}
 	wantPage(t, ada.b.get(ada.path), 200, `id="feature-form-energy-insights"`, "Switch Energy insights off")
@@ -173,9 +181,13 @@ func TestPageDashboardRights(t *testing.T) {
 			[]string{"Choose on or off"}},
 		{"restrict an unknown purpose", "/privacy/restrictions", url.Values{"purpose": {"nothing"}, "restrict": {"on"}, "password": {dashPassword}}, 404, nil},
 		{"object to a purpose on contract", "/privacy/objections", url.Values{"purpose": {"heating-control"}, "object": {"on"}, "password": {dashPassword}}, 422,
-			[]string{"gives no right to object"}},
-		{"opt out of decisions a purpose does not make", "/privacy/automated-decisions/heating-control", url.Values{"opt_out": {"on"}, "password": {dashPassword}}, 422, nil},
-		{"review of decisions a purpose does not make", "/privacy/automated-decisions/heating-control/review", url.Values{"view": {"please"}, "password": {dashPassword}}, 422, nil},
+			[]string{`id="form-error">The lawful basis of heating-control gives no right to object`}},
+		{"opt out of decisions a purpose does not make", "/privacy/automated-decisions/heating-control", url.Values{"opt_out": {"on"}, "password": {dashPassword}}, 422,
+			[]string{`id="form-error"`}},
+		{"review of decisions a purpose does not make", "/privacy/automated-decisions/heating-control/review", url.Values{"view": {"please"}, "password": {dashPassword}}, 422,
+			[]string{`id="form-error"`}},
+		{"object without password", "/privacy/objections", url.Values{"purpose": {"device-security"}, "object": {"on"}}, 400,
+			[]string{`id="object-form-device-security-password-error"`, "<details open>"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

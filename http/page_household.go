@@ -212,11 +212,9 @@ func (s *server) pageInvitePost() pageFunc {
 		if err != nil {
 			return s.householdFailed(w, r, p, err, "invite_")
 		}
-		scheme := "http"
-		if s.secureCookies(r) {
-			scheme = "https"
-		}
-		link := scheme + "://" + r.Host + "/invites/accept?token=" + url.QueryEscape(token)
+		// The site's address as people reach it, as the notice's QR code has it.
+		site := strings.TrimSuffix(s.noticeURL(r), "/privacy")
+		link := site + "/invites/accept?token=" + url.QueryEscape(token)
 		return s.showHousehold(w, r, p, http.StatusCreated, &inviteShown{Token: token, Link: link, Role: inv.Role, Expires: inv.Expires, Valid: household.InviteTTL})
 	}
 }
@@ -235,7 +233,7 @@ func (s *server) pageAddPersonPost() pageFunc {
 			return s.householdFailed(w, r, p, err, "")
 		}
 		s.redirect(w, r, "/households/"+url.PathEscape(r.PathValue("hh")),
-			person.DisplayName+" is added. Nothing that needs their consent is switched on until it is decided for them, on their consent page.")
+			person.DisplayName+" is added. Nothing that needs their consent is switched on.")
 		return nil
 	}
 }

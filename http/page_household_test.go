@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	hhttp "github.com/hearth-iot/hearth/http"
 )
 
 // consentsAt matches the redirect to a person's consent page at a consent
@@ -110,12 +112,14 @@ func TestPageHouseholdSetUp(t *testing.T) {
 // each role controls (CONSENT-MULTIUSER) but not the owners' forms. Bad,
 // repeated and child invitations get a clear message beside the field.
 func TestPageHouseholdInvite(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, envOptions{server: func(c *hhttp.Config) { c.PublicURL = "https://hearth.example/" }})
 	owner, hh, _ := e.householder("Ada", "Home")
 	wantPage(t, owner.submit("/households/"+hh, "/households/"+hh+"/invites", url.Values{"invite_role": {""}}), 400, `id="e-invite_role"`, "Choose the role")
 	p := owner.submit("/households/"+hh, "/households/"+hh+"/invites", url.Values{"invite_role": {"child"}})
 	wantPage(t, p, 400, `id="e-invite_role"`, "added as a profile with a guardian", `<option value="child"`)
 	token := owner.invite(hh, "adult")
+	// The link is under the server's public address.
+	wantPage(t, owner.last, 201, `<code id="invite-link">https://hearth.example/invites/accept?token=`+url.QueryEscape(token)+`</code>`)
 	if strings.Contains(owner.get("/households/"+hh).body, token) {
 		t.Error("the household page shows the invitation token again")
 	}
@@ -174,10 +178,10 @@ func TestPageHouseholdProfiles(t *testing.T) {
 		t.Fatalf("add child: status %d to %q", p.status, p.location)
 	}
 	wantPage(t, b.get(p.location), 200, "Cleo is added", "Cleo", "Child", "Ada: gives or withdraws consent for them",
-		"A profile without an account: their guardian acts for them", "Cleo's consents", "Cleo's data")
+		"A profile without an account: their guardian decides for them", "Cleo's consents", "Cleo's data")
 	b.submit("/households/"+hh, "/households/"+hh+"/people", url.Values{"display_name": {"Gus"}, "role": {"guest"}})
 	page := b.get("/households/" + hh)
-	wantPage(t, page, 200, "Gus", "A profile without an account: an owner acts for them")
+	wantPage(t, page, 200, "Gus", "A profile without an account: an owner exercises their rights; nobody consents for them")
 
 	// A profile is removed by erasing it: its page says so and offers no
 	// removal form; a forged removal gets the service's refusal.
