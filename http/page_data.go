@@ -36,7 +36,11 @@ const (
 	maxImportPage = 32 << 20
 	// dataDays is how far back the readings go when the page is opened
 	// without a time range.
-	dataDays = 30
+	dataDays = 7
+	// dataPages bounds the pages of household.MaxReadingLimit readings the
+	// data page reads for each of the person and the household: a week of
+	// four categories read every ten minutes (about 4,000 readings) fits.
+	dataPages = 5
 	// dateLayout is the value of a date input.
 	dateLayout = "2006-01-02"
 )
@@ -64,12 +68,13 @@ type dataPage struct {
 	From, To string                   // the time range shown, as date input values
 	Groups   []readingGroup           // the readings, by whose and category
 	Withheld []withheldCount          // readings the purpose may not use, by reason
-	More     bool                     // there were more readings than one page: narrow the range
+	More     bool                     // there were more readings than the page reads: narrow the range
 	// Categories are the product's categories, for the erase and share forms.
 	Categories []manifest.NoticeRef
 	Others     []household.MemberView // the other members, to share with
 	Shares     []shareView
 	Requests   []requestRow
+	Notices    []noticeRow     // what recipients were told about the person's erasures
 	Export     *exportLinkJSON // the download link just made
 	Correct    *correctForm    // the reading being corrected
 	Types      []hearth.RequestType
@@ -114,6 +119,14 @@ type requestRow struct {
 	ID, Type, Scope, Status, Outcome string
 	Created, Deadline, Completed     time.Time
 	Open                             bool
+}
+
+// noticeRow is an erasure notice to a recipient, with its name and the
+// names of the categories it covers.
+type noticeRow struct {
+	erasure.NoticeView
+	Recipient  string
+	Categories []string
 }
 
 // correctForm is the correction form of one reading: its values as fields.
@@ -191,8 +204,32 @@ func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Valu
 		d.Requests = append(d.Requests, requestRow{ID: rr.ID, Type: string(rr.Type), Scope: rr.Scope, Status: string(rr.Status),
 			Outcome: rr.Outcome, Created: rr.Created, Deadline: rr.Deadline, Completed: rr.Completed, Open: rr.Completed.IsZero()})
 	}
+	if err := s.noticesFor(r, d, facts); err != nil {
+		return nil, err
+	}
 	p.Data = d
 	return d, nil
+}
+
+// noticesFor lists the erasure notices sent about the person, as GET
+// .../erasure-notices does.
+func (s *server) noticesFor(r *http.Request, d *dataPage, facts noticeFacts) error {
+	ns, err := s.Erasure.Notices(r.Context(), caller(r), d.Person.Household.ID, d.Person.PersonID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, c := range facts.Categories {
+		names[c.ID] = c.Name
+	}
+	for _, n := range ns {
+		row := noticeRow{NoticeView: n, Recipient: cmpOr(facts.Recipients[n.RecipientID], n.RecipientID)}
+		for _, c := range n.Categories {
+			row.Categories = append(row.Categories, cmpOr(names[c], c))
+		}
+		d.Notices = append(d.Notices, row)
+	}
+	return nil
 }
 
 // requestTypes are the kinds of rights request a person may open by hand.
@@ -205,16 +242,20 @@ type noticeFacts struct {
 	Purposes   []manifest.NoticePurpose
 	Categories []manifest.NoticeRef
 	Units      map[string]map[string]string // category → field → unit
+	Recipients map[string]string            // recipient ID → name
 }
 
 // noticeItems reads the facts of the public notice.
 func (s *server) noticeItems() noticeFacts {
 	var doc manifest.NoticeDoc
-	n := noticeFacts{Units: map[string]map[string]string{}}
+	n := noticeFacts{Units: map[string]map[string]string{}, Recipients: map[string]string{}}
 	if err := json.Unmarshal(s.notices().json, &doc); err != nil {
 		return n
 	}
 	n.Purposes = doc.Purposes
+	for _, r := range doc.Recipients {
+		n.Recipients[r.ID] = r.Name
+	}
 	for _, c := range doc.Categories {
 		n.Categories = append(n.Categories, c.NoticeRef)
 		n.Units[c.ID] = map[string]string{}
@@ -271,14 +312,21 @@ func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, u
 	var views []household.ReadingView
 	for _, whose := range []string{d.Person.PersonID, "-"} {
 		f := hearth.ReadingFilter{HouseholdID: d.Person.Household.ID, PersonID: whose, From: from, To: to, Limit: household.MaxReadingLimit}
-		page, err := s.Households.Readings(r.Context(), caller(r), d.Purpose, f)
-		if err != nil {
-			return err
-		}
-		views = append(views, page.Readings...)
-		d.More = d.More || page.Next != 0
-		for k, n := range page.Withheld {
-			withheld[k] += n
+		for i := 0; i < dataPages; i++ {
+			page, err := s.Households.Readings(r.Context(), caller(r), d.Purpose, f)
+			if err != nil {
+				return err
+			}
+			views = append(views, page.Readings...)
+			for k, n := range page.Withheld {
+				withheld[k] += n
+			}
+			if f.After = page.Next; f.After == 0 {
+				break
+			}
+			if i == dataPages-1 {
+				d.More = true
+			}
 		}
 	}
 	for k, n := range withheld {

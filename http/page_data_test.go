@@ -195,6 +195,10 @@ func TestPageDataErase(t *testing.T) {
 	if n := e.readingsOf(t, h.token, h.hh, h.person); n != 1 {
 		t.Errorf("after erasing: %d readings, want the occupancy only", n)
 	}
+	// An erasure of data a recipient receives tells them, shown on the page.
+	h.b.get(h.path)
+	p = h.b.post(h.path+"/erase", url.Values{"form": {"erase-confirm-form"}, "category": {"device-health"}, "password": {pagePassword}})
+	wantPage(t, h.b.get(p.location), 200, `id="erasure-notices"`, "Northwind Cloud Ltd", "Battery, signal strength and firmware state")
 	// Sent twice (a double submit): nothing matched, said plainly.
 	h.b.get(h.path)
 	p = h.b.post(h.path+"/erase", confirm)

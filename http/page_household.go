@@ -283,14 +283,11 @@ func (s *server) showMember(w http.ResponseWriter, r *http.Request, p *web.Page,
 }
 
 // pageMember shows one member: their role and what it controls and, to
-// owners, the role form and what removing them does before the form that
-// removes them.
+// owners, the role form (their own role too) and what removing them does
+// before the form that removes them; one's own page links to leaving
+// instead.
 func (s *server) pageMember() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
-		if r.PathValue("person") == caller(r) {
-			http.Redirect(w, r, "/households/"+url.PathEscape(r.PathValue("hh"))+"/leave", http.StatusSeeOther)
-			return nil
-		}
 		return s.showMember(w, r, p, nil)
 	}
 }

@@ -227,6 +227,20 @@ func TestPageHouseholdRoleAndRemove(t *testing.T) {
 	_, other, _ := e.householder("Eve", "Elsewhere")
 	wantPage(t, owner.post("/households/"+other+"/members/"+ben+"/remove", nil), 404, "No such household")
 
+	// The service's conflicts are shown above the form, with 409: the last
+	// owner cannot step down, nor a child's guardian be removed.
+	wantPage(t, owner.submit("/households/"+hh+"/members/"+me, "/households/"+hh+"/members/"+me+"/role", url.Values{"role": {"adult"}}),
+		409, `id="form-error"`, "The household needs an owner")
+	owner.submit("/households/"+hh, "/households/"+hh+"/people", url.Values{"display_name": {"Cleo"}, "role": {"child"}, "guardian_id": {ben}})
+	wantPage(t, owner.submit(base, base+"/remove", nil), 409, `id="form-error"`, "guardian of a child", `id="remove-form"`)
+	cleo := regexp.MustCompile(`id="member-(per_[^"]+)"[^<]*\s*<h3>Cleo</h3>`).FindStringSubmatch(owner.get("/households/" + hh).body)
+	if cleo == nil {
+		t.Fatal("no member entry for Cleo")
+	}
+	if p := owner.submit("/households/"+hh+"/members/"+cleo[1], "/households/"+hh+"/members/"+cleo[1]+"/role", url.Values{"role": {"child"}, "guardian_id": {me}}); p.status != 303 {
+		t.Fatalf("change guardian: status %d: %.600s", p.status, p.body)
+	}
+
 	p = owner.submit(base, base+"/remove", nil)
 	if p.status != 303 || p.location != "/households/"+hh {
 		t.Fatalf("remove: status %d to %q", p.status, p.location)
@@ -249,8 +263,10 @@ func TestPageHouseholdLeave(t *testing.T) {
 	member.signUp("Ben")
 	member.join(hh, owner.invite(hh, "adult"))
 
-	if p := owner.get("/households/" + hh + "/members/" + me); p.status != 303 || p.location != "/households/"+hh+"/leave" {
-		t.Errorf("one's own member page: status %d to %q, want the leave page", p.status, p.location)
+	own := owner.get("/households/" + hh + "/members/" + me)
+	wantPage(t, own, 200, "Ada (you)", `id="role-form"`, `href="/households/`+hh+`/leave"`)
+	if strings.Contains(own.body, `id="remove-form"`) {
+		t.Error("one's own member page offers the removal form, not leaving")
 	}
 	wantPage(t, owner.get("/households/"+hh+"/leave"), 200, "<h1>Leave Home</h1>", "Nothing about you is erased",
 		"make another member an owner first", `id="leave-form"`)
