@@ -130,6 +130,13 @@ func TestPageDataReadings(t *testing.T) {
 	wantPage(t, h.b.get("/"), 200, "Everything is erased")
 	wantPage(t, h.b.get(kidPath), 404)
 
+	// The owner acts for a profile without an account: its page, its
+	// export with the owner's password (RIGHT-UNREGISTERED).
+	gran := e.want(e.do("POST", "/v1/households/"+h.hh+"/people", h.token, `{"display_name":"Gran","role":"guest"}`), 201).json(t)["id"].(string)
+	granPath := "/households/" + h.hh + "/people/" + gran + "/data"
+	wantPage(t, h.b.get(granPath), 200, "Gran's data in Home")
+	wantPage(t, h.b.post(granPath+"/export", url.Values{"form": {"export-form"}, "password": {pagePassword}}), 201, `id="export-download"`)
+
 	// A stranger, and a tampered person ID, get the API's not-found.
 	stranger := e.newBrowser()
 	e.user("Eve")
