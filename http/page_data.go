@@ -36,7 +36,11 @@ const (
 	maxImportPage = 32 << 20
 	// dataDays is how far back the readings go when the page is opened
 	// without a time range.
-	dataDays = 30
+	dataDays = 7
+	// dataPages bounds the pages of household.MaxReadingLimit readings the
+	// data page reads for each of the person and the household: a week of
+	// four categories read every ten minutes (about 4,000 readings) fits.
+	dataPages = 5
 	// dateLayout is the value of a date input.
 	dateLayout = "2006-01-02"
 )
@@ -64,7 +68,7 @@ type dataPage struct {
 	From, To string                   // the time range shown, as date input values
 	Groups   []readingGroup           // the readings, by whose and category
 	Withheld []withheldCount          // readings the purpose may not use, by reason
-	More     bool                     // there were more readings than one page: narrow the range
+	More     bool                     // there were more readings than the page reads: narrow the range
 	// Categories are the product's categories, for the erase and share forms.
 	Categories []manifest.NoticeRef
 	Others     []household.MemberView // the other members, to share with
@@ -308,14 +312,21 @@ func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, u
 	var views []household.ReadingView
 	for _, whose := range []string{d.Person.PersonID, "-"} {
 		f := hearth.ReadingFilter{HouseholdID: d.Person.Household.ID, PersonID: whose, From: from, To: to, Limit: household.MaxReadingLimit}
-		page, err := s.Households.Readings(r.Context(), caller(r), d.Purpose, f)
-		if err != nil {
-			return err
-		}
-		views = append(views, page.Readings...)
-		d.More = d.More || page.Next != 0
-		for k, n := range page.Withheld {
-			withheld[k] += n
+		for i := 0; i < dataPages; i++ {
+			page, err := s.Households.Readings(r.Context(), caller(r), d.Purpose, f)
+			if err != nil {
+				return err
+			}
+			views = append(views, page.Readings...)
+			for k, n := range page.Withheld {
+				withheld[k] += n
+			}
+			if f.After = page.Next; f.After == 0 {
+				break
+			}
+			if i == dataPages-1 {
+				d.More = true
+			}
 		}
 	}
 	for k, n := range withheld {

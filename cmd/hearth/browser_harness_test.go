@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +43,22 @@ const (
 	desktopWidth = 1280
 	phoneWidth   = 360
 )
+
+// docsDir holds the screenshots the README shows. With
+// HEARTH_DOCS_SCREENSHOTS=1 in the test's environment, the suite writes
+// the screenshots named in docShots there too (run it by hand when the
+// pages change).
+const docsDir = "../../docs/screenshots"
+
+// docShots are the screenshots copied into docsDir, each of the element
+// the selector matches ("" for the screen's first view).
+var docShots = map[string]string{
+	"consent":         "#purpose-noise-alerts",
+	"device-claim":    "main section.panel",
+	"data":            `main section[aria-labelledby="readings-h"]`,
+	"erase-preview":   "main",
+	"household-phone": "",
+}
 
 // stepTimeout bounds every browser step: a page load, a click and the
 // load it causes, an axe run.
@@ -285,6 +304,16 @@ func (b *tab) wantStatus(what string, got, want int64) {
 	}
 }
 
+// wantShown fails unless a form that shows a one-time secret (an export
+// link, a transfer code, a device secret) answered on the page itself:
+// 200, or 201 for what it created.
+func (b *tab) wantShown(what string, got int64) {
+	b.t.Helper()
+	if got != http.StatusOK && got != http.StatusCreated {
+		b.t.Fatalf("%s: status %d, want 200 or 201; page %s: %.800s", what, got, b.where(), b.text("main"))
+	}
+}
+
 // wantText fails unless the page's main content contains each of texts.
 func (b *tab) wantText(texts ...string) {
 	b.t.Helper()
@@ -314,77 +343,102 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(function (
   });
 })`
 
-// audit runs the checks every page gets and saves a screenshot named shot
-// (or one named after the path when shot is ""):
-//   - axe-core: zero serious or critical violations (WCAG 2.x A/AA and
-//     best practices, as axe-core runs them by default);
-//   - exactly one h1;
-//   - no Content-Security-Policy violation, no uncaught JavaScript error;
-//   - readable at 360 px wide: nothing wider than the screen.
+// audit runs the checks every page gets (problems) and fails the test on
+// each problem found; it saves screenshots named shot (or after the path
+// when shot is ""), at desktop and at phone width.
 func (b *tab) audit(shot string) {
 	b.t.Helper()
 	where := b.path()
 	if shot == "" {
 		shot = b.shotName(where)
 	}
+	for _, p := range b.problems() {
+		b.t.Errorf("%s: %s", where, p)
+	}
+	b.save(shot)
+	b.phone()
+	b.save(shot + "-phone")
+	b.desktop()
+}
+
+// problems checks the current page and describes what is wrong with it:
+//   - axe-core: any serious or critical violation (WCAG 2.x A/AA and best
+//     practices, as axe-core runs them by default);
+//   - not exactly one h1;
+//   - a Content-Security-Policy violation, an uncaught JavaScript error;
+//   - at 360 px wide (a small phone), anything wider than the screen.
+func (b *tab) problems() []string {
+	b.t.Helper()
+	var out []string
 	if !eval[bool](b, `typeof axe !== "undefined"`) {
 		eval[chromedp.Void](b, loadAxe(b.t))
 	}
-	vs := eval[[]violation](b, axeRun, chromedp.EvalAwaitPromise)
-	for _, v := range vs {
-		b.t.Errorf("axe on %s: %s (%s): %s\n\t%s", where, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t"))
+	for _, v := range eval[[]violation](b, axeRun, chromedp.EvalAwaitPromise) {
+		out = append(out, fmt.Sprintf("axe: %s (%s): %s\n\t%s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t")))
 	}
 	if n := eval[int](b, `document.querySelectorAll("h1").length`); n != 1 {
-		b.t.Errorf("%s has %d h1 elements, want one", where, n)
+		out = append(out, fmt.Sprintf("%d h1 elements, want one", n))
 	}
 	for _, v := range eval[[]string](b, `window.__hearthCSP || []`) {
-		b.t.Errorf("%s: Content-Security-Policy violation: %s", where, v)
+		out = append(out, "Content-Security-Policy violation: "+v)
 	}
 	b.mu.Lock()
 	exc := b.exceptions
 	b.exceptions = nil
 	b.mu.Unlock()
 	for _, e := range exc {
-		b.t.Errorf("%s: uncaught JavaScript exception: %s", where, e)
+		out = append(out, "uncaught JavaScript exception: "+e)
 	}
-	b.save(shot)
-	b.narrow(where, shot)
+	b.phone()
+	defer b.desktop()
+	if wide := eval[string](b, overflow); wide != "" {
+		out = append(out, "does not fit a 360 px screen: "+wide)
+	}
+	return out
 }
+
+// overflow describes how a page overflows the screen's width, naming the
+// element reaching furthest right; "" if it fits.
+const overflow = `(function () {
+  var w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w + 1) return "";
+  var worst = null, right = w;
+  document.querySelectorAll("body *").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.right > right + 1) { right = r.right; worst = e; }
+  });
+  return "the page is " + document.documentElement.scrollWidth + " px wide" + (worst ? ", widest " + worst.tagName.toLowerCase() + (worst.id ? "#" + worst.id : "") + (worst.className && typeof worst.className === "string" ? "." + worst.className.trim().replace(/ +/g, ".") : "") + " to " + Math.round(right) + " px" : "");
+})()`
 
 // noPreChecked fails if any checkbox of the page is ticked before the
 // person touched it (CONSENT-OPTIN, CONSENT-FREE): no consent box is ever
 // pre-checked.
 func (b *tab) noPreChecked() {
 	b.t.Helper()
-	ticked := eval[[]string](b, `Array.from(document.querySelectorAll("input[type=checkbox]")).filter(function (c) {
-  return c.checked || c.defaultChecked;
-}).map(function (c) { return (c.form && c.form.id ? "#" + c.form.id + " " : "") + (c.name || c.id || c.outerHTML); })`)
-	for _, name := range ticked {
+	for _, name := range b.ticked() {
 		b.t.Errorf("%s: checkbox %s is ticked before anyone chose it (CONSENT-OPTIN)", b.path(), name)
 	}
 }
 
-// narrow shows the page 360 px wide (a small phone) and fails if anything
-// is wider than the screen; it keeps a screenshot of the phone view.
-func (b *tab) narrow(where, shot string) {
+// ticked names the page's checkboxes that are ticked, or ticked by the
+// markup (checked attribute).
+func (b *tab) ticked() []string {
+	b.t.Helper()
+	return eval[[]string](b, `Array.from(document.querySelectorAll("input[type=checkbox]")).filter(function (c) {
+  return c.checked || c.defaultChecked;
+}).map(function (c) { return (c.form && c.form.id ? "#" + c.form.id + " " : "") + (c.name || c.id || c.outerHTML); })`)
+}
+
+// phone shows the page 360 px wide, as a small phone would.
+func (b *tab) phone() {
 	b.t.Helper()
 	b.do("phone width", chromedp.EmulateViewport(phoneWidth, 780, chromedp.EmulatePortrait))
-	defer b.do("desktop width", chromedp.EmulateViewport(desktopWidth, 900))
-	// The widest element that overflows, for the message.
-	wide := eval[string](b, `(function () {
-  var w = document.documentElement.clientWidth;
-  if (document.documentElement.scrollWidth <= w + 1) return "";
-  var worst = null, right = w;
-  document.querySelectorAll("body *").forEach(function (e) {
-    var r = e.getBoundingClientRect();
-    if (r.right > right + 1 && getComputedStyle(e).position !== "absolute") { right = r.right; worst = e; }
-  });
-  return "the page is " + document.documentElement.scrollWidth + " px wide" + (worst ? ", widest " + worst.tagName.toLowerCase() + (worst.id ? "#" + worst.id : "") + (worst.className ? "." + String(worst.className).replace(/ /g, ".") : "") + " to " + Math.round(right) + " px" : "");
-})()`)
-	if wide != "" {
-		b.t.Errorf("%s does not fit a 360 px screen: %s", where, wide)
-	}
-	b.save(shot + "-phone")
+}
+
+// desktop shows the page in a desktop window again.
+func (b *tab) desktop() {
+	b.t.Helper()
+	b.do("desktop width", chromedp.EmulateViewport(desktopWidth, 900))
 }
 
 // shotName makes a file name from a path, with known IDs shortened.
@@ -412,4 +466,122 @@ func (b *tab) save(shot string) {
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatalf("save screenshot: %v", err)
 	}
+	if sel, ok := docShots[shot]; ok && os.Getenv("HEARTH_DOCS_SCREENSHOTS") == "1" {
+		capture := chromedp.CaptureScreenshot()
+		if sel != "" {
+			capture = chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible)
+		}
+		png, err := chromedp.Run(ctx, capture)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(docsDir, shot+".png"), png, 0o644)
+		}
+		if err != nil {
+			b.t.Fatalf("save screenshot %s for the docs: %v", shot, err)
+		}
+	}
+}
+
+// has reports whether an element matches sel.
+func (b *tab) has(sel string) bool {
+	b.t.Helper()
+	return eval[bool](b, fmt.Sprintf(`document.querySelector(%q) !== null`, sel))
+}
+
+// name registers a short stable name for an ID in paths, for screenshots.
+func (b *tab) name(id, short string) { b.names[id] = short }
+
+// sameSiteLinks lists the same-site pages the current page links to:
+// paths with their query, without fragments, API routes or assets.
+func (b *tab) sameSiteLinks() []string {
+	b.t.Helper()
+	hrefs := eval[[]string](b, `Array.from(document.querySelectorAll("a[href]")).map(function (a) { return a.href; })`)
+	base, _ := url.Parse(b.base)
+	var out []string
+	for _, h := range hrefs {
+		u, err := url.Parse(h)
+		if err != nil || u.Host != base.Host || u.Scheme != base.Scheme {
+			continue
+		}
+		if strings.HasPrefix(u.Path, "/v1/") || strings.HasPrefix(u.Path, "/assets/") {
+			continue // the API and the style sheet, not pages
+		}
+		u.Fragment = ""
+		out = append(out, u.RequestURI())
+	}
+	return out
+}
+
+// download clicks sel, which starts a download, and returns the saved file's
+// content once Chromium reports it complete.
+func (b *tab) download(sel string) []byte {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	progress := chromedp.BrowserEvents(ctx, browser.DownloadProgress)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+		b.t.Fatalf("click %s: %v", sel, err)
+	}
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("download from %s: %v", sel, err)
+		}
+		switch ev.State {
+		case browser.DownloadProgressStateCompleted:
+			file := ev.FilePath
+			if file == "" {
+				file = filepath.Join(b.downloads, ev.GUID)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				b.t.Fatalf("read the download: %v", err)
+			}
+			return data
+		case browser.DownloadProgressStateCanceled:
+			b.t.Fatalf("the download from %s was cancelled", sel)
+		}
+	}
+	b.t.Fatalf("no download from %s within %v", sel, stepTimeout)
+	return nil
+}
+
+// style is the computed look of an element, for comparing two controls.
+type style map[string]string
+
+// computedStyle returns the computed properties of the element sel that
+// make it look more or less prominent, with its rendered size.
+func (b *tab) computedStyle(sel string) style {
+	b.t.Helper()
+	raw := eval[json.RawMessage](b, fmt.Sprintf(`(function () {
+  var e = document.querySelector(%q);
+  if (!e) return null;
+  var s = getComputedStyle(e), r = e.getBoundingClientRect(), out = {};
+  ["font-family", "font-size", "font-weight", "font-style", "line-height", "letter-spacing", "text-transform", "text-decoration-line",
+   "color", "background-color", "background-image", "opacity", "border-top-width", "border-top-style", "border-top-color",
+   "border-right-width", "border-bottom-width", "border-left-width", "border-radius", "padding-top", "padding-right",
+   "padding-bottom", "padding-left", "box-shadow", "display", "visibility"].forEach(function (p) { out[p] = s.getPropertyValue(p); });
+  out["tag"] = e.tagName.toLowerCase();
+  out["width"] = String(Math.round(r.width));
+  out["height"] = String(Math.round(r.height));
+  return out;
+})()`, sel))
+	var s style
+	if err := json.Unmarshal(raw, &s); err != nil || s == nil {
+		b.t.Fatalf("computed style of %s on %s: element missing (%v)", sel, b.path(), err)
+	}
+	return s
+}
+
+// choicesDiffer compares the computed look of the give and refuse buttons
+// inside the element sel and describes each difference.
+func (b *tab) choicesDiffer(sel string) []string {
+	b.t.Helper()
+	give := b.computedStyle(sel + " button.choice[name=decision][value=give]")
+	refuse := b.computedStyle(sel + " button.choice[name=decision][value=refuse]")
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(give)) {
+		if give[k] != refuse[k] {
+			out = append(out, fmt.Sprintf("accept and refuse differ in %s: %q and %q", k, give[k], refuse[k]))
+		}
+	}
+	return out
 }
