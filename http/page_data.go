@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/http/web"
 	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/policy"
 	"github.com/hearth-iot/hearth/rights"
 )
 
@@ -357,7 +358,11 @@ func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, u
 		}
 	}
 	for k, n := range withheld {
-		d.Withheld = append(d.Withheld, withheldCount{Reason: k, N: n})
+		why := k
+		if r, ok := policy.ReasonOfCode(k); ok {
+			why = r.String()
+		}
+		d.Withheld = append(d.Withheld, withheldCount{Reason: why, N: n})
 	}
 	sort.Slice(d.Withheld, func(i, j int) bool { return d.Withheld[i].Reason < d.Withheld[j].Reason })
 	d.Groups = groupReadings(views, d.Categories, units, func(person string) string {

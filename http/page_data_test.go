@@ -94,7 +94,7 @@ func TestPageDataReadings(t *testing.T) {
 	// The same readings the API gives for the purpose: none for a purpose
 	// on consent that nobody gave, and the page says how many it left out.
 	p = h.b.get(h.path + "?purpose=energy-insights")
-	wantPage(t, p, 200, "No readings to show", "Not shown, because this purpose may not use them")
+	wantPage(t, p, 200, "No readings to show", "Not shown, because this purpose may not use them", "3 readings: the feature that uses this data is switched off")
 	if strings.Contains(p.body, "<svg class=\"chart\"") {
 		t.Errorf("readings shown for a purpose without consent")
 	}
