@@ -48,16 +48,46 @@ const (
 // dataPages registers the data pages.
 func (s *server) dataPages(handle func(pattern string, h http.Handler)) {
 	const p = "/households/{hh}/people/{person}/data"
-	handle("GET "+p, s.page("home", s.forPersonPage("data", s.pageData())))
-	handle("POST "+p+"/export", s.page("home", s.forPersonPage("data", s.pageExportPost())))
-	handle("POST "+p+"/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage}, s.forPersonPage("data", s.pageImportPost())))
-	handle("POST "+p+"/name", s.page("home", s.forPersonPage("data", s.pageRenamePost())))
-	handle("POST "+p+"/readings/{id}/correct", s.page("home", s.forPersonPage("data", s.pageCorrectPost())))
-	handle("POST "+p+"/readings/{id}/dispute", s.page("home", s.forPersonPage("data", s.pageDisputePost())))
-	handle("POST "+p+"/erase/preview", s.page("home", s.forPersonPage("data", s.pageErasePreviewPost())))
-	handle("POST "+p+"/erase", s.page("home", s.forPersonPage("data", s.pageErasePost())))
-	handle("POST "+p+"/shares", s.page("home", s.forPersonPage("data", s.pageSharePost())))
-	handle("POST "+p+"/requests", s.page("home", s.forPersonPage("data", s.pageRequestPost())))
+	handle("GET "+p, s.page("home", s.forRightsPage(s.pageData())))
+	handle("POST "+p+"/export", s.page("home", s.forRightsPage(s.pageExportPost())))
+	handle("POST "+p+"/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage}, s.forRightsPage(s.pageImportPost())))
+	handle("POST "+p+"/name", s.page("home", s.forRightsPage(s.pageRenamePost())))
+	handle("POST "+p+"/readings/{id}/correct", s.page("home", s.forRightsPage(s.pageCorrectPost())))
+	handle("POST "+p+"/readings/{id}/dispute", s.page("home", s.forRightsPage(s.pageDisputePost())))
+	handle("POST "+p+"/erase/preview", s.page("home", s.forRightsPage(s.pageErasePreviewPost())))
+	handle("POST "+p+"/erase", s.page("home", s.forRightsPage(s.pageErasePost())))
+	handle("POST "+p+"/shares", s.page("home", s.forRightsPage(s.pageSharePost())))
+	handle("POST "+p+"/requests", s.page("home", s.forRightsPage(s.pageRequestPost())))
+}
+
+// forRightsPage authorises the caller for {person} in {hh} as the rights
+// routes do (rights.Service.Authorize, policy.MayExerciseRights: the
+// person, a guardian for their child, an owner for a profile without an
+// account, RIGHT-UNREGISTERED) and runs h with the person's page context;
+// a caller who is not a member gets the not-found page, a member who may
+// not act for the person the not-allowed page.
+func (s *server) forRightsPage(h personPageFunc) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
+		if s.Rights == nil || s.Exports == nil || s.Erasure == nil || s.Consents == nil {
+			return hearth.Errorf(hearth.ENOTFOUND, "the data pages are not served here")
+		}
+		hh, person := r.PathValue("hh"), r.PathValue("person")
+		if _, err := s.Rights.Authorize(r.Context(), caller(r), hh, person); err != nil {
+			return err
+		}
+		pp := personPage{PersonID: person, Self: person == caller(r), Section: "data"}
+		if i := slices.IndexFunc(p.Households, func(n web.NavHousehold) bool { return n.ID == hh }); i >= 0 {
+			pp.Household = p.Households[i]
+		}
+		members, err := s.Households.Members(r.Context(), caller(r), hh)
+		if err != nil {
+			return err
+		}
+		if i := slices.IndexFunc(members, func(m household.MemberView) bool { return m.PersonID == person }); i >= 0 {
+			pp.PersonName = members[i].DisplayName
+		}
+		return h(w, r, p, pp)
+	}
 }
 
 // dataPage is the content of a person's data page.
@@ -167,9 +197,6 @@ func (s *server) pageData() personPageFunc {
 // range (the query of a GET, or the hidden fields of a form). A bad range
 // is an EINVALID for its field, returned with the page still filled.
 func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Values) (*dataPage, error) {
-	if s.Rights == nil || s.Exports == nil || s.Erasure == nil {
-		return nil, hearth.Errorf(hearth.ENOTFOUND, "the data pages are not served here")
-	}
 	ctx, me, hh := r.Context(), caller(r), pp.Household.ID
 	d := &dataPage{Person: pp, Types: requestTypes}
 	facts := s.noticeItems()

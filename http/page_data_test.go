@@ -62,6 +62,18 @@ func newDataHome(t *testing.T, e *env, name string) *dataHome {
 	return h
 }
 
+// deadline is the deadline of the owner's newest rights request, as the
+// API gives it, written as the page writes dates.
+func (h *dataHome) deadline(t *testing.T) string {
+	t.Helper()
+	rs := h.e.want(h.e.do("GET", "/v1/households/"+h.hh+"/people/"+h.person+"/requests", h.token, ""), 200).json(t)["requests"].([]any)
+	d, err := time.Parse(time.RFC3339Nano, rs[0].(map[string]any)["deadline"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.UTC().Format("2 January 2006")
+}
+
 // The data page draws a chart per category and value with a table of the
 // same readings, reads them for a purpose exactly as the reading API does
 // (a consent-based purpose without consent shows none, counted as
@@ -118,6 +130,13 @@ func TestPageDataReadings(t *testing.T) {
 	wantPage(t, h.b.get("/"), 200, "Everything is erased")
 	wantPage(t, h.b.get(kidPath), 404)
 
+	// The owner acts for a profile without an account: its page, its
+	// export with the owner's password (RIGHT-UNREGISTERED).
+	gran := e.want(e.do("POST", "/v1/households/"+h.hh+"/people", h.token, `{"display_name":"Gran","role":"guest"}`), 201).json(t)["id"].(string)
+	granPath := "/households/" + h.hh + "/people/" + gran + "/data"
+	wantPage(t, h.b.get(granPath), 200, "Gran's data in Home")
+	wantPage(t, h.b.post(granPath+"/export", url.Values{"form": {"export-form"}, "password": {pagePassword}}), 201, `id="export-download"`)
+
 	// A stranger, and a tampered person ID, get the API's not-found.
 	stranger := e.newBrowser()
 	e.user("Eve")
@@ -161,8 +180,7 @@ func TestPageDataExport(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/zip" || !bytes.HasPrefix(zip, []byte("PK")) {
 		t.Fatalf("download: %d %s %.100q", res.StatusCode, res.Header.Get("Content-Type"), zip)
 	}
-	deadline := time.Now().UTC().AddDate(0, 1, 0).Format("2 January 2006")
-	wantPage(t, h.b.get(h.path), 200, "<th scope=\"row\">access</th>", deadline)
+	wantPage(t, h.b.get(h.path), 200, "<th scope=\"row\">access</th>", h.deadline(t))
 }
 
 // Erasing shows the plain explanation first and erases nothing until the
@@ -306,8 +324,7 @@ func TestPageDataRequests(t *testing.T) {
 	if p.status != 303 {
 		t.Fatalf("request: %d %.500s", p.status, p.body)
 	}
-	deadline := time.Now().UTC().AddDate(0, 1, 0).Format("2 January 2006")
-	wantPage(t, h.b.get(p.location), 200, "Your request is recorded. It must be answered by "+deadline, "erasure (category:occupancy)", "received")
+	wantPage(t, h.b.get(p.location), 200, "Your request is recorded. It must be answered by "+h.deadline(t), "erasure (category:occupancy)", "received")
 }
 
 // multipartPost posts an upload form as a browser does.

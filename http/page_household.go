@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,11 @@ func (s *server) pageNewHousehold() pageFunc {
 func (s *server) pageNewHouseholdPost() pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		p.Title = "Set up a household"
+		if hs := p.Households; sentAfter(r.PostForm.Get("had"), len(hs)) && hs[len(hs)-1].Name == strings.TrimSpace(r.PostForm.Get("name")) {
+			last := hs[len(hs)-1]
+			s.redirect(w, r, "/households/"+url.PathEscape(last.ID), "This form was sent already: "+last.Name+" is set up. Nothing more was changed.")
+			return nil
+		}
 		h, err := s.Households.CreateHousehold(r.Context(), caller(r), r.PostForm.Get("name"))
 		if err != nil {
 			return s.formFailed(w, r, p, "household_new", err)
@@ -227,6 +233,10 @@ func (s *server) pageAddPersonPost() pageFunc {
 		if f.Get("role") == "" {
 			return s.householdFailed(w, r, p, hearth.FieldError("role", "choose a role for the profile"), "")
 		}
+		if name, ok := s.addedAlready(r); ok {
+			s.redirect(w, r, "/households/"+url.PathEscape(r.PathValue("hh")), "This form was sent already: "+name+" is added. Nothing more was changed.")
+			return nil
+		}
 		person, err := s.Households.AddPerson(r.Context(), caller(r), r.PathValue("hh"), f.Get("display_name"),
 			hearth.Role(f.Get("role")), f.Get("guardian_id"))
 		if err != nil {
@@ -236,6 +246,32 @@ func (s *server) pageAddPersonPost() pageFunc {
 			person.DisplayName+" is added. Nothing that needs their consent is switched on.")
 		return nil
 	}
+}
+
+// sentAfter reports whether a form that counted had things when it was
+// shown (its hidden field) was sent after n of them existed: a form sent
+// twice finds the first sending's result.
+func sentAfter(had string, n int) bool {
+	k, err := strconv.Atoi(had)
+	return err == nil && k >= 0 && k < n
+}
+
+// addedAlready reports whether the profile form was sent twice: a profile
+// with its name joined the household after the form was shown (its hidden
+// field "had", the number of members then). It returns the name.
+func (s *server) addedAlready(r *http.Request) (string, bool) {
+	ms, err := s.Households.Members(r.Context(), caller(r), r.PathValue("hh"))
+	if err != nil || !sentAfter(r.PostForm.Get("had"), len(ms)) {
+		return "", false // the service answers the form
+	}
+	had, _ := strconv.Atoi(r.PostForm.Get("had"))
+	name := strings.TrimSpace(r.PostForm.Get("display_name"))
+	for _, m := range ms[had:] {
+		if !m.HasAccount && m.DisplayName == name {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // memberPage is the content of one member's page.

@@ -51,6 +51,19 @@ func (b *browser) token() string {
 	return ""
 }
 
+var hadInput = regexp.MustCompile(`name="had" value="(\d+)"`)
+
+// hadField returns the hidden "had" field of the page's form: what the
+// form counted when it was shown.
+func hadField(t *testing.T, p page) string {
+	t.Helper()
+	m := hadInput.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("the page has no had field: %.600s", p.body)
+	}
+	return m[1]
+}
+
 var inviteToken = regexp.MustCompile(`<code id="invite-token">([^<]+)</code>`)
 
 // invite creates an invitation on the household page and returns its
@@ -99,6 +112,19 @@ func TestPageHouseholdSetUp(t *testing.T) {
 		"Ada (you)", `id="role-owner"`, `id="role-adult"`, `id="role-child"`, `id="role-guest"`,
 		"Manages the household", `id="invite-form"`, `id="person-form"`, "No devices yet",
 		`href="/households/`+hh+`/devices/new"`)
+	// A double submit sets up one household and says so.
+	b.get("/households/new")
+	form := url.Values{"name": {"Cabin"}, "had": {hadField(t, b.last)}}
+	first := b.post("/households", form)
+	if p := b.post("/households", form); p.status != 303 || p.location == first.location {
+		t.Fatalf("second sending: status %d to %q, want 303 to the household", p.status, p.location)
+	} else {
+		wantPage(t, b.get(p.location), 200, "This form was sent already: Cabin is set up")
+	}
+	if n := strings.Count(b.get("/").body, "<h2 id=\"hh-"); n != 2 {
+		t.Errorf("%d households after sending the form twice, want 2", n)
+	}
+
 	// Another person's household is not found, as in the API (SEC-AUTHZ).
 	other := e.newBrowser()
 	other.signUp("Eve")
@@ -179,8 +205,16 @@ func TestPageHouseholdProfiles(t *testing.T) {
 	}
 	wantPage(t, b.get(p.location), 200, "Cleo is added", "Cleo", "Child", "Ada: gives or withdraws consent for them",
 		"A profile without an account: their guardian decides for them", "Cleo's consents", "Cleo's data")
-	b.submit("/households/"+hh, "/households/"+hh+"/people", url.Values{"display_name": {"Gus"}, "role": {"guest"}})
+	// A double submit adds one profile and says so.
+	b.get("/households/" + hh)
+	form := url.Values{"display_name": {"Gus"}, "role": {"guest"}, "had": {hadField(t, b.last)}}
+	b.post("/households/"+hh+"/people", form)
+	p = b.post("/households/"+hh+"/people", form)
+	wantPage(t, b.get(p.location), 200, "This form was sent already: Gus is added")
 	page := b.get("/households/" + hh)
+	if n := strings.Count(page.body, "<h3>Gus</h3>"); n != 1 {
+		t.Errorf("%d profiles called Gus after sending the form twice, want 1", n)
+	}
 	wantPage(t, page, 200, "Gus", "A profile without an account: an owner exercises their rights; nobody consents for them")
 
 	// A profile is removed by erasing it: its page says so and offers no
