@@ -224,6 +224,11 @@ func TestPageDataErase(t *testing.T) {
 	// A bad date is refused beside its field on the first form.
 	p = h.b.post(h.path+"/erase/preview", url.Values{"form": {"erase-form"}, "erase_from": {"soon"}})
 	wantPage(t, p, 400, `id="erase-form-erase_from-error"`, `value="soon"`)
+	// A tampered hidden field (a category the product does not have): the
+	// service's refusal, never a 500, nothing erased.
+	h.b.get(h.path)
+	p = h.b.post(h.path+"/erase", url.Values{"form": {"erase-confirm-form"}, "category": {"heart-rate"}, "password": {pagePassword}})
+	wantPage(t, p, 400)
 	// Another household's person: not found.
 	_, bob := e.user("Bob")
 	p = h.b.post("/households/"+h.hh+"/people/"+bob+"/data/erase/preview", scope)
@@ -257,6 +262,10 @@ func TestPageDataCorrect(t *testing.T) {
 	if p := h.b.get(p.location); strings.Contains(p.body, "(disputed)") || !strings.Contains(p.body, "no longer marked disputed") {
 		t.Errorf("the dispute did not end: %.300s", p.body)
 	}
+	// Another household's reading ID: the API's not-found.
+	other := newDataHome(t, e, "Olga")
+	p = h.b.post(h.path+"/readings/"+other.temperatureReading+"/correct", url.Values{"form": {"correct-form"}, "v.celsius": {"5"}, "k.celsius": {"number"}, "password": {pagePassword}})
+	wantPage(t, p, 404)
 	// A reading ID of no reading: the API's not-found.
 	p = h.b.post(h.path+"/readings/999999/correct", url.Values{"form": {"correct-form"}, "v.celsius": {"20"}, "k.celsius": {"number"}, "password": {pagePassword}})
 	wantPage(t, p, 404)

@@ -45,10 +45,21 @@ type operatorView struct {
 func (s *server) forOperator(h pageFunc) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
 		if err := s.checkOperator(r.Context()); err != nil {
+			if msg, ok := operatorPageMessages[hearth.ErrorMessage(err)]; ok {
+				return &hearth.Error{Code: hearth.EFORBIDDEN, Message: msg, Err: err}
+			}
 			return err
 		}
 		return h(w, r, p)
 	}
+}
+
+// operatorPageMessages says checkOperator's refusals in the pages' terms:
+// the API's name routes, a page names the page to use.
+var operatorPageMessages = map[string]string{
+	msgNotOperator:          "The console is for operator accounts. An operator of this server grants the role with the command hearth operators grant",
+	msgOperatorNoFactor:     "Operator accounts must use a second factor: set up an authenticator app or a passkey on your account page, then sign out and sign in again with it",
+	msgOperatorPasswordOnly: "You signed in with your password alone. The console needs a sign-in with your second factor: sign out and sign in again",
 }
 
 // consolePage is the content of the console's first page.

@@ -49,7 +49,7 @@ func TestPageOperatorAllowed(t *testing.T) {
 	noFactor := e.newBrowser()
 	noFactor.signUp("Opal")
 	for _, path := range []string{"/operator", "/operator/requests", "/operator/firmware", "/operator/ledger"} {
-		wantPage(t, plain.get(path), 403, "Not allowed", "This route is for operator accounts")
+		wantPage(t, plain.get(path), 403, "Not allowed", "The console is for operator accounts")
 		wantPage(t, noFactor.get(path), 403, "Not allowed", "Operator accounts must use a second factor")
 	}
 	// A form post is refused the same way, changing nothing.
