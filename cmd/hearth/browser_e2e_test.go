@@ -471,7 +471,8 @@ func TestBrowserAuditFinds(t *testing.T) {
 // where two purposes need explicit consent (special category data), the
 // accept and refuse buttons of every purpose still look the same
 // (CONSENT-EQUAL), the statement agreed to is shown (CONSENT-EXPLICIT),
-// and nothing is pre-checked (CONSENT-OPTIN).
+// nothing is pre-checked (CONSENT-OPTIN), and a statement changed in the
+// page before it is posted gives no consent.
 func TestBrowserConsentEqualExplicit(t *testing.T) {
 	p := startHearth(t, t.TempDir(), "--manifest", fitnessManifest)
 	owner := signUp(t, p.HTTP, "fit@example.org")
@@ -494,4 +495,116 @@ func TestBrowserConsentEqualExplicit(t *testing.T) {
 	}
 	b.noPreChecked()
 	b.audit("consent-explicit")
+
+	// A tampered hidden field: the statement posted is not the one shown.
+	// The consent is refused with the error beside it, and stays off.
+	eval[chromedp.Void](b, `document.querySelector("#purpose-health-insights input[name=statement]").value = "I agree to nothing."`)
+	if st := b.click(`#purpose-health-insights button.choice[value=give]`); st < 400 || st >= 500 {
+		t.Errorf("explicit consent with a changed statement: status %d, want a 4xx: %.600s", st, b.text("main"))
+	}
+	if got := b.text("#purpose-health-insights .field-error"); got == "" {
+		t.Errorf("no error beside the changed statement: %.800s", b.text("#purpose-health-insights"))
+	}
+	b.audit("consent-explicit-tampered")
+	b.wantStatus("consent page", b.open("/households/"+hh+"/people/"+me+"/consents"), http.StatusOK)
+	if got := b.text("#purpose-health-insights .status"); !strings.Contains(got, "off") {
+		t.Errorf("a changed statement gave consent: %q (CONSENT-EXPLICIT)", got)
+	}
+}
+
+// TestBrowserBadInput: what goes wrong in a real browser fails safely,
+// with a clear message and nothing changed: a forged CSRF token, the same
+// form sent again from a second tab (double submit), a session that ended
+// (signed out everywhere) before the form was sent, and a form whose
+// target was tampered with to reach another household's person.
+func TestBrowserBadInput(t *testing.T) {
+	p := startHearth(t, t.TempDir(), "--manifest", flowManifest)
+	alexAPI := signUp(t, p.HTTP, "alex@example.org")
+	alexID := alexAPI.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	alexHH := alexAPI.call("POST", "/v1/households", map[string]string{"name": "Home"}, http.StatusCreated)["id"].(string)
+	samAPI := signUp(t, p.HTTP, "sam@example.org")
+	samID := samAPI.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	samHH := samAPI.call("POST", "/v1/households", map[string]string{"name": "Flat 3"}, http.StatusCreated)["id"].(string)
+	alexConsents := "/households/" + alexHH + "/people/" + alexID + "/consents"
+	state := func(b *tab, purpose string) string {
+		t.Helper()
+		b.wantStatus("consent page", b.open(alexConsents), http.StatusOK)
+		return b.text("#purpose-" + purpose + " .status")
+	}
+
+	alex := newTab(t, p.HTTP)
+	alex.name(alexHH, "hh")
+	alex.name(alexID, "me")
+	signInBrowser(t, alex, "alex@example.org", "correct horse battery staple alex@example.org")
+
+	// A forged CSRF token: sent back to the page, nothing changed.
+	alex.wantStatus("consent page", alex.open(alexConsents), http.StatusOK)
+	eval[chromedp.Void](alex, `document.querySelectorAll("input[name=csrf_token]").forEach(function (i) { i.value = "forged"; })`)
+	alex.wantStatus("give with a forged token", alex.click(`#purpose-air-report button.choice[value=give]`), http.StatusOK)
+	if got := alex.text(".flash"); !strings.Contains(got, "did not come from this site") {
+		t.Errorf("after a forged token the page says %q", got)
+	}
+	alex.audit("bad-csrf")
+	if got := state(alex, "air-report"); !strings.Contains(got, "off") {
+		t.Errorf("a forged token changed the consent: %q", got)
+	}
+
+	// Double submit: the same form, open in two tabs, sent from both.
+	other := alex.sibling()
+	other.wantStatus("consent page, second tab", other.open(alexConsents), http.StatusOK)
+	alex.wantStatus("give", alex.click(`#purpose-air-report button.choice[value=give]`), http.StatusOK)
+	st := other.click(`#purpose-air-report button.choice[value=give]`)
+	if st >= 500 {
+		t.Fatalf("the same consent given again from a stale page: status %d: %.600s", st, other.text("main"))
+	}
+	if other.text(".flash")+other.text("main .error")+other.text("main .field-error") == "" {
+		t.Errorf("the second submission shows no message: %.600s", other.text("main"))
+	}
+	other.audit("double-submit")
+	if got := state(alex, "air-report"); !strings.Contains(got, "given") {
+		t.Errorf("after giving consent twice its status is %q", got)
+	}
+
+	// A session that ended before the form was sent: to sign in, with
+	// the reason, nothing changed.
+	alex.wantStatus("consent page", alex.open(alexConsents), http.StatusOK)
+	alexAPI.call("DELETE", "/v1/sessions", nil, http.StatusNoContent)
+	alex.wantStatus("refuse after the session ended", alex.click(`#purpose-noise-alerts button.choice[value=refuse]`), http.StatusOK)
+	if got := alex.path(); !strings.HasPrefix(got, "/signin") {
+		t.Errorf("a form sent after the session ended led to %s, want the sign-in page", got)
+	}
+	if got := alex.text(".flash"); !strings.Contains(got, "session has ended") {
+		t.Errorf("after the session ended the sign-in page says %q", got)
+	}
+	alex.audit("session-ended")
+	signInBrowser(t, alex, "alex@example.org", "correct horse battery staple alex@example.org")
+	if got := state(alex, "noise-alerts"); !strings.Contains(got, "off") {
+		t.Errorf("a form sent after the session ended changed the consent: %q", got)
+	}
+
+	// A tampered target: Sam's own consent form sent to Alex's person gets
+	// the API's not-found, and Alex's choice is untouched.
+	sam := newTab(t, p.HTTP)
+	sam.name(samHH, "hh2")
+	sam.name(samID, "sam")
+	signInBrowser(t, sam, "sam@example.org", "correct horse battery staple sam@example.org")
+	sam.wantStatus("Sam's consent page", sam.open("/households/"+samHH+"/people/"+samID+"/consents"), http.StatusOK)
+	eval[chromedp.Void](sam, fmt.Sprintf(`document.querySelector("#purpose-noise-alerts form").action = %q`, alexConsents+"/noise-alerts"))
+	if st := sam.click(`#purpose-noise-alerts button.choice[value=refuse]`); st != http.StatusNotFound {
+		t.Errorf("a consent form aimed at another household's person: status %d, want 404: %.600s", st, sam.text("main"))
+	}
+	sam.audit("tampered-target")
+	if got := state(alex, "noise-alerts"); !strings.Contains(got, "off") {
+		t.Errorf("Sam's tampered form changed Alex's consent: %q", got)
+	}
+}
+
+// signInBrowser signs in on the sign-in page.
+func signInBrowser(t *testing.T, b *tab, email, password string) {
+	t.Helper()
+	b.wantStatus("sign-in page", b.open("/signin"), http.StatusOK)
+	b.wantStatus("sign in", b.submit(map[string]string{"#f-email": email, "#f-password": password}, "main form button[type=submit]"), http.StatusOK)
+	if strings.HasPrefix(b.path(), "/signin") {
+		t.Fatalf("signing in %s failed: %.500s", email, b.text("main"))
+	}
 }

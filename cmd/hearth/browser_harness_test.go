@@ -164,12 +164,31 @@ func newTab(t *testing.T, base string) *tab {
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
 	b := &tab{t: t, ctx: ctx, base: base, downloads: t.TempDir(), names: map[string]string{}}
 
-	// The first Run starts the browser; it must not have a timeout.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	b.prepare()
+	return b
+}
+
+// sibling opens another tab of the same browser (same cookies: the same
+// session), for a page opened twice.
+func (b *tab) sibling() *tab {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	s := &tab{t: b.t, ctx: ctx, base: b.base, downloads: b.downloads, names: b.names}
+	s.prepare()
+	return s
+}
+
+// prepare opens the tab, records its events and runs pageWatch in every
+// document it loads.
+func (b *tab) prepare() {
+	b.t.Helper()
+	// The first Run starts the browser or the tab; it must not have a timeout.
+	if err := chromedp.Do(b.ctx); err != nil {
+		b.t.Fatalf("start chromium: %v", err)
 	}
-	if err := chromedp.Listen(ctx, b.event); err != nil {
-		t.Fatalf("listen to the tab: %v", err)
+	if err := chromedp.Listen(b.ctx, b.event); err != nil {
+		b.t.Fatalf("listen to the tab: %v", err)
 	}
 	b.do("prepare the tab", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: pageWatch}); err != nil {
@@ -179,7 +198,6 @@ func newTab(t *testing.T, base string) *tab {
 			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: b.downloads, EventsEnabled: ptrTo(true)})
 		return err
 	}), chromedp.EmulateViewport(desktopWidth, 900))
-	return b
 }
 
 // ptrTo returns a pointer to v.
