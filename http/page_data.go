@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"math"
@@ -251,9 +252,9 @@ func (s *server) noticesFor(r *http.Request, d *dataPage, facts noticeFacts) err
 		names[c.ID] = c.Name
 	}
 	for _, n := range ns {
-		row := noticeRow{NoticeView: n, Recipient: cmpOr(facts.Recipients[n.RecipientID], n.RecipientID)}
+		row := noticeRow{NoticeView: n, Recipient: cmp.Or(facts.Recipients[n.RecipientID], n.RecipientID)}
 		for _, c := range n.Categories {
-			row.Categories = append(row.Categories, cmpOr(names[c], c))
+			row.Categories = append(row.Categories, cmp.Or(names[c], c))
 		}
 		d.Notices = append(d.Notices, row)
 	}
@@ -535,18 +536,10 @@ func (s *server) sharesFor(r *http.Request, d *dataPage, members []household.Mem
 		catNames[c.ID] = c.Name
 	}
 	for _, sh := range shares {
-		d.Shares = append(d.Shares, shareView{Category: sh.Category, CategoryName: cmpOr(catNames[sh.Category], sh.Category),
-			With: sh.With, WithName: cmpOr(names[sh.With], sh.With), Time: sh.Time})
+		d.Shares = append(d.Shares, shareView{Category: sh.Category, CategoryName: cmp.Or(catNames[sh.Category], sh.Category),
+			With: sh.With, WithName: cmp.Or(names[sh.With], sh.With), Time: sh.Time})
 	}
 	return nil
-}
-
-// cmpOr returns a unless it is empty, and b then.
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // correctFor returns the correction form of reading id if the page lists

@@ -98,6 +98,8 @@ func TestPageDataReadings(t *testing.T) {
 	if strings.Contains(p.body, "<svg class=\"chart\"") {
 		t.Errorf("readings shown for a purpose without consent")
 	}
+	// A purpose the product does not declare: the API's 400, said on the page.
+	wantPage(t, h.b.get(h.path+"?purpose=selling-data"), 400, "Not a purpose declared in the product")
 	// A bad date: 400, the error beside the field, what was typed kept.
 	p = h.b.get(h.path + "?from=yesterday")
 	wantPage(t, p, 400, `id="readings-from-error"`, `value="yesterday"`, `aria-invalid="true"`)
