@@ -130,6 +130,7 @@ type readingRow struct {
 	Time     time.Time
 	Device   string
 	Values   []string // in Fields order
+	Kinds    []string // each value's kind: number, boolean, string, or "" (absent, or another kind)
 	Disputed bool
 	Inferred bool
 }
@@ -448,6 +449,7 @@ func group(vs []household.ReadingView, cat manifest.NoticeRef, units map[string]
 		for _, f := range g.Fields {
 			val, ok := values[i][f]
 			row.Values = append(row.Values, valueText(val, ok))
+			row.Kinds = append(row.Kinds, kindOf(val))
 			if x, step, ok := plotValue(val); ok {
 				c := charts[f]
 				if c == nil {
@@ -501,6 +503,20 @@ func valueText(v any, ok bool) string {
 	return string(b)
 }
 
+// kindOf is the kind of a reading's value the correction form edits:
+// number, boolean or string; "" for an absent value or another kind.
+func kindOf(v any) string {
+	switch v.(type) {
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	}
+	return ""
+}
+
 // plotValue returns the value a chart draws for v: a number as itself, yes
 // as 1 and no as 0 (drawn as steps); false when v is not drawn.
 func plotValue(v any) (x float64, step, ok bool) {
@@ -552,17 +568,9 @@ func correctFor(d *dataPage, id string) *correctForm {
 			}
 			c := &correctForm{Reading: row, Group: g.Category.Name + " (" + g.Whose + ")"}
 			for i, f := range g.Fields {
-				kind := "string"
-				switch {
-				case row.Values[i] == "yes" || row.Values[i] == "no":
-					kind = "boolean"
-				case isNumber(row.Values[i]):
-					kind = "number"
+				if row.Kinds[i] != "" {
+					c.Fields = append(c.Fields, valueField{Name: f, Kind: row.Kinds[i], Value: row.Values[i]})
 				}
-				if row.Values[i] == "—" {
-					continue
-				}
-				c.Fields = append(c.Fields, valueField{Name: f, Kind: kind, Value: row.Values[i]})
 			}
 			return c
 		}
