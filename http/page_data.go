@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"math"
@@ -19,6 +20,7 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/http/web"
 	"github.com/hearth-iot/hearth/manifest"
+	"github.com/hearth-iot/hearth/policy"
 	"github.com/hearth-iot/hearth/rights"
 )
 
@@ -250,9 +252,9 @@ func (s *server) noticesFor(r *http.Request, d *dataPage, facts noticeFacts) err
 		names[c.ID] = c.Name
 	}
 	for _, n := range ns {
-		row := noticeRow{NoticeView: n, Recipient: cmpOr(facts.Recipients[n.RecipientID], n.RecipientID)}
+		row := noticeRow{NoticeView: n, Recipient: cmp.Or(facts.Recipients[n.RecipientID], n.RecipientID)}
 		for _, c := range n.Categories {
-			row.Categories = append(row.Categories, cmpOr(names[c], c))
+			row.Categories = append(row.Categories, cmp.Or(names[c], c))
 		}
 		d.Notices = append(d.Notices, row)
 	}
@@ -357,7 +359,11 @@ func (s *server) readingsFor(r *http.Request, d *dataPage, from, to time.Time, u
 		}
 	}
 	for k, n := range withheld {
-		d.Withheld = append(d.Withheld, withheldCount{Reason: k, N: n})
+		why := k
+		if r, ok := policy.ReasonOfCode(k); ok {
+			why = r.String()
+		}
+		d.Withheld = append(d.Withheld, withheldCount{Reason: why, N: n})
 	}
 	sort.Slice(d.Withheld, func(i, j int) bool { return d.Withheld[i].Reason < d.Withheld[j].Reason })
 	d.Groups = groupReadings(views, d.Categories, units, func(person string) string {
@@ -530,18 +536,10 @@ func (s *server) sharesFor(r *http.Request, d *dataPage, members []household.Mem
 		catNames[c.ID] = c.Name
 	}
 	for _, sh := range shares {
-		d.Shares = append(d.Shares, shareView{Category: sh.Category, CategoryName: cmpOr(catNames[sh.Category], sh.Category),
-			With: sh.With, WithName: cmpOr(names[sh.With], sh.With), Time: sh.Time})
+		d.Shares = append(d.Shares, shareView{Category: sh.Category, CategoryName: cmp.Or(catNames[sh.Category], sh.Category),
+			With: sh.With, WithName: cmp.Or(names[sh.With], sh.With), Time: sh.Time})
 	}
 	return nil
-}
-
-// cmpOr returns a unless it is empty, and b then.
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // correctFor returns the correction form of reading id if the page lists

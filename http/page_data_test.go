@@ -94,10 +94,12 @@ func TestPageDataReadings(t *testing.T) {
 	// The same readings the API gives for the purpose: none for a purpose
 	// on consent that nobody gave, and the page says how many it left out.
 	p = h.b.get(h.path + "?purpose=energy-insights")
-	wantPage(t, p, 200, "No readings to show", "Not shown, because this purpose may not use them")
+	wantPage(t, p, 200, "No readings to show", "Not shown, because this purpose may not use them", "3 readings: the feature that uses this data is switched off")
 	if strings.Contains(p.body, "<svg class=\"chart\"") {
 		t.Errorf("readings shown for a purpose without consent")
 	}
+	// A purpose the product does not declare: the API's 400, said on the page.
+	wantPage(t, h.b.get(h.path+"?purpose=selling-data"), 400, "Not a purpose declared in the product")
 	// A bad date: 400, the error beside the field, what was typed kept.
 	p = h.b.get(h.path + "?from=yesterday")
 	wantPage(t, p, 400, `id="readings-from-error"`, `value="yesterday"`, `aria-invalid="true"`)
