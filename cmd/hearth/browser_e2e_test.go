@@ -92,8 +92,8 @@ func TestBrowserSignUpSignIn(t *testing.T) {
 }
 
 // TestBrowserCrawl visits every same-site page reachable by links, first
-// signed out and then signed in as the owner of a household with a device
-// and readings, and audits each one; no checkbox on any of them is ticked
+// signed out, then signed in as the owner of a household with a device
+// and readings, then as an adult member of it, and audits each one; no checkbox on any of them is ticked
 // before the person chose (CONSENT-OPTIN). New pages are checked as soon
 // as something links to them.
 func TestBrowserCrawl(t *testing.T) {
@@ -103,6 +103,11 @@ func TestBrowserCrawl(t *testing.T) {
 	owner := signIn(t, p.HTTP, email, password)
 	me := owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
 	kid := owner.call("POST", "/v1/households/"+hh+"/people", map[string]string{"display_name": "Kid", "role": "child", "guardian_id": me}, http.StatusCreated)["id"].(string)
+	const adultEmail = "robin@example.org"
+	adultAPI := signUp(t, p.HTTP, adultEmail)
+	adult := adultAPI.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	inv := owner.call("POST", "/v1/households/"+hh+"/invites", map[string]string{"role": "adult"}, http.StatusCreated)["token"].(string)
+	adultAPI.call("POST", "/v1/invites/accept", map[string]string{"token": inv}, http.StatusOK)
 	for i, c := range []float64{19.5, 20.5, 21} {
 		if !publishV5(t, p.MQTTAddr, creds[0], temperature("crawl-"+string(rune('a'+i)), c, me)) {
 			t.Fatalf("reading %d refused", i)
@@ -114,15 +119,23 @@ func TestBrowserCrawl(t *testing.T) {
 	b.name(me, "me")
 	b.name(kid, "kid")
 	b.name(creds[0].ID, "device")
+	b.name(adult, "robin")
 
 	anonymous := crawl(t, b, "/", "anon-")
 	b.wantStatus("sign-in page", b.open("/signin"), http.StatusOK)
 	b.wantStatus("sign in", b.submit(map[string]string{"#f-email": email, "#f-password": password}, "main form button[type=submit]"), http.StatusOK)
 	signedIn := crawl(t, b, "/", "")
-	t.Logf("crawled %d pages signed out, %d signed in", anonymous, signedIn)
+	t.Logf("crawled %d pages signed out, %d signed in as the owner", anonymous, signedIn)
 	if signedIn < 3 {
 		t.Errorf("the signed-in crawl reached %d pages; home links to the household, consent and data pages", signedIn)
 	}
+
+	// An adult member sees other pages and fewer controls: every link
+	// they are shown must open too.
+	a := newTab(t, p.HTTP)
+	maps.Copy(a.names, b.names)
+	signInBrowser(t, a, adultEmail, "correct horse battery staple "+adultEmail)
+	t.Logf("crawled %d pages as an adult member", crawl(t, a, "/", "adult-"))
 }
 
 // maxCrawl bounds a crawl, so that a page generating links cannot keep
