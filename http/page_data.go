@@ -110,6 +110,9 @@ type dataPage struct {
 	Export     *exportLinkJSON // the download link just made
 	Correct    *correctForm    // the reading being corrected
 	Types      []hearth.RequestType
+	// DataOnly: the caller may open only this page of the person's (see
+	// dataOnly), so the person's navigation offers no other.
+	DataOnly bool
 }
 
 // readingGroup is the readings of one category about one subject (the
@@ -202,6 +205,10 @@ func (s *server) pageData() personPageFunc {
 func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Values) (*dataPage, error) {
 	ctx, me, hh := r.Context(), caller(r), pp.Household.ID
 	d := &dataPage{Person: pp, Types: requestTypes}
+	var err error
+	if d.DataOnly, err = s.dataOnly(r, pp); err != nil {
+		return nil, err
+	}
 	facts := s.noticeItems()
 	d.Purposes, d.Categories = facts.Purposes, facts.Categories
 	d.Purpose = q.Get("purpose")
@@ -239,6 +246,22 @@ func (s *server) dataFor(r *http.Request, p *web.Page, pp personPage, q url.Valu
 	}
 	p.Data = d
 	return d, nil
+}
+
+// dataOnly reports whether the caller may open only the data pages of
+// pp's person: an owner acting for a profile without an account exercises
+// its rights (policy.MayExerciseRights) but does not decide its consents
+// and settings (subject.Authorize, policy.MayConsent), so the person's
+// other pages would refuse them.
+func (s *server) dataOnly(r *http.Request, pp personPage) (bool, error) {
+	_, _, err := s.Subjects.Authorize(r.Context(), caller(r), pp.Household.ID, pp.PersonID)
+	switch hearth.ErrorCode(err) {
+	case "":
+		return false, nil
+	case hearth.EFORBIDDEN:
+		return true, nil
+	}
+	return false, err
 }
 
 // noticesFor lists the erasure notices sent about the person, as GET
@@ -831,6 +854,7 @@ func eraseScope(f url.Values) (erasure.Scope, error) {
 // in plain words, and the form that confirms it.
 type erasePage struct {
 	Person   personPage
+	DataOnly bool // as dataPage's
 	Preview  erasure.Preview
 	Category string // the category's name, or "" for every category
 	Back     string
@@ -862,6 +886,9 @@ func (s *server) erasePreview(r *http.Request, p *web.Page, pp personPage, sc er
 		return err
 	}
 	e := erasePage{Person: pp, Preview: pv, Back: dataURL(pp)}
+	if e.DataOnly, err = s.dataOnly(r, pp); err != nil {
+		return err
+	}
 	for _, c := range s.noticeItems().Categories {
 		if c.ID == sc.Category {
 			e.Category = c.Name

@@ -136,7 +136,12 @@ func TestPageDataReadings(t *testing.T) {
 	// export with the owner's password (RIGHT-UNREGISTERED).
 	gran := e.want(e.do("POST", "/v1/households/"+h.hh+"/people", h.token, `{"display_name":"Gran","role":"guest"}`), 201).json(t)["id"].(string)
 	granPath := "/households/" + h.hh + "/people/" + gran + "/data"
-	wantPage(t, h.b.get(granPath), 200, "Gran's data in Home")
+	p = h.b.get(granPath)
+	wantPage(t, p, 200, "Gran's data in Home", "a profile without an account")
+	// Its navigation offers only the pages the owner may open for it.
+	if strings.Contains(p.body, "/people/"+gran+"/consents") || strings.Contains(p.body, "/people/"+gran+"/privacy") {
+		t.Errorf("the profile's data page links pages its owner may not open")
+	}
 	wantPage(t, h.b.post(granPath+"/export", url.Values{"form": {"export-form"}, "password": {pagePassword}}), 201, `id="export-download"`)
 
 	// A stranger, and a tampered person ID, get the API's not-found.
