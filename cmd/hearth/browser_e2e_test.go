@@ -93,9 +93,10 @@ func TestBrowserSignUpSignIn(t *testing.T) {
 
 // TestBrowserCrawl visits every same-site page reachable by links, first
 // signed out, then signed in as the owner of a household with a device
-// and readings, then as an adult member of it, and audits each one; no checkbox on any of them is ticked
-// before the person chose (CONSENT-OPTIN). New pages are checked as soon
-// as something links to them.
+// and readings, a child, a profile without an account and an adult
+// member, then as that adult, and audits each one; no checkbox on any of
+// them is ticked before the person chose (CONSENT-OPTIN). New pages are
+// checked as soon as something links to them.
 func TestBrowserCrawl(t *testing.T) {
 	data := t.TempDir()
 	creds, hh, email, password := provisionDevices(t, data, "ember-t1", 1, "Crawl home")
@@ -103,6 +104,7 @@ func TestBrowserCrawl(t *testing.T) {
 	owner := signIn(t, p.HTTP, email, password)
 	me := owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
 	kid := owner.call("POST", "/v1/households/"+hh+"/people", map[string]string{"display_name": "Kid", "role": "child", "guardian_id": me}, http.StatusCreated)["id"].(string)
+	gran := owner.call("POST", "/v1/households/"+hh+"/people", map[string]string{"display_name": "Gran", "role": "guest"}, http.StatusCreated)["id"].(string)
 	const adultEmail = "robin@example.org"
 	adultAPI := signUp(t, p.HTTP, adultEmail)
 	adult := adultAPI.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
@@ -118,6 +120,7 @@ func TestBrowserCrawl(t *testing.T) {
 	b.name(hh, "hh")
 	b.name(me, "me")
 	b.name(kid, "kid")
+	b.name(gran, "gran")
 	b.name(creds[0].ID, "device")
 	b.name(adult, "robin")
 
