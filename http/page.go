@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hearth-iot/hearth"
@@ -56,6 +57,9 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, p *web.Page) error
 type pageOptions struct {
 	public   bool  // reachable without signing in
 	maxBytes int64 // the body bound of a POST; maxFormBytes when 0
+	// readTimeout, when set, is the time a signed-in browser's POST body
+	// may take to arrive (an upload), instead of the server's read timeout.
+	readTimeout time.Duration
 }
 
 // page serves a page for signed-in people only, under the navigation entry
@@ -104,6 +108,9 @@ func (s *server) pageWith(section string, opt pageOptions, h pageFunc) http.Hand
 			p.CSRF = s.formToken(w, r)
 		}
 		if r.Method == http.MethodPost {
+			if opt.readTimeout > 0 && p.Account != nil {
+				http.NewResponseController(w).SetReadDeadline(time.Now().Add(opt.readTimeout)) // not every ResponseWriter supports it
+			}
 			if !s.checkForm(w, r, p, opt.maxBytes) {
 				return
 			}

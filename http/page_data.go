@@ -52,7 +52,7 @@ func (s *server) dataPages(handle func(pattern string, h http.Handler)) {
 	const p = "/households/{hh}/people/{person}/data"
 	handle("GET "+p, s.page("home", s.forRightsPage(s.pageData())))
 	handle("POST "+p+"/export", s.page("home", s.forRightsPage(s.pageExportPost())))
-	handle("POST "+p+"/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage}, s.forRightsPage(s.pageImportPost())))
+	handle("POST "+p+"/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage, readTimeout: ImportReadTimeout}, s.forRightsPage(s.pageImportPost())))
 	handle("POST "+p+"/name", s.page("home", s.forRightsPage(s.pageRenamePost())))
 	handle("POST "+p+"/readings/{id}/correct", s.page("home", s.forRightsPage(s.pageCorrectPost())))
 	handle("POST "+p+"/readings/{id}/dispute", s.page("home", s.forRightsPage(s.pageDisputePost())))
