@@ -30,6 +30,7 @@ func (s *server) devicePages(handle func(pattern string, h http.Handler)) {
 	handle("POST /households/{hh}/devices/{id}/transfer/cancel", s.page("devices", s.pageDeviceAction(s.cancelTransfer)))
 	handle("POST /households/{hh}/devices/{id}/mode", s.page("devices", s.pageDeviceAction(s.setMode)))
 	handle("POST /households/{hh}/devices/{id}/reset", s.page("devices", s.pageDeviceAction(s.factoryReset)))
+	handle("POST /households/{hh}/devices/{id}/remove", s.page("devices", s.pageDeviceAction(s.removeDevice)))
 	handle("POST /households/{hh}/devices/{id}/erasure", s.page("devices", s.pageEraseDeviceReadings()))
 	handle("GET /households/{hh}/transfers", s.page("devices", s.pageTransfers()))
 	handle("POST /households/{hh}/transfers", s.page("devices", s.pageAcceptTransfer()))
@@ -568,6 +569,19 @@ func (s *server) setMode(w http.ResponseWriter, r *http.Request, p *web.Page, d 
 		}
 	}
 	return devicePath(d.Household.ID, d.Device.ID), msg, false, nil
+}
+
+// removeDevice takes the device out of the household, as DELETE
+// /v1/households/{hh}/devices/{id} does: owners only, its credential
+// revoked and its session ended; the readings it sent stay.
+func (s *server) removeDevice(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	if err := s.Households.RemoveDevice(r.Context(), caller(r), d.Household.ID, d.Device.ID); err != nil {
+		if hearth.ErrorCode(err) == hearth.EFORBIDDEN {
+			err = &hearth.Error{Code: hearth.EFORBIDDEN, Field: "remove", Message: hearth.ErrorMessage(err), Err: err}
+		}
+		return "", "", false, err
+	}
+	return "/households/" + d.Household.ID + "/devices", "The device was removed from the household. Its readings stay with the household.", false, nil
 }
 
 // resetPage is the content of the page after a factory reset.

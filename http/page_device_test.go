@@ -254,3 +254,34 @@ func TestDeviceLogAPI(t *testing.T) {
 	problem(t, e.do("GET", "/v1/devices/"+id+"/log", stranger, ""), 404)
 	problem(t, e.do("GET", "/v1/devices/nope/log", own, ""), 404)
 }
+
+// TestPageDeviceRemove: an owner removes a device from its page; its
+// secret stops working at once, the readings it sent stay, a repeat says
+// it left, and a member who is not an owner sees no form and is refused
+// (SEC-AUTHZ, OWN-CLEAN).
+func TestPageDeviceRemove(t *testing.T) {
+	e := newEnv(t)
+	ada, bob := e.newBrowser(), e.newBrowser()
+	ada.signUp("Ada")
+	bob.signUp("Bob")
+	tok := e.pageToken("Ada")
+	hh := e.household(tok)
+	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", tok, `{"role":"adult"}`), 201).json(t)
+	e.want(e.do("POST", "/v1/invites/accept", e.pageToken("Bob"), fmt.Sprintf(`{"token":%q}`, inv["token"])), 200)
+	id, secret := e.device(tok, hh)
+	path := "/households/" + hh + "/devices/" + id
+
+	if p := bob.get(path); strings.Contains(p.body, `id="remove-device-form"`) {
+		t.Error("a member who is not an owner sees the remove form")
+	}
+	wantPage(t, bob.post(path+"/remove", nil), 403)
+
+	wantPage(t, ada.get(path), 200, `id="remove-device-form"`, "readings it sent stay with the household")
+	p := ada.post(path+"/remove", nil)
+	if p.status != 303 {
+		t.Fatalf("remove: status %d: %.500s", p.status, p.body)
+	}
+	wantPage(t, ada.get(p.location), 200, "The device was removed from the household")
+	problem(t, e.do("POST", "/v1/devices/"+id+"/readings", secret, readingPayload("m1", "setpoint", "x")), 401)
+	wantPage(t, ada.post(path+"/remove", nil), 404, "it may have left it already")
+}
