@@ -8,23 +8,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// choiceStyle reads, for the consent section sel, the computed style of
-// its give and refuse buttons that makes one more prominent than the
-// other: size, colours, border and font. It returns "" when they are the
-// same, and the difference otherwise.
-const choiceStyle = `(function (sel) {
-  var give = document.querySelector(sel + " button.choice[value=give]"), refuse = document.querySelector(sel + " button.choice[value=refuse]");
-  if (!give || !refuse) return "the give or refuse button is missing";
-  if (give.form !== refuse.form) return "give and refuse are in different forms";
-  if (give.tagName !== refuse.tagName || give.className !== refuse.className) return "give and refuse are different elements";
-  var props = ["color", "background-color", "border-top-width", "border-top-style", "border-top-color", "font-family", "font-size", "font-weight", "font-style", "text-decoration-line", "padding-top", "padding-left", "opacity"];
-  var a = getComputedStyle(give), b = getComputedStyle(refuse), diff = [];
-  props.forEach(function (p) { if (a.getPropertyValue(p) !== b.getPropertyValue(p)) diff.push(p + ": " + a.getPropertyValue(p) + " vs " + b.getPropertyValue(p)); });
-  var ra = give.getBoundingClientRect(), rb = refuse.getBoundingClientRect();
-  if (Math.abs(ra.width - rb.width) > 0.5 || Math.abs(ra.height - rb.height) > 0.5) diff.push("size: " + ra.width + "x" + ra.height + " vs " + rb.width + "x" + rb.height);
-  return diff.join("; ");
-})(%q)`
-
 // wantEqualChoices fails unless every consent request on the page shows
 // give and refuse alike, at the desktop and the phone width
 // (CONSENT-EQUAL).
@@ -37,8 +20,12 @@ func (b *tab) wantEqualChoices() {
 	for _, width := range []int64{desktopWidth, phoneWidth} {
 		b.do("width", chromedp.EmulateViewport(width, 900))
 		for _, id := range ids {
-			if d := eval[string](b, fmt.Sprintf(choiceStyle, "#"+id)); d != "" {
-				b.t.Errorf("%s at %d px: give and refuse of %s differ (CONSENT-EQUAL): %s", b.path(), width, id, d)
+			sameForm := fmt.Sprintf(`(function () { var g = document.querySelector("#%s button.choice[value=give]"), r = document.querySelector("#%s button.choice[value=refuse]"); return !!g && !!r && g.form === r.form; })()`, id, id)
+			if !eval[bool](b, sameForm) {
+				b.t.Errorf("%s: give and refuse of %s are not two buttons of one form (CONSENT-EQUAL)", b.path(), id)
+			}
+			for _, d := range b.choicesDiffer("#" + id) {
+				b.t.Errorf("%s at %d px: %s of %s (CONSENT-EQUAL)", b.path(), width, d, id)
 			}
 		}
 	}
