@@ -49,17 +49,17 @@ const (
 
 // dataPages registers the data pages.
 func (s *server) dataPages(handle func(pattern string, h http.Handler)) {
-	const p = "/households/{hh}/people/{person}/data"
-	handle("GET "+p, s.page("home", s.forRightsPage(s.pageData())))
-	handle("POST "+p+"/export", s.page("home", s.forRightsPage(s.pageExportPost())))
-	handle("POST "+p+"/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage, readTimeout: ImportReadTimeout}, s.forRightsPage(s.pageImportPost())))
-	handle("POST "+p+"/name", s.page("home", s.forRightsPage(s.pageRenamePost())))
-	handle("POST "+p+"/readings/{id}/correct", s.page("home", s.forRightsPage(s.pageCorrectPost())))
-	handle("POST "+p+"/readings/{id}/dispute", s.page("home", s.forRightsPage(s.pageDisputePost())))
-	handle("POST "+p+"/erase/preview", s.page("home", s.forRightsPage(s.pageErasePreviewPost())))
-	handle("POST "+p+"/erase", s.page("home", s.forRightsPage(s.pageErasePost())))
-	handle("POST "+p+"/shares", s.page("home", s.forRightsPage(s.pageSharePost())))
-	handle("POST "+p+"/requests", s.page("home", s.forRightsPage(s.pageRequestPost())))
+	// Each pattern is written out whole: TestPageRoutes reads them.
+	handle("GET /households/{hh}/people/{person}/data", s.page("home", s.forRightsPage(s.pageData())))
+	handle("POST /households/{hh}/people/{person}/data/export", s.page("home", s.forRightsPage(s.pageExportPost())))
+	handle("POST /households/{hh}/people/{person}/data/import", s.pageWith("home", pageOptions{maxBytes: maxImportPage, readTimeout: ImportReadTimeout}, s.forRightsPage(s.pageImportPost())))
+	handle("POST /households/{hh}/people/{person}/data/name", s.page("home", s.forRightsPage(s.pageRenamePost())))
+	handle("POST /households/{hh}/people/{person}/data/readings/{id}/correct", s.page("home", s.forRightsPage(s.pageCorrectPost())))
+	handle("POST /households/{hh}/people/{person}/data/readings/{id}/dispute", s.page("home", s.forRightsPage(s.pageDisputePost())))
+	handle("POST /households/{hh}/people/{person}/data/erase/preview", s.page("home", s.forRightsPage(s.pageErasePreviewPost())))
+	handle("POST /households/{hh}/people/{person}/data/erase", s.page("home", s.forRightsPage(s.pageErasePost())))
+	handle("POST /households/{hh}/people/{person}/data/shares", s.page("home", s.forRightsPage(s.pageSharePost())))
+	handle("POST /households/{hh}/people/{person}/data/requests", s.page("home", s.forRightsPage(s.pageRequestPost())))
 }
 
 // forRightsPage authorises the caller for {person} in {hh} as the rights

@@ -130,6 +130,10 @@ func wantPage(t *testing.T, p page, status int, texts ...string) {
 	}
 }
 
+// unreadable finds a route registration whose pattern is not one string
+// literal.
+var unreadable = regexp.MustCompile(`\thandle\((?:[^"]|"[^"]*"\s*\+)[^\n]*`)
+
 // pageRoutes reads the page patterns registered in the page_*.go files,
 // with whether each is public (registered with s.publicPage).
 func pageRoutes(t *testing.T) map[string]bool {
@@ -148,8 +152,13 @@ func pageRoutes(t *testing.T) map[string]bool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		matched := re.FindAllStringSubmatch(string(src), -1)
+		for _, m := range matched {
 			routes[m[1]] = m[2] == "publicPage"
+		}
+		// A pattern this test cannot read would escape its checks.
+		if m := unreadable.FindString(string(src)); m != "" {
+			t.Errorf("%s: %q: write every pattern out whole, as handle(\"METHOD /path\", s.page(…)), for this test to read it", f, m)
 		}
 	}
 	if len(routes) < 5 {
