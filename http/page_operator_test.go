@@ -133,7 +133,7 @@ func TestPageOperatorConsole(t *testing.T) {
 
 // TestPageOperatorLedger checks the console verifies the consent ledger as
 // `hearth ledger verify` does: intact with its entry count, then, once an
-// entry is altered in the database, broken at that entry (CONSENT-RECORD).
+// entry is altered in the database, broken at that entry (CONSENT-LEDGER).
 func TestPageOperatorLedger(t *testing.T) {
 	e := newEnvWith(t, envOptions{authClock: true})
 	op, token := operatorBrowser(e, "Olive")

@@ -429,7 +429,7 @@ const overflow = `(function () {
 })()`
 
 // noPreChecked fails if any checkbox of the page is ticked before the
-// person touched it (CONSENT-OPTIN, CONSENT-FREE): no consent box is ever
+// person touched it (CONSENT-OPTIN): no consent box is ever
 // pre-checked.
 func (b *tab) noPreChecked() {
 	b.t.Helper()
