@@ -1,15 +1,19 @@
 package http_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	hhttp "github.com/hearth-iot/hearth/http"
 )
 
 // browser is a cookie-keeping client of the pages that, like a browser,
@@ -79,6 +83,13 @@ func (b *browser) csrf() string {
 // last page fetched unless form carries its own.
 func (b *browser) post(path string, form url.Values) page {
 	b.e.t.Helper()
+	return b.postFrom("", path, form)
+}
+
+// postFrom posts as post does; a non-empty addr is the client address a
+// trusted proxy names (X-Forwarded-For).
+func (b *browser) postFrom(addr, path string, form url.Values) page {
+	b.e.t.Helper()
 	if form == nil {
 		form = url.Values{}
 	}
@@ -92,6 +103,9 @@ func (b *browser) post(path string, form url.Values) page {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", b.e.url)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if addr != "" {
+		req.Header.Set("X-Forwarded-For", addr)
+	}
 	return b.do(req)
 }
 
@@ -260,5 +274,41 @@ func TestPageExpiredSession(t *testing.T) {
 		if p.location != "/" {
 			t.Errorf("next=%q: redirected to %q, want /", next, p.location)
 		}
+	}
+}
+
+// TestPageSignInFlood: wrong passwords posted to the sign-in page meet the
+// same per-account-and-address lock as the API (a 429 page with
+// Retry-After, the error above the form, the address kept), and the
+// account's holder, from another address, still signs in on the page
+// (SEC-BRUTE).
+func TestPageSignInFlood(t *testing.T) {
+	e := newEnvWith(t, envOptions{server: func(c *hhttp.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}})
+	e.user("Ada")
+	attacker := e.newBrowser()
+	attacker.get("/signin")
+	token := attacker.csrf()
+	locked := false
+	for i := 0; i < 100 && !locked; i++ {
+		p := attacker.postFrom("203.0.113.9", "/signin", url.Values{"csrf_token": {token}, "email": {"ada@example.org"}, "password": {fmt.Sprintf("wrong guess %d", i)}})
+		switch p.status {
+		case 401:
+		case 429:
+			locked = true
+			wantPage(t, p, 429, `value="ada@example.org"`)
+		default:
+			t.Fatalf("attempt %d: status %d", i, p.status)
+		}
+	}
+	if !locked {
+		t.Fatal("100 wrong passwords from one address were never refused with 429")
+	}
+	ada := e.newBrowser()
+	ada.get("/signin")
+	p := ada.postFrom("198.51.100.7", "/signin", url.Values{"email": {"ada@example.org"}, "password": {"correct horse battery staple"}})
+	if p.status != 303 || p.location != "/" {
+		t.Fatalf("the holder from another address: status %d to %q, want 303 to /", p.status, p.location)
 	}
 }
