@@ -329,6 +329,9 @@ func TestPageDashboardAutomatedDecisions(t *testing.T) {
 		t.Fatalf("review: status %d: %.500s", p.status, p.body)
 	}
 	wantPage(t, b.get(p.location), 200, "Your request for a human review is recorded in the operators&#39; queue. The answer is due by ")
+	// The same form sent again: a clear message, no second request (RIGHT-ADM).
+	p = b.post(base+"/privacy/automated-decisions/insurer-sharing/review", url.Values{"view": {"My score ignores my cycling."}, "password": {dashPassword}})
+	wantPage(t, p, 409, "already waiting")
 	reqs := string(e.want(e.do("GET", "/v1"+base+"/requests", tok, ""), 200).body)
 	if !strings.Contains(reqs, `"type":"adm-review"`) || !strings.Contains(reqs, `"status":"received"`) {
 		t.Errorf("requests = %s, want an adm-review received", reqs)

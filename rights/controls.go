@@ -190,8 +190,10 @@ func (s *Service) OptOutADM(ctx context.Context, c Change, purpose string, on bo
 // adm-review request, left open (received) in the operators' queue with its
 // deadline. A purpose that
 // makes no automated decision returns EREFUSED with the policy's reason and
-// records nothing. It returns ENOTFOUND (field purpose) for an undeclared
-// purpose, and the errors of Open.
+// records nothing; so does ECONFLICT while a review of the purpose is still
+// open for the person (a second request, such as a form sent twice, would
+// only queue the same review again). It returns ENOTFOUND (field purpose)
+// for an undeclared purpose, and the errors of Open.
 func (s *Service) RequestReview(ctx context.Context, c Change, purpose, view string) (*hearth.RightsRequest, error) {
 	if err := s.controlsServed(); err != nil {
 		return nil, err
@@ -206,7 +208,19 @@ func (s *Service) RequestReview(ctx context.Context, c Change, purpose, view str
 	if !d.Allow {
 		return nil, &hearth.Error{Code: hearth.EREFUSED, Field: "purpose", Message: s.policy.Explain(d)}
 	}
-	o := c.opening(hearth.RequestADMReview, "purpose:"+purpose)
+	scope := "purpose:" + purpose
+	rs, err := s.store.RightsRequestsOf(ctx, c.PersonID)
+	if err != nil {
+		return nil, fmt.Errorf("rights: review: %w", err)
+	}
+	for _, r := range rs {
+		if r.Type == hearth.RequestADMReview && r.Scope == scope && r.Status.Open() {
+			return nil, &hearth.Error{Code: hearth.ECONFLICT, Field: "purpose", Message: fmt.Sprintf(
+				"a human review of these decisions is already waiting: asked on %s, to be answered by %s",
+				r.Created.UTC().Format("2 January 2006"), r.Deadline.UTC().Format("2 January 2006"))}
+		}
+	}
+	o := c.opening(hearth.RequestADMReview, scope)
 	o.Statement = view
 	return s.Open(ctx, o)
 }

@@ -48,6 +48,11 @@ func TestAutomatedDecisions(t *testing.T) {
 	if got, erased, err := e.svc.Statement(t.Context(), stored); err != nil || erased || got != view {
 		t.Errorf("Statement = %q, %v, %v; want the view", got, erased, err)
 	}
+	// The same review again while it waits (a form sent twice): refused,
+	// nothing recorded.
+	if _, err := e.svc.RequestReview(t.Context(), c, "insurer-sharing", view); hearth.ErrorCode(err) != hearth.ECONFLICT || !strings.Contains(hearth.ErrorMessage(err), "already waiting") {
+		t.Errorf("a second review while the first waits: %v, want ECONFLICT saying it is waiting", err)
+	}
 	q, err := e.svc.Queue(t.Context(), 0)
 	must(t, err)
 	if len(q) != 1 || q[0].ID != review.ID || q[0].Type != hearth.RequestADMReview || q[0].Status != hearth.StatusReceived {
