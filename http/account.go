@@ -47,10 +47,11 @@ func required(p map[string]string, field, value string) {
 }
 
 type accountJSON struct {
-	AccountID string    `json:"account_id"`
-	PersonID  string    `json:"person_id"`
-	Email     string    `json:"email"`
-	Created   time.Time `json:"created"`
+	AccountID   string    `json:"account_id"`
+	PersonID    string    `json:"person_id"`
+	Email       string    `json:"email"`
+	DisplayName string    `json:"display_name,omitempty"` // GET /v1/me only
+	Created     time.Time `json:"created"`
 }
 
 func accountView(a *hearth.Account) accountJSON {
@@ -126,9 +127,18 @@ func (s *server) handleSignOut() http.Handler {
 	})
 }
 
+// handleMe shows the caller's account with their display name (the
+// name the pages greet them by).
 func (s *server) handleMe() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		encode(w, http.StatusOK, accountView(accountFrom(r.Context())))
+		v := accountView(accountFrom(r.Context()))
+		me, err := s.Households.Me(r.Context(), v.PersonID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		v.DisplayName = me.DisplayName
+		encode(w, http.StatusOK, v)
 	})
 }
 

@@ -312,3 +312,44 @@ func TestPageSignInFlood(t *testing.T) {
 		t.Fatalf("the holder from another address: status %d to %q, want 303 to /", p.status, p.location)
 	}
 }
+
+// TestPagesCallOnlyWhatTheAPICalls reads every service call of the page
+// handlers (s.Service.Method) and fails on one no API handler makes, so the
+// pages stay within what a third-party client can do (INT-SAME-SCOPE).
+func TestPagesCallOnlyWhatTheAPICalls(t *testing.T) {
+	// Calls a page may make that no API handler makes, with why.
+	allowed := map[string]string{
+		"Rights.Authorize":  "the data page's authorisation: the same check every rights service method the API calls makes first",
+		"Consents.Describe": "a purpose's facts from the manifest, the same facts /privacy.json serves to anyone",
+	}
+	call := regexp.MustCompile(`s\.([A-Z][A-Za-z]+)\.([A-Z][A-Za-z]+)\(`)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, pages := map[string]bool{}, map[string]string{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range call.FindAllStringSubmatch(string(src), -1) {
+			if strings.HasPrefix(f, "page") {
+				pages[m[1]+"."+m[2]] = f
+			} else {
+				api[m[1]+"."+m[2]] = true
+			}
+		}
+	}
+	if len(pages) < 20 || len(api) < 20 {
+		t.Fatalf("found %d page calls and %d API calls, want every one", len(pages), len(api))
+	}
+	for c, f := range pages {
+		if !api[c] && allowed[c] == "" {
+			t.Errorf("%s calls %s, which no API handler calls: add the API route, so third-party clients can do what the page does", f, c)
+		}
+	}
+}

@@ -275,6 +275,9 @@ func TestAccountFlow(t *testing.T) {
 	if got, want := me["email"], "ada@example.org"; got != want {
 		t.Errorf("email = %v, want %v", got, want)
 	}
+	if got, want := me["display_name"], "Ada"; got != want {
+		t.Errorf("display_name = %v, want %v", got, want)
+	}
 	hh := e.household(token)
 	list := e.want(e.do("GET", "/v1/households", token, ""), 200).json(t)["households"].([]any)
 	if len(list) != 1 || list[0].(map[string]any)["id"] != hh {
