@@ -31,6 +31,8 @@ func (s *server) devicePages(handle func(pattern string, h http.Handler)) {
 	handle("POST /households/{hh}/devices/{id}/mode", s.page("devices", s.pageDeviceAction(s.setMode)))
 	handle("POST /households/{hh}/devices/{id}/reset", s.page("devices", s.pageDeviceAction(s.factoryReset)))
 	handle("POST /households/{hh}/devices/{id}/remove", s.page("devices", s.pageDeviceAction(s.removeDevice)))
+	handle("POST /households/{hh}/devices/{id}/credential", s.page("devices", s.pageDeviceAction(s.reissueCredential)))
+	handle("POST /households/{hh}/devices/{id}/credential/revoke", s.page("devices", s.pageDeviceAction(s.revokeCredential)))
 	handle("POST /households/{hh}/devices/{id}/erasure", s.page("devices", s.pageEraseDeviceReadings()))
 	handle("GET /households/{hh}/transfers", s.page("devices", s.pageTransfers()))
 	handle("POST /households/{hh}/transfers", s.page("devices", s.pageAcceptTransfer()))
@@ -262,6 +264,7 @@ type devicePage struct {
 	// zero when none waits.
 	TransferUntil time.Time
 	Started       *lifecycle.Started // a transfer just started: its code, shown once
+	NewSecret     string             // a credential just reissued: its secret, shown once
 	KeptKeep      string             // what a reset keeps, readings kept
 	KeptErase     string             // what a reset keeps, readings erased
 	TransferTTL   time.Duration      // how long a transfer code works
@@ -576,12 +579,38 @@ func (s *server) setMode(w http.ResponseWriter, r *http.Request, p *web.Page, d 
 // revoked and its session ended; the readings it sent stay.
 func (s *server) removeDevice(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
 	if err := s.Households.RemoveDevice(r.Context(), caller(r), d.Household.ID, d.Device.ID); err != nil {
-		if hearth.ErrorCode(err) == hearth.EFORBIDDEN {
-			err = &hearth.Error{Code: hearth.EFORBIDDEN, Field: "remove", Message: hearth.ErrorMessage(err), Err: err}
-		}
-		return "", "", false, err
+		return "", "", false, ownerField(err, "remove")
 	}
 	return "/households/" + d.Household.ID + "/devices", "The device was removed from the household. Its readings stay with the household.", false, nil
+}
+
+// reissueCredential gives the device a new secret, as POST
+// /v1/devices/{id}/credential does (owners only), and shows it once.
+func (s *server) reissueCredential(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	secret, err := s.Households.ReissueCredential(r.Context(), caller(r), d.Device.ID)
+	if err != nil {
+		return "", "", false, ownerField(err, "credential")
+	}
+	d.NewSecret = secret
+	return "", "", true, s.render(w, r, http.StatusCreated, "device", p)
+}
+
+// revokeCredential stops the device's secret from working, as DELETE
+// /v1/devices/{id}/credential does (owners only).
+func (s *server) revokeCredential(w http.ResponseWriter, r *http.Request, p *web.Page, d *devicePage) (string, string, bool, error) {
+	if err := s.Households.RevokeCredential(r.Context(), caller(r), d.Device.ID); err != nil {
+		return "", "", false, ownerField(err, "credential")
+	}
+	return devicePath(d.Household.ID, d.Device.ID), "The device's secret no longer works and its connection was closed. Give it a new secret to connect it again.", false, nil
+}
+
+// ownerField puts a refusal of a member who is not an owner beside the
+// form's field, so the device's page shows it there.
+func ownerField(err error, field string) error {
+	if hearth.ErrorCode(err) == hearth.EFORBIDDEN {
+		return &hearth.Error{Code: hearth.EFORBIDDEN, Field: field, Message: hearth.ErrorMessage(err), Err: err}
+	}
+	return err
 }
 
 // resetPage is the content of the page after a factory reset.

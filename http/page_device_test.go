@@ -285,3 +285,46 @@ func TestPageDeviceRemove(t *testing.T) {
 	problem(t, e.do("POST", "/v1/devices/"+id+"/readings", secret, readingPayload("m1", "setpoint", "x")), 401)
 	wantPage(t, ada.post(path+"/remove", nil), 404, "it may have left it already")
 }
+
+// TestPageDeviceCredential: an owner gives a device a new secret on its
+// page, shown once, and the old one stops working at once; revoking stops
+// the new one too; a member who is not an owner sees neither form and is
+// refused beside it (SEC-AUTHZ, SEC-NO-DEFAULT-PW).
+func TestPageDeviceCredential(t *testing.T) {
+	e := newEnv(t)
+	ada, bob := e.newBrowser(), e.newBrowser()
+	ada.signUp("Ada")
+	bob.signUp("Bob")
+	tok := e.pageToken("Ada")
+	hh := e.household(tok)
+	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", tok, `{"role":"adult"}`), 201).json(t)
+	e.want(e.do("POST", "/v1/invites/accept", e.pageToken("Bob"), fmt.Sprintf(`{"token":%q}`, inv["token"])), 200)
+	id, old := e.device(tok, hh)
+	path := "/households/" + hh + "/devices/" + id
+
+	if p := bob.get(path); strings.Contains(p.body, `id="reissue-form"`) || strings.Contains(p.body, `id="revoke-form"`) {
+		t.Error("a member who is not an owner sees the secret's forms")
+	}
+	wantPage(t, bob.post(path+"/credential", nil), 403)
+	e.want(e.do("POST", "/v1/devices/"+id+"/readings", old, readingPayload("c1", "setpoint", "x")), 201)
+
+	ada.get(path)
+	p := ada.post(path+"/credential", nil)
+	wantPage(t, p, 201, `id="new-secret"`, "It is shown only now")
+	m := regexp.MustCompile(`class="onetime"><code>([^<]+)</code>`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no new secret on the page: %.800s", p.body)
+	}
+	problem(t, e.do("POST", "/v1/devices/"+id+"/readings", old, readingPayload("c2", "setpoint", "x")), 401)
+	e.want(e.do("POST", "/v1/devices/"+id+"/readings", m[1], readingPayload("c3", "setpoint", "x")), 201)
+	if strings.Contains(ada.get(path).body, m[1]) {
+		t.Error("the new secret is shown again on the next visit")
+	}
+
+	p = ada.post(path+"/credential/revoke", nil)
+	if p.status != 303 {
+		t.Fatalf("revoke: status %d: %.500s", p.status, p.body)
+	}
+	wantPage(t, ada.get(p.location), 200, "no longer works")
+	problem(t, e.do("POST", "/v1/devices/"+id+"/readings", m[1], readingPayload("c4", "setpoint", "x")), 401)
+}
