@@ -255,21 +255,29 @@ func TestDeviceLogAPI(t *testing.T) {
 	problem(t, e.do("GET", "/v1/devices/nope/log", own, ""), 404)
 }
 
-// TestPageDeviceRemove: an owner removes a device from its page; its
-// secret stops working at once, the readings it sent stay, a repeat says
-// it left, and a member who is not an owner sees no form and is refused
-// (SEC-AUTHZ, OWN-CLEAN).
-func TestPageDeviceRemove(t *testing.T) {
-	e := newEnv(t)
-	ada, bob := e.newBrowser(), e.newBrowser()
+// ownerAndMemberDevice makes Ada, signed in, the owner of a household with
+// Bob, signed in, as an adult member, and a device; it returns the device's
+// page, ID and secret.
+func ownerAndMemberDevice(t *testing.T) (e *env, ada, bob *browser, path, id, secret string) {
+	t.Helper()
+	e = newEnv(t)
+	ada, bob = e.newBrowser(), e.newBrowser()
 	ada.signUp("Ada")
 	bob.signUp("Bob")
 	tok := e.pageToken("Ada")
 	hh := e.household(tok)
 	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", tok, `{"role":"adult"}`), 201).json(t)
 	e.want(e.do("POST", "/v1/invites/accept", e.pageToken("Bob"), fmt.Sprintf(`{"token":%q}`, inv["token"])), 200)
-	id, secret := e.device(tok, hh)
-	path := "/households/" + hh + "/devices/" + id
+	id, secret = e.device(tok, hh)
+	return e, ada, bob, "/households/" + hh + "/devices/" + id, id, secret
+}
+
+// TestPageDeviceRemove: an owner removes a device from its page; its
+// secret stops working at once, the readings it sent stay, a repeat says
+// it left, and a member who is not an owner sees no form and is refused
+// (SEC-AUTHZ, OWN-CLEAN).
+func TestPageDeviceRemove(t *testing.T) {
+	e, ada, bob, path, id, secret := ownerAndMemberDevice(t)
 
 	if p := bob.get(path); strings.Contains(p.body, `id="remove-device-form"`) {
 		t.Error("a member who is not an owner sees the remove form")
@@ -291,16 +299,7 @@ func TestPageDeviceRemove(t *testing.T) {
 // the new one too; a member who is not an owner sees neither form and is
 // refused beside it (SEC-AUTHZ, SEC-NO-DEFAULT-PW).
 func TestPageDeviceCredential(t *testing.T) {
-	e := newEnv(t)
-	ada, bob := e.newBrowser(), e.newBrowser()
-	ada.signUp("Ada")
-	bob.signUp("Bob")
-	tok := e.pageToken("Ada")
-	hh := e.household(tok)
-	inv := e.want(e.do("POST", "/v1/households/"+hh+"/invites", tok, `{"role":"adult"}`), 201).json(t)
-	e.want(e.do("POST", "/v1/invites/accept", e.pageToken("Bob"), fmt.Sprintf(`{"token":%q}`, inv["token"])), 200)
-	id, old := e.device(tok, hh)
-	path := "/households/" + hh + "/devices/" + id
+	e, ada, bob, path, id, old := ownerAndMemberDevice(t)
 
 	if p := bob.get(path); strings.Contains(p.body, `id="reissue-form"`) || strings.Contains(p.body, `id="revoke-form"`) {
 		t.Error("a member who is not an owner sees the secret's forms")
