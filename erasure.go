@@ -130,8 +130,8 @@ type DeletionPeriod string
 // The deletion periods a person may choose.
 const (
 	DeleteWeekly  DeletionPeriod = "weekly"  // keep the last 7 days
-	DeleteMonthly DeletionPeriod = "monthly" // keep the last calendar month
-	DeleteYearly  DeletionPeriod = "yearly"  // keep the last calendar year
+	DeleteMonthly DeletionPeriod = "monthly" // keep the last month, counted back from now
+	DeleteYearly  DeletionPeriod = "yearly"  // keep the last 12 months, counted back from now
 )
 
 // Valid reports whether p is one of the deletion periods.

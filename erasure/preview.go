@@ -3,6 +3,7 @@ package erasure
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hearth-iot/hearth/policy"
@@ -106,5 +107,6 @@ func recipientsText(rs []RecipientView) string {
 		names = append(names, n)
 	}
 	return "These recipients receive this data and are sent a signed notice asking them to erase it: " + strings.Join(names, "; ") +
-		". The erasure does not wait for them; the notices are retried until they are delivered, and you can follow each one."
+		". The erasure does not wait for them; each notice is retried, with growing pauses, up to " +
+		strconv.Itoa(MaxAttempts) + " times; one that still fails is marked failed for the operator to follow up, and you can follow each one."
 }

@@ -142,6 +142,10 @@ func TestPageDataReadings(t *testing.T) {
 	if strings.Contains(p.body, "/people/"+gran+"/consents") || strings.Contains(p.body, "/people/"+gran+"/privacy") {
 		t.Errorf("the profile's data page links pages its owner may not open")
 	}
+	// Nor a share form: sharing is the person's decision (policy.MayConsent).
+	if strings.Contains(p.body, `id="share-form"`) || !strings.Contains(p.body, "nobody can share for a profile without an account") {
+		t.Errorf("the profile's data page offers sharing, which the service refuses its owner")
+	}
 	wantPage(t, h.b.post(granPath+"/export", url.Values{"form": {"export-form"}, "password": {pagePassword}}), 201, `id="export-download"`)
 
 	// A stranger, and a tampered person ID, get the API's not-found.

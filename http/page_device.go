@@ -514,7 +514,7 @@ func (s *server) manualUpdate(w http.ResponseWriter, r *http.Request, p *web.Pag
 	}
 	msg := "The update was sent to the device; it checks it before it installs it."
 	if o.Status != hearth.OfferSent {
-		msg = "The device is not connected: the update will be sent when it connects."
+		msg = "The device is not connected: the update will be sent when it connects, if its release has not expired by then."
 	}
 	return devicePath(d.Household.ID, d.Device.ID), msg, false, nil
 }

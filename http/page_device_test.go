@@ -103,7 +103,7 @@ func TestPageDeviceSupportAndFirmware(t *testing.T) {
 	if p.status != 303 {
 		t.Fatalf("manual update: status %d: %.600s", p.status, p.body)
 	}
-	wantPage(t, b.get(p.location), 200, "the update will be sent when it connects", "<th scope=\"row\">1.1.0</th><td>pending")
+	wantPage(t, b.get(p.location), 200, "the update will be sent when it connects, if its release has not expired", "<th scope=\"row\">1.1.0</th><td>pending")
 	// The API says the same (INT-SAME-SCOPE).
 	st := e.want(e.do("GET", "/v1/devices/"+id+"/firmware", tok, ""), 200).json(t)
 	if a, _ := st["available"].(map[string]any); a["version"] != "1.1.0" || a["substantial"] != true {
@@ -218,7 +218,9 @@ func TestPageDeviceModeAndReset(t *testing.T) {
 	wantPage(t, ada.get(p.location), 200, "connected to the service again", "Switch to local-only")
 
 	p = ada.post(path+"/reset", url.Values{"form": {"reset"}, "readings": {"keep"}})
-	wantPage(t, p, 200, "was reset", "was not connected", "The readings it sent stay with the household")
+	wantPage(t, p, 200, "was reset", "was not connected", "The readings it sent stay with the household", `id="left-device-link"`)
+	// The page that link opens lets the owner erase those readings later.
+	wantPage(t, ada.get(path), 200, `id="erase-device-readings-form"`)
 	wantPage(t, ada.get("/households/"+hh+"/devices"), 200, "There are no devices in this household yet")
 	// The same reset again (a double submit): a clear message, no change.
 	wantPage(t, ada.post(path+"/reset", url.Values{"form": {"reset"}, "readings": {"keep"}}), 404, "it may have left it already")

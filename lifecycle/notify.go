@@ -32,7 +32,7 @@ func (s *Service) notifyOwners(ctx context.Context, hh string, title, body strin
 func (s *Service) notifyReset(ctx context.Context, hh string, dev *hearth.Device) error {
 	return s.notifyOwners(ctx, hh, "A device reset itself",
 		fmt.Sprintf("Device %s (%s) was factory-reset on the device itself and wiped the data it held. "+
-			"It has left the household and its credential no longer works; claim it again to use it. "+
+			"It has left the household and its credential no longer works. To use it again, claim it with a new claim code from its seller or manufacturer, then give it a new secret on its page. "+
 			"The readings it sent stay with the household, for its members to export; an owner can erase them instead "+
 			"(POST /v1/households/%s/devices/%s/erasure).",
 			dev.ID, dev.Model, hh, dev.ID))
@@ -46,7 +46,7 @@ func (s *Service) notifyTransferred(ctx context.Context, t *hearth.Transfer, a *
 	case t.Erase && a.EraseFailed:
 		kept = fmt.Sprintf("The readings it sent to your household were to be erased, as chosen when the transfer started, but the erasure did not complete (%d erased): an owner can erase the rest (POST /v1/households/%s/devices/%s/erasure).", a.Erased, t.FromHousehold, t.DeviceID)
 	case t.Erase:
-		kept = fmt.Sprintf("As chosen when the transfer started, the readings it sent to your household were erased (%d).", a.Erased)
+		kept = fmt.Sprintf("As chosen when the transfer started, the household's own readings from it and those about whoever started the transfer were erased (%d); readings about other members stay theirs to erase.", a.Erased)
 	}
 	return s.notifyOwners(ctx, t.FromHousehold, "A device moved to its new owner",
 		fmt.Sprintf("Device %s now belongs to another household, which sees none of its readings from before; you see none of its readings from now on. %s", t.DeviceID, kept))

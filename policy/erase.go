@@ -55,7 +55,8 @@ func MayErase(actor, subject Party, subjectHasAccount bool) EraseBasis {
 
 // DeletionCutoff returns the instant before which a person's readings go
 // under the periodic deletion they chose (RETENTION): weekly keeps the last
-// 7 days, monthly the last calendar month, yearly the last calendar year.
+// 7 days, monthly the last month and yearly the last 12 months, counted
+// back from now.
 // It returns false for an unknown period.
 func DeletionCutoff(p hearth.DeletionPeriod, now time.Time) (time.Time, bool) {
 	switch p {

@@ -41,7 +41,7 @@ func (s *Service) noticeSubstantial(ctx context.Context, rel *hearth.FirmwareRel
 		Kind:  hearth.NotifyFirmwareSubstantial,
 		Title: fmt.Sprintf("An update changes what your %s does", name),
 		Body: fmt.Sprintf("Firmware %s for your %s is about to be installed. What changes:\n\n%s\n\n"+
-			"The device keeps working while it updates. Ask the household's owner if you have questions.", rel.Version, name, rel.Notes),
+			"Ask the household's owner if you have questions.", rel.Version, name, rel.Notes),
 	}
 	return s.noticeHouseholds(ctx, tmpl, count, func(hh string) []string {
 		return []string{string(tmpl.Kind), rel.Model, rel.Version, hh}
