@@ -282,107 +282,114 @@ func switchForm(r *http.Request, name string) (bool, error) {
 	return on, nil
 }
 
-// pageRestrictPost restricts or lifts the restriction of one purpose, or
-// of all processing, as POST {p}/restrictions does (RIGHT-RESTRICT).
-func (s *server) pageRestrictPost() personPageFunc {
+// rightsSwitch is one of the dashboard's on/off rights forms: the field
+// that carries on or off, the form to show an error in, the rights service
+// call it makes as its API route does, the section to return to, and what
+// to say after.
+type rightsSwitch struct {
+	field  string
+	form   func(r *http.Request) string
+	apply  func(r *http.Request, on bool) error
+	anchor string
+	done   func(pp personPage, on bool) string
+}
+
+// pageSwitchPost serves a rights switch: the on/off field and the password
+// checked, the change made as a rights request, or the error shown in its
+// form.
+func (s *server) pageSwitchPost(sw rightsSwitch) personPageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
-		purpose := r.PostForm.Get("purpose")
-		failed := "restrict:" + purpose
-		if purpose == "" {
-			failed = "restrict:all"
-		}
-		on, err := switchForm(r, "restrict")
+		on, err := switchForm(r, sw.field)
 		if err == nil {
 			err = s.needRights()
 		}
 		if err == nil {
-			_, _, err = s.Rights.Restrict(r.Context(), pageChange(r), purpose, on)
+			err = sw.apply(r, on)
 		}
 		if err != nil {
-			return s.dashboardFailed(w, r, p, pp, failed, err)
+			return s.dashboardFailed(w, r, p, pp, sw.form(r), err)
 		}
-		msg := "The restriction is lifted."
-		if on {
-			msg = "Restricted: " + whose(pp) + " data is kept and not used for it."
-		}
-		s.redirect(w, r, personBase(pp)+"/privacy#controls", msg)
+		s.redirect(w, r, personBase(pp)+"/privacy#"+sw.anchor, sw.done(pp, on))
 		return nil
 	}
+}
+
+// pageRestrictPost restricts or lifts the restriction of one purpose, or
+// of all processing, as POST {p}/restrictions does (RIGHT-RESTRICT).
+func (s *server) pageRestrictPost() personPageFunc {
+	return s.pageSwitchPost(rightsSwitch{field: "restrict", anchor: "controls",
+		form: func(r *http.Request) string {
+			if p := r.PostForm.Get("purpose"); p != "" {
+				return "restrict:" + p
+			}
+			return "restrict:all"
+		},
+		apply: func(r *http.Request, on bool) error {
+			_, _, err := s.Rights.Restrict(r.Context(), pageChange(r), r.PostForm.Get("purpose"), on)
+			return err
+		},
+		done: func(pp personPage, on bool) string {
+			if on {
+				return "Restricted: " + whose(pp) + " data is kept and not used for it."
+			}
+			return "The restriction is lifted."
+		}})
 }
 
 // pageObjectPost records or withdraws an objection to a purpose, as POST
 // {p}/objections does (RIGHT-OBJECT).
 func (s *server) pageObjectPost() personPageFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
-		purpose := r.PostForm.Get("purpose")
-		on, err := switchForm(r, "object")
-		if err == nil && purpose == "" {
-			err = hearth.FieldError("purpose", "name the purpose you object to")
-		}
-		if err == nil {
-			err = s.needRights()
-		}
-		if err == nil {
-			_, _, err = s.Rights.Object(r.Context(), pageChange(r), purpose, on)
-		}
-		if err != nil {
-			return s.dashboardFailed(w, r, p, pp, "object:"+purpose, err)
-		}
-		msg := "The objection is withdrawn."
-		if on {
-			msg = "The objection is recorded: that purpose no longer uses " + whose(pp) + " data."
-		}
-		s.redirect(w, r, personBase(pp)+"/privacy#controls", msg)
-		return nil
-	}
+	return s.pageSwitchPost(rightsSwitch{field: "object", anchor: "controls",
+		form: func(r *http.Request) string { return "object:" + r.PostForm.Get("purpose") },
+		apply: func(r *http.Request, on bool) error {
+			purpose := r.PostForm.Get("purpose")
+			if purpose == "" {
+				return hearth.FieldError("purpose", "name the purpose you object to")
+			}
+			_, _, err := s.Rights.Object(r.Context(), pageChange(r), purpose, on)
+			return err
+		},
+		done: func(pp personPage, on bool) string {
+			if on {
+				return "The objection is recorded: that purpose no longer uses " + whose(pp) + " data."
+			}
+			return "The objection is withdrawn."
+		}})
 }
 
 // pageMarketingPost turns the one switch against marketing and advertising
 // on or off, as POST {p}/objections/marketing does (RIGHT-OBJECT-MKT).
 func (s *server) pageMarketingPost() personPageFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
-		on, err := switchForm(r, "object")
-		if err == nil {
-			err = s.needRights()
-		}
-		if err == nil {
-			_, _, err = s.Rights.ObjectMarketing(r.Context(), pageChange(r), on)
-		}
-		if err != nil {
-			return s.dashboardFailed(w, r, p, pp, "marketing", err)
-		}
-		msg := "The objection to marketing is withdrawn."
-		if on {
-			msg = "The objection is recorded: no marketing or advertising uses " + whose(pp) + " data."
-		}
-		s.redirect(w, r, personBase(pp)+"/privacy#marketing", msg)
-		return nil
-	}
+	return s.pageSwitchPost(rightsSwitch{field: "object", anchor: "marketing",
+		form: func(*http.Request) string { return "marketing" },
+		apply: func(r *http.Request, on bool) error {
+			_, _, err := s.Rights.ObjectMarketing(r.Context(), pageChange(r), on)
+			return err
+		},
+		done: func(pp personPage, on bool) string {
+			if on {
+				return "The objection is recorded: no marketing or advertising uses " + whose(pp) + " data."
+			}
+			return "The objection to marketing is withdrawn."
+		}})
 }
 
 // pageOptOutADMPost opts out of, or back into, a purpose's solely
 // automated decisions, as POST {p}/automated-decisions/{purpose} does
 // (RIGHT-ADM).
 func (s *server) pageOptOutADMPost() personPageFunc {
-	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
-		purpose := r.PathValue("purpose")
-		on, err := switchForm(r, "opt_out")
-		if err == nil {
-			err = s.needRights()
-		}
-		if err == nil {
-			_, _, err = s.Rights.OptOutADM(r.Context(), pageChange(r), purpose, on)
-		}
-		if err != nil {
-			return s.dashboardFailed(w, r, p, pp, "adm:"+purpose, err)
-		}
-		msg := "The opt-out is withdrawn: these decisions are made automatically again."
-		if on {
-			msg = "Opted out: no solely automated decision of this kind is made about " + whom(pp) + "."
-		}
-		s.redirect(w, r, personBase(pp)+"/privacy#decisions", msg)
-		return nil
-	}
+	return s.pageSwitchPost(rightsSwitch{field: "opt_out", anchor: "decisions",
+		form: func(r *http.Request) string { return "adm:" + r.PathValue("purpose") },
+		apply: func(r *http.Request, on bool) error {
+			_, _, err := s.Rights.OptOutADM(r.Context(), pageChange(r), r.PathValue("purpose"), on)
+			return err
+		},
+		done: func(pp personPage, on bool) string {
+			if on {
+				return "Opted out: no solely automated decision of this kind is made about " + whom(pp) + "."
+			}
+			return "The opt-out is withdrawn: these decisions are made automatically again."
+		}})
 }
 
 // pageReviewPost asks for a human review of a purpose's automated
