@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/household"
+	"github.com/hearth-iot/hearth/internal/devicetest"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sqlite"
@@ -141,14 +142,8 @@ func (e *env) profile(owner, hh string, role hearth.Role, guardian string) strin
 // device provisions and claims a device in hh.
 func (e *env) device(owner, hh string) string {
 	e.t.Helper()
-	dev, _, code, err := e.hh.ProvisionDevice(e.ctx(), "ember-s1", "1.0.0")
-	if err != nil {
-		e.t.Fatalf("ProvisionDevice: %v", err)
-	}
-	if _, err := e.hh.ClaimDevice(e.ctx(), owner, hh, code); err != nil {
-		e.t.Fatalf("ClaimDevice: %v", err)
-	}
-	return dev.ID
+	id, _ := devicetest.Claim(e.t, e.hh, owner, hh, "ember-s1")
+	return id
 }
 
 // reading stores a sealed reading about person ("" for the household) with

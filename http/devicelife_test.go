@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/internal/devicetest"
 	"github.com/hearth-iot/hearth/lifecycle"
 )
 
@@ -28,15 +29,7 @@ func (e *env) sources(token, hh string) []string {
 // actions returns a device's log as "action/outcome" lines.
 func (e *env) actions(dev string) []string {
 	e.t.Helper()
-	log, err := e.db.DeviceLog(context.Background(), dev)
-	if err != nil {
-		e.t.Fatalf("DeviceLog: %v", err)
-	}
-	var out []string
-	for _, l := range log {
-		out = append(out, l.Action+"/"+l.Outcome)
-	}
-	return out
+	return devicetest.Log(e.t, e.db, dev)
 }
 
 // startTransfer starts a transfer of dev as token with body and returns

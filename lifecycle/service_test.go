@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/examples"
 	"github.com/hearth-iot/hearth/household"
+	"github.com/hearth-iot/hearth/internal/devicetest"
 	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/seal"
@@ -100,27 +101,14 @@ func (e *env) household(person string) string {
 // device provisions a device and claims it into hh as person.
 func (e *env) device(person, hh string) string {
 	e.t.Helper()
-	dev, _, code, err := e.hh.ProvisionDevice(context.Background(), "ember-t1", "1.0.0")
-	if err != nil {
-		e.t.Fatalf("ProvisionDevice: %v", err)
-	}
-	if _, err := e.hh.ClaimDevice(context.Background(), person, hh, code); err != nil {
-		e.t.Fatalf("ClaimDevice: %v", err)
-	}
-	return dev.ID
+	id, _ := devicetest.Claim(e.t, e.hh, person, hh, "ember-t1")
+	return id
 }
 
+// outcomes returns dev's log as "action/outcome" lines.
 func (e *env) outcomes(dev string) []string {
 	e.t.Helper()
-	log, err := e.store.DeviceLog(context.Background(), dev)
-	if err != nil {
-		e.t.Fatalf("DeviceLog: %v", err)
-	}
-	var out []string
-	for _, l := range log {
-		out = append(out, l.Action+"/"+l.Outcome)
-	}
-	return out
+	return devicetest.Log(e.t, e.store, dev)
 }
 
 // OWN-TRANSFER bad input: the device's owner accepting the code into
