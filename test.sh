@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Hearth test: installs what the end-to-end tests drive when it
 # is missing (mosquitto and its clients, Debian's chromium, axe-core from
-# npm), vets, then tests with the race detector where it fits in time and
+# npm, PostgreSQL's server), vets, then tests with the race detector where it fits in time and
 # plainly elsewhere. About 10-20 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,7 +10,11 @@ cd "$(dirname "$0")"
 # mosquitto_pub), and the browser suite (cmd/hearth/browser_e2e_test.go)
 # Debian's chromium and axe-core from npm. Whatever is missing is installed
 # here; if it cannot be, the script stops with the error: the tests never
-# skip for want of a tool.
+# skip for want of a tool. The PostgreSQL tests (package postgres, the
+# scale-out end-to-end test) start a throwaway cluster of their own in a
+# temporary directory on a loopback port (internal/pgtest) and stop it when
+# they end; only the server programs are installed here, with no cluster of
+# Debian's own.
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 axe_dir=cmd/hearth/testdata/axe
@@ -24,6 +28,11 @@ fi
 if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ] && ! command -v npm >/dev/null; then
 	packages+=(npm)
 fi
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	packages+=(postgresql)
+	$sudo mkdir -p /etc/postgresql-common/createcluster.d
+	echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/hearth-tests.conf >/dev/null
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
 	echo "test.sh: installing ${packages[*]}" >&2
 	$sudo apt-get update
@@ -35,6 +44,10 @@ for tool in mosquitto mosquitto_pub /usr/bin/chromium; do
 		exit 1
 	fi
 done
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+	echo "test.sh: PostgreSQL's initdb is still missing after apt-get install" >&2
+	exit 1
+fi
 if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
 	echo "test.sh: installing axe-core with npm ci in $axe_dir" >&2
 	(cd "$axe_dir" && npm ci --no-audit --no-fund)

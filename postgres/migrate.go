@@ -1,0 +1,126 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migrationFS holds the schema migrations: migrations/{hearth,keys}/NNNN_name.sql.
+// Each file is applied once, in its own transaction, in numeric order.
+//
+//go:embed migrations
+var migrationFS embed.FS
+
+// Advisory lock keys held while migrating (pg_advisory_xact_lock), so that
+// nodes starting at once apply each migration once.
+const (
+	migrateLockData int64 = 0x4865617274680001 // "Hearth" 1
+	migrateLockKeys int64 = 0x4865617274680002
+)
+
+// migration is one numbered schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads the numbered .sql files of dir in migrationFS, in
+// version order.
+func loadMigrations(dir string) ([]migration, error) {
+	migs, err := fs.Sub(migrationFS, dir)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	names, err := fs.Glob(migs, "*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	var out []migration
+	for _, name := range names {
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
+		}
+		b, err := fs.ReadFile(migs, name)
+		if err != nil {
+			return nil, fmt.Errorf("read migration %s: %w", name, err)
+		}
+		out = append(out, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i, m := range out {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: versions must be 1, 2, 3, ... without gaps", m.name)
+		}
+	}
+	return out, nil
+}
+
+// ErrNewerSchema is wrapped by Open's error when a database has a schema
+// newer than this build knows.
+var ErrNewerSchema = fmt.Errorf("the database schema is newer than this build of Hearth knows: upgrade Hearth")
+
+// migrate brings the database of pool to the newest schema in dir, each
+// migration in a transaction holding the advisory lock lock. It fails with
+// ErrNewerSchema if the database records a version newer than any
+// migration this build knows.
+func migrate(ctx context.Context, pool *pgxpool.Pool, dir string, lock int64) error {
+	all, err := loadMigrations(dir)
+	if err != nil {
+		return err
+	}
+	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version BIGINT PRIMARY KEY,
+		applied BIGINT NOT NULL
+	)`
+	for {
+		done, err := migrateOne(ctx, pool, all, lock, create)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateOne applies the next migration, if any, in one transaction under
+// the advisory lock; done reports that the schema is current.
+func migrateOne(ctx context.Context, pool *pgxpool.Pool, all []migration, lock int64, create string) (done bool, err error) {
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lock); err != nil {
+			return fmt.Errorf("lock for migration: %w", err)
+		}
+		if _, err := tx.Exec(ctx, create); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var current int
+		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if current > len(all) {
+			return fmt.Errorf("schema version %d, this build knows up to %d: %w", current, len(all), ErrNewerSchema)
+		}
+		if current == len(all) {
+			done = true
+			return nil
+		}
+		m := all[current]
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)", m.version, time.Now().UnixNano()); err != nil {
+			return fmt.Errorf("record migration %s: %w", m.name, err)
+		}
+		return nil
+	})
+	return done, err
+}
