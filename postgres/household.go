@@ -207,14 +207,3 @@ func whyUnusable(ctx context.Context, tx pgx.Tx, tokenHash []byte, now time.Time
 	}
 	return fmt.Errorf("use invite: the invitation is usable but was not used")
 }
-
-// usable checks a one-time code: ECONFLICT if used, EGONE if expired at now.
-func usable(used *int64, expires int64, now time.Time, what string) error {
-	if used != nil {
-		return hearth.Errorf(hearth.ECONFLICT, "that %s was used already", what)
-	}
-	if !now.Before(fromTS(expires)) {
-		return hearth.Errorf(hearth.EGONE, "that %s has expired", what)
-	}
-	return nil
-}

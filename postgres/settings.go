@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hearth-iot/hearth"
 )
@@ -36,24 +36,26 @@ func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSett
 }
 
 // PutSettings stores a person's settings, replacing earlier ones, in one
-// statement (the last of two nodes' writes wins whole); ENOTFOUND if there
-// is no such person.
+// statement (of two nodes' writes, the later one wins whole); ENOTFOUND if
+// there is no such person.
 func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
-	args, err := settingsArgs(s)
-	if err != nil {
-		return err
-	}
-	_, err = db.data.Exec(ctx, upsertSettingsSQL, args...)
-	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+	return upsertSettings(ctx, db.data, s)
 }
 
-// upsertSettings is PutSettings inside tx.
-func upsertSettings(ctx context.Context, tx pgx.Tx, s *hearth.PersonSettings) error {
+// execer is what a pool and a transaction have in common for a statement
+// that returns no rows.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// upsertSettings is PutSettings on q: the data pool, or a transaction
+// (pgx.Tx) that the settings are part of.
+func upsertSettings(ctx context.Context, q execer, s *hearth.PersonSettings) error {
 	args, err := settingsArgs(s)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, upsertSettingsSQL, args...)
+	_, err = q.Exec(ctx, upsertSettingsSQL, args...)
 	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
 }
 
