@@ -1,0 +1,175 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/internal/pgtest"
+	"github.com/hearth-iot/hearth/postgres"
+)
+
+// fixture stores, without the adapter, households hh_0 … hh_{n-1} and
+// devices dev_0 … dev_{n-1}, device i bound to household i in cloud mode.
+func fixture(t testing.TB, url string, n int) {
+	t.Helper()
+	execTB(t, url, `INSERT INTO households (id, name, created) SELECT 'hh_' || i, 'Home', 0 FROM generate_series(0, $1 - 1) i`, n)
+	execTB(t, url, `INSERT INTO devices (id, model, household_id, credential_hash, firmware, mode, created, claimed)
+		SELECT 'dev_' || i, 'thermo-1', 'hh_' || i, '\x00', '1.0.0', 'cloud', 0, 0 FROM generate_series(0, $1 - 1) i`, n)
+}
+
+// execTB runs a statement on the database at url, outside the adapter,
+// for tests and benchmarks.
+func execTB(t testing.TB, url, sql string, args ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// openOn opens a second store on the same databases: another node.
+func openOn(t testing.TB, data, keys string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), data, keys)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// rd returns a reading of device i in household i.
+func rd(i int, msg string) hearth.Reading {
+	now := time.Unix(1700000000, 0)
+	return hearth.Reading{
+		DeviceID: fmt.Sprintf("dev_%d", i), HouseholdID: fmt.Sprintf("hh_%d", i), Category: "temperature",
+		MsgID: msg, Time: now, Received: now, Sealed: []byte("sealed:" + msg),
+	}
+}
+
+// InsertReadings reports for each reading of a batch whether it was stored,
+// a duplicate (in the batch or before) or refused because its device is
+// bound elsewhere or local-only (OWN-CLEAN, LOCAL-ONLY); a device the store
+// does not know is not checked.
+func TestInsertReadingsOutcomes(t *testing.T) {
+	data, keys := pgtest.Store(t)
+	db := openOn(t, data, keys)
+	fixture(t, data, 3)
+	exec(t, data, "UPDATE devices SET mode = 'local' WHERE id = 'dev_2'")
+	moved := rd(0, "m3")
+	moved.HouseholdID = "hh_1"
+	unknown := rd(9, "m1")
+	batch := []hearth.Reading{
+		rd(0, "m1"), rd(0, "m1"), rd(1, "m1"), rd(0, "m2"), moved, rd(2, "m1"), unknown,
+	}
+	got, err := db.InsertReadings(t.Context(), batch)
+	if err != nil {
+		t.Fatalf("InsertReadings: %v", err)
+	}
+	want := []hearth.Insertion{hearth.Stored, hearth.Duplicate, hearth.Stored, hearth.Stored, hearth.Unbound, hearth.Unbound, hearth.Stored}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("first batch (-want +got):\n%s", diff)
+	}
+	ids := []int64{batch[0].ID, batch[2].ID, batch[3].ID, batch[6].ID}
+	for i, id := range ids {
+		if id == 0 || i > 0 && id <= ids[i-1] {
+			t.Errorf("IDs of the stored readings %v, want increasing in batch order", ids)
+		}
+	}
+	if batch[1].ID != 0 || batch[4].ID != 0 {
+		t.Errorf("readings not stored got IDs %d, %d; want 0", batch[1].ID, batch[4].ID)
+	}
+
+	// A copy for another household after a refused one is judged on its own.
+	again := []hearth.Reading{rd(0, "m1"), rd(0, "m3"), moved}
+	got, err = db.InsertReadings(t.Context(), again)
+	if err != nil {
+		t.Fatalf("InsertReadings: %v", err)
+	}
+	want = []hearth.Insertion{hearth.Duplicate, hearth.Stored, hearth.Unbound}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("second batch (-want +got):\n%s", diff)
+	}
+	var n int
+	query(t, data, "SELECT count(*) FROM readings", &n)
+	if n != 5 {
+		t.Errorf("%d readings stored, want 5", n)
+	}
+}
+
+// A failed batch stores nothing and sets no ID.
+func TestInsertReadingsAtomic(t *testing.T) {
+	data, keys := pgtest.Store(t)
+	db := openOn(t, data, keys)
+	fixture(t, data, 1)
+	bad := rd(0, "m2")
+	bad.Sealed = nil // violates NOT NULL
+	batch := []hearth.Reading{rd(0, "m1"), bad}
+	if _, err := db.InsertReadings(t.Context(), batch); err == nil {
+		t.Fatal("InsertReadings with a reading lacking its sealed value: no error")
+	}
+	var n int
+	query(t, data, "SELECT count(*) FROM readings", &n)
+	if n != 0 || batch[0].ID != 0 {
+		t.Errorf("after a failed batch: %d readings stored, ID %d; want 0, 0", n, batch[0].ID)
+	}
+}
+
+// Two nodes inserting the same readings at once store each once and
+// report it stored once.
+func TestInsertReadingsTwoNodes(t *testing.T) {
+	data, keys := pgtest.Store(t)
+	nodes := []*postgres.DB{openOn(t, data, keys), openOn(t, data, keys)}
+	fixture(t, data, 4)
+	const batches, size = 30, 40
+	var mu sync.Mutex
+	stored := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for b := range batches {
+				var rs []hearth.Reading
+				for i := range size {
+					rs = append(rs, rd(i%4, fmt.Sprintf("b%d-%d", b, i)))
+				}
+				got, err := nodes[w%2].InsertReadings(context.Background(), rs)
+				if err != nil {
+					t.Errorf("InsertReadings: %v", err)
+					return
+				}
+				mu.Lock()
+				for i, in := range got {
+					if in == hearth.Stored {
+						stored[rs[i].DeviceID+"/"+rs[i].MsgID]++
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(stored) != batches*size {
+		t.Errorf("%d readings reported stored, want %d", len(stored), batches*size)
+	}
+	for k, n := range stored {
+		if n != 1 {
+			t.Errorf("%s reported stored %d times", k, n)
+		}
+	}
+	var n int
+	query(t, data, "SELECT count(*) FROM readings", &n)
+	if n != batches*size {
+		t.Errorf("%d readings in the table, want %d", n, batches*size)
+	}
+}
