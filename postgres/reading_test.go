@@ -173,3 +173,66 @@ func TestInsertReadingsTwoNodes(t *testing.T) {
 		t.Errorf("%d readings in the table, want %d", n, batches*size)
 	}
 }
+
+// Readings filters by household, device, person ("-": the household's
+// own), category and time range, pages by ID, and refuses a negative
+// limit. (The storetest group Readings covers the same with the store's
+// own fixtures.)
+func TestReadingsFilter(t *testing.T) {
+	data, keys := pgtest.Store(t)
+	db := openOn(t, data, keys)
+	fixture(t, data, 2)
+	var rs []hearth.Reading
+	for i := range 6 {
+		r := rd(i%2, fmt.Sprintf("m%d", i))
+		r.Time = r.Time.Add(time.Duration(i) * time.Minute)
+		if i%3 == 0 {
+			r.PersonID = "p_1"
+		}
+		if i == 4 {
+			r.Category = "presence"
+		}
+		rs = append(rs, r)
+	}
+	if _, err := db.InsertReadings(t.Context(), rs); err != nil {
+		t.Fatalf("InsertReadings: %v", err)
+	}
+	t0 := rs[0].Time
+	for _, tt := range []struct {
+		name string
+		f    hearth.ReadingFilter
+		want []string
+	}{
+		{"household", hearth.ReadingFilter{HouseholdID: "hh_0"}, []string{"m0", "m2", "m4"}},
+		{"device", hearth.ReadingFilter{DeviceID: "dev_1"}, []string{"m1", "m3", "m5"}},
+		{"person", hearth.ReadingFilter{PersonID: "p_1"}, []string{"m0", "m3"}},
+		{"household's own", hearth.ReadingFilter{HouseholdID: "hh_0", PersonID: "-"}, []string{"m2", "m4"}},
+		{"category", hearth.ReadingFilter{Category: "presence"}, []string{"m4"}},
+		{"range", hearth.ReadingFilter{From: t0.Add(time.Minute), To: t0.Add(3 * time.Minute)}, []string{"m1", "m2"}},
+		{"after and limit", hearth.ReadingFilter{After: rs[1].ID, Limit: 2}, []string{"m2", "m3"}},
+	} {
+		got, err := db.Readings(t.Context(), tt.f)
+		if err != nil {
+			t.Fatalf("%s: Readings: %v", tt.name, err)
+		}
+		var ids []string
+		for _, r := range got {
+			ids = append(ids, r.MsgID)
+		}
+		if diff := cmp.Diff(tt.want, ids); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	got, err := db.Readings(t.Context(), hearth.ReadingFilter{DeviceID: "dev_0", Limit: 1})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Readings: %v, %v", got, err)
+	}
+	want := rs[0]
+	want.Time, want.Received = want.Time.UTC(), want.Received.UTC()
+	if diff := cmp.Diff(want, got[0]); diff != "" {
+		t.Errorf("a reading read back (-want +got):\n%s", diff)
+	}
+	if _, err := db.Readings(t.Context(), hearth.ReadingFilter{Limit: -1}); hearth.ErrorCode(err) != hearth.EINVALID {
+		t.Errorf("Readings with limit -1: %v, want EINVALID", err)
+	}
+}
