@@ -57,51 +57,84 @@ RETURNING id, device_id, msg_id, household_id`
 // reports for each reading what it did and, once committed, sets the ID of
 // each one stored. IDs come from a sequence: they increase within a batch
 // and are never reused, but batches that several nodes commit at once may
-// commit out of ID order. On error nothing in the batch is stored.
+// commit out of ID order. A batch aborted as a deadlock (another node
+// inserting the same keys in another order) is sent again, up to
+// insertAttempts times in all. On error nothing in the batch is stored.
 //
 // BENCHMARKS.md (issue 16) compares this with COPY into a temporary table
 // and with a raw CopyFrom of the same rows (BenchmarkInsertReadings).
 func (db *DB) InsertReadings(ctx context.Context, rs []hearth.Reading) ([]hearth.Insertion, error) {
-	out := make([]hearth.Insertion, len(rs))
 	if len(rs) == 0 {
-		return out, nil
+		return []hearth.Insertion{}, nil
 	}
-	first := make(map[readingKey]int, len(rs)) // copies → position of the first in rs
-	var devices []string
-	known := make(map[string]bool)
-	for i := range rs {
-		k := readingKey{rs[i].DeviceID, rs[i].MsgID, rs[i].HouseholdID}
-		if _, dup := first[k]; !dup {
-			first[k] = i
-		}
-		if !known[k.device] {
-			known[k.device] = true
-			devices = append(devices, k.device)
-		}
+	ins := newInsertion(rs)
+	err := ins.send(ctx, db)
+	for try := 1; retryable(err) && try < insertAttempts; try++ {
+		err = ins.send(ctx, db)
 	}
-	ids := make([]int64, len(rs))
-	bindings := map[string]binding{}
-	b := &pgx.Batch{}
-	b.Queue(lockBindings, devices).Query(func(rows pgx.Rows) error {
-		return scanBindings(rows, bindings)
-	})
-	b.Queue(insertUnnest, columns(rs)...).Query(func(rows pgx.Rows) error {
-		return scanStored(rows, first, out, ids)
-	})
-	if err := db.data.SendBatch(ctx, b).Close(); err != nil {
+	if err != nil {
 		return nil, wrap("insert readings", err, nil)
 	}
 	for i := range rs {
 		r := &rs[i]
-		switch b, known := bindings[r.DeviceID]; {
-		case out[i] == hearth.Stored:
-			r.ID = ids[i]
+		switch b, known := ins.bindings[r.DeviceID]; {
+		case ins.out[i] == hearth.Stored:
+			r.ID = ins.ids[i]
 		case known && (b.household != r.HouseholdID || b.mode != string(hearth.ModeCloud)):
-			out[i] = hearth.Unbound
+			ins.out[i] = hearth.Unbound
 		}
 	}
-	return out, nil
+	return ins.out, nil
 }
+
+// insertion is the state of one InsertReadings call.
+type insertion struct {
+	first    map[readingKey]int // a reading's copies → position of the first in the batch
+	devices  []string           // the batch's device IDs, once each
+	args     []any              // insertUnnest's arguments
+	out      []hearth.Insertion // per reading: Stored, or Duplicate until checked for Unbound
+	ids      []int64            // per reading stored: its ID
+	bindings map[string]binding // the batch's devices known to the store
+}
+
+// newInsertion prepares the insertion of rs.
+func newInsertion(rs []hearth.Reading) *insertion {
+	ins := &insertion{first: make(map[readingKey]int, len(rs)), args: columns(rs),
+		out: make([]hearth.Insertion, len(rs)), ids: make([]int64, len(rs)), bindings: map[string]binding{}}
+	seen := make(map[string]bool)
+	for i := range rs {
+		k := readingKey{rs[i].DeviceID, rs[i].MsgID, rs[i].HouseholdID}
+		if _, dup := ins.first[k]; !dup {
+			ins.first[k] = i
+		}
+		if !seen[k.device] {
+			seen[k.device] = true
+			ins.devices = append(ins.devices, k.device)
+		}
+	}
+	return ins
+}
+
+// send locks and reads the devices' bindings and inserts the readings, as
+// one pipelined batch: one round trip, one implicit transaction.
+func (ins *insertion) send(ctx context.Context, db *DB) error {
+	clear(ins.out)
+	clear(ins.bindings)
+	b := &pgx.Batch{}
+	b.Queue(lockBindings, ins.devices).Query(func(rows pgx.Rows) error {
+		return scanBindings(rows, ins.bindings)
+	})
+	b.Queue(insertUnnest, ins.args...).Query(func(rows pgx.Rows) error {
+		return scanStored(rows, ins.first, ins.out, ins.ids)
+	})
+	return db.data.SendBatch(ctx, b).Close()
+}
+
+// insertAttempts is how many times InsertReadings sends a batch that
+// PostgreSQL aborted as a deadlock: two nodes storing the same readings at
+// once (a device resending to another node what the first still holds) can
+// each wait for the other's uncommitted copy of a key.
+const insertAttempts = 5
 
 // binding is a device's household ("" for none) and mode.
 type binding struct{ household, mode string }
