@@ -36,6 +36,12 @@ func TestStore(t *testing.T) {
 		"Keys",
 		"KEKInventory",
 		"Ledger",
+		"Accounts",
+		"Sessions",
+		"Households",
+		"Invites",
+		"Settings",
+		"MFA",
 	}
 	storetest.RunGroups(t, func(t *testing.T) hearth.Store { return open(t) }, groups...)
 }
