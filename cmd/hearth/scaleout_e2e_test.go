@@ -22,6 +22,7 @@ const (
 // TestScaleOutE2E runs two real `hearth serve` nodes on one PostgreSQL
 // store and drives them as a device and its owner would, each through a
 // different node (issue 16):
+//   - a session signed in on node B is valid on node A;
 //   - a command issued through node B's API reaches the band connected to
 //     node A (set-mode; LOCAL-ONLY), and switching back on B lets it in on A;
 //   - a reading sent twice, through A and through B, is stored once;
@@ -40,6 +41,10 @@ func TestScaleOutE2E(t *testing.T) {
 	owner := signIn(t, b.HTTP, email, pw)
 	h := &consentHome{p: a, hh: hh, owner: owner, band: creds[0]}
 	h.ownerID = owner.call("GET", "/v1/me", nil, http.StatusOK)["person_id"].(string)
+	onA := &api{t: t, base: a.HTTP, token: owner.token}
+	if got := onA.call("GET", "/v1/me", nil, http.StatusOK)["person_id"]; got != h.ownerID {
+		t.Fatalf("the session signed in on node B is person %v on node A, want %s", got, h.ownerID)
+	}
 
 	t.Run("command through B reaches the device on A", func(t *testing.T) {
 		d := connectLive(t, a.MQTT, h.band)
