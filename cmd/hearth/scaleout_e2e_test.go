@@ -250,41 +250,59 @@ func countFirmware(t *testing.T, a *api, hh, id string) int {
 }
 
 // TestScaleOutJobsRunOnce checks that the scheduled jobs run on one node
-// of several (issue 16; RETENTION): node A starts alone and takes the
-// jobs' lease; readings an hour from the end of their retention are then
-// stored through it (its hourly retention pass has run already). Node B starts on the same
+// of several (issue 16; RETENTION). Node A starts alone and takes the
+// jobs' lease; its first retention pass erases a reading already past its
+// retention (as a store left a month holds), which shows that pass is
+// done. Readings an hour from the end of their retention are then stored
+// through node A: its next pass is an hour away. Node B starts on the same
 // store and, not holding the lease, does not run the retention pass a
-// node runs at start: the readings stay. Node A is killed with SIGKILL;
+// leader runs at once: the readings stay. Node A is killed with SIGKILL;
 // node B takes the lease and its first pass erases them.
 func TestScaleOutJobsRunOnce(t *testing.T) {
 	store := newPGStore(t)
-	creds, _, _, _ := provisionIn(t, store.flags(), "ember-t1", 1, "Jobs home")
+	creds, hh, _, _ := provisionIn(t, store.flags(), "ember-t1", 1, "Jobs home")
+	past := time.Now().Add(-40 * 24 * time.Hour).UnixNano() // occupancy is kept 30 days
+	store.exec(t, `INSERT INTO readings (device_id, household_id, category, msg_id, time, received, inferred, sealed)
+		VALUES ($1, $2, 'occupancy', 'past', $3, $3, false, '\x00')`, creds[0].ID, hh, past)
 	a := store.node(t)
 	waitUntil(t, "node A, alone, leads the scheduled jobs", func() bool { return logged(a, msgLeading) })
+	waitUntil(t, "node A's first retention pass", func() bool { return logged(a, msgRetention) })
+	if got := store.query(t, "SELECT msg_id FROM readings WHERE msg_id = 'past'"); len(got) != 0 {
+		t.Fatalf("node A's first retention pass left the reading past its retention: %v", got)
+	}
 	for i := range 3 {
 		if !publishV5(t, a.MQTTAddr, creds[0], expiringOccupancy(fmt.Sprintf("old-%d", i))) {
 			t.Fatal("node A refused a reading 30 days less 30 minutes old")
 		}
 	}
 	old := "SELECT msg_id FROM readings WHERE msg_id LIKE 'old-%'"
+	if got := store.query(t, old); len(got) != 3 {
+		t.Fatalf("%d of the 3 readings near the end of their retention are stored, want 3", len(got))
+	}
 	b := store.node(t)
 	waitUntil(t, "node B waits for the lease", func() bool { return logged(b, msgFollowing) })
-	if logged(b, msgLeading) {
-		t.Fatalf("node B leads the scheduled jobs while node A holds the lease; stderr:\n%s", b.stderr)
+	if logged(b, msgLeading) || logged(b, msgRetention) {
+		t.Fatalf("node B leads the scheduled jobs or ran a retention pass while node A holds the lease; stderr:\n%s", b.stderr)
 	}
 	if got := store.query(t, old); len(got) != 3 {
-		t.Fatalf("%d of the 3 readings near the end of their retention are stored before node A stops, want 3: a node that does not lead ran the retention pass", len(got))
+		t.Fatalf("%d of the 3 readings near the end of their retention are stored once node B runs, want 3: a node that does not lead ran the retention pass", len(got))
 	}
 	a.kill()
 	waitUntil(t, "node B takes the lease after node A is killed", func() bool { return logged(b, msgLeading) })
 	waitUntil(t, "node B's retention pass erases the readings near the end of their retention", func() bool { return len(store.query(t, old)) == 0 })
+	if !logged(b, msgRetention) {
+		t.Errorf("node B erased the readings but logged no retention pass; stderr:\n%s", b.stderr)
+	}
 }
 
 // The log messages of a node that takes, or waits for, the scheduled
-// jobs' lease.
+// jobs' lease (cmd/hearth/jobs.go, postgres.Lease).
 const (
 	msgLeading   = "scheduled jobs: leading"
 	msgFollowing = "scheduled jobs: another node leads"
+	// msgRetention is logged by a retention pass that erased readings
+	// (erasure.Service.RunRetention).
+	msgRetention = "retention pass"
 )
 
 // logged reports whether the node logged a line with message msg.
