@@ -33,7 +33,10 @@ type core struct {
 	db    hearth.Store
 	// pg is the PostgreSQL store when there is one (nil on SQLite): what
 	// several nodes share their bus and leases through.
-	pg         *postgres.DB
+	pg *postgres.DB
+	// cluster tells the other nodes on the same PostgreSQL store what they
+	// must act on or forget; nil on SQLite (cluster.go).
+	cluster    *cluster
 	keys       *seal.Keyring
 	metrics    *metrics.Metrics
 	auth       *auth.Service
@@ -57,8 +60,13 @@ type core struct {
 // directory), opens the store (SQLite in the data directory, created with
 // mode 0700 if needed, or the PostgreSQL databases of --store) and loads
 // the key-encryption key: it creates a new key only for a store without
-// keys, and refuses a missing or wrong key file.
-func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*core, error) {
+// keys, and refuses a missing or wrong key file. On PostgreSQL it joins the
+// cluster of nodes on the same store, to publish (the server also listens:
+// cluster.start); log is where the cluster logs (nil: nowhere).
+func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *slog.Logger) (*core, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	kekPath, err := cfg.keyFile()
 	if err != nil {
 		return nil, err
@@ -72,12 +80,25 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		db.Close()
 		return nil, err
 	}
-	keys := seal.NewKeyring(kek, db)
-	store := sealstore.New(db, keys)
-	priv, err := newPrivacy(store, m)
+	cl, err := newCluster(pg, log)
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	var keyStore hearth.KeyStore = db
+	var invalidated func(string)
+	if cl != nil {
+		keyStore, invalidated = clusterKeys{KeyStore: db, cl: cl}, cl.subjectInvalidated
+	}
+	keys := seal.NewKeyring(kek, keyStore)
+	store := sealstore.New(db, keys)
+	priv, err := newPrivacy(store, m, invalidated)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if cl != nil {
+		cl.subjects, cl.keys = priv.subjects, keys
 	}
 	var passkeys *webauthn.WebAuthn
 	if origin := cfg.webauthnOrigin(); origin != "" {
@@ -87,7 +108,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		}
 	}
 	c := &core{
-		manifest: m, store: store, db: db, pg: pg, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
+		manifest: m, store: store, db: db, pg: pg, cluster: cl, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
@@ -112,11 +133,13 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 }
 
 // credentialChanged disconnects a device whose credential was revoked or
-// reissued, so its open session cannot outlive the old credential.
+// reissued (or whose mode or household changed), here and on every other
+// node, so its open session cannot outlive the old credential.
 func (c *core) credentialChanged(deviceID string) {
 	if f := c.disconnect.Load(); f != nil {
 		(*f)(deviceID)
 	}
+	c.cluster.credentialChanged(deviceID)
 }
 
 // membershipChanged drops a person's cached policy subject, the state
@@ -127,8 +150,10 @@ func (c *core) membershipChanged(householdID, personID string) {
 	c.privacy.subjects.Invalidate(personID)
 }
 
-// close closes the store (SQLite checkpoints its write-ahead logs).
+// close stops listening to the cluster and closes the store (SQLite
+// checkpoints its write-ahead logs).
 func (c *core) close(log *slog.Logger) error {
+	c.cluster.close()
 	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
