@@ -9,6 +9,8 @@
 // readable. Headers are bounded: a version 1 line by its 107 bytes, a
 // version 2 header by MaxV2Length bytes after its 16-byte prefix.
 //
+// Its errors never quote what was read, so they hold no client address.
+//
 // A header is believed only from the load balancers a server trusts:
 // Listener reads it from those sources alone and serves every other
 // connection as it is, without reading a header from it.
@@ -154,38 +156,36 @@ func parseV1(line []byte) (Header, error) {
 	}
 	v6 := string(f[0]) == "TCP6"
 	if !v6 && string(f[0]) != "TCP4" {
-		return Header{}, fmt.Errorf("unknown protocol %q", f[0])
+		return Header{}, errors.New("the protocol is not TCP4, TCP6 or UNKNOWN")
 	}
 	var ap [2]netip.AddrPort
-	for i := range ap {
+	for i, end := range [2]string{"source", "destination"} {
 		a, err := netip.ParseAddr(string(f[1+i]))
 		if err != nil || a.Zone() != "" || a.Is6() != v6 {
-			return Header{}, fmt.Errorf("address %q is not an %s address", f[1+i], f[0])
+			return Header{}, fmt.Errorf("the %s address is not a %s address", end, f[0])
 		}
-		p, err := parsePort(f[3+i])
-		if err != nil {
-			return Header{}, err
+		p, ok := parsePort(f[3+i])
+		if !ok {
+			return Header{}, fmt.Errorf("the %s port is not a number from 0 to 65535", end)
 		}
 		ap[i] = netip.AddrPortFrom(a, p)
 	}
 	return Header{Version: 1, Source: ap[0], Dest: ap[1]}, nil
 }
 
-// parsePort parses a decimal port from 0 to 65535 without leading zeros.
-func parsePort(b []byte) (uint16, error) {
+// parsePort parses a decimal port from 0 to 65535 without leading zeros;
+// false means b is not one.
+func parsePort(b []byte) (uint16, bool) {
 	if len(b) == 0 || len(b) > 5 || len(b) > 1 && b[0] == '0' {
-		return 0, fmt.Errorf("port %q is not a number from 0 to 65535", b)
+		return 0, false
 	}
 	for _, c := range b {
 		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("port %q is not a number from 0 to 65535", b)
+			return 0, false
 		}
 	}
 	p, err := strconv.ParseUint(string(b), 10, 16)
-	if err != nil {
-		return 0, fmt.Errorf("port %q is not a number from 0 to 65535", b)
-	}
-	return uint16(p), nil
+	return uint16(p), err == nil
 }
 
 // Version 2 commands, and the address family and transport byte.

@@ -49,6 +49,9 @@ func V2(src, dst netip.AddrPort, tlvs ...[]byte) []byte {
 	return V2Raw(0x21, fam, addrs)
 }
 
+// V2TCP is V2 without TLVs, of the type StartRelay takes.
+func V2TCP(src, dst netip.AddrPort) []byte { return V2(src, dst) }
+
 // V2Local returns a version 2 LOCAL command without addresses, as a load
 // balancer's health check sends.
 func V2Local() []byte { return V2Raw(0x20, 0x00, nil) }
@@ -71,6 +74,7 @@ func TLV(typ byte, v []byte) []byte {
 type Relay struct {
 	ln     net.Listener
 	target string
+	from   string // the local address it dials from
 	header func(client, local netip.AddrPort) []byte
 	wg     sync.WaitGroup
 
@@ -78,17 +82,18 @@ type Relay struct {
 	conns map[net.Conn]struct{} // open, to close when the test ends
 }
 
-// StartRelay listens on 127.0.0.1:0 and relays to target, sending first
-// the header that header returns for the client's address and the
-// address it connected to (nil sends none). It is closed when the test
-// ends.
-func StartRelay(t testing.TB, target string, header func(client, local netip.AddrPort) []byte) *Relay {
+// StartRelay listens on 127.0.0.1:0 and relays to target from the local
+// IP address from (a loopback address other than the clients', so that
+// the load balancer and its clients can be told apart), sending first the
+// header that header returns for the client's address and the address it
+// connected to (nil sends none). It is closed when the test ends.
+func StartRelay(t testing.TB, target, from string, header func(client, local netip.AddrPort) []byte) *Relay {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("relay listen: %v", err)
 	}
-	r := &Relay{ln: ln, target: target, header: header, conns: map[net.Conn]struct{}{}}
+	r := &Relay{ln: ln, target: target, from: from, header: header, conns: map[net.Conn]struct{}{}}
 	r.wg.Add(1)
 	go r.accept()
 	t.Cleanup(r.close)
@@ -142,7 +147,8 @@ func (r *Relay) relay(c net.Conn) {
 	defer r.wg.Done()
 	r.track(c)
 	defer r.untrack(c)
-	up, err := net.Dial("tcp", r.target)
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(r.from)}}
+	up, err := d.Dial("tcp", r.target)
 	if err != nil {
 		return
 	}
