@@ -85,7 +85,7 @@ var (
 type conn struct {
 	b       *Broker
 	tcp     *net.TCPConn
-	nc      net.Conn // tcp, or the TLS connection over it; set before the reader starts
+	nc      net.Conn   // tcp, or the TLS connection over it; set before the reader starts
 	ip      netip.Addr // the client's address as pendingKey gives it; guarded by Broker.mu
 	pending bool       // counted in Broker.pending under ip; guarded by Broker.mu
 	proxied bool       // from a load balancer: a PROXY protocol header comes first
