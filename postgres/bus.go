@@ -278,12 +278,9 @@ func (b *Bus) Publish(ctx context.Context, channel, payload string) error {
 // transaction: PostgreSQL delivers a transaction's notifications together,
 // in order, to each listener.
 func (b *Bus) publishChunks(ctx context.Context, channel, payload string) error {
-	parts := split(payload, notifyChunk)
-	id := newNodeID()
 	batch := &pgx.Batch{}
-	for i, p := range parts {
-		hdr := "+" + id + " " + strconv.Itoa(i+1) + "/" + strconv.Itoa(len(parts)) + " "
-		batch.Queue("SELECT pg_notify($1, $2)", channel, hdr+p)
+	for _, n := range chunks(newNodeID(), payload, notifyChunk) {
+		batch.Queue("SELECT pg_notify($1, $2)", channel, n)
 	}
 	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, batch).Close()
@@ -294,12 +291,25 @@ func (b *Bus) publishChunks(ctx context.Context, channel, payload string) error 
 	return nil
 }
 
-// split cuts s into pieces of at most n bytes, each whole UTF-8.
+// chunks returns the notification payloads that carry payload as message
+// id: "+ID I/N " and at most n bytes of it each, cut between UTF-8
+// characters (n is at least 4).
+func chunks(id, payload string, n int) []string {
+	parts := split(payload, n)
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = "+" + id + " " + strconv.Itoa(i+1) + "/" + strconv.Itoa(len(parts)) + " " + p
+	}
+	return out
+}
+
+// split cuts s into pieces of at most n bytes (n ≥ 4), each whole UTF-8
+// where s is.
 func split(s string, n int) []string {
 	var out []string
 	for len(s) > n {
 		cut := n
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
+		for cut > n-utf8.UTFMax && cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
 		out = append(out, s[:cut])
@@ -313,6 +323,7 @@ func split(s string, n int) []string {
 type assembler struct {
 	id    string
 	next  int
+	size  int
 	parts []string
 }
 
@@ -328,15 +339,19 @@ func (a *assembler) add(p string) (msg string, ok bool, err error) {
 	is, ns, ok3 := strings.Cut(pos, "/")
 	i, err1 := strconv.Atoi(is)
 	n, err2 := strconv.Atoi(ns)
-	if !chunk || !ok1 || !ok2 || !ok3 || err1 != nil || err2 != nil || i < 1 || i > n || n > MaxBusMessage/notifyChunk+1 {
+	if !chunk || !ok1 || !ok2 || !ok3 || err1 != nil || err2 != nil || i < 1 || i > n || n > MaxBusMessage {
 		return "", false, fmt.Errorf("not a bus message")
 	}
 	if i == 1 {
-		a.id, a.next, a.parts = id, 1, a.parts[:0]
+		a.id, a.next, a.size, a.parts = id, 1, 0, a.parts[:0]
 	}
 	if id != a.id || i != a.next {
 		a.id, a.parts = "", nil
 		return "", false, fmt.Errorf("chunk %d/%d of a message whose start was missed", i, n)
+	}
+	if a.size += len(body); a.size > MaxBusMessage {
+		a.id, a.parts = "", nil
+		return "", false, fmt.Errorf("a message over %d bytes", MaxBusMessage)
 	}
 	a.parts = append(a.parts, body)
 	a.next++

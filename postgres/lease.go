@@ -2,16 +2,22 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DefaultLeaseCheck is the default LeaseConfig.Check.
 const DefaultLeaseCheck = 5 * time.Second
+
+// leaseAppPrefix starts the application_name of a lease's connection, so
+// an operator can tell it in pg_stat_activity.
+const leaseAppPrefix = "hearth-lease "
 
 // LeaseConfig configures a Lease. Name is required.
 type LeaseConfig struct {
@@ -88,7 +94,9 @@ func (l *Lease) take(ctx context.Context) *pgx.Conn {
 	told := false
 	for {
 		if conn == nil {
-			c, err := pgx.ConnectConfig(ctx, l.db.data.Config().ConnConfig)
+			cfg := l.db.data.Config().ConnConfig.Copy()
+			cfg.RuntimeParams["application_name"] = leaseAppPrefix + l.cfg.Name
+			c, err := pgx.ConnectConfig(ctx, cfg)
 			if err == nil {
 				conn = c
 			} else if ctx.Err() == nil {
@@ -121,33 +129,37 @@ func (l *Lease) take(ctx context.Context) *pgx.Conn {
 	}
 }
 
-// hold runs lead while conn answers, checking it every Check; it returns
-// once lead has returned after the connection failed or ctx ended.
+// hold runs lead while conn lives; it returns once lead has returned
+// after the connection failed or ctx ended.
 func (l *Lease) hold(ctx context.Context, conn *pgx.Conn, lead func(ctx context.Context)) {
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); lead(lctx) }()
-	tick := time.NewTicker(l.cfg.Check)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			cancel()
-			<-done
+	l.watch(lctx, conn) // returns when the connection fails or ctx ends
+	cancel()
+	<-done
+}
+
+// watch reads on conn until it fails or ctx ends, pinging it every Check:
+// a session PostgreSQL ends (its socket closes) is noticed at once, one
+// cut off without a word within about two Checks.
+func (l *Lease) watch(ctx context.Context, conn *pgx.Conn) {
+	for ctx.Err() == nil {
+		wctx, cancel := context.WithTimeout(ctx, l.cfg.Check)
+		_, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
 			return
-		case <-done:
+		case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
+			pctx, cancel := context.WithTimeout(ctx, l.cfg.Check)
+			err = conn.Ping(pctx)
 			cancel()
-			<-ctx.Done() // lead returned early: keep the lease until ctx ends
-			return
-		case <-tick.C:
-			pctx, pcancel := context.WithTimeout(ctx, l.cfg.Check)
-			err := conn.Ping(pctx)
-			pcancel()
-			if err != nil && ctx.Err() == nil {
-				cancel()
-				<-done
+			if err != nil {
 				return
 			}
+		case err != nil:
+			return
 		}
 	}
 }
