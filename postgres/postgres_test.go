@@ -42,6 +42,9 @@ func TestStore(t *testing.T) {
 		"Invites",
 		"Settings",
 		"MFA",
+		"Devices",
+		"Claims",
+		"Firmware",
 	}
 	storetest.RunGroups(t, func(t *testing.T) hearth.Store { return open(t) }, groups...)
 }
