@@ -45,6 +45,9 @@ func TestStore(t *testing.T) {
 		"Devices",
 		"Claims",
 		"Firmware",
+		"DeviceLifecycle",
+		"Notifications",
+		"Rights",
 	}
 	storetest.RunGroups(t, func(t *testing.T) hearth.Store { return open(t) }, groups...)
 }
