@@ -46,6 +46,10 @@ func TestStore(t *testing.T) {
 		"Invites",
 		"Settings",
 		"MFA",
+		"Devices",
+		"Claims",
+		"Firmware",
+		"DeviceLifecycle",
 		"Notifications",
 		"Rights",
 	}
