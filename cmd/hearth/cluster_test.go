@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/internal/devicetest"
+	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/seal"
 )
 
 // clusterNode is an in-process `hearth serve` on a PostgreSQL store, with
@@ -222,5 +226,44 @@ func TestClusterMessageShape(t *testing.T) {
 	replies <- busMessage{Code: hearth.ETOOLARGE, Msg: "too large"}
 	if err := awaitReplies(context.Background(), replies, 2, "dev_1"); hearth.ErrorCode(err) != hearth.ETOOLARGE {
 		t.Errorf("a node's error: %v, want ETOOLARGE", err)
+	}
+}
+
+// Two nodes starting at once on an empty key database, each with a key
+// file of its own that does not exist yet: one creates its key and records
+// it in the key database; the other is refused, instead of creating a
+// second key that could not read the first one's data (SEC-ENCRYPT).
+func TestClusterKEKCreatedOnce(t *testing.T) {
+	s := newPGStore(t)
+	base := defaultServeConfig()
+	m, err := base.loadManifest()
+	if err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			cfg := defaultServeConfig()
+			cfg.Store, cfg.KeysStore, cfg.KEK = s.data, s.keys, filepath.Join(t.TempDir(), "node.kek")
+			c, err := openCore(cfg, m, metrics.NewUnregistered(), nil)
+			if err == nil {
+				c.close(slog.New(slog.DiscardHandler))
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, seal.ErrKEKMissing):
+			t.Errorf("the refused node: %v, want seal.ErrKEKMissing", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d nodes started, want exactly 1 (errors: %v)", ok, errs)
 	}
 }

@@ -75,7 +75,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *
 	if err != nil {
 		return nil, err
 	}
-	kek, err := openKEK(context.Background(), db, cfg, kekPath)
+	kek, err := loadKEK(context.Background(), db, pg, cfg, kekPath)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -130,6 +130,29 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *
 		return nil, err
 	}
 	return c, nil
+}
+
+// loadKEK loads the key-encryption key (openKEK). On PostgreSQL, where
+// several nodes may start at once on an empty key database, it does so
+// under an advisory lock and stores a key wrapped by it (the e-mail blind
+// index's) before releasing the lock: a node that follows finds the key
+// database naming this key, and refuses a key file with another key, or
+// none, instead of creating a second key.
+func loadKEK(ctx context.Context, db hearth.Store, pg *postgres.DB, cfg serveConfig, path string) (*seal.KEK, error) {
+	if pg == nil {
+		return openKEK(ctx, db, cfg, path)
+	}
+	var kek *seal.KEK
+	err := pg.Exclusive(ctx, "key-encryption-key", func() (err error) {
+		if kek, err = openKEK(ctx, db, cfg, path); err != nil {
+			return err
+		}
+		if _, err := seal.NewKeyring(kek, db).BlindIndex(ctx, "email"); err != nil {
+			return fmt.Errorf("record the key-encryption key in the key database: %w", err)
+		}
+		return nil
+	})
+	return kek, err
 }
 
 // credentialChanged disconnects a device whose credential was revoked or
