@@ -21,7 +21,12 @@ import (
 // serveConfig is the configuration of the server, from flags and HEARTH_*
 // environment variables.
 type serveConfig struct {
-	Data     string // data directory
+	Data string // data directory (SQLite); unused with Store
+	// Store is the PostgreSQL URL of the data database (postgres://…);
+	// "" keeps the data in SQLite in Data. KeysStore is the key
+	// database's URL; "" is postgres.KeysURL(Store).
+	Store     string
+	KeysStore string
 	HTTP     string // HTTP listen address
 	MQTT     string // MQTT listen address
 	Manifest string // manifest file; "" for the embedded example
@@ -72,7 +77,8 @@ func defaultServeConfig() serveConfig {
 
 // register defines the server's flags on fs, with c's values as defaults.
 func (c *serveConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Data, "data", c.Data, "data directory: hearth.db and keys.db (created if missing)")
+	fs.StringVar(&c.Data, "data", c.Data, "data directory: hearth.db and keys.db (created if missing); unused with --store")
+	c.registerStore(fs)
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address, host:port (port 0 picks a free port)")
 	fs.StringVar(&c.MQTT, "mqtt", c.MQTT, "MQTT listen address, host:port (port 0 picks a free port)")
 	fs.IntVar(&c.MQTTMaxConns, "mqtt-max-conns", c.MQTTMaxConns, "most MQTT connections open at once, devices and connections before CONNECT; over it a new connection is closed at once (0: the open-file limit minus 1,024, at least 64)")
@@ -97,8 +103,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 
 // check validates the configuration; every problem is a usageError.
 func (c *serveConfig) check() error {
-	if c.Data == "" {
-		return usagef("--data: give a data directory")
+	if err := c.checkStore(); err != nil {
+		return err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return usagef("--tls-cert and --tls-key: give both or neither")
