@@ -42,6 +42,7 @@ func TestStore(t *testing.T) {
 		"Invites",
 		"Settings",
 		"MFA",
+		"Lifecycle",
 		"Notifications",
 		"Rights",
 	}
