@@ -33,6 +33,10 @@ func TestStore(t *testing.T) {
 	// here once they pass; then this becomes storetest.Run.
 	groups := []string{
 		"none-yet",
+		"Readings",
+		"Dedup",
+		"Export",
+		"Rectify",
 		"Keys",
 		"KEKInventory",
 		"Ledger",

@@ -11,10 +11,6 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-// DefaultLimit is the number of readings Readings returns when the filter's
-// Limit is 0.
-const DefaultLimit = 100
-
 // readingKey identifies the copies of a reading in a batch: a reading's
 // deduplication key (device, message ID) and its household, since a copy
 // sent to another household may be refused where the first is stored.
@@ -192,14 +188,14 @@ func columns(rs []hearth.Reading) []any {
 const readingCols = "id, device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed"
 
 // Readings lists readings matching f in ascending ID order: at most f.Limit
-// of them (DefaultLimit when 0). It returns EINVALID for a negative limit.
+// of them (100, defaultLimit, when 0). It returns EINVALID for a negative limit.
 func (db *DB) Readings(ctx context.Context, f hearth.ReadingFilter) ([]hearth.Reading, error) {
 	if f.Limit < 0 {
 		return nil, hearth.FieldError("limit", "must not be negative")
 	}
 	limit := f.Limit
 	if limit == 0 {
-		limit = DefaultLimit
+		limit = defaultLimit
 	}
 	var c conds
 	c.add("id > $%d", f.After)

@@ -27,14 +27,14 @@ type serveConfig struct {
 	// database's URL; "" is postgres.KeysURL(Store).
 	Store     string
 	KeysStore string
-	HTTP     string // HTTP listen address
-	MQTT     string // MQTT listen address
-	Manifest string // manifest file; "" for the embedded example
-	KEK      string // key-encryption key file; "" for the default (see kekFile)
-	TLSCert  string
-	TLSKey   string
-	Insecure bool
-	LogLevel string
+	HTTP      string // HTTP listen address
+	MQTT      string // MQTT listen address
+	Manifest  string // manifest file; "" for the embedded example
+	KEK       string // key-encryption key file; "" for the default (see kekFile)
+	TLSCert   string
+	TLSKey    string
+	Insecure  bool
+	LogLevel  string
 	// Recipients is the recipients file: per recipient, the erasure
 	// webhook's URL and secret (see package webhook); "" sends no notices.
 	Recipients string
