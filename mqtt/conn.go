@@ -16,6 +16,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/proxyproto"
 )
 
 // Topic scheme.
@@ -84,9 +85,10 @@ var (
 type conn struct {
 	b       *Broker
 	tcp     *net.TCPConn
-	nc      net.Conn // tcp, or the TLS connection over it; set before the reader starts
-	ip      netip.Addr
-	pending bool // counted in Broker.pending; guarded by Broker.mu
+	nc      net.Conn   // tcp, or the TLS connection over it; set before the reader starts
+	ip      netip.Addr // the client's address as pendingKey gives it; guarded by Broker.mu
+	pending bool       // counted in Broker.pending under ip; guarded by Broker.mu
+	proxied bool       // from a load balancer: a PROXY protocol header comes first
 
 	// Set by the handshake, before the connection is registered, then
 	// read-only.
@@ -117,7 +119,7 @@ type conn struct {
 }
 
 func newConn(b *Broker, tcp *net.TCPConn, ip netip.Addr) *conn {
-	c := &conn{b: b, tcp: tcp, nc: tcp, ip: ip, pending: true}
+	c := &conn{b: b, tcp: tcp, nc: tcp, ip: ip}
 	c.wake.L = &c.mu
 	return c
 }
@@ -141,6 +143,9 @@ func (c *conn) handshake() {
 func (c *conn) connect() bool {
 	b := c.b
 	if err := c.tcp.SetDeadline(time.Now().Add(b.cfg.ConnectTimeout)); err != nil {
+		return false
+	}
+	if c.proxied && !c.proxyHeader() {
 		return false
 	}
 	if b.cfg.TLS != nil {
@@ -197,6 +202,25 @@ func (c *conn) connect() bool {
 	c.flushLocked()
 	c.mu.Unlock()
 	return true
+}
+
+// proxyHeader reads the PROXY protocol header a load balancer sends first,
+// exactly, leaving the client's bytes in the socket; then the connection
+// is counted as pending under the client's address (the load balancer's,
+// for a header without addresses). It returns false when the header is
+// missing, malformed or late, or that address has MaxPendingPerAddr
+// connections pending already.
+func (c *conn) proxyHeader() bool {
+	h, err := proxyproto.Read(c.tcp)
+	if err != nil {
+		c.b.cfg.Logger.Debug("mqtt connection from a load balancer without a valid PROXY protocol header", "err", err)
+		return false
+	}
+	ip := c.ip // set before the handshake started: the load balancer's
+	if h.Source.IsValid() {
+		ip = pendingKey(h.Source.Addr())
+	}
+	return c.b.pendAs(c, ip)
 }
 
 // refuse sends a CONNACK refusing the connection and shuts the writing
