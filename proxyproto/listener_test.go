@@ -1,6 +1,7 @@
 package proxyproto_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth/internal/proxytest"
+	"github.com/hearth-iot/hearth/internal/testcert"
 	"github.com/hearth-iot/hearth/proxyproto"
 )
 
@@ -118,5 +120,45 @@ func TestListenerSilentSource(t *testing.T) {
 	var ne net.Error
 	if _, err := silent.Read(make([]byte, 1)); !errors.As(err, &ne) || !ne.Timeout() {
 		t.Errorf("Read of a silent trusted connection = %v, want a timeout", err)
+	}
+}
+
+// TestListenerUnderTLS: with TLS over the Listener, as the HTTP server is
+// set up, the header comes before the ClientHello and the TLS
+// connection's RemoteAddr is the client's.
+func TestListenerUnderTLS(t *testing.T) {
+	l := listen(t, 0, "127.0.0.0/8")
+	cert := testcert.New(t)
+	tl := tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert.TLS}})
+	done := make(chan error, 1)
+	go func() {
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		if _, err := c.Write(proxytest.V2(src4, dst4)); err != nil {
+			done <- err
+			return
+		}
+		tc := tls.Client(c, &tls.Config{RootCAs: cert.Pool, ServerName: "127.0.0.1"})
+		_, err = tc.Write([]byte("hello"))
+		done <- err
+	}()
+	s, err := tl.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := s.RemoteAddr().(*net.TCPAddr).AddrPort(); got != src4 {
+		t.Errorf("RemoteAddr = %v, want %v", got, src4)
+	}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "hello" {
+		t.Errorf("read %q, %v over TLS after the header, want hello", buf, err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("client: %v", err)
 	}
 }

@@ -1,8 +1,7 @@
 // Package proxytest builds PROXY protocol headers byte by byte from the
 // specification (HAProxy's proxy-protocol.txt), independently of package
 // proxyproto's parser, and runs a small TCP relay that sends one before a
-// real client's bytes, as a load balancer does, for the tests of the MQTT
-// gateway and the HTTP server.
+// real client's bytes, as a load balancer does, for tests.
 package proxytest
 
 import (
