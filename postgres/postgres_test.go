@@ -47,6 +47,10 @@ func TestStore(t *testing.T) {
 		"Settings",
 		"MFA",
 		"Lifecycle",
+		"Devices",
+		"Claims",
+		"Firmware",
+		"DeviceLifecycle",
 		"Notifications",
 		"Rights",
 	}
