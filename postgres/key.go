@@ -109,7 +109,8 @@ func (db *DB) RecordErasure(ctx context.Context, e *hearth.Erasure) error {
 
 // Erasures lists at most limit journal entries with Seq > after, in order.
 func (db *DB) Erasures(ctx context.Context, after int64, limit int) ([]hearth.Erasure, error) {
-	return queryAll(ctx, db.keys, scanErasure, "erasures", "SELECT "+erasureCols+" FROM erasures WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+	return queryAll(ctx, db.keys, scanErasure, "erasures",
+		"SELECT "+erasureCols+" FROM erasures WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
 }
 
 func scanErasure(row pgx.Row) (*hearth.Erasure, error) {
@@ -162,8 +163,8 @@ func (db *DB) ErasureNotices(ctx context.Context, personID string) ([]hearth.Era
 }
 
 // DueErasureNotices lists at most limit pending notices due at now,
-// soonest first. Two nodes asking at once get the same notices: the caller
-// runs the sender on one node (the scheduled-jobs lease).
+// soonest first. Two nodes asking at once get the same notices: the store
+// does not hand a notice to one sender only.
 func (db *DB) DueErasureNotices(ctx context.Context, now time.Time, limit int) ([]hearth.ErasureNotice, error) {
 	return queryAll(ctx, db.keys, scanNotice, "erasure notices", "SELECT "+noticeCols+
 		" FROM erasure_notices WHERE state = 'pending' AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2",

@@ -47,6 +47,11 @@ func TestStore(t *testing.T) {
 		"Invites",
 		"Settings",
 		"MFA",
+		"Lifecycle",
+		"Devices",
+		"Claims",
+		"Firmware",
+		"DeviceLifecycle",
 		"Notifications",
 		"Rights",
 	}
