@@ -44,10 +44,10 @@ func (db *DB) CountReadings(ctx context.Context, f hearth.ErasureFilter) (int64,
 // flushed, so the deleting node does not wait for a flush of its own. It
 // is durable once the log is next flushed: by the next synchronous commit
 // of ingestion or anything else on the server (a flush covers the whole
-// log before it), by the WAL writer within a fraction of a second
-// (wal_writer_delay), and at the latest by the Checkpoint that every
-// erasure and retention run ends with. A crash can lose only these
-// deletions, never another commit; the erasure journal's replay at start,
+// log before it), by the WAL writer within three times wal_writer_delay
+// (600 ms by default), and at the latest by the Checkpoint that every
+// erasure and retention run ends with. A crash can lose only commits made
+// this way, never a synchronous one; the erasure journal's replay at start,
 // or the next retention run, deletes them again.
 //
 // Deleted rows stay in their pages until vacuumed: see Checkpoint.
