@@ -35,6 +35,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,6 +138,9 @@ type Broker struct {
 	cfg     Config
 	refused refusals
 	wg      sync.WaitGroup // the accept loop, handshakes and readers
+	// badHeaderLogged is when a load balancer's bad PROXY protocol header
+	// was last logged, in Unix nanoseconds (see conn.proxyHeader).
+	badHeaderLogged atomic.Int64
 
 	mu       sync.Mutex
 	ln       *net.TCPListener

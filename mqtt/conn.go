@@ -214,7 +214,7 @@ func (c *conn) connect() bool {
 func (c *conn) proxyHeader() bool {
 	h, err := proxyproto.Read(c.tcp)
 	if err != nil {
-		c.b.cfg.Logger.Debug("mqtt connection from a load balancer without a valid PROXY protocol header", "err", err)
+		c.b.logBadHeader(err)
 		return false
 	}
 	ip := c.ip // set before the handshake started: the load balancer's
@@ -222,6 +222,30 @@ func (c *conn) proxyHeader() bool {
 		ip = pendingKey(h.Source.Addr())
 	}
 	return c.b.pendAs(c, ip)
+}
+
+// badHeaderLogEvery is the least time between two log lines about a load
+// balancer's bad PROXY protocol headers.
+const badHeaderLogEvery = time.Minute
+
+// logBadHeader logs why a load balancer's connection had no valid PROXY
+// protocol header: at warning level, at most once per badHeaderLogEvery,
+// when the header was missing, malformed or too long (a load balancer not
+// set to send it, or sending another version of it); at debug level when
+// the connection ended or timed out first, as a health check that only
+// connects does. The error quotes nothing that was read, so the line holds
+// no client address.
+func (b *Broker) logBadHeader(err error) {
+	var ne net.Error
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) {
+		b.cfg.Logger.Debug("mqtt connection from a load balancer ended before its PROXY protocol header", "err", err)
+		return
+	}
+	now, last := time.Now().UnixNano(), b.badHeaderLogged.Load()
+	if now-last < int64(badHeaderLogEvery) || !b.badHeaderLogged.CompareAndSwap(last, now) {
+		return
+	}
+	b.cfg.Logger.Warn("mqtt connection from a load balancer without a valid PROXY protocol header closed; check that it sends one (HAProxy: send-proxy or send-proxy-v2); logged at most once a minute", "err", err)
 }
 
 // refuse sends a CONNACK refusing the connection and shuts the writing

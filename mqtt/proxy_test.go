@@ -1,11 +1,14 @@
 package mqtt_test
 
 import (
+	"bytes"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,6 +206,53 @@ func TestProxyProtocolRequired(t *testing.T) {
 			t.Fatalf("got %v, %v; want CONNACK 0", packets.PacketNames[pk.FixedHeader.Type], err)
 		}
 	})
+}
+
+// A load balancer that sends no header, or a bad one, is logged once a
+// minute at warning level, with no client address; one that connects and
+// closes without a byte (a health check) is not.
+func TestProxyProtocolBadHeaderLogged(t *testing.T) {
+	var log syncBuffer
+	e := newProxyEnv(t, func(c *mqtt.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	addr := e.broker.Addr().String()
+	check := rawConn(t, lbAddr, addr)
+	check.conn.(*net.TCPConn).CloseWrite()
+	expectEnded(t, check)
+	if got := log.String(); got != "" {
+		t.Errorf("a health check that only connects was logged: %s", got)
+	}
+	for _, send := range [][]byte{[]byte("\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06device"), []byte("PROXY TCP4 192.0.2.7 198.51.100.x 1 2\r\n")} {
+		c := rawConn(t, lbAddr, addr)
+		c.conn.Write(send)
+		expectEnded(t, c)
+	}
+	got := log.String()
+	if n := strings.Count(got, "level=WARN"); n != 1 || !strings.Contains(got, "without a valid PROXY protocol header") {
+		t.Errorf("log after two bad headers:\n%s\nwant one warning about the header", got)
+	}
+	if strings.Contains(got, "127.0.0.") || strings.Contains(got, "192.0.2.") {
+		t.Errorf("the log holds an address:\n%s", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // A header from any other address is not read: it is taken as MQTT and
