@@ -154,7 +154,7 @@ start_pg() {
 		chown postgres: "$PGDATA"
 		as=(runuser -u postgres --)
 	fi
-	[[ $(stat -f -c %T "$PGDATA") != tmpfs ]] || log "warning: $PGDATA is on tmpfs, where fsync costs nothing: the figures are not durable ones"
+	[[ $(df --output=fstype "$PGDATA" | tail -1) != tmpfs ]] || log "warning: $PGDATA is on tmpfs, where fsync costs nothing: the figures are not durable ones"
 	"${as[@]}" "$bin/initdb" -D "$PGDATA" -U hearth -A trust -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1 ||
 		die "initdb failed: $(tail -5 "$WORK/initdb.log")"
 	port=$(free_port)
@@ -264,6 +264,7 @@ step() {
 	loadgen "$name" --devices "$DEVICES" --rate "$rate" --duration "$STEP"
 	stored=$(($(stored_total) - before))
 	wal=$(wal_diff "$(wal_lsn)" "$lsn0")
+	awk -v w="$wal" -v s="$stored" 'BEGIN {if (s > 0) printf "%.0f\n", w / s}' >"$WORK/$name.wal"
 	if ((stored < $(j .acked_total "$name"))); then
 		log "$stored stored but $(j .acked_total "$name") PUBACKed: acknowledged readings lost"
 		LOST=1
@@ -273,7 +274,7 @@ step() {
 	printf '| %s | %.0f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %s | %s |\n' "$rate" "$(j .ack_rate "$name")" \
 		"$(j .latency_ms.p50 "$name")" "$(j .latency_ms.p99 "$name")" "$(j .latency_ms.p999 "$name")" "$(j .latency_ms.max "$name")" \
 		"$(j '.server_cpu_cores // 0' "$name")" "$(j '.store_cpu_cores // 0' "$name")" "$(j .generator_cpu_cores "$name")" \
-		"$( ((ok)) && echo yes || echo no)" "$stored" "$(awk -v w="$wal" -v s="$stored" 'BEGIN {if (s > 0) printf "%.0f", w / s; else print "n/a"}')" \
+		"$( ((ok)) && echo yes || echo no)" "$stored" "$(val "$name.wal")" \
 		>>"$WORK/n$nodes.steps"
 	if ((ok)) && (($(printf '%.0f' "$(j .ack_rate "$name")") > BEST)); then
 		BEST=$(printf '%.0f' "$(j .ack_rate "$name")")
@@ -364,19 +365,28 @@ backend_memory() {
 	echo "$n $((n > 0 ? kb / n : 0))"
 }
 
-# capacity: bench/capacity with this run's figures.
+# capacity: bench/capacity with this run's figures: one node's CPU and
+# PostgreSQL's per stored reading and WAL bytes per stored reading at its
+# highest sustained step, the bytes per stored reading of the table with
+# its indexes, memory per idle connection and per backend.
 capacity() {
-	local best=${CAP_NODE_RATE:-} args=()
-	[[ -f $WORK/n1.best && $(cat "$WORK/n1.best") != 0 ]] && args+=(-node-rate "$(cat "$WORK/n1.best")")
-	[[ -f $WORK/n1.beststep ]] && args+=(-node-cpu-us "$(j '.server_cpu_us_per_ack' "$(cat "$WORK/n1.beststep")")"
-		-db-cpu-us "$(j '.store_cpu_us_per_ack' "$(cat "$WORK/n1.beststep")")")
+	local args=() s
+	if [[ -f $WORK/n1.beststep ]]; then
+		s=$(cat "$WORK/n1.beststep")
+		args+=(-node-rate "$(cat "$WORK/n1.best")" -node-cpu-us "$(j '.server_cpu_us_per_ack | round' "$s")"
+			-db-cpu-us "$(j '.store_cpu_us_per_ack | round' "$s")")
+		[[ -s $WORK/$s.wal ]] && args+=(-wal-bytes "$(cat "$WORK/$s.wal")")
+	fi
 	[[ -f $WORK/ceiling.best ]] && args+=(-copy-rate "$(cat "$WORK/ceiling.best")")
-	[[ -f $WORK/ceiling.jsonl ]] && args+=(-row-bytes "$(jq -s 'max_by(.rows_per_s) | .table_bytes_per_row | round' "$WORK/ceiling.jsonl")")
+	if [[ -f $WORK/n1.size ]] && (($(awk '{print $1}' "$WORK/n1.size") > 0)); then
+		args+=(-row-bytes "$(awk '{printf "%.0f", $2 / $1}' "$WORK/n1.size")")
+	fi
 	[[ -f $WORK/idle.rss ]] && args+=(-conn-bytes "$(awk -v n="$IDLE_DEVICES" '{printf "%.0f", ($2 - $1) * 1024 / n}' "$WORK/idle.rss")")
-	[[ -f $WORK/n1.size ]] && args+=(-row-bytes "$(awk '$1 > 0 {printf "%.0f", $2 / $1}' "$WORK/n1.size")")
-	log "capacity model: go run ./bench/capacity ${args[*]}"
+	[[ -f $WORK/pg.backends ]] && (($(awk '{print $2}' "$WORK/pg.backends") > 0)) &&
+		args+=(-backend-bytes "$(awk '{print $2 * 1024}' "$WORK/pg.backends")")
+	log "capacity model: bench/capacity ${args[*]}"
 	echo "${args[*]}" >"$WORK/capacity.args"
-	"$WORK/capacity" "${args[@]}" >"$WORK/capacity.out" 2>&1 || log "bench/capacity failed: $(tail -3 "$WORK/capacity.out")"
+	"$WORK/capacity" "${args[@]}" >"$WORK/capacity.out" 2>&1 || log "bench/capacity: $(tail -1 "$WORK/capacity.out")"
 }
 
 # ---- report ------------------------------------------------------------
@@ -399,7 +409,7 @@ Command: \`bench/pgingest.sh${ARGS:+ $ARGS}\`
 
 Machine: $(nproc) CPU cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(go version | awk '{print $3}'), PostgreSQL $PG_VERSION, hearth $(git -C "$ROOT" rev-parse --short HEAD).
 Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg).
-PostgreSQL: one cluster in a temporary directory on $(stat -f -c %T "$WORK") ($(df --output=source "$WORK" | tail -1)), settings: ${PG_SETTINGS[*]} ${PG_EXTRA[*]}.
+PostgreSQL: one cluster in a temporary directory on $(df --output=fstype "$WORK" | tail -1) ($(df --output=source "$WORK" | tail -1)), settings: ${PG_SETTINGS[*]} ${PG_EXTRA[*]}.
 The load generator (bench/loadgen, lean client, one core), the Hearth nodes and PostgreSQL share these $(nproc) cores: $( (($(nproc) < 4)) && echo "**two nodes on a machine this size cannot show scale-out** (they share the same cores with the database and the generator); they are measured anyway, to show that two nodes on one database store every reading once and what the sharing costs" || echo "each figure is a floor for the servers alone").
 Load: $DEVICES devices (split in turn between the nodes), MQTT 3.1.1, QoS 1, $PAYLOAD-byte readings, open loop; latency from each message's scheduled send time to its PUBACK. Hearth acknowledges a reading only once it is gated, sealed and committed (PostgreSQL's commit, synchronous_commit on), so its ack rate is its stored rate (checked against /metrics after every step: $( ((LOST)) && echo "**some acknowledged readings were not stored**" || echo "every acknowledged reading was stored")).
 A step is sustained when at least 0.98× the offered rate is acknowledged within the step, nothing is lost, failed or left unacknowledged after a $DRAIN drain, and p99 ≤ $P99_BOUND ms.
