@@ -2,62 +2,207 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hearth-iot/hearth"
 )
 
-// DeleteKey implements hearth.KeyStore.
-func (db *DB) DeleteKey(ctx context.Context, subject string) error {
-	panic(notYet)
-}
+const keyCols = "id, subject, kek_id, wrapped, created"
 
-// Key implements hearth.KeyStore.
-func (db *DB) Key(ctx context.Context, subject string) (*hearth.WrappedKey, error) {
-	panic(notYet)
-}
-
-// KeyByID implements hearth.KeyStore.
-func (db *DB) KeyByID(ctx context.Context, id string) (*hearth.WrappedKey, error) {
-	panic(notYet)
-}
-
-// PutKey implements hearth.KeyStore.
+// PutKey stores a wrapped key in the key database; ECONFLICT if the
+// subject has a key already or the key ID is taken.
 func (db *DB) PutKey(ctx context.Context, k *hearth.WrappedKey) error {
-	panic(notYet)
+	_, err := db.keys.Exec(ctx, "INSERT INTO keys ("+keyCols+") VALUES ($1, $2, $3, $4, $5)",
+		k.ID, k.Subject, k.KEKID, nonNil(k.Wrapped), ts(k.Created))
+	return wrap("insert key", err, map[string]string{hearth.ECONFLICT: "that subject has a key already"})
 }
 
-// KEKIDs implements hearth.KEKInventory.
+// Key returns the subject's key, or ENOTFOUND.
+func (db *DB) Key(ctx context.Context, subject string) (*hearth.WrappedKey, error) {
+	return scanKey(db.keys.QueryRow(ctx, "SELECT "+keyCols+" FROM keys WHERE subject = $1", subject))
+}
+
+// KeyByID returns a key by its ID, or ENOTFOUND.
+func (db *DB) KeyByID(ctx context.Context, id string) (*hearth.WrappedKey, error) {
+	return scanKey(db.keys.QueryRow(ctx, "SELECT "+keyCols+" FROM keys WHERE id = $1", id))
+}
+
+func scanKey(row pgx.Row) (*hearth.WrappedKey, error) {
+	var k hearth.WrappedKey
+	var created int64
+	if err := row.Scan(&k.ID, &k.Subject, &k.KEKID, &k.Wrapped, &created); err != nil {
+		return nil, notFound("select key", err, "no such key")
+	}
+	k.Created = fromTS(created)
+	return &k, nil
+}
+
+// DeleteKey destroys the subject's keys (crypto-shredding). The row is
+// gone for every reader once the delete commits; PostgreSQL reclaims the
+// dead tuple's space at the next vacuum of the keys table, and the key
+// bytes stay in the write-ahead log until it is recycled, and in any base
+// backup or WAL archive of the key database. Deleting a subject without a
+// key is not an error.
+func (db *DB) DeleteKey(ctx context.Context, subject string) error {
+	_, err := db.keys.Exec(ctx, "DELETE FROM keys WHERE subject = $1", subject)
+	return wrap("delete key", err, nil)
+}
+
+// KEKIDs returns the distinct key-encryption key IDs of the keys in the key
+// database, sorted; none when it holds no key.
 func (db *DB) KEKIDs(ctx context.Context) ([]string, error) {
-	panic(notYet)
+	rows, err := db.keys.Query(ctx, "SELECT DISTINCT kek_id FROM keys ORDER BY kek_id")
+	return collect(rows, err, "key-encryption key IDs", func(row pgx.Row) (*string, error) {
+		var s string
+		return &s, row.Scan(&s)
+	})
 }
 
-// Erasures implements hearth.ErasureJournal.
-func (db *DB) Erasures(ctx context.Context, after int64, limit int) ([]hearth.Erasure, error) {
-	panic(notYet)
+// collect scans every row of a query with scan, closes rows and wraps a
+// failure with "select "+what. Pass the query's own error as err: it is
+// returned, wrapped, before rows is touched.
+func collect[T any](rows pgx.Rows, err error, what string, scan func(pgx.Row) (*T, error)) ([]T, error) {
+	if err != nil {
+		return nil, wrap("select "+what, err, nil)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", what, err)
+		}
+		out = append(out, *v)
+	}
+	return out, wrap("select "+what, rows.Err(), nil)
 }
 
-// RecordErasure implements hearth.ErasureJournal.
+// jsonList encodes IDs as a JSON array; nil becomes "[]".
+func jsonList(ids []string) (string, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return "", fmt.Errorf("encode list: %w", err)
+	}
+	return string(b), nil
+}
+
+const erasureCols = "seq, person_id, everything, closed, household_id, filter_person, device_id, category, time_from, time_to, received_before, at"
+
+// RecordErasure appends e to the journal in the key database and sets its
+// Seq, which the database assigns: every node appending to one journal gets
+// a distinct, increasing one.
 func (db *DB) RecordErasure(ctx context.Context, e *hearth.Erasure) error {
-	panic(notYet)
+	f := e.Filter
+	err := db.keys.QueryRow(ctx, "INSERT INTO erasures (person_id, everything, closed, household_id, filter_person, "+
+		"device_id, category, time_from, time_to, received_before, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "+
+		"RETURNING seq",
+		e.PersonID, e.Everything, e.Closed, f.HouseholdID, f.PersonID, f.DeviceID, f.Category,
+		optTS(f.From), optTS(f.To), optTS(f.ReceivedBefore), ts(e.At)).Scan(&e.Seq)
+	return wrap("record erasure", err, nil)
 }
 
-// AddErasureNotices implements hearth.ErasureNoticeStore.
+// Erasures lists at most limit journal entries with Seq > after, in order.
+func (db *DB) Erasures(ctx context.Context, after int64, limit int) ([]hearth.Erasure, error) {
+	rows, err := db.keys.Query(ctx, "SELECT "+erasureCols+" FROM erasures WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+	return collect(rows, err, "erasures", scanErasure)
+}
+
+func scanErasure(row pgx.Row) (*hearth.Erasure, error) {
+	var e hearth.Erasure
+	var from, to, before *int64
+	var at int64
+	err := row.Scan(&e.Seq, &e.PersonID, &e.Everything, &e.Closed, &e.Filter.HouseholdID, &e.Filter.PersonID,
+		&e.Filter.DeviceID, &e.Filter.Category, &from, &to, &before, &at)
+	if err != nil {
+		return nil, err
+	}
+	e.Filter.From, e.Filter.To, e.Filter.ReceivedBefore, e.At = fromOptTS(from), fromOptTS(to), fromOptTS(before), fromTS(at)
+	return &e, nil
+}
+
+const noticeCols = "id, erasure_seq, person_id, recipient_id, everything, categories, time_from, time_to, " +
+	"created, state, attempts, next_attempt, last_error, delivered"
+
+// AddErasureNotices stores new notices in the key database in one
+// transaction; ECONFLICT for a taken ID, ENOTFOUND for an unknown journal
+// entry.
 func (db *DB) AddErasureNotices(ctx context.Context, ns []hearth.ErasureNotice) error {
-	panic(notYet)
+	if len(ns) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for i := range ns {
+		n := &ns[i]
+		cats, err := jsonList(n.Categories)
+		if err != nil {
+			return err
+		}
+		b.Queue("INSERT INTO erasure_notices ("+noticeCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+			n.ID, n.ErasureSeq, n.PersonID, n.RecipientID, n.Everything, cats, optTS(n.From), optTS(n.To),
+			ts(n.Created), string(n.State), n.Attempts, ts(n.NextAttempt), n.LastError, optTS(n.Delivered))
+	}
+	return inTx(ctx, db.keys, func(tx pgx.Tx) error {
+		err := tx.SendBatch(ctx, b).Close()
+		return wrap("insert erasure notices", err, map[string]string{
+			hearth.ENOTFOUND: "no such erasure",
+			hearth.ECONFLICT: "an erasure notice with that ID exists",
+		})
+	})
 }
 
-// DueErasureNotices implements hearth.ErasureNoticeStore.
-func (db *DB) DueErasureNotices(ctx context.Context, now time.Time, limit int) ([]hearth.ErasureNotice, error) {
-	panic(notYet)
-}
-
-// ErasureNotices implements hearth.ErasureNoticeStore.
+// ErasureNotices lists a person's notices, newest first.
 func (db *DB) ErasureNotices(ctx context.Context, personID string) ([]hearth.ErasureNotice, error) {
-	panic(notYet)
+	rows, err := db.keys.Query(ctx,
+		"SELECT "+noticeCols+" FROM erasure_notices WHERE person_id = $1 ORDER BY created DESC, id DESC", personID)
+	return collect(rows, err, "erasure notices", scanNotice)
 }
 
-// UpdateErasureNotice implements hearth.ErasureNoticeStore.
+// DueErasureNotices lists at most limit pending notices due at now,
+// soonest first. Two nodes asking at once get the same notices: the caller
+// runs the sender on one node (the scheduled-jobs lease).
+func (db *DB) DueErasureNotices(ctx context.Context, now time.Time, limit int) ([]hearth.ErasureNotice, error) {
+	rows, err := db.keys.Query(ctx, "SELECT "+noticeCols+
+		" FROM erasure_notices WHERE state = 'pending' AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2",
+		ts(now), limit)
+	return collect(rows, err, "erasure notices", scanNotice)
+}
+
+// UpdateErasureNotice stores n's delivery state; ENOTFOUND for an unknown ID.
 func (db *DB) UpdateErasureNotice(ctx context.Context, n *hearth.ErasureNotice) error {
-	panic(notYet)
+	tag, err := db.keys.Exec(ctx, "UPDATE erasure_notices SET state = $1, attempts = $2, next_attempt = $3, "+
+		"last_error = $4, delivered = $5 WHERE id = $6",
+		string(n.State), n.Attempts, ts(n.NextAttempt), n.LastError, optTS(n.Delivered), n.ID)
+	if err != nil {
+		return wrap("update erasure notice", err, nil)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("update erasure notice", pgx.ErrNoRows, "no such erasure notice")
+	}
+	return nil
+}
+
+func scanNotice(row pgx.Row) (*hearth.ErasureNotice, error) {
+	var n hearth.ErasureNotice
+	var cats, state string
+	var from, to, delivered *int64
+	var created, next int64
+	err := row.Scan(&n.ID, &n.ErasureSeq, &n.PersonID, &n.RecipientID, &n.Everything, &cats, &from, &to,
+		&created, &state, &n.Attempts, &next, &n.LastError, &delivered)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(cats), &n.Categories); err != nil {
+		return nil, fmt.Errorf("decode categories: %w", err)
+	}
+	n.State = hearth.NoticeState(state)
+	n.From, n.To, n.Delivered = fromOptTS(from), fromOptTS(to), fromOptTS(delivered)
+	n.Created, n.NextAttempt = fromTS(created), fromTS(next)
+	return &n, nil
 }

@@ -33,6 +33,15 @@ func TestStore(t *testing.T) {
 	// here once they pass; then this becomes storetest.Run.
 	groups := []string{
 		"none-yet",
+		"Keys",
+		"KEKInventory",
+		"Ledger",
+		"Accounts",
+		"Sessions",
+		"Households",
+		"Invites",
+		"Settings",
+		"MFA",
 	}
 	storetest.RunGroups(t, func(t *testing.T) hearth.Store { return open(t) }, groups...)
 }

@@ -2,16 +2,100 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hearth-iot/hearth"
 )
 
-// PutSettings implements hearth.SettingsStore.
-func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
-	panic(notYet)
+const settingsCols = "person_id, features, purposes, location, feature_location, rights, updated, sealed"
+
+// Settings returns a person's stored settings, or ENOTFOUND.
+func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
+	row := db.data.QueryRow(ctx, "SELECT "+settingsCols+" FROM settings WHERE person_id = $1", personID)
+	var s hearth.PersonSettings
+	var features, purposes, locs, rights string
+	var updated int64
+	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &rights, &updated, &s.Sealed); err != nil {
+		return nil, notFound("select settings", err, "no settings stored for that person")
+	}
+	var r settingsRights
+	for _, f := range []struct {
+		src string
+		dst any
+	}{{features, &s.Features}, {purposes, &s.Purposes}, {locs, &s.FeatureLocation}, {rights, &r}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return nil, fmt.Errorf("decode settings: %w", err)
+		}
+	}
+	s.RestrictAll, s.Restricted, s.Objected, s.ObjectMarketing, s.ADMOptOut = r.RestrictAll, r.Restricted, r.Objected, r.ObjectMarketing, r.ADMOptOut
+	s.Updated = fromTS(updated)
+	return &s, nil
 }
 
-// Settings implements hearth.SettingsStore.
-func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
-	panic(notYet)
+// PutSettings stores a person's settings, replacing earlier ones, in one
+// statement (of two nodes' writes, the later one wins whole); ENOTFOUND if
+// there is no such person.
+func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
+	return upsertSettings(ctx, db.data, s)
+}
+
+// execer is what a pool and a transaction have in common for a statement
+// that returns no rows.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// upsertSettings is PutSettings on q: the data pool, or a transaction
+// (pgx.Tx) that the settings are part of.
+func upsertSettings(ctx context.Context, q execer, s *hearth.PersonSettings) error {
+	args, err := settingsArgs(s)
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, upsertSettingsSQL, args...)
+	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+}
+
+const upsertSettingsSQL = "INSERT INTO settings (" + settingsCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) " +
+	"ON CONFLICT (person_id) DO UPDATE SET features = excluded.features, purposes = excluded.purposes, " +
+	"location = excluded.location, feature_location = excluded.feature_location, rights = excluded.rights, " +
+	"updated = excluded.updated, sealed = excluded.sealed"
+
+// settingsArgs returns the column values of s, in settingsCols order.
+func settingsArgs(s *hearth.PersonSettings) ([]any, error) {
+	features, err := jsonList(s.Features)
+	if err != nil {
+		return nil, fmt.Errorf("encode settings: %w", err)
+	}
+	purposes, err := jsonList(s.Purposes)
+	if err != nil {
+		return nil, fmt.Errorf("encode settings: %w", err)
+	}
+	locs := s.FeatureLocation
+	if locs == nil {
+		locs = map[string]string{}
+	}
+	lb, err := json.Marshal(locs)
+	if err != nil {
+		return nil, fmt.Errorf("encode settings: %w", err)
+	}
+	rb, err := json.Marshal(settingsRights{RestrictAll: s.RestrictAll, Restricted: s.Restricted, Objected: s.Objected,
+		ObjectMarketing: s.ObjectMarketing, ADMOptOut: s.ADMOptOut})
+	if err != nil {
+		return nil, fmt.Errorf("encode settings: %w", err)
+	}
+	return []any{s.PersonID, features, purposes, s.Location, string(lb), string(rb), ts(s.Updated), s.Sealed}, nil
+}
+
+// settingsRights is the rights column: the rights a person exercised over
+// the use of their data.
+type settingsRights struct {
+	RestrictAll     bool     `json:"restrict_all,omitempty"`
+	Restricted      []string `json:"restricted,omitempty"`
+	Objected        []string `json:"objected,omitempty"`
+	ObjectMarketing bool     `json:"object_marketing,omitempty"`
+	ADMOptOut       []string `json:"adm_opt_out,omitempty"`
 }

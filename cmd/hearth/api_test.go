@@ -149,8 +149,16 @@ var ownerLine = regexp.MustCompile(`household (\S+) created; owner sign-in: e-ma
 // extra are further flags, such as --manifest.
 func provisionDevices(t *testing.T, data, model string, n int, household string, extra ...string) (creds []cred, hh, email, password string) {
 	t.Helper()
+	return provisionIn(t, []string{"--data", data}, model, n, household, extra...)
+}
+
+// provisionIn is provisionDevices on the store that the flags store name
+// (--data DIR, or --store URL and its companions).
+func provisionIn(t *testing.T, store []string, model string, n int, household string, extra ...string) (creds []cred, hh, email, password string) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "creds.csv")
-	args := append([]string{"devices", "provision", "--data", data, "--model", model, "--count", fmt.Sprint(n), "--out", out}, extra...)
+	args := append(append([]string{"devices", "provision"}, store...), "--model", model, "--count", fmt.Sprint(n), "--out", out)
+	args = append(args, extra...)
 	if household != "" {
 		args = append(args, "--household", household)
 	}

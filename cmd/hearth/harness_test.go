@@ -81,7 +81,16 @@ func (l *lockedBuffer) String() string {
 // when the test ends.
 func startHearth(t *testing.T, data string, args ...string) *proc {
 	t.Helper()
-	all := append([]string{"serve", "--data", data, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"}, args...)
+	return startServe(t, append([]string{"--data", data}, args...)...)
+}
+
+// startServe starts `hearth serve` with args (which name the store: --data,
+// or --store and its companions) on ports 0 unless args give others, waits
+// for both listening lines and for /healthz to answer 200. The server is
+// killed when the test ends.
+func startServe(t *testing.T, args ...string) *proc {
+	t.Helper()
+	all := append([]string{"serve", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"}, args...)
 	p := &proc{cmd: exec.Command(buildBinary(t), all...), stderr: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd.Env = cleanEnv()
 	p.cmd.Stderr = p.stderr

@@ -4,12 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hearth-iot/hearth/internal/pgtest"
 )
 
-// TestMain removes what the end-to-end tests leave in the temporary
-// directory: the built binary and the test key files of cleanEnv.
+// TestMain runs the tests, stops the PostgreSQL test cluster if a test
+// started one (pgtest), and removes what the end-to-end tests leave in the
+// temporary directory: the built binary and the test key files of cleanEnv.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m)
 	if configHome != "" {
 		os.RemoveAll(configHome)
 	}
