@@ -255,7 +255,8 @@ loadgen() { # NAME ARGS...
 j() { jq -r "$1" "$WORK/$2.json"; }
 
 # step NODES RATE: one throughput step; appends a row to WORK/nN.steps and
-# returns 0 if it was sustained.
+# returns 0 if it was sustained. KEPT is 1 if it kept up with the offered
+# rate (loadgen's kept_up: >= 0.98x acknowledged, nothing lost), p99 aside.
 step() {
 	local nodes=$1 rate=$2 name=n$1-step-$2 before stored ok=1 lsn0 wal
 	before=$(stored_total)
@@ -269,7 +270,10 @@ step() {
 		log "$stored stored but $(j .acked_total "$name") PUBACKed: acknowledged readings lost"
 		LOST=1
 	fi
-	[[ $(j .kept_up "$name") == true ]] || ok=0
+	KEPT=0
+	[[ $(j .kept_up "$name") == true ]] && KEPT=1
+	((KEPT)) || ok=0
+	if ((KEPT)) && (($(printf '%.0f' "$(j .ack_rate "$name")") > TPUT)); then TPUT=$(printf '%.0f' "$(j .ack_rate "$name")"); fi
 	awk -v p="$(j .latency_ms.p99 "$name")" -v b="$P99_BOUND" 'BEGIN {exit !(p > b)}' && ok=0
 	printf '| %s | %.0f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %s | %s |\n' "$rate" "$(j .ack_rate "$name")" \
 		"$(j .latency_ms.p50 "$name")" "$(j .latency_ms.p99 "$name")" "$(j .latency_ms.p999 "$name")" "$(j .latency_ms.max "$name")" \
@@ -283,13 +287,21 @@ step() {
 	return $((!ok))
 }
 
-# sweep NODES: steps up until a step is not sustained, then bisects.
+# sweep NODES: steps up while the offered rate is kept up (p99 aside),
+# then bisects REFINE times between the last sustained rate and the first
+# that was not. Writes the highest sustained ack rate to WORK/nN.best and
+# the highest kept-up one to WORK/nN.tput.
 sweep() {
 	local nodes=$1 lo=0 hi=0 rate mid
-	BEST=0
+	BEST=0 TPUT=0
 	: >"$WORK/n$nodes.steps"
 	for rate in $RATES; do
-		if step "$nodes" "$rate"; then lo=$rate; else hi=$rate; break; fi
+		if step "$nodes" "$rate"; then
+			lo=$rate
+		else
+			((hi > 0)) || hi=$rate
+			((KEPT)) || break
+		fi
 	done
 	for _ in $(seq "$REFINE"); do
 		((hi > 0 && hi - lo > 500)) || break
@@ -298,6 +310,7 @@ sweep() {
 		if step "$nodes" "$mid"; then lo=$mid; else hi=$mid; fi
 	done
 	echo "$BEST" >"$WORK/n$nodes.best"
+	echo "$TPUT" >"$WORK/n$nodes.tput"
 }
 
 # throughput: for each node count, an empty readings table, the nodes, a
@@ -323,7 +336,7 @@ ceiling() {
 	[[ $(sql hearth 'SELECT count(*) FROM readings') -gt 0 ]] && from=(-from "$(db_url hearth)")
 	log "storage ceiling: raw CopyFrom, ${from:+rows sampled from the store, }$CEIL_DURATION per configuration"
 	"$WORK/pgcopy" -data "$(db_url ceiling)" -keys "$(db_url ceiling_keys)" "${from[@]}" -batches 64,512 -writers 1,2 \
-		-duration "$CEIL_DURATION" >"$WORK/ceiling.jsonl" 2>"$WORK/ceiling.err" || die "pgcopy failed: $(tail -5 "$WORK/ceiling.err")"
+		-duration "$CEIL_DURATION" -pg-pid "$PG_PID" >"$WORK/ceiling.jsonl" 2>"$WORK/ceiling.err" || die "pgcopy failed: $(tail -5 "$WORK/ceiling.err")"
 	jq -s 'max_by(.rows_per_s) | .rows_per_s | round' "$WORK/ceiling.jsonl" >"$WORK/ceiling.best"
 }
 
@@ -395,7 +408,7 @@ val() { [[ -s $WORK/$1 ]] && cat "$WORK/$1" || echo n/a; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a"}'; }
 verdict() { # VALUE LIMIT: met if VALUE >= LIMIT
 	[[ $1 =~ ^[0-9.]+$ ]] || { echo "n/a"; return; }
-	awk -v v="$1" -v l="$2" 'BEGIN {print v >= l ? "met" : "**missed**"}'
+	awk -v v="$1" -v l="$2" 'BEGIN {print ((v >= l) ? "met" : "**missed**")}'
 }
 
 report() {
@@ -412,7 +425,7 @@ Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -
 PostgreSQL: one cluster in a temporary directory on $(df --output=fstype "$WORK" | tail -1) ($(df --output=source "$WORK" | tail -1)), settings: ${PG_SETTINGS[*]} ${PG_EXTRA[*]}.
 The load generator (bench/loadgen, lean client, one core), the Hearth nodes and PostgreSQL share these $(nproc) cores: $( (($(nproc) < 4)) && echo "**two nodes on a machine this size cannot show scale-out** (they share the same cores with the database and the generator); they are measured anyway, to show that two nodes on one database store every reading once and what the sharing costs" || echo "each figure is a floor for the servers alone").
 Load: $DEVICES devices (split in turn between the nodes), MQTT 3.1.1, QoS 1, $PAYLOAD-byte readings, open loop; latency from each message's scheduled send time to its PUBACK. Hearth acknowledges a reading only once it is gated, sealed and committed (PostgreSQL's commit, synchronous_commit on), so its ack rate is its stored rate (checked against /metrics after every step: $( ((LOST)) && echo "**some acknowledged readings were not stored**" || echo "every acknowledged reading was stored")).
-A step is sustained when at least 0.98× the offered rate is acknowledged within the step, nothing is lost, failed or left unacknowledged after a $DRAIN drain, and p99 ≤ $P99_BOUND ms.
+A step is sustained when at least 0.98× the offered rate is acknowledged within the step, nothing is lost, failed or left unacknowledged after a $DRAIN drain, and p99 ≤ $P99_BOUND ms; it is kept up when all but the p99 bound hold. The sweep goes up while steps are kept up, then bisects between the last sustained step and the first that was not.
 
 ## Summary
 
@@ -421,6 +434,7 @@ A step is sustained when at least 0.98× the offered rate is acknowledged within
 | Storage ceiling: raw CopyFrom, best of 1–2 writers × batches 64/512 (rows/s) | $c (one writer: $c1) | | |
 | Max sustained stored QoS 1 msg/s, one node | $n1 | $(ratio "$n1" "$c")× the ceiling | ≥ 0.3×: $(verdict "$(ratio "$n1" "$c")" 0.3) |
 | Max sustained stored QoS 1 msg/s, two nodes | $n2 | $(ratio "$n2" "$n1")× one node, $(ratio "$n2" "$c")× the ceiling | ≥ 1.6× where the cores allow: $(verdict "$(ratio "$n2" "$n1")" 1.6) ($(nproc) cores) |
+| Highest stored rate kept up (≥ 0.98× offered, nothing lost, p99 aside), one node / two nodes | $(val n1.tput) / $(val n2.tput) | $(ratio "$(val n1.tput)" "$c")× / $(ratio "$(val n2.tput)" "$c")× the ceiling | |
 EOF
 	for n in $NODES; do
 		[[ -f $WORK/n$n.beststep ]] || continue
@@ -451,9 +465,9 @@ EOF
 
 ## Storage ceiling: raw CopyFrom (bench/pgcopy)
 
-| Writers | Rows per COPY | Rows/s | COPY p50 / p99 ms | Table + index bytes per row | WAL bytes per row | Sealed bytes per row | Rows |
-|---|---|---|---|---|---|---|---|
-$(jq -r '"| \(.writers) | \(.batch) | \(.rows_per_s|round) | \(.copy_p50_ms) / \(.copy_p99_ms) | \(.table_bytes_per_row|round) | \(.wal_bytes_per_row|round) | \(.sealed_bytes_per_row|round) (\(.source)) | \(.rows) |"' "$WORK/ceiling.jsonl")
+| Writers | Rows per COPY | Rows/s | COPY p50 / p99 ms | PostgreSQL CPU µs per row | Table + index bytes per row | WAL bytes per row | Sealed bytes per row | Rows |
+|---|---|---|---|---|---|---|---|---|
+$(jq -r '"| \(.writers) | \(.batch) | \(.rows_per_s|round) | \(.copy_p50_ms) / \(.copy_p99_ms) | \(.pg_cpu_us_per_row // 0 | round) | \(.table_bytes_per_row|round) | \(.wal_bytes_per_row|round) | \(.sealed_bytes_per_row|round) (\(.source)) | \(.rows) |"' "$WORK/ceiling.jsonl")
 EOF
 	fi
 	if [[ -s $WORK/capacity.out ]]; then

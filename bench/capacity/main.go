@@ -209,8 +209,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 func printPlan(w io.Writer, p *params, c plan) {
 	day := c.rate * 86400
 	fmt.Fprintf(w, "Fleet: %s devices, one reading every %.0f s: %s readings/s, %s a day.\n", human(p.devices), p.intervalS, human(c.rate), human(day))
-	if p.nodeRate > 0 || p.copyRate > 0 {
-		fmt.Fprintf(w, "Measured on the benchmark machine: one node sustained %s readings/s; raw CopyFrom %s rows/s.\n", human(p.nodeRate), human(p.copyRate))
+	if p.nodeRate > 0 {
+		fmt.Fprintf(w, "Measured on the benchmark machine: one node sustained %s readings/s.\n", human(p.nodeRate))
+	}
+	if p.copyRate > 0 {
+		fmt.Fprintf(w, "Measured on the benchmark machine: raw CopyFrom %s rows/s.\n", human(p.copyRate))
 	}
 	fmt.Fprintf(w, "\nNodes (%d cores each, %.0f µs of CPU per stored reading):\n", p.nodeCores, p.nodeCPUus)
 	fmt.Fprintf(w, "- its cores: %d × 1,000,000 µs / %.0f µs = %s readings/s\n", p.nodeCores, p.nodeCPUus, human(c.cpuCapacity))

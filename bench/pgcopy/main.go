@@ -57,6 +57,7 @@ type config struct {
 	duration         time.Duration
 	sealed           int
 	sample           int
+	pgPID            int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured time per configuration")
 	fs.IntVar(&c.sealed, "sealed", 240, "without -from: bytes of each row's sealed values")
 	fs.IntVar(&c.sample, "sample", 10000, "with -from: stored readings sampled")
+	fs.IntVar(&c.pgPID, "pg-pid", 0, "PostgreSQL's postmaster on this machine: report its and its children's CPU time per row")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -125,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	for _, w := range cfg.writers {
 		for _, b := range cfg.batches {
-			res, err := measure(ctx, db.Data(), proto, b, w, cfg.duration)
+			res, err := measure(ctx, db.Data(), proto, b, w, cfg.duration, cfg.pgPID)
 			if err != nil {
 				return fmt.Errorf("batch %d, %d writers: %w", b, w, err)
 			}
@@ -207,12 +209,14 @@ type result struct {
 	TableBytes  float64 `json:"table_bytes_per_row"` // pg_total_relation_size('readings') per row: heap, TOAST and indexes
 	WALBytes    float64 `json:"wal_bytes_per_row"`   // pg_current_wal_lsn() growth per row, over the whole cluster
 	SealedBytes float64 `json:"sealed_bytes_per_row"`
-	Source      string  `json:"source"` // "sampled" (a Hearth store's rows) or "synthetic"
+	PGCPUus     float64 `json:"pg_cpu_us_per_row,omitempty"`   // with -pg-pid: PostgreSQL's CPU time per row
+	CopyCPUus   float64 `json:"copy_cpu_us_per_row,omitempty"` // this process's CPU time per row
+	Source      string  `json:"source"`                        // "sampled" (a Hearth store's rows) or "synthetic"
 }
 
 // measure empties the readings table, then runs writers concurrent
 // writers, each copying batches of batch rows until d has passed.
-func measure(ctx context.Context, pool *pgxpool.Pool, proto []row, batch, writers int, d time.Duration) (*result, error) {
+func measure(ctx context.Context, pool *pgxpool.Pool, proto []row, batch, writers int, d time.Duration, pgPID int) (*result, error) {
 	if _, err := pool.Exec(ctx, "TRUNCATE readings"); err != nil {
 		return nil, fmt.Errorf("empty readings: %w", err)
 	}
@@ -231,6 +235,7 @@ func measure(ctx context.Context, pool *pgxpool.Pool, proto []row, batch, writer
 		errs  []error
 		wg    sync.WaitGroup
 	)
+	pg0, self0 := treeCPU(pgPID), treeCPU(os.Getpid())
 	start := time.Now()
 	deadline := start.Add(d)
 	runID := strconv.FormatInt(start.UnixNano(), 36)
@@ -248,6 +253,7 @@ func measure(ctx context.Context, pool *pgxpool.Pool, proto []row, batch, writer
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	pg1, self1 := treeCPU(pgPID), treeCPU(os.Getpid())
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -265,6 +271,10 @@ func measure(ctx context.Context, pool *pgxpool.Pool, proto []row, batch, writer
 		res.TableBytes = float64(tableBytes) / float64(total)
 		res.WALBytes = float64(walBytes) / float64(total)
 		res.SealedBytes = sealed
+		res.CopyCPUus = (self1 - self0) * 1e6 / float64(total)
+		if pg0 >= 0 && pg1 >= 0 {
+			res.PGCPUus = (pg1 - pg0) * 1e6 / float64(total)
+		}
 	}
 	return res, nil
 }
@@ -309,3 +319,50 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// treeCPU returns the CPU time, in seconds, of process pid and of its
+// live children (a postmaster's backends and background processes), or -1
+// if pid is 0 or cannot be read.
+func treeCPU(pid int) float64 {
+	if pid <= 0 {
+		return -1
+	}
+	own, _, err := procCPU(strconv.Itoa(pid))
+	if err != nil {
+		return -1
+	}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		if v, parent, err := procCPU(e.Name()); err == nil && parent == pid {
+			own += v
+		}
+	}
+	return own
+}
+
+// procCPU reads utime + stime (seconds) and the parent of a process from
+// /proc/PID/stat.
+func procCPU(pid string) (float64, int, error) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, 0, errors.New("unexpected /proc stat format")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, 0, errors.New("unexpected /proc stat format")
+	}
+	parent, _ := strconv.Atoi(f[1])
+	u, err1 := strconv.ParseFloat(f[11], 64)
+	k, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, 0, err
+	}
+	return (u + k) / 100, parent, nil // USER_HZ is 100 on Linux
+}
