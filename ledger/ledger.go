@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -17,8 +18,10 @@ import (
 const MaxFieldSize = 16 << 10
 
 // appendAttempts bounds the retries of an append that lost a race with
-// another writer on the same store.
-const appendAttempts = 3
+// another writer on the same store (another node of a deployment); between
+// attempts it waits a random time up to the attempt's number of
+// milliseconds, so writers that collided do not collide again in step.
+const appendAttempts = 20
 
 // Ledger appends to the hash-chained ledger in a hearth.LedgerStore. It is
 // safe for concurrent use: appends are serialised by a mutex, which also
@@ -71,17 +74,34 @@ func (l *Ledger) Append(ctx context.Context, es ...hearth.LedgerEntry) ([]hearth
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var err error
-	for range appendAttempts {
+	for attempt := range appendAttempts {
 		if err = l.tryAppend(ctx, out); hearth.ErrorCode(err) != hearth.ECONFLICT {
 			break
 		}
 		l.head = nil // another writer appended: reload the head
+		if werr := backoff(ctx, attempt); werr != nil {
+			err = werr
+			break
+		}
 	}
 	if err != nil {
 		l.head = nil
 		return nil, fmt.Errorf("append to ledger: %w", err)
 	}
 	return out, nil
+}
+
+// backoff waits a random time up to attempt+1 milliseconds, or until ctx
+// ends.
+func backoff(ctx context.Context, attempt int) error {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt+1) * int64(time.Millisecond))))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // tryAppend chains es onto the head and stores them. l.mu is held.

@@ -48,12 +48,12 @@ func scanDevice(row pgx.Row) (*hearth.Device, error) {
 	return &d, nil
 }
 
-// DevicesIn lists a household's devices, oldest first (devices created
-// at the same nanosecond in ID order); an empty list for an unknown
-// household.
+// DevicesIn lists a household's devices, oldest first (of devices created
+// at the same time, the first stored first); an empty list for an
+// unknown household.
 func (db *DB) DevicesIn(ctx context.Context, householdID string) ([]hearth.Device, error) {
 	return queryAll(ctx, db.data, scanDevice, "devices",
-		"SELECT "+deviceCols+" FROM devices WHERE household_id = $1 ORDER BY created, id", householdID)
+		"SELECT "+deviceCols+" FROM devices WHERE household_id = $1 ORDER BY created, seq", householdID)
 }
 
 // SetCredential replaces a device's credential hash (revoke and re-issue);

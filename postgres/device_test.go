@@ -232,3 +232,29 @@ func TestCreateTransferRacesAccept(t *testing.T) {
 		}
 	}
 }
+
+// Devices created at the same time are listed in the order they were
+// stored, as SQLite's rowid orders them, whatever their IDs.
+func TestDevicesInSameTimeStoredOrder(t *testing.T) {
+	_, dbs := openNodes(t, 1, 1)
+	var want []string
+	for _, id := range []string{"dev_c", "dev_a", "dev_b"} {
+		d := &hearth.Device{ID: id, Model: "thermo-1", HouseholdID: "hh0", CredentialHash: []byte("hash"),
+			Firmware: "1.0.0", Mode: hearth.ModeCloud, Created: time.Unix(1, 0), Claimed: time.Unix(2, 0)}
+		if err := dbs[0].CreateDevice(t.Context(), d); err != nil {
+			t.Fatalf("CreateDevice: %v", err)
+		}
+		want = append(want, id)
+	}
+	list, err := dbs[0].DevicesIn(t.Context(), "hh0")
+	if err != nil {
+		t.Fatalf("DevicesIn: %v", err)
+	}
+	var got []string
+	for _, d := range list {
+		got = append(got, d.ID)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("DevicesIn = %v, want %v", got, want)
+	}
+}

@@ -55,11 +55,10 @@ func (db *DB) DeleteKey(ctx context.Context, subject string) error {
 // KEKIDs returns the distinct key-encryption key IDs of the keys in the key
 // database, sorted; none when it holds no key.
 func (db *DB) KEKIDs(ctx context.Context) ([]string, error) {
-	rows, err := db.keys.Query(ctx, "SELECT DISTINCT kek_id FROM keys ORDER BY kek_id")
-	return collect(rows, err, "key-encryption key IDs", func(row pgx.Row) (*string, error) {
+	return queryAll(ctx, db.keys, func(row pgx.Row) (*string, error) {
 		var s string
 		return &s, row.Scan(&s)
-	})
+	}, "key-encryption key IDs", "SELECT DISTINCT kek_id FROM keys ORDER BY kek_id")
 }
 
 // collect scans every row of a query with scan, closes rows and wraps a
@@ -110,8 +109,8 @@ func (db *DB) RecordErasure(ctx context.Context, e *hearth.Erasure) error {
 
 // Erasures lists at most limit journal entries with Seq > after, in order.
 func (db *DB) Erasures(ctx context.Context, after int64, limit int) ([]hearth.Erasure, error) {
-	rows, err := db.keys.Query(ctx, "SELECT "+erasureCols+" FROM erasures WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
-	return collect(rows, err, "erasures", scanErasure)
+	return queryAll(ctx, db.keys, scanErasure, "erasures",
+		"SELECT "+erasureCols+" FROM erasures WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
 }
 
 func scanErasure(row pgx.Row) (*hearth.Erasure, error) {
@@ -159,19 +158,17 @@ func (db *DB) AddErasureNotices(ctx context.Context, ns []hearth.ErasureNotice) 
 
 // ErasureNotices lists a person's notices, newest first.
 func (db *DB) ErasureNotices(ctx context.Context, personID string) ([]hearth.ErasureNotice, error) {
-	rows, err := db.keys.Query(ctx,
+	return queryAll(ctx, db.keys, scanNotice, "erasure notices",
 		"SELECT "+noticeCols+" FROM erasure_notices WHERE person_id = $1 ORDER BY created DESC, id DESC", personID)
-	return collect(rows, err, "erasure notices", scanNotice)
 }
 
 // DueErasureNotices lists at most limit pending notices due at now,
-// soonest first. Two nodes asking at once get the same notices: the caller
-// runs the sender on one node (the scheduled-jobs lease).
+// soonest first. Two nodes asking at once get the same notices: the store
+// does not hand a notice to one sender only.
 func (db *DB) DueErasureNotices(ctx context.Context, now time.Time, limit int) ([]hearth.ErasureNotice, error) {
-	rows, err := db.keys.Query(ctx, "SELECT "+noticeCols+
+	return queryAll(ctx, db.keys, scanNotice, "erasure notices", "SELECT "+noticeCols+
 		" FROM erasure_notices WHERE state = 'pending' AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2",
 		ts(now), limit)
-	return collect(rows, err, "erasure notices", scanNotice)
 }
 
 // UpdateErasureNotice stores n's delivery state; ENOTFOUND for an unknown ID.

@@ -33,6 +33,10 @@ func TestStore(t *testing.T) {
 	// here once they pass; then this becomes storetest.Run.
 	groups := []string{
 		"none-yet",
+		"Readings",
+		"Dedup",
+		"Export",
+		"Rectify",
 		"Keys",
 		"KEKInventory",
 		"Ledger",
@@ -42,6 +46,13 @@ func TestStore(t *testing.T) {
 		"Invites",
 		"Settings",
 		"MFA",
+		"Lifecycle",
+		"Devices",
+		"Claims",
+		"Firmware",
+		"DeviceLifecycle",
+		"Notifications",
+		"Rights",
 	}
 	storetest.RunGroups(t, func(t *testing.T) hearth.Store { return open(t) }, groups...)
 }

@@ -40,6 +40,9 @@ type backupConfig struct {
 	File  string // restore: the backup to restore
 	Keys  bool
 	Force bool
+	// Store is --store, only to refuse it: backup and restore are
+	// SQLite's (see refusePostgres).
+	Store string
 }
 
 // backupFlags defines the flags backup and restore share.
@@ -48,7 +51,19 @@ func backupFlags(name, summary string, cfg *backupConfig, stderr io.Writer) *fla
 	flags := newFlagSet(name, summary, stderr)
 	flags.StringVar(&cfg.Data, "data", cfg.Data, "data directory")
 	flags.BoolVar(&cfg.Keys, "keys", false, "keys.db instead of hearth.db")
+	flags.StringVar(&cfg.Store, "store", "", "refused: backup and restore work on SQLite's data directory; back up PostgreSQL with pg_dump (docs/deploy.md)")
 	return flags
+}
+
+// refusePostgres refuses a PostgreSQL store: backup and restore copy
+// SQLite's files, and PostgreSQL's databases are backed up with its own
+// tools, each database apart.
+func (cfg *backupConfig) refusePostgres(command string) error {
+	if cfg.Store == "" {
+		return nil
+	}
+	return usagef("%s --store: %s works on SQLite's data directory only; on PostgreSQL back up the data and key databases apart with pg_dump "+
+		"(and restore with pg_restore), as docs/deploy.md says", command, command)
 }
 
 // runBackup runs `hearth backup`.
@@ -59,6 +74,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	flags.BoolVar(&cfg.Force, "force", false, "replace --out if it exists")
 	if err := parseFlags(flags, args, getenv); err != nil {
 		return helpOK(err)
+	}
+	if err := cfg.refusePostgres("backup"); err != nil {
+		return err
 	}
 	if cfg.Out == "" {
 		return usagef("--out: give the backup file to write")
@@ -92,7 +110,13 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	flags.BoolVar(&cfg.Force, "force", false, "replace the data directory's database, and everything written since the backup")
 	file, err := parseFlagsAndFile(flags, args, getenv)
 	if err != nil {
+		if err := cfg.refusePostgres("restore"); err != nil {
+			return err
+		}
 		return helpOK(err)
+	}
+	if err := cfg.refusePostgres("restore"); err != nil {
+		return err
 	}
 	name := dbName(cfg.Keys)
 	p := newProgress(stderr, "restoring "+name, bytesAmount)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync/atomic"
 
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -17,22 +16,24 @@ import (
 	"github.com/hearth-iot/hearth/household"
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/postgres"
 	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sealstore"
-	"github.com/hearth-iot/hearth/sqlite"
 )
 
-// core is what every command that touches the data directory needs: the
-// store, the keyring and the services on top of them.
+// core is what every command that touches the store needs: the store, the
+// keyring and the services on top of them.
 type core struct {
 	manifest *manifest.Manifest
-	// store is what every service uses: the SQLite store behind the
-	// sealing decorator, so personal fields reach hearth.db only sealed
-	// (SEC-ENCRYPT). Use db only for what is SQLite's own (closing,
-	// checkpoints).
-	store      *sealstore.Store
-	db         *sqlite.DB
+	// store is what every service uses: the SQLite or PostgreSQL store
+	// behind the sealing decorator, so personal fields reach the data
+	// database only sealed (SEC-ENCRYPT). Use db only to close it.
+	store *sealstore.Store
+	db    hearth.Store
+	// pg is the PostgreSQL store when there is one (nil on SQLite): what
+	// several nodes share their bus and leases through.
+	pg         *postgres.DB
 	keys       *seal.Keyring
 	metrics    *metrics.Metrics
 	auth       *auth.Service
@@ -53,22 +54,20 @@ type core struct {
 }
 
 // openCore finds the key-encryption key file (refusing one inside the data
-// directory), creates the data directory (mode 0700) if needed, opens the
-// store and loads the key-encryption key: it creates a new key only for a
-// data directory without keys, and refuses a missing or wrong key file.
+// directory), opens the store (SQLite in the data directory, created with
+// mode 0700 if needed, or the PostgreSQL databases of --store) and loads
+// the key-encryption key: it creates a new key only for a store without
+// keys, and refuses a missing or wrong key file.
 func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*core, error) {
-	kekPath, err := kekFile(cfg.Data, cfg.KEK)
+	kekPath, err := cfg.keyFile()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	db, err := sqlite.Open(cfg.Data)
+	db, pg, err := cfg.openStore(context.Background())
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, err
 	}
-	kek, err := openKEK(context.Background(), db, cfg.Data, kekPath)
+	kek, err := openKEK(context.Background(), db, cfg, kekPath)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -88,7 +87,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		}
 	}
 	c := &core{
-		manifest: m, store: store, db: db, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
+		manifest: m, store: store, db: db, pg: pg, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
@@ -128,7 +127,7 @@ func (c *core) membershipChanged(householdID, personID string) {
 	c.privacy.subjects.Invalidate(personID)
 }
 
-// close closes the store, checkpointing its write-ahead logs.
+// close closes the store (SQLite checkpoints its write-ahead logs).
 func (c *core) close(log *slog.Logger) error {
 	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)

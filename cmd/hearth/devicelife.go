@@ -71,6 +71,7 @@ func runDeviceLog(ctx context.Context, args []string, getenv func(string) string
 	var id string
 	fs := newFlagSet("devices log", deviceLogSummary, stderr)
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory")
+	cfg.registerStore(fs)
 	fs.StringVar(&cfg.KEK, "kek", "", kekFlagUsage)
 	fs.StringVar(&id, "id", "", "device ID (required)")
 	if err := parseFlags(fs, args, getenv); err != nil {
@@ -78,6 +79,9 @@ func runDeviceLog(ctx context.Context, args []string, getenv func(string) string
 	}
 	if id == "" {
 		return usagef("--id: give the device ID")
+	}
+	if err := cfg.checkStore(); err != nil {
+		return err
 	}
 	m, err := cfg.loadManifest()
 	if err != nil {

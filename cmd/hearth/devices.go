@@ -66,6 +66,7 @@ func parseProvisionFlags(args []string, getenv func(string) string, stderr io.Wr
 	cfg := provisionConfig{serveConfig: defaultServeConfig(), Count: 1, Firmware: "1.0.0"}
 	fs := newFlagSet("devices provision", provisionSummary, stderr)
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory")
+	cfg.registerStore(fs)
 	fs.StringVar(&cfg.Manifest, "manifest", "", "privacy manifest file (default: the embedded example)")
 	fs.StringVar(&cfg.KEK, "kek", "", kekFlagUsage)
 	fs.StringVar(&cfg.Model, "model", "", "device model ID from the manifest (required)")
@@ -84,8 +85,9 @@ func parseProvisionFlags(args []string, getenv func(string) string, stderr io.Wr
 		return cfg, usagef("--out: give the CSV file to write the credentials to")
 	case cfg.Count < 1 || cfg.Count > 100000:
 		return cfg, usagef("--count %d: give 1 to 100000", cfg.Count)
-	case cfg.Data == "":
-		return cfg, usagef("--data: give a data directory")
+	}
+	if err := cfg.checkStore(); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }

@@ -44,6 +44,8 @@ func (c *exportConfig) registerStore(fs interface {
 	StringVar(p *string, name, value, usage string)
 }) {
 	fs.StringVar(&c.Data, "data", c.Data, "data directory holding hearth.db and keys.db")
+	fs.StringVar(&c.Store, "store", c.Store, "PostgreSQL URL of the data database, as the server was given (default: SQLite in --data)")
+	fs.StringVar(&c.KeysStore, "keys-store", c.KeysStore, "PostgreSQL URL of the key database (default: --store's database name with _keys appended)")
 	fs.StringVar(&c.KEK, "kek", c.KEK, kekFlagUsage)
 	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "the privacy manifest the server runs with (default: the embedded example thermostat manifest)")
 }
@@ -82,8 +84,8 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 
 // withCore opens the data directory, which must exist, runs fn and closes it.
 func withCore(cfg serveConfig, fn func(c *core) error) error {
-	if _, err := os.Stat(cfg.Data); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if err := cfg.existingStore(); err != nil {
+		return err
 	}
 	m, err := cfg.loadManifest()
 	if err != nil {

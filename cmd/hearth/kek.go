@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/seal"
-	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // kekFlagUsage documents --kek for every command that opens the data
@@ -128,22 +128,27 @@ func within(path, dir string) (bool, error) {
 }
 
 // openKEK loads the key-encryption key for store from path. It creates a
-// new key only when keys.db holds no data key (a fresh install); a missing
-// key file or another key than the one wrapping the stored keys is refused
-// with what to do, and nothing is created (SEC-ENCRYPT).
-func openKEK(ctx context.Context, store *sqlite.DB, data, path string) (*seal.KEK, error) {
+// new key only when the key store (keys.db, or the key database) holds no
+// data key (a fresh install); a missing key file or another key than the
+// one wrapping the stored keys is refused with what to do, and nothing is
+// created (SEC-ENCRYPT).
+func openKEK(ctx context.Context, store hearth.KEKInventory, cfg serveConfig, path string) (*seal.KEK, error) {
 	ids, err := store.KEKIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list key-encryption keys in %s: %w", sqlite.KeysFile, err)
+		return nil, fmt.Errorf("list key-encryption keys in %s: %w", cfg.keysName(), err)
+	}
+	data, what := cfg.Data, "data directory"
+	if cfg.postgresStore() {
+		data, what = "", "store"
 	}
 	kek, err := seal.OpenKEK(path, ids)
 	switch {
 	case errors.Is(err, seal.ErrKEKMissing):
-		return nil, fmt.Errorf("%w.\nHearth creates a new key only for a data directory without keys, since a new key could not read any stored data.\n"+
-			"Give --kek (or HEARTH_KEK) the key file this data directory was used with.%s", err, legacyHint(data, path))
+		return nil, fmt.Errorf("%w.\nHearth creates a new key only for a %s without keys, since a new key could not read any stored data.\n"+
+			"Give --kek (or HEARTH_KEK) the key file this %s was used with.%s", err, what, what, legacyHint(data, path))
 	case errors.Is(err, seal.ErrKEKMismatch):
-		return nil, fmt.Errorf("%w.\nGive --kek (or HEARTH_KEK) the key file whose key has ID %s: the one this data directory's %s was made with",
-			err, strings.Join(ids, ", "), sqlite.KeysFile)
+		return nil, fmt.Errorf("%w.\nGive --kek (or HEARTH_KEK) the key file whose key has ID %s: the one this %s's %s was made with",
+			err, strings.Join(ids, ", "), what, cfg.keysName())
 	case err != nil:
 		return nil, fmt.Errorf("load key-encryption key: %w", err)
 	}
@@ -151,8 +156,11 @@ func openKEK(ctx context.Context, store *sqlite.DB, data, path string) (*seal.KE
 }
 
 // legacyHint tells how to move a key file left in the data directory by an
-// older Hearth to path, if there is one.
+// older Hearth to path, if there is one ("" when data is "").
 func legacyHint(data, path string) string {
+	if data == "" {
+		return ""
+	}
 	old := filepath.Join(data, legacyKEKName)
 	if _, err := os.Stat(old); errors.Is(err, fs.ErrNotExist) || err != nil {
 		return ""

@@ -20,19 +20,20 @@ func runLedger(ctx context.Context, args []string, getenv func(string) string, s
 	if len(args) == 0 || args[0] != "verify" {
 		return usagef("ledger: give a subcommand: verify")
 	}
-	data := defaultServeConfig().Data
+	cfg := defaultServeConfig()
 	fs := newFlagSet("ledger verify", ledgerVerifySummary, stderr)
-	fs.StringVar(&data, "data", data, "data directory holding hearth.db")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory holding hearth.db")
+	cfg.registerStore(fs)
 	if err := parseFlags(fs, args[1:], getenv); err != nil {
 		return helpOK(err)
 	}
-	return verifyLedger(ctx, data, stdout)
+	return verifyLedger(ctx, cfg, stdout)
 }
 
-// verifyLedger opens the store in dir, which must exist, and verifies its
-// ledger.
-func verifyLedger(ctx context.Context, dir string, stdout io.Writer) error {
-	store, err := openExisting(dir)
+// verifyLedger opens the store cfg names, which must exist, and verifies
+// its ledger.
+func verifyLedger(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
+	store, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}

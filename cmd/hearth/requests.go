@@ -38,14 +38,15 @@ statement whose key was destroyed by an erasure shows as erased.`
 // runRequests runs `hearth requests`, `hearth requests show` and `hearth
 // requests update`.
 func runRequests(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	data := defaultServeConfig().Data
+	cfg := defaultServeConfig()
 	if len(args) > 0 && args[0] == "show" {
 		return runRequestsShow(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "update" {
 		var id, status, outcome string
 		fs := newFlagSet("requests update", requestsUpdateSummary, stderr)
-		fs.StringVar(&data, "data", data, "data directory holding hearth.db")
+		fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory holding hearth.db")
+		cfg.registerStore(fs)
 		fs.StringVar(&id, "id", "", "the request's ID, as hearth requests lists it")
 		fs.StringVar(&status, "status", "", "in-progress, done or refused")
 		fs.StringVar(&outcome, "outcome", "", "what was done, or why the request was refused")
@@ -55,13 +56,14 @@ func runRequests(ctx context.Context, args []string, getenv func(string) string,
 		if id == "" {
 			return usagef("requests update: give --id")
 		}
-		return withRights(data, func(svc *rights.Service) error {
+		return withRights(ctx, cfg, func(svc *rights.Service) error {
 			return updateRequest(ctx, svc, id, hearth.RequestStatus(status), outcome, stdout)
 		})
 	}
 	limit := 1000
 	fs := newFlagSet("requests", requestsSummary, stderr)
-	fs.StringVar(&data, "data", data, "data directory holding hearth.db")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory holding hearth.db")
+	cfg.registerStore(fs)
 	fs.IntVar(&limit, "limit", limit, "list at most this many requests")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return helpOK(err)
@@ -69,7 +71,7 @@ func runRequests(ctx context.Context, args []string, getenv func(string) string,
 	if limit <= 0 {
 		return usagef("requests: --limit must be positive")
 	}
-	return withRights(data, func(svc *rights.Service) error {
+	return withRights(ctx, cfg, func(svc *rights.Service) error {
 		return listRequests(ctx, svc, limit, time.Now(), stdout)
 	})
 }
@@ -127,10 +129,10 @@ func showRequest(ctx context.Context, svc *rights.Service, store hearth.RightsRe
 	return nil
 }
 
-// withRights opens the store in dir, which must exist, and runs fn with a
-// rights service on it.
-func withRights(dir string, fn func(*rights.Service) error) error {
-	store, err := openExisting(dir)
+// withRights opens the store cfg names, which must exist, and runs fn with
+// a rights service on it.
+func withRights(ctx context.Context, cfg serveConfig, fn func(*rights.Service) error) error {
+	store, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -142,9 +144,18 @@ func withRights(dir string, fn func(*rights.Service) error) error {
 	return fn(svc)
 }
 
-// openExisting opens the store in dir, which must hold a hearth.db: an
-// operator command never creates an empty one by mistake.
-func openExisting(dir string) (*sqlite.DB, error) {
+// openExisting opens the store cfg names: the PostgreSQL databases of
+// --store, or the data directory, which must hold a hearth.db: an operator
+// command never creates an empty one by mistake.
+func openExisting(ctx context.Context, cfg serveConfig) (hearth.Store, error) {
+	if cfg.postgresStore() {
+		if err := cfg.checkStore(); err != nil {
+			return nil, err
+		}
+		db, _, err := cfg.openStore(ctx)
+		return db, err
+	}
+	dir := cfg.Data
 	if _, err := os.Stat(filepath.Join(dir, sqlite.DataFile)); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no %s in data directory %s", sqlite.DataFile, dir)
 	}

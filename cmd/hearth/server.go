@@ -119,8 +119,13 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 
 // listen starts the broker and the HTTP server.
 func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http.Handler) error {
+	lbs, err := cfg.proxyProtocol()
+	if err != nil {
+		return err
+	}
 	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Events: s.events, Metrics: s.metrics, Logger: s.log,
-		MaxConnections: cfg.MQTTMaxConns, MaxPendingPerAddr: cfg.MQTTMaxPendingPerAddr, ConnectTimeout: cfg.MQTTConnectTimeout})
+		MaxConnections: cfg.MQTTMaxConns, MaxPendingPerAddr: cfg.MQTTMaxPendingPerAddr, ConnectTimeout: cfg.MQTTConnectTimeout,
+		ProxyProtocol: lbs})
 	if err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
@@ -146,7 +151,7 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 		ln.Close()
 		return fmt.Errorf("security.txt: %w", err)
 	}
-	ln = httpapi.LimitListener(ln, cfg.HTTPMaxConns)
+	ln = httpapi.LimitListener(proxyListener(ln, lbs), cfg.HTTPMaxConns)
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
