@@ -165,7 +165,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	printPlan(stdout, p, c)
 	fmt.Fprintf(stdout, "\nSimulation: %.0f s of traffic after %.0f s of warm-up per configuration; each device sends once every %.0f s at its own random phase.\n\n",
 		p.simSeconds, p.warmupS, p.intervalS)
-	fmt.Fprintln(stdout, "| nodes | devices per node | offered/s | committed/s | p50 ms | p99 ms | p99.9 ms | max ms | node CPU | PostgreSQL CPU | mean batch | sustained |")
+	fmt.Fprintln(stdout, "| nodes | devices per node | offered/s | committed/s | p50 ms | p99 ms | p99.9 ms | max ms | node CPU asked | PostgreSQL CPU asked | mean batch | sustained |")
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|")
 	planned := simulate(p, c.nodes, c.dbCores, c.rate)
 	fmt.Fprintln(stdout, planned.row("calculated"))
@@ -194,6 +194,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "CPU asked: the CPU time the readings of the window asked of the nodes' cores and of PostgreSQL's, over the time there was (above 100%: overload).")
+	if !lost.sustained {
+		return errors.New("the calculated configuration is not sustained in the simulation: the calculation is wrong for these inputs")
+	}
 	fmt.Fprintf(stdout, "Fewest nodes that hold the rate in the simulation (connections aside): %d, at %.0f%% node CPU; the calculation asks %d for the rate at %.0f%% of a node's capacity (headroom), %d for the connections, plus one spare.\n",
 		fewest.nodes, 100*fewest.nodeUtil, c.nodesForRate, 100*p.nodeUtil, c.nodesConn)
 	if fewest.nodes > c.nodesForRate {
@@ -228,6 +232,9 @@ func printPlan(w io.Writer, p *params, c plan) {
 		human(perNode), bytes(perNode*p.tlsConnBytes))
 	fmt.Fprintf(w, "\nPostgreSQL (%.0f µs of its CPU per stored reading):\n", p.dbCPUus)
 	fmt.Fprintf(w, "- CPU: %s readings/s × %.0f µs / %.0f%% utilization = %.1f cores → %d cores\n", human(c.rate), p.dbCPUus, 100*p.dbUtil, c.dbCoresNeeded, c.dbCores)
+	if float64(c.dbCores) < c.dbCoresNeeded {
+		fmt.Fprintf(w, "  **-db-cores %d is below the %.1f the rate asks**\n", c.dbCores, c.dbCoresNeeded)
+	}
 	fmt.Fprintf(w, "- write rate: %s rows/s in one commit per node's batch; the table and its indexes grow %s/s (%.0f bytes per reading), the WAL %s/s (%.0f bytes per reading), before checkpoints write the pages again\n",
 		human(c.rate), bytes(c.rate*p.rowBytes), p.rowBytes, bytes(c.rate*p.walBytes), p.walBytes)
 	fmt.Fprintf(w, "- size: %s a day; %s for %.0f days of retention (without bloat; deleted rows' space is reused after VACUUM)\n",

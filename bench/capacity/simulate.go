@@ -3,6 +3,7 @@ package main
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -231,10 +232,11 @@ func (l *latencies) add(arrival, done, from, to float64) {
 	l.count++
 }
 
-// quantile returns the q-quantile in milliseconds.
+// quantile returns the q-quantile in milliseconds; +Inf when no reading
+// of the window was committed.
 func (l *latencies) quantile(q float64) float64 {
 	if l.count == 0 {
-		return 0
+		return math.Inf(1)
 	}
 	want := int64(q * float64(l.count))
 	var seen int64
@@ -247,4 +249,9 @@ func (l *latencies) quantile(q float64) float64 {
 	return l.maxMS()
 }
 
-func (l *latencies) maxMS() float64 { return l.max * 1e3 }
+func (l *latencies) maxMS() float64 {
+	if l.count == 0 {
+		return math.Inf(1)
+	}
+	return l.max * 1e3
+}
