@@ -37,6 +37,7 @@ func TestStore(t *testing.T) {
 		"Dedup",
 		"Export",
 		"Rectify",
+		"Erasure",
 		"Keys",
 		"KEKInventory",
 		"Ledger",

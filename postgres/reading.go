@@ -20,7 +20,13 @@ type readingKey struct{ device, msg, household string }
 // (FOR SHARE: a transfer, reset or mode switch on any node waits for the
 // batch to commit), the household and mode of every device of the batch
 // that the store knows.
-const lockBindings = "SELECT id, household_id, mode FROM devices WHERE id = ANY($1) ORDER BY id FOR SHARE"
+//
+// The IDs are joined from unnest rather than matched with id = ANY($1): in
+// the generic plan of a prepared statement, which pgx's statement cache
+// soon gets, ANY over a parameter array is a linear search per row, 7 to
+// 9 ms for 512 devices among 1,000, against 1 ms for the join.
+const lockBindings = `SELECT d.id, d.household_id, d.mode FROM unnest($1::text[]) AS u(id)
+JOIN devices d ON d.id = u.id ORDER BY d.id FOR SHARE OF d`
 
 // insertUnnest inserts the batch's readings, given as one array per
 // column, in batch order, skipping those whose (device_id, msg_id) is
