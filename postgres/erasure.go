@@ -44,10 +44,10 @@ func (db *DB) CountReadings(ctx context.Context, f hearth.ErasureFilter) (int64,
 // flushed, so the deleting node does not wait for a flush of its own. It
 // is durable once the log is next flushed: by the next synchronous commit
 // of ingestion or anything else on the server (a flush covers the whole
-// log before it), by the WAL writer within a fraction of a second
-// (wal_writer_delay), and at the latest by the Checkpoint that every
-// erasure and retention run ends with. A crash can lose only these
-// deletions, never another commit; the erasure journal's replay at start,
+// log before it), by the WAL writer within three times wal_writer_delay
+// (600 ms by default), and at the latest by the Checkpoint that every
+// erasure and retention run ends with. A crash can lose only commits made
+// this way, never a synchronous one; the erasure journal's replay at start,
 // or the next retention run, deletes them again.
 //
 // Deleted rows stay in their pages until vacuumed: see Checkpoint.
@@ -76,8 +76,8 @@ func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit 
 // Checkpoint makes the deletions before it durable and reclaims the space
 // of the deleted readings. On PostgreSQL a deleted row stays in its page,
 // and its index entries in the indexes, until VACUUM removes them, so
-// Checkpoint runs VACUUM on readings (waiting for a VACUUM of it that
-// another node or autovacuum is running), then commits a transaction
+// Checkpoint runs VACUUM on readings (if another node is vacuuming it, it
+// waits for that VACUUM to end, then runs its own), then commits a transaction
 // synchronously, which flushes the write-ahead log and with it every
 // DeleteReadings before.
 //
@@ -85,10 +85,12 @@ func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit 
 // reuse and removes its index entries, but its bytes may stay in the page
 // until a later row is written over them; a row that a transaction still
 // running (an export on another node) may see is kept until the next
-// VACUUM; and the write-ahead log, and any archive of it, holds the deleted
-// rows until its segments are recycled (docs/deploy.md). The sealed values
-// are encrypted under data keys that erasure destroys, which is what makes
-// those remnants unreadable.
+// VACUUM; and the write-ahead log, and any archive or replica of it, holds
+// the deleted rows until its segments are recycled. The sealed values in
+// those remnants are encrypted: an erasure of everything about a subject
+// destroys the subject's data key as well, which leaves them unreadable; a
+// partial erasure (a category, a time range) keeps the key, so its
+// remnants stay readable with it until overwritten or recycled.
 func (db *DB) Checkpoint(ctx context.Context) error {
 	if _, err := db.data.Exec(ctx, "VACUUM readings"); err != nil {
 		return wrap("vacuum readings", err, nil)
