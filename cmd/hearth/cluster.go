@@ -37,12 +37,13 @@ type busMessage struct {
 	From   string `json:"from"`
 	To     string `json:"to,omitempty"`     // chanReply: the node that asked
 	ID     string `json:"id,omitempty"`     // chanCommand, chanReply: the request
-	Device string `json:"device,omitempty"` // chanCommand, chanDisconnect, chanSession
+	Device string `json:"device,omitempty"` // chanCommand, chanDisconnect
 	Cmd    []byte `json:"cmd,omitempty"`    // chanCommand: the command (base64 in JSON)
-	At     int64  `json:"at,omitempty"`     // chanSession: when the session began, Unix ns
-	Person string `json:"person,omitempty"` // chanSubject: "" for everyone
-	Code   string `json:"code,omitempty"`   // chanReply: "" delivered, else the error code
-	Msg    string `json:"msg,omitempty"`    // chanReply: the error message
+	// Sessions are the device sessions begun on the sender (chanSession).
+	Sessions []sessionNote `json:"sessions,omitempty"`
+	Person   string        `json:"person,omitempty"` // chanSubject: "" for everyone
+	Code     string        `json:"code,omitempty"`   // chanReply: "" delivered, else the error code
+	Msg      string        `json:"msg,omitempty"`    // chanReply: the error message
 }
 
 // cluster is this node's part in a service of several nodes on one
@@ -60,6 +61,10 @@ type cluster struct {
 	keys     *seal.Keyring
 	// broker is this node's MQTT gateway once it runs.
 	broker atomic.Pointer[mqtt.Broker]
+	// sessions batches the news of devices connecting here (sessions.go);
+	// stopSessions stops its sender.
+	sessions     *sessionNotes
+	stopSessions func()
 
 	mu      sync.Mutex
 	waiting map[string]chan busMessage // command requests by ID
@@ -70,7 +75,7 @@ func newCluster(pg *postgres.DB, log *slog.Logger) (*cluster, error) {
 	if pg == nil {
 		return nil, nil
 	}
-	cl := &cluster{log: log, waiting: map[string]chan busMessage{}}
+	cl := &cluster{log: log, waiting: map[string]chan busMessage{}, sessions: newSessionNotes()}
 	bus, err := postgres.NewBus(pg, postgres.BusConfig{
 		Logger: log, Reconnected: cl.reconnected,
 		Handlers: map[string]func(string){
@@ -95,15 +100,23 @@ func (cl *cluster) start(ctx context.Context, b *mqtt.Broker) error {
 	if err := cl.bus.Start(ctx); err != nil {
 		return err
 	}
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); cl.sendSessions(bg) }()
+	cl.stopSessions = func() { cancel(); <-done }
 	cl.log.Info("cluster bus listening", "node", cl.bus.Node())
 	return nil
 }
 
-// close stops listening.
+// close stops listening and sending.
 func (cl *cluster) close() {
-	if cl != nil {
-		cl.bus.Close()
+	if cl == nil {
+		return
 	}
+	if cl.stopSessions != nil {
+		cl.stopSessions()
+	}
+	cl.bus.Close()
 }
 
 // handle decodes a bus message and passes it to h unless this node sent it
@@ -179,20 +192,6 @@ func (cl *cluster) credentialChanged(deviceID string) {
 func (cl *cluster) onDisconnect(m busMessage) {
 	if b := cl.broker.Load(); b != nil && b.Disconnect(m.Device) {
 		cl.log.Info("device session ended: its credential changed on another node", "device", m.Device)
-	}
-}
-
-// sessionStarted tells the other nodes that a device connected here, so
-// they end an older session of it; mqtt.Config.SessionStarted.
-func (cl *cluster) sessionStarted(deviceID string, at time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cl.publish(ctx, chanSession, busMessage{Device: deviceID, At: at.UnixNano()})
-}
-
-func (cl *cluster) onSession(m busMessage) {
-	if b := cl.broker.Load(); b != nil && b.TakeOver(m.Device, time.Unix(0, m.At)) {
-		cl.log.Info("device session taken over: the device connected to another node", "device", m.Device)
 	}
 }
 
