@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Hearth test: installs what the end-to-end tests drive when it
-# is missing (mosquitto and its clients, Debian's chromium, axe-core from
+# is missing (mosquitto and its clients, HAProxy, Debian's chromium, axe-core from
 # npm, PostgreSQL's server), vets, then tests with the race detector where it fits in time and
 # plainly elsewhere. About 10-20 minutes on 2 cores.
 set -euo pipefail
@@ -25,6 +25,9 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
 	packages+=(chromium fonts-dejavu-core)
 fi
+if ! command -v haproxy >/dev/null; then
+	packages+=(haproxy) # the load balancer in front of `hearth serve --proxy-protocol`
+fi
 if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ] && ! command -v npm >/dev/null; then
 	packages+=(npm)
 fi
@@ -38,7 +41,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
 	$sudo apt-get update
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
 fi
-for tool in mosquitto mosquitto_pub /usr/bin/chromium; do
+for tool in mosquitto mosquitto_pub haproxy /usr/bin/chromium; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "test.sh: $tool is still missing after apt-get install" >&2
 		exit 1

@@ -35,6 +35,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,7 @@ import (
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/proxyproto"
 )
 
 // Gateway limits.
@@ -100,6 +102,25 @@ type Config struct {
 	// ConnectTimeout is how long a connection has from accept until a
 	// valid CONNECT, TLS handshake included. Default DefaultConnectTimeout.
 	ConnectTimeout time.Duration
+	// ProxyProtocol lists the networks of TCP load balancers that send
+	// a PROXY protocol header (version 1 or 2, package proxyproto) before
+	// each client's bytes. A connection from one of them must start with
+	// the header, read within ConnectTimeout like the rest of the
+	// handshake; the client address it gives, not the load balancer's,
+	// is the one MaxPendingPerAddr counts (a header without addresses, a
+	// health check, counts under the load balancer's own). A connection
+	// without a valid header is closed. Connections from any other
+	// address are served as they are, and no header is read from them.
+	// Default: none.
+	ProxyProtocol []netip.Prefix
+	// SessionStarted, when set, is called with a device's ID and the time
+	// (Now) its session began, once its CONNECT is accepted, so that other
+	// gateways serving the same devices can end an older session of it
+	// (TakeOver). It must not wait long: it runs on the connection's
+	// goroutine before it reads on.
+	SessionStarted func(deviceID string, at time.Time)
+	// Now is the clock sessions are timed by; default time.Now.
+	Now func() time.Time
 }
 
 // Events validates and handles an event a device published;
@@ -117,6 +138,9 @@ type Broker struct {
 	cfg     Config
 	refused refusals
 	wg      sync.WaitGroup // the accept loop, handshakes and readers
+	// badHeaderLogged is when a load balancer's bad PROXY protocol header
+	// was last logged, in Unix nanoseconds (see conn.proxyHeader).
+	badHeaderLogged atomic.Int64
 
 	mu       sync.Mutex
 	ln       *net.TCPListener
@@ -157,6 +181,9 @@ func New(cfg Config) (*Broker, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	refused := func(reason string) prometheus.Counter {
 		return cfg.Metrics.ReadingsRefused.WithLabelValues(ingest.TransportMQTT, reason)
@@ -231,23 +258,50 @@ func (b *Broker) accept(ln *net.TCPListener) {
 }
 
 // admit registers a new connection, or returns nil when it is over a
-// limit or the broker is closed.
+// limit or the broker is closed. A connection from a load balancer
+// (Config.ProxyProtocol) is counted as pending once its header says whose
+// it is (see pend).
 func (b *Broker) admit(tcp *net.TCPConn) *conn {
 	ra, ok := tcp.RemoteAddr().(*net.TCPAddr)
 	if !ok {
 		return nil
 	}
-	ip := pendingKey(ra.AddrPort().Addr())
+	peer := ra.AddrPort().Addr()
+	proxied := proxyproto.Trusted(b.cfg.ProxyProtocol, peer)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed || len(b.conns) >= b.cfg.MaxConnections || b.pending[ip] >= b.cfg.MaxPendingPerAddr {
+	if b.closed || len(b.conns) >= b.cfg.MaxConnections {
 		return nil
 	}
-	c := newConn(b, tcp, ip)
+	c := newConn(b, tcp, pendingKey(peer))
+	c.proxied = proxied
+	if !proxied && !b.pendLocked(c) {
+		return nil
+	}
 	b.conns[c] = struct{}{}
-	b.pending[ip]++
 	b.wg.Add(1) // for the handshake
 	return c
+}
+
+// pendAs counts c as pending under the address ip (a pendingKey), which
+// becomes c.ip, unless that address has MaxPendingPerAddr pending
+// already: then it returns false.
+func (b *Broker) pendAs(c *conn, ip netip.Addr) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c.ip = ip
+	return b.pendLocked(c)
+}
+
+// pendLocked counts c as pending under c.ip, as pendAs does, with b.mu
+// held.
+func (b *Broker) pendLocked(c *conn) bool {
+	if b.pending[c.ip] >= b.cfg.MaxPendingPerAddr {
+		return false
+	}
+	b.pending[c.ip]++
+	c.pending = true
+	return true
 }
 
 // pendingKey is the address connections before CONNECT are counted by:
@@ -274,13 +328,29 @@ func (b *Broker) register(c *conn) bool {
 	b.sessions[c.dev.ID] = c
 	b.donePending(c)
 	c.registered = true
+	c.since = b.cfg.Now()
 	b.wg.Add(1) // for the reader
 	b.mu.Unlock()
 	b.cfg.Metrics.ConnectedDevices.Inc()
 	if old != nil {
 		old.kick(codeSessionTakenOver)
 	}
+	if b.cfg.SessionStarted != nil {
+		b.cfg.SessionStarted(c.dev.ID, c.since)
+	}
 	return true
+}
+
+// TakeOver ends the session of the device with that ID if it began before
+// t, as a newer connection of the same device does (MQTT 5: DISCONNECT
+// 0x8E session taken over): for a device that connected to another
+// gateway since. It reports whether a session was ended.
+func (b *Broker) TakeOver(deviceID string, t time.Time) bool {
+	b.mu.Lock()
+	c := b.sessions[deviceID]
+	ok := c != nil && c.since.Before(t)
+	b.mu.Unlock()
+	return ok && c.kick(codeSessionTakenOver)
 }
 
 // donePending counts c out of its address's pending connections, once.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/ingest"
+	"github.com/hearth-iot/hearth/proxyproto"
 )
 
 // Topic scheme.
@@ -84,9 +85,10 @@ var (
 type conn struct {
 	b       *Broker
 	tcp     *net.TCPConn
-	nc      net.Conn // tcp, or the TLS connection over it; set before the reader starts
-	ip      netip.Addr
-	pending bool // counted in Broker.pending; guarded by Broker.mu
+	nc      net.Conn   // tcp, or the TLS connection over it; set before the reader starts
+	ip      netip.Addr // the client's address as pendingKey gives it; guarded by Broker.mu
+	pending bool       // counted in Broker.pending under ip; guarded by Broker.mu
+	proxied bool       // from a load balancer: a PROXY protocol header comes first
 
 	// Set by the handshake, before the connection is registered, then
 	// read-only.
@@ -97,6 +99,7 @@ type conn struct {
 	idle       time.Duration // 1.5 times the granted keepalive
 	maxOut     uint32        // the client's Maximum Packet Size (MQTT 5); 0 if none
 	registered bool          // guarded by Broker.mu
+	since      time.Time     // when the session began (registered); guarded by Broker.mu
 
 	hdr  [5]byte // CONNECT's fixed header is read here
 	peek [1]byte // see waitReadable
@@ -117,7 +120,7 @@ type conn struct {
 }
 
 func newConn(b *Broker, tcp *net.TCPConn, ip netip.Addr) *conn {
-	c := &conn{b: b, tcp: tcp, nc: tcp, ip: ip, pending: true}
+	c := &conn{b: b, tcp: tcp, nc: tcp, ip: ip}
 	c.wake.L = &c.mu
 	return c
 }
@@ -141,6 +144,9 @@ func (c *conn) handshake() {
 func (c *conn) connect() bool {
 	b := c.b
 	if err := c.tcp.SetDeadline(time.Now().Add(b.cfg.ConnectTimeout)); err != nil {
+		return false
+	}
+	if c.proxied && !c.proxyHeader() {
 		return false
 	}
 	if b.cfg.TLS != nil {
@@ -197,6 +203,49 @@ func (c *conn) connect() bool {
 	c.flushLocked()
 	c.mu.Unlock()
 	return true
+}
+
+// proxyHeader reads the PROXY protocol header a load balancer sends first,
+// exactly, leaving the client's bytes in the socket; then the connection
+// is counted as pending under the client's address (the load balancer's,
+// for a header without addresses). It returns false when the header is
+// missing, malformed or late, or that address has MaxPendingPerAddr
+// connections pending already.
+func (c *conn) proxyHeader() bool {
+	h, err := proxyproto.Read(c.tcp)
+	if err != nil {
+		c.b.logBadHeader(err)
+		return false
+	}
+	ip := c.ip // set before the handshake started: the load balancer's
+	if h.Source.IsValid() {
+		ip = pendingKey(h.Source.Addr())
+	}
+	return c.b.pendAs(c, ip)
+}
+
+// badHeaderLogEvery is the least time between two log lines about a load
+// balancer's bad PROXY protocol headers.
+const badHeaderLogEvery = time.Minute
+
+// logBadHeader logs why a load balancer's connection had no valid PROXY
+// protocol header: at warning level, at most once per badHeaderLogEvery,
+// when the header was missing, malformed or too long (a load balancer not
+// set to send it, or sending another version of it); at debug level when
+// the connection ended or timed out first, as a health check that only
+// connects does. The error quotes nothing that was read, so the line holds
+// no client address.
+func (b *Broker) logBadHeader(err error) {
+	var ne net.Error
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) {
+		b.cfg.Logger.Debug("mqtt connection from a load balancer ended before its PROXY protocol header", "err", err)
+		return
+	}
+	now, last := time.Now().UnixNano(), b.badHeaderLogged.Load()
+	if now-last < int64(badHeaderLogEvery) || !b.badHeaderLogged.CompareAndSwap(last, now) {
+		return
+	}
+	b.cfg.Logger.Warn("mqtt connection from a load balancer without a valid PROXY protocol header closed; check that it sends one (HAProxy: send-proxy or send-proxy-v2); logged at most once a minute", "err", err)
 }
 
 // refuse sends a CONNACK refusing the connection and shuts the writing

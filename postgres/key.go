@@ -41,15 +41,22 @@ func scanKey(row pgx.Row) (*hearth.WrappedKey, error) {
 	return &k, nil
 }
 
-// DeleteKey destroys the subject's keys (crypto-shredding). The row is
-// gone for every reader once the delete commits; PostgreSQL reclaims the
-// dead tuple's space at the next vacuum of the keys table, and the key
-// bytes stay in the write-ahead log until it is recycled, and in any base
-// backup or WAL archive of the key database. Deleting a subject without a
-// key is not an error.
+// DeleteKey destroys the subject's keys (crypto-shredding), then runs
+// VACUUM on the keys table, which removes the deleted row's line pointer
+// and index entries so that no query, however it reads the table, finds it
+// again, as SQLite's secure_delete does. What it cannot promise: the key's
+// bytes may stay in the table's page until a later row is written over
+// them; a transaction still running that may see the row keeps it until the
+// next VACUUM; and the write-ahead log, any archive of it and any base
+// backup of the key database hold it until they are recycled. Deleting a
+// subject without a key is not an error. An error from VACUUM is returned
+// after the delete committed; calling DeleteKey again is safe.
 func (db *DB) DeleteKey(ctx context.Context, subject string) error {
-	_, err := db.keys.Exec(ctx, "DELETE FROM keys WHERE subject = $1", subject)
-	return wrap("delete key", err, nil)
+	if _, err := db.keys.Exec(ctx, "DELETE FROM keys WHERE subject = $1", subject); err != nil {
+		return wrap("delete key", err, nil)
+	}
+	_, err := db.keys.Exec(ctx, "VACUUM keys")
+	return wrap("vacuum keys", err, nil)
 }
 
 // KEKIDs returns the distinct key-encryption key IDs of the keys in the key
@@ -109,7 +116,8 @@ func (db *DB) RecordErasure(ctx context.Context, e *hearth.Erasure) error {
 
 // Erasures lists at most limit journal entries with Seq > after, in order.
 func (db *DB) Erasures(ctx context.Context, after int64, limit int) ([]hearth.Erasure, error) {
-	return queryAll(ctx, db.keys, scanErasure, "erasures", "SELECT "+erasureCols+" FROM erasures WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+	return queryAll(ctx, db.keys, scanErasure, "erasures",
+		"SELECT "+erasureCols+" FROM erasures WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
 }
 
 func scanErasure(row pgx.Row) (*hearth.Erasure, error) {
@@ -162,8 +170,8 @@ func (db *DB) ErasureNotices(ctx context.Context, personID string) ([]hearth.Era
 }
 
 // DueErasureNotices lists at most limit pending notices due at now,
-// soonest first. Two nodes asking at once get the same notices: the caller
-// runs the sender on one node (the scheduled-jobs lease).
+// soonest first. Two nodes asking at once get the same notices: the store
+// does not hand a notice to one sender only.
 func (db *DB) DueErasureNotices(ctx context.Context, now time.Time, limit int) ([]hearth.ErasureNotice, error) {
 	return queryAll(ctx, db.keys, scanNotice, "erasure notices", "SELECT "+noticeCols+
 		" FROM erasure_notices WHERE state = 'pending' AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2",

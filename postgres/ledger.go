@@ -98,12 +98,14 @@ func (db *DB) LedgerEntries(ctx context.Context, after int64, limit int) ([]hear
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	return queryAll(ctx, db.data, scanEntry, "ledger entries", "SELECT "+ledgerCols+" FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+	return queryAll(ctx, db.data, scanEntry, "ledger entries",
+		"SELECT "+ledgerCols+" FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
 }
 
 // LedgerEntriesFor lists the entries about personID in ascending order.
 func (db *DB) LedgerEntriesFor(ctx context.Context, personID string) ([]hearth.LedgerEntry, error) {
-	return queryAll(ctx, db.data, scanEntry, "ledger entries", "SELECT "+ledgerCols+" FROM ledger WHERE person = $1 ORDER BY seq", personID)
+	return queryAll(ctx, db.data, scanEntry, "ledger entries",
+		"SELECT "+ledgerCols+" FROM ledger WHERE person = $1 ORDER BY seq", personID)
 }
 
 func scanEntry(row pgx.Row) (*hearth.LedgerEntry, error) {

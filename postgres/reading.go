@@ -11,10 +11,6 @@ import (
 	"github.com/hearth-iot/hearth"
 )
 
-// DefaultLimit is the number of readings Readings returns when the filter's
-// Limit is 0.
-const DefaultLimit = 100
-
 // readingKey identifies the copies of a reading in a batch: a reading's
 // deduplication key (device, message ID) and its household, since a copy
 // sent to another household may be refused where the first is stored.
@@ -24,7 +20,13 @@ type readingKey struct{ device, msg, household string }
 // (FOR SHARE: a transfer, reset or mode switch on any node waits for the
 // batch to commit), the household and mode of every device of the batch
 // that the store knows.
-const lockBindings = "SELECT id, household_id, mode FROM devices WHERE id = ANY($1) ORDER BY id FOR SHARE"
+//
+// The IDs are joined from unnest rather than matched with id = ANY($1): in
+// the generic plan of a prepared statement, which pgx's statement cache
+// soon gets, ANY over a parameter array is a linear search per row, 7 to
+// 9 ms for 512 devices among 1,000, against 1 ms for the join.
+const lockBindings = `SELECT d.id, d.household_id, d.mode FROM unnest($1::text[]) AS u(id)
+JOIN devices d ON d.id = u.id ORDER BY d.id FOR SHARE OF d`
 
 // insertUnnest inserts the batch's readings, given as one array per
 // column, in batch order, skipping those whose (device_id, msg_id) is
@@ -192,14 +194,14 @@ func columns(rs []hearth.Reading) []any {
 const readingCols = "id, device_id, household_id, person_id, category, msg_id, time, received, inferred, disputed, sealed"
 
 // Readings lists readings matching f in ascending ID order: at most f.Limit
-// of them (DefaultLimit when 0). It returns EINVALID for a negative limit.
+// of them (100, defaultLimit, when 0). It returns EINVALID for a negative limit.
 func (db *DB) Readings(ctx context.Context, f hearth.ReadingFilter) ([]hearth.Reading, error) {
 	if f.Limit < 0 {
 		return nil, hearth.FieldError("limit", "must not be negative")
 	}
 	limit := f.Limit
 	if limit == 0 {
-		limit = DefaultLimit
+		limit = defaultLimit
 	}
 	var c conds
 	c.add("id > $%d", f.After)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,8 +37,11 @@ type config struct {
 	client        string
 	caFile        string
 	tlsGroups     string
-	serverPID     int
+	serverPIDs    []int
+	storePID      int
 	sourceAddrs   string
+
+	brokers []string // --broker, split at commas
 
 	tls    *tls.Config // set for a tls:// broker
 	locals []net.Addr  // from sourceAddrs
@@ -54,7 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.broker, "broker", "tcp://127.0.0.1:1883", "broker address, tcp://host:port or tls://host:port")
+	fs.StringVar(&c.broker, "broker", "tcp://127.0.0.1:1883", "broker address, tcp://host:port or tls://host:port; several, comma-separated (nodes of one service), take the devices in turn: device i connects to the (i mod n)th")
 	fs.IntVar(&c.devices, "devices", 100, "number of devices (connections); with --creds, the first N rows after --skip")
 	fs.IntVar(&c.skip, "skip", 0, "start at device N+1 (--creds row or dev-NNNNNN), so that several generators use distinct devices")
 	fs.Float64Var(&c.rate, "rate", 1000, "target aggregate rate in messages per second, spread evenly over the devices")
@@ -75,7 +79,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.client, "client", clientLean, `MQTT client: "lean" (raw MQTT 3.1.1, one reader goroutine per connection) or "paho" (Eclipse Paho)`)
 	fs.StringVar(&c.caFile, "ca", "", "with a tls:// broker: PEM file of the CA to verify it with (default: no verification, for a self-signed benchmark certificate)")
 	fs.StringVar(&c.tlsGroups, "tls-groups", "", `with a tls:// broker: the key exchange groups the client offers, comma-separated from x25519, p256, x25519mlkem768 (default: Go's, which sends an X25519MLKEM768 key share, a ClientHello about 1.2 KB larger than an X25519-only device's)`)
-	fs.IntVar(&c.serverPID, "server-pid", 0, "process ID of the broker on this machine: report its CPU time over the measured window")
+	serverPIDs := fs.String("server-pid", "", "process ID of the broker on this machine, or several comma-separated (the nodes of one service): report their CPU time over the measured window")
+	fs.IntVar(&c.storePID, "store-pid", 0, "process ID of a database server on this machine (PostgreSQL's postmaster): report its CPU time and its child processes' over the measured window")
 	fs.StringVar(&c.sourceAddrs, "source-addrs", "", "comma-separated local IP addresses the connections are spread over (e.g. 127.0.0.2,127.0.0.3), for more than one address's ephemeral ports")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -86,6 +91,19 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.runID == "" {
 		c.runID = randomRunID()
 	}
+	for f := range strings.SplitSeq(*serverPIDs, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		pid, err := strconv.Atoi(f)
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("--server-pid: %q is not a process ID", f)
+		}
+		c.serverPIDs = append(c.serverPIDs, pid)
+	}
+	for b := range strings.SplitSeq(c.broker, ",") {
+		c.brokers = append(c.brokers, strings.TrimSpace(b))
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -95,8 +113,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 // resolve fills the derived fields: the TLS configuration and the local
 // addresses.
 func (c *config) resolve() error {
-	if strings.HasPrefix(c.broker, "tls://") {
-		host, _, _ := net.SplitHostPort(c.addr())
+	if strings.HasPrefix(c.brokers[0], "tls://") {
+		host, _, _ := net.SplitHostPort(c.addr(0))
 		c.tls = &tls.Config{ServerName: host, InsecureSkipVerify: c.caFile == ""}
 		for _, g := range strings.Split(c.tlsGroups, ",") {
 			id, ok := tlsGroups[strings.TrimSpace(g)]
@@ -134,9 +152,12 @@ func (c *config) resolve() error {
 // tlsGroups are the key exchange groups --tls-groups names.
 var tlsGroups = map[string]tls.CurveID{"x25519": tls.X25519, "p256": tls.CurveP256, "x25519mlkem768": tls.X25519MLKEM768}
 
-// addr returns the broker's host:port.
-func (c *config) addr() string {
-	_, a, _ := strings.Cut(c.broker, "://")
+// brokerOf returns the broker URL device i connects to.
+func (c *config) brokerOf(i int) string { return c.brokers[i%len(c.brokers)] }
+
+// addr returns the host:port of the broker device i connects to.
+func (c *config) addr(i int) string {
+	_, a, _ := strings.Cut(c.brokerOf(i), "://")
 	return a
 }
 
@@ -159,7 +180,10 @@ func (c *config) validate() error {
 			errs = append(errs, fmt.Errorf(format, args...))
 		}
 	}
-	check(strings.HasPrefix(c.broker, "tcp://") || strings.HasPrefix(c.broker, "tls://"), "--broker %q: want tcp://host:port or tls://host:port", c.broker)
+	for _, b := range c.brokers {
+		check(strings.HasPrefix(b, "tcp://") || strings.HasPrefix(b, "tls://"), "--broker %q: want tcp://host:port or tls://host:port", b)
+		check(strings.HasPrefix(b, "tls://") == strings.HasPrefix(c.brokers[0], "tls://"), "--broker: all tcp:// or all tls://")
+	}
 	check(c.client == clientLean || c.client == clientPaho, "--client %q: want lean or paho", c.client)
 	check(c.keepAlive >= time.Second && c.keepAlive <= 65535*time.Second, "--keepalive must be 1s to 65535s")
 	check(c.devices > 0, "--devices must be positive")

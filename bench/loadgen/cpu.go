@@ -42,25 +42,71 @@ func cpuSeconds(pid string) (float64, error) {
 }
 
 // cpuUse is the CPU time used within the measured window, in seconds: by
-// the generator itself and by the server (-1 when --server-pid is not given
-// or could not be read).
+// the generator itself, by the servers (-1 when --server-pid is not given
+// or could not be read) and by the database server with its children (-1
+// when --store-pid is not given or could not be read).
 type cpuUse struct {
-	generator, server float64
+	generator, server, store float64
 }
 
-// sampleCPU reads the CPU time of this process and of serverPID (when not
-// 0) at from and at to, and returns the differences. It returns early, with
-// what it has, when ctx is done.
-func sampleCPU(ctx context.Context, serverPID int, from, to time.Time) cpuUse {
-	read := func() (gen, srv float64) {
-		gen, _ = cpuSeconds("self")
-		srv = -1
-		if serverPID > 0 {
-			if v, err := cpuSeconds(strconv.Itoa(serverPID)); err == nil {
-				srv = v
-			}
+// serversCPU returns the summed CPU time of pids, or -1 if there are none
+// or one could not be read.
+func serversCPU(pids []int) float64 {
+	if len(pids) == 0 {
+		return -1
+	}
+	var sum float64
+	for _, pid := range pids {
+		v, err := cpuSeconds(strconv.Itoa(pid))
+		if err != nil {
+			return -1
 		}
-		return gen, srv
+		sum += v
+	}
+	return sum
+}
+
+// treeCPU returns the CPU time of pid and of its live child processes (a
+// PostgreSQL postmaster's backends and background workers), or -1 if pid
+// could not be read. A child that exits within the window takes its time
+// with it, so this is a floor; a connection pool keeps its backends.
+func treeCPU(pid int) float64 {
+	if pid <= 0 {
+		return -1
+	}
+	sum, err := cpuSeconds(strconv.Itoa(pid))
+	if err != nil {
+		return -1
+	}
+	ents, _ := os.ReadDir("/proc")
+	parent := strconv.Itoa(pid)
+	for _, e := range ents {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if i < 0 || len(f) < 13 || f[1] != parent {
+			continue
+		}
+		if v, err := cpuSeconds(e.Name()); err == nil {
+			sum += v
+		}
+	}
+	return sum
+}
+
+// sampleCPU reads the CPU time of this process, of serverPIDs and of the
+// storePID tree at from and at to, and returns the differences. It returns
+// early, with what it has, when ctx is done.
+func sampleCPU(ctx context.Context, serverPIDs []int, storePID int, from, to time.Time) cpuUse {
+	read := func() cpuUse {
+		gen, _ := cpuSeconds("self")
+		return cpuUse{generator: gen, server: serversCPU(serverPIDs), store: treeCPU(storePID)}
 	}
 	sleepUntil := func(t time.Time) bool {
 		select {
@@ -71,16 +117,19 @@ func sampleCPU(ctx context.Context, serverPID int, from, to time.Time) cpuUse {
 		}
 	}
 	if !sleepUntil(from) {
-		return cpuUse{server: -1}
+		return cpuUse{server: -1, store: -1}
 	}
-	g0, s0 := read()
+	a := read()
 	if !sleepUntil(to) {
-		return cpuUse{server: -1}
+		return cpuUse{server: -1, store: -1}
 	}
-	g1, s1 := read()
-	u := cpuUse{generator: g1 - g0, server: -1}
-	if s0 >= 0 && s1 >= 0 {
-		u.server = s1 - s0
+	b := read()
+	u := cpuUse{generator: b.generator - a.generator, server: -1, store: -1}
+	if a.server >= 0 && b.server >= 0 {
+		u.server = b.server - a.server
+	}
+	if a.store >= 0 && b.store >= 0 {
+		u.store = b.store - a.store
 	}
 	return u
 }

@@ -84,7 +84,7 @@ type pahoSession struct{ c mqtt.Client }
 
 func dialPaho(cfg *config, i int, cr cred) (*pahoSession, error) {
 	o := mqtt.NewClientOptions().
-		AddBroker(cfg.broker).
+		AddBroker(cfg.brokerOf(i)).
 		SetClientID(cr.ID).
 		SetProtocolVersion(4).
 		SetCleanSession(true).

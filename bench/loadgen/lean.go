@@ -42,7 +42,7 @@ func dialLean(ctx context.Context, cfg *config, i int, cr cred) (*leanSession, e
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	d := net.Dialer{LocalAddr: cfg.localAddr(i)}
-	c, err := d.DialContext(ctx, "tcp", cfg.addr())
+	c, err := d.DialContext(ctx, "tcp", cfg.addr(i))
 	if err != nil {
 		return nil, err
 	}

@@ -184,3 +184,20 @@ func TestLeanKeepAlive(t *testing.T) {
 		t.Errorf("no PINGREQ in 3 s with a 1 s keep-alive")
 	}
 }
+
+// TestSeveralBrokers checks that with a comma-separated --broker the
+// devices take the brokers in turn (device i the (i mod n)th), as the
+// nodes of one service behind no load balancer, and that every message is
+// still counted once.
+func TestSeveralBrokers(t *testing.T) {
+	a, b := startScripted(t, 0, "ack"), startScripted(t, 0, "ack")
+	sum := runJSON(t, "--broker", a.url()+","+b.url(), "--devices", "5", "--connect-concurrency", "1", "--rate", "50",
+		"--duration", "1s", "--warmup", "0s", "--drain", "2s")
+	if got := [2]int64{a.conns.Load(), b.conns.Load()}; got != [2]int64{3, 2} {
+		t.Errorf("connections per broker = %v, want [3 2]", got)
+	}
+	if sum.Connected != 5 || sum.Acked != sum.Sent || sum.Errors != 0 || sum.Unacked != 0 {
+		t.Errorf("connected %d, sent %d, acked %d, errors %d, unacked %d; want 5 connected and every message acked",
+			sum.Connected, sum.Sent, sum.Acked, sum.Errors, sum.Unacked)
+	}
+}

@@ -71,7 +71,7 @@ func runLoad(ctx context.Context, cfg *config, devs []*device, p plan) *stats {
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
-		s.cpu = sampleCPU(ctx, cfg.serverPID, p.measureFrom, p.end)
+		s.cpu = sampleCPU(ctx, cfg.serverPIDs, cfg.storePID, p.measureFrom, p.end)
 	}()
 	var inflight, workers sync.WaitGroup
 	for w := range min(cfg.workers, len(devs)) {

@@ -35,6 +35,8 @@ type summary struct {
 	GeneratorCPU  float64   `json:"generator_cpu_cores"`             // CPU time of the generator over the measured window, in cores
 	ServerCPU     float64   `json:"server_cpu_cores,omitempty"`      // the same for --server-pid
 	ServerCPUAck  float64   `json:"server_cpu_us_per_ack,omitempty"` // the server's CPU time in the window per PUBACK received in it, µs
+	StoreCPU      float64   `json:"store_cpu_cores,omitempty"`       // the same for --store-pid and its children
+	StoreCPUAck   float64   `json:"store_cpu_us_per_ack,omitempty"`
 	FirstError    string    `json:"first_error,omitempty"`
 	Idle          bool      `json:"idle,omitempty"`
 	GoMaxProcs    int       `json:"gomaxprocs"`
@@ -70,10 +72,17 @@ func summarize(cfg *config, devs []*device, failed int, p plan, s *stats) *summa
 	sum.Unacked = sum.Sent - sum.Acked - sum.Errors
 	secs := cfg.duration.Seconds()
 	sum.GeneratorCPU = s.cpu.generator / secs
-	if s.cpu.server >= 0 && cfg.serverPID > 0 {
+	w := s.windowAcks.Load()
+	if s.cpu.server >= 0 {
 		sum.ServerCPU = s.cpu.server / secs
-		if w := s.windowAcks.Load(); w > 0 {
+		if w > 0 {
 			sum.ServerCPUAck = s.cpu.server * 1e6 / float64(w)
+		}
+	}
+	if s.cpu.store >= 0 {
+		sum.StoreCPU = s.cpu.store / secs
+		if w > 0 {
+			sum.StoreCPUAck = s.cpu.store * 1e6 / float64(w)
 		}
 	}
 	sum.KeptUp = sum.Errors == 0 && sum.Unacked == 0 && sum.NotSent == 0 && failed == 0 &&
@@ -105,12 +114,12 @@ ack rate     %.0f msg/s (%.1f%% of offered)
 latency      p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (scheduled send to PUBACK)
 send lag     p99 %.2f ms, max %.2f ms
 kept up      %v
-cpu          generator %.2f cores, server %.2f cores, server %.1f µs per ack (measured window)
+cpu          generator %.2f cores, server %.2f cores, server %.1f µs per ack, store %.2f cores (measured window)
 `, sum.Broker, sum.Client, sum.Connected, sum.ConnectFailed, sum.OfferedRate, sum.DurationS, sum.WarmupS, sum.PayloadBytes,
 		sum.Scheduled, sum.Sent, sum.Acked, sum.Errors, sum.Unacked, sum.NotSent,
 		sum.AckRate, 100*sum.AckRate/sum.OfferedRate,
 		sum.Latency.P50, sum.Latency.P90, sum.Latency.P99, sum.Latency.P999, sum.Latency.Max,
-		sum.SendLag.P99, sum.SendLag.Max, sum.KeptUp, sum.GeneratorCPU, sum.ServerCPU, sum.ServerCPUAck)
+		sum.SendLag.P99, sum.SendLag.Max, sum.KeptUp, sum.GeneratorCPU, sum.ServerCPU, sum.ServerCPUAck, sum.StoreCPU)
 	if err == nil && sum.FirstError != "" {
 		_, err = fmt.Fprintf(w, "first error  %s\n", sum.FirstError)
 	}

@@ -138,6 +138,8 @@ func TestRunRefusesBadInput(t *testing.T) {
 	}{
 		{"no broker listening", []string{"--broker", "tcp://127.0.0.1:1", "--devices", "1"}, "no device connected"},
 		{"not tcp", []string{"--broker", "mqtt://x"}, "want tcp://host:port"},
+		{"mixed schemes", []string{"--broker", "tcp://127.0.0.1:1,tls://127.0.0.1:2"}, "all tcp:// or all tls://"},
+		{"bad server pid", []string{"--server-pid", "12,x"}, `"x" is not a process ID`},
 		{"unknown client", []string{"--client", "x"}, "want lean or paho"},
 		{"bad source address", []string{"--source-addrs", "127.0.0.2,nope"}, `"nope" is not an IP address`},
 		{"negative skip", []string{"--skip", "-1"}, "--skip must not be negative"},

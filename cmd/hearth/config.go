@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hearth-iot/hearth/auth"
@@ -27,14 +26,14 @@ type serveConfig struct {
 	// database's URL; "" is postgres.KeysURL(Store).
 	Store     string
 	KeysStore string
-	HTTP     string // HTTP listen address
-	MQTT     string // MQTT listen address
-	Manifest string // manifest file; "" for the embedded example
-	KEK      string // key-encryption key file; "" for the default (see kekFile)
-	TLSCert  string
-	TLSKey   string
-	Insecure bool
-	LogLevel string
+	HTTP      string // HTTP listen address
+	MQTT      string // MQTT listen address
+	Manifest  string // manifest file; "" for the embedded example
+	KEK       string // key-encryption key file; "" for the default (see kekFile)
+	TLSCert   string
+	TLSKey    string
+	Insecure  bool
+	LogLevel  string
 	// Recipients is the recipients file: per recipient, the erasure
 	// webhook's URL and secret (see package webhook); "" sends no notices.
 	Recipients string
@@ -51,6 +50,10 @@ type serveConfig struct {
 	// (CIDR) of reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed; see http.Config.TrustedProxies.
 	TrustedProxies string
+	// ProxyProtocol lists, comma-separated, the addresses or networks of
+	// TCP load balancers that send a PROXY protocol header on the MQTT
+	// and HTTP listeners (proxyprotocol.go).
+	ProxyProtocol string
 	// MetricsAddr, if set, is a separate listen address serving only
 	// /metrics; MetricsToken, if set, is the bearer token /metrics on the
 	// API address requires. With neither, /metrics is not served.
@@ -87,6 +90,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.HTTPMaxConns, "http-max-conns", c.HTTPMaxConns, "most HTTP connections open at once; more wait to be accepted until one closes")
 	fs.DurationVar(&c.HTTPReadTimeout, "http-read-timeout", c.HTTPReadTimeout, "time an HTTP request has from accept to the end of its body, headers at most 10s of it (1s to 1h; an archive import by a signed-in person gets 1h)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For gives the client address and whose X-Forwarded-Proto: https means TLS (Secure cookies, HSTS) (default: none)")
+	c.registerProxy(fs)
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "separate listen address, host:port, serving only /metrics (default: none)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics on the HTTP address requires, at least 32 characters; prefer the environment variable (default: none; without it or --metrics-addr, /metrics is not served)")
 	fs.StringVar(&c.Manifest, "manifest", c.Manifest, "privacy manifest file, YAML or JSON (default: the embedded example thermostat manifest)")
@@ -129,6 +133,9 @@ func (c *serveConfig) check() error {
 	if err := c.checkMQTTLimits(); err != nil {
 		return err
 	}
+	if err := c.checkProxy(); err != nil {
+		return err
+	}
 	return c.Disclosure.check(c.HTTP, c.TLSCert != "")
 }
 
@@ -155,23 +162,7 @@ func (c *serveConfig) checkHTTPLimits() error {
 // trustedProxies parses --trusted-proxies: addresses or CIDR networks,
 // comma-separated.
 func (c *serveConfig) trustedProxies() ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, f := range strings.Split(c.TrustedProxies, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(f); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(f)
-		if err != nil {
-			return nil, usagef("--trusted-proxies %q: %q is neither an IP address nor a network such as 10.0.0.0/8", c.TrustedProxies, f)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
+	return parseNetworks("--trusted-proxies", c.TrustedProxies)
 }
 
 // webauthnOrigin is the origin passkeys are bound to: --webauthn-origin,

@@ -25,6 +25,8 @@ func TestServeLimitFlags(t *testing.T) {
 		{[]string{"--http-read-timeout", "2h"}, "--http-read-timeout 2h0m0s: "},
 		{[]string{"--trusted-proxies", "10.0.0.0/8, 192.0.2.7,::1"}, ""},
 		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, `"proxy.local" is neither an IP address nor a network`},
+		{[]string{"--proxy-protocol", "10.0.0.0/8, 192.0.2.7,::1"}, ""},
+		{[]string{"--proxy-protocol", "10.0.0.0/33"}, `--proxy-protocol "10.0.0.0/33": "10.0.0.0/33" is neither`},
 		{[]string{"--metrics-token", "short"}, "--metrics-token: give at least 32 characters"},
 		{[]string{"--metrics-addr", "0.0.0.0:9100"}, "--metrics-addr \"0.0.0.0:9100\": refusing plaintext"},
 		{[]string{"--metrics-addr", "127.0.0.1:9100"}, ""},
