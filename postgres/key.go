@@ -43,8 +43,8 @@ func scanKey(row pgx.Row) (*hearth.WrappedKey, error) {
 
 // DeleteKey destroys the subject's keys (crypto-shredding), then runs
 // VACUUM on the keys table, which frees the deleted row's line pointer and
-// removes its index entries, so that no SQL query, even one that ignores
-// visibility, can reach the row again. What it cannot promise (SQLite's
+// removes its index entries: nothing that finds rows through the table's
+// line pointers or its indexes reaches the row again. What it cannot promise (SQLite's
 // secure_delete overwrites the bytes; PostgreSQL has no such setting): the
 // key's bytes may stay in the table's page until a later row is written
 // over them; a transaction still running that may see the row keeps it
