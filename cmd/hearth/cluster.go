@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -240,8 +241,11 @@ func (cl *cluster) command(ctx context.Context, deviceID string, cmd []byte) err
 	if err != nil {
 		return err
 	}
-	others := len(nodes) - 1 // this node is listed too
-	if others <= 0 {
+	others := len(nodes)
+	if slices.Contains(nodes, cl.bus.Node()) {
+		others--
+	}
+	if others == 0 {
 		return hearth.Errorf(hearth.ENOTFOUND, "device %s is not connected", deviceID)
 	}
 	id := hearth.NewID("req_")
