@@ -69,25 +69,6 @@ func (db *DB) KEKIDs(ctx context.Context) ([]string, error) {
 	}, "key-encryption key IDs", "SELECT DISTINCT kek_id FROM keys ORDER BY kek_id")
 }
 
-// collect scans every row of a query with scan, closes rows and wraps a
-// failure with "select "+what. Pass the query's own error as err: it is
-// returned, wrapped, before rows is touched.
-func collect[T any](rows pgx.Rows, err error, what string, scan func(pgx.Row) (*T, error)) ([]T, error) {
-	if err != nil {
-		return nil, wrap("select "+what, err, nil)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan %s: %w", what, err)
-		}
-		out = append(out, *v)
-	}
-	return out, wrap("select "+what, rows.Err(), nil)
-}
-
 // jsonList encodes IDs as a JSON array; nil becomes "[]".
 func jsonList(ids []string) (string, error) {
 	if ids == nil {
