@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,12 +38,13 @@ type busMessage struct {
 	From   string `json:"from"`
 	To     string `json:"to,omitempty"`     // chanReply: the node that asked
 	ID     string `json:"id,omitempty"`     // chanCommand, chanReply: the request
-	Device string `json:"device,omitempty"` // chanCommand, chanDisconnect, chanSession
+	Device string `json:"device,omitempty"` // chanCommand, chanDisconnect
 	Cmd    []byte `json:"cmd,omitempty"`    // chanCommand: the command (base64 in JSON)
-	At     int64  `json:"at,omitempty"`     // chanSession: when the session began, Unix ns
-	Person string `json:"person,omitempty"` // chanSubject: "" for everyone
-	Code   string `json:"code,omitempty"`   // chanReply: "" delivered, else the error code
-	Msg    string `json:"msg,omitempty"`    // chanReply: the error message
+	// Sessions are the device sessions begun on the sender (chanSession).
+	Sessions []sessionNote `json:"sessions,omitempty"`
+	Person   string        `json:"person,omitempty"` // chanSubject: "" for everyone
+	Code     string        `json:"code,omitempty"`   // chanReply: "" delivered, else the error code
+	Msg      string        `json:"msg,omitempty"`    // chanReply: the error message
 }
 
 // cluster is this node's part in a service of several nodes on one
@@ -60,6 +62,10 @@ type cluster struct {
 	keys     *seal.Keyring
 	// broker is this node's MQTT gateway once it runs.
 	broker atomic.Pointer[mqtt.Broker]
+	// sessions batches the news of devices connecting here (sessions.go);
+	// stopSessions stops its sender.
+	sessions     *sessionNotes
+	stopSessions func()
 
 	mu      sync.Mutex
 	waiting map[string]chan busMessage // command requests by ID
@@ -70,7 +76,7 @@ func newCluster(pg *postgres.DB, log *slog.Logger) (*cluster, error) {
 	if pg == nil {
 		return nil, nil
 	}
-	cl := &cluster{log: log, waiting: map[string]chan busMessage{}}
+	cl := &cluster{log: log, waiting: map[string]chan busMessage{}, sessions: newSessionNotes()}
 	bus, err := postgres.NewBus(pg, postgres.BusConfig{
 		Logger: log, Reconnected: cl.reconnected,
 		Handlers: map[string]func(string){
@@ -95,15 +101,23 @@ func (cl *cluster) start(ctx context.Context, b *mqtt.Broker) error {
 	if err := cl.bus.Start(ctx); err != nil {
 		return err
 	}
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); cl.sendSessions(bg) }()
+	cl.stopSessions = func() { cancel(); <-done }
 	cl.log.Info("cluster bus listening", "node", cl.bus.Node())
 	return nil
 }
 
-// close stops listening.
+// close stops listening and sending.
 func (cl *cluster) close() {
-	if cl != nil {
-		cl.bus.Close()
+	if cl == nil {
+		return
 	}
+	if cl.stopSessions != nil {
+		cl.stopSessions()
+	}
+	cl.bus.Close()
 }
 
 // handle decodes a bus message and passes it to h unless this node sent it
@@ -182,20 +196,6 @@ func (cl *cluster) onDisconnect(m busMessage) {
 	}
 }
 
-// sessionStarted tells the other nodes that a device connected here, so
-// they end an older session of it; mqtt.Config.SessionStarted.
-func (cl *cluster) sessionStarted(deviceID string, at time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cl.publish(ctx, chanSession, busMessage{Device: deviceID, At: at.UnixNano()})
-}
-
-func (cl *cluster) onSession(m busMessage) {
-	if b := cl.broker.Load(); b != nil && b.TakeOver(m.Device, time.Unix(0, m.At)) {
-		cl.log.Info("device session taken over: the device connected to another node", "device", m.Device)
-	}
-}
-
 // clusterKeys is the key store the keyring uses on PostgreSQL: it tells
 // the other nodes when a subject's key is shredded, so that they forget
 // their unwrapped copy (RIGHT-ERASE).
@@ -241,8 +241,11 @@ func (cl *cluster) command(ctx context.Context, deviceID string, cmd []byte) err
 	if err != nil {
 		return err
 	}
-	others := len(nodes) - 1 // this node is listed too
-	if others <= 0 {
+	others := len(nodes)
+	if slices.Contains(nodes, cl.bus.Node()) {
+		others--
+	}
+	if others == 0 {
 		return hearth.Errorf(hearth.ENOTFOUND, "device %s is not connected", deviceID)
 	}
 	id := hearth.NewID("req_")

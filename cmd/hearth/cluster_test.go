@@ -267,3 +267,24 @@ func TestClusterKEKCreatedOnce(t *testing.T) {
 		t.Errorf("%d nodes started, want exactly 1 (errors: %v)", ok, errs)
 	}
 }
+
+// Session notes wait in a bounded queue: past maxPendingNotes they are
+// dropped and counted, and take empties the queue and the count.
+func TestSessionNotesBounded(t *testing.T) {
+	n := newSessionNotes()
+	for i := range maxPendingNotes + 3 {
+		n.add(sessionNote{Device: "dev", At: int64(i)})
+	}
+	notes, dropped := n.take()
+	if len(notes) != maxPendingNotes || dropped != 3 {
+		t.Errorf("took %d notes, %d dropped; want %d and 3", len(notes), dropped, maxPendingNotes)
+	}
+	if notes, dropped := n.take(); len(notes) != 0 || dropped != 0 {
+		t.Errorf("second take: %d notes, %d dropped; want none", len(notes), dropped)
+	}
+	select {
+	case <-n.kick:
+	default:
+		t.Error("no kick after the first note")
+	}
+}
