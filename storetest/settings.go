@@ -147,7 +147,7 @@ func appendFeature(t *testing.T, s hearth.Store, person, feature string) error {
 			old, err = nil, nil
 		}
 		if err != nil {
-			return fmt.Errorf("Settings: %w", err)
+			return fmt.Errorf("read settings: %w", err)
 		}
 		st := hearth.PersonSettings{PersonID: person, Updated: at(time.Second)}
 		if old != nil {

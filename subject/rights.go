@@ -22,6 +22,9 @@ func (c *Cache) StoredSettings(ctx context.Context, person string) (hearth.Perso
 // are decided under the new state (RIGHT-RESTRICT, RIGHT-OBJECT,
 // RIGHT-OBJECT-MKT, RIGHT-ADM). It does not authorise: the caller has. If
 // change returns an error, nothing is stored and that error is returned.
+// change may run more than once: when another node stores the person's
+// settings between the read and the write, they are read again and change
+// is applied to them, so it must only change the settings it is given.
 func (c *Cache) UpdateRights(ctx context.Context, person string, change func(*hearth.PersonSettings) error) (hearth.PersonSettings, error) {
 	return c.update(ctx, person, func(st *hearth.PersonSettings) (bool, error) { return true, change(st) })
 }
