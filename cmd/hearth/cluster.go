@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,9 +58,11 @@ type cluster struct {
 	bus *postgres.Bus
 	log *slog.Logger
 	// subjects and keys are this node's caches that other nodes'
-	// changes invalidate; set once by openCore.
+	// changes invalidate, and devices where sessions are checked against;
+	// set once by openCore.
 	subjects *subject.Cache
 	keys     *seal.Keyring
+	devices  hearth.DeviceStore
 	// broker is this node's MQTT gateway once it runs.
 	broker atomic.Pointer[mqtt.Broker]
 	// sessions batches the news of devices connecting here (sessions.go);
@@ -150,13 +153,42 @@ func (cl *cluster) publish(ctx context.Context, channel string, m busMessage) er
 	return nil
 }
 
-// reconnected drops this node's caches after the bus missed messages.
+// reconnected drops this node's caches after the bus missed messages, and
+// checks its device sessions against the store (on a goroutine of its
+// own), ending those whose credential, household or mode changed: the
+// session ends it may have missed.
 func (cl *cluster) reconnected() {
 	if cl.subjects != nil {
 		cl.subjects.Forget("")
 	}
 	if cl.keys != nil {
 		cl.keys.Forget("")
+	}
+	if b := cl.broker.Load(); b != nil && cl.devices != nil {
+		go cl.recheckSessions(b)
+	}
+}
+
+// recheckSessions ends each session of b whose device changed in the
+// store since it connected (or is gone).
+func (cl *cluster) recheckSessions(b *mqtt.Broker) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ended := 0
+	for _, was := range b.Sessions() {
+		now, err := cl.devices.Device(ctx, was.ID)
+		if err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND {
+			cl.log.Error("cluster bus: device sessions not checked after reconnecting", "err", err)
+			return
+		}
+		if err != nil || !bytes.Equal(now.CredentialHash, was.CredentialHash) || now.HouseholdID != was.HouseholdID || now.Mode != was.Mode {
+			if b.Disconnect(was.ID) {
+				ended++
+			}
+		}
+	}
+	if ended > 0 {
+		cl.log.Info("device sessions ended after reconnecting: their device changed meanwhile", "sessions", ended)
 	}
 }
 
