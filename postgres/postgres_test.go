@@ -54,6 +54,7 @@ func TestStore(t *testing.T) {
 		"DeviceLifecycle",
 		"Notifications",
 		"Rights",
+		"AuthCeremonies",
 	}
 	storetest.RunGroups(t, func(t *testing.T) hearth.Store { return open(t) }, groups...)
 }

@@ -69,6 +69,7 @@ func RunGroups(t *testing.T, open func(t *testing.T) hearth.Store, only ...strin
 		{"Rectify", testRectify},
 		{"Firmware", testFirmware},
 		{"MFA", testMFA},
+		{"AuthCeremonies", testAuthCeremonies},
 	}
 	for _, g := range groups {
 		if len(only) > 0 && !slices.Contains(only, g.name) {
