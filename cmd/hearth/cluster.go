@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,12 +39,13 @@ type busMessage struct {
 	From   string `json:"from"`
 	To     string `json:"to,omitempty"`     // chanReply: the node that asked
 	ID     string `json:"id,omitempty"`     // chanCommand, chanReply: the request
-	Device string `json:"device,omitempty"` // chanCommand, chanDisconnect, chanSession
+	Device string `json:"device,omitempty"` // chanCommand, chanDisconnect
 	Cmd    []byte `json:"cmd,omitempty"`    // chanCommand: the command (base64 in JSON)
-	At     int64  `json:"at,omitempty"`     // chanSession: when the session began, Unix ns
-	Person string `json:"person,omitempty"` // chanSubject: "" for everyone
-	Code   string `json:"code,omitempty"`   // chanReply: "" delivered, else the error code
-	Msg    string `json:"msg,omitempty"`    // chanReply: the error message
+	// Sessions are the device sessions begun on the sender (chanSession).
+	Sessions []sessionNote `json:"sessions,omitempty"`
+	Person   string        `json:"person,omitempty"` // chanSubject: "" for everyone
+	Code     string        `json:"code,omitempty"`   // chanReply: "" delivered, else the error code
+	Msg      string        `json:"msg,omitempty"`    // chanReply: the error message
 }
 
 // cluster is this node's part in a service of several nodes on one
@@ -55,11 +58,17 @@ type cluster struct {
 	bus *postgres.Bus
 	log *slog.Logger
 	// subjects and keys are this node's caches that other nodes'
-	// changes invalidate; set once by openCore.
+	// changes invalidate, and devices where sessions are checked against;
+	// set once by openCore.
 	subjects *subject.Cache
 	keys     *seal.Keyring
+	devices  hearth.DeviceStore
 	// broker is this node's MQTT gateway once it runs.
 	broker atomic.Pointer[mqtt.Broker]
+	// sessions batches the news of devices connecting here (sessions.go);
+	// stopSessions stops its sender.
+	sessions     *sessionNotes
+	stopSessions func()
 
 	mu      sync.Mutex
 	waiting map[string]chan busMessage // command requests by ID
@@ -70,7 +79,7 @@ func newCluster(pg *postgres.DB, log *slog.Logger) (*cluster, error) {
 	if pg == nil {
 		return nil, nil
 	}
-	cl := &cluster{log: log, waiting: map[string]chan busMessage{}}
+	cl := &cluster{log: log, waiting: map[string]chan busMessage{}, sessions: newSessionNotes()}
 	bus, err := postgres.NewBus(pg, postgres.BusConfig{
 		Logger: log, Reconnected: cl.reconnected,
 		Handlers: map[string]func(string){
@@ -95,15 +104,23 @@ func (cl *cluster) start(ctx context.Context, b *mqtt.Broker) error {
 	if err := cl.bus.Start(ctx); err != nil {
 		return err
 	}
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); cl.sendSessions(bg) }()
+	cl.stopSessions = func() { cancel(); <-done }
 	cl.log.Info("cluster bus listening", "node", cl.bus.Node())
 	return nil
 }
 
-// close stops listening.
+// close stops listening and sending.
 func (cl *cluster) close() {
-	if cl != nil {
-		cl.bus.Close()
+	if cl == nil {
+		return
 	}
+	if cl.stopSessions != nil {
+		cl.stopSessions()
+	}
+	cl.bus.Close()
 }
 
 // handle decodes a bus message and passes it to h unless this node sent it
@@ -136,13 +153,42 @@ func (cl *cluster) publish(ctx context.Context, channel string, m busMessage) er
 	return nil
 }
 
-// reconnected drops this node's caches after the bus missed messages.
+// reconnected drops this node's caches after the bus missed messages, and
+// checks its device sessions against the store (on a goroutine of its
+// own), ending those whose credential, household or mode changed: the
+// session ends it may have missed.
 func (cl *cluster) reconnected() {
 	if cl.subjects != nil {
 		cl.subjects.Forget("")
 	}
 	if cl.keys != nil {
 		cl.keys.Forget("")
+	}
+	if b := cl.broker.Load(); b != nil && cl.devices != nil {
+		go cl.recheckSessions(b)
+	}
+}
+
+// recheckSessions ends each session of b whose device changed in the
+// store since it connected (or is gone).
+func (cl *cluster) recheckSessions(b *mqtt.Broker) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ended := 0
+	for _, was := range b.Sessions() {
+		now, err := cl.devices.Device(ctx, was.ID)
+		if err != nil && hearth.ErrorCode(err) != hearth.ENOTFOUND {
+			cl.log.Error("cluster bus: device sessions not checked after reconnecting", "err", err)
+			return
+		}
+		if err != nil || !bytes.Equal(now.CredentialHash, was.CredentialHash) || now.HouseholdID != was.HouseholdID || now.Mode != was.Mode {
+			if b.Disconnect(was.ID) {
+				ended++
+			}
+		}
+	}
+	if ended > 0 {
+		cl.log.Info("device sessions ended after reconnecting: their device changed meanwhile", "sessions", ended)
 	}
 }
 
@@ -179,20 +225,6 @@ func (cl *cluster) credentialChanged(deviceID string) {
 func (cl *cluster) onDisconnect(m busMessage) {
 	if b := cl.broker.Load(); b != nil && b.Disconnect(m.Device) {
 		cl.log.Info("device session ended: its credential changed on another node", "device", m.Device)
-	}
-}
-
-// sessionStarted tells the other nodes that a device connected here, so
-// they end an older session of it; mqtt.Config.SessionStarted.
-func (cl *cluster) sessionStarted(deviceID string, at time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cl.publish(ctx, chanSession, busMessage{Device: deviceID, At: at.UnixNano()})
-}
-
-func (cl *cluster) onSession(m busMessage) {
-	if b := cl.broker.Load(); b != nil && b.TakeOver(m.Device, time.Unix(0, m.At)) {
-		cl.log.Info("device session taken over: the device connected to another node", "device", m.Device)
 	}
 }
 
@@ -241,8 +273,11 @@ func (cl *cluster) command(ctx context.Context, deviceID string, cmd []byte) err
 	if err != nil {
 		return err
 	}
-	others := len(nodes) - 1 // this node is listed too
-	if others <= 0 {
+	others := len(nodes)
+	if slices.Contains(nodes, cl.bus.Node()) {
+		others--
+	}
+	if others == 0 {
 		return hearth.Errorf(hearth.ENOTFOUND, "device %s is not connected", deviceID)
 	}
 	id := hearth.NewID("req_")

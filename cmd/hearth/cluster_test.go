@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/internal/devicetest"
 	"github.com/hearth-iot/hearth/metrics"
@@ -172,9 +174,9 @@ func TestClusterTakeoverAndShred(t *testing.T) {
 	old := connectLive(t, a.brokerURL(), h.dev)
 	connectLive(t, b.brokerURL(), h.dev)
 	old.waitLost(t, "the device connecting to another node")
-	if !a.logged("device session taken over: the device connected to another node") {
-		t.Errorf("A did not log the takeover")
-	}
+	waitUntil(t, "A to log the takeover", func() bool {
+		return a.logged("device session taken over: the device connected to another node")
+	})
 
 	sealed, err := a.keys.Seal(t.Context(), h.owner, []byte("x"), nil)
 	if err != nil {
@@ -266,4 +268,53 @@ func TestClusterKEKCreatedOnce(t *testing.T) {
 	if ok != 1 {
 		t.Errorf("%d nodes started, want exactly 1 (errors: %v)", ok, errs)
 	}
+}
+
+// Session notes wait in a bounded queue: past maxPendingNotes they are
+// dropped and counted, and take empties the queue and the count.
+func TestSessionNotesBounded(t *testing.T) {
+	n := newSessionNotes()
+	for i := range maxPendingNotes + 3 {
+		n.add(sessionNote{Device: "dev", At: int64(i)})
+	}
+	notes, dropped := n.take()
+	if len(notes) != maxPendingNotes || dropped != 3 {
+		t.Errorf("took %d notes, %d dropped; want %d and 3", len(notes), dropped, maxPendingNotes)
+	}
+	if notes, dropped := n.take(); len(notes) != 0 || dropped != 0 {
+		t.Errorf("second take: %d notes, %d dropped; want none", len(notes), dropped)
+	}
+	select {
+	case <-n.kick:
+	default:
+		t.Error("no kick after the first note")
+	}
+}
+
+// A node whose bus connection was lost may have missed a session end: once
+// listening again it checks its sessions against the store and ends the
+// session of a device whose credential changed meanwhile (here changed in
+// the database directly, so no message was ever sent).
+func TestClusterRecheckAfterReconnect(t *testing.T) {
+	s := newPGStore(t)
+	a := startNode(t, s)
+	h := newHome(t, a)
+	d := connectLive(t, a.brokerURL(), h.dev)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		conn, err := pgx.Connect(t.Context(), s.data)
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(t.Context(), sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec("UPDATE devices SET credential_hash = $1 WHERE id = $2", []byte("revoked meanwhile"), h.dev.ID)
+	exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", "hearth-bus "+a.cluster.bus.Node())
+	d.waitLost(t, "its credential's change while the bus was down")
+	waitUntil(t, "A to log the sessions it ended", func() bool {
+		return a.logged("device sessions ended after reconnecting: their device changed meanwhile")
+	})
 }

@@ -98,7 +98,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *
 		return nil, err
 	}
 	if cl != nil {
-		cl.subjects, cl.keys = priv.subjects, keys
+		cl.subjects, cl.keys, cl.devices = priv.subjects, keys, db
 	}
 	var passkeys *webauthn.WebAuthn
 	if origin := cfg.webauthnOrigin(); origin != "" {
