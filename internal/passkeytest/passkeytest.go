@@ -22,8 +22,10 @@ import (
 type Authenticator struct {
 	t      testing.TB
 	key    *ecdsa.PrivateKey
-	credID []byte
 	origin string
+	// CredentialID is the credential's ID, 16 random bytes; a test may set
+	// another authenticator's to forge its assertions.
+	CredentialID []byte
 	// Count is the signature counter, advanced by Get.
 	Count uint32
 }
@@ -38,7 +40,7 @@ func New(t testing.TB, origin string) *Authenticator {
 	}
 	id := make([]byte, 16)
 	rand.Read(id)
-	return &Authenticator{t: t, key: key, credID: id, origin: origin}
+	return &Authenticator{t: t, key: key, CredentialID: id, origin: origin}
 }
 
 var b64 = base64.RawURLEncoding
@@ -69,8 +71,8 @@ func (a *Authenticator) authData(rpID string, attest bool) []byte {
 		a.t.Fatal(err)
 	}
 	out = append(out, make([]byte, 16)...)
-	out = binary.BigEndian.AppendUint16(out, uint16(len(a.credID)))
-	out = append(out, a.credID...)
+	out = binary.BigEndian.AppendUint16(out, uint16(len(a.CredentialID)))
+	out = append(out, a.CredentialID...)
 	return append(out, cose...)
 }
 
@@ -82,7 +84,7 @@ func (a *Authenticator) Create(challenge, rpID string) string {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]any{"id": b64.EncodeToString(a.credID), "rawId": b64.EncodeToString(a.credID), "type": "public-key",
+	b, _ := json.Marshal(map[string]any{"id": b64.EncodeToString(a.CredentialID), "rawId": b64.EncodeToString(a.CredentialID), "type": "public-key",
 		"response": map[string]string{"clientDataJSON": b64.EncodeToString(a.clientData("webauthn.create", challenge)), "attestationObject": b64.EncodeToString(att)}})
 	return string(b)
 }
@@ -99,7 +101,7 @@ func (a *Authenticator) Get(challenge, rpID string, inc uint32) string {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]any{"id": b64.EncodeToString(a.credID), "rawId": b64.EncodeToString(a.credID), "type": "public-key",
+	b, _ := json.Marshal(map[string]any{"id": b64.EncodeToString(a.CredentialID), "rawId": b64.EncodeToString(a.CredentialID), "type": "public-key",
 		"response": map[string]string{"clientDataJSON": b64.EncodeToString(cd), "authenticatorData": b64.EncodeToString(ad), "signature": b64.EncodeToString(sig)}})
 	return string(b)
 }
