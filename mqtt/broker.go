@@ -113,6 +113,14 @@ type Config struct {
 	// address are served as they are, and no header is read from them.
 	// Default: none.
 	ProxyProtocol []netip.Prefix
+	// SessionStarted, when set, is called with a device's ID and the time
+	// (Now) its session began, once its CONNECT is accepted, so that other
+	// gateways serving the same devices can end an older session of it
+	// (TakeOver). It must not wait long: it runs on the connection's
+	// goroutine before it reads on.
+	SessionStarted func(deviceID string, at time.Time)
+	// Now is the clock sessions are timed by; default time.Now.
+	Now func() time.Time
 }
 
 // Events validates and handles an event a device published;
@@ -173,6 +181,9 @@ func New(cfg Config) (*Broker, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	refused := func(reason string) prometheus.Counter {
 		return cfg.Metrics.ReadingsRefused.WithLabelValues(ingest.TransportMQTT, reason)
@@ -317,13 +328,29 @@ func (b *Broker) register(c *conn) bool {
 	b.sessions[c.dev.ID] = c
 	b.donePending(c)
 	c.registered = true
+	c.since = b.cfg.Now()
 	b.wg.Add(1) // for the reader
 	b.mu.Unlock()
 	b.cfg.Metrics.ConnectedDevices.Inc()
 	if old != nil {
 		old.kick(codeSessionTakenOver)
 	}
+	if b.cfg.SessionStarted != nil {
+		b.cfg.SessionStarted(c.dev.ID, c.since)
+	}
 	return true
+}
+
+// TakeOver ends the session of the device with that ID if it began before
+// t, as a newer connection of the same device does (MQTT 5: DISCONNECT
+// 0x8E session taken over): for a device that connected to another
+// gateway since. It reports whether a session was ended.
+func (b *Broker) TakeOver(deviceID string, t time.Time) bool {
+	b.mu.Lock()
+	c := b.sessions[deviceID]
+	ok := c != nil && c.since.Before(t)
+	b.mu.Unlock()
+	return ok && c.kick(codeSessionTakenOver)
 }
 
 // donePending counts c out of its address's pending connections, once.

@@ -99,6 +99,7 @@ type conn struct {
 	idle       time.Duration // 1.5 times the granted keepalive
 	maxOut     uint32        // the client's Maximum Packet Size (MQTT 5); 0 if none
 	registered bool          // guarded by Broker.mu
+	since      time.Time     // when the session began (registered); guarded by Broker.mu
 
 	hdr  [5]byte // CONNECT's fixed header is read here
 	peek [1]byte // see waitReadable

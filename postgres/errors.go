@@ -106,6 +106,3 @@ func str(s *string) string {
 	}
 	return *s
 }
-
-// notYet is what a method not yet written for PostgreSQL panics with.
-const notYet = "postgres: not implemented yet"

@@ -22,8 +22,8 @@ func (db *DB) Imported(ctx context.Context, exportID string) (time.Time, error) 
 
 // ImportPerson applies imp in one transaction: the import record first
 // (ECONFLICT if the export was imported already, by this node or another),
-// then the households, person, memberships (each household locked first,
-// as every change of members is) and settings that do not exist yet, the
+// then the households, person, memberships (their households locked
+// first, in ID order, as every change of members is) and settings that do not exist yet, the
 // readings, batch by batch as imp.Readings gives them, skipping those
 // whose (DeviceID, MsgID) is stored already, and last the ledger entries,
 // chained onto the head under the ledger's lock, taken last so that other
@@ -90,10 +90,10 @@ func importPeople(ctx context.Context, tx pgx.Tx, imp *hearth.PersonImport) erro
 		VALUES ($1, $2, $3, NULL, $4) ON CONFLICT DO NOTHING`, p.ID, optString(p.HouseholdID), p.DisplayName, ts(p.Created)); err != nil {
 		return wrap("import person", err, map[string]string{hearth.ENOTFOUND: "no such household"})
 	}
+	if err := lockHouseholds(ctx, tx, imp.Members); err != nil {
+		return err
+	}
 	for _, m := range imp.Members {
-		if err := lockHousehold(ctx, tx, m.HouseholdID); err != nil {
-			return err
-		}
 		if _, err := tx.Exec(ctx, `INSERT INTO members (household_id, person_id, role, guardian_id, added)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, m.HouseholdID, m.PersonID, string(m.Role),
 			optString(m.GuardianID), ts(m.Added)); err != nil {
@@ -106,6 +106,20 @@ func importPeople(ctx context.Context, tx pgx.Tx, imp *hearth.PersonImport) erro
 		}
 	}
 	return nil
+}
+
+// lockHouseholds locks the households of ms (as lockHousehold does) in
+// the order of their IDs as the database sorts them, the order DeletePerson
+// and RemoveMemberships lock theirs in, so that they cannot deadlock with
+// an import.
+func lockHouseholds(ctx context.Context, tx pgx.Tx, ms []hearth.Member) error {
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.HouseholdID)
+	}
+	_, err := tx.Exec(ctx, `SELECT 1 FROM households WHERE id IN (SELECT unnest($1::text[]))
+		ORDER BY id FOR NO KEY UPDATE`, ids)
+	return wrap("lock households", err, nil)
 }
 
 // importEntries chains imp.Entries onto the ledger head and inserts them,

@@ -41,15 +41,22 @@ func scanKey(row pgx.Row) (*hearth.WrappedKey, error) {
 	return &k, nil
 }
 
-// DeleteKey destroys the subject's keys (crypto-shredding). The row is
-// gone for every reader once the delete commits; PostgreSQL reclaims the
-// dead tuple's space at the next vacuum of the keys table, and the key
-// bytes stay in the write-ahead log until it is recycled, and in any base
-// backup or WAL archive of the key database. Deleting a subject without a
-// key is not an error.
+// DeleteKey destroys the subject's keys (crypto-shredding), then runs
+// VACUUM on the keys table, which removes the deleted row's line pointer
+// and index entries so that no query, however it reads the table, finds it
+// again, as SQLite's secure_delete does. What it cannot promise: the key's
+// bytes may stay in the table's page until a later row is written over
+// them; a transaction still running that may see the row keeps it until the
+// next VACUUM; and the write-ahead log, any archive of it and any base
+// backup of the key database hold it until they are recycled. Deleting a
+// subject without a key is not an error. An error from VACUUM is returned
+// after the delete committed; calling DeleteKey again is safe.
 func (db *DB) DeleteKey(ctx context.Context, subject string) error {
-	_, err := db.keys.Exec(ctx, "DELETE FROM keys WHERE subject = $1", subject)
-	return wrap("delete key", err, nil)
+	if _, err := db.keys.Exec(ctx, "DELETE FROM keys WHERE subject = $1", subject); err != nil {
+		return wrap("delete key", err, nil)
+	}
+	_, err := db.keys.Exec(ctx, "VACUUM keys")
+	return wrap("vacuum keys", err, nil)
 }
 
 // KEKIDs returns the distinct key-encryption key IDs of the keys in the key

@@ -29,33 +29,7 @@ func open(t *testing.T) *postgres.DB {
 }
 
 func TestStore(t *testing.T) {
-	// TEMPORARY while the adapter is written: each area adds its groups
-	// here once they pass; then this becomes storetest.Run.
-	groups := []string{
-		"none-yet",
-		"Readings",
-		"Dedup",
-		"Export",
-		"Rectify",
-		"Erasure",
-		"Keys",
-		"KEKInventory",
-		"Ledger",
-		"Accounts",
-		"Sessions",
-		"Households",
-		"Invites",
-		"Settings",
-		"MFA",
-		"Lifecycle",
-		"Devices",
-		"Claims",
-		"Firmware",
-		"DeviceLifecycle",
-		"Notifications",
-		"Rights",
-	}
-	storetest.RunGroups(t, func(t *testing.T) hearth.Store { return open(t) }, groups...)
+	storetest.Run(t, func(t *testing.T) hearth.Store { return open(t) })
 }
 
 // Nodes starting at once against a new database migrate it once.

@@ -240,3 +240,55 @@ func TestReadingsFilter(t *testing.T) {
 		t.Errorf("Readings with limit -1: %v, want EINVALID", err)
 	}
 }
+
+// OWN-CLEAN across nodes: a batch that arrives while another node's
+// transaction is moving its device to another household waits for that
+// transaction, and then refuses the reading (Unbound) rather than storing
+// it in the old household.
+func TestInsertReadingsWaitsForADeviceChange(t *testing.T) {
+	data, keys := pgtest.Store(t)
+	db := openOn(t, data, keys)
+	fixture(t, data, 2)
+	other, err := pgx.Connect(t.Context(), data)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer other.Close(context.Background())
+	tx, err := other.Begin(t.Context())
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(t.Context(), "UPDATE devices SET household_id = 'hh_1' WHERE id = 'dev_0'"); err != nil {
+		t.Fatalf("move the device: %v", err)
+	}
+	type result struct {
+		ins []hearth.Insertion
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ins, err := db.InsertReadings(context.Background(), []hearth.Reading{rd(0, "m1")})
+		done <- result{ins, err}
+	}()
+	// Wait until the batch waits for the device's row lock.
+	for {
+		var waiting int
+		query(t, data, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR SHARE%'", &waiting)
+		if waiting > 0 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("InsertReadings returned %v, %v before the device's change committed", r.ins, r.err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := tx.Commit(t.Context()); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	r := <-done
+	if r.err != nil || len(r.ins) != 1 || r.ins[0] != hearth.Unbound {
+		t.Fatalf("InsertReadings after the device moved = %v, %v; want [unbound]", r.ins, r.err)
+	}
+}

@@ -27,21 +27,8 @@ func inTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) err
 	return nil
 }
 
-// serializable runs fn in a SERIALIZABLE transaction, retried up to five
-// times when PostgreSQL reports a serialization failure or deadlock
-// (another node's transaction got there first).
-func serializable(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
-	var err error
-	for range 5 {
-		err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
-		if !retryable(err) {
-			break
-		}
-	}
-	return err
-}
-
-// retryable reports a serialization failure or deadlock.
+// retryable reports a serialization failure or deadlock: another node's
+// transaction got there first, and the same transaction may be tried again.
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")

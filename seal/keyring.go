@@ -38,7 +38,7 @@ type dataKey struct {
 // hearth.KeyStore, wrapped by a KEK. It caches unwrapped keys in memory, so
 // after a subject's first use Seal makes no store round trip; the cache
 // holds one entry per subject used since start and is emptied only by
-// Shred. A Keyring is safe for concurrent use.
+// Shred and Forget. A Keyring is safe for concurrent use.
 type Keyring struct {
 	kek   *KEK
 	wrap  cipher.AEAD
@@ -113,8 +113,27 @@ func (k *Keyring) Open(ctx context.Context, sealed, aad []byte) ([]byte, error) 
 // key is not an error. A Seal running concurrently with Shred may use the
 // old key; its output is then unreadable too.
 func (k *Keyring) Shred(ctx context.Context, subject string) error {
+	k.Forget(subject)
+	if err := k.keys.DeleteKey(ctx, subject); err != nil {
+		return fmt.Errorf("shred data key: %w", err)
+	}
+	return nil
+}
+
+// Forget drops subject's unwrapped keys from memory, or every key when
+// subject is "", without touching the store: for a key another process
+// sharing the key store shredded (its next use here then finds it gone),
+// or to reload keys after such news may have been missed. A load running
+// concurrently is not cached.
+func (k *Keyring) Forget(subject string) {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.epoch++
+	if subject == "" {
+		clear(k.bySub)
+		clear(k.byID)
+		return
+	}
 	if dk, ok := k.bySub[subject]; ok {
 		delete(k.byID, dk.id)
 		delete(k.bySub, subject)
@@ -124,11 +143,6 @@ func (k *Keyring) Shred(ctx context.Context, subject string) error {
 			delete(k.byID, id)
 		}
 	}
-	k.mu.Unlock()
-	if err := k.keys.DeleteKey(ctx, subject); err != nil {
-		return fmt.Errorf("shred data key: %w", err)
-	}
-	return nil
 }
 
 func parseSealed(b []byte) (id string, nonce, body []byte, err error) {

@@ -23,7 +23,6 @@ package storetest
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -35,14 +34,6 @@ import (
 // Run runs the conformance suite against the stores that open returns. Each
 // subtest opens its own store and closes it when done.
 func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
-	t.Helper()
-	RunGroups(t, open)
-}
-
-// RunGroups runs the named groups of the suite only (all of them when
-// none is named), for an adapter still being written. TEMPORARY: removed
-// once the PostgreSQL adapter passes the whole suite.
-func RunGroups(t *testing.T, open func(t *testing.T) hearth.Store, only ...string) {
 	t.Helper()
 	groups := []struct {
 		name string
@@ -71,9 +62,6 @@ func RunGroups(t *testing.T, open func(t *testing.T) hearth.Store, only ...strin
 		{"MFA", testMFA},
 	}
 	for _, g := range groups {
-		if len(only) > 0 && !slices.Contains(only, g.name) {
-			continue
-		}
 		t.Run(g.name, func(t *testing.T) {
 			g.run(t, func(t *testing.T) hearth.Store {
 				t.Helper()

@@ -13,9 +13,12 @@
 // message (CONSENT-WITHDRAW). Membership and role changes made through
 // the household service drop the person's entries too
 // (household.Config.MembershipChanged calls Invalidate); facts changed any
-// other way are trusted for at most Config.TTL. The cache is per process: a
-// deployment with several nodes needs cross-node invalidation (issue 7)
-// before it may rely on it.
+// other way are trusted for at most Config.TTL. The cache is per process:
+// where several processes (nodes) share a store, each Invalidate is passed
+// on through Config.Invalidated, and the other nodes apply it with Forget
+// (the server does so over its cluster bus), so a change made on one node
+// applies to the next message on every node; an invalidation a node
+// missed is bounded by Config.TTL.
 package subject
 
 import (
@@ -67,6 +70,12 @@ type Config struct {
 	MaxEntries int
 	// Now is the clock, safe for concurrent use; default time.Now.
 	Now func() time.Time
+	// Invalidated, when set, is called after Invalidate with the person's
+	// ID, and after InvalidateAll with "", so that other caches of the
+	// same store (on other nodes) can Forget the same entries. It must be
+	// safe for concurrent use and should not wait long: it is called on
+	// the path of the change. Forget does not call it.
+	Invalidated func(personID string)
 }
 
 type entry struct {
@@ -184,23 +193,38 @@ func (c *Cache) put(epoch uint64, householdID, personID string, e entry) {
 
 // Invalidate drops personID's cached Subjects; the next decision about them
 // reads their state again. Call it after any change to their consents,
-// settings or memberships.
+// settings or memberships. It then calls Config.Invalidated.
 func (c *Cache) Invalidate(personID string) {
+	c.Forget(personID)
+	if c.cfg.Invalidated != nil {
+		c.cfg.Invalidated(personID)
+	}
+}
+
+// InvalidateAll drops every cached Subject, then calls Config.Invalidated
+// with "".
+func (c *Cache) InvalidateAll() {
+	c.Forget("")
+	if c.cfg.Invalidated != nil {
+		c.cfg.Invalidated("")
+	}
+}
+
+// Forget drops personID's cached Subjects, or every one when personID is
+// "", without calling Config.Invalidated: it applies an invalidation made
+// by another cache of the same store.
+func (c *Cache) Forget(personID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
+	if personID == "" {
+		clear(c.entries)
+		c.n = 0
+		return
+	}
 	c.n -= len(c.entries[personID]) + len(c.entries[householdKey])
 	delete(c.entries, personID)
 	delete(c.entries, householdKey) // a household's state folds its members'
-}
-
-// InvalidateAll drops every cached Subject.
-func (c *Cache) InvalidateAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	clear(c.entries)
-	c.n = 0
 }
 
 // build reads a person's state from the store and the consent service.

@@ -12,13 +12,18 @@ import (
 // every household member is notified, and if the terms changed, every
 // account holder (USAGE-CHANGE, TOS-PERMISSION). It runs before the server
 // listens, so nobody reads data under the new manifest before the change
-// is recorded.
+// is recorded; nodes starting together compare one at a time, so the
+// change is recorded and notified once.
 func (s *server) startNotify(ctx context.Context) error {
 	n, err := notify.NewService(notify.Config{Store: s.store, Manifest: s.manifest, Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("notification service: %w", err)
 	}
-	rep, err := n.ManifestLoaded(ctx)
+	var rep notify.Report
+	err = s.exclusive(ctx, "start-up", func() (err error) {
+		rep, err = n.ManifestLoaded(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("compare manifest with the last one loaded: %w", err)
 	}

@@ -33,7 +33,10 @@ type core struct {
 	db    hearth.Store
 	// pg is the PostgreSQL store when there is one (nil on SQLite): what
 	// several nodes share their bus and leases through.
-	pg         *postgres.DB
+	pg *postgres.DB
+	// cluster tells the other nodes on the same PostgreSQL store what they
+	// must act on or forget; nil on SQLite (cluster.go).
+	cluster    *cluster
 	keys       *seal.Keyring
 	metrics    *metrics.Metrics
 	auth       *auth.Service
@@ -57,8 +60,13 @@ type core struct {
 // directory), opens the store (SQLite in the data directory, created with
 // mode 0700 if needed, or the PostgreSQL databases of --store) and loads
 // the key-encryption key: it creates a new key only for a store without
-// keys, and refuses a missing or wrong key file.
-func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*core, error) {
+// keys, and refuses a missing or wrong key file. On PostgreSQL it joins the
+// cluster of nodes on the same store, to publish (the server also listens:
+// cluster.start); log is where the cluster logs (nil: nowhere).
+func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *slog.Logger) (*core, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	kekPath, err := cfg.keyFile()
 	if err != nil {
 		return nil, err
@@ -67,17 +75,30 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	if err != nil {
 		return nil, err
 	}
-	kek, err := openKEK(context.Background(), db, cfg, kekPath)
+	kek, err := loadKEK(context.Background(), db, pg, cfg, kekPath)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	keys := seal.NewKeyring(kek, db)
-	store := sealstore.New(db, keys)
-	priv, err := newPrivacy(store, m)
+	cl, err := newCluster(pg, log)
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	var keyStore hearth.KeyStore = db
+	var invalidated func(string)
+	if cl != nil {
+		keyStore, invalidated = clusterKeys{KeyStore: db, cl: cl}, cl.subjectInvalidated
+	}
+	keys := seal.NewKeyring(kek, keyStore)
+	store := sealstore.New(db, keys)
+	priv, err := newPrivacy(store, m, invalidated)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if cl != nil {
+		cl.subjects, cl.keys = priv.subjects, keys
 	}
 	var passkeys *webauthn.WebAuthn
 	if origin := cfg.webauthnOrigin(); origin != "" {
@@ -87,7 +108,7 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 		}
 	}
 	c := &core{
-		manifest: m, store: store, db: db, pg: pg, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
+		manifest: m, store: store, db: db, pg: pg, cluster: cl, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
 		auth: auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
@@ -111,12 +132,37 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics) (*cor
 	return c, nil
 }
 
+// loadKEK loads the key-encryption key (openKEK). On PostgreSQL, where
+// several nodes may start at once on an empty key database, it does so
+// under an advisory lock and stores a key wrapped by it (the e-mail blind
+// index's) before releasing the lock: a node that follows finds the key
+// database naming this key, and refuses a key file with another key, or
+// none, instead of creating a second key.
+func loadKEK(ctx context.Context, db hearth.Store, pg *postgres.DB, cfg serveConfig, path string) (*seal.KEK, error) {
+	if pg == nil {
+		return openKEK(ctx, db, cfg, path)
+	}
+	var kek *seal.KEK
+	err := pg.Exclusive(ctx, "key-encryption-key", func() (err error) {
+		if kek, err = openKEK(ctx, db, cfg, path); err != nil {
+			return err
+		}
+		if _, err := seal.NewKeyring(kek, db).BlindIndex(ctx, "email"); err != nil {
+			return fmt.Errorf("record the key-encryption key in the key database: %w", err)
+		}
+		return nil
+	})
+	return kek, err
+}
+
 // credentialChanged disconnects a device whose credential was revoked or
-// reissued, so its open session cannot outlive the old credential.
+// reissued (or whose mode or household changed), here and on every other
+// node, so its open session cannot outlive the old credential.
 func (c *core) credentialChanged(deviceID string) {
 	if f := c.disconnect.Load(); f != nil {
 		(*f)(deviceID)
 	}
+	c.cluster.credentialChanged(deviceID)
 }
 
 // membershipChanged drops a person's cached policy subject, the state
@@ -127,8 +173,10 @@ func (c *core) membershipChanged(householdID, personID string) {
 	c.privacy.subjects.Invalidate(personID)
 }
 
-// close closes the store (SQLite checkpoints its write-ahead logs).
+// close stops listening to the cluster and closes the store (SQLite
+// checkpoints its write-ahead logs).
 func (c *core) close(log *slog.Logger) error {
+	c.cluster.close()
 	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

@@ -26,10 +26,6 @@ func (s *server) startLifecycle() error {
 	s.lifecycle = svc
 	s.events.Register(hearth.EventFactoryReset, svc)
 	s.events.Register(hearth.EventCommandRefused, svc)
-	bg, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); s.pruneDeviceLog(bg) }()
-	s.stopLifecycle = func() { cancel(); <-done }
 	return nil
 }
 
@@ -87,7 +83,7 @@ func runDeviceLog(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	c, err := openCore(cfg, m, metrics.NewUnregistered())
+	c, err := openCore(cfg, m, metrics.NewUnregistered(), nil)
 	if err != nil {
 		return err
 	}

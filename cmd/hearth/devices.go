@@ -51,7 +51,7 @@ func runDevices(ctx context.Context, args []string, getenv func(string) string, 
 	if _, ok := m.Model(cfg.Model); !ok {
 		return usagef("--model %q: not a model in the manifest", cfg.Model)
 	}
-	c, err := openCore(cfg.serveConfig, m, metrics.NewUnregistered())
+	c, err := openCore(cfg.serveConfig, m, metrics.NewUnregistered(), nil)
 	if err != nil {
 		return err
 	}

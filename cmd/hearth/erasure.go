@@ -13,10 +13,10 @@ import (
 // due again (it also wakes whenever an erasure queues new ones).
 const noticeInterval = 10 * time.Second
 
-// startErasure builds the erasure service, re-applies the erasure journal
-// (so a restored data backup cannot bring erased data back), and starts the
-// retention scheduler (at once, then hourly) and the recipients' notice
-// sender in the background. It runs before the server listens.
+// startErasure builds the erasure service and re-applies the erasure
+// journal (so a restored data backup cannot bring erased data back), one
+// node at a time. The retention scheduler and the recipients' notice
+// sender are scheduled jobs (jobs.go). It runs before the server listens.
 func (s *server) startErasure(ctx context.Context, cfg serveConfig) error {
 	var notifier erasure.Notifier
 	if cfg.Recipients != "" {
@@ -34,7 +34,11 @@ func (s *server) startErasure(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	n, err := svc.Replay(ctx)
+	var n int64
+	err = s.exclusive(ctx, "start-up", func() (err error) {
+		n, err = svc.Replay(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("re-apply erasures: %w", err)
 	}
@@ -42,10 +46,5 @@ func (s *server) startErasure(ctx context.Context, cfg serveConfig) error {
 		s.log.Info("erasures re-applied to restored data", "readings", n)
 	}
 	s.erasure = svc
-	bg, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { svc.RunRetention(bg, erasure.RetentionInterval); done <- struct{}{} }()
-	go func() { svc.RunSender(bg, noticeInterval); done <- struct{}{} }()
-	s.stopErasure = func() { cancel(); <-done; <-done }
 	return nil
 }

@@ -91,7 +91,7 @@ func withCore(cfg serveConfig, fn func(c *core) error) error {
 	if err != nil {
 		return err
 	}
-	c, err := openCore(cfg, m, metrics.NewUnregistered())
+	c, err := openCore(cfg, m, metrics.NewUnregistered(), nil)
 	if err != nil {
 		return err
 	}

@@ -434,36 +434,55 @@ const (
 	supportInterval = 24 * time.Hour
 )
 
-// startUpdates runs the firmware delivery and support-period passes until
-// stopUpdates.
-func (s *server) startUpdates() {
+// startUpdates runs the firmware delivery pass until stopUpdates: every
+// deliverInterval, the pending offers of the devices connected to this
+// node are sent through its own gateway. Every node runs it, each for its
+// own devices; the support-period pass is a scheduled job (runSupport).
+func (s *server) startUpdates() error {
+	local, err := updates.New(updates.Config{Store: s.store, Manifest: s.manifest, Commander: s.broker})
+	if err != nil {
+		return fmt.Errorf("firmware delivery: %w", err)
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.runUpdates(bg)
+		s.runDelivery(bg, local)
 	}()
 	s.stopUpdates = func() { cancel(); <-done }
+	return nil
 }
 
-func (s *server) runUpdates(ctx context.Context) {
+// runDelivery runs svc's delivery pass every deliverInterval until ctx
+// ends.
+func (s *server) runDelivery(ctx context.Context, svc *updates.Service) {
 	deliver := time.NewTicker(deliverInterval)
 	defer deliver.Stop()
-	support := time.NewTicker(supportInterval)
-	defer support.Stop()
-	s.supportPass(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-deliver.C:
-			if n, err := s.updates.Deliver(ctx); err != nil && ctx.Err() == nil {
+			if n, err := svc.Deliver(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("firmware delivery pass", "err", err)
 			} else if n > 0 {
 				s.log.Info("pending firmware updates sent", "devices", n)
 			}
+		}
+	}
+}
+
+// runSupport runs the support-period pass at once and then every
+// supportInterval, until ctx ends.
+func (s *server) runSupport(ctx context.Context) {
+	support := time.NewTicker(supportInterval)
+	defer support.Stop()
+	for {
+		s.supportPass(ctx)
+		select {
+		case <-ctx.Done():
+			return
 		case <-support.C:
-			s.supportPass(ctx)
 		}
 	}
 }

@@ -23,8 +23,9 @@ type privacy struct {
 }
 
 // newPrivacy compiles m and wires the consent service and subject cache
-// on store.
-func newPrivacy(store hearth.Store, m *manifest.Manifest) (*privacy, error) {
+// on store; invalidated, if not nil, is told of every invalidation of the
+// cache (subject.Config.Invalidated), for the other nodes.
+func newPrivacy(store hearth.Store, m *manifest.Manifest, invalidated func(string)) (*privacy, error) {
 	eng, err := policy.Compile(m)
 	if err != nil {
 		return nil, fmt.Errorf("compile the manifest's policy: %w", err)
@@ -35,7 +36,8 @@ func newPrivacy(store hearth.Store, m *manifest.Manifest) (*privacy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consent service: %w", err)
 	}
-	p.subjects, err = subject.New(subject.Config{Store: store, Manifest: m, Policy: eng, Consents: p.consents, Shares: p.consents})
+	p.subjects, err = subject.New(subject.Config{Store: store, Manifest: m, Policy: eng, Consents: p.consents, Shares: p.consents,
+		Invalidated: invalidated})
 	if err != nil {
 		return nil, fmt.Errorf("subject cache: %w", err)
 	}

@@ -7,9 +7,12 @@ import (
 )
 
 const serveSummary = `Runs the Hearth server: the HTTP API and the embedded MQTT device gateway, on the
-data directory. It refuses plaintext on a non-loopback address unless
---insecure is given, and refuses a manifest with problems. SIGINT or SIGTERM
-shuts it down gracefully.`
+data directory, or with --store on PostgreSQL, where several servers (nodes)
+share one store and act as one service: a device may connect to any node and
+a command reaches it from any node, and the scheduled jobs run on one node at
+a time. It refuses plaintext on a non-loopback address unless --insecure is
+given, and refuses a manifest with problems. SIGINT or SIGTERM shuts it down
+gracefully.`
 
 // runServe runs `hearth serve` until ctx is done.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -55,14 +55,13 @@ type server struct {
 	// code then names the host each request named.
 	publicURL string
 	erasure   *erasure.Service // see erasure.go
-	// lifecycle transfers, resets and switches devices (devicelife.go);
-	// stopLifecycle stops its daily pruning of the device log.
-	lifecycle     *lifecycle.Service
-	stopLifecycle func()
-	// stopErasure stops the retention scheduler and the notice sender.
-	stopErasure func()
+	// lifecycle transfers, resets and switches devices (devicelife.go).
+	lifecycle *lifecycle.Service
+	// stopJobs stops the scheduled jobs (jobs.go): retention, erasure
+	// notices, device log pruning, the support-period pass.
+	stopJobs func()
 	// firmwareKeys are the trusted firmware keys (--firmware-keys);
-	// stopUpdates stops the firmware delivery and support-period passes.
+	// stopUpdates stops the firmware delivery pass.
 	firmwareKeys []ed25519.PublicKey
 	stopUpdates  func()
 }
@@ -78,7 +77,7 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	met := metrics.New(reg)
-	c, err := openCore(cfg, m, met)
+	c, err := openCore(cfg, m, met, log)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +95,6 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	if err := s.startLifecycle(); err != nil {
-		s.stopErasure()
 		c.close(log)
 		return nil, err
 	}
@@ -107,7 +105,11 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		s.shutdown(context.Background())
 		return nil, err
 	}
-	s.startUpdates()
+	if err := s.startUpdates(); err != nil {
+		s.shutdown(context.Background())
+		return nil, err
+	}
+	s.startJobs()
 	fmt.Fprintf(stdout, "hearth: http listening on %s\n", s.httpURL)
 	fmt.Fprintf(stdout, "hearth: mqtt listening on %s\n", s.mqttURL)
 	if s.metricsURL != "" {
@@ -123,17 +125,24 @@ func (s *server) listen(cfg serveConfig, tlsCfg *tls.Config, metricsHandler http
 	if err != nil {
 		return err
 	}
-	b, err := mqtt.New(mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Events: s.events, Metrics: s.metrics, Logger: s.log,
+	mcfg := mqtt.Config{Addr: cfg.MQTT, TLS: tlsCfg, Ingest: s.ingest, Events: s.events, Metrics: s.metrics, Logger: s.log,
 		MaxConnections: cfg.MQTTMaxConns, MaxPendingPerAddr: cfg.MQTTMaxPendingPerAddr, ConnectTimeout: cfg.MQTTConnectTimeout,
-		ProxyProtocol: lbs})
+		ProxyProtocol: lbs}
+	if s.cluster != nil {
+		mcfg.SessionStarted = s.cluster.sessionStarted
+	}
+	b, err := mqtt.New(mcfg)
 	if err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
+	}
+	if err := s.cluster.start(context.Background(), b); err != nil { // before devices connect
+		return err
 	}
 	if err := b.Start(); err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
 	s.broker = b
-	s.commander.set(b)
+	s.commander.set(clusterCommander{local: b, cl: s.cluster})
 	disconnect := b.Disconnect
 	s.disconnect.Store(&disconnect)
 	s.mqttURL = scheme("mqtt", tlsCfg) + "://" + b.Addr().String()
@@ -253,11 +262,8 @@ func (s *server) shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("close mqtt broker: %w", err))
 		}
 	}
-	if s.stopErasure != nil {
-		s.stopErasure()
-	}
-	if s.stopLifecycle != nil {
-		s.stopLifecycle()
+	if s.stopJobs != nil {
+		s.stopJobs()
 	}
 	if err := s.ingest.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush readings: %w", err))
