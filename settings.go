@@ -60,4 +60,15 @@ type SettingsStore interface {
 	// PutSettings stores s, replacing the person's earlier settings. It
 	// returns ENOTFOUND if there is no such person.
 	PutSettings(ctx context.Context, s *PersonSettings) error
+	// ReplaceSettings stores s in place of old, the settings Settings
+	// returned for the same person (nil when it returned ENOTFOUND), only
+	// if they are still the stored ones: the stored Updated must equal
+	// old.Updated, or, for a nil old, no settings may be stored. Otherwise
+	// it stores nothing and returns ECONFLICT: another writer (another
+	// node) stored or removed the person's settings since old was read;
+	// read them again and redo the change. It returns ENOTFOUND if there
+	// is no such person. A read-modify-write that sets a later Updated
+	// than old's with ReplaceSettings loses no concurrent change made the
+	// same way, across processes.
+	ReplaceSettings(ctx context.Context, old, s *PersonSettings) error
 }

@@ -341,6 +341,19 @@ func (b *Broker) register(c *conn) bool {
 	return true
 }
 
+// Sessions returns the connected devices as each was when its CONNECT
+// was accepted (a copy), in no order: for a check that their credential,
+// household and mode still hold.
+func (b *Broker) Sessions() []hearth.Device {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]hearth.Device, 0, len(b.sessions))
+	for _, c := range b.sessions {
+		out = append(out, *c.dev)
+	}
+	return out
+}
+
 // TakeOver ends the session of the device with that ID if it began before
 // t, as a newer connection of the same device does (MQTT 5: DISCONNECT
 // 0x8E session taken over): for a device that connected to another

@@ -1,6 +1,7 @@
 package mqtt_test
 
 import (
+	"bytes"
 	"sync"
 	"testing"
 	"time"
@@ -9,7 +10,8 @@ import (
 	"github.com/hearth-iot/hearth/mqtt"
 )
 
-// SessionStarted tells of every accepted CONNECT with its time; TakeOver
+// SessionStarted tells of every accepted CONNECT with its time; Sessions
+// lists the connected devices as they connected; TakeOver
 // ends a session that began before the time given (a newer connection of
 // the device elsewhere) and leaves one that began after it alone.
 func TestSessionStartedAndTakeOver(t *testing.T) {
@@ -29,6 +31,9 @@ func TestSessionStartedAndTakeOver(t *testing.T) {
 	mu.Unlock()
 	if !ok {
 		t.Fatalf("SessionStarted not called for %s", dev.ID)
+	}
+	if ss := e.broker.Sessions(); len(ss) != 1 || ss[0].ID != dev.ID || !bytes.Equal(ss[0].CredentialHash, dev.CredentialHash) {
+		t.Errorf("Sessions = %+v, want the one device as it connected", ss)
 	}
 	if e.broker.TakeOver(dev.ID, at) {
 		t.Fatal("TakeOver ended a session that began at the time given, not before it")

@@ -35,8 +35,8 @@ const (
 	// Nodes can find the live nodes in pg_stat_activity.
 	busAppPrefix = "hearth-bus "
 	// busPing is how often an idle listener checks its connection, so a
-	// connection cut without a word is noticed.
-	busPing = 15 * time.Second
+	// connection cut without a word is noticed within about two of it.
+	busPing = 5 * time.Second
 	// busRetry bounds the wait between reconnection attempts.
 	busRetry = 5 * time.Second
 )
@@ -56,11 +56,12 @@ type BusConfig struct {
 	// order messages arrive, on the bus's goroutine: a handler that waits
 	// (on the network, say) must do so on a goroutine of its own.
 	Handlers map[string]func(payload string)
-	// Reconnected is called after the listening connection was lost and
-	// is listening again: messages published in between were not
-	// received, so whatever they would have invalidated should be dropped.
-	// Default: nothing.
-	Reconnected func()
+	// Lost is called when the listening connection is lost, before
+	// reconnecting: from then on messages are missed. Reconnected is
+	// called once it listens again: messages published in between were
+	// not received, so whatever they would have invalidated should be
+	// dropped. Default: nothing.
+	Lost, Reconnected func()
 	// Logger logs connection losses; default discard.
 	Logger *slog.Logger
 }
@@ -78,6 +79,7 @@ type Bus struct {
 	connCfg  *pgx.ConnConfig
 	node     string
 	handlers map[string]func(string)
+	lost     func()
 	recon    func()
 	log      *slog.Logger
 
@@ -103,6 +105,9 @@ func NewBus(db *DB, cfg BusConfig) (*Bus, error) {
 			return nil, hearth.Errorf(hearth.EINVALID, "bus channel %q: use lowercase letters, digits and '_'", ch)
 		}
 	}
+	if cfg.Lost == nil {
+		cfg.Lost = func() {}
+	}
 	if cfg.Reconnected == nil {
 		cfg.Reconnected = func() {}
 	}
@@ -112,7 +117,7 @@ func NewBus(db *DB, cfg BusConfig) (*Bus, error) {
 	connCfg := db.data.Config().ConnConfig.Copy()
 	connCfg.RuntimeParams["application_name"] = busAppPrefix + cfg.Node
 	return &Bus{pool: db.data, connCfg: connCfg, node: cfg.Node, handlers: cfg.Handlers,
-		recon: cfg.Reconnected, log: cfg.Logger}, nil
+		lost: cfg.Lost, recon: cfg.Reconnected, log: cfg.Logger}, nil
 }
 
 // newNodeID returns a random node ID.
@@ -190,6 +195,7 @@ func (b *Bus) run(ctx context.Context, conn *pgx.Conn) {
 			return
 		}
 		b.log.Warn("cluster bus: listening connection lost; reconnecting", "err", err)
+		b.lost()
 		if conn = b.reconnect(ctx); conn == nil {
 			return
 		}

@@ -79,10 +79,9 @@ func scanHousehold(row pgx.Row) (*hearth.Household, error) {
 // household first (the first stored first among those created at the same
 // instant); an empty list if none.
 func (db *DB) HouseholdsOf(ctx context.Context, personID string) ([]hearth.Household, error) {
-	rows, err := db.data.Query(ctx, `SELECT h.id, h.name, h.created
+	return queryAll(ctx, db.data, scanHousehold, "households", `SELECT h.id, h.name, h.created
 		FROM households h JOIN members m ON m.household_id = h.id
 		WHERE m.person_id = $1 ORDER BY h.created, h.seq`, personID)
-	return collect(rows, err, "households", scanHousehold)
 }
 
 // CreatePerson stores a person without an account and their membership of
@@ -148,9 +147,8 @@ func scanMember(row pgx.Row) (*hearth.Member, error) {
 // stored first among those added at the same instant); an empty list for
 // an unknown household.
 func (db *DB) Members(ctx context.Context, householdID string) ([]hearth.Member, error) {
-	rows, err := db.data.Query(ctx,
+	return queryAll(ctx, db.data, scanMember, "members",
 		"SELECT "+memberCols+" FROM members WHERE household_id = $1 ORDER BY added, seq", householdID)
-	return collect(rows, err, "members", scanMember)
 }
 
 // CreateInvite stores an invitation. ECONFLICT if the token hash is taken;

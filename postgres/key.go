@@ -42,15 +42,16 @@ func scanKey(row pgx.Row) (*hearth.WrappedKey, error) {
 }
 
 // DeleteKey destroys the subject's keys (crypto-shredding), then runs
-// VACUUM on the keys table, which removes the deleted row's line pointer
-// and index entries so that no query, however it reads the table, finds it
-// again, as SQLite's secure_delete does. What it cannot promise: the key's
-// bytes may stay in the table's page until a later row is written over
-// them; a transaction still running that may see the row keeps it until the
-// next VACUUM; and the write-ahead log, any archive of it and any base
-// backup of the key database hold it until they are recycled. Deleting a
-// subject without a key is not an error. An error from VACUUM is returned
-// after the delete committed; calling DeleteKey again is safe.
+// VACUUM on the keys table, which frees the deleted row's line pointer and
+// removes its index entries: nothing that finds rows through the table's
+// line pointers or its indexes reaches the row again. What it cannot promise (SQLite's
+// secure_delete overwrites the bytes; PostgreSQL has no such setting): the
+// key's bytes may stay in the table's page until a later row is written
+// over them; a transaction still running that may see the row keeps it
+// until the next VACUUM; and the write-ahead log, any archive of it and any
+// base backup of the key database hold it until they are recycled. Deleting
+// a subject without a key is not an error. An error from VACUUM is
+// returned after the delete committed; calling DeleteKey again is safe.
 func (db *DB) DeleteKey(ctx context.Context, subject string) error {
 	if _, err := db.keys.Exec(ctx, "DELETE FROM keys WHERE subject = $1", subject); err != nil {
 		return wrap("delete key", err, nil)
@@ -66,25 +67,6 @@ func (db *DB) KEKIDs(ctx context.Context) ([]string, error) {
 		var s string
 		return &s, row.Scan(&s)
 	}, "key-encryption key IDs", "SELECT DISTINCT kek_id FROM keys ORDER BY kek_id")
-}
-
-// collect scans every row of a query with scan, closes rows and wraps a
-// failure with "select "+what. Pass the query's own error as err: it is
-// returned, wrapped, before rows is touched.
-func collect[T any](rows pgx.Rows, err error, what string, scan func(pgx.Row) (*T, error)) ([]T, error) {
-	if err != nil {
-		return nil, wrap("select "+what, err, nil)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan %s: %w", what, err)
-		}
-		out = append(out, *v)
-	}
-	return out, wrap("select "+what, rows.Err(), nil)
 }
 
 // jsonList encodes IDs as a JSON array; nil becomes "[]".

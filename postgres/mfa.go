@@ -194,9 +194,8 @@ func (db *DB) AddPasskey(ctx context.Context, p *hearth.Passkey) error {
 
 // Passkeys lists the account's passkeys, oldest first.
 func (db *DB) Passkeys(ctx context.Context, accountID string) ([]hearth.Passkey, error) {
-	rows, err := db.data.Query(ctx,
+	return queryAll(ctx, db.data, scanPasskey, "passkeys",
 		"SELECT "+passkeyCols+" FROM passkeys WHERE account_id = $1 ORDER BY created, credential_id", accountID)
-	return collect(rows, err, "passkeys", scanPasskey)
 }
 
 // scanPasskey scans the passkeyCols of row.
@@ -291,10 +290,9 @@ func (db *DB) SecondFactorRefusals(ctx context.Context, accountID string, limit 
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	rows, err := db.data.Query(ctx,
+	return queryAll(ctx, db.data, scanRefusal, "second factor refusals",
 		"SELECT account_id, method, reason, at FROM second_factor_refusals WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
 		accountID, limit)
-	return collect(rows, err, "second factor refusals", scanRefusal)
 }
 
 // scanRefusal scans a refusal's account_id, method, reason and at.

@@ -42,6 +42,47 @@ func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
 	return upsertSettings(ctx, db.data, s)
 }
 
+// ReplaceSettings stores s in place of old only if the stored settings are
+// still old (compared by Updated; nil: none stored), in one conditional
+// statement: an UPDATE … WHERE updated = old's re-checks the row another
+// transaction changed meanwhile, and INSERT … ON CONFLICT DO NOTHING waits
+// for another node's insert of the same person. ECONFLICT if they changed
+// since, ENOTFOUND if there is no such person.
+func (db *DB) ReplaceSettings(ctx context.Context, old, s *hearth.PersonSettings) error {
+	args, err := settingsArgs(s)
+	if err != nil {
+		return err
+	}
+	var tag pgconn.CommandTag
+	if old == nil {
+		tag, err = db.data.Exec(ctx, insertSettingsSQL, args...)
+	} else {
+		tag, err = db.data.Exec(ctx, replaceSettingsSQL, append(args, ts(old.Updated))...)
+	}
+	if err != nil {
+		return wrap("replace settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var person bool
+	if err := db.data.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM persons WHERE id = $1)", s.PersonID).Scan(&person); err != nil {
+		return wrap("replace settings", err, nil)
+	}
+	if !person {
+		return &hearth.Error{Code: hearth.ENOTFOUND, Message: "no such person"}
+	}
+	return &hearth.Error{Code: hearth.ECONFLICT, Message: "the settings were changed by someone else at the same time; try again"}
+}
+
+// insertSettingsSQL stores settings where none are; replaceSettingsSQL
+// replaces them where their updated column is $9.
+const (
+	insertSettingsSQL  = "INSERT INTO settings (" + settingsCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (person_id) DO NOTHING"
+	replaceSettingsSQL = "UPDATE settings SET features = $2, purposes = $3, location = $4, feature_location = $5, rights = $6, " +
+		"updated = $7, sealed = $8 WHERE person_id = $1 AND updated = $9"
+)
+
 // execer is what a pool and a transaction have in common for a statement
 // that returns no rows.
 type execer interface {

@@ -12,7 +12,9 @@ import (
 // Subjects keeps people's settings, where the rights they exercise over the
 // use of their data are stored, and the policy subjects built from them;
 // *subject.Cache satisfies it. UpdateRights must drop the person's cached
-// subjects, so the next decision about them uses the new state.
+// subjects, so the next decision about them uses the new state; it may
+// call change more than once (on settings read again after another node
+// stored theirs), so change only changes the settings it is given.
 type Subjects interface {
 	StoredSettings(ctx context.Context, person string) (hearth.PersonSettings, error)
 	UpdateRights(ctx context.Context, person string, change func(*hearth.PersonSettings) error) (hearth.PersonSettings, error)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,49 @@ func must(t *testing.T, what string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// SEC-ENCRYPT, RIGHT-ERASE: ReplaceSettings seals like PutSettings (nothing
+// in clear, the wrapped store keeps only PersonID, Updated and Sealed);
+// settings left sealed with a destroyed key count as none stored, so they
+// can be replaced from the defaults; readable ones cannot be replaced as
+// if none were stored (ECONFLICT).
+func TestReplaceSettings(t *testing.T) {
+	const marker = "marker-replaced-5d0e"
+	e := openEnv(t, t.TempDir(), newKEK(t))
+	p := plant(t, e.store)
+	ctx := t.Context()
+	old, err := e.store.Settings(ctx, p.person.ID)
+	must(t, "Settings", err)
+	next := hearth.PersonSettings{PersonID: p.person.ID, Features: []string{marker}, Restricted: []string{marker},
+		Updated: old.Updated.Add(time.Second)}
+	must(t, "ReplaceSettings", e.store.ReplaceSettings(ctx, old, &next))
+	raw, err := e.db.Settings(ctx, p.person.ID)
+	must(t, "raw Settings", err)
+	if len(raw.Features) != 0 || len(raw.Restricted) != 0 || len(raw.Sealed) == 0 || !raw.Updated.Equal(next.Updated) {
+		t.Errorf("stored settings = %+v; want only Updated %v and a sealed body", raw, next.Updated)
+	}
+	got, err := e.store.Settings(ctx, p.person.ID)
+	must(t, "Settings", err)
+	if !slices.Equal(got.Features, next.Features) || !slices.Equal(got.Restricted, next.Restricted) {
+		t.Errorf("Settings = %+v, want %+v", got, next)
+	}
+	scan(t, e.dir, []string{marker})
+
+	must(t, "Shred", e.keys.Shred(ctx, p.person.ID))
+	if _, err := e.store.Settings(ctx, p.person.ID); hearth.ErrorCode(err) != hearth.ENOTFOUND {
+		t.Fatalf("Settings after Shred: %v, want ENOTFOUND", err)
+	}
+	fresh := hearth.PersonSettings{PersonID: p.person.ID, Features: []string{"maps"}, Updated: next.Updated.Add(time.Second)}
+	must(t, "ReplaceSettings over erased settings", e.store.ReplaceSettings(ctx, nil, &fresh))
+	got, err = e.store.Settings(ctx, p.person.ID)
+	must(t, "Settings after replacing erased ones", err)
+	if !slices.Equal(got.Features, fresh.Features) {
+		t.Errorf("Settings = %+v, want %+v", got, fresh)
+	}
+	again := hearth.PersonSettings{PersonID: p.person.ID, Updated: fresh.Updated.Add(time.Second)}
+	if err := e.store.ReplaceSettings(ctx, nil, &again); hearth.ErrorCode(err) != hearth.ECONFLICT {
+		t.Errorf("ReplaceSettings over none when readable ones are stored: %v, want ECONFLICT", err)
 	}
 }

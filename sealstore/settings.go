@@ -20,6 +20,47 @@ func (st *Store) PutSettings(ctx context.Context, s *hearth.PersonSettings) erro
 	return st.Store.PutSettings(ctx, sealed)
 }
 
+// ReplaceSettings seals s as PutSettings does and has the wrapped store
+// replace old with it; the wrapped store receives only old's PersonID and
+// Updated. For a nil old (Settings returned ENOTFOUND), settings stored
+// sealed with a destroyed key (erased: Settings says ENOTFOUND for them
+// too) are replaced as if none were stored; readable ones stored since are
+// ECONFLICT.
+func (st *Store) ReplaceSettings(ctx context.Context, old, s *hearth.PersonSettings) error {
+	sealed, err := st.sealSettings(ctx, s)
+	if err != nil {
+		return err
+	}
+	var prev *hearth.PersonSettings
+	if old != nil {
+		prev = &hearth.PersonSettings{PersonID: old.PersonID, Updated: old.Updated}
+	} else if prev, err = st.erasedSettings(ctx, s.PersonID); err != nil {
+		return err
+	}
+	return st.Store.ReplaceSettings(ctx, prev, sealed)
+}
+
+// erasedSettings returns the PersonID and Updated of personID's stored
+// settings if their key was destroyed, nil if none are stored, and
+// ECONFLICT if readable ones are stored.
+func (st *Store) erasedSettings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
+	s, err := st.Store.Settings(ctx, personID)
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, err = st.keys.Open(ctx, s.Sealed, settingsAAD(s.PersonID))
+	switch {
+	case erased(err):
+		return &hearth.PersonSettings{PersonID: s.PersonID, Updated: s.Updated}, nil
+	case err != nil:
+		return nil, openErr("person's settings", err)
+	}
+	return nil, &hearth.Error{Code: hearth.ECONFLICT, Message: "the settings were changed by someone else at the same time; try again"}
+}
+
 // sealSettings returns s as the wrapped store keeps it: PersonID, Updated
 // and the rest sealed as JSON.
 func (st *Store) sealSettings(ctx context.Context, s *hearth.PersonSettings) (*hearth.PersonSettings, error) {

@@ -45,6 +45,49 @@ func (db *DB) PutSettings(ctx context.Context, s *hearth.PersonSettings) error {
 	return wrap("put settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
 }
 
+// ReplaceSettings stores s in place of old only if the stored settings are
+// still old (compared by Updated; nil: none stored): one conditional
+// statement on the writer connection. ECONFLICT if they changed since,
+// ENOTFOUND if there is no such person.
+func (db *DB) ReplaceSettings(ctx context.Context, old, s *hearth.PersonSettings) error {
+	args, err := settingsArgs(s)
+	if err != nil {
+		return err
+	}
+	var res sql.Result
+	if old == nil {
+		res, err = exec(ctx, db.data, insertSettingsSQL, args...)
+	} else {
+		res, err = exec(ctx, db.data, replaceSettingsSQL, append(args, ts(old.Updated))...)
+	}
+	if err != nil {
+		return wrap("replace settings", err, map[string]string{hearth.ENOTFOUND: "no such person"})
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return wrap("replace settings", err, nil)
+	}
+	var person int
+	err = db.data.r.QueryRowContext(ctx, "SELECT count(*) FROM persons WHERE id = ?", s.PersonID).Scan(&person)
+	switch {
+	case err != nil:
+		return wrap("replace settings", err, nil)
+	case person == 0:
+		return &hearth.Error{Code: hearth.ENOTFOUND, Message: "no such person"}
+	}
+	return &hearth.Error{Code: hearth.ECONFLICT, Message: settingsChanged}
+}
+
+// settingsChanged is ReplaceSettings' message for ECONFLICT.
+const settingsChanged = "the settings were changed by someone else at the same time; try again"
+
+// insertSettingsSQL stores settings where none are; replaceSettingsSQL
+// replaces them where their updated column is the extra last argument.
+const (
+	insertSettingsSQL  = "INSERT INTO settings (" + settingsCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO NOTHING"
+	replaceSettingsSQL = "UPDATE settings SET features = ?2, purposes = ?3, location = ?4, feature_location = ?5, rights = ?6, " +
+		"updated = ?7, sealed = ?8 WHERE person_id = ?1 AND updated = ?9"
+)
+
 // upsertSettings is PutSettings inside tx.
 func upsertSettings(ctx context.Context, tx *sql.Tx, s *hearth.PersonSettings) error {
 	args, err := settingsArgs(s)

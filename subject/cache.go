@@ -16,9 +16,10 @@
 // other way are trusted for at most Config.TTL. The cache is per process:
 // where several processes (nodes) share a store, each Invalidate is passed
 // on through Config.Invalidated, and the other nodes apply it with Forget
-// (the server does so over its cluster bus), so a change made on one node
-// applies to the next message on every node; an invalidation a node
-// missed is bounded by Config.TTL.
+// (the server does so over its cluster bus, and Invalidated returns once
+// they have), so a change made on one node applies to the next message on
+// every node; a node that may be missing invalidations stops using its
+// entries while Config.Trusted says so.
 package subject
 
 import (
@@ -74,8 +75,13 @@ type Config struct {
 	// ID, and after InvalidateAll with "", so that other caches of the
 	// same store (on other nodes) can Forget the same entries. It must be
 	// safe for concurrent use and should not wait long: it is called on
-	// the path of the change. Forget does not call it.
+	// the path of the change, which waits for it. Forget does not call it.
 	Invalidated func(personID string)
+	// Trusted, when set, is asked before a cached entry is used or one is
+	// kept: while it returns false, every lookup reads the store and
+	// nothing is cached (a node that may be missing other nodes'
+	// invalidations). It must be safe for concurrent use, and cheap.
+	Trusted func() bool
 }
 
 type entry struct {
@@ -157,7 +163,7 @@ func (c *Cache) Person(ctx context.Context, householdID, personID string) (polic
 	e, ok := c.entries[personID][householdID]
 	epoch := c.epoch
 	c.mu.RUnlock()
-	if ok && now.Before(e.expires) {
+	if ok && now.Before(e.expires) && c.trusted() {
 		return e.s, nil
 	}
 	s, err := c.build(ctx, householdID, personID)
@@ -168,9 +174,16 @@ func (c *Cache) Person(ctx context.Context, householdID, personID string) (polic
 	return s, nil
 }
 
-// put stores an entry unless an invalidation happened since epoch was read:
-// the entry may then be built from state older than the invalidation.
+// trusted reports whether cached entries may be used (Config.Trusted).
+func (c *Cache) trusted() bool { return c.cfg.Trusted == nil || c.cfg.Trusted() }
+
+// put stores an entry unless an invalidation happened since epoch was read
+// (the entry may then be built from state older than the invalidation) or
+// the cache is not trusted now.
 func (c *Cache) put(epoch uint64, householdID, personID string, e entry) {
+	if !c.trusted() {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.epoch != epoch {

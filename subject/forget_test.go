@@ -89,3 +89,45 @@ func active(t *testing.T, c *subject.Cache, e *env, purpose string) bool {
 	}
 	return e.eng.Active(&s, purpose).Allow
 }
+
+// While Config.Trusted says no, the cache neither uses nor keeps entries:
+// every lookup reads the store, so a change it was not told of applies at
+// once; trusted again, it caches as before.
+func TestUntrustedCacheReadsStore(t *testing.T) {
+	const purpose = "energy-insights"
+	e := newEnv(t)
+	m, err := manifest.Parse(examples.ThermostatName, examples.Thermostat)
+	if err != nil {
+		t.Fatalf("parse manifest: %v", err)
+	}
+	clock := func() time.Time { return e.now }
+	trust := false
+	c, err := subject.New(subject.Config{Store: e.db, Manifest: m, Policy: e.eng, Consents: e.consents, Now: clock,
+		Trusted: func() bool { return trust }})
+	if err != nil {
+		t.Fatalf("cache: %v", err)
+	}
+	if _, err := e.cache.SetFeature(e.ctx, e.owner, e.hh, e.owner, purpose, true); err != nil {
+		t.Fatalf("SetFeature: %v", err)
+	}
+	if active(t, c, e, purpose) {
+		t.Fatalf("%s active before any consent", purpose)
+	}
+	// The consent service of newEnv invalidates e.cache, not c: c is not told.
+	if _, err := e.consents.Give(e.ctx, e.owner, e.owner, purpose, hearth.MethodApp, ""); err != nil {
+		t.Fatalf("Give: %v", err)
+	}
+	if !active(t, c, e, purpose) {
+		t.Errorf("untrusted cache: %s not active after a consent it was not told of", purpose)
+	}
+	trust = true
+	if !active(t, c, e, purpose) { // cached now
+		t.Fatalf("trusted cache: %s not active", purpose)
+	}
+	if _, err := e.consents.Withdraw(e.ctx, e.owner, e.owner, purpose, hearth.MethodApp); err != nil {
+		t.Fatalf("Withdraw: %v", err)
+	}
+	if !active(t, c, e, purpose) {
+		t.Errorf("trusted cache, not told of the withdrawal: %s not active, want the cached (stale) state: the test needs caching", purpose)
+	}
+}

@@ -23,7 +23,7 @@ func (c *Cache) Household(ctx context.Context, householdID string) (policy.Subje
 	e, ok := c.entries[householdKey][householdID]
 	epoch := c.epoch
 	c.mu.RUnlock()
-	if ok && now.Before(e.expires) {
+	if ok && now.Before(e.expires) && c.trusted() {
 		return e.s, nil
 	}
 	ms, err := c.cfg.Store.Members(ctx, householdID)

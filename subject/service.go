@@ -2,7 +2,6 @@ package subject
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/hearth-iot/hearth"
@@ -48,16 +47,6 @@ func (c *Cache) PutSettings(ctx context.Context, actor, hh, person string, st he
 		*cur = st
 		return true, nil
 	})
-}
-
-// store saves st for person and invalidates their Subjects.
-func (c *Cache) store(ctx context.Context, person string, st hearth.PersonSettings) (hearth.PersonSettings, error) {
-	st.PersonID, st.Updated = person, c.cfg.Now().UTC()
-	if err := c.cfg.Store.PutSettings(ctx, &st); err != nil {
-		return hearth.PersonSettings{}, fmt.Errorf("store settings: %w", err)
-	}
-	c.Invalidate(person)
-	return st, nil
 }
 
 // validate checks settings against the manifest, normalising "off" to "".

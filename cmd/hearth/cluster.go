@@ -28,6 +28,10 @@ const (
 	chanKey        = "hearth_key"        // a subject's data key was shredded
 )
 
+// ackTimeout bounds how long a change waits for the other nodes to confirm
+// they applied its invalidation (invalidate.go).
+const ackTimeout = 2 * time.Second
+
 // commandTimeout bounds how long a command for a device not connected to
 // this node waits for the other nodes' answers.
 const commandTimeout = 3 * time.Second
@@ -37,7 +41,7 @@ const commandTimeout = 3 * time.Second
 type busMessage struct {
 	From   string `json:"from"`
 	To     string `json:"to,omitempty"`     // chanReply: the node that asked
-	ID     string `json:"id,omitempty"`     // chanCommand, chanReply: the request
+	ID     string `json:"id,omitempty"`     // the request answered on chanReply
 	Device string `json:"device,omitempty"` // chanCommand, chanDisconnect
 	Cmd    []byte `json:"cmd,omitempty"`    // chanCommand: the command (base64 in JSON)
 	// Sessions are the device sessions begun on the sender (chanSession).
@@ -57,18 +61,23 @@ type cluster struct {
 	bus *postgres.Bus
 	log *slog.Logger
 	// subjects and keys are this node's caches that other nodes'
-	// changes invalidate; set once by openCore.
+	// changes invalidate, and devices where sessions are checked against;
+	// set once by openCore.
 	subjects *subject.Cache
 	keys     *seal.Keyring
+	devices  hearth.DeviceStore
 	// broker is this node's MQTT gateway once it runs.
 	broker atomic.Pointer[mqtt.Broker]
 	// sessions batches the news of devices connecting here (sessions.go);
 	// stopSessions stops its sender.
 	sessions     *sessionNotes
 	stopSessions func()
+	// listening is true while the bus listens: this node then hears every
+	// invalidation, and may trust its caches (invalidate.go).
+	listening atomic.Bool
 
 	mu      sync.Mutex
-	waiting map[string]chan busMessage // command requests by ID
+	waiting map[string]chan busMessage // requests awaiting answers, by ID
 }
 
 // newCluster returns the cluster part of a node on pg, or nil for SQLite.
@@ -78,7 +87,7 @@ func newCluster(pg *postgres.DB, log *slog.Logger) (*cluster, error) {
 	}
 	cl := &cluster{log: log, waiting: map[string]chan busMessage{}, sessions: newSessionNotes()}
 	bus, err := postgres.NewBus(pg, postgres.BusConfig{
-		Logger: log, Reconnected: cl.reconnected,
+		Logger: log, Lost: cl.lost, Reconnected: cl.reconnected,
 		Handlers: map[string]func(string){
 			chanCommand: cl.handle(cl.onCommand), chanReply: cl.handle(cl.onReply),
 			chanDisconnect: cl.handle(cl.onDisconnect), chanSession: cl.handle(cl.onSession),
@@ -101,6 +110,7 @@ func (cl *cluster) start(ctx context.Context, b *mqtt.Broker) error {
 	if err := cl.bus.Start(ctx); err != nil {
 		return err
 	}
+	cl.listening.Store(true)
 	bg, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); cl.sendSessions(bg) }()
@@ -150,69 +160,6 @@ func (cl *cluster) publish(ctx context.Context, channel string, m busMessage) er
 	return nil
 }
 
-// reconnected drops this node's caches after the bus missed messages.
-func (cl *cluster) reconnected() {
-	if cl.subjects != nil {
-		cl.subjects.Forget("")
-	}
-	if cl.keys != nil {
-		cl.keys.Forget("")
-	}
-}
-
-// subjectInvalidated tells the other nodes to forget a person's cached
-// subject ("" for everyone's); subject.Config.Invalidated.
-func (cl *cluster) subjectInvalidated(person string) {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cl.publish(ctx, chanSubject, busMessage{Person: person})
-}
-
-func (cl *cluster) onSubject(m busMessage) {
-	if cl.subjects != nil {
-		cl.subjects.Forget(m.Person)
-	}
-}
-
-func (cl *cluster) onKey(m busMessage) {
-	if cl.keys != nil && m.Person != "" {
-		cl.keys.Forget(m.Person)
-	}
-}
-
-// credentialChanged tells the other nodes to end the device's session.
-func (cl *cluster) credentialChanged(deviceID string) {
-	if cl == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cl.publish(ctx, chanDisconnect, busMessage{Device: deviceID})
-}
-
-func (cl *cluster) onDisconnect(m busMessage) {
-	if b := cl.broker.Load(); b != nil && b.Disconnect(m.Device) {
-		cl.log.Info("device session ended: its credential changed on another node", "device", m.Device)
-	}
-}
-
-// clusterKeys is the key store the keyring uses on PostgreSQL: it tells
-// the other nodes when a subject's key is shredded, so that they forget
-// their unwrapped copy (RIGHT-ERASE).
-type clusterKeys struct {
-	hearth.KeyStore
-	cl *cluster
-}
-
-// DeleteKey deletes the subject's keys, then tells the other nodes.
-func (k clusterKeys) DeleteKey(ctx context.Context, subject string) error {
-	if err := k.KeyStore.DeleteKey(ctx, subject); err != nil {
-		return err
-	}
-	k.cl.publish(ctx, chanKey, busMessage{Person: subject})
-	return nil
-}
-
 // clusterCommander sends a command to a device wherever it is connected:
 // through this node's gateway if the device is here, else through the
 // node that holds its session.
@@ -237,27 +184,16 @@ func (c clusterCommander) Command(ctx context.Context, deviceID string, cmd []by
 // command asks the other nodes to send cmd to the device, and waits for
 // one to say it did, or for every one to say it could not.
 func (cl *cluster) command(ctx context.Context, deviceID string, cmd []byte) error {
-	nodes, err := cl.bus.Nodes(ctx)
+	others, err := cl.others(ctx)
 	if err != nil {
 		return err
-	}
-	others := len(nodes)
-	if slices.Contains(nodes, cl.bus.Node()) {
-		others--
 	}
 	if others == 0 {
 		return hearth.Errorf(hearth.ENOTFOUND, "device %s is not connected", deviceID)
 	}
 	id := hearth.NewID("req_")
-	replies := make(chan busMessage, others)
-	cl.mu.Lock()
-	cl.waiting[id] = replies
-	cl.mu.Unlock()
-	defer func() {
-		cl.mu.Lock()
-		delete(cl.waiting, id)
-		cl.mu.Unlock()
-	}()
+	replies, done := cl.expect(id, others)
+	defer done()
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	if err := cl.publish(ctx, chanCommand, busMessage{ID: id, Device: deviceID, Cmd: cmd}); err != nil {
@@ -288,6 +224,34 @@ func awaitReplies(ctx context.Context, replies <-chan busMessage, n int, deviceI
 	return hearth.Errorf(hearth.ENOTFOUND, "device %s is not connected", deviceID)
 }
 
+// expect registers request id, answered by up to n nodes; done forgets it.
+func (cl *cluster) expect(id string, n int) (replies <-chan busMessage, done func()) {
+	ch := make(chan busMessage, n)
+	cl.mu.Lock()
+	cl.waiting[id] = ch
+	cl.mu.Unlock()
+	return ch, func() {
+		cl.mu.Lock()
+		delete(cl.waiting, id)
+		cl.mu.Unlock()
+	}
+}
+
+// others returns how many nodes other than this one listen now.
+func (cl *cluster) others(ctx context.Context) (int, error) {
+	nodes, err := cl.bus.Nodes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := len(nodes)
+	if slices.Contains(nodes, cl.bus.Node()) {
+		n--
+	}
+	return n, nil
+}
+
+// onReply hands an answer meant for this node to the request waiting for
+// it.
 func (cl *cluster) onReply(m busMessage) {
 	if m.To != cl.bus.Node() {
 		return

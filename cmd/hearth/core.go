@@ -87,18 +87,19 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *
 	}
 	var keyStore hearth.KeyStore = db
 	var invalidated func(string)
+	var trusted func() bool
 	if cl != nil {
-		keyStore, invalidated = clusterKeys{KeyStore: db, cl: cl}, cl.subjectInvalidated
+		keyStore, invalidated, trusted = clusterKeys{KeyStore: db, cl: cl}, cl.subjectInvalidated, cl.trusted
 	}
 	keys := seal.NewKeyring(kek, keyStore)
 	store := sealstore.New(db, keys)
-	priv, err := newPrivacy(store, m, invalidated)
+	priv, err := newPrivacy(store, m, invalidated, trusted)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	if cl != nil {
-		cl.subjects, cl.keys = priv.subjects, keys
+		cl.subjects, cl.keys, cl.devices = priv.subjects, keys, db
 	}
 	var passkeys *webauthn.WebAuthn
 	if origin := cfg.webauthnOrigin(); origin != "" {

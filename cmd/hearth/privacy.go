@@ -23,9 +23,10 @@ type privacy struct {
 }
 
 // newPrivacy compiles m and wires the consent service and subject cache
-// on store; invalidated, if not nil, is told of every invalidation of the
-// cache (subject.Config.Invalidated), for the other nodes.
-func newPrivacy(store hearth.Store, m *manifest.Manifest, invalidated func(string)) (*privacy, error) {
+// on store; invalidated and trusted, if not nil, tell the other nodes of
+// every invalidation of the cache and say whether it may be used
+// (subject.Config.Invalidated and Trusted).
+func newPrivacy(store hearth.Store, m *manifest.Manifest, invalidated func(string), trusted func() bool) (*privacy, error) {
 	eng, err := policy.Compile(m)
 	if err != nil {
 		return nil, fmt.Errorf("compile the manifest's policy: %w", err)
@@ -37,7 +38,7 @@ func newPrivacy(store hearth.Store, m *manifest.Manifest, invalidated func(strin
 		return nil, fmt.Errorf("consent service: %w", err)
 	}
 	p.subjects, err = subject.New(subject.Config{Store: store, Manifest: m, Policy: eng, Consents: p.consents, Shares: p.consents,
-		Invalidated: invalidated})
+		Invalidated: invalidated, Trusted: trusted})
 	if err != nil {
 		return nil, fmt.Errorf("subject cache: %w", err)
 	}
