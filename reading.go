@@ -132,6 +132,7 @@ type Store interface {
 	RectificationStore
 	FirmwareStore
 	MFAStore
+	AuthCeremonyStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -28,6 +28,10 @@ const limiterSample = 8
 // least every window/2; when the table is still full, of a few
 // entries sampled the one with the fewest failures is dropped, so the keys
 // locked out are the last to go. A Limiter is safe for concurrent use.
+//
+// The counts are in the process's memory: several nodes of one service
+// each count alone, so a client whose attempts are spread over N nodes
+// gets up to N times max failures per window.
 type Limiter struct {
 	max     int
 	window  time.Duration

@@ -17,8 +17,8 @@ const (
 	// SecondStepAttempts is how many wrong second factors one second-step
 	// token takes before it is dropped.
 	SecondStepAttempts = 5
-	// MaxPendingSecondSteps bounds the second-step tokens held in memory;
-	// past it the oldest is dropped.
+	// MaxPendingSecondSteps bounds the second-step tokens held in the
+	// store, across every node sharing it; past it the oldest is dropped.
 	MaxPendingSecondSteps = 10_000
 	// RecoveryCodeCount is how many recovery codes an enrolment hands out.
 	RecoveryCodeCount = 10
@@ -52,7 +52,10 @@ func (s *Service) afterPassword(ctx context.Context, acct *hearth.Account) (stri
 	if len(methods) == 0 {
 		return s.startSession(ctx, acct.ID)
 	}
-	token, expires := s.steps.start(acct.ID, s.now())
+	token, expires, err := s.startStep(ctx, acct.ID)
+	if err != nil {
+		return "", nil, fmt.Errorf("sign in: %w", err)
+	}
 	return "", nil, &hearth.Error{Code: hearth.EUNAUTHORIZED, Message: msgSecondFactorNeeded,
 		Err: &SecondFactorRequired{Token: token, Expires: expires, Methods: methods}}
 }

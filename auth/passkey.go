@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -76,28 +75,72 @@ func (s *Service) loadPasskeyUser(ctx context.Context, accountID string) (*passk
 	return u, nil
 }
 
-// registrations holds open passkey registrations, one per account.
-type registrations struct {
-	mu sync.Mutex
-	m  map[string]*webauthn.SessionData
-}
+// maxOpenRegistrations bounds the open passkey registrations held in the
+// store (one per account); past it the oldest is dropped.
+const maxOpenRegistrations = 10_000
 
-// take removes and returns the account's open registration, if unexpired.
-func (r *registrations) take(accountID string, now time.Time) *webauthn.SessionData {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sd := r.m[accountID]
-	delete(r.m, accountID)
-	if sd == nil || !now.Before(sd.Expires) {
-		return nil
+// errNoChallenge refuses a passkey assertion for a second step without an
+// open challenge.
+var errNoChallenge = hearth.Errorf(hearth.ECONFLICT, "no passkey challenge is open for this sign-in: each challenge is answered once; ask for a new one")
+
+// encodeSession encodes WebAuthn session data for the store.
+func encodeSession(sd *webauthn.SessionData) ([]byte, error) {
+	b, err := json.Marshal(sd)
+	if err != nil {
+		return nil, fmt.Errorf("encode passkey challenge: %w", err)
 	}
-	return sd
+	return b, nil
 }
 
-func (r *registrations) put(accountID string, sd *webauthn.SessionData) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.m[accountID] = sd
+// decodeSession decodes WebAuthn session data from the store into a
+// fresh value.
+func decodeSession(b []byte) (*webauthn.SessionData, error) {
+	var sd webauthn.SessionData
+	if err := json.Unmarshal(b, &sd); err != nil {
+		return nil, fmt.Errorf("decode passkey challenge: %w", err)
+	}
+	return &sd, nil
+}
+
+// putRegistration stores the account's open registration, replacing one.
+func (s *Service) putRegistration(ctx context.Context, accountID string, sd *webauthn.SessionData) error {
+	b, err := encodeSession(sd)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	c := &hearth.AuthCeremony{Kind: hearth.CeremonyPasskeyRegistration, Key: []byte(accountID), AccountID: accountID,
+		Created: now, Expires: sd.Expires, Challenge: b}
+	if err := s.store.CreateAuthCeremony(ctx, c, maxOpenRegistrations); err != nil {
+		return fmt.Errorf("store passkey registration: %w", err)
+	}
+	return nil
+}
+
+// takeRegistration removes and returns the account's open registration,
+// nil if there is none unexpired. The removal is conditional on the
+// version read, so of two requests taking it at once, on one node or two,
+// one gets it.
+func (s *Service) takeRegistration(ctx context.Context, accountID string) (*webauthn.SessionData, error) {
+	key := []byte(accountID)
+	for range ceremonyRetries {
+		c, err := s.store.AuthCeremony(ctx, hearth.CeremonyPasskeyRegistration, key, s.now().UTC())
+		if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("passkey registration: %w", err)
+		}
+		err = s.store.DeleteAuthCeremony(ctx, c.Kind, key, c.Version)
+		switch hearth.ErrorCode(err) {
+		case "":
+			return decodeSession(c.Challenge)
+		case hearth.ECONFLICT, hearth.ENOTFOUND: // replaced or taken meanwhile: read it again
+			continue
+		}
+		return nil, fmt.Errorf("take passkey registration: %w", err)
+	}
+	return nil, hearth.Errorf(hearth.EUNAVAILABLE, "this passkey registration is being changed by other requests at once: try again")
 }
 
 // BeginPasskeyRegistration opens a passkey registration for a signed-in
@@ -122,7 +165,9 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, accountID string
 		return nil, fmt.Errorf("begin passkey registration: %w", err)
 	}
 	sd.Expires = s.now().Add(passkeyCeremonyTTL)
-	s.regs.put(accountID, sd)
+	if err := s.putRegistration(ctx, accountID, sd); err != nil {
+		return nil, fmt.Errorf("begin passkey registration: %w", err)
+	}
 	return opts, nil
 }
 
@@ -137,7 +182,10 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, accountID strin
 	if s.webauthn == nil {
 		return errNoPasskeys
 	}
-	sd := s.regs.take(accountID, s.now())
+	sd, err := s.takeRegistration(ctx, accountID)
+	if err != nil {
+		return err
+	}
 	if sd == nil {
 		return hearth.Errorf(hearth.ECONFLICT, "no passkey registration is open: its challenge expired or was used; begin again")
 	}
@@ -198,8 +246,12 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, stepToken, clientAddr 
 	if err != nil {
 		return nil, fmt.Errorf("begin passkey sign-in: %w", err)
 	}
-	err = s.steps.with(stepToken, s.now(), func(st *secondStep) error {
-		st.passkey = sd
+	challenge, err := encodeSession(sd)
+	if err != nil {
+		return nil, fmt.Errorf("begin passkey sign-in: %w", err)
+	}
+	_, err = s.updateStep(ctx, stepToken, func(st *hearth.AuthCeremony) error {
+		st.Challenge = challenge
 		return nil
 	})
 	if err != nil {
@@ -225,20 +277,48 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, stepToken string, bod
 	if err != nil {
 		return "", nil, err
 	}
-	var sd *webauthn.SessionData
-	_ = s.steps.with(stepToken, s.now(), func(st *secondStep) error {
-		sd, st.passkey = st.passkey, nil
-		return nil
-	})
-	if sd == nil {
-		return "", nil, s.refuseReplay(ctx, accountID, clientAddr, hearth.FactorPasskey, "challenge-reused",
-			hearth.Errorf(hearth.ECONFLICT, "no passkey challenge is open for this sign-in: each challenge is answered once; ask for a new one"))
+	sd, attempt, err := s.takeChallenge(ctx, stepToken)
+	if errors.Is(err, errNoChallenge) {
+		return "", nil, s.refuseReplay(ctx, accountID, clientAddr, hearth.FactorPasskey, "challenge-reused", err)
+	}
+	if err != nil {
+		return "", nil, s.attemptRefused(ctx, err, accountID, hearth.FactorPasskey, clientAddr)
 	}
 	if err := s.checkAssertion(ctx, accountID, *sd, body, clientAddr); err != nil {
-		s.stepFailed(stepToken)
+		s.stepFailed(ctx, stepToken, attempt)
 		return "", nil, err
 	}
 	return s.finishStep(ctx, stepToken, accountID, hearth.FactorPasskey, clientAddr)
+}
+
+// takeChallenge takes the second step's open passkey challenge and counts
+// the check of its answer as an attempt (see takeAttempt), in one
+// conditional update, so that a challenge is answered once across nodes.
+// It returns the challenge and the attempt's number; errNoChallenge if
+// none is open, and takeAttempt's errors.
+func (s *Service) takeChallenge(ctx context.Context, stepToken string) (*webauthn.SessionData, int, error) {
+	var challenge []byte
+	st, err := s.updateStep(ctx, stepToken, func(st *hearth.AuthCeremony) error {
+		switch {
+		case st.Done:
+			return errStepDone
+		case st.Challenge == nil:
+			return errNoChallenge
+		case st.Attempts >= SecondStepAttempts:
+			return errStepUnknown
+		}
+		challenge, st.Challenge = st.Challenge, nil
+		st.Attempts++
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	sd, err := decodeSession(challenge)
+	if err != nil {
+		return nil, 0, err
+	}
+	return sd, st.Attempts, nil
 }
 
 // checkAssertion verifies an assertion against sd and records the

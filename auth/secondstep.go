@@ -1,98 +1,122 @@
 package auth
 
 import (
-	"encoding/hex"
-	"sync"
+	"context"
+	"errors"
+	"fmt"
 	"time"
-
-	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/hearth-iot/hearth"
 )
 
-// secondSteps holds the second-step tokens handed out after a right
-// password, in memory: a restart only makes people enter their password
-// again. At most MaxPendingSecondSteps are held; each lives SecondStepTTL
-// and takes SecondStepAttempts wrong factors. It is safe for concurrent
-// use.
-type secondSteps struct {
-	mu sync.Mutex
-	m  map[string]*secondStep // by hex of the token's hash
-}
+// Second steps (the sign-in between a right password and the second
+// factor) and open passkey registrations are kept in the store
+// (hearth.AuthCeremonyStore), so that with several nodes on one database
+// the request that finishes one may reach another node than the one that
+// began it. Every change is made on what was read, conditional on its
+// version (updateCeremony), so two nodes never both count the same
+// attempt, use the same challenge, or open two sessions from one token.
+// At most MaxPendingSecondSteps second steps are held; each lives
+// SecondStepTTL and takes SecondStepAttempts factor checks.
 
-// secondStep is one pending second step.
-type secondStep struct {
-	accountID string
-	expires   time.Time
-	attempts  int
-	// done is set once the step opened a session: the token is kept until
-	// it expires so a replay is told so, and recorded.
-	done bool
-	// passkey is the open passkey challenge, nil if none: each is used by
-	// one assertion, right or wrong.
-	passkey *webauthn.SessionData
-}
+// ceremonyRetries bounds how often a change is tried again on a ceremony
+// that changed between reading and writing: only requests carrying the
+// same token or account change it, so a handful at once is already odd.
+const ceremonyRetries = 8
 
-func newSecondSteps() *secondSteps { return &secondSteps{m: make(map[string]*secondStep)} }
+// errStepUnknown refuses an unknown, expired or dropped second-step token.
+var errStepUnknown = hearth.Errorf(hearth.EUNAUTHORIZED, msgStepUnknown)
 
-// start hands out a token for accountID, valid until the returned time.
-func (ss *secondSteps) start(accountID string, now time.Time) (string, time.Time) {
+// startStep hands out a second-step token for accountID, valid until the
+// returned time.
+func (s *Service) startStep(ctx context.Context, accountID string) (string, time.Time, error) {
 	token, hash := NewToken()
-	expires := now.Add(SecondStepTTL)
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	ss.makeRoom(now)
-	ss.m[hex.EncodeToString(hash)] = &secondStep{accountID: accountID, expires: expires}
-	return token, expires
-}
-
-// with runs fn on the unexpired step of token under the lock and returns
-// fn's error; EUNAUTHORIZED if there is no such step (an expired one is
-// removed).
-func (ss *secondSteps) with(token string, now time.Time, fn func(st *secondStep) error) error {
-	key := hex.EncodeToString(HashToken(token))
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	st, ok := ss.m[key]
-	if !ok || !now.Before(st.expires) {
-		delete(ss.m, key)
-		return hearth.Errorf(hearth.EUNAUTHORIZED, msgStepUnknown)
+	now := s.now().UTC()
+	c := &hearth.AuthCeremony{Kind: hearth.CeremonySecondStep, Key: hash, AccountID: accountID,
+		Created: now, Expires: now.Add(SecondStepTTL)}
+	if err := s.store.CreateAuthCeremony(ctx, c, MaxPendingSecondSteps); err != nil {
+		return "", time.Time{}, fmt.Errorf("start second step: %w", err)
 	}
-	return fn(st)
+	return token, c.Expires, nil
 }
 
-// drop removes token's step.
-func (ss *secondSteps) drop(token string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	delete(ss.m, hex.EncodeToString(HashToken(token)))
-}
-
-// makeRoom removes expired steps when the table is full, then the ones
-// closest to expiry; ss.mu must be held.
-func (ss *secondSteps) makeRoom(now time.Time) {
-	if len(ss.m) < MaxPendingSecondSteps {
-		return
+// step returns the unexpired second step of token; EUNAUTHORIZED if there
+// is none.
+func (s *Service) step(ctx context.Context, token string) (*hearth.AuthCeremony, error) {
+	c, err := s.store.AuthCeremony(ctx, hearth.CeremonySecondStep, HashToken(token), s.now().UTC())
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND {
+		return nil, errStepUnknown
 	}
-	for k, st := range ss.m {
-		if !now.Before(st.expires) {
-			delete(ss.m, k)
+	if err != nil {
+		return nil, fmt.Errorf("second step: %w", err)
+	}
+	return c, nil
+}
+
+// updateStep changes token's second step with fn (see updateCeremony);
+// EUNAUTHORIZED if there is no such step.
+func (s *Service) updateStep(ctx context.Context, token string, fn func(c *hearth.AuthCeremony) error) (*hearth.AuthCeremony, error) {
+	return s.updateCeremony(ctx, func() (*hearth.AuthCeremony, error) { return s.step(ctx, token) }, fn)
+}
+
+// updateCeremony reads a ceremony with get, lets fn change it (fn's error
+// stops it, changing nothing) and stores the change if nobody changed the
+// ceremony since it was read, reading it again otherwise. It returns the
+// ceremony as stored, get's and fn's errors, EUNAVAILABLE after
+// ceremonyRetries changes by others in between.
+func (s *Service) updateCeremony(ctx context.Context, get func() (*hearth.AuthCeremony, error), fn func(c *hearth.AuthCeremony) error) (*hearth.AuthCeremony, error) {
+	for range ceremonyRetries {
+		c, err := get()
+		if err != nil {
+			return nil, err
 		}
-	}
-	for len(ss.m) >= MaxPendingSecondSteps {
-		var oldest string
-		for k, st := range ss.m {
-			if oldest == "" || st.expires.Before(ss.m[oldest].expires) {
-				oldest = k
-			}
+		if err := fn(c); err != nil {
+			return nil, err
 		}
-		delete(ss.m, oldest)
+		err = s.store.UpdateAuthCeremony(ctx, c, s.now().UTC())
+		switch hearth.ErrorCode(err) {
+		case "":
+			return c, nil
+		case hearth.ECONFLICT, hearth.ENOTFOUND: // read it again: get says what is left
+			continue
+		}
+		return nil, fmt.Errorf("update %s: %w", c.Kind, err)
+	}
+	return nil, hearth.Errorf(hearth.EUNAVAILABLE, "this sign-in is being changed by other requests at once: try again")
+}
+
+// takeAttempt counts a factor check against token's second step before
+// it is made, so that across nodes at most SecondStepAttempts checks are
+// made per token, and returns the attempts counted. errStepDone if the
+// step opened a session already; EUNAUTHORIZED if it is unknown or has
+// no attempt left.
+func (s *Service) takeAttempt(ctx context.Context, token string) (int, error) {
+	c, err := s.updateStep(ctx, token, func(c *hearth.AuthCeremony) error {
+		if c.Done {
+			return errStepDone
+		}
+		if c.Attempts >= SecondStepAttempts {
+			return errStepUnknown
+		}
+		c.Attempts++
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return c.Attempts, nil
+}
+
+// stepFailed drops token's second step once the failed check that took
+// attempt (takeAttempt's count) was its last. The step takes no further
+// check either way (takeAttempt refuses it); removing it frees its place
+// among MaxPendingSecondSteps, so a failure to remove it changes nothing
+// else and is not reported.
+func (s *Service) stepFailed(ctx context.Context, token string, attempt int) {
+	if attempt >= SecondStepAttempts {
+		_ = s.store.DeleteAuthCeremony(ctx, hearth.CeremonySecondStep, HashToken(token), 0)
 	}
 }
 
-// len returns the number of steps held.
-func (ss *secondSteps) len() int {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return len(ss.m)
-}
+// isStepDone reports errStepDone in err's chain.
+func isStepDone(err error) bool { return errors.Is(err, errStepDone) }

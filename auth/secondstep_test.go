@@ -6,30 +6,55 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+
+	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // TestSecondStepsBounded: a flood of right passwords holds at most
-// MaxPendingSecondSteps second steps in memory; the newest stay usable and
-// the oldest go first (SEC-BRUTE).
+// MaxPendingSecondSteps second steps in the store; the newest stay usable
+// and the oldest go first; none is usable after SecondStepTTL
+// (SEC-BRUTE).
 func TestSecondStepsBounded(t *testing.T) {
-	ss := newSecondSteps()
+	db, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	now := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
-	first, _ := ss.start("acc_first", now)
+	s := NewService(Config{Store: db, Now: func() time.Time { return now }})
+	p := &hearth.Person{ID: hearth.NewID("per_"), DisplayName: "Flood", Created: now}
+	a := &hearth.Account{ID: hearth.NewID("acc_"), Email: "flood@example.org", PasswordHash: "x", PersonID: p.ID, Created: now}
+	p.AccountID = a.ID
+	if err := db.CreateAccount(t.Context(), a, p); err != nil {
+		t.Fatal(err)
+	}
+	start := func() string {
+		t.Helper()
+		token, _, err := s.startStep(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Millisecond)
+		return token
+	}
+	first := start()
 	var last string
-	for i := range MaxPendingSecondSteps + 500 {
-		last, _ = ss.start("acc_flood", now.Add(time.Duration(i+1)*time.Millisecond))
+	for range MaxPendingSecondSteps + 50 {
+		last = start()
 	}
-	if n := ss.len(); n > MaxPendingSecondSteps {
-		t.Errorf("%d second steps held, want at most %d", n, MaxPendingSecondSteps)
+	if n, err := db.CountAuthCeremonies(t.Context(), hearth.CeremonySecondStep); err != nil || n > MaxPendingSecondSteps {
+		t.Errorf("%d second steps held (%v), want at most %d", n, err, MaxPendingSecondSteps)
 	}
-	if err := ss.with(last, now.Add(time.Second), func(*secondStep) error { return nil }); err != nil {
+	if _, err := s.step(t.Context(), last); err != nil {
 		t.Errorf("newest step: %v, want usable", err)
 	}
-	if err := ss.with(first, now.Add(time.Second), func(*secondStep) error { return nil }); err == nil {
+	if _, err := s.step(t.Context(), first); err == nil {
 		t.Error("oldest step still held after the table filled")
 	}
-	if err := ss.with(last, now.Add(SecondStepTTL+time.Minute), func(*secondStep) error { return nil }); err == nil {
-		t.Error("step usable after SecondStepTTL")
+	now = now.Add(SecondStepTTL)
+	if _, err := s.step(t.Context(), last); hearth.ErrorCode(err) != hearth.EUNAUTHORIZED {
+		t.Errorf("step after SecondStepTTL: %v, want EUNAUTHORIZED", err)
 	}
 }
 

@@ -63,12 +63,12 @@ type Service struct {
 	mfaState
 }
 
-// mfaState is what second factors (mfa.go) keep in memory.
+// mfaState is how second factors (mfa.go) are set up. Their pending
+// state (second steps, passkey registrations) is in the store, so that
+// any node sharing it can finish what another began (secondstep.go).
 type mfaState struct {
 	issuer   string
 	webauthn *webauthn.WebAuthn
-	steps    *secondSteps
-	regs     *registrations
 }
 
 // NewService returns a Service using cfg.
@@ -98,8 +98,7 @@ func NewService(cfg Config) *Service {
 		signUps:    NewLimiter(SignUpPerAddress, SignInWindow, cfg.Now),
 		hashSlots:  make(chan struct{}, cfg.HashSlots),
 		hashWait:   cfg.HashWait,
-		mfaState: mfaState{issuer: cfg.Issuer, webauthn: cfg.WebAuthn, steps: newSecondSteps(),
-			regs: &registrations{m: make(map[string]*webauthn.SessionData)}},
+		mfaState:   mfaState{issuer: cfg.Issuer, webauthn: cfg.WebAuthn},
 	}
 }
 

@@ -111,7 +111,7 @@ func (s *Service) CompleteSignIn(ctx context.Context, stepToken, method, code, c
 	if method != hearth.FactorTOTP && method != hearth.FactorRecovery {
 		return "", nil, hearth.FieldError("method", "use %q or %q here; passkeys have their own route", hearth.FactorTOTP, hearth.FactorRecovery)
 	}
-	accountID, err := s.checkStep(ctx, stepToken, method, clientAddr)
+	accountID, attempt, err := s.attemptStep(ctx, stepToken, method, clientAddr)
 	if err != nil {
 		return "", nil, err
 	}
@@ -121,7 +121,7 @@ func (s *Service) CompleteSignIn(ctx context.Context, stepToken, method, code, c
 		err = s.useRecoveryCode(ctx, accountID, code, clientAddr)
 	}
 	if err != nil {
-		s.stepFailed(stepToken)
+		s.stepFailed(ctx, stepToken, attempt)
 		return "", nil, err
 	}
 	return s.finishStep(ctx, stepToken, accountID, method, clientAddr)
@@ -130,54 +130,66 @@ func (s *Service) CompleteSignIn(ctx context.Context, stepToken, method, code, c
 // checkStep returns the account of an open second step after the limits;
 // a step that already opened a session is a replay.
 func (s *Service) checkStep(ctx context.Context, stepToken, method, clientAddr string) (string, error) {
-	var accountID string
-	var done bool
-	err := s.steps.with(stepToken, s.now(), func(st *secondStep) error {
-		accountID, done = st.accountID, st.done
-		return nil
-	})
+	st, err := s.step(ctx, stepToken)
 	if err != nil {
+		if hearth.ErrorCode(err) == hearth.EUNAUTHORIZED {
+			s.metrics.AuthFailures.WithLabelValues("second_factor", "unknown_step").Inc()
+		}
+		return "", err
+	}
+	if err := s.throttleSecond(st.AccountID, clientAddr); err != nil {
+		return "", err
+	}
+	if st.Done {
+		return "", s.refuseReplay(ctx, st.AccountID, clientAddr, method, "replayed", errStepDone)
+	}
+	return st.AccountID, nil
+}
+
+// attemptStep is checkStep followed by takeAttempt: it returns the
+// account of an open second step and the number of the factor check about
+// to be made, counted already.
+func (s *Service) attemptStep(ctx context.Context, stepToken, method, clientAddr string) (string, int, error) {
+	accountID, err := s.checkStep(ctx, stepToken, method, clientAddr)
+	if err != nil {
+		return "", 0, err
+	}
+	attempt, err := s.takeAttempt(ctx, stepToken)
+	if err != nil {
+		return "", 0, s.attemptRefused(ctx, err, accountID, method, clientAddr)
+	}
+	return accountID, attempt, nil
+}
+
+// attemptRefused explains why takeAttempt (or the passkey challenge's
+// taking) refused: a step finished meanwhile is a replay, recorded; an
+// unknown one is counted.
+func (s *Service) attemptRefused(ctx context.Context, err error, accountID, method, clientAddr string) error {
+	switch {
+	case isStepDone(err):
+		return s.refuseReplay(ctx, accountID, clientAddr, method, "replayed", errStepDone)
+	case hearth.ErrorCode(err) == hearth.EUNAUTHORIZED:
 		s.metrics.AuthFailures.WithLabelValues("second_factor", "unknown_step").Inc()
-		return "", err
 	}
-	if err := s.throttleSecond(accountID, clientAddr); err != nil {
-		return "", err
-	}
-	if done {
-		return "", s.refuseReplay(ctx, accountID, clientAddr, method, "replayed", errStepDone)
-	}
-	return accountID, nil
+	return err
 }
 
 // errStepDone refuses a second-step token that opened a session already.
 var errStepDone = hearth.Errorf(hearth.ECONFLICT, "this sign-in was finished already: a second-step token opens one session")
 
-// stepFailed counts a wrong factor against the step's token, dropping it
-// after SecondStepAttempts.
-func (s *Service) stepFailed(stepToken string) {
-	var drop bool
-	_ = s.steps.with(stepToken, s.now(), func(st *secondStep) error {
-		st.attempts++
-		drop = st.attempts >= SecondStepAttempts
-		return nil
-	})
-	if drop {
-		s.steps.drop(stepToken)
-	}
-}
-
 // finishStep marks the step done and opens the session. The step is
-// claimed first, under its lock, so that two right factors sent at once
-// on one token open one session: the second is a replay.
+// claimed first, by a conditional update in the store, so that two right
+// factors sent at once on one token, to one node or two, open one
+// session: the second is a replay.
 func (s *Service) finishStep(ctx context.Context, stepToken, accountID, factor, clientAddr string) (string, *hearth.Session, error) {
-	err := s.steps.with(stepToken, s.now(), func(st *secondStep) error {
-		if st.done {
+	_, err := s.updateStep(ctx, stepToken, func(st *hearth.AuthCeremony) error {
+		if st.Done {
 			return errStepDone
 		}
-		st.done, st.passkey = true, nil
+		st.Done, st.Challenge = true, nil
 		return nil
 	})
-	if err == errStepDone {
+	if isStepDone(err) {
 		return "", nil, s.refuseReplay(ctx, accountID, clientAddr, factor, "replayed", err)
 	}
 	if err != nil {
@@ -185,8 +197,10 @@ func (s *Service) finishStep(ctx context.Context, stepToken, accountID, factor, 
 	}
 	token, sess, err := s.startFactorSession(ctx, accountID, factor)
 	if err != nil {
-		_ = s.steps.with(stepToken, s.now(), func(st *secondStep) error {
-			st.done = false
+		// Give the step back, so the person may try again with a new
+		// factor; if that fails too they sign in with the password again.
+		_, _ = s.updateStep(ctx, stepToken, func(st *hearth.AuthCeremony) error {
+			st.Done = false
 			return nil
 		})
 		return "", nil, err

@@ -1,23 +1,16 @@
 package http_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
-	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/internal/passkeytest"
 )
 
 const testPassword = "correct horse battery staple"
@@ -260,28 +253,6 @@ func TestOperatorMiddleware(t *testing.T) {
 	wantDetail(t, me(session), 403, "this route is for operator accounts")
 }
 
-// authenticator is a software WebAuthn authenticator: an ES256 key,
-// attestation "none", and a signature counter.
-type authenticator struct {
-	t      *testing.T
-	key    *ecdsa.PrivateKey
-	credID []byte
-	origin string
-	count  uint32
-}
-
-func newAuthenticator(t *testing.T, origin string) *authenticator {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := make([]byte, 16)
-	rand.Read(id)
-	return &authenticator{t: t, key: key, credID: id, origin: origin}
-}
-
-var b64 = base64.RawURLEncoding
-
 // options decodes the "publicKey" options of a ceremony.
 func options(t *testing.T, r response) (challenge, rpID string) {
 	t.Helper()
@@ -304,64 +275,6 @@ func options(t *testing.T, r response) (challenge, rpID string) {
 	return o.PublicKey.Challenge, rpID
 }
 
-func (a *authenticator) clientData(typ, challenge string) []byte {
-	b, _ := json.Marshal(map[string]string{"type": typ, "challenge": challenge, "origin": a.origin})
-	return b
-}
-
-// authData returns authenticator data: UP and UV set, and the attested
-// credential (AAGUID zero, the COSE key) when attest is set.
-func (a *authenticator) authData(rpID string, attest bool) []byte {
-	h := sha256.Sum256([]byte(rpID))
-	flags := byte(0x01 | 0x04)
-	if attest {
-		flags |= 0x40
-	}
-	out := append(h[:], flags)
-	out = binary.BigEndian.AppendUint32(out, a.count)
-	if !attest {
-		return out
-	}
-	cose, err := webauthncbor.Marshal(webauthncose.EC2PublicKeyData{
-		PublicKeyData: webauthncose.PublicKeyData{KeyType: int64(webauthncose.EllipticKey), Algorithm: int64(webauthncose.AlgES256)},
-		Curve:         1, XCoord: a.key.X.FillBytes(make([]byte, 32)), YCoord: a.key.Y.FillBytes(make([]byte, 32)),
-	})
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	out = append(out, make([]byte, 16)...)
-	out = binary.BigEndian.AppendUint16(out, uint16(len(a.credID)))
-	out = append(out, a.credID...)
-	return append(out, cose...)
-}
-
-// create answers registration options with attestation "none".
-func (a *authenticator) create(challenge, rpID string) string {
-	att, err := webauthncbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": a.authData(rpID, true)})
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	b, _ := json.Marshal(map[string]any{"id": b64.EncodeToString(a.credID), "rawId": b64.EncodeToString(a.credID), "type": "public-key",
-		"response": map[string]string{"clientDataJSON": b64.EncodeToString(a.clientData("webauthn.create", challenge)), "attestationObject": b64.EncodeToString(att)}})
-	return string(b)
-}
-
-// get answers assertion options, advancing the counter by inc.
-func (a *authenticator) get(challenge, rpID string, inc uint32) string {
-	a.count += inc
-	cd := a.clientData("webauthn.get", challenge)
-	ad := a.authData(rpID, false)
-	h := sha256.Sum256(cd)
-	digest := sha256.Sum256(append(append([]byte{}, ad...), h[:]...))
-	sig, err := ecdsa.SignASN1(rand.Reader, a.key, digest[:])
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	b, _ := json.Marshal(map[string]any{"id": b64.EncodeToString(a.credID), "rawId": b64.EncodeToString(a.credID), "type": "public-key",
-		"response": map[string]string{"clientDataJSON": b64.EncodeToString(cd), "authenticatorData": b64.EncodeToString(ad), "signature": b64.EncodeToString(sig)}})
-	return string(b)
-}
-
 // TestPasskeyRegistrationAndSignIn: a software authenticator registers a
 // passkey with real attestation "none" and signs in with real ES256
 // assertions over the HTTP API; a replayed assertion, a reused challenge
@@ -375,19 +288,19 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 	}
 	e := newEnvWith(t, envOptions{authClock: true, webauthn: wa})
 	u := newMFAUser(e, "Pia")
-	a := newAuthenticator(t, origin)
+	a := passkeytest.New(t, origin)
 
 	wantDetail(t, e.do("POST", "/v1/me/passkeys", u.token, `{"credential":{}}`), 409, "no passkey registration is open")
 	challenge, rpID := options(t, e.want(e.do("POST", "/v1/me/passkeys/options", u.token, ""), 200))
 	if rpID != "hearth.example" {
 		t.Errorf("rp id = %q, want hearth.example", rpID)
 	}
-	wrong := newAuthenticator(t, "https://evil.example")
-	wantDetail(t, e.do("POST", "/v1/me/passkeys", u.token, `{"credential":`+wrong.create(challenge, rpID)+`}`), 400, "refused")
+	wrong := passkeytest.New(t, "https://evil.example")
+	wantDetail(t, e.do("POST", "/v1/me/passkeys", u.token, `{"credential":`+wrong.Create(challenge, rpID)+`}`), 400, "refused")
 	// The challenge was used by the refused answer.
-	wantDetail(t, e.do("POST", "/v1/me/passkeys", u.token, `{"credential":`+a.create(challenge, rpID)+`}`), 409, "no passkey registration is open")
+	wantDetail(t, e.do("POST", "/v1/me/passkeys", u.token, `{"credential":`+a.Create(challenge, rpID)+`}`), 409, "no passkey registration is open")
 	challenge, rpID = options(t, e.want(e.do("POST", "/v1/me/passkeys/options", u.token, ""), 200))
-	e.want(e.do("POST", "/v1/me/passkeys", u.token, `{"credential":`+a.create(challenge, rpID)+`}`), 201)
+	e.want(e.do("POST", "/v1/me/passkeys", u.token, `{"credential":`+a.Create(challenge, rpID)+`}`), 201)
 	if n := u.status()["passkeys"]; n != float64(1) {
 		t.Fatalf("passkeys = %v, want 1", n)
 	}
@@ -400,7 +313,7 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 	finish := func(step, cred string) response {
 		return e.do("POST", "/v1/sessions/second-factor/passkey", "", fmt.Sprintf(`{"second_step_token":%q,"credential":%s}`, step, cred))
 	}
-	assertion := a.get(opts(step), rpID, 1)
+	assertion := a.Get(opts(step), rpID, 1)
 	session := e.want(finish(step, assertion), 201).json(t)["token"].(string)
 	if r := e.want(e.do("GET", "/v1/me", session, ""), 200).json(t); r["account_id"] == nil {
 		t.Errorf("GET /v1/me with the passkey session = %v", r)
@@ -411,14 +324,14 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 	step = u.secondStep()
 	wantDetail(t, finish(step, assertion), 409, "no passkey challenge is open")
 	// An assertion whose counter did not advance.
-	wantDetail(t, finish(step, a.get(opts(step), rpID, 0)), 409, "signature counter did not advance")
+	wantDetail(t, finish(step, a.Get(opts(step), rpID, 0)), 409, "signature counter did not advance")
 	// An assertion signed for the old challenge.
 	opts(step)
 	wantDetail(t, finish(step, assertion), 401, "refused")
 	// An assertion signed by another key for the same credential ID.
-	forger := newAuthenticator(t, origin)
-	forger.credID, forger.count = a.credID, 100
-	wantDetail(t, finish(step, forger.get(opts(step), rpID, 1)), 401, "signature")
+	forger := passkeytest.New(t, origin)
+	forger.CredentialID, forger.Count = a.CredentialID, 100
+	wantDetail(t, finish(step, forger.Get(opts(step), rpID, 1)), 401, "signature")
 	want := []string{"passkey:sign-count", "passkey:challenge-reused", "passkey:replayed"}
 	if got := u.refusals(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("refused attempts = %v, want %v", got, want)
@@ -427,7 +340,7 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 	wantDetail(t, e.do("POST", "/v1/sessions/second-factor/passkey/options", "", fmt.Sprintf(`{"second_step_token":%q}`, step)), 429, "too many")
 	e.clock.Advance(auth.SignInWindow)
 	step = u.secondStep()
-	e.want(finish(step, a.get(opts(step), rpID, 1)), 201)
+	e.want(finish(step, a.Get(opts(step), rpID, 1)), 201)
 
 	// A passkey-only account gets recovery codes on request, and signs in with one.
 	r := e.want(u.signIn(), 202).json(t)

@@ -14,6 +14,7 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/examples"
+	"github.com/hearth-iot/hearth/internal/passkeytest"
 )
 
 // postJSON sends body as JSON to an API route with the browser's cookies
@@ -223,12 +224,12 @@ func TestPagePasskey(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnvWith(t, envOptions{authClock: true, webauthn: wa})
-	a := newAuthenticator(t, origin)
+	a := passkeytest.New(t, origin)
 	b := e.newBrowser()
 	b.signUp("Dee")
 	wantPage(t, b.get("/account"), 200, `id="passkey-enrol"`, `<script src="/assets/passkey.js" defer></script>`, `id="passkey-status"`)
 	challenge, rpID := options(t, e.want(b.postJSON("/v1/me/passkeys/options", "{}"), 200))
-	e.want(b.postJSON("/v1/me/passkeys", `{"credential":`+a.create(challenge, rpID)+`}`), 201)
+	e.want(b.postJSON("/v1/me/passkeys", `{"credential":`+a.Create(challenge, rpID)+`}`), 201)
 	wantPage(t, b.get("/account"), 200, "Passkeys</dt><dd class=\"status\">1", `id="recovery-form"`)
 
 	b2 := e.newBrowser()
@@ -236,7 +237,7 @@ func TestPagePasskey(t *testing.T) {
 	wantPage(t, p, 200, `id="passkey-signin"`, `data-next="/notifications"`, `<script src="/assets/passkey.js" defer></script>`)
 	step := regexp.MustCompile(`data-step="([^"]+)"`).FindStringSubmatch(p.body)[1]
 	challenge, rpID = options(t, e.want(b2.postJSON("/v1/sessions/second-factor/passkey/options", fmt.Sprintf(`{"second_step_token":%q}`, step)), 200))
-	e.want(b2.postJSON("/v1/sessions/second-factor/passkey", fmt.Sprintf(`{"second_step_token":%q,"credential":%s}`, step, a.get(challenge, rpID, 1))), 201)
+	e.want(b2.postJSON("/v1/sessions/second-factor/passkey", fmt.Sprintf(`{"second_step_token":%q,"credential":%s}`, step, a.Get(challenge, rpID, 1))), 201)
 	wantPage(t, b2.get("/account"), 200, "Your account", "dee@example.org")
 
 	res, err := e.client.Get(e.url + "/assets/passkey.js")

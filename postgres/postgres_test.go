@@ -15,7 +15,12 @@ import (
 	"github.com/hearth-iot/hearth/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if conf := os.Getenv(settingsNodeEnv); conf != "" {
+		os.Exit(settingsNode(conf)) // a second node for settings_test.go
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 // open opens a store on two fresh databases of the test server.
 func open(t *testing.T) *postgres.DB {

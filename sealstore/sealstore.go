@@ -34,7 +34,10 @@
 // EveryAccount), such a record comes back with its sealed fields empty, so
 // one erased subject does not hide the others; a person's own list
 // (Notifications) returns ENOTFOUND. Everything else passes through to the
-// wrapped store unchanged; readings are sealed by package ingest already.
+// wrapped store unchanged, among it the sign-in steps and passkey
+// registrations of hearth.AuthCeremonyStore (an account ID, counters and a
+// WebAuthn challenge: nothing personal); readings are sealed by package
+// ingest already.
 //
 // A store method added later that takes or returns one of these fields must
 // be wrapped here too, or it would write the field in clear (which the

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Rectify", testRectify},
 		{"Firmware", testFirmware},
 		{"MFA", testMFA},
+		{"AuthCeremonies", testAuthCeremonies},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 // others sharing its PostgreSQL store.
 const (
 	chanCommand    = "hearth_command"    // a device command for whichever node holds the device's session
-	chanReply      = "hearth_reply"      // the answer of each node to a chanCommand
+	chanReply      = "hearth_reply"      // each node's answer to a command, or its confirmation of a tell (invalidate.go)
 	chanDisconnect = "hearth_disconnect" // a device's credential changed: end its session
 	chanSession    = "hearth_session"    // a device connected: end its older session elsewhere
 	chanSubject    = "hearth_subject"    // a person's cached policy subject is stale
@@ -46,8 +46,8 @@ type busMessage struct {
 	Cmd    []byte `json:"cmd,omitempty"`    // chanCommand: the command (base64 in JSON)
 	// Sessions are the device sessions begun on the sender (chanSession).
 	Sessions []sessionNote `json:"sessions,omitempty"`
-	Person   string        `json:"person,omitempty"` // chanSubject: "" for everyone
-	Code     string        `json:"code,omitempty"`   // chanReply: "" delivered, else the error code
+	Person   string        `json:"person,omitempty"` // chanSubject ("" for everyone), chanKey: the subject
+	Code     string        `json:"code,omitempty"`   // chanReply: "" sent or applied, else the error code
 	Msg      string        `json:"msg,omitempty"`    // chanReply: the error message
 }
 

@@ -29,7 +29,7 @@ type clusterNode struct {
 }
 
 // startNode starts a node on s, stopped when the test ends.
-func startNode(t *testing.T, s *pgStore) *clusterNode {
+func startNode(t testing.TB, s *pgStore) *clusterNode {
 	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.Store, cfg.KeysStore, cfg.KEK = s.data, s.keys, s.kek
@@ -51,7 +51,7 @@ func startNode(t *testing.T, s *pgStore) *clusterNode {
 }
 
 // stop shuts the node down, once.
-func (n *clusterNode) stop(t *testing.T) {
+func (n *clusterNode) stop(t testing.TB) {
 	n.stopOnce.Do(func() {
 		if err := n.server.stop(); err != nil {
 			t.Errorf("stop node: %v", err)
@@ -77,7 +77,7 @@ type home struct {
 
 // newHome signs up an owner through node n, creates their household and
 // claims a thermostat into it.
-func newHome(t *testing.T, n *clusterNode) home {
+func newHome(t testing.TB, n *clusterNode) home {
 	t.Helper()
 	ctx := t.Context()
 	_, p, err := n.auth.SignUp(ctx, hearth.NewID("o")+"@example.org", "a long enough password", "Owner")

@@ -15,11 +15,10 @@ import (
 	"github.com/hearth-iot/hearth/seal"
 )
 
-// kekFlagUsage documents --kek for every command that opens the data
-// directory.
+// kekFlagUsage documents --kek for every command that opens the store.
 const kekFlagUsage = "key-encryption key file, outside the data directory (a key file inside it is refused); " +
-	"created with mode 0600 only for a data directory without keys " +
-	"(default: hearth/NAME-HASH.kek in the user's config directory, ${XDG_CONFIG_HOME:-$HOME/.config} on Linux, named after the data directory)"
+	"created with mode 0600 only for a store without keys; required with --store, the same file on every node " +
+	"(default with --data: hearth/NAME-HASH.kek in the user's config directory, ${XDG_CONFIG_HOME:-$HOME/.config} on Linux, named after the data directory)"
 
 // legacyKEKName is where Hearth kept the key file before it moved out of
 // the data directory: DATA/hearth.kek.

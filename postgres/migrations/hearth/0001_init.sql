@@ -246,6 +246,25 @@ CREATE TABLE second_factor_refusals (
 );
 CREATE INDEX second_factor_refusals_account ON second_factor_refusals(account_id, id);
 
+-- Sign-in and enrolment state that spans two requests (SQLite 0018): the
+-- second step after a right password and open passkey registrations, so
+-- that any node can finish what another began.
+CREATE TABLE auth_ceremonies (
+	kind       TEXT NOT NULL,
+	key        BYTEA NOT NULL,
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+	created    BIGINT NOT NULL,
+	expires    BIGINT NOT NULL,
+	attempts   INTEGER NOT NULL,
+	done       BOOLEAN NOT NULL,
+	challenge  BYTEA,
+	version    BIGINT NOT NULL,
+	PRIMARY KEY (kind, key)
+);
+CREATE INDEX auth_ceremonies_expires ON auth_ceremonies(expires);
+CREATE INDEX auth_ceremonies_created ON auth_ceremonies(kind, created);
+CREATE INDEX auth_ceremonies_account ON auth_ceremonies(account_id);
+
 CREATE TABLE firmware_releases (
 	model       TEXT NOT NULL,
 	version     TEXT NOT NULL,
