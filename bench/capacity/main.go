@@ -6,7 +6,9 @@
 //	go run ./bench/capacity
 //	go run ./bench/capacity -node-cpu-us 70 -db-cpu-us 45 -row-bytes 620   # with a run's figures
 //
-// The calculation takes per-reading costs measured by bench/pgingest.sh
+// The defaults are the figures of the run BENCHMARKS.md reports ("Hearth
+// on PostgreSQL"), on its 2-core machine. The calculation takes per-reading
+// costs measured by bench/pgingest.sh
 // (CPU time of a node and of PostgreSQL per stored reading, a node's
 // writer's time per reading of a batch, bytes per
 // stored reading in the table with its indexes and in the write-ahead
@@ -91,20 +93,20 @@ func parse(args []string, stderr io.Writer) (*params, error) {
 	fs.Float64Var(&p.devices, "devices", 10_000_000, "devices in the fleet")
 	fs.Float64Var(&p.intervalS, "interval", 60, "seconds between two readings of a device")
 	fs.IntVar(&p.nodeCores, "node-cores", 8, "CPU cores of a Hearth node (a deployment choice)")
-	fs.Float64Var(&p.nodeCPUus, "node-cpu-us", 75, "a node's CPU time per stored reading, µs (bench/pgingest.sh: node CPU per reading at one node's highest sustained step)")
+	fs.Float64Var(&p.nodeCPUus, "node-cpu-us", 44, "a node's CPU time per stored reading, µs (bench/pgingest.sh: node CPU per reading at one node's highest sustained step)")
 	fs.Float64Var(&p.nodeUtil, "node-util", 0.6, "target CPU utilization of a node at the full rate (headroom for bursts and reconnect storms)")
 	fs.Float64Var(&p.connsPerNode, "conns-per-node", 200_000, "most device connections a node is given (a deployment choice: open files, memory, the blast radius of losing one)")
-	fs.Float64Var(&p.connBytes, "conn-bytes", 5_600, "memory per idle plain MQTT connection, bytes (bench/pgingest.sh; issue 13 measured 5.6 KB)")
+	fs.Float64Var(&p.connBytes, "conn-bytes", 5_100, "memory per idle plain MQTT connection, bytes (bench/pgingest.sh)")
 	fs.Float64Var(&p.tlsConnBytes, "tls-conn-bytes", 12_800, "memory per idle TLS MQTT connection from an X25519 device, bytes (issue 13: 12.8 KB)")
 	fs.IntVar(&p.dbCores, "db-cores", 0, "PostgreSQL's CPU cores (0: as many as the calculation asks)")
-	fs.Float64Var(&p.dbCPUus, "db-cpu-us", 45, "PostgreSQL's CPU time per stored reading, µs (bench/pgingest.sh)")
+	fs.Float64Var(&p.dbCPUus, "db-cpu-us", 22, "PostgreSQL's CPU time per stored reading, µs (bench/pgingest.sh)")
 	fs.Float64Var(&p.dbUtil, "db-util", 0.6, "target CPU utilization of PostgreSQL at the full rate")
-	fs.Float64Var(&p.writerUS, "writer-us", 0, "time a node's group-commit writer spends per reading of a batch, µs: the batch's commit time over its readings (bench/pgingest.sh, at one node's highest kept-up step; 0: -db-cpu-us, a database with cores to spare)")
+	fs.Float64Var(&p.writerUS, "writer-us", 113, "time a node's group-commit writer spends per reading of a batch, µs: the batch's commit time over its readings (bench/pgingest.sh, at one node's highest kept-up step; 0: -db-cpu-us, a database with cores to spare)")
 	fs.Float64Var(&p.commitMS, "commit-ms", 2, "latency of a commit's WAL flush, ms (a local NVMe disk: well under 1; network block storage: 1-3)")
-	fs.Float64Var(&p.rowBytes, "row-bytes", 620, "bytes per stored reading in the readings table with its indexes (bench/pgingest.sh)")
-	fs.Float64Var(&p.walBytes, "wal-bytes", 700, "write-ahead log bytes per stored reading (bench/pgingest.sh)")
+	fs.Float64Var(&p.rowBytes, "row-bytes", 372, "bytes per stored reading in the readings table with its indexes (bench/pgingest.sh)")
+	fs.Float64Var(&p.walBytes, "wal-bytes", 658, "write-ahead log bytes per stored reading (bench/pgingest.sh)")
 	fs.Float64Var(&p.retentionDays, "retention-days", 30, "days readings are kept (the manifest's longest retention)")
-	fs.Float64Var(&p.backendBytes, "backend-bytes", 2_000_000, "private memory per PostgreSQL backend, bytes (bench/pgingest.sh)")
+	fs.Float64Var(&p.backendBytes, "backend-bytes", 1_440_000, "private memory per PostgreSQL backend, bytes (bench/pgingest.sh)")
 	fs.Float64Var(&p.copyRate, "copy-rate", 0, "raw CopyFrom rows/s measured on the benchmark machine (printed for reference)")
 	fs.Float64Var(&p.nodeRate, "node-rate", 0, "one node's max sustained stored rate on the benchmark machine (printed for reference)")
 	fs.Float64Var(&p.simSeconds, "sim-seconds", 12, "simulated seconds of traffic per configuration, after the warm-up")
