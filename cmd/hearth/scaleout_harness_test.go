@@ -50,3 +50,17 @@ func (s *pgStore) query(t *testing.T, sql string, args ...any) []string {
 	}
 	return out
 }
+
+// exec runs a statement on the data database, for a test that sets up
+// what the store would hold after time has passed.
+func (s *pgStore) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), s.data)
+	if err != nil {
+		t.Fatalf("connect to the data database: %v", err)
+	}
+	defer conn.Close(t.Context())
+	if _, err := conn.Exec(t.Context(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
