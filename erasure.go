@@ -25,8 +25,10 @@ func (f ErasureFilter) Empty() bool {
 }
 
 // ErasureStore deletes what an erasure or a retention period removes from
-// the data store. Deleted content is overwritten (SQLite: secure_delete);
-// Checkpoint then clears it from the write-ahead log.
+// the data store. On SQLite deleted content is overwritten (secure_delete)
+// and Checkpoint then clears it from the write-ahead log; on PostgreSQL
+// Checkpoint vacuums it out of the table's indexes and line pointers, and
+// its bytes stay in the write-ahead log until recycled (see each adapter).
 type ErasureStore interface {
 	// CountReadings counts the readings f selects; EINVALID for an empty f.
 	CountReadings(ctx context.Context, f ErasureFilter) (int64, error)
@@ -51,8 +53,11 @@ type ErasureStore interface {
 	// acceptances and deletion schedules, but only those stored, updated or
 	// created before before, in one transaction.
 	DeletePersonalData(ctx context.Context, personID string, before time.Time) error
-	// Checkpoint copies the write-ahead logs into the database files and
-	// truncates them, so deleted content no longer lingers in a log.
+	// Checkpoint makes the deletions before it durable and clears what
+	// the store can of deleted content: SQLite copies the write-ahead
+	// logs into the database files and truncates them, so it no longer
+	// lingers in a log; PostgreSQL vacuums the readings and flushes its
+	// log, whose segments keep the deleted bytes until recycled.
 	Checkpoint(ctx context.Context) error
 }
 

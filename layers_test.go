@@ -16,12 +16,14 @@ const module = "github.com/hearth-iot/hearth"
 // adapters are the packages only cmd/hearth may wire together.
 var adapters = []string{
 	module + "/sqlite",
+	module + "/postgres",
 	module + "/mqtt",
 	module + "/http",
 	module + "/webhook",
 	"net/http",
 	"github.com/mochi-mqtt/server/v2",
 	"modernc.org/sqlite",
+	"github.com/jackc/pgx/v5",
 	"github.com/mattn/go-sqlite3",
 }
 

@@ -107,6 +107,11 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // else; EINVALID for an unknown method or a method the account lacks;
 // ETOOMANY wrapping a *RetryAfterError past the sign-in limits, counted
 // as Throttled says for kind "second_factor" (SEC-BRUTE).
+//
+// The step is kept in the store, so the node that handed out the token
+// need not be the one finishing it; its attempts are counted there before
+// each check. EUNAVAILABLE if other requests on the same token kept
+// changing it meanwhile.
 func (s *Service) CompleteSignIn(ctx context.Context, stepToken, method, code, clientAddr string) (string, *hearth.Session, error) {
 	if method != hearth.FactorTOTP && method != hearth.FactorRecovery {
 		return "", nil, hearth.FieldError("method", "use %q or %q here; passkeys have their own route", hearth.FactorTOTP, hearth.FactorRecovery)

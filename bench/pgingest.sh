@@ -246,6 +246,25 @@ stored_total() {
 	echo "$s"
 }
 
+# hist_sums NAME: "SUM COUNT" of a Prometheus histogram, summed over the
+# nodes (hearth_ingest_commit_seconds, hearth_ingest_batch_size).
+hist_sums() {
+	local u
+	for u in "${METRICS_URLS[@]}"; do
+		curl -kfsS -H "Authorization: Bearer $METRICS_TOKEN" "$u"
+	done | awk -v n="$1" '$1 == n "_sum" {s += $2} $1 == n "_count" {c += $2} END {printf "%s %d\n", s + 0, c}'
+}
+
+# writer_stats BEFORE_COMMIT BEFORE_BATCH AFTER_COMMIT AFTER_BATCH: "mean
+# readings per commit, mean commit ms" between two hist_sums readings.
+writer_stats() {
+	awk -v c0="$1" -v b0="$2" -v c1="$3" -v b1="$4" 'BEGIN {
+		split(c0, a, " "); split(c1, b, " "); split(b0, x, " "); split(b1, y, " ")
+		n = b[2] - a[2]
+		if (n > 0) printf "%.0f | %.1f\n", (y[1] - x[1]) / n, 1000 * (b[1] - a[1]) / n; else print "n/a | n/a"
+	}'
+}
+
 # ---- runs --------------------------------------------------------------
 
 loadgen() { # NAME ARGS...
@@ -262,13 +281,15 @@ j() { jq -r "$1" "$WORK/$2.json"; }
 # returns 0 if it was sustained. KEPT is 1 if it kept up with the offered
 # rate (loadgen's kept_up: >= 0.98x acknowledged, nothing lost), p99 aside.
 step() {
-	local nodes=$1 rate=$2 name=n$1-step-$2 before stored ok=1 lsn0 wal
+	local nodes=$1 rate=$2 name=n$1-step-$2 before stored ok=1 lsn0 wal c0 b0
 	before=$(stored_total)
 	lsn0=$(wal_lsn)
+	c0=$(hist_sums hearth_ingest_commit_seconds) b0=$(hist_sums hearth_ingest_batch_size)
 	log "$nodes node(s): $rate msg/s from $DEVICES connections"
 	loadgen "$name" --devices "$DEVICES" --rate "$rate" --duration "$STEP"
 	stored=$(($(stored_total) - before))
 	wal=$(wal_diff "$(wal_lsn)" "$lsn0")
+	writer_stats "$c0" "$b0" "$(hist_sums hearth_ingest_commit_seconds)" "$(hist_sums hearth_ingest_batch_size)" >"$WORK/$name.writer"
 	awk -v w="$wal" -v s="$stored" 'BEGIN {if (s > 0) printf "%.0f\n", w / s}' >"$WORK/$name.wal"
 	if ((stored < $(j .acked_total "$name"))); then
 		log "$stored stored but $(j .acked_total "$name") PUBACKed: acknowledged readings lost"
@@ -282,10 +303,10 @@ step() {
 		echo "$name" >"$WORK/n$nodes.tputstep"
 	fi
 	awk -v p="$(j .latency_ms.p99 "$name")" -v b="$P99_BOUND" 'BEGIN {exit !(p > b)}' && ok=0
-	printf '| %s | %.0f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %s | %s |\n' "$rate" "$(j .ack_rate "$name")" \
+	printf '| %s | %.0f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n' "$rate" "$(j .ack_rate "$name")" \
 		"$(j .latency_ms.p50 "$name")" "$(j .latency_ms.p99 "$name")" "$(j .latency_ms.p999 "$name")" "$(j .latency_ms.max "$name")" \
 		"$(j '.server_cpu_cores // 0' "$name")" "$(j '.store_cpu_cores // 0' "$name")" "$(j .generator_cpu_cores "$name")" \
-		"$( ((ok)) && echo yes || echo no)" "$stored" "$(val "$name.wal")" \
+		"$( ((ok)) && echo yes || echo no)" "$stored" "$(val "$name.wal")" "$(val "$name.writer")" \
 		>>"$WORK/n$nodes.steps"
 	if ((ok)) && (($(printf '%.0f' "$(j .ack_rate "$name")") > BEST)); then
 		BEST=$(printf '%.0f' "$(j .ack_rate "$name")")
@@ -401,6 +422,10 @@ capacity() {
 		args+=(-node-cpu-us "$(j '.server_cpu_us_per_ack | round' "$s")"
 			-db-cpu-us "$(j '.store_cpu_us_per_ack | round' "$s")")
 		[[ -s $WORK/$s.wal ]] && args+=(-wal-bytes "$(cat "$WORK/$s.wal")")
+		# The writer's time per reading: the mean commit over the readings
+		# per commit (its fixed part folded in, so an overestimate).
+		awk -F' [|] ' '$1 > 0 && $2 + 0 > 0 {printf "%.0f\n", 1000 * $2 / $1}' "$WORK/$s.writer" >"$WORK/writer.us" 2>/dev/null || true
+		[[ -s $WORK/writer.us ]] && args+=(-writer-us "$(cat "$WORK/writer.us")")
 	fi
 	[[ -f $WORK/ceiling.best ]] && args+=(-copy-rate "$(cat "$WORK/ceiling.best")")
 	if [[ -f $WORK/n1.size ]] && (($(awk '{print $1}' "$WORK/n1.size") > 0)); then
@@ -462,15 +487,15 @@ EOF
 		[[ -f $WORK/n$n.size ]] && awk -v n="$n" '$1 > 0 {printf "| Stored after the %s-node sweep: readings; bytes per reading, table + indexes (heap / indexes); mean sealed bytes | %d; %.0f (%.0f / %.0f); %d | | |\n", n, $1, $2 / $1, $3 / $1, $4 / $1, $5}' "$WORK/n$n.size"
 	done
 	echo
-	echo "KB are 1,000 bytes. Cores are CPU time over the measured window: the nodes' (summed), PostgreSQL's (postmaster and its children) and the generator's."
+	echo "KB are 1,000 bytes. Cores are CPU time over the measured window: the nodes' (summed), PostgreSQL's (postmaster and its children) and the generator's. Readings per commit and the commit's mean time come from the nodes' hearth_ingest_batch_size and hearth_ingest_commit_seconds over the whole step (warm-up and drain included)."
 	for n in $NODES; do
 		[[ -s $WORK/n$n.steps ]] || continue
 		cat <<EOF
 
 ## Steps: $n node(s)
 
-| Offered msg/s | Ack msg/s | p50 ms | p99 ms | p99.9 ms | max ms | Node cores | PostgreSQL cores | Generator cores | Sustained | Stored (incl. warm-up) | WAL bytes per stored reading |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| Offered msg/s | Ack msg/s | p50 ms | p99 ms | p99.9 ms | max ms | Node cores | PostgreSQL cores | Generator cores | Sustained | Stored (incl. warm-up) | WAL bytes per stored reading | Readings per commit | Commit ms (mean) |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 $(cat "$WORK/n$n.steps")
 EOF
 	done

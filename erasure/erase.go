@@ -14,7 +14,7 @@ type Result struct {
 	Erasure      int64        `json:"erasure"`       // the journal entry
 	Readings     int64        `json:"readings"`      // readings deleted
 	KeyDestroyed bool         `json:"key_destroyed"` // the data key was destroyed (everything)
-	LogCleared   bool         `json:"log_cleared"`   // the write-ahead logs were checkpointed and truncated
+	LogCleared   bool         `json:"log_cleared"`   // the store's Checkpoint succeeded (SQLite: the write-ahead logs truncated; PostgreSQL: see postgres.DB.Checkpoint)
 	Notices      []NoticeView `json:"notices"`       // one per recipient told
 }
 
@@ -200,8 +200,10 @@ const (
 	checkpointWait  = 100 * time.Millisecond
 )
 
-// checkpoint truncates the write-ahead logs so no copy of deleted rows or
-// keys stays in them, retrying while readers hold them.
+// checkpoint runs the store's Checkpoint, retrying while it is busy: on
+// SQLite it truncates the write-ahead logs so no copy of deleted rows or
+// keys stays in them, retrying while readers hold them; on PostgreSQL it
+// vacuums the readings and flushes the log (postgres.DB.Checkpoint).
 func (s *Service) checkpoint(ctx context.Context) error {
 	var err error
 	for range checkpointTries {

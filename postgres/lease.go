@@ -26,8 +26,9 @@ type LeaseConfig struct {
 	Name string
 	// Check is how often a follower tries to take the lease and a leader
 	// checks that it still holds it; default DefaultLeaseCheck. A leader
-	// whose connection is lost stops within about Check (its work's
-	// context is cancelled); another node then leads once PostgreSQL has
+	// whose connection PostgreSQL closes stops at once, one whose
+	// connection is cut off without a word within about two Checks (its
+	// work's context is cancelled); another node then leads once PostgreSQL has
 	// ended the lost connection's session and its lock.
 	Check time.Duration
 	// Logger logs taking and losing the lease; default discard.
@@ -173,7 +174,7 @@ func (l *Lease) release(conn *pgx.Conn) {
 }
 
 // Exclusive runs fn while holding the advisory lock of name on a
-// connection of its own, waiting for another node holding it to finish:
+// connection it takes from the data pool for the time, waiting for another node holding it to finish:
 // for work that must run on one node at a time, such as what a node does
 // once when it starts. It returns fn's error, or an error if the lock
 // cannot be taken.

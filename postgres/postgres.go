@@ -14,7 +14,9 @@
 // in its own transaction, under an advisory lock so that nodes starting
 // together migrate once. A database with a newer schema than this build
 // knows is refused. A commit returns only once PostgreSQL has made it
-// durable (synchronous_commit is left at its default, on).
+// durable, as long as the server's synchronous_commit is on (its default),
+// with one exception: DeleteReadings turns it off for its own
+// transactions (see there, and Checkpoint).
 package postgres
 
 import (

@@ -17,7 +17,7 @@
 // where several processes (nodes) share a store, each Invalidate is passed
 // on through Config.Invalidated, and the other nodes apply it with Forget
 // (the server does so over its cluster bus, and Invalidated returns once
-// they have), so a change made on one node applies to the next message on
+// they have, or after at most 2 s), so a change made on one node applies to the next message on
 // every node; a node that may be missing invalidations stops using its
 // entries while Config.Trusted says so.
 package subject

@@ -6,8 +6,11 @@
 //	go run ./bench/capacity
 //	go run ./bench/capacity -node-cpu-us 70 -db-cpu-us 45 -row-bytes 620   # with a run's figures
 //
-// The calculation takes per-reading costs measured by bench/pgingest.sh
-// (CPU time of a node and of PostgreSQL per stored reading, bytes per
+// The defaults are the figures of the run BENCHMARKS.md reports ("Hearth
+// on PostgreSQL"), on its 2-core machine. The calculation takes per-reading
+// costs measured by bench/pgingest.sh
+// (CPU time of a node and of PostgreSQL per stored reading, a node's
+// writer's time per reading of a batch, bytes per
 // stored reading in the table with its indexes and in the write-ahead
 // log, memory per idle MQTT connection and per PostgreSQL backend) and
 // sizes: the nodes (for the rate, and for the connections, plus one spare
@@ -21,8 +24,9 @@
 // times of node-cpu-us mean), then waits for its node's single
 // group-commit writer (batches of up to 512, a 2 ms linger when more than
 // one reading is queued, as ingest's writer does), whose batch takes
-// PostgreSQL's CPU (db-cores servers shared by every node, n × db-cpu-us)
-// and then a commit (the WAL flush, commit-ms). It reports, for the
+// PostgreSQL's CPU (db-cores servers shared by every node, n × db-cpu-us),
+// holds the writer at least n × writer-us (the batch's statement as
+// measured end to end), and then a commit (the WAL flush, commit-ms). It reports, for the
 // calculated node count, for one node fewer (a node lost) and for the
 // fewest nodes that still hold the rate, the achieved rate and the latency
 // from arrival to commit, and calls a configuration sustained as
@@ -65,6 +69,7 @@ type params struct {
 	dbCores        int     // 0: calculated
 	dbCPUus        float64 // PostgreSQL's CPU time per stored reading, µs
 	dbUtil         float64
+	writerUS       float64 // a node's writer's time per reading in a batch, µs (0: dbCPUus)
 	commitMS       float64
 	rowBytes       float64 // table + index bytes per stored reading
 	walBytes       float64 // WAL bytes per stored reading
@@ -88,19 +93,20 @@ func parse(args []string, stderr io.Writer) (*params, error) {
 	fs.Float64Var(&p.devices, "devices", 10_000_000, "devices in the fleet")
 	fs.Float64Var(&p.intervalS, "interval", 60, "seconds between two readings of a device")
 	fs.IntVar(&p.nodeCores, "node-cores", 8, "CPU cores of a Hearth node (a deployment choice)")
-	fs.Float64Var(&p.nodeCPUus, "node-cpu-us", 75, "a node's CPU time per stored reading, µs (bench/pgingest.sh: node CPU per reading at one node's highest sustained step)")
+	fs.Float64Var(&p.nodeCPUus, "node-cpu-us", 44, "a node's CPU time per stored reading, µs (bench/pgingest.sh: node CPU per reading at one node's highest sustained step)")
 	fs.Float64Var(&p.nodeUtil, "node-util", 0.6, "target CPU utilization of a node at the full rate (headroom for bursts and reconnect storms)")
 	fs.Float64Var(&p.connsPerNode, "conns-per-node", 200_000, "most device connections a node is given (a deployment choice: open files, memory, the blast radius of losing one)")
-	fs.Float64Var(&p.connBytes, "conn-bytes", 5_600, "memory per idle plain MQTT connection, bytes (bench/pgingest.sh; issue 13 measured 5.6 KB)")
+	fs.Float64Var(&p.connBytes, "conn-bytes", 5_100, "memory per idle plain MQTT connection, bytes (bench/pgingest.sh)")
 	fs.Float64Var(&p.tlsConnBytes, "tls-conn-bytes", 12_800, "memory per idle TLS MQTT connection from an X25519 device, bytes (issue 13: 12.8 KB)")
 	fs.IntVar(&p.dbCores, "db-cores", 0, "PostgreSQL's CPU cores (0: as many as the calculation asks)")
-	fs.Float64Var(&p.dbCPUus, "db-cpu-us", 45, "PostgreSQL's CPU time per stored reading, µs (bench/pgingest.sh)")
+	fs.Float64Var(&p.dbCPUus, "db-cpu-us", 22, "PostgreSQL's CPU time per stored reading, µs (bench/pgingest.sh)")
 	fs.Float64Var(&p.dbUtil, "db-util", 0.6, "target CPU utilization of PostgreSQL at the full rate")
+	fs.Float64Var(&p.writerUS, "writer-us", 113, "time a node's group-commit writer spends per reading of a batch, µs: the batch's commit time over its readings (bench/pgingest.sh, at one node's highest kept-up step; 0: -db-cpu-us, a database with cores to spare)")
 	fs.Float64Var(&p.commitMS, "commit-ms", 2, "latency of a commit's WAL flush, ms (a local NVMe disk: well under 1; network block storage: 1-3)")
-	fs.Float64Var(&p.rowBytes, "row-bytes", 620, "bytes per stored reading in the readings table with its indexes (bench/pgingest.sh)")
-	fs.Float64Var(&p.walBytes, "wal-bytes", 700, "write-ahead log bytes per stored reading (bench/pgingest.sh)")
+	fs.Float64Var(&p.rowBytes, "row-bytes", 372, "bytes per stored reading in the readings table with its indexes (bench/pgingest.sh)")
+	fs.Float64Var(&p.walBytes, "wal-bytes", 658, "write-ahead log bytes per stored reading (bench/pgingest.sh)")
 	fs.Float64Var(&p.retentionDays, "retention-days", 30, "days readings are kept (the manifest's longest retention)")
-	fs.Float64Var(&p.backendBytes, "backend-bytes", 2_000_000, "private memory per PostgreSQL backend, bytes (bench/pgingest.sh)")
+	fs.Float64Var(&p.backendBytes, "backend-bytes", 1_440_000, "private memory per PostgreSQL backend, bytes (bench/pgingest.sh)")
 	fs.Float64Var(&p.copyRate, "copy-rate", 0, "raw CopyFrom rows/s measured on the benchmark machine (printed for reference)")
 	fs.Float64Var(&p.nodeRate, "node-rate", 0, "one node's max sustained stored rate on the benchmark machine (printed for reference)")
 	fs.Float64Var(&p.simSeconds, "sim-seconds", 12, "simulated seconds of traffic per configuration, after the warm-up")
@@ -112,7 +118,10 @@ func parse(args []string, stderr io.Writer) (*params, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if p.devices < 1 || p.intervalS <= 0 || p.nodeCores < 1 || p.nodeCPUus <= 0 || p.dbCPUus <= 0 || p.connsPerNode < 1 ||
+	if p.writerUS == 0 {
+		p.writerUS = p.dbCPUus
+	}
+	if p.devices < 1 || p.writerUS < 0 || p.intervalS <= 0 || p.nodeCores < 1 || p.nodeCPUus <= 0 || p.dbCPUus <= 0 || p.connsPerNode < 1 ||
 		p.nodeUtil <= 0 || p.nodeUtil > 1 || p.dbUtil <= 0 || p.dbUtil > 1 || p.simSeconds <= 0 || p.warmupS < 0 || p.dbCores < 0 {
 		return nil, errors.New("every count, cost and duration must be positive, and utilizations in (0, 1]")
 	}
@@ -136,11 +145,11 @@ func calculate(p *params) plan {
 	var c plan
 	c.rate = p.devices / p.intervalS
 	c.cpuCapacity = float64(p.nodeCores) * 1e6 / p.nodeCPUus
-	// One writer per node commits one batch at a time on one connection, so
-	// one PostgreSQL backend (one core) does a batch's work: full batches
-	// of maxBatch readings, each taking n × dbCPUus plus the WAL flush.
+	// One writer per node commits one batch at a time on one connection:
+	// full batches of maxBatch readings, each taking n × writerUS plus the
+	// WAL flush.
 	b := float64(p.maxBatch)
-	c.writerCapacity = b / (b*p.dbCPUus/1e6 + p.commitMS/1e3)
+	c.writerCapacity = b / (b*p.writerUS/1e6 + p.commitMS/1e3)
 	c.nodeCapacity = min(c.cpuCapacity, c.writerCapacity) * p.nodeUtil
 	c.nodesForRate = int(math.Ceil(c.rate / c.nodeCapacity))
 	c.nodesConn = int(math.Ceil(p.devices / p.connsPerNode))
@@ -221,8 +230,8 @@ func printPlan(w io.Writer, p *params, c plan) {
 	}
 	fmt.Fprintf(w, "\nNodes (%d cores each, %.0f µs of CPU per stored reading):\n", p.nodeCores, p.nodeCPUus)
 	fmt.Fprintf(w, "- its cores: %d × 1,000,000 µs / %.0f µs = %s readings/s\n", p.nodeCores, p.nodeCPUus, human(c.cpuCapacity))
-	fmt.Fprintf(w, "- its one group-commit writer, whose batch is one PostgreSQL backend's work on one core: %d / (%d × %.0f µs + %.1f ms commit) = %s readings/s\n",
-		p.maxBatch, p.maxBatch, p.dbCPUus, p.commitMS, human(c.writerCapacity))
+	fmt.Fprintf(w, "- its one group-commit writer, one batch at a time: %d / (%d × %.0f µs + %.1f ms commit) = %s readings/s\n",
+		p.maxBatch, p.maxBatch, p.writerUS, p.commitMS, human(c.writerCapacity))
 	fmt.Fprintf(w, "- for the rate: the lower, at %.0f%% = %s readings/s per node → %d nodes\n", 100*p.nodeUtil, human(c.nodeCapacity), c.nodesForRate)
 	fmt.Fprintf(w, "- for the connections: %s devices / %s per node → %d nodes\n", human(p.devices), human(p.connsPerNode), c.nodesConn)
 	fmt.Fprintf(w, "- the larger, plus one spare (a lost node's devices reconnect to the others): **%d nodes**\n", c.nodes)

@@ -179,8 +179,8 @@ func (s *sim) startBatch(t float64, n int32) {
 }
 
 // commit sends up to maxBatch queued readings to PostgreSQL: the batch
-// takes the first free database core for n × dbCPUus, then the commit's
-// WAL flush.
+// takes the first free database core for n × dbCPUus, and the writer at
+// least n × writerUS, then the commit's WAL flush.
 func (s *sim) commit(t float64, n int32) {
 	nd := s.nodes[n]
 	nd.lingering = false
@@ -202,7 +202,8 @@ func (s *sim) commit(t float64, n int32) {
 		s.batches++
 		s.rows += int64(k)
 	}
-	heap.Push(&s.ev, event{t: start + service + s.p.commitMS/1e3, kind: commitDone, node: n})
+	done := max(start+service, t+float64(k)*s.p.writerUS/1e6)
+	heap.Push(&s.ev, event{t: done + s.p.commitMS/1e3, kind: commitDone, node: n})
 }
 
 // latencies is a histogram of arrival-to-commit latencies in 10 µs

@@ -15,7 +15,10 @@
 // With --idle it connects the fleet, prints a ready line and holds the
 // connections open, for measuring a broker's memory per idle device.
 // With --server-pid it reports the broker's CPU time over the measured
-// window, per acknowledged message.
+// window, per acknowledged message (several PIDs: summed), and with
+// --store-pid a database server's (the process and its children). Several
+// comma-separated --broker addresses, the nodes of one service, take the
+// devices in turn.
 //
 // Usage:
 //

@@ -39,7 +39,8 @@ type exportConfig struct {
 	Household string
 }
 
-// register defines the data directory, key and manifest flags.
+// registerStore defines the store (--data, or --store and --keys-store), key
+// and manifest flags.
 func (c *exportConfig) registerStore(fs interface {
 	StringVar(p *string, name, value, usage string)
 }) {

@@ -1,6 +1,7 @@
 // Package pgtest gives tests a real PostgreSQL server: a throwaway cluster
 // in a temporary directory on a loopback port, started on first use and
-// stopped when the test binary ends (and killed with it if it dies), or the
+// stopped when the test binary ends (on Linux, also killed with it if it
+// dies), or the
 // server named by $HEARTH_TEST_POSTGRES. Each test gets databases of its
 // own.
 //
