@@ -50,6 +50,14 @@ type Config struct {
 	Logger   *slog.Logger     // default: discard
 	Now      func() time.Time // default: time.Now
 	MaxBatch int              // readings per group commit; default DefaultMaxBatch
+	// Writers is how many group commits may be in flight at once, each
+	// a batch of its own in its own transaction; default 1. One suits
+	// SQLite, which has one writer anyway; a store that commits
+	// transactions in parallel (PostgreSQL) keeps up with more readings
+	// with several, since a node's rate is otherwise bounded by one
+	// commit's round trip at a time. Each reading is still acknowledged
+	// only once its own batch is durable.
+	Writers int
 	// Policy makes the privacy decisions: a reading is stored only if
 	// Policy.Ingest allows it for its subject (MIN-GATE). Nil means an
 	// engine compiled from Manifest; New panics if that fails.
@@ -87,6 +95,7 @@ type Service struct {
 	log         *slog.Logger
 	now         func() time.Time
 	maxBatch    int
+	writers     int
 	policy      *policy.Engine
 	subjects    Subjects
 
@@ -96,7 +105,7 @@ type Service struct {
 	closed  bool
 	started bool
 	queue   chan *request
-	done    chan struct{} // closed when the writer has exited
+	done    chan struct{} // closed when every writer has exited
 }
 
 // New returns a Service configured by cfg. It panics if Store, Keys or
@@ -107,7 +116,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{
 		store: cfg.Store, keys: cfg.Keys, manifest: cfg.Manifest,
-		metrics: cfg.Metrics, log: cfg.Logger, now: cfg.Now, maxBatch: cfg.MaxBatch,
+		metrics: cfg.Metrics, log: cfg.Logger, now: cfg.Now, maxBatch: cfg.MaxBatch, writers: max(cfg.Writers, 1),
 		policy: cfg.Policy, subjects: cfg.Subjects,
 		done: make(chan struct{}),
 	}
@@ -129,7 +138,7 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// Start launches the group-commit writer. Calling it more than once has no
+// Start launches the group-commit writers. Calling it more than once has no
 // further effect.
 func (s *Service) Start() {
 	s.mu.Lock()
@@ -138,7 +147,7 @@ func (s *Service) Start() {
 		return
 	}
 	s.started = true
-	go s.writer()
+	s.startWriters()
 }
 
 // Close stops accepting readings (Ingest then returns EUNAVAILABLE), commits
@@ -151,7 +160,7 @@ func (s *Service) Close(ctx context.Context) error {
 		close(s.queue)
 		if !s.started {
 			s.started = true
-			go s.writer() // drain anything queued before Start
+			s.startWriters() // drain anything queued before Start
 		}
 	}
 	s.mu.Unlock()

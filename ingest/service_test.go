@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +14,9 @@ import (
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/ingest"
 	"github.com/hearth-iot/hearth/ingest/ingesttest"
+	"github.com/hearth-iot/hearth/internal/pgtest"
 	"github.com/hearth-iot/hearth/metrics"
+	"github.com/hearth-iot/hearth/postgres"
 	"github.com/hearth-iot/hearth/sqlite"
 )
 
@@ -21,7 +24,7 @@ type env struct {
 	*ingesttest.Fixture
 	svc     *ingest.Service
 	metrics *metrics.Metrics
-	db      *sqlite.DB
+	db      hearth.Store
 }
 
 // newEnv opens a real SQLite store in t.TempDir(), provisions it and starts
@@ -39,6 +42,12 @@ func newEnvWith(t testing.TB, cfg ingest.Config) *env {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	return newEnvOn(t, db, cfg)
+}
+
+// newEnvOn is newEnvWith on the store db, which it closes when t ends.
+func newEnvOn(t testing.TB, db hearth.Store, cfg ingest.Config) *env {
+	t.Helper()
 	t.Cleanup(func() { db.Close() })
 	f := ingesttest.Provision(t, db)
 	m := metrics.NewUnregistered()
@@ -294,10 +303,39 @@ func TestAuthenticateDeviceLongID(t *testing.T) {
 }
 
 // Group commit under load: every reading reported Stored is in the store
-// exactly once, and resends from many goroutines are stored once.
+// exactly once, and resends from many goroutines are stored once — with one
+// writer, and with several committing batches at once, on SQLite and on
+// PostgreSQL (where resends of one reading race in concurrent
+// transactions).
 func TestIngestConcurrent(t *testing.T) {
+	stores := map[string]func(t *testing.T) hearth.Store{
+		"sqlite": func(t *testing.T) hearth.Store {
+			db, err := sqlite.Open(t.TempDir())
+			if err != nil {
+				t.Fatalf("open store: %v", err)
+			}
+			return db
+		},
+		"postgres": func(t *testing.T) hearth.Store {
+			data, keys := pgtest.Store(t)
+			db, err := postgres.Open(t.Context(), data, keys)
+			if err != nil {
+				t.Fatalf("open store: %v", err)
+			}
+			return db
+		},
+	}
+	for name, open := range stores {
+		for _, writers := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%s/writers=%d", name, writers), func(t *testing.T) {
+				testIngestConcurrent(t, newEnvOn(t, open(t), ingest.Config{MaxBatch: 64, Writers: writers}))
+			})
+		}
+	}
+}
+
+func testIngestConcurrent(t *testing.T, e *env) {
 	ctx := context.Background()
-	e := newEnv(t, 64)
 	const devices, perDevice = 8, 60
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -483,3 +521,5 @@ func TestAuthenticateLocalOnly(t *testing.T) {
 		t.Errorf("bad_credential failures = %v, want 1 (the wrong secret only)", got)
 	}
 }
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

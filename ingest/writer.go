@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hearth-iot/hearth"
@@ -86,12 +87,25 @@ func (s *Service) enqueue(ctx context.Context, req *request) error {
 // under load, and nothing to a lone reading.
 const commitLinger = 2 * time.Millisecond
 
+// startWriters starts the configured number of writers; s.done closes
+// once all of them have exited.
+func (s *Service) startWriters() {
+	var wg sync.WaitGroup
+	for range s.writers {
+		wg.Go(s.writer)
+	}
+	go func() {
+		wg.Wait()
+		close(s.done)
+	}()
+}
+
 // writer drains the queue: it takes whatever is queued, up to maxBatch,
 // waiting up to commitLinger for more when more than one reading was
 // queued, and stores the batch in one durable transaction, then wakes every
 // waiter with its own result. It exits when the queue is closed and empty.
+// Several writers may drain one queue, each committing its own batches.
 func (s *Service) writer() {
-	defer close(s.done)
 	batch := make([]*request, 0, s.maxBatch)
 	rows := make([]hearth.Reading, 0, s.maxBatch)
 	linger := time.NewTimer(commitLinger)

@@ -34,6 +34,12 @@ import (
 
 var _ hearth.Store = (*DB)(nil)
 
+// DefaultPoolConns is the size of each database's connection pool when the
+// URL gives no pool_max_conns: room for a node's ingest writers, its API
+// requests and its background jobs (pgx's own default is the number of
+// CPUs, at least 4).
+const DefaultPoolConns = 16
+
 // DB is a Hearth store on PostgreSQL. It is safe for concurrent use; its
 // zero value is not usable: call Open.
 type DB struct {
@@ -85,6 +91,9 @@ func openPool(ctx context.Context, rawURL, migDir string, lock int64) (*pgxpool.
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, hearth.Errorf(hearth.EINVALID, "the PostgreSQL URL is not valid: %v", err)
+	}
+	if !strings.Contains(rawURL, "pool_max_conns") {
+		cfg.MaxConns = DefaultPoolConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

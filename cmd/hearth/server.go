@@ -29,6 +29,11 @@ import (
 	"github.com/hearth-iot/hearth/notify"
 )
 
+// pgIngestWriters is how many group commits a node on PostgreSQL keeps in
+// flight at once (ingest.Config.Writers): with one, a node's rate is
+// bounded by one commit's round trip at a time (BENCHMARKS.md, issue 16).
+const pgIngestWriters = 4
+
 // shutdownTimeout bounds a graceful shutdown.
 const shutdownTimeout = 30 * time.Second
 
@@ -98,8 +103,12 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		c.close(log)
 		return nil, err
 	}
+	writers := 1 // SQLite has one writer
+	if c.pg != nil {
+		writers = pgIngestWriters
+	}
 	s.ingest = ingest.New(ingest.Config{Store: c.store, Keys: c.keys, Manifest: m, Metrics: met, Logger: log,
-		Policy: c.privacy.policy, Subjects: c.privacy.subjects})
+		Policy: c.privacy.policy, Subjects: c.privacy.subjects, Writers: writers})
 	s.ingest.Start()
 	if err := s.listen(cfg, tlsCfg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})); err != nil {
 		s.shutdown(context.Background())
