@@ -5,28 +5,34 @@
 //
 //	go run ./bench/capacity
 //	go run ./bench/capacity -node-cpu-us 70 -db-cpu-us 45 -row-bytes 620   # with a run's figures
+//	go run ./bench/capacity -writers 1   # a node with one group-commit writer (as on SQLite)
 //
-// The defaults are the figures of the run BENCHMARKS.md reports ("Hearth
-// on PostgreSQL"), on its 2-core machine. The calculation takes per-reading
-// costs measured by bench/pgingest.sh
-// (CPU time of a node and of PostgreSQL per stored reading, a node's
-// writer's time per reading of a batch, bytes per
-// stored reading in the table with its indexes and in the write-ahead
-// log, memory per idle MQTT connection and per PostgreSQL backend) and
-// sizes: the nodes (for the rate, and for the connections, plus one spare
-// so that losing a node keeps the fleet served), PostgreSQL's cores, write
-// rate and size, and the memory the connections take.
+// The defaults are the figures BENCHMARKS.md reports ("Hearth on
+// PostgreSQL"), measured on its 2-core machine; each flag's help says
+// which run gave it. The calculation takes per-reading costs measured by
+// bench/pgingest.sh (CPU time of a node and of PostgreSQL per stored
+// reading, a node's writer's time per reading of a batch, bytes per stored
+// reading in the table with its indexes and in the write-ahead log, memory
+// per idle MQTT connection and per PostgreSQL backend) and sizes: the
+// nodes (for the rate, and for the connections, plus one spare so that
+// losing a node keeps the fleet served), PostgreSQL's cores, write rate
+// and size, and the memory the connections take. A node's rate is bounded
+// by the lowest of its cores, its group-commit writers (-writers of them,
+// 4 as a node on PostgreSQL runs, each committing one batch at a time)
+// and PostgreSQL's cores.
 //
 // The simulation then plays one stretch of the fleet's traffic through
 // that many nodes: every device sends once a minute at its own random
 // phase, the load balancer spreads devices evenly over the nodes, and each
 // reading takes a node's CPU (node-cores servers, exponential service
-// times of node-cpu-us mean), then waits for its node's single
-// group-commit writer (batches of up to 512, a 2 ms linger when more than
-// one reading is queued, as ingest's writer does), whose batch takes
+// times of node-cpu-us mean), then waits for one of its node's writers
+// (-writers per node, draining one queue: an idle writer takes a reading
+// at once, batches of up to 512, a 2 ms linger when more than one reading
+// was queued, as ingest's writers do), whose batch takes
 // PostgreSQL's CPU (db-cores servers shared by every node, n × db-cpu-us),
-// holds the writer at least n × writer-us (the batch's statement as
-// measured end to end), and then a commit (the WAL flush, commit-ms). It reports, for the
+// holds its writer at least n × writer-us (the batch's statement as
+// measured end to end), and then a commit (the WAL flush, commit-ms); a
+// node's writers commit their batches at the same time. It reports, for the
 // calculated node count, for one node fewer (a node lost) and for the
 // fewest nodes that still hold the rate, the achieved rate and the latency
 // from arrival to commit, and calls a configuration sustained as
@@ -69,7 +75,9 @@ type params struct {
 	dbCores        int     // 0: calculated
 	dbCPUus        float64 // PostgreSQL's CPU time per stored reading, µs
 	dbUtil         float64
-	writerUS       float64 // a node's writer's time per reading in a batch, µs (0: dbCPUus)
+	writers        int     // group-commit writers per node (ingest.Config.Writers)
+	writerUS       float64 // a writer's time per reading in a batch, µs (0: dbCPUus)
+	poolConns      int     // connections per pool of a node (postgres.DefaultPoolConns)
 	commitMS       float64
 	rowBytes       float64 // table + index bytes per stored reading
 	walBytes       float64 // WAL bytes per stored reading
@@ -93,20 +101,22 @@ func parse(args []string, stderr io.Writer) (*params, error) {
 	fs.Float64Var(&p.devices, "devices", 10_000_000, "devices in the fleet")
 	fs.Float64Var(&p.intervalS, "interval", 60, "seconds between two readings of a device")
 	fs.IntVar(&p.nodeCores, "node-cores", 8, "CPU cores of a Hearth node (a deployment choice)")
-	fs.Float64Var(&p.nodeCPUus, "node-cpu-us", 44, "a node's CPU time per stored reading, µs (bench/pgingest.sh: node CPU per reading at one node's highest sustained step)")
+	fs.Float64Var(&p.nodeCPUus, "node-cpu-us", 36, "a node's CPU time per stored reading, µs (bench/pgingest.sh, 12:38 run with 4 writers: one node at its highest kept-up step, 24,000/s)")
 	fs.Float64Var(&p.nodeUtil, "node-util", 0.6, "target CPU utilization of a node at the full rate (headroom for bursts and reconnect storms)")
 	fs.Float64Var(&p.connsPerNode, "conns-per-node", 200_000, "most device connections a node is given (a deployment choice: open files, memory, the blast radius of losing one)")
-	fs.Float64Var(&p.connBytes, "conn-bytes", 5_100, "memory per idle plain MQTT connection, bytes (bench/pgingest.sh)")
+	fs.Float64Var(&p.connBytes, "conn-bytes", 5_100, "memory per idle plain MQTT connection, bytes (bench/pgingest.sh, 12:23 run: 10,000 idle connections)")
 	fs.Float64Var(&p.tlsConnBytes, "tls-conn-bytes", 12_800, "memory per idle TLS MQTT connection from an X25519 device, bytes (issue 13: 12.8 KB)")
 	fs.IntVar(&p.dbCores, "db-cores", 0, "PostgreSQL's CPU cores (0: as many as the calculation asks)")
-	fs.Float64Var(&p.dbCPUus, "db-cpu-us", 22, "PostgreSQL's CPU time per stored reading, µs (bench/pgingest.sh)")
+	fs.Float64Var(&p.dbCPUus, "db-cpu-us", 27, "PostgreSQL's CPU time per stored reading, µs (bench/pgingest.sh, 12:38 run: one node at its highest kept-up step)")
 	fs.Float64Var(&p.dbUtil, "db-util", 0.6, "target CPU utilization of PostgreSQL at the full rate")
-	fs.Float64Var(&p.writerUS, "writer-us", 113, "time a node's group-commit writer spends per reading of a batch, µs: the batch's commit time over its readings (bench/pgingest.sh, at one node's highest kept-up step; 0: -db-cpu-us, a database with cores to spare)")
+	fs.IntVar(&p.writers, "writers", 4, "group-commit writers per node, each with one batch in flight (ingest.Config.Writers: 4 on PostgreSQL, 1 on SQLite)")
+	fs.Float64Var(&p.writerUS, "writer-us", 146, "time a group-commit writer spends per reading of its batch, µs: the mean commit time over the mean readings per commit (bench/pgingest.sh, 12:38 run: one node with 4 writers at its highest kept-up step, 19.9 ms / 136; 0: -db-cpu-us, a database with cores to spare)")
 	fs.Float64Var(&p.commitMS, "commit-ms", 2, "latency of a commit's WAL flush, ms (a local NVMe disk: well under 1; network block storage: 1-3)")
-	fs.Float64Var(&p.rowBytes, "row-bytes", 372, "bytes per stored reading in the readings table with its indexes (bench/pgingest.sh)")
-	fs.Float64Var(&p.walBytes, "wal-bytes", 658, "write-ahead log bytes per stored reading (bench/pgingest.sh)")
+	fs.Float64Var(&p.rowBytes, "row-bytes", 379, "bytes per stored reading in the readings table with its indexes (bench/pgingest.sh, 12:38 run: after the one-node sweep)")
+	fs.Float64Var(&p.walBytes, "wal-bytes", 647, "write-ahead log bytes per stored reading (bench/pgingest.sh, 12:38 run: one node at its highest kept-up step)")
 	fs.Float64Var(&p.retentionDays, "retention-days", 30, "days readings are kept (the manifest's longest retention)")
-	fs.Float64Var(&p.backendBytes, "backend-bytes", 1_440_000, "private memory per PostgreSQL backend, bytes (bench/pgingest.sh)")
+	fs.Float64Var(&p.backendBytes, "backend-bytes", 1_440_000, "private memory per PostgreSQL backend, bytes (bench/pgingest.sh, 12:23 run)")
+	fs.IntVar(&p.poolConns, "pool-conns", 16, "connections of each of a node's two pools, data and keys (postgres.DefaultPoolConns, or pool_max_conns in the URL)")
 	fs.Float64Var(&p.copyRate, "copy-rate", 0, "raw CopyFrom rows/s measured on the benchmark machine (printed for reference)")
 	fs.Float64Var(&p.nodeRate, "node-rate", 0, "one node's max sustained stored rate on the benchmark machine (printed for reference)")
 	fs.Float64Var(&p.simSeconds, "sim-seconds", 12, "simulated seconds of traffic per configuration, after the warm-up")
@@ -121,7 +131,7 @@ func parse(args []string, stderr io.Writer) (*params, error) {
 	if p.writerUS == 0 {
 		p.writerUS = p.dbCPUus
 	}
-	if p.devices < 1 || p.writerUS < 0 || p.intervalS <= 0 || p.nodeCores < 1 || p.nodeCPUus <= 0 || p.dbCPUus <= 0 || p.connsPerNode < 1 ||
+	if p.devices < 1 || p.writerUS < 0 || p.writers < 1 || p.poolConns < 1 || p.intervalS <= 0 || p.nodeCores < 1 || p.nodeCPUus <= 0 || p.dbCPUus <= 0 || p.connsPerNode < 1 ||
 		p.nodeUtil <= 0 || p.nodeUtil > 1 || p.dbUtil <= 0 || p.dbUtil > 1 || p.simSeconds <= 0 || p.warmupS < 0 || p.dbCores < 0 {
 		return nil, errors.New("every count, cost and duration must be positive, and utilizations in (0, 1]")
 	}
@@ -132,8 +142,10 @@ func parse(args []string, stderr io.Writer) (*params, error) {
 type plan struct {
 	rate                    float64 // readings/s
 	cpuCapacity             float64 // readings/s a node's cores can serve
-	writerCapacity          float64 // readings/s a node's one group-commit writer can commit
-	nodeCapacity            float64 // the lower of the two, at the target utilization
+	writerCapacity          float64 // readings/s one group-commit writer can commit
+	writersCapacity         float64 // readings/s a node's writers can commit together
+	dbCapacity              float64 // readings/s PostgreSQL's cores can store
+	nodeCapacity            float64 // the lowest of the three, at the target utilization
 	nodesForRate, nodesConn int
 	nodes                   int // the larger, plus one spare
 	dbCoresNeeded           float64
@@ -145,23 +157,27 @@ func calculate(p *params) plan {
 	var c plan
 	c.rate = p.devices / p.intervalS
 	c.cpuCapacity = float64(p.nodeCores) * 1e6 / p.nodeCPUus
-	// One writer per node commits one batch at a time on one connection:
-	// full batches of maxBatch readings, each taking n × writerUS plus the
-	// WAL flush.
+	// Each writer commits one batch at a time on its own connection: full
+	// batches of maxBatch readings, each taking n × writerUS plus the WAL
+	// flush. A node's writers commit at the same time, so together they
+	// give writers times as much; no node stores faster than PostgreSQL's
+	// cores.
 	b := float64(p.maxBatch)
 	c.writerCapacity = b / (b*p.writerUS/1e6 + p.commitMS/1e3)
-	c.nodeCapacity = min(c.cpuCapacity, c.writerCapacity) * p.nodeUtil
-	c.nodesForRate = int(math.Ceil(c.rate / c.nodeCapacity))
-	c.nodesConn = int(math.Ceil(p.devices / p.connsPerNode))
-	c.nodes = max(c.nodesForRate, c.nodesConn) + 1
+	c.writersCapacity = float64(p.writers) * c.writerCapacity
 	c.dbCoresNeeded = c.rate * p.dbCPUus / 1e6 / p.dbUtil
 	c.dbCores = p.dbCores
 	if c.dbCores == 0 {
 		c.dbCores = int(math.Ceil(c.dbCoresNeeded))
 	}
-	// Each node: a data pool and a key pool of max(4, cores) connections
-	// each (pgx's default), the bus's listening connection and the lease's.
-	c.pgConns = c.nodes * (2*max(4, p.nodeCores) + 2)
+	c.dbCapacity = float64(c.dbCores) * 1e6 / p.dbCPUus
+	c.nodeCapacity = min(c.cpuCapacity, c.writersCapacity, c.dbCapacity) * p.nodeUtil
+	c.nodesForRate = int(math.Ceil(c.rate / c.nodeCapacity))
+	c.nodesConn = int(math.Ceil(p.devices / p.connsPerNode))
+	c.nodes = max(c.nodesForRate, c.nodesConn) + 1
+	// Each node: a data pool and a key pool of poolConns connections each
+	// at most, the bus's listening connection and the lease's.
+	c.pgConns = c.nodes * (2*p.poolConns + 2)
 	return c
 }
 
@@ -230,9 +246,10 @@ func printPlan(w io.Writer, p *params, c plan) {
 	}
 	fmt.Fprintf(w, "\nNodes (%d cores each, %.0f µs of CPU per stored reading):\n", p.nodeCores, p.nodeCPUus)
 	fmt.Fprintf(w, "- its cores: %d × 1,000,000 µs / %.0f µs = %s readings/s\n", p.nodeCores, p.nodeCPUus, human(c.cpuCapacity))
-	fmt.Fprintf(w, "- its one group-commit writer, one batch at a time: %d / (%d × %.0f µs + %.1f ms commit) = %s readings/s\n",
-		p.maxBatch, p.maxBatch, p.writerUS, p.commitMS, human(c.writerCapacity))
-	fmt.Fprintf(w, "- for the rate: the lower, at %.0f%% = %s readings/s per node → %d nodes\n", 100*p.nodeUtil, human(c.nodeCapacity), c.nodesForRate)
+	fmt.Fprintf(w, "- its group-commit writers, each one batch at a time: %d × %d / (%d × %.0f µs + %.1f ms commit) = %d × %s = %s readings/s\n",
+		p.writers, p.maxBatch, p.maxBatch, p.writerUS, p.commitMS, p.writers, human(c.writerCapacity), human(c.writersCapacity))
+	fmt.Fprintf(w, "- PostgreSQL's %d cores (below): %d × 1,000,000 µs / %.0f µs = %s readings/s\n", c.dbCores, c.dbCores, p.dbCPUus, human(c.dbCapacity))
+	fmt.Fprintf(w, "- for the rate: the lowest (%s), at %.0f%% = %s readings/s per node → %d nodes\n", bound(c), 100*p.nodeUtil, human(c.nodeCapacity), c.nodesForRate)
 	fmt.Fprintf(w, "- for the connections: %s devices / %s per node → %d nodes\n", human(p.devices), human(p.connsPerNode), c.nodesConn)
 	fmt.Fprintf(w, "- the larger, plus one spare (a lost node's devices reconnect to the others): **%d nodes**\n", c.nodes)
 	perNode := p.devices / float64(c.nodes-1)
@@ -244,12 +261,24 @@ func printPlan(w io.Writer, p *params, c plan) {
 	if float64(c.dbCores) < c.dbCoresNeeded {
 		fmt.Fprintf(w, "  **-db-cores %d is below the %.1f the rate asks**\n", c.dbCores, c.dbCoresNeeded)
 	}
-	fmt.Fprintf(w, "- write rate: %s rows/s in one commit per node's batch; the table and its indexes grow %s/s (%.0f bytes per reading), the WAL %s/s (%.0f bytes per reading), before checkpoints write the pages again\n",
+	fmt.Fprintf(w, "- write rate: %s rows/s in one commit per batch of a node's writer; the table and its indexes grow %s/s (%.0f bytes per reading), the WAL %s/s (%.0f bytes per reading), before checkpoints write the pages again\n",
 		human(c.rate), bytes(c.rate*p.rowBytes), p.rowBytes, bytes(c.rate*p.walBytes), p.walBytes)
 	fmt.Fprintf(w, "- size: %s a day; %s for %.0f days of retention (without bloat; deleted rows' space is reused after VACUUM)\n",
 		bytes(day*p.rowBytes), bytes(day*p.rowBytes*p.retentionDays), p.retentionDays)
-	fmt.Fprintf(w, "- connections: %d nodes × (2 pools × %d + 2) = %d (max_connections above it), %s of backend memory at %s each\n",
-		c.nodes, max(4, p.nodeCores), c.pgConns, bytes(float64(c.pgConns)*p.backendBytes), bytes(p.backendBytes))
+	fmt.Fprintf(w, "- connections: %d nodes × (2 pools × %d + 2) = %d at most (max_connections above it), %s of backend memory at %s each\n",
+		c.nodes, p.poolConns, c.pgConns, bytes(float64(c.pgConns)*p.backendBytes), bytes(p.backendBytes))
+}
+
+// bound names what sets a node's capacity in c.
+func bound(c plan) string {
+	switch m := min(c.cpuCapacity, c.writersCapacity, c.dbCapacity); m {
+	case c.writersCapacity:
+		return "the writers"
+	case c.cpuCapacity:
+		return "its cores"
+	default:
+		return "PostgreSQL's cores"
+	}
 }
 
 // human formats a count with a thousands separator, or in millions and

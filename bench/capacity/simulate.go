@@ -35,6 +35,7 @@ type event struct {
 	t       float64 // seconds
 	kind    uint8
 	node    int32
+	writer  int32   // lingerEnd, commitDone: the node's writer
 	arrival float64 // cpuDone: the reading's arrival time
 	gen     uint32  // lingerEnd: the linger it ends
 }
@@ -52,12 +53,19 @@ func (e *events) Pop() any {
 	return x
 }
 
-// node is one Hearth node: its CPU servers and its group-commit writer.
+// node is one Hearth node: its CPU servers and its group-commit writers,
+// which drain one queue.
 type node struct {
-	cpuFree   []float64 // when each core is next free
-	queue     []float64 // arrival times of readings waiting for the writer
-	batch     []float64 // the batch being committed
-	busy      bool
+	cpuFree []float64 // when each core is next free
+	queue   []float64 // arrival times of readings no writer has taken yet
+	writers []*writer
+}
+
+// writer is one of a node's group-commit writers (ingest.Config.Writers):
+// idle, lingering for more readings, or committing its batch.
+type writer struct {
+	batch     []float64 // arrival times of the readings of its batch
+	busy      bool      // committing
 	lingering bool
 	lingerGen uint32
 }
@@ -84,7 +92,11 @@ func simulate(p *params, nodes, dbCores int, rate float64) result {
 	s := &sim{p: p, rng: rand.New(rand.NewPCG(p.seed, uint64(nodes))), from: p.warmupS, to: p.warmupS + p.simSeconds}
 	s.dbFree = make([]float64, dbCores)
 	for range nodes {
-		s.nodes = append(s.nodes, &node{cpuFree: make([]float64, p.nodeCores)})
+		nd := &node{cpuFree: make([]float64, p.nodeCores)}
+		for range p.writers {
+			nd.writers = append(nd.writers, &writer{})
+		}
+		s.nodes = append(s.nodes, nd)
 	}
 	var arrivals int64
 	next := s.rng.ExpFloat64() / rate
@@ -135,59 +147,83 @@ func (s *sim) arrive(t float64, n int) {
 	heap.Push(&s.ev, event{t: start + service, kind: cpuDone, node: int32(n), arrival: t})
 }
 
+// handle plays one event. A reading ready for the store goes to an idle
+// writer if the node has one (as a writer waiting on ingest's queue takes
+// it), else into the batch of a lingering writer, else into the queue,
+// which the next writer to finish its commit takes.
 func (s *sim) handle(e event) {
 	nd := s.nodes[e.node]
 	switch e.kind {
 	case cpuDone:
-		nd.queue = append(nd.queue, e.arrival)
-		switch {
-		case nd.busy:
-		case nd.lingering:
-			if len(nd.queue) >= s.p.maxBatch {
-				s.commit(e.t, e.node)
-			}
-		default:
-			s.startBatch(e.t, e.node)
+		if w := nd.idle(); w >= 0 {
+			nd.queue = append(nd.queue, e.arrival)
+			s.startBatch(e.t, e.node, w)
+			return
 		}
+		for i, w := range nd.writers {
+			if w.lingering {
+				w.batch = append(w.batch, e.arrival)
+				if len(w.batch) >= s.p.maxBatch {
+					s.commit(e.t, e.node, int32(i))
+				}
+				return
+			}
+		}
+		nd.queue = append(nd.queue, e.arrival)
 	case lingerEnd:
-		if nd.lingering && e.gen == nd.lingerGen {
-			s.commit(e.t, e.node)
+		w := nd.writers[e.writer]
+		if w.lingering && e.gen == w.lingerGen {
+			s.commit(e.t, e.node, e.writer)
 		}
 	case commitDone:
-		for _, a := range nd.batch {
+		w := nd.writers[e.writer]
+		for _, a := range w.batch {
 			s.lat.add(a, e.t, s.from, s.to)
 		}
-		nd.batch = nd.batch[:0]
-		nd.busy = false
+		w.batch = w.batch[:0]
+		w.busy = false
 		if len(nd.queue) > 0 {
-			s.startBatch(e.t, e.node)
+			s.startBatch(e.t, e.node, e.writer)
 		}
 	}
 }
 
-// startBatch is the writer taking what is queued: with more than one
-// reading and fewer than a full batch, it lingers for more.
-func (s *sim) startBatch(t float64, n int32) {
-	nd := s.nodes[n]
-	if len(nd.queue) >= 2 && len(nd.queue) < s.p.maxBatch {
-		nd.lingering = true
-		nd.lingerGen++
-		heap.Push(&s.ev, event{t: t + s.p.lingerMS/1e3, kind: lingerEnd, node: n, gen: nd.lingerGen})
-		return
+// idle returns the index of a writer neither committing nor lingering, or
+// -1.
+func (nd *node) idle() int32 {
+	for i, w := range nd.writers {
+		if !w.busy && !w.lingering {
+			return int32(i)
+		}
 	}
-	s.commit(t, n)
+	return -1
 }
 
-// commit sends up to maxBatch queued readings to PostgreSQL: the batch
-// takes the first free database core for n × dbCPUus, and the writer at
-// least n × writerUS, then the commit's WAL flush.
-func (s *sim) commit(t float64, n int32) {
+// startBatch is writer w taking what is queued, up to maxBatch: with more
+// than one reading and fewer than a full batch, it lingers for more.
+func (s *sim) startBatch(t float64, n, w int32) {
 	nd := s.nodes[n]
-	nd.lingering = false
+	wr := nd.writers[w]
 	k := min(len(nd.queue), s.p.maxBatch)
-	nd.batch = append(nd.batch[:0], nd.queue[:k]...)
+	wr.batch = append(wr.batch[:0], nd.queue[:k]...)
 	nd.queue = append(nd.queue[:0], nd.queue[k:]...)
-	nd.busy = true
+	if k >= 2 && k < s.p.maxBatch {
+		wr.lingering = true
+		wr.lingerGen++
+		heap.Push(&s.ev, event{t: t + s.p.lingerMS/1e3, kind: lingerEnd, node: n, writer: w, gen: wr.lingerGen})
+		return
+	}
+	s.commit(t, n, w)
+}
+
+// commit sends writer w's batch to PostgreSQL: the batch takes the first
+// free database core for k × dbCPUus, and the writer at least k ×
+// writerUS, then the commit's WAL flush.
+func (s *sim) commit(t float64, n, w int32) {
+	wr := s.nodes[n].writers[w]
+	wr.lingering = false
+	wr.busy = true
+	k := len(wr.batch)
 	i := 0
 	for j, f := range s.dbFree {
 		if f < s.dbFree[i] {
@@ -203,7 +239,7 @@ func (s *sim) commit(t float64, n int32) {
 		s.rows += int64(k)
 	}
 	done := max(start+service, t+float64(k)*s.p.writerUS/1e6)
-	heap.Push(&s.ev, event{t: done + s.p.commitMS/1e3, kind: commitDone, node: n})
+	heap.Push(&s.ev, event{t: done + s.p.commitMS/1e3, kind: commitDone, node: n, writer: w})
 }
 
 // latencies is a histogram of arrival-to-commit latencies in 10 µs

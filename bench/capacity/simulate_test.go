@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"math"
 	"strings"
 	"testing"
 )
@@ -45,7 +46,7 @@ func TestSimulateOverload(t *testing.T) {
 		{"database CPU", []string{"-db-cpu-us", "2000"}, 4, 1},
 		// One writer: 512 / (512 × 1,500 µs + 2 ms) ≈ 666 readings/s < 1,000,
 		// with 8 database cores to spare.
-		{"one writer", []string{"-db-cpu-us", "1500", "-node-cores", "64"}, 1, 8},
+		{"one writer", []string{"-writers", "1", "-db-cpu-us", "1500", "-node-cores", "64"}, 1, 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +55,39 @@ func TestSimulateOverload(t *testing.T) {
 				t.Errorf("sustained (committed %.0f of %.0f/s, p99 %.2f ms), want not", r.committed, r.offered, r.p99)
 			}
 		})
+	}
+}
+
+// More writers per node lift the writer bound: the node that one writer
+// cannot keep up with (512 / (512 × 1,500 µs + 2 ms) ≈ 666 readings/s
+// < 1,000) keeps up with four committing at once (≈ 2,664/s), with the
+// same database, and the calculation says the same.
+func TestWritersLiftTheWriterBound(t *testing.T) {
+	args := []string{"-db-cpu-us", "1500", "-writer-us", "1500", "-node-cores", "64"}
+	one := small(t, append(args, "-writers", "1")...)
+	four := small(t, append(args, "-writers", "4")...)
+	if r := simulate(one, 1, 8, 1000); r.sustained {
+		t.Errorf("one writer: sustained (committed %.0f of %.0f/s, p99 %.2f ms), want not", r.committed, r.offered, r.p99)
+	}
+	r := simulate(four, 1, 8, 1000)
+	if !r.sustained {
+		t.Errorf("four writers: not sustained (committed %.0f of %.0f/s, p99 %.2f ms), want sustained", r.committed, r.offered, r.p99)
+	}
+	if r.dbUtil < 0.15 || r.dbUtil > 0.25 {
+		t.Errorf("four writers: PostgreSQL CPU asked %.2f of 8 cores, want about 1,000 × 1.5 ms / 8 = 0.19", r.dbUtil)
+	}
+	c1, c4 := calculate(one), calculate(four)
+	if c1.writersCapacity > 700 || c4.writersCapacity < 4*c1.writersCapacity*0.999 || c4.writersCapacity > 4*c1.writersCapacity*1.001 {
+		t.Errorf("writer capacity: one writer %.0f/s, four %.0f/s; want about 666 and four times that", c1.writersCapacity, c4.writersCapacity)
+	}
+	if c4.nodesForRate >= c1.nodesForRate {
+		t.Errorf("nodes for the rate: %d with four writers, %d with one; want fewer with four", c4.nodesForRate, c1.nodesForRate)
+	}
+	// The node's cores still bound it: with 1 core at 1,500 µs a reading
+	// (≈ 666/s), four writers do not help.
+	cpu := calculate(small(t, "-writers", "4", "-node-cores", "1", "-node-cpu-us", "1500", "-db-cpu-us", "10"))
+	if cpu.cpuCapacity >= cpu.writersCapacity || math.Abs(cpu.nodeCapacity-0.6*cpu.cpuCapacity) > 1 {
+		t.Errorf("a 1-core node at 1,500 µs a reading: capacity %.0f/s (cores %.0f, writers %.0f), want bounded by its cores", cpu.nodeCapacity, cpu.cpuCapacity, cpu.writersCapacity)
 	}
 }
 
