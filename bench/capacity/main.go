@@ -265,8 +265,8 @@ func printPlan(w io.Writer, p *params, c plan) {
 		human(c.rate), bytes(c.rate*p.rowBytes), p.rowBytes, bytes(c.rate*p.walBytes), p.walBytes)
 	fmt.Fprintf(w, "- size: %s a day; %s for %.0f days of retention (without bloat; deleted rows' space is reused after VACUUM)\n",
 		bytes(day*p.rowBytes), bytes(day*p.rowBytes*p.retentionDays), p.retentionDays)
-	fmt.Fprintf(w, "- connections: %d nodes × (2 pools × %d + 2) = %d at most (max_connections above it), %s of backend memory at %s each\n",
-		c.nodes, p.poolConns, c.pgConns, bytes(float64(c.pgConns)*p.backendBytes), bytes(p.backendBytes))
+	fmt.Fprintf(w, "- connections: %d nodes × (2 pools × %d + 2) = %s at most (max_connections above it), %s of backend memory at %s each\n",
+		c.nodes, p.poolConns, human(float64(c.pgConns)), bytes(float64(c.pgConns)*p.backendBytes), bytes(p.backendBytes))
 }
 
 // bound names what sets a node's capacity in c.
