@@ -5,7 +5,7 @@
 //
 //	go run ./bench/capacity
 //	go run ./bench/capacity -node-cpu-us 70 -db-cpu-us 45 -row-bytes 620   # with a run's figures
-//	go run ./bench/capacity -writers 1   # a node with one group-commit writer (as on SQLite)
+//	go run ./bench/capacity -writers 1   # one group-commit writer per node
 //
 // The defaults are the figures BENCHMARKS.md reports ("Hearth on
 // PostgreSQL"), measured on its 2-core machine; each flag's help says
@@ -42,8 +42,10 @@
 //
 // It is a model: it assumes PostgreSQL's CPU per reading stays the same on
 // more cores, which lock contention on one table and its indexes may not
-// allow, and that the network and the disks keep up (it prints the write
-// rates they must sustain).
+// allow; that a writer's time per reading stays writer-us however many
+// writers commit at once, which holds only while PostgreSQL has cores,
+// disk and locks to spare for their batches; and that the network and the
+// disks keep up (it prints the write rates they must sustain).
 package main
 
 import (
