@@ -13,8 +13,8 @@ cd "$(dirname "$0")"
 # skip for want of a tool. The PostgreSQL tests (package postgres, the
 # scale-out end-to-end test) start a throwaway cluster of their own in a
 # temporary directory on a loopback port (internal/pgtest) and stop it when
-# they end; only the server programs are installed here, with no cluster of
-# Debian's own.
+# they end; Debian's postgresql package is installed here with no cluster of
+# its own (create_main_cluster = false).
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 axe_dir=cmd/hearth/testdata/axe

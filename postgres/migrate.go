@@ -5,10 +5,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/hearth-iot/hearth/internal/migration"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,44 +26,13 @@ const (
 	migrateLockKeys int64 = 0x4865617274680002
 )
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the numbered .sql files of dir in migrationFS, in
-// version order.
-func loadMigrations(dir string) ([]migration, error) {
+// loadMigrations reads the migrations of dir in migrationFS.
+func loadMigrations(dir string) ([]migration.Migration, error) {
 	migs, err := fs.Sub(migrationFS, dir)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	names, err := fs.Glob(migs, "*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	var out []migration
-	for _, name := range names {
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
-		}
-		b, err := fs.ReadFile(migs, name)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", name, err)
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: versions must be 1, 2, 3, ... without gaps", m.name)
-		}
-	}
-	return out, nil
+	return migration.Load(migs)
 }
 
 // ErrNewerSchema is wrapped by Open's error when a database has a schema
@@ -94,7 +62,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, dir string, lock int64) er
 
 // migrateOne applies the next migration, if any, in one transaction under
 // the advisory lock; done reports that the schema is current.
-func migrateOne(ctx context.Context, pool *pgxpool.Pool, all []migration, lock int64, create string) (done bool, err error) {
+func migrateOne(ctx context.Context, pool *pgxpool.Pool, all []migration.Migration, lock int64, create string) (done bool, err error) {
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lock); err != nil {
 			return fmt.Errorf("lock for migration: %w", err)
@@ -114,11 +82,11 @@ func migrateOne(ctx context.Context, pool *pgxpool.Pool, all []migration, lock i
 			return nil
 		}
 		m := all[current]
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)", m.version, time.Now().UnixNano()); err != nil {
-			return fmt.Errorf("record migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)", m.Version, time.Now().UnixNano()); err != nil {
+			return fmt.Errorf("record migration %s: %w", m.Name, err)
 		}
 		return nil
 	})

@@ -6,10 +6,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/hearth-iot/hearth/internal/migration"
 )
 
 // migrationFS holds the schema migrations: migrations/{hearth,keys}/NNNN_name.sql.
@@ -18,45 +17,10 @@ import (
 //go:embed migrations
 var migrationFS embed.FS
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the numbered .sql files of migs, in version order.
-func loadMigrations(migs fs.FS) ([]migration, error) {
-	names, err := fs.Glob(migs, "*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	var out []migration
-	for _, name := range names {
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
-		}
-		b, err := fs.ReadFile(migs, name)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", name, err)
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: versions must be 1, 2, 3, ... without gaps", m.name)
-		}
-	}
-	return out, nil
-}
-
 // migrate brings db to the newest schema in migs. It fails if db records a
 // version newer than any migration this build knows.
 func migrate(ctx context.Context, db *sql.DB, migs fs.FS) error {
-	all, err := loadMigrations(migs)
+	all, err := migration.Load(migs)
 	if err != nil {
 		return err
 	}
@@ -93,22 +57,22 @@ func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
 }
 
 // apply runs one migration and records it, in one transaction.
-func apply(ctx context.Context, db *sql.DB, m migration) error {
+func apply(ctx context.Context, db *sql.DB, m migration.Migration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	_, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied) VALUES (?, ?)",
-		m.version, time.Now().UnixNano())
+		m.Version, time.Now().UnixNano())
 	if err != nil {
-		return fmt.Errorf("record migration %s: %w", m.name, err)
+		return fmt.Errorf("record migration %s: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit migration %s: %w", m.name, err)
+		return fmt.Errorf("commit migration %s: %w", m.Name, err)
 	}
 	return nil
 }

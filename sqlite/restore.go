@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hearth-iot/hearth/internal/migration"
 )
 
 // RestoreOptions configures Restore.
@@ -218,7 +220,7 @@ func checkBackup(ctx context.Context, path string, want dbKind) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	known, err := loadMigrations(migs)
+	known, err := migration.Load(migs)
 	if err != nil {
 		return 0, err
 	}
