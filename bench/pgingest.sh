@@ -422,10 +422,10 @@ capacity() {
 		args+=(-node-cpu-us "$(j '.server_cpu_us_per_ack | round' "$s")"
 			-db-cpu-us "$(j '.store_cpu_us_per_ack | round' "$s")")
 		[[ -s $WORK/$s.wal ]] && args+=(-wal-bytes "$(cat "$WORK/$s.wal")")
-		# The writer's time per reading: the mean commit over the readings
-		# per commit (its fixed part folded in, so an overestimate).
-		awk -F' [|] ' '$1 > 0 && $2 + 0 > 0 {printf "%.0f\n", 1000 * $2 / $1}' "$WORK/$s.writer" >"$WORK/writer.us" 2>/dev/null || true
-		[[ -s $WORK/writer.us ]] && args+=(-writer-us "$(cat "$WORK/writer.us")")
+		# Not -writer-us: the mean commit over the readings per commit
+		# includes waiting for the cores this machine shares with the
+		# generator and the other writers; bench/capacity's default (PostgreSQL's
+		# CPU per reading) is used instead (BENCHMARKS.md, issue 16).
 	fi
 	[[ -f $WORK/ceiling.best ]] && args+=(-copy-rate "$(cat "$WORK/ceiling.best")")
 	if [[ -f $WORK/n1.size ]] && (($(awk '{print $1}' "$WORK/n1.size") > 0)); then

@@ -112,7 +112,7 @@ func parse(args []string, stderr io.Writer) (*params, error) {
 	fs.Float64Var(&p.dbCPUus, "db-cpu-us", 27, "PostgreSQL's CPU time per stored reading, µs (bench/pgingest.sh, 12:38 run: one node at its highest kept-up step)")
 	fs.Float64Var(&p.dbUtil, "db-util", 0.6, "target CPU utilization of PostgreSQL at the full rate")
 	fs.IntVar(&p.writers, "writers", 4, "group-commit writers per node, each with one batch in flight (ingest.Config.Writers: 4 on PostgreSQL, 1 on SQLite)")
-	fs.Float64Var(&p.writerUS, "writer-us", 146, "time a group-commit writer spends per reading of its batch, µs: the mean commit time over the mean readings per commit (bench/pgingest.sh, 12:38 run: one node with 4 writers at its highest kept-up step, 19.9 ms / 136; 0: -db-cpu-us, a database with cores to spare)")
+	fs.Float64Var(&p.writerUS, "writer-us", 0, "time a group-commit writer spends per reading of its batch, µs (0: -db-cpu-us, PostgreSQL's own CPU per reading, as on a database with cores to spare; bench/pgingest.sh measured 30 µs with one writer and 146 µs with four sharing its 2 cores, the mean commit over the readings per commit at 24,000/s)")
 	fs.Float64Var(&p.commitMS, "commit-ms", 2, "latency of a commit's WAL flush, ms (a local NVMe disk: well under 1; network block storage: 1-3)")
 	fs.Float64Var(&p.rowBytes, "row-bytes", 379, "bytes per stored reading in the readings table with its indexes (bench/pgingest.sh, 12:38 run: after the one-node sweep)")
 	fs.Float64Var(&p.walBytes, "wal-bytes", 647, "write-ahead log bytes per stored reading (bench/pgingest.sh, 12:38 run: one node at its highest kept-up step)")
