@@ -30,8 +30,11 @@ import (
 )
 
 // pgIngestWriters is how many group commits a node on PostgreSQL keeps in
-// flight at once (ingest.Config.Writers): with one, a node's rate is
-// bounded by one commit's round trip at a time (BENCHMARKS.md, issue 16).
+// flight at once (ingest.Config.Writers): with one, a node waits for each
+// commit's round trip before the next, which a database across a network
+// makes long. On the 2-core test machine, with PostgreSQL on the same host,
+// four writers kept up with no more readings than one (BENCHMARKS.md,
+// issue 16).
 const pgIngestWriters = 4
 
 // shutdownTimeout bounds a graceful shutdown.
