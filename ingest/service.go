@@ -52,11 +52,11 @@ type Config struct {
 	MaxBatch int              // readings per group commit; default DefaultMaxBatch
 	// Writers is how many group commits may be in flight at once, each
 	// a batch of its own in its own transaction; default 1. One suits
-	// SQLite, which has one writer anyway; a store that commits
-	// transactions in parallel (PostgreSQL) keeps up with more readings
-	// with several, since a node's rate is otherwise bounded by one
-	// commit's round trip at a time. Each reading is still acknowledged
-	// only once its own batch is durable.
+	// SQLite, which has one writer anyway; with a store that commits
+	// transactions in parallel (PostgreSQL), several let batches wait for
+	// their commits at the same time, at the cost of smaller batches.
+	// Each reading is still acknowledged only once its own batch is
+	// durable.
 	Writers int
 	// Policy makes the privacy decisions: a reading is stored only if
 	// Policy.Ingest allows it for its subject (MIN-GATE). Nil means an
