@@ -53,10 +53,9 @@ type Config struct {
 	// Writers is how many group commits may be in flight at once, each
 	// a batch of its own in its own transaction; default 1. One suits
 	// SQLite, which has one writer anyway; with a store that commits
-	// transactions in parallel (PostgreSQL), several let a node wait for
-	// several commits' round trips at once rather than one after the
-	// other (BENCHMARKS.md measured no gain with the database on the same
-	// host). Each reading is still acknowledged only once its own batch is
+	// transactions in parallel (PostgreSQL), several let batches wait for
+	// their commits at the same time, at the cost of smaller batches.
+	// Each reading is still acknowledged only once its own batch is
 	// durable.
 	Writers int
 	// Policy makes the privacy decisions: a reading is stored only if

@@ -30,11 +30,11 @@ import (
 )
 
 // pgIngestWriters is how many group commits a node on PostgreSQL keeps in
-// flight at once (ingest.Config.Writers): with one, a node waits for each
-// commit's round trip before the next, which a database across a network
-// makes long. On the 2-core test machine, with PostgreSQL on the same host,
-// four writers kept up with no more readings than one (BENCHMARKS.md,
-// issue 16).
+// flight at once (ingest.Config.Writers), so that commits to a database
+// across a network do not wait for each other's round trips. That gain is
+// not measured: on one 2-core machine with PostgreSQL on the same host,
+// four writers stored no more than one and used more of PostgreSQL's CPU
+// per reading (BENCHMARKS.md, issue 16).
 const pgIngestWriters = 4
 
 // shutdownTimeout bounds a graceful shutdown.
