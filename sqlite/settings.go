@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/hearth-iot/hearth/internal/settingsform"
+
 	"github.com/hearth-iot/hearth"
 )
 
@@ -15,21 +17,14 @@ const settingsCols = "person_id, features, purposes, location, feature_location,
 func (db *DB) Settings(ctx context.Context, personID string) (*hearth.PersonSettings, error) {
 	row := db.data.r.QueryRowContext(ctx, "SELECT "+settingsCols+" FROM settings WHERE person_id = ?", personID)
 	var s hearth.PersonSettings
-	var features, purposes, locs, rights string
+	var c settingsform.Columns
 	var updated int64
-	if err := row.Scan(&s.PersonID, &features, &purposes, &s.Location, &locs, &rights, &updated, &s.Sealed); err != nil {
+	if err := row.Scan(&s.PersonID, &c.Features, &c.Purposes, &s.Location, &c.FeatureLocation, &c.Rights, &updated, &s.Sealed); err != nil {
 		return nil, notFound("select settings", err, "no settings stored for that person")
 	}
-	var r settingsRights
-	for _, f := range []struct {
-		src string
-		dst any
-	}{{features, &s.Features}, {purposes, &s.Purposes}, {locs, &s.FeatureLocation}, {rights, &r}} {
-		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
-			return nil, fmt.Errorf("decode settings: %w", err)
-		}
+	if err := settingsform.Decode(c, &s); err != nil {
+		return nil, err
 	}
-	s.RestrictAll, s.Restricted, s.Objected, s.ObjectMarketing, s.ADMOptOut = r.RestrictAll, r.Restricted, r.Objected, r.ObjectMarketing, r.ADMOptOut
 	s.Updated = fromTS(updated)
 	return &s, nil
 }
@@ -105,38 +100,11 @@ const upsertSettingsSQL = "INSERT INTO settings (" + settingsCols + ") VALUES (?
 
 // settingsArgs returns the column values of s, in settingsCols order.
 func settingsArgs(s *hearth.PersonSettings) ([]any, error) {
-	features, err := jsonList(s.Features)
+	c, err := settingsform.Encode(s)
 	if err != nil {
 		return nil, err
 	}
-	purposes, err := jsonList(s.Purposes)
-	if err != nil {
-		return nil, err
-	}
-	locs := s.FeatureLocation
-	if locs == nil {
-		locs = map[string]string{}
-	}
-	lb, err := json.Marshal(locs)
-	if err != nil {
-		return nil, fmt.Errorf("encode settings: %w", err)
-	}
-	rb, err := json.Marshal(settingsRights{RestrictAll: s.RestrictAll, Restricted: s.Restricted, Objected: s.Objected,
-		ObjectMarketing: s.ObjectMarketing, ADMOptOut: s.ADMOptOut})
-	if err != nil {
-		return nil, fmt.Errorf("encode settings: %w", err)
-	}
-	return []any{s.PersonID, features, purposes, s.Location, string(lb), string(rb), ts(s.Updated), s.Sealed}, nil
-}
-
-// settingsRights is the rights column: the rights a person exercised over
-// the use of their data.
-type settingsRights struct {
-	RestrictAll     bool     `json:"restrict_all,omitempty"`
-	Restricted      []string `json:"restricted,omitempty"`
-	Objected        []string `json:"objected,omitempty"`
-	ObjectMarketing bool     `json:"object_marketing,omitempty"`
-	ADMOptOut       []string `json:"adm_opt_out,omitempty"`
+	return []any{s.PersonID, c.Features, c.Purposes, s.Location, c.FeatureLocation, c.Rights, ts(s.Updated), s.Sealed}, nil
 }
 
 // jsonList encodes a list of IDs as a JSON array, [] for none.
