@@ -2,8 +2,9 @@ package postgres
 
 import (
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/hearth-iot/hearth/internal/storeerr"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -35,35 +36,17 @@ func classify(err error) string {
 }
 
 // wrap turns a driver error from operation op into a *hearth.Error when it
-// has a domain meaning, with msgs giving the person-safe message per code;
-// other errors are wrapped with op as context. wrap(nil) is nil.
+// has a domain meaning (classify), with msgs giving the person-safe message
+// per code; other errors are wrapped with op as context. wrap(nil) is nil.
 func wrap(op string, err error, msgs map[string]string) error {
-	if err == nil {
-		return nil
-	}
-	code := classify(err)
-	if code == "" {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	msg, ok := msgs[code]
-	if !ok {
-		msg = defaultMessages[code]
-	}
-	return &hearth.Error{Code: code, Message: msg, Err: fmt.Errorf("%s: %w", op, err)}
-}
-
-var defaultMessages = map[string]string{
-	hearth.ECONFLICT:    "that exists already",
-	hearth.ENOTFOUND:    "a record it refers to was not found",
-	hearth.EINVALID:     "a required value is missing or invalid",
-	hearth.EUNAVAILABLE: "the store is busy; try again",
+	return storeerr.Wrap(op, err, classify(err), msgs)
 }
 
 // notFound returns ENOTFOUND with msg when err is pgx.ErrNoRows, and
 // otherwise err wrapped with op.
 func notFound(op string, err error, msg string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &hearth.Error{Code: hearth.ENOTFOUND, Message: msg, Err: fmt.Errorf("%s: %w", op, err)}
+		return storeerr.NotFound(op, err, msg)
 	}
 	return wrap(op, err, nil)
 }
