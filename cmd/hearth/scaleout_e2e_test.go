@@ -46,6 +46,7 @@ func TestScaleOutE2E(t *testing.T) {
 		t.Fatalf("the session signed in on node B is person %v on node A, want %s", got, h.ownerID)
 	}
 
+	// LOCAL-ONLY: a mode switch issued on any node reaches the device.
 	t.Run("command through B reaches the device on A", func(t *testing.T) {
 		d := connectLive(t, a.MQTT, h.band)
 		res := owner.call("PUT", "/v1/devices/"+h.band.ID+"/mode", map[string]string{"mode": "local-only"}, http.StatusOK)
@@ -77,6 +78,7 @@ func TestScaleOutE2E(t *testing.T) {
 		}
 	})
 
+	// CONSENT-WITHDRAW, MIN-GATE: processing stops at once on every node.
 	t.Run("consent withdrawn through B refuses the next reading on A", func(t *testing.T) {
 		h.enableHealth(t, owner, h.ownerID)
 		if !h.heartRate(t, "hr-given", h.ownerID) {
@@ -91,6 +93,7 @@ func TestScaleOutE2E(t *testing.T) {
 		}
 	})
 
+	// SEC-NO-DEFAULT-PW, SEC-AUTHZ: a revoked device credential stops working everywhere.
 	t.Run("credential revoked through B ends the session on A", func(t *testing.T) {
 		other := creds[1]
 		o, lost := watchedDevice(t, a.MQTT, other)
