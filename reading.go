@@ -133,6 +133,9 @@ type Store interface {
 	FirmwareStore
 	MFAStore
 	AuthCeremonyStore
+	OAuthStore
+	AuditStore
+	PrivacyBudgetStore
 	// Close flushes and closes the store.
 	Close() error
 }

@@ -1,0 +1,2 @@
+// Package compliance reports every requirement's status and evidence.
+package compliance

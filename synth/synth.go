@@ -1,0 +1,2 @@
+// Package synth generates synthetic households, people and readings.
+package synth
