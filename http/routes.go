@@ -9,7 +9,7 @@ import (
 
 // routes registers every route of the API on mux.
 func (s *server) routes(mux *http.ServeMux) {
-	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, s.counted(pattern, h)) }
+	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, s.counted(pattern, s.audited(pattern, h))) }
 
 	handle("POST /v1/accounts", s.handleSignUp())
 	handle("POST /v1/sessions", s.handleSignIn())
@@ -79,7 +79,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/people/{person}/shares", s.authed(s.handleGrantShare()))
 	handle("DELETE /v1/households/{hh}/people/{person}/shares", s.authed(s.handleRevokeShare()))
 	// Who may read a person's data (issue 15): policy's read decision per
-	// member and category; no log of reads is kept yet (issue 17).
+	// member and category; who actually read is in the audit log (.../accesses).
 	handle("GET /v1/households/{hh}/people/{person}/readers", s.authed(s.handleReaders()))
 	// Rights requests (issue 12, RIGHT-REQUESTS): opened after the caller
 	// re-enters their password; the person, a child's guardian or the owner
@@ -156,6 +156,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
 	handle("POST /v1/operator/requests/{id}", s.operator(s.handleOperatorProgress()))
 	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
+
+	// The audit log: who accessed a person's data (issue 17, AUDIT).
+	s.auditRoutes(handle)
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.

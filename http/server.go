@@ -18,6 +18,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
@@ -104,6 +105,15 @@ type Config struct {
 	// Lifecycle transfers, resets and switches devices; nil makes those
 	// routes answer 404.
 	Lifecycle *lifecycle.Service
+	// Audit records every successful call of a route touching personal
+	// data, and every operator route, in the audit log (auditTable), and
+	// serves people the accesses to their data; nil records nothing and
+	// makes the accesses routes answer 404.
+	Audit *audit.Logger
+	// Chains is what the server found of each hash chain at start
+	// ("consent", "audit" → "intact", "broken" or "unverified"); /healthz
+	// reports it. nil reports nothing.
+	Chains map[string]string
 }
 
 // server carries the dependencies every handler maker uses.

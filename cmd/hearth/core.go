@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/export"
@@ -45,6 +47,9 @@ type core struct {
 	exports    *export.Service
 	rights     *rights.Service
 	updates    *updates.Service // firmware updates and support periods
+	// audit appends to the audit log (package audit): the HTTP server's
+	// accesses and the operator commands' administrative actions.
+	audit *audit.Logger
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
@@ -110,7 +115,8 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *
 	}
 	c := &core{
 		manifest: m, store: store, db: db, pg: pg, cluster: cl, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
-		auth: auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
+		auth:  auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
+		audit: audit.New(audit.Config{Store: db.AuditLog(), Metrics: met, Logger: log}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
 		Subjects: priv.subjects, Policy: priv.policy, Manifest: m, Keys: keys}); err != nil {
@@ -177,6 +183,11 @@ func (c *core) membershipChanged(householdID, personID string) {
 // close stops listening to the cluster and closes the store (SQLite
 // checkpoints its write-ahead logs).
 func (c *core) close(log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.audit.Close(ctx); err != nil {
+		log.Error("audit log: entries still queued at shutdown", "err", err)
+	}
 	c.cluster.close()
 	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)

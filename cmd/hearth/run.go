@@ -57,6 +57,7 @@ Commands:
 	notice              print the privacy notice or terms from the manifest
 	records             print the record of processing activities and DPIA screening
 	ledger verify       check the consent ledger's hash chain
+	audit verify        check the audit log's hash chain and its anchors; print the head's anchor
 	export              write a person's data to a ZIP file (RIGHT-ACCESS)
 	import              restore a person from an export ZIP (RIGHT-PORT)
 	backup              write a consistent copy of hearth.db (or keys.db) while the server runs
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runNotice(rest, getenv, stdout, stderr)
 	case "records":
 		return runRecords(rest, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
 	case "export":
