@@ -53,7 +53,7 @@ type OAuthToken struct {
 	AccessSignature string // for a refresh token: the access token issued with it
 	RequestedAt     time.Time
 	ExpiresAt       time.Time // the zero time: the record never expires
-	Active          bool // false once used (a code) or rotated (a refresh token)
+	Active          bool      // false once used (a code) or rotated (a refresh token)
 }
 
 // OAuthStore keeps OAuth clients and token records. Implementations are safe
