@@ -121,6 +121,9 @@ type server struct {
 	Config
 	csrf  *http.CrossOriginProtection
 	pages *web.Renderer
+	// auditPatterns are the patterns routes registered, for the audit
+	// table's completeness test.
+	auditPatterns []string
 }
 
 // NewServer returns the API handler. It is safe for concurrent use.

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/events"
@@ -60,6 +61,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t      *testing.T
 	url    string
+	dir    string // the data directory, holding hearth.db
 	db     *sqlite.DB
 	hh     *household.Service
 	clock  *clock
@@ -68,6 +70,7 @@ type env struct {
 	events *events.Dispatcher // the device events route's; tests register handlers
 	lc     *lifecycle.Service
 	up     *updates.Service // firmware updates; firmware_test.go
+	audit  *audit.Logger    // the audit log; audit_test.go
 }
 
 func newEnv(t *testing.T) *env {
@@ -87,7 +90,8 @@ type envOptions struct {
 
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
-	db, err := sqlite.Open(t.TempDir())
+	dir := t.TempDir()
+	db, err := sqlite.Open(dir)
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
@@ -110,7 +114,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	cons, subj := newPrivacy(t, db, m, clk.Now)
 	ing := ingest.New(ingest.Config{Store: db, Keys: keys, Manifest: m, Metrics: met, Policy: subj.Policy(), Subjects: subj})
 	ing.Start()
-	e := &env{t: t, db: db, clock: clk, reg: reg, events: events.NewDispatcher(),
+	e := &env{t: t, dir: dir, db: db, clock: clk, reg: reg, events: events.NewDispatcher(),
 		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now, Policy: subj.Policy(), Subjects: subj})}
 	nt, err := notify.NewService(notify.Config{Store: db, Manifest: m, Now: clk.Now})
 	if err != nil {
@@ -155,6 +159,8 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Erasure: er, Events: e.events, Lifecycle: lc,
 		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
 	}
+	e.audit = audit.New(audit.Config{Store: db.AuditLog(), Metrics: met})
+	cfg.Audit = e.audit
 	if o.server != nil {
 		o.server(&cfg)
 	}
@@ -162,6 +168,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
+		e.audit.Close(context.Background())
 		ing.Close(context.Background())
 		db.Close()
 	})
