@@ -66,6 +66,8 @@ Commands:
 	                    requests update records progress
 	firmware            signed firmware: keygen, sign, publish, rollout, releases
 	operators           operators grant|revoke EMAIL: give or take the operator role
+	synth               synthetic households and readings: synth population|readings write
+	                    them as JSON, synth load puts them into a running server
 	version             print the version
 	help                print this help
 
@@ -114,6 +116,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runFirmware(ctx, rest, getenv, stdout, stderr)
 	case "operators":
 		return runOperators(ctx, rest, getenv, stdout, stderr)
+	case "synth":
+		return runSynth(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
