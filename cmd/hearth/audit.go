@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/firmware"
 	"github.com/hearth-iot/hearth/ledger"
+	"github.com/hearth-iot/hearth/sqlite"
 )
 
 const auditVerifySummary = `Verifies the hash chain of the audit log (every access to personal data and
@@ -137,10 +139,38 @@ const cliActor = "cli"
 // fails saying so, so that no administrative action goes unrecorded
 // silently.
 func (c *core) recordAdmin(ctx context.Context, command, target, person string) error {
-	err := c.audit.Record(ctx, hearth.LedgerEntry{Type: audit.Admin, Person: person, Actor: cliActor, Method: ledger.MethodCLI,
+	return recordCLI(ctx, c.audit, command, target, person)
+}
+
+// recordCLI records an operator command with l; see core.recordAdmin.
+func recordCLI(ctx context.Context, l *audit.Logger, command, target, person string) error {
+	err := l.Record(ctx, hearth.LedgerEntry{Type: audit.Admin, Person: person, Actor: cliActor, Method: ledger.MethodCLI,
 		Details: audit.Details{ActorKind: audit.Operator, Action: command, Target: target}.JSON()})
 	if err != nil {
 		return fmt.Errorf("%s was done but could not be recorded in the audit log: %w", command, err)
 	}
 	return nil
+}
+
+// recordIn records an operator command in the audit log of store, for a
+// command without a core; see core.recordAdmin.
+func recordIn(ctx context.Context, store hearth.AuditStore, command, target, person string) error {
+	l := audit.New(audit.Config{Store: store.AuditLog()})
+	defer l.Close(context.WithoutCancel(ctx))
+	return recordCLI(ctx, l, command, target, person)
+}
+
+// recordInData records an operator command in the audit log of the SQLite
+// store in dir (backup and restore, which work on the files), when dir
+// holds one.
+func recordInData(ctx context.Context, dir, command, target string) error {
+	if _, err := os.Stat(filepath.Join(dir, sqlite.DataFile)); err != nil {
+		return nil // a keys-only directory: no audit log to write to
+	}
+	db, err := sqlite.Open(dir)
+	if err != nil {
+		return fmt.Errorf("%s was done but could not be recorded in the audit log: %w", command, err)
+	}
+	defer db.Close()
+	return recordIn(ctx, db, command, target, "")
 }

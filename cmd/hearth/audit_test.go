@@ -144,3 +144,33 @@ func healthz(t *testing.T, p *proc) map[string]any {
 	}
 	return v
 }
+
+// AUDIT: operator commands record themselves: a backup is an admin entry
+// by the command line, and the chain stays intact.
+func TestCommandsRecordAdminActions(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if code, _, errOut := runInProcess(t, "backup", "--data", dir, "--out", filepath.Join(t.TempDir(), "b.db")); code != exitOK {
+		t.Fatalf("backup: %s", errOut)
+	}
+	db, err = sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	es, err := db.AuditLog().LedgerEntries(t.Context(), 0, 10)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("audit entries after a backup: %d, %v; want 1", len(es), err)
+	}
+	d := audit.ParseDetails(es[0].Details)
+	if es[0].Type != audit.Admin || es[0].Actor != "cli" || es[0].Method != "cli" || d.Action != "backup" || d.ActorKind != audit.Operator {
+		t.Errorf("backup recorded as %+v %+v", es[0], d)
+	}
+	if _, err := audit.Verify(t.Context(), db.AuditLog()); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+}

@@ -56,6 +56,7 @@ Commands:
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	records             print the record of processing activities and DPIA screening
+	report              print every requirement's status on this instance, and its evidence
 	ledger verify       check the consent ledger's hash chain
 	audit verify        check the audit log's hash chain and its anchors; print the head's anchor
 	export              write a person's data to a ZIP file (RIGHT-ACCESS)
@@ -66,6 +67,8 @@ Commands:
 	                    requests update records progress
 	firmware            signed firmware: keygen, sign, publish, rollout, releases
 	operators           operators grant|revoke EMAIL: give or take the operator role
+	synth               synthetic households and readings: synth population|readings write
+	                    them as JSON, synth load puts them into a running server
 	version             print the version
 	help                print this help
 
@@ -98,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runRecords(rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "report":
+		return runReport(ctx, rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
 	case "export":
@@ -114,6 +119,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runFirmware(ctx, rest, getenv, stdout, stderr)
 	case "operators":
 		return runOperators(ctx, rest, getenv, stdout, stderr)
+	case "synth":
+		return runSynth(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
