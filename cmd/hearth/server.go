@@ -56,11 +56,8 @@ type server struct {
 	metricsURL string
 	mqttURL    string // mqtt(s)://host:port
 	httpDone   chan error
-	// facts are what the configuration shows for the compliance report
-	// (report.go); the chains are verified per report.
-	facts   compliance.Facts
-	notify  *notify.Service  // notifications and terms; see changes.go
-	notices *httpapi.Notices // rendered once, from the manifest enforced
+	notify     *notify.Service  // notifications and terms; see changes.go
+	notices    *httpapi.Notices // rendered once, from the manifest enforced
 	// disclosure is security.txt and the disclosure policy (SEC-VDP).
 	disclosure *disclosure.Documents
 	// publicURL is --public-url, "" when not given: the privacy hub's QR
@@ -76,6 +73,9 @@ type server struct {
 	// stopUpdates stops the firmware delivery pass.
 	firmwareKeys []ed25519.PublicKey
 	stopUpdates  func()
+	// facts are what the configuration shows for the compliance report
+	// (report.go); the chains are verified per report.
+	facts compliance.Facts
 }
 
 // startServer opens the data directory and starts ingestion, the broker
