@@ -56,6 +56,7 @@ Commands:
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	records             print the record of processing activities and DPIA screening
+	report              print every requirement's status on this instance, and its evidence
 	ledger verify       check the consent ledger's hash chain
 	export              write a person's data to a ZIP file (RIGHT-ACCESS)
 	import              restore a person from an export ZIP (RIGHT-PORT)
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runNotice(rest, getenv, stdout, stderr)
 	case "records":
 		return runRecords(rest, getenv, stdout, stderr)
+	case "report":
+		return runReport(ctx, rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
 	case "export":
