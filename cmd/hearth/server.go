@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/compliance"
 	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
@@ -78,6 +79,9 @@ type server struct {
 	// audit log's head (--audit-anchor) after writing a last anchor.
 	chains     map[string]string
 	stopAnchor func()
+	// facts are what the configuration shows for the compliance report
+	// (report.go); the chains are verified per report.
+	facts compliance.Facts
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -102,6 +106,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	}
 	s.verifyChains(context.Background(), stdout)
 	if err := s.startAnchor(cfg.Audit); err != nil {
+		c.close(log)
+		return nil, err
+	}
+	if s.facts, err = configFacts(cfg, m); err != nil {
 		c.close(log)
 		return nil, err
 	}
@@ -252,6 +260,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 		Audit: s.audit, Chains: s.chains,
+		Report: s.report,
 	})
 }
 
