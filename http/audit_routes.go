@@ -193,6 +193,8 @@ var auditTable = map[string]auditRule{
 	"GET /v1/operator/ledger":                                                            adminAction,
 	"GET /assets/":                                                                       noPersonalData, // static files
 	"GET /healthz":                                                                       noPersonalData, // health
+	"GET /v1/operator/report":                                                            adminAction,
+	"GET /operator/report":                                                               adminAction,
 	"GET /api/openapi.json":                                                              noPersonalData, // the API's description
 	"GET /metrics":                                                                       noPersonalData, // counters without personal data (not audited: served outside the route table)
 	"GET /v1/households/{hh}/people/{person}/accesses":                                   personalData,
