@@ -101,7 +101,7 @@ func (e *env) household(t *testing.T, consent bool) home {
 		t.Fatalf("CreateHousehold: %v", err)
 	}
 	h.owner = p.ID
-	h.dev = &hearth.Device{ID: hearth.NewID("dev_"), Model: "ember-t1", HouseholdID: h.id, Mode: hearth.ModeCloud, Created: e.now, Claimed: e.now}
+	h.dev = &hearth.Device{ID: hearth.NewID("dev_"), Model: "ember-t1", HouseholdID: h.id, Mode: hearth.ModeCloud, CredentialHash: []byte("h"), Created: e.now, Claimed: e.now}
 	if err := e.db.CreateDevice(e.ctx, h.dev); err != nil {
 		t.Fatalf("CreateDevice: %v", err)
 	}

@@ -320,4 +320,3 @@ func (r *run) result() (*Result, error) {
 	}
 	return res, nil
 }
-
