@@ -78,7 +78,7 @@ func TestPageAnalytics(t *testing.T) {
 	p := op.post("/operator/analytics", form)
 	wantPage(t, p, 200, `id="result-table"`, "2 of 2 groups withheld", "Withheld: too few households", "setpoint has now spent ε 1 of 4")
 	form.Set("epsilon", "lots")
-	wantPage(t, op.post("/operator/analytics", form), 400, `id="e-epsilon"`, "give a number")
+	wantPage(t, op.post("/operator/analytics", form), 400, `id="e-epsilon"`, "a number, such as 0.5")
 	form.Set("epsilon", "1")
 	form.Set("upper", "")
 	wantPage(t, op.post("/operator/analytics", form), 400, `id="e-lower"`)
