@@ -24,7 +24,7 @@ func (s *server) analyticsPages(handle func(pattern string, h http.Handler)) {
 type analyticsPage struct {
 	operatorView
 	budgetsJSON
-	Datasets []string
+	Datasets []string // from the budgets, in their order
 	Kinds    []analytics.Kind
 	Buckets  []string
 	Result   *analytics.Result // the query just answered; nil before one
@@ -81,7 +81,11 @@ func (s *server) renderAnalytics(w http.ResponseWriter, r *http.Request, p *web.
 	if err != nil {
 		return err
 	}
-	p.Data = analyticsPage{operatorView: operatorView{View: "analytics"}, budgetsJSON: b, Datasets: s.Analytics.Datasets(),
+	var datasets []string
+	for _, d := range b.Budgets {
+		datasets = append(datasets, d.Dataset)
+	}
+	p.Data = analyticsPage{operatorView: operatorView{View: "analytics"}, budgetsJSON: b, Datasets: datasets,
 		Kinds: []analytics.Kind{analytics.Count, analytics.Sum, analytics.Mean, analytics.Histogram}, Buckets: analytics.Buckets, Result: res, Rows: analyticsRows(res)}
 	return s.render(w, r, status, "operator_analytics", p)
 }

@@ -240,6 +240,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Rights:  s.rights,
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
+		Analytics: s.analytics,
 	})
 }
 
