@@ -193,6 +193,10 @@ var auditTable = map[string]auditRule{
 	"GET /v1/operator/ledger":                                                            adminAction,
 	"GET /assets/":                                                                       noPersonalData, // static files
 	"GET /healthz":                                                                       noPersonalData, // health
+	"POST /v1/operator/analytics":                                                        adminAction,
+	"GET /v1/operator/analytics/budget":                                                  adminAction,
+	"GET /operator/analytics":                                                            adminAction,
+	"POST /operator/analytics":                                                           adminAction,
 	"GET /v1/operator/report":                                                            adminAction,
 	"GET /operator/report":                                                               adminAction,
 	"GET /api/openapi.json":                                                              noPersonalData, // the API's description

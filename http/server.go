@@ -11,14 +11,15 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/subtle"
+	"github.com/hearth-iot/hearth/analytics"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
 
 	"github.com/hearth-iot/hearth"
-	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/audit"
+	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/compliance"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/disclosure"
@@ -115,6 +116,9 @@ type Config struct {
 	// ("consent", "audit" → "intact", "broken" or "unverified"); /healthz
 	// reports it. nil reports nothing.
 	Chains map[string]string
+	// Analytics answers operators' differentially private queries
+	// (PET-DP); nil makes those routes and the console page answer 404.
+	Analytics *analytics.Service
 	// Report builds the compliance report of this instance, verifying its
 	// chains (RECORDS); nil makes GET /v1/operator/report and the
 	// console's report page answer 404.

@@ -158,6 +158,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events, Lifecycle: lc,
 		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
+		Analytics: newAnalytics(t, db, m, subj, keys, clk.Now),
 	}
 	e.audit = audit.New(audit.Config{Store: db.AuditLog(), Metrics: met})
 	cfg.Audit = e.audit

@@ -38,13 +38,20 @@ const DefaultInterval = 5 * time.Minute
 // each field.
 type Options struct {
 	// Interval is how often a device samples a category that reports
-	// continuously; DefaultInterval if zero. Device health reports hourly,
+	// continuously; DefaultInterval if zero, and at least a second (less
+	// is taken as a second). Device health reports hourly,
 	// states (such as occupancy) when they change, and events (such as a
 	// voice request) a few times a day, whatever the interval.
 	Interval time.Duration
 	// Location is the time zone daily patterns follow (people wake, leave
 	// and sleep by it); UTC if nil.
 	Location *time.Location
+	// Consent sets, by purpose ID, the chance (0 to 1) that a person who
+	// may decide gives consent to the purpose; the others refuse it, so
+	// everyone decides. A purpose not listed keeps the default rates (see
+	// Population). A guardian still gives half as often for a child, and
+	// never to advertising, marketing, profiling or automated decisions.
+	Consent map[string]float64
 }
 
 // Generator makes synthetic data for one manifest. It is safe for
@@ -66,8 +73,11 @@ func New(m *manifest.Manifest, seed uint64) *Generator {
 
 // NewWithOptions is New with options.
 func NewWithOptions(m *manifest.Manifest, seed uint64, o Options) *Generator {
-	if o.Interval <= 0 {
+	switch {
+	case o.Interval == 0:
 		o.Interval = DefaultInterval
+	case o.Interval < time.Second:
+		o.Interval = time.Second
 	}
 	if o.Location == nil {
 		o.Location = time.UTC

@@ -98,9 +98,7 @@ var reportFormats = map[string]func(compliance.Report, io.Writer) error{
 // of issue 17 that other areas wire in (OAuth, the audit log, differential
 // privacy, synthetic data) set their fields here when they land.
 func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error) {
-	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != "",
-		Synthetic: true, // this binary holds package synth: `hearth synth` and the demo's synthetic households
-	}
+	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != ""}
 	proxies, err := cfg.trustedProxies()
 	if err != nil {
 		return f, err
@@ -110,8 +108,9 @@ func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error
 		return f, err
 	}
 	f.TrustedProxies, f.ProxyProtocol = len(proxies), len(lbs)
-	f.AuditLog = true // every server records accesses and operator actions (package audit; auditserve.go)
-	f.Synthetic = true // package synth, built in: `hearth demo` and `hearth synth` (docs/synth.md)
+	f.AuditLog = true                            // every server records accesses and operator actions (package audit; auditserve.go)
+	_, f.AnalyticsBudget = m.StatisticsPurpose() // PET-DP: the analytics service charges every query to the manifest's budgets
+	f.Synthetic = true                           // package synth, built in: `hearth demo` and `hearth synth` (docs/synth.md)
 	if f.SecurityContact = splitList(cfg.Disclosure.Contacts); len(f.SecurityContact) == 0 && m.Controller.Contact != "" {
 		f.SecurityContact = []string{controllerContact(m.Controller.Contact)}
 	}

@@ -260,7 +260,8 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 		Audit: s.audit, Chains: s.chains,
-		Report: s.report,
+		Analytics: s.analytics,
+		Report:    s.report,
 	})
 }
 
