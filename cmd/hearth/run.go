@@ -68,6 +68,7 @@ Commands:
 	operators           operators grant|revoke EMAIL: give or take the operator role
 	synth               synthetic households and readings: synth population|readings write
 	                    them as JSON, synth load puts them into a running server
+	analytics           differentially private statistics: analytics query, analytics budget
 	version             print the version
 	help                print this help
 
@@ -118,6 +119,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runOperators(ctx, rest, getenv, stdout, stderr)
 	case "synth":
 		return runSynth(ctx, rest, getenv, stdout, stderr)
+	case "analytics":
+		return runAnalytics(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
