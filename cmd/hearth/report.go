@@ -104,6 +104,7 @@ func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error
 		return f, err
 	}
 	f.TrustedProxies, f.ProxyProtocol = len(proxies), len(lbs)
+	f.Synthetic = true // package synth, built in: `hearth demo` and `hearth synth` (docs/synth.md)
 	if f.SecurityContact = splitList(cfg.Disclosure.Contacts); len(f.SecurityContact) == 0 && m.Controller.Contact != "" {
 		f.SecurityContact = []string{controllerContact(m.Controller.Contact)}
 	}
