@@ -159,6 +159,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
 	handle("POST /v1/operator/requests/{id}", s.operator(s.handleOperatorProgress()))
 	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
+	s.reportRoutes(handle) // report.go: the compliance report (RECORDS)
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/compliance"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
@@ -104,6 +105,10 @@ type Config struct {
 	// Lifecycle transfers, resets and switches devices; nil makes those
 	// routes answer 404.
 	Lifecycle *lifecycle.Service
+	// Report builds the compliance report of this instance, verifying its
+	// chains (RECORDS); nil makes GET /v1/operator/report and the
+	// console's report page answer 404.
+	Report func(ctx context.Context) (compliance.Report, error)
 }
 
 // server carries the dependencies every handler maker uses.

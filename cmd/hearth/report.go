@@ -59,7 +59,7 @@ func runReport(ctx context.Context, args []string, getenv func(string) string, s
 	if f.Ledger, err = ledgerCheck(ctx, store); err != nil {
 		return err
 	}
-	r := compliance.Build(compliance.Requirements(), compliance.EmbeddedEvidence(), f, time.Now())
+	r := buildReport(f)
 	dst := stdout
 	if out != "" {
 		file, err := os.Create(out)
@@ -138,4 +138,21 @@ func ledgerCheck(ctx context.Context, store hearth.Store) (compliance.Check, err
 		return compliance.Check{}, err
 	}
 	return compliance.Check{Checked: true, Intact: true, Entries: head.Seq}, nil
+}
+
+// report builds the server's compliance report now, verifying the consent
+// ledger (GET /v1/operator/report and the console's report page).
+func (s *server) report(ctx context.Context) (compliance.Report, error) {
+	f := s.facts
+	var err error
+	if f.Ledger, err = ledgerCheck(ctx, s.store); err != nil {
+		return compliance.Report{}, err
+	}
+	return buildReport(f), nil
+}
+
+// buildReport reports every requirement on the instance f describes, with
+// the evidence map compiled into this binary.
+func buildReport(f compliance.Facts) compliance.Report {
+	return compliance.Build(compliance.Requirements(), compliance.EmbeddedEvidence(), f, time.Now())
 }
