@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/subtle"
+	"github.com/hearth-iot/hearth/analytics"
 	"io"
 	"log/slog"
 	"net/http"
@@ -105,6 +106,9 @@ type Config struct {
 	// Lifecycle transfers, resets and switches devices; nil makes those
 	// routes answer 404.
 	Lifecycle *lifecycle.Service
+	// Analytics answers operators' differentially private queries
+	// (PET-DP); nil makes those routes and the console page answer 404.
+	Analytics *analytics.Service
 	// Report builds the compliance report of this instance, verifying its
 	// chains (RECORDS); nil makes GET /v1/operator/report and the
 	// console's report page answer 404.

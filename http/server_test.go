@@ -154,6 +154,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events, Lifecycle: lc,
 		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
+		Analytics: newAnalytics(t, db, m, subj, keys, clk.Now),
 	}
 	if o.server != nil {
 		o.server(&cfg)

@@ -94,7 +94,9 @@ var reportFormats = map[string]func(compliance.Report, io.Writer) error{
 // of issue 17 that other areas wire in (OAuth, the audit log, differential
 // privacy, synthetic data) set their fields here when they land.
 func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error) {
-	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != ""}
+	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != "",
+		Synthetic: true, // this binary holds package synth: `hearth synth` and the demo's synthetic households
+	}
 	proxies, err := cfg.trustedProxies()
 	if err != nil {
 		return f, err
@@ -104,7 +106,8 @@ func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error
 		return f, err
 	}
 	f.TrustedProxies, f.ProxyProtocol = len(proxies), len(lbs)
-	f.Synthetic = true // package synth, built in: `hearth demo` and `hearth synth` (docs/synth.md)
+	_, f.AnalyticsBudget = m.StatisticsPurpose() // PET-DP: the analytics service charges every query to the manifest's budgets
+	f.Synthetic = true                           // package synth, built in: `hearth demo` and `hearth synth` (docs/synth.md)
 	if f.SecurityContact = splitList(cfg.Disclosure.Contacts); len(f.SecurityContact) == 0 && m.Controller.Contact != "" {
 		f.SecurityContact = []string{controllerContact(m.Controller.Contact)}
 	}

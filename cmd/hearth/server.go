@@ -248,7 +248,8 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Rights:  s.rights,
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
-		Report: s.report,
+		Analytics: s.analytics,
+		Report:    s.report,
 	})
 }
 
