@@ -27,9 +27,10 @@ const MaxHouseholds = 1_000_000
 // is an adult of the household with an account.
 //
 // Each shared model of the manifest is in a household with a chance that
-// falls with its position in the manifest (the first model always, with
-// one or two of it); a model worn by one person (see Device.Wearer) is worn
-// by each adult with an account with a chance of 70%.
+// falls with its position among them (the first shared model always, one
+// or two of it); a model worn by one person (see Device.Wearer) is worn by
+// each adult with an account with a chance of 70%. A household left with
+// no device gets one of the manifest's first model.
 //
 // Consent decisions follow the purpose: about 60% give, 25% refuse and 15%
 // never decide an ordinary consent; explicit consent to special category
@@ -193,7 +194,7 @@ func wearerFor(worn bool, h *Household) string {
 // decide makes the person's consent decisions and switches their features.
 func (g *Generator) decide(r *rand.Rand, p *Person) {
 	for _, pu := range g.purposes {
-		give, refuse := rates(pu, p.Role)
+		give, refuse := rates(pu, p.Role, g.opts.Consent)
 		switch x := r.Float64(); {
 		case x < give:
 			p.Decisions = append(p.Decisions, Decision{Purpose: pu.ID, Give: true})
@@ -233,10 +234,14 @@ func coarser(a, b string) bool {
 }
 
 // rates returns the chances of giving and of refusing a consent purpose,
-// for a person of the role.
-func rates(pu *manifest.Purpose, role hearth.Role) (give, refuse float64) {
+// for a person of the role, with the overrides of Options.Consent.
+func rates(pu *manifest.Purpose, role hearth.Role, override map[string]float64) (give, refuse float64) {
 	intrusive := pu.Advertising || pu.Marketing || pu.Profiling || pu.AutomatedDecision
+	x, set := override[pu.ID]
 	switch {
+	case set:
+		give = clamp(x, 0, 1)
+		refuse = 1 - give
 	case intrusive:
 		give, refuse = 0.20, 0.60
 	case pu.Art9Condition != "":
@@ -244,14 +249,16 @@ func rates(pu *manifest.Purpose, role hearth.Role) (give, refuse float64) {
 	default:
 		give, refuse = 0.60, 0.25
 	}
-	switch role {
-	case hearth.RoleChild:
-		if intrusive {
-			return 0, refuse
-		}
-		return give / 2, refuse
-	case hearth.RoleGuest:
+	switch {
+	case role == hearth.RoleChild && intrusive:
+		give = 0
+	case role == hearth.RoleChild:
+		give /= 2
+	case role == hearth.RoleGuest && !set:
 		return give / 6, refuse / 3
+	}
+	if set { // everyone who may decides
+		refuse = 1 - give
 	}
 	return give, refuse
 }
