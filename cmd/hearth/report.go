@@ -94,9 +94,7 @@ var reportFormats = map[string]func(compliance.Report, io.Writer) error{
 // of issue 17 that other areas wire in (OAuth, the audit log, differential
 // privacy, synthetic data) set their fields here when they land.
 func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error) {
-	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != "",
-		Synthetic: true, // this binary holds package synth: `hearth synth` and the demo's synthetic households
-	}
+	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != ""}
 	proxies, err := cfg.trustedProxies()
 	if err != nil {
 		return f, err
