@@ -157,6 +157,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/operator/requests/{id}", s.operator(s.handleOperatorProgress()))
 	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
 
+	s.oauthRoutes(handle) // oauth.go: OAuth 2 for third-party clients (issue 17, INT-CLIENTS)
+
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.
 	s.pageRoutes(handle)

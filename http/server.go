@@ -29,6 +29,7 @@ import (
 	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/oauth"
 	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/subject"
 )
@@ -104,6 +105,10 @@ type Config struct {
 	// Lifecycle transfers, resets and switches devices; nil makes those
 	// routes answer 404.
 	Lifecycle *lifecycle.Service
+	// OAuth is the OAuth 2 authorization server for third-party clients
+	// (INT-CLIENTS); nil makes its routes answer 404 and refuses access
+	// tokens.
+	OAuth *oauth.Server
 }
 
 // server carries the dependencies every handler maker uses.
