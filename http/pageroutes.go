@@ -14,4 +14,5 @@ func (s *server) pageRoutes(handle func(pattern string, h http.Handler)) {
 	s.dataPages(handle)         // page_data.go: readings, export, import, correction, erasure, shares, requests
 	s.transparencyPages(handle) // page_transparency.go: the layered notice, QR code, children's notice, terms, who can see my data
 	s.operatorPages(handle)     // page_operator.go: the operator console
+	s.oauthPages(handle)        // page_oauth.go: the OAuth consent screen, connected apps, the console's clients
 }
