@@ -42,16 +42,18 @@ type ErasureStore interface {
 	// f or a limit below 1.
 	DeleteReadings(ctx context.Context, f ErasureFilter, limit int) (int64, error)
 	// DeletePerson deletes a person and everything kept about them apart
-	// from readings and the append-only ledger: their account and its
-	// sessions, memberships, settings, notifications, terms acceptances and
-	// deletion schedules, in one transaction. Deleting a missing person is
-	// not an error.
+	// from readings and the append-only ledger and audit log: their account
+	// and its sessions, their OAuth token records (every client's access),
+	// memberships, settings, notifications, terms acceptances and deletion
+	// schedules, in one transaction. Deleting a missing person is not an
+	// error.
 	DeletePerson(ctx context.Context, personID string) error
 	// DeletePersonalData deletes what is kept about a person apart from
-	// readings, the ledger and what their account needs (the person, the
-	// account, sessions and memberships): settings, notifications, terms
-	// acceptances and deletion schedules, but only those stored, updated or
-	// created before before, in one transaction.
+	// readings, the ledger, the audit log and what their account needs (the
+	// person, the account, sessions and memberships): settings,
+	// notifications, terms acceptances, deletion schedules and OAuth token
+	// records, but only those stored, updated, created or requested before
+	// before, in one transaction.
 	DeletePersonalData(ctx context.Context, personID string, before time.Time) error
 	// Checkpoint makes the deletions before it durable and clears what
 	// the store can of deleted content: SQLite copies the write-ahead

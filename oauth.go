@@ -52,14 +52,15 @@ type OAuthToken struct {
 	Session         []byte // the session, JSON; the oauth package defines it
 	AccessSignature string // for a refresh token: the access token issued with it
 	RequestedAt     time.Time
-	ExpiresAt       time.Time
-	Active          bool // false once used (a code) or rotated (a refresh token)
+	ExpiresAt       time.Time // the zero time: the record never expires
+	Active          bool      // false once used (a code) or rotated (a refresh token)
 }
 
 // OAuthStore keeps OAuth clients and token records. Implementations are safe
 // for concurrent use by several processes sharing the store.
 type OAuthStore interface {
-	// CreateOAuthClient stores c; ECONFLICT if its ID is taken.
+	// CreateOAuthClient stores c; ECONFLICT if its ID is taken, EINVALID
+	// if it has no ID, name or CreatedAt.
 	CreateOAuthClient(ctx context.Context, c *OAuthClient) error
 	// OAuthClient returns the client id, or ENOTFOUND.
 	OAuthClient(ctx context.Context, id string) (*OAuthClient, error)
@@ -70,7 +71,9 @@ type OAuthStore interface {
 	DeleteOAuthClient(ctx context.Context, id string) error
 
 	// PutOAuthToken stores t; ECONFLICT if a record of its Kind and
-	// Signature exists, ENOTFOUND if its client does not.
+	// Signature exists, ENOTFOUND if its client does not, EINVALID if its
+	// Kind is unknown or it has no Signature, RequestID, ClientID or
+	// RequestedAt.
 	PutOAuthToken(ctx context.Context, t *OAuthToken) error
 	// OAuthToken returns the record of kind and signature, active or not,
 	// or ENOTFOUND.
@@ -93,6 +96,6 @@ type OAuthStore interface {
 	// closure and erasure call it with clientID "".
 	DeleteOAuthTokensFor(ctx context.Context, personID, clientID string) (int, error)
 	// DeleteExpiredOAuthTokens deletes the records that expired before t
-	// and reports how many.
+	// (not those that never expire) and reports how many.
 	DeleteExpiredOAuthTokens(ctx context.Context, t time.Time) (int, error)
 }

@@ -30,32 +30,47 @@ const appendAttempts = 20
 // processes may share one store: an append that lost a race reloads the
 // head and tries again.
 type Ledger struct {
-	store hearth.LedgerStore
-	now   func() time.Time
+	store  hearth.LedgerStore
+	format Format
+	now    func() time.Time
 
 	mu   sync.Mutex
 	head *Head // nil until loaded
 }
 
 // Head identifies the last entry of a ledger: its sequence number (which is
-// also the number of entries) and hash. The zero Head is an empty ledger.
+// also the number of entries) and hash, and its time when known (Verify
+// sets it). The zero Head is an empty ledger.
 type Head struct {
 	Seq  int64
 	Hash []byte
+	Time time.Time
 }
 
-// New returns a Ledger on store. now is the clock (nil means time.Now); it
-// must be safe for concurrent use, since Append reads it outside its lock.
+// New returns a Ledger in format Consent on store. now is the clock (nil
+// means time.Now); it must be safe for concurrent use, since Append reads
+// it outside its lock.
 func New(store hearth.LedgerStore, now func() time.Time) *Ledger {
+	return NewFormat(store, Consent, now)
+}
+
+// NewFormat returns a Ledger on store whose entries are encoded, and whose
+// times are kept, in format f (see the package documentation); now is as
+// for New.
+func NewFormat(store hearth.LedgerStore, f Format, now func() time.Time) *Ledger {
 	if now == nil {
 		now = time.Now
 	}
-	return &Ledger{store: store, now: now}
+	return &Ledger{store: store, format: f, now: now}
 }
+
+// Format returns the format of l's entries.
+func (l *Ledger) Format() Format { return l.format }
 
 // Append appends es as one unit: all of them or, on error, none. It sets
 // each entry's Seq, PrevHash and Hash, and its Time to the clock's time
-// (UTC, truncated to the millisecond) when zero, and returns the entries as
+// when zero, in UTC and truncated to the format's precision (the
+// millisecond for Consent, none for Audit), and returns the entries as
 // stored. It returns EINVALID for an entry without a Type, with an unknown
 // Method or with Details that are not a JSON object, ETOOLARGE for a
 // Statement or Details over MaxFieldSize, and ECONFLICT if other writers
@@ -113,8 +128,8 @@ func (l *Ledger) tryAppend(ctx context.Context, es []hearth.LedgerEntry) error {
 	prev := head
 	for i := range es {
 		es[i].Seq, es[i].PrevHash = prev.Seq+1, prev.Hash
-		es[i].Hash = Hash(&es[i])
-		prev = Head{Seq: es[i].Seq, Hash: es[i].Hash}
+		es[i].Hash = l.format.Hash(&es[i])
+		prev = Head{Seq: es[i].Seq, Hash: es[i].Hash, Time: es[i].Time}
 	}
 	if err := l.store.AppendEntries(ctx, es); err != nil {
 		return err
@@ -136,7 +151,7 @@ func (l *Ledger) loadHead(ctx context.Context) (Head, error) {
 	case err != nil:
 		return Head{}, fmt.Errorf("read ledger head: %w", err)
 	default:
-		l.head = &Head{Seq: e.Seq, Hash: e.Hash}
+		l.head = &Head{Seq: e.Seq, Hash: e.Hash, Time: e.Time}
 	}
 	return *l.head, nil
 }
@@ -146,7 +161,10 @@ func (l *Ledger) prepare(e *hearth.LedgerEntry) error {
 	switch {
 	case e.Type == "":
 		return hearth.FieldError("type", "a ledger entry needs a type")
-	case e.Method != "" && !e.Method.Valid():
+	case e.Method != "" && !l.format.validMethod(e.Method):
+		if l.format == Audit {
+			return hearth.FieldError("method", "the method must be web, app, voice, api, cli or system")
+		}
 		return hearth.FieldError("method", "the method must be web, app, voice or api")
 	case len(e.Statement) > MaxFieldSize || len(e.Details) > MaxFieldSize:
 		return &hearth.Error{Code: hearth.ETOOLARGE, Message: fmt.Sprintf("a ledger statement or details may be at most %d bytes", MaxFieldSize)}
@@ -156,7 +174,7 @@ func (l *Ledger) prepare(e *hearth.LedgerEntry) error {
 	if e.Time.IsZero() {
 		e.Time = l.now()
 	}
-	e.Time = e.Time.UTC().Truncate(time.Millisecond)
+	e.Time = e.Time.UTC().Truncate(l.format.precision())
 	return compactDetails(e)
 }
 
@@ -177,4 +195,17 @@ func compactDetails(e *hearth.LedgerEntry) error {
 	}
 	e.Details = b.Bytes()
 	return nil
+}
+
+// The methods an audit entry may name besides the consent methods: an
+// operator's command line, and the server acting on its own (a delivery
+// to a recipient, a scheduled job).
+const (
+	MethodCLI    hearth.Method = "cli"
+	MethodSystem hearth.Method = "system"
+)
+
+// validMethod reports whether m is a method entries of format f may name.
+func (f Format) validMethod(m hearth.Method) bool {
+	return m.Valid() || f == Audit && (m == MethodCLI || m == MethodSystem)
 }

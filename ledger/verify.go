@@ -32,7 +32,12 @@ func (p *Problem) Error() string {
 	return fmt.Sprintf("ledger entry %d %s: %s", p.Seq, p.Kind, p.Detail)
 }
 
-// Verify reads entries in order and checks the chain: that sequence numbers
+// Verify verifies a chain in format Consent, as Format.Verify does.
+func Verify(entries iter.Seq2[hearth.LedgerEntry, error]) (Head, error) {
+	return Consent.Verify(entries)
+}
+
+// Verify reads entries in order and checks the chain in format f: that sequence numbers
 // run 1, 2, 3, ... without gaps or steps back, that each entry's Hash
 // matches its fields, and that each entry's PrevHash is the previous
 // entry's Hash. It returns the head (the last entry's Seq and Hash) of an
@@ -41,7 +46,7 @@ func (p *Problem) Error() string {
 // Altered, it reads the rest of entries looking for the entry it links to.
 // An error from entries is returned wrapped. The cut-off end of a ledger is
 // not detectable from the chain alone (see the package documentation).
-func Verify(entries iter.Seq2[hearth.LedgerEntry, error]) (Head, error) {
+func (f Format) Verify(entries iter.Seq2[hearth.LedgerEntry, error]) (Head, error) {
 	next, stop := iter.Pull2(entries)
 	defer stop()
 	var head Head
@@ -53,16 +58,16 @@ func Verify(entries iter.Seq2[hearth.LedgerEntry, error]) (Head, error) {
 		if err != nil {
 			return head, fmt.Errorf("read ledger: %w", err)
 		}
-		if p := check(head, &e, next); p != nil {
+		if p := f.check(head, &e, next); p != nil {
 			return head, p
 		}
-		head = Head{Seq: e.Seq, Hash: e.Hash}
+		head = Head{Seq: e.Seq, Hash: e.Hash, Time: e.Time}
 	}
 }
 
 // check checks e against the head of the entries before it; next reads
 // the rest of the ledger when a mismatch needs classifying.
-func check(head Head, e *hearth.LedgerEntry, next func() (hearth.LedgerEntry, error, bool)) *Problem {
+func (f Format) check(head Head, e *hearth.LedgerEntry, next func() (hearth.LedgerEntry, error, bool)) *Problem {
 	switch {
 	case e.Seq <= head.Seq:
 		return &Problem{Seq: e.Seq, Kind: Reordered, Detail: fmt.Sprintf("it comes after entry %d", head.Seq)}
@@ -70,7 +75,7 @@ func check(head Head, e *hearth.LedgerEntry, next func() (hearth.LedgerEntry, er
 		return &Problem{Seq: head.Seq + 1, Kind: Missing, Detail: fmt.Sprintf("entry %d follows entry %d", e.Seq, head.Seq)}
 	case e.Seq > head.Seq+1:
 		return &Problem{Seq: head.Seq + 1, Kind: Missing, Detail: fmt.Sprintf("entries %d to %d are gone", head.Seq+1, e.Seq-1)}
-	case !bytes.Equal(Hash(e), e.Hash):
+	case !bytes.Equal(f.Hash(e), e.Hash):
 		return mismatch(e, next)
 	case !bytes.Equal(e.PrevHash, head.Hash):
 		return &Problem{Seq: head.Seq, Kind: Altered, Detail: fmt.Sprintf("its hash does not match the link stored in entry %d", e.Seq)}

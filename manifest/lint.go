@@ -275,7 +275,21 @@ func (l linter) recipients() {
 		if r.ErasureEndpoint == "" {
 			l.add(p+".erasure_endpoint", "missing: give the endpoint erasure requests are sent to (RIGHT-ERASE)")
 		}
+		if r.Transfer == "" && r.Location != "" && !InUK(r.Location) {
+			l.add(p+".transfer", "missing: %q is outside the United Kingdom; name the transfer's safeguard, such as UK adequacy regulations or the ICO's International Data Transfer Agreement (RECORDS)", r.Location)
+		}
+		if r.Transfer != "" && r.Location == "" {
+			l.add(p+".location", "missing: a transfer is declared; say where the recipient processes the data (RECORDS)")
+		}
 	}
+}
+
+// InUK reports whether a recipient's declared location is the United
+// Kingdom alone ("United Kingdom" or "UK", in any case): data sent there
+// is no restricted transfer.
+func InUK(location string) bool {
+	l := strings.ToLower(strings.TrimSpace(location))
+	return l == "united kingdom" || l == "uk"
 }
 
 // terms: each version states its expected duration (TOS-DURATION).

@@ -88,6 +88,10 @@ func TestLintRules(t *testing.T) {
 			"models[0].service_lifetime: missing"},
 		{"no role", "role: processor\n    categories: [device-health]", "categories: [device-health]",
 			`recipients[0].role: "" is not a role`},
+		{"transfer without safeguard (RECORDS)", "location: United Kingdom\n    description: Provides", "location: United States\n    description: Provides",
+			`recipients[1].transfer: missing: "United States" is outside the United Kingdom`},
+		{"transfer without location (RECORDS)", "location: United Kingdom\n    description: Provides", "transfer: UK adequacy regulations\n    description: Provides",
+			"recipients[1].location: missing: a transfer is declared"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -181,6 +181,15 @@ type Recipient struct {
 	// ErasureEndpoint is where Hearth sends erasure requests (RIGHT-ERASE).
 	ErasureEndpoint string `yaml:"erasure_endpoint,omitempty" json:"erasure_endpoint,omitempty"`
 	Description     string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Location is the country or countries where the recipient processes
+	// the data, such as "United Kingdom", for the record of processing
+	// (RECORDS); optional.
+	Location string `yaml:"location,omitempty" json:"location,omitempty"`
+	// Transfer is the safeguard of a transfer outside the United Kingdom
+	// (UK GDPR Chapter V), such as "UK adequacy regulations" or "the
+	// ICO's International Data Transfer Agreement"; lint requires it when
+	// Location is outside the United Kingdom (RECORDS).
+	Transfer string `yaml:"transfer,omitempty" json:"transfer,omitempty"`
 }
 
 // ConsentSettings tune consent requests. A zero ConsentSettings uses the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	texttemplate "text/template"
 )
 
@@ -13,10 +14,12 @@ import (
 var templateFS embed.FS
 
 var (
-	noticeHTML = template.Must(template.ParseFS(templateFS, "templates/notice.html"))
-	childHTML  = template.Must(template.ParseFS(templateFS, "templates/child.html"))
-	termsHTML  = template.Must(template.ParseFS(templateFS, "templates/terms.html"))
-	noticeText = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/notice.txt"))
+	noticeHTML  = template.Must(template.ParseFS(templateFS, "templates/notice.html"))
+	childHTML   = template.Must(template.ParseFS(templateFS, "templates/child.html"))
+	termsHTML   = template.Must(template.ParseFS(templateFS, "templates/terms.html"))
+	noticeText  = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/notice.txt"))
+	recordsHTML = template.Must(template.New("records.html").Funcs(template.FuncMap{"join": joinComma}).ParseFS(templateFS, "templates/records.html"))
+	recordsMD   = texttemplate.Must(texttemplate.New("records.md").Funcs(texttemplate.FuncMap{"join": joinComma, "md": mdText}).ParseFS(templateFS, "templates/records.md"))
 )
 
 // HTML writes the layered notice as an HTML page: a short summary, then
@@ -100,6 +103,17 @@ func Terms(m *Manifest) TermsDoc {
 func (d TermsDoc) HTML(w io.Writer) error {
 	return execute(w, termsHTML, d, "render terms")
 }
+
+func joinComma(s []string) string { return strings.Join(s, ", ") }
+
+// mdText keeps a declared value from being read as Markdown: it escapes
+// the characters that start emphasis, code, links or HTML, and folds line
+// breaks into spaces.
+func mdText(s string) string {
+	return mdEscaper.Replace(strings.Join(strings.Fields(s), " "))
+}
+
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "#", `\#`, "|", `\|`)
 
 func execute(w io.Writer, t *template.Template, data any, what string) error {
 	if err := t.Execute(w, data); err != nil {

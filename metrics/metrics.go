@@ -30,6 +30,16 @@ type Metrics struct {
 	HTTPRequests *prometheus.CounterVec
 	// Errors counts errors returned to clients by code (invalid, not_found, ...).
 	Errors *prometheus.CounterVec
+	// AuditRecorded counts entries durably appended to the audit log;
+	// AuditFailures counts entries that could not be (each also answered
+	// 503 or logged as an error, see package audit); AuditBatchSize
+	// observes the entries per group commit.
+	AuditRecorded  prometheus.Counter
+	AuditFailures  prometheus.Counter
+	AuditBatchSize prometheus.Histogram
+	// ChainIntact is 1 while a hash chain ("consent" or "audit") verified
+	// at its last check and 0 after a break was found.
+	ChainIntact *prometheus.GaugeVec
 }
 
 // New creates Hearth's collectors and registers them with reg.
@@ -64,9 +74,23 @@ func New(reg prometheus.Registerer) *Metrics {
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hearth_errors_total", Help: "Errors returned to clients, by error code.",
 		}, []string{"code"}),
+		AuditRecorded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hearth_audit_recorded_total", Help: "Entries durably appended to the audit log.",
+		}),
+		AuditFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hearth_audit_failures_total", Help: "Audit entries that could not be stored.",
+		}),
+		AuditBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "hearth_audit_batch_size", Help: "Audit entries per group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10),
+		}),
+		ChainIntact: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hearth_chain_intact", Help: "1 if the hash chain verified at its last check, 0 if it is broken.",
+		}, []string{"chain"}),
 	}
 	reg.MustRegister(m.ReadingsAccepted, m.ReadingsDuplicate, m.ReadingsRefused, m.BatchSize,
-		m.CommitSeconds, m.ConnectedDevices, m.AuthFailures, m.HTTPRequests, m.Errors)
+		m.CommitSeconds, m.ConnectedDevices, m.AuthFailures, m.HTTPRequests, m.Errors,
+		m.AuditRecorded, m.AuditFailures, m.AuditBatchSize, m.ChainIntact)
 	return m
 }
 

@@ -103,9 +103,9 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 	return nil
 }
 
-// DeletePerson deletes a person with their account, sessions, memberships,
-// settings, notifications, terms acceptances, deletion schedules and export
-// links in one transaction (the other tables cascade from persons and
+// DeletePerson deletes a person with their account, sessions, OAuth token
+// records, memberships, settings, notifications, terms acceptances,
+// deletion schedules and export links in one transaction (the other tables cascade from persons and
 // accounts). Readings and the ledger are left: see DeleteReadings. The
 // households the person is a member of are locked first, as every change
 // of members is (lockHousehold). Deleting a missing person is not an error.
@@ -119,15 +119,18 @@ func (db *DB) DeletePerson(ctx context.Context, personID string) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM accounts WHERE person_id = $1", personID); err != nil {
 			return wrap("delete account", err, nil)
 		}
+		if _, err := deleteOAuthTokensFor(ctx, tx, personID, ""); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, "DELETE FROM persons WHERE id = $1", personID)
 		return wrap("delete person", err, nil)
 	})
 }
 
 // DeletePersonalData deletes a person's settings, notifications, terms
-// acceptances and deletion schedules stored before before, in one
-// transaction, and keeps the person, their account, sessions and
-// memberships.
+// acceptances, deletion schedules and OAuth token records stored before
+// before, in one transaction, and keeps the person, their account,
+// sessions and memberships.
 func (db *DB) DeletePersonalData(ctx context.Context, personID string, before time.Time) error {
 	return inTx(ctx, db.data, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
@@ -136,6 +139,7 @@ func (db *DB) DeletePersonalData(ctx context.Context, personID string, before ti
 			"DELETE FROM notifications WHERE person_id = $1 AND created < $2",
 			"DELETE FROM terms_acceptances WHERE person_id = $1 AND accepted < $2",
 			"DELETE FROM deletion_schedules WHERE person_id = $1 AND updated < $2",
+			"DELETE FROM oauth_tokens WHERE person_id = $1 AND requested < $2",
 		} {
 			b.Queue(q, personID, ts(before))
 		}

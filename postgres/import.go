@@ -129,17 +129,14 @@ func importEntries(ctx context.Context, tx pgx.Tx, imp *hearth.PersonImport) err
 	if len(imp.Entries) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", ledgerLock); err != nil {
-		return wrap("lock the ledger", err, nil)
-	}
-	seq, hash, err := ledgerHead(ctx, tx)
+	seq, hash, err := consentLedger.lockHead(ctx, tx)
 	if err != nil {
 		return err
 	}
 	imp.Link(seq, hash, imp.Entries)
 	b := &pgx.Batch{}
 	for i := range imp.Entries {
-		queueEntry(b, &imp.Entries[i])
+		consentLedger.queue(b, &imp.Entries[i])
 	}
 	return wrap("import ledger entries", tx.SendBatch(ctx, b).Close(), nil)
 }

@@ -84,15 +84,19 @@ func (db *DB) DeleteReadings(ctx context.Context, f hearth.ErasureFilter, limit 
 	return n, wrap("delete readings", err, nil)
 }
 
-// DeletePerson deletes a person with their account, sessions, memberships,
-// settings, notifications, terms acceptances and deletion schedules in one
-// transaction (the other tables cascade from persons and accounts).
+// DeletePerson deletes a person with their account, sessions, OAuth token
+// records, memberships, settings, notifications, terms acceptances and
+// deletion schedules in one transaction (the other tables cascade from
+// persons and accounts).
 // Readings and the ledger are left: see DeleteReadings. Deleting a missing
 // person is not an error.
 func (db *DB) DeletePerson(ctx context.Context, personID string) error {
 	err := inTx(ctx, db.data, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM accounts WHERE person_id = ?", personID); err != nil {
 			return wrap("delete account", err, nil)
+		}
+		if _, err := deleteOAuthTokensFor(ctx, tx, personID, ""); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM persons WHERE id = ?", personID)
 		return wrap("delete person", err, nil)
@@ -101,9 +105,9 @@ func (db *DB) DeletePerson(ctx context.Context, personID string) error {
 }
 
 // DeletePersonalData deletes a person's settings, notifications, terms
-// acceptances and deletion schedules stored before before, in one
-// transaction, and keeps the person, their account, sessions and
-// memberships.
+// acceptances, deletion schedules and OAuth token records stored before
+// before, in one transaction, and keeps the person, their account,
+// sessions and memberships.
 func (db *DB) DeletePersonalData(ctx context.Context, personID string, before time.Time) error {
 	return inTx(ctx, db.data, func(tx *sql.Tx) error {
 		for _, q := range []string{
@@ -111,6 +115,7 @@ func (db *DB) DeletePersonalData(ctx context.Context, personID string, before ti
 			"DELETE FROM notifications WHERE person_id = ? AND created < ?",
 			"DELETE FROM terms_acceptances WHERE person_id = ? AND accepted < ?",
 			"DELETE FROM deletion_schedules WHERE person_id = ? AND updated < ?",
+			"DELETE FROM oauth_tokens WHERE person_id = ? AND requested < ?",
 		} {
 			if _, err := tx.ExecContext(ctx, q, personID, ts(before)); err != nil {
 				return wrap("delete personal data", err, nil)

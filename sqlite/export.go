@@ -90,7 +90,7 @@ func (db *DB) ImportPerson(ctx context.Context, imp *hearth.PersonImport) error 
 		if err := importPeople(ctx, tx, imp); err != nil {
 			return err
 		}
-		if err := importEntries(ctx, tx, imp); err != nil {
+		if err := db.importEntries(ctx, tx, imp); err != nil {
 			return err
 		}
 		if imp.Readings == nil {
@@ -145,17 +145,18 @@ func importPeople(ctx context.Context, tx *sql.Tx, imp *hearth.PersonImport) err
 }
 
 // importEntries chains imp.Entries onto the ledger head and inserts them.
-func importEntries(ctx context.Context, tx *sql.Tx, imp *hearth.PersonImport) error {
+func (db *DB) importEntries(ctx context.Context, tx *sql.Tx, imp *hearth.PersonImport) error {
 	if len(imp.Entries) == 0 {
 		return nil
 	}
-	seq, hash, err := ledgerHead(ctx, tx)
+	l := db.ledger()
+	seq, hash, err := l.head(ctx, tx)
 	if err != nil {
 		return err
 	}
 	imp.Link(seq, hash, imp.Entries)
 	for i := range imp.Entries {
-		if err := insertEntry(ctx, tx, &imp.Entries[i]); err != nil {
+		if err := l.insert(ctx, tx, &imp.Entries[i]); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,18 @@ import (
 
 const ledgerCols = "seq, time, type, person, purpose, household_id, manifest_version, notice_version, method, actor, statement, details, prev_hash, hash"
 
+// chainTable is a hash-chained, append-only table with the ledger's
+// columns: the consent ledger (table "ledger") or the audit log (table
+// "audit"). It implements hearth.LedgerStore on that table.
+type chainTable struct {
+	p     *pair
+	table string // a constant, never input: it is written into the SQL
+	name  string // what messages call it: "the ledger", "the audit log"
+}
+
+// ledger is the consent ledger's table.
+func (db *DB) ledger() chainTable { return chainTable{p: db.data, table: "ledger", name: "the ledger"} }
+
 // AppendEntries appends es to the ledger in hearth.db in one transaction:
 // all or none. The writer connection takes the write lock up front (BEGIN
 // IMMEDIATE), so the head it checks cannot move before the insert commits,
@@ -18,20 +30,42 @@ const ledgerCols = "seq, time, type, person, purpose, household_id, manifest_ver
 // does not continue the stored head or a sequence number is taken, and
 // EINVALID for an empty es.
 func (db *DB) AppendEntries(ctx context.Context, es []hearth.LedgerEntry) error {
+	return db.ledger().AppendEntries(ctx, es)
+}
+
+// LedgerHead returns the last ledger entry, or ENOTFOUND for an empty ledger.
+func (db *DB) LedgerHead(ctx context.Context) (*hearth.LedgerEntry, error) {
+	return db.ledger().LedgerHead(ctx)
+}
+
+// LedgerEntries lists the entries with Seq > after in ascending order, at
+// most limit (0 means DefaultLimit).
+func (db *DB) LedgerEntries(ctx context.Context, after int64, limit int) ([]hearth.LedgerEntry, error) {
+	return db.ledger().LedgerEntries(ctx, after, limit)
+}
+
+// LedgerEntriesFor lists the entries about personID in ascending order.
+func (db *DB) LedgerEntriesFor(ctx context.Context, personID string) ([]hearth.LedgerEntry, error) {
+	return db.ledger().LedgerEntriesFor(ctx, personID)
+}
+
+// AppendEntries appends es to the table in one transaction, as
+// DB.AppendEntries does to the ledger.
+func (c chainTable) AppendEntries(ctx context.Context, es []hearth.LedgerEntry) error {
 	if len(es) == 0 {
-		return hearth.Errorf(hearth.EINVALID, "no ledger entries to append")
+		return hearth.Errorf(hearth.EINVALID, "no entries to append to %s", c.name)
 	}
-	return inTx(ctx, db.data, func(tx *sql.Tx) error {
-		seq, hash, err := ledgerHead(ctx, tx)
+	return inTx(ctx, c.p, func(tx *sql.Tx) error {
+		seq, hash, err := c.head(ctx, tx)
 		if err != nil {
 			return err
 		}
 		for i := range es {
 			e := &es[i]
 			if e.Seq != seq+1 || !bytes.Equal(e.PrevHash, hash) {
-				return hearth.Errorf(hearth.ECONFLICT, "the ledger moved on; append again")
+				return c.moved()
 			}
-			if err := insertEntry(ctx, tx, e); err != nil {
+			if err := c.insert(ctx, tx, e); err != nil {
 				return err
 			}
 			seq, hash = e.Seq, e.Hash
@@ -40,27 +74,32 @@ func (db *DB) AppendEntries(ctx context.Context, es []hearth.LedgerEntry) error 
 	})
 }
 
-// ledgerHead returns the last entry's sequence number and hash, or 0 and
-// nil for an empty ledger.
-func ledgerHead(ctx context.Context, tx *sql.Tx) (int64, []byte, error) {
+// moved is the error of an append that does not continue the head.
+func (c chainTable) moved() error { return hearth.Errorf(hearth.ECONFLICT, "%s", c.movedMsg()) }
+
+func (c chainTable) movedMsg() string { return c.name + " moved on; append again" }
+
+// head returns the last entry's sequence number and hash, or 0 and nil
+// for an empty table.
+func (c chainTable) head(ctx context.Context, tx *sql.Tx) (int64, []byte, error) {
 	var seq int64
 	var hash []byte
-	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
+	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM "+c.table+" ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, nil
 	}
 	if err != nil {
-		return 0, nil, wrap("select ledger head", err, nil)
+		return 0, nil, wrap("select "+c.table+" head", err, nil)
 	}
 	return seq, hash, nil
 }
 
-// insertEntry inserts one entry; ECONFLICT if its sequence number is taken.
-func insertEntry(ctx context.Context, tx *sql.Tx, e *hearth.LedgerEntry) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO ledger ("+ledgerCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+// insert inserts one entry; ECONFLICT if its sequence number is taken.
+func (c chainTable) insert(ctx context.Context, tx *sql.Tx, e *hearth.LedgerEntry) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO "+c.table+" ("+ledgerCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		e.Seq, ts(e.Time), string(e.Type), e.Person, e.Purpose, e.HouseholdID, e.ManifestVersion,
 		e.NoticeVersion, string(e.Method), e.Actor, e.Statement, nonNil(e.Details), nonNil(e.PrevHash), nonNil(e.Hash))
-	return wrap("insert ledger entry", err, map[string]string{hearth.ECONFLICT: "the ledger moved on; append again"})
+	return wrap("insert "+c.table+" entry", err, map[string]string{hearth.ECONFLICT: c.movedMsg()})
 }
 
 // nonNil returns b, or an empty slice for nil: the columns are NOT NULL.
@@ -71,32 +110,31 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// LedgerHead returns the last ledger entry, or ENOTFOUND for an empty ledger.
-func (db *DB) LedgerHead(ctx context.Context) (*hearth.LedgerEntry, error) {
-	row := db.data.r.QueryRowContext(ctx, "SELECT "+ledgerCols+" FROM ledger ORDER BY seq DESC LIMIT 1")
+// LedgerHead returns the table's last entry, or ENOTFOUND if it is empty.
+func (c chainTable) LedgerHead(ctx context.Context) (*hearth.LedgerEntry, error) {
+	row := c.p.r.QueryRowContext(ctx, "SELECT "+ledgerCols+" FROM "+c.table+" ORDER BY seq DESC LIMIT 1")
 	e, err := scanEntry(row)
 	if err != nil {
-		return nil, notFound("select ledger head", err, "the ledger is empty")
+		return nil, notFound("select "+c.table+" head", err, c.name+" is empty")
 	}
 	return e, nil
 }
 
-// LedgerEntries lists the entries with Seq > after in ascending order, at
-// most limit (0 means DefaultLimit).
-func (db *DB) LedgerEntries(ctx context.Context, after int64, limit int) ([]hearth.LedgerEntry, error) {
+// LedgerEntries lists the table's entries with Seq > after in ascending
+// order, at most limit (0 means DefaultLimit).
+func (c chainTable) LedgerEntries(ctx context.Context, after int64, limit int) ([]hearth.LedgerEntry, error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	return db.queryEntries(ctx, "SELECT "+ledgerCols+" FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+	return queryAll(ctx, c.p, scanEntry, c.table+" entries",
+		"SELECT "+ledgerCols+" FROM "+c.table+" WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
 }
 
-// LedgerEntriesFor lists the entries about personID in ascending order.
-func (db *DB) LedgerEntriesFor(ctx context.Context, personID string) ([]hearth.LedgerEntry, error) {
-	return db.queryEntries(ctx, "SELECT "+ledgerCols+" FROM ledger WHERE person = ? ORDER BY seq", personID)
-}
-
-func (db *DB) queryEntries(ctx context.Context, query string, args ...any) ([]hearth.LedgerEntry, error) {
-	return queryAll(ctx, db.data, scanEntry, "ledger entries", query, args...)
+// LedgerEntriesFor lists the table's entries about personID in ascending
+// order.
+func (c chainTable) LedgerEntriesFor(ctx context.Context, personID string) ([]hearth.LedgerEntry, error) {
+	return queryAll(ctx, c.p, scanEntry, c.table+" entries",
+		"SELECT "+ledgerCols+" FROM "+c.table+" WHERE person = ? ORDER BY seq", personID)
 }
 
 func scanEntry(row rowScanner) (*hearth.LedgerEntry, error) {

@@ -112,8 +112,14 @@ func testDeletePerson(t *testing.T, s hearth.Store) {
 	must(t, "CreateSession", s.CreateSession(ctx(t), sess))
 	must(t, "PutSettings", s.PutSettings(ctx(t), &hearth.PersonSettings{PersonID: h.owner.ID, Location: "city", Updated: at(0)}))
 	must(t, "PutDeletionSchedule", s.PutDeletionSchedule(ctx(t), &hearth.DeletionSchedule{PersonID: h.owner.ID, Category: "presence", Period: hearth.DeleteWeekly, Updated: at(0)}))
+	// INT-CLIENTS: closing the account ends every client's access.
+	must(t, "CreateOAuthClient", s.CreateOAuthClient(ctx(t), newClient("c_1")))
+	mine := putGrant(t, s, "req-1", "c_1", h.owner.ID, 0)
+	others := putGrant(t, s, "req-2", "c_1", other.owner.ID, 0)
 
 	must(t, "DeletePerson", s.DeletePerson(ctx(t), h.owner.ID))
+	wantTokens(t, s, "the deleted person's OAuth records", mine, false)
+	wantTokens(t, s, "another person's OAuth records", others, true)
 	must(t, "DeletePerson again", s.DeletePerson(ctx(t), h.owner.ID))
 	_, err = s.Person(ctx(t), h.owner.ID)
 	wantCode(t, "Person", err, hearth.ENOTFOUND)
@@ -254,7 +260,16 @@ func testDeletePersonalData(t *testing.T, s hearth.Store) {
 	must(t, "AcceptTerms", s.AcceptTerms(ctx(t), &hearth.TermsAcceptance{PersonID: p, Version: "v1", Accepted: at(0)}))
 	must(t, "PutDeletionSchedule", s.PutDeletionSchedule(ctx(t), &hearth.DeletionSchedule{PersonID: p, Category: "presence", Period: hearth.DeleteWeekly, Updated: at(2 * time.Hour)}))
 
+	must(t, "CreateOAuthClient", s.CreateOAuthClient(ctx(t), newClient("c_1")))
+	before := putGrant(t, s, "req-1", "c_1", p, 0)
+	after := putGrant(t, s, "req-2", "c_1", p, 2*time.Hour)
+	others := putGrant(t, s, "req-3", "c_1", h.profile.ID, 0)
+
 	must(t, "DeletePersonalData", s.DeletePersonalData(ctx(t), p, at(time.Hour)))
+	// INT-CLIENTS: erasure ends the access clients were granted before it.
+	wantTokens(t, s, "OAuth records granted before the erasure", before, false)
+	wantTokens(t, s, "OAuth records granted after the erasure", after, true)
+	wantTokens(t, s, "another person's OAuth records", others, true)
 	_, err := s.Settings(ctx(t), p)
 	wantCode(t, "Settings", err, hearth.ENOTFOUND)
 	_, err = s.AcceptedTerms(ctx(t), p)

@@ -35,6 +35,12 @@ func chain(from int64, n int, person string, prev []byte) []hearth.LedgerEntry {
 // field, enforces one entry per sequence number and refuses an append that
 // does not continue the head, all or nothing.
 func testLedger(t *testing.T, open func(t *testing.T) hearth.Store) {
+	testChain(t, func(t *testing.T) hearth.LedgerStore { return open(t) })
+}
+
+// testChain covers the LedgerStore contract on the ledgers open returns:
+// the consent ledger, or the audit log (audit.go).
+func testChain(t *testing.T, open func(t *testing.T) hearth.LedgerStore) {
 	t.Run("RoundTrip", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)

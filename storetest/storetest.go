@@ -61,6 +61,9 @@ func Run(t *testing.T, open func(t *testing.T) hearth.Store) {
 		{"Firmware", testFirmware},
 		{"MFA", testMFA},
 		{"AuthCeremonies", testAuthCeremonies},
+		{"OAuth", testOAuth},
+		{"Audit", testAudit},
+		{"PrivacyBudget", testPrivacyBudget},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -119,7 +119,7 @@ func TestClusterCommandReachesOtherNode(t *testing.T) {
 
 // (b) A credential revoked through node B ends the device's session on
 // node A before the revocation returns, so the old secret cannot keep a
-// session open (SEC-DEVICE-AUTH): A sends the device nothing more.
+// session open (SEC-AUTHZ): A sends the device nothing more.
 func TestClusterRevocationEndsSessionOnOtherNode(t *testing.T) {
 	s := newPGStore(t)
 	a, b := startNode(t, s), startNode(t, s)

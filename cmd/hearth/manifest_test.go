@@ -95,3 +95,30 @@ func TestNoticeCommand(t *testing.T) {
 		t.Errorf("--format pdf: exit code %d, want 2", code)
 	}
 }
+
+// TestRecordsCommand prints the record of processing activities and the
+// DPIA screening of the embedded example and of a manifest file, in both
+// formats, to stdout and to --out (RECORDS).
+func TestRecordsCommand(t *testing.T) {
+	code, stdout, stderr := runHearth(t, context.Background(), "records")
+	if code != 0 || !strings.Contains(stdout, "# Record of processing activities: Ember T1 smart thermostat") ||
+		!strings.Contains(stdout, "| Offering the product to children, or children likely to use it (`children`;") {
+		t.Errorf("records: exit code %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "records.html")
+	speaker := filepath.Join("..", "..", "examples", "smart-speaker.yaml")
+	code, _, stderr = runHearth(t, context.Background(), "records", "--manifest", speaker, "--format", "html", "--out", out)
+	if code != 0 {
+		t.Fatalf("records --format html --out: exit code %d, stderr %s", code, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<tr id="criterion-biometric-genetic"><td>Biometric data to identify people, or genetic data (<code>biometric-genetic</code>; the ICO&#39;s list of processing that requires a DPIA)</td><td><strong>met</strong>`; !strings.Contains(string(b), want) {
+		t.Errorf("records HTML of the smart speaker lacks %q", want)
+	}
+	if code, _, stderr := runHearth(t, context.Background(), "records", "--format", "pdf"); code != 2 || !strings.Contains(stderr, `--format "pdf": use md or html`) {
+		t.Errorf("--format pdf: exit code %d, stderr %q; want 2", code, stderr)
+	}
+}

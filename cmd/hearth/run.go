@@ -55,6 +55,7 @@ Commands:
 	device              run the reference device (local API, commands, firmware)
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
+	records             print the record of processing activities and DPIA screening
 	ledger verify       check the consent ledger's hash chain
 	export              write a person's data to a ZIP file (RIGHT-ACCESS)
 	import              restore a person from an export ZIP (RIGHT-PORT)
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runManifest(ctx, rest, stdout, stderr)
 	case "notice":
 		return runNotice(rest, getenv, stdout, stderr)
+	case "records":
+		return runRecords(rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
 	case "export":
