@@ -120,7 +120,7 @@ func TestOAuthFlow(t *testing.T) {
 	authURL := cfg.AuthCodeURL(oauthState, oauth2.S256ChallengeOption(verifier))
 	u, _ := url.Parse(authURL)
 	wantPage(t, b.get(u.RequestURI()), 200, "Allow Heat Planner to use your account?", "see your households and their members",
-		"see the readings of your devices", "only your household “Home”", "only device "+d1, `value="allow"`, `value="deny"`)
+		"see the readings of your devices", "only your household “Home”", "only for device "+d1, `value="allow"`, `value="deny"`)
 	code, _ := codeOf(t, b.post(u.RequestURI(), url.Values{"decision": {"allow"}}))
 	tok, err := cfg.Exchange(e.oauthCtx(), code, oauth2.VerifierOption(verifier))
 	if err != nil {
@@ -128,10 +128,6 @@ func TestOAuthFlow(t *testing.T) {
 	}
 	if tok.RefreshToken == "" || tok.Expiry.IsZero() {
 		t.Fatalf("token without refresh token or expiry: %+v", tok)
-	}
-	// The code works once only.
-	if _, err := cfg.Exchange(e.oauthCtx(), code, oauth2.VerifierOption(verifier)); err == nil {
-		t.Error("a code was exchanged twice")
 	}
 
 	at := tok.AccessToken
@@ -219,6 +215,19 @@ func TestOAuthFlow(t *testing.T) {
 		t.Error("a rotated refresh token was refreshed again")
 	}
 	e.want(e.do("GET", "/v1/me", tok5.AccessToken, ""), 401)
+
+	// A code works once only; used twice (stolen), its grant ends too.
+	cfg.Scopes = []string{"profile"}
+	verifier = oauth2.GenerateVerifier()
+	code, _ = codeOf(t, e.authorize(b, cfg.AuthCodeURL(oauthState, oauth2.S256ChallengeOption(verifier)), "allow"))
+	tok6, err := cfg.Exchange(e.oauthCtx(), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Exchange(e.oauthCtx(), code, oauth2.VerifierOption(verifier)); err == nil {
+		t.Error("a code was exchanged twice")
+	}
+	e.want(e.do("GET", "/v1/me", tok6.AccessToken, ""), 401)
 }
 
 // TestOAuthRefusals: the authorization server refuses what RFC 6749, RFC
