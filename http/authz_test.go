@@ -136,7 +136,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", "/v1/sessions/current", "", 204},
 	}
 	// Public documents (NOTICE-SEPARATE): anyone may read them, signed in or not.
-	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/privacy/hub", "/privacy/qr.svg", "/.well-known/security.txt", "/security/policy"}
+	publicRoutes := []string{"/", "/assets/app.js", "/v1/terms", "/privacy", "/privacy.json", "/privacy.txt", "/privacy/children", "/terms", "/privacy/hub", "/privacy/qr.svg", "/.well-known/security.txt", "/security/policy", "/api/openapi.json"}
 	secrets := []string{hh, dev, "MARKER-41", "Own", "own@example.org"}
 	covered := map[string]bool{
 		"POST /v1/accounts": true, "POST /v1/sessions": true, // tested in TestBadInput and TestSignInNoEnumeration

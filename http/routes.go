@@ -9,7 +9,10 @@ import (
 
 // routes registers every route of the API on mux.
 func (s *server) routes(mux *http.ServeMux) {
-	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, s.counted(pattern, h)) }
+	handle := func(pattern string, h http.Handler) {
+		s.apiPatterns = append(s.apiPatterns, pattern)
+		mux.Handle(pattern, s.counted(pattern, h))
+	}
 
 	handle("POST /v1/accounts", s.handleSignUp())
 	handle("POST /v1/sessions", s.handleSignIn())
@@ -161,10 +164,17 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.
-	s.pageRoutes(handle)
+	s.pageRoutes(func(pattern string, h http.Handler) {
+		s.pagePatterns = append(s.pagePatterns, pattern)
+		mux.Handle(pattern, s.counted(pattern, h))
+	})
 	handle("GET /assets/", web.Assets())
 
 	handle("GET /healthz", s.handleHealth())
+	// The OpenAPI document of every route registered with handle (package
+	// http/openapi); the http tests check that the two agree.
+	handle("GET /api/openapi.json", s.handleOpenAPI())
+	s.apiPatterns = append(s.apiPatterns, "GET /metrics")
 	mux.Handle("GET /metrics", s.metricsGuard(s.MetricsHandler))
 }
 

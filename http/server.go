@@ -116,10 +116,20 @@ type server struct {
 	Config
 	csrf  *http.CrossOriginProtection
 	pages *web.Renderer
+	// apiPatterns and pagePatterns are the mux patterns routes registered:
+	// the API's (in the OpenAPI document, see package http/openapi) and the
+	// web pages'.
+	apiPatterns, pagePatterns []string
 }
 
 // NewServer returns the API handler. It is safe for concurrent use.
 func NewServer(cfg Config) http.Handler {
+	_, h := newServer(cfg)
+	return h
+}
+
+// newServer returns the server and its handler.
+func newServer(cfg Config) (*server, http.Handler) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewUnregistered()
 	}
@@ -139,7 +149,7 @@ func NewServer(cfg Config) http.Handler {
 	s := &server{Config: cfg, csrf: http.NewCrossOriginProtection(), pages: pages}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return securityHeaders(s.hsts(s.unrouted(mux)))
+	return s, securityHeaders(s.hsts(s.unrouted(mux)))
 }
 
 // securityHeaders sets headers every response carries: no MIME sniffing,

@@ -167,7 +167,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		o.server(&cfg)
 	}
 	h := hhttp.NewServer(cfg)
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(checkAPI(t, h))
 	t.Cleanup(func() {
 		srv.Close()
 		ing.Close(context.Background())

@@ -19,7 +19,7 @@ var (
 	termsHTML   = template.Must(template.ParseFS(templateFS, "templates/terms.html"))
 	noticeText  = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/notice.txt"))
 	recordsHTML = template.Must(template.New("records.html").Funcs(template.FuncMap{"join": joinComma}).ParseFS(templateFS, "templates/records.html"))
-	recordsMD   = texttemplate.Must(texttemplate.New("records.md").Funcs(texttemplate.FuncMap{"join": joinComma, "md": mdText}).ParseFS(templateFS, "templates/records.md"))
+	recordsMD   = texttemplate.Must(texttemplate.New("records.md").Funcs(texttemplate.FuncMap{"join": joinComma, "md": MarkdownText}).ParseFS(templateFS, "templates/records.md"))
 )
 
 // HTML writes the layered notice as an HTML page: a short summary, then
@@ -106,10 +106,10 @@ func (d TermsDoc) HTML(w io.Writer) error {
 
 func joinComma(s []string) string { return strings.Join(s, ", ") }
 
-// mdText keeps a declared value from being read as Markdown: it escapes
-// the characters that start emphasis, code, links or HTML, and folds line
-// breaks into spaces.
-func mdText(s string) string {
+// MarkdownText keeps a value from being read as Markdown, in running text
+// or a table cell: it escapes the characters that start emphasis, code,
+// links, headings, HTML or a cell, and folds line breaks into spaces.
+func MarkdownText(s string) string {
 	return mdEscaper.Replace(strings.Join(strings.Fields(s), " "))
 }
 

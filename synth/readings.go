@@ -16,13 +16,13 @@ import (
 // Reading is one synthetic reading, as a device would send it. Its IDs are
 // the population's synthetic keys; Load maps them to Hearth's.
 type Reading struct {
-	Household string         // Household.ID
-	Device    string         // Device.ID
-	Person    string         // Person.ID the reading is about; "" for the household
-	Category  string         // a category the device's model produces
-	MsgID     string         // unique per device, and the same for the same reading whatever range made it
-	Time      time.Time      //
-	Values    map[string]any // the category's declared fields, each of its declared type
+	Household string         `json:"household"`        // Household.ID
+	Device    string         `json:"device"`           // Device.ID
+	Person    string         `json:"person,omitempty"` // Person.ID the reading is about; "" for the household
+	Category  string         `json:"category"`         // a category the device's model produces
+	MsgID     string         `json:"id"`               // unique per device, and the same for the same reading whatever range made it
+	Time      time.Time      `json:"time"`             //
+	Values    map[string]any `json:"values"`           // the category's declared fields, each of its declared type
 }
 
 // DeviceReadings returns the readings of one device of household h from

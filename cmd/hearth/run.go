@@ -56,6 +56,7 @@ Commands:
 	manifest lint       check privacy manifests and list every problem
 	notice              print the privacy notice or terms from the manifest
 	records             print the record of processing activities and DPIA screening
+	report              print every requirement's status on this instance, and its evidence
 	ledger verify       check the consent ledger's hash chain
 	export              write a person's data to a ZIP file (RIGHT-ACCESS)
 	import              restore a person from an export ZIP (RIGHT-PORT)
@@ -66,6 +67,8 @@ Commands:
 	firmware            signed firmware: keygen, sign, publish, rollout, releases
 	operators           operators grant|revoke EMAIL: give or take the operator role
 	clients             clients add|list|remove: third-party OAuth clients
+	synth               synthetic households and readings: synth population|readings write
+	                    them as JSON, synth load puts them into a running server
 	version             print the version
 	help                print this help
 
@@ -96,6 +99,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runNotice(rest, getenv, stdout, stderr)
 	case "records":
 		return runRecords(rest, getenv, stdout, stderr)
+	case "report":
+		return runReport(ctx, rest, getenv, stdout, stderr)
 	case "ledger":
 		return runLedger(ctx, rest, getenv, stdout, stderr)
 	case "export":
@@ -114,6 +119,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runClients(ctx, rest, getenv, stdout, stderr)
 	case "operators":
 		return runOperators(ctx, rest, getenv, stdout, stderr)
+	case "synth":
+		return runSynth(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
