@@ -94,24 +94,41 @@ func (s *server) authedClient(w http.ResponseWriter, r *http.Request, h http.Han
 	h.ServeHTTP(w, r.WithContext(ctx))
 }
 
-// oauthThrottled answers 429 if the caller's address must wait after too
-// many failed token or revocation requests, and reports whether it did.
-func (s *server) oauthThrottled(w http.ResponseWriter, r *http.Request) bool {
-	if err := s.Auth.Throttled(throttleOAuth, "", s.clientAddr(r)); err != nil {
+// oauthClientID returns the client a token or revocation request names:
+// the HTTP Basic user, else the form's client_id (the body is parsed here,
+// bounded; fosite reads the parsed form).
+func oauthClientID(w http.ResponseWriter, r *http.Request) string {
+	r.Body = http.MaxBytesReader(w, r.Body, maxOAuthForm)
+	if id, _, ok := r.BasicAuth(); ok {
+		return id
+	}
+	if r.ParseForm() != nil {
+		return ""
+	}
+	return r.PostForm.Get("client_id")
+}
+
+// oauthThrottled answers 429 if the caller must wait after too many failed
+// token or revocation requests, and reports whether it did. Failures count
+// as sign-in's do (auth.Service.Throttled): per client and address pair,
+// and per address, so a stranger's failures with a client's ID lock out
+// only the stranger's address.
+func (s *server) oauthThrottled(w http.ResponseWriter, r *http.Request, clientID string) bool {
+	if err := s.Auth.Throttled(throttleOAuth, clientID, s.clientAddr(r)); err != nil {
 		s.writeError(w, r, err)
 		return true
 	}
 	return false
 }
 
-// oauthFailed counts a failed request against the caller's address, unless
-// the server failed.
-func (s *server) oauthFailed(r *http.Request, err error) {
+// oauthFailed counts a failed request (see oauthThrottled), unless the
+// server failed.
+func (s *server) oauthFailed(r *http.Request, clientID string, err error) {
 	var rfc *fosite.RFC6749Error
 	if errors.As(err, &rfc) && rfc.CodeField >= 500 {
 		return
 	}
-	s.Auth.Failed(throttleOAuth, "", s.clientAddr(r))
+	s.Auth.Failed(throttleOAuth, clientID, s.clientAddr(r))
 }
 
 // handleOAuthToken is the token endpoint (RFC 6749 section 3.2): an
@@ -123,20 +140,20 @@ func (s *server) handleOAuthToken() http.Handler {
 			s.writeError(w, r, hearth.Errorf(hearth.ENOTFOUND, msgNoOAuth))
 			return
 		}
-		if s.oauthThrottled(w, r) {
+		client := oauthClientID(w, r)
+		if s.oauthThrottled(w, r, client) {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxOAuthForm)
 		ctx, p := r.Context(), s.OAuth.Provider
 		ar, err := p.NewAccessRequest(ctx, r, oauth.NewSession(nil))
 		if err != nil {
-			s.oauthFailed(r, err)
+			s.oauthFailed(r, client, err)
 			p.WriteAccessError(ctx, w, ar, err)
 			return
 		}
 		resp, err := p.NewAccessResponse(ctx, ar)
 		if err != nil {
-			s.oauthFailed(r, err)
+			s.oauthFailed(r, client, err)
 			p.WriteAccessError(ctx, w, ar, err)
 			return
 		}
@@ -153,14 +170,14 @@ func (s *server) handleOAuthRevoke() http.Handler {
 			s.writeError(w, r, hearth.Errorf(hearth.ENOTFOUND, msgNoOAuth))
 			return
 		}
-		if s.oauthThrottled(w, r) {
+		client := oauthClientID(w, r)
+		if s.oauthThrottled(w, r, client) {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxOAuthForm)
 		ctx, p := r.Context(), s.OAuth.Provider
 		err := p.NewRevocationRequest(ctx, r)
 		if err != nil {
-			s.oauthFailed(r, err)
+			s.oauthFailed(r, client, err)
 		}
 		p.WriteRevocationResponse(ctx, w, err)
 	})

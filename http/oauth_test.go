@@ -318,10 +318,10 @@ func TestOAuthFlood(t *testing.T) {
 	if !locked {
 		t.Fatal("40 bad token requests from one address were never throttled")
 	}
-	if got := post("203.0.113.9", "/oauth/revoke", "token=x"); got != 429 {
+	if got := post("203.0.113.9", "/oauth/revoke", url.Values{"token": {"x"}, "client_id": {cfg.ClientID}}.Encode()); got != 429 {
 		t.Errorf("revocation from the locked address: status %d, want 429", got)
 	}
-	// A good client elsewhere is served.
+	// The client itself, from its own address, is served.
 	good := &http.Client{Transport: headerTransport{"X-Forwarded-For", "192.0.2.44", e.client.Transport}}
 	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, good)
 	cfg.Scopes = []string{"profile"}
