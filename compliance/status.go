@@ -70,7 +70,7 @@ type Facts struct {
 	// differential privacy with a privacy budget (PET-DP).
 	AnalyticsBudget bool
 	// Synthetic: a generator of synthetic households, people and readings
-	// serves the demo and tests (PET-SYNTH).
+	// is in the binary, for the demo and tests (PET-SYNTH).
 	Synthetic bool
 }
 
@@ -231,9 +231,9 @@ func status(id string, f Facts) (string, string) {
 		return Met, "operators' aggregate analytics add noise (differential privacy), bound each person's contribution, suppress small groups and stop when the privacy budget is spent"
 	case "PET-SYNTH":
 		if !f.Synthetic {
-			return NotMet, "no synthetic data generator serves the demo and the tests"
+			return NotMet, "no synthetic data generator is in this binary"
 		}
-		return MetByCode, "the demo and tests use generated synthetic households, people and readings"
+		return MetByCode, "hearth synth and the demo generate synthetic households, people and readings from the manifest; the tests below keep real personal data out of the fixtures"
 	}
 	return MetByCode, byCode
 }

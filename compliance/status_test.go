@@ -64,7 +64,7 @@ func TestBuildStatuses(t *testing.T) {
 		"AUDIT":          {compliance.NotMet, "keeps no audit log"},
 		"INT-CLIENTS":    {compliance.NotMet, "no OAuth 2 authorization server"},
 		"PET-DP":         {compliance.NotMet, "no differentially private analytics"},
-		"PET-SYNTH":      {compliance.NotMet, "no synthetic data generator"},
+		"PET-SYNTH":      {compliance.NotMet, "no synthetic data generator is in this binary"},
 		"PECR-TERMINAL":  {compliance.NotApplicable, "no purpose beyond the core function"},
 		"CONSENT-CHILD":  {compliance.MetByCode, "the code does it on every instance"},
 		"RECORDS":        {compliance.Met, "the screening concludes: A DPIA is required"},

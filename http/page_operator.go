@@ -36,7 +36,7 @@ func (s *server) operatorPages(handle func(pattern string, h http.Handler)) {
 // operatorView is what every console page has: which of them it is, for
 // the console's navigation.
 type operatorView struct {
-	View string // console, requests, firmware or ledger
+	View string // console, requests, firmware, ledger, analytics or report
 }
 
 // forOperator runs h for an operator whose session was opened with a

@@ -159,6 +159,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("GET /v1/operator/requests", s.operator(s.handleOperatorRequests()))
 	handle("POST /v1/operator/requests/{id}", s.operator(s.handleOperatorProgress()))
 	handle("GET /v1/operator/ledger", s.operator(s.handleOperatorLedger()))
+	s.analyticsRoutes(handle) // analytics.go: differentially private statistics (PET-DP)
+	s.reportRoutes(handle)    // report.go: the compliance report (RECORDS)
 
 	s.oauthRoutes(handle) // oauth.go: OAuth 2 for third-party clients (issue 17, INT-CLIENTS)
 

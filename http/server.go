@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/subtle"
+	"github.com/hearth-iot/hearth/analytics"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/auth"
+	"github.com/hearth-iot/hearth/compliance"
 	"github.com/hearth-iot/hearth/consent"
 	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
@@ -109,6 +111,13 @@ type Config struct {
 	// (INT-CLIENTS); nil makes its routes answer 404 and refuses access
 	// tokens.
 	OAuth *oauth.Server
+	// Analytics answers operators' differentially private queries
+	// (PET-DP); nil makes those routes and the console page answer 404.
+	Analytics *analytics.Service
+	// Report builds the compliance report of this instance, verifying its
+	// chains (RECORDS); nil makes GET /v1/operator/report and the
+	// console's report page answer 404.
+	Report func(ctx context.Context) (compliance.Report, error)
 }
 
 // server carries the dependencies every handler maker uses.

@@ -161,7 +161,8 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events, Lifecycle: lc,
 		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
-		OAuth: oa,
+		OAuth:     oa,
+		Analytics: newAnalytics(t, db, m, subj, keys, clk.Now),
 	}
 	if o.server != nil {
 		o.server(&cfg)

@@ -12,7 +12,8 @@ import (
 // advertising, profiling and device access, an Art 22(2) basis for
 // automated decisions, high-privacy defaults where children are likely
 // users, recipients' roles, the information the notices need, and a
-// minimal security-monitoring purpose (SEC-MONITOR). It
+// minimal security-monitoring purpose (SEC-MONITOR), and an analytics
+// purpose on consent that serves statistics only (PET-DP). It
 // returns every problem, in line order, each citing its requirement; nil
 // when the manifest is clean. Every problem is an error, and Hearth does
 // not serve a manifest with any, except warnings (Problem.Warning): a
@@ -33,6 +34,7 @@ func Lint(m *Manifest) Problems {
 	l.recipients()
 	l.terms()
 	l.security()
+	l.statistics()
 	if len(v.ps) == 0 {
 		return nil
 	}

@@ -155,6 +155,29 @@ type Purpose struct {
 	// only. Lint keeps it minimal: its categories are technical, serve no
 	// other purpose and are kept at most MaxSecurityRetention.
 	Security bool `yaml:"security,omitempty" json:"security,omitempty"`
+	// Statistics makes this the analytics purpose (PET-DP): its categories
+	// are used for differentially private aggregate statistics only,
+	// over the people who consented to it, within the privacy budget it
+	// declares. At most one purpose has it; nil for the others.
+	Statistics *Statistics `yaml:"statistics,omitempty" json:"statistics,omitempty"`
+}
+
+// Statistics declares how the analytics purpose's aggregate statistics
+// protect the people in them (PET-DP): the privacy budget of each dataset
+// (each category of the purpose, and the counts of people and devices) and
+// the smallest group a statistic is published for.
+type Statistics struct {
+	// Epsilon is each dataset's privacy budget: the ε that all queries
+	// over the dataset may spend together, ever; greater than 0, at most
+	// MaxStatisticsEpsilon.
+	Epsilon float64 `yaml:"epsilon" json:"epsilon"`
+	// Delta is each dataset's δ budget, for queries with Gaussian noise;
+	// 0 (the default) allows Laplace noise only. At most MaxStatisticsDelta.
+	Delta float64 `yaml:"delta,omitempty" json:"delta,omitempty"`
+	// MinGroup is the smallest group published: a statistic whose noisy
+	// count of households is below it is withheld. Default
+	// DefaultMinGroup; at least 2.
+	MinGroup int `yaml:"min_group,omitempty" json:"min_group,omitempty"`
 }
 
 // Feature is an optional product feature that switches purposes on.

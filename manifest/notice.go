@@ -36,17 +36,20 @@ type NoticeRef struct {
 // NoticePurpose is one purpose as the notice states it.
 type NoticePurpose struct {
 	NoticeRef
-	Description string      `json:"description,omitempty"`
-	Basis       string      `json:"basis"`      // the Art 6 basis ID
-	BasisText   string      `json:"basis_text"` // the basis in plain language
-	Condition   string      `json:"condition"`  // the Art 9 condition in plain language; "" if none
-	Optional    bool        `json:"optional"`   // on consent: only if the person agrees
-	Core        bool        `json:"core"`       // needed for the core function
-	Security    bool        `json:"security"`   // security monitoring, for security only (SEC-MONITOR)
-	Categories  []NoticeRef `json:"categories"` // the data it uses
-	Recipients  []NoticeRef `json:"recipients"` // who receives data for it
-	Features    []NoticeRef `json:"features"`   // features that switch it on
-	Retention   []string    `json:"retention"`  // per category: "Room temperature: 1 year"
+	Description string `json:"description,omitempty"`
+	Basis       string `json:"basis"`      // the Art 6 basis ID
+	BasisText   string `json:"basis_text"` // the basis in plain language
+	Condition   string `json:"condition"`  // the Art 9 condition in plain language; "" if none
+	Optional    bool   `json:"optional"`   // on consent: only if the person agrees
+	Core        bool   `json:"core"`       // needed for the core function
+	Security    bool   `json:"security"`   // security monitoring, for security only (SEC-MONITOR)
+	// Statistics, for the analytics purpose, says how its statistics
+	// protect people (PET-DP); "" for the other purposes.
+	Statistics string      `json:"statistics,omitempty"`
+	Categories []NoticeRef `json:"categories"` // the data it uses
+	Recipients []NoticeRef `json:"recipients"` // who receives data for it
+	Features   []NoticeRef `json:"features"`   // features that switch it on
+	Retention  []string    `json:"retention"`  // per category: "Room temperature: 1 year"
 }
 
 // NoticeCategory is one data category as the notice states it.
@@ -143,7 +146,7 @@ func Notice(m *Manifest) NoticeDoc {
 func noticePurpose(m *Manifest, p *Purpose) NoticePurpose {
 	np := NoticePurpose{NoticeRef: ref(p.ID, p.Name), Description: p.Description, Basis: p.Basis,
 		BasisText: basisText[p.Basis], Condition: art9Text[p.Art9Condition], Optional: p.OnConsent(), Core: p.Core, Security: p.Security,
-		Categories: categoryRefs(m, p.Categories)}
+		Categories: categoryRefs(m, p.Categories), Statistics: statisticsText(p.Statistics)}
 	for _, id := range p.Recipients {
 		if r, ok := m.Recipient(id); ok {
 			np.Recipients = append(np.Recipients, ref(r.ID, r.Name))
@@ -277,4 +280,15 @@ func valueFields(c *Category) []string {
 		}
 	}
 	return out
+}
+
+// statisticsText says in plain words how the analytics purpose's
+// statistics protect people (PET-DP), or "" for nil.
+func statisticsText(s *Statistics) string {
+	if s == nil {
+		return ""
+	}
+	return fmt.Sprintf("Used only for statistics about many households together, never about one: each number has random noise added "+
+		"(differential privacy, at most ε = %g for each kind of data, over all statistics ever made from it), "+
+		"and a number about fewer than %d households is not published.", s.Epsilon, s.Groups())
 }

@@ -127,6 +127,7 @@ func (m *Manifest) validate(file string, l lines) Problems {
 	v.models(m.Models, d.categories)
 	d.purposes = v.purposes(m.Purposes, d)
 	v.features(m.Features, d.purposes)
+	v.statistics(m.Purposes)
 	v.period("consent.cool_off", m.Consent.CoolOff, true)
 	v.terms(m.Terms)
 	return v.ps

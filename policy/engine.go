@@ -35,6 +35,7 @@ type Engine struct {
 
 	childrenLikely bool
 	coolOff        time.Duration
+	statistics     int // the analytics purpose's index (PET-DP); -1 if none
 }
 
 type purpose struct {
@@ -84,6 +85,7 @@ func Compile(m *manifest.Manifest) (*Engine, error) {
 		featureIdx:     make(map[string]int, len(m.Features)),
 		childrenLikely: m.ChildrenLikely,
 		coolOff:        m.CoolOffPeriod(),
+		statistics:     -1,
 	}
 	if err := e.compileCategories(m.Categories); err != nil {
 		return nil, err
@@ -145,6 +147,9 @@ func (e *Engine) compileModels(ms []manifest.Model) error {
 func (e *Engine) compilePurpose(i int, p *manifest.Purpose) error {
 	e.purposeIdx[p.ID] = i
 	e.purposes = append(e.purposes, purpose{id: p.ID, explicit: p.Explicit})
+	if p.Statistics != nil && e.statistics < 0 {
+		e.statistics = i
+	}
 	for _, id := range p.Categories {
 		c, ok := e.categoryIdx[id]
 		if !ok {

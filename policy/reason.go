@@ -58,6 +58,7 @@ const (
 	ReasonOwnerForHousehold                 // the owner corrects the household's own data
 	ReasonModelCategory                     // the device's model does not produce the category
 	ReasonBadLocation                       // a location outside -90..90 and -180..180 degrees
+	ReasonNoStatistics                      // the manifest declares no analytics purpose
 	numReasons
 )
 
@@ -108,6 +109,7 @@ var reasonText = [numReasons]string{
 	ReasonOwnerForHousehold:   "the household's owner corrects the household's own data",
 	ReasonModelCategory:       "this device model does not declare this kind of data",
 	ReasonBadLocation:         "a location's lat must be -90 to 90 and lon -180 to 180 degrees",
+	ReasonNoStatistics:        "the product's privacy manifest declares no purpose for statistics",
 }
 
 // purposeText holds, for reasons about one purpose, a sentence naming it:
@@ -173,6 +175,7 @@ var reasonCodes = [numReasons]string{
 	ReasonOwnerForHousehold:   "owner_for_household",
 	ReasonModelCategory:       "model_category",
 	ReasonBadLocation:         "bad_location",
+	ReasonNoStatistics:        "no_statistics",
 }
 
 // Code returns a short stable label for the reason, such as "no_consent",

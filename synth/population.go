@@ -27,9 +27,10 @@ const MaxHouseholds = 1_000_000
 // is an adult of the household with an account.
 //
 // Each shared model of the manifest is in a household with a chance that
-// falls with its position in the manifest (the first model always, with
-// one or two of it); a model worn by one person (see Device.Wearer) is worn
-// by each adult with an account with a chance of 70%.
+// falls with its position among them (the first shared model always, one
+// or two of it); a model worn by one person (see Device.Wearer) is worn by
+// each adult with an account with a chance of 70%. A household left with
+// no device gets one of the manifest's first model.
 //
 // Consent decisions follow the purpose: about 60% give, 25% refuse and 15%
 // never decide an ordinary consent; explicit consent to special category

@@ -30,8 +30,9 @@ type Reading struct {
 // on its own cadence (see Options.Interval), following the household's
 // days: heating schedules, who is at home, who is asleep, workouts. A
 // reading is the same (message ID and values) whatever range it is
-// generated in, so loading overlapping ranges only sends duplicates.
-// Memory does not grow with the range.
+// generated in, so loading overlapping ranges sends duplicates; a state
+// (occupancy, a setpoint) reports when it changes and at the range's
+// start. Memory does not grow with the range.
 func (g *Generator) DeviceReadings(h *Household, d *Device, from, to time.Time) iter.Seq[Reading] {
 	return func(yield func(Reading) bool) {
 		subs := g.substreams(h, d, from)

@@ -38,7 +38,8 @@ const DefaultInterval = 5 * time.Minute
 // each field.
 type Options struct {
 	// Interval is how often a device samples a category that reports
-	// continuously; DefaultInterval if zero. Device health reports hourly,
+	// continuously; DefaultInterval if zero, and at least a second (less
+	// is taken as a second). Device health reports hourly,
 	// states (such as occupancy) when they change, and events (such as a
 	// voice request) a few times a day, whatever the interval.
 	Interval time.Duration
@@ -66,8 +67,11 @@ func New(m *manifest.Manifest, seed uint64) *Generator {
 
 // NewWithOptions is New with options.
 func NewWithOptions(m *manifest.Manifest, seed uint64, o Options) *Generator {
-	if o.Interval <= 0 {
+	switch {
+	case o.Interval == 0:
 		o.Interval = DefaultInterval
+	case o.Interval < time.Second:
+		o.Interval = time.Second
 	}
 	if o.Location == nil {
 		o.Location = time.UTC

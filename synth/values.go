@@ -76,6 +76,11 @@ func planCategory(c *manifest.Category, interval time.Duration) *catPlan {
 	for _, v := range c.Values {
 		p.fields = append(p.fields, planField(name, v))
 	}
+	if len(p.fields) == 0 && !p.location {
+		// A free-form category: any values object is taken, and a device
+		// must send a non-empty one.
+		p.fields = []field{planField(name, manifest.ValueField{Field: "value", Type: manifest.TypeNumber})}
+	}
 	switch {
 	case p.location:
 		p.cadence, p.every = route, time.Minute

@@ -40,11 +40,14 @@ type config struct {
 	serverPIDs    []int
 	storePID      int
 	sourceAddrs   string
+	synthManifest string
+	synthSeed     uint64
 
 	brokers []string // --broker, split at commas
 
-	tls    *tls.Config // set for a tls:// broker
-	locals []net.Addr  // from sourceAddrs
+	tls    *tls.Config  // set for a tls:// broker
+	locals []net.Addr   // from sourceAddrs
+	values *synthValues // from synthManifest; nil without
 }
 
 // The MQTT clients --client selects.
@@ -69,6 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.topicTemplate, "topic-template", "hearth/v1/devices/{id}/readings", "publish topic; {id} is replaced by the device ID")
 	fs.IntVar(&c.payloadSize, "payload-size", 256, "approximate payload size in bytes (at least the bare reading; at most 16384)")
 	fs.StringVar(&c.category, "category", "room-temperature", "data category of every reading")
+	fs.StringVar(&c.synthManifest, "synth-manifest", "", "privacy manifest (the server's) to draw each reading's values for --category from package synth, following the scheduled time of day (default: a temperature cycling with the message number)")
+	fs.Uint64Var(&c.synthSeed, "synth-seed", 1, "with --synth-manifest: synth's seed")
 	fs.StringVar(&c.runID, "run-id", "", "prefix of message IDs, unique per run (default: random)")
 	fs.BoolVar(&c.idle, "idle", false, "connect the devices, print a ready line and hold them idle")
 	fs.BoolVar(&c.json, "json", false, "print the summary as one JSON object")
@@ -146,6 +151,12 @@ func (c *config) resolve() error {
 		}
 		c.locals = append(c.locals, &net.TCPAddr{IP: ip})
 	}
+	if c.synthManifest != "" {
+		var err error
+		if c.values, err = newSynthValues(c.synthManifest, c.category, c.synthSeed); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -169,8 +180,8 @@ func (c *config) localAddr(i int) net.Addr {
 	return c.locals[i%len(c.locals)]
 }
 
-// maxPayload is hearth.MaxReadingSize; the generator does not import the
-// root package so that it can drive any broker.
+// maxPayload is hearth.MaxReadingSize, kept here so that the limit the
+// generator checks does not change with the server it drives (any broker).
 const maxPayload = 16 << 10
 
 func (c *config) validate() error {

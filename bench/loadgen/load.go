@@ -67,7 +67,7 @@ func (s *stats) fail(measured bool, err error) {
 // outstanding PUBACKs. It returns when the run is over or ctx is done.
 func runLoad(ctx context.Context, cfg *config, devs []*device, p plan) *stats {
 	s := &stats{}
-	gen := &payloadGen{runID: cfg.runID, category: cfg.category, size: cfg.payloadSize}
+	gen := &payloadGen{runID: cfg.runID, category: cfg.category, size: cfg.payloadSize, values: cfg.values}
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)

@@ -13,13 +13,15 @@ import (
 type payloadGen struct {
 	runID    string
 	category string
-	size     int // target payload size; the bare reading if smaller
+	size     int          // target payload size; the bare reading if smaller
+	values   *synthValues // values drawn from package synth; nil: a temperature from seq
 }
 
 // build appends to dst the payload of message seq, scheduled at t: one JSON
 // object with a unique "id" (runID.seq), "time" (RFC 3339), "category" and
-// "values". The values carry a temperature and, when the target size asks
-// for it, a "pad" string that brings the payload to size bytes (bench/manifest.yaml
+// "values". The values carry a temperature (or, with values, synthetic
+// values for t's time of day) and, when the target size asks for it, a
+// "pad" string that brings the payload to size bytes (bench/manifest.yaml
 // declares both fields for room-temperature).
 func (p *payloadGen) build(dst []byte, seq uint64, t time.Time) []byte {
 	start := len(dst)
@@ -31,8 +33,13 @@ func (p *payloadGen) build(dst []byte, seq uint64, t time.Time) []byte {
 	dst = t.UTC().AppendFormat(dst, time.RFC3339Nano)
 	dst = append(dst, `","category":"`...)
 	dst = append(dst, p.category...)
-	dst = append(dst, `","values":{"celsius":`...)
-	dst = strconv.AppendFloat(dst, 18+float64(seq%70)/10, 'f', 1, 64)
+	if p.values != nil {
+		dst = append(dst, `","values":{`...)
+		dst = append(dst, p.values.at(seq, t)...)
+	} else {
+		dst = append(dst, `","values":{"celsius":`...)
+		dst = strconv.AppendFloat(dst, 18+float64(seq%70)/10, 'f', 1, 64)
+	}
 	const padOpen, tail = `,"pad":"`, `"}}`
 	if n := p.size - (len(dst) - start) - len(padOpen) - len(tail); n > 0 {
 		dst = append(dst, padOpen...)

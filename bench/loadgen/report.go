@@ -62,7 +62,7 @@ func summarize(cfg *config, devs []*device, failed int, p plan, s *stats) *summa
 	sum := &summary{
 		Broker: cfg.broker, Client: cfg.client, Devices: len(devs), Connected: len(devs) - failed, ConnectFailed: failed,
 		OfferedRate: cfg.rate, DurationS: cfg.duration.Seconds(), WarmupS: cfg.warmup.Seconds(),
-		PayloadBytes: len((&payloadGen{runID: cfg.runID, category: cfg.category, size: cfg.payloadSize}).build(nil, 0, p.start)),
+		PayloadBytes: len((&payloadGen{runID: cfg.runID, category: cfg.category, size: cfg.payloadSize, values: cfg.values}).build(nil, 0, p.start)),
 		Scheduled:    s.scheduled.Load(), Sent: s.sent.Load(), Acked: s.acked.Load(), Errors: s.failed.Load(),
 		NotSent: s.notSent.Load(), SentTotal: s.sentTotal.Load(), AckedTotal: s.ackedTotal.Load(),
 		AckRate: float64(s.windowAcks.Load()) / cfg.duration.Seconds(),

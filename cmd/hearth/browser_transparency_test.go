@@ -12,7 +12,7 @@ import (
 // hub's look, opened by anyone (NOTICE-LAYERED, NOTICE-AUDIENCE,
 // NOTICE-SEPARATE); "who can see your data" (RIGHT-ACCESS-OTHERS); and
 // the operator console for an operator signed in with an authenticator
-// app (SEC-MFA), every page audited (axe-core, one h1, no CSP violation,
+// app (SEC-MFA) with its compliance report (RECORDS), every page audited (axe-core, one h1, no CSP violation,
 // 360 px).
 func TestBrowserTransparency(t *testing.T) {
 	data := t.TempDir()
@@ -58,6 +58,7 @@ func TestBrowserTransparency(t *testing.T) {
 		{"/operator/requests", "No request is open."},
 		{"/operator/firmware", "Roll a release out"},
 		{"/operator/ledger", "The ledger is intact"},
+		{"/operator/report", "CONSENT-LEDGER: met"}, // RECORDS: the compliance report, the ledger verified
 	} {
 		b.wantStatus(page.path, b.open(page.path), http.StatusOK)
 		b.wantText(page.text)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/hearth-iot/hearth/analytics"
 	"log/slog"
 	"sync/atomic"
 
@@ -45,6 +46,9 @@ type core struct {
 	exports    *export.Service
 	rights     *rights.Service
 	updates    *updates.Service // firmware updates and support periods
+	// analytics answers operators' differentially private queries
+	// (PET-DP; analytics.go).
+	analytics *analytics.Service
 	// disconnect ends a device's broker session after its credential
 	// changes; set once the broker runs (nil in commands without one).
 	disconnect atomic.Pointer[func(deviceID string) bool]
@@ -129,6 +133,11 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *
 	if c.exports, err = newExports(c, cfg); err != nil {
 		store.Close()
 		return nil, err
+	}
+	if c.analytics, err = analytics.NewService(analytics.Config{Store: store, Manifest: m, Policy: priv.policy,
+		Subjects: priv.subjects, Opener: keys}); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("analytics service: %w", err)
 	}
 	return c, nil
 }

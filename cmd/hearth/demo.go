@@ -20,7 +20,9 @@ import (
 const demoSummary = `Runs the server on loopback with the example thermostat manifest, creates a
 demo household with a demo account, provisions and claims simulated devices,
 and runs them, publishing realistic telemetry over real MQTT, until
-interrupted. The first, a thermostat, is the reference device, with its state
+interrupted. Beside it, it loads --synthetic more households made by package
+synth (synthetic people, devices, consent decisions and the last day of
+readings) through the server's HTTP API. The first, a thermostat, is the reference device, with its state
 in the data directory and its local API on loopback. It prints the URL, the
 demo login, and the thermostat's local API address and pairing code. It leaves nothing behind
 but its data directory: without --data and --kek, its key file lives in a
@@ -37,9 +39,11 @@ const (
 // demoConfig is the configuration of `hearth demo`.
 type demoConfig struct {
 	serveConfig
-	Devices  int
-	Interval time.Duration
-	KeyDir   string // temporary directory of the key file, removed on exit; "" if none
+	Devices   int
+	Interval  time.Duration
+	Synthetic int    // synthetic households loaded beside the demo household
+	Seed      uint64 // their seed
+	KeyDir    string // temporary directory of the key file, removed on exit; "" if none
 }
 
 // runDemo runs `hearth demo` until ctx is done.
@@ -63,7 +67,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	runErr := s.runDemo(ctx, cfg, stdout)
+	runErr := s.runDemo(ctx, cfg, m, stdout)
 	if err := s.stop(); err != nil {
 		return err
 	}
@@ -71,7 +75,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer) (demoConfig, error) {
-	cfg := demoConfig{serveConfig: defaultServeConfig(), Devices: 3, Interval: 5 * time.Second}
+	cfg := demoConfig{serveConfig: defaultServeConfig(), Devices: 3, Interval: 5 * time.Second, Synthetic: 3, Seed: 1}
 	cfg.Data = ""
 	fs := newFlagSet("demo", demoSummary, stderr)
 	fs.StringVar(&cfg.Data, "data", "", "data directory (default: a fresh ./hearth-demo-* directory)")
@@ -81,12 +85,17 @@ func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer)
 	fs.StringVar(&cfg.MQTT, "mqtt", cfg.MQTT, "MQTT listen address, on loopback")
 	fs.IntVar(&cfg.Devices, "devices", cfg.Devices, "number of simulated devices, 1 to 100")
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "how often each device samples and publishes")
+	fs.IntVar(&cfg.Synthetic, "synthetic", cfg.Synthetic, "synthetic households loaded beside the demo household, 0 to 50")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the synthetic households")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return cfg, err
 	}
 	if cfg.Devices < 1 || cfg.Devices > 100 {
 		return cfg, usagef("--devices %d: give 1 to 100", cfg.Devices)
+	}
+	if cfg.Synthetic < 0 || cfg.Synthetic > 50 {
+		return cfg, usagef("--synthetic %d: give 0 to 50", cfg.Synthetic)
 	}
 	if cfg.Interval < 100*time.Millisecond {
 		return cfg, usagef("--interval %v: give at least 100ms", cfg.Interval)
@@ -116,7 +125,7 @@ func parseDemoFlags(args []string, getenv func(string) string, stderr io.Writer)
 }
 
 // runDemo sets up the demo household and runs the fleet until ctx is done.
-func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
+func (s *server) runDemo(ctx context.Context, cfg demoConfig, m *manifest.Manifest, stdout io.Writer) error {
 	password, adultPassword := rand.Text(), rand.Text()
 	_, owner, err := s.auth.SignUp(ctx, demoEmail, password, "Demo Owner")
 	if err != nil {
@@ -138,6 +147,7 @@ func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	extra := s.demoSynthetic(cfg, m)
 	fleet, err := device.NewFleet(cfgs[1:])
 	if err != nil {
 		return fmt.Errorf("start simulated devices: %w", err)
@@ -145,9 +155,14 @@ func (s *server) runDemo(ctx context.Context, cfg demoConfig, stdout io.Writer) 
 	fmt.Fprintf(stdout, "\nHearth demo is running: %s\n  e-mail:    %s\n  password:  %s\n  adult:     %s %s\n  household: %s (%d devices publishing over MQTT)\n"+
 		"  thermostat: the reference device %s, local API http://%s, pairing code %s (docs/local-api.md)\n"+
 		"The household's own readings serve a consent-based feature once both adults have consented and switched it on, and the owner has for the child Sam.\n"+
+		"%s"+
 		"Press Ctrl-C to stop. %s\n\n",
 		s.httpURL, demoEmail, password, demoAdultEmail, adultPassword, hh.ID, len(cfgs),
-		thermostat.DeviceID(), thermostat.LocalAddr(), thermostat.PairingCode(), demoLeaves(cfg))
+		thermostat.DeviceID(), thermostat.LocalAddr(), thermostat.PairingCode(), extra.banner(), demoLeaves(cfg))
+	synthCtx, stopSynth := context.WithCancel(ctx)
+	synthDone := make(chan struct{})
+	go func() { defer close(synthDone); extra.load(synthCtx) }()
+	defer func() { stopSynth(); <-synthDone }()
 	refCtx, stopRef := context.WithCancel(ctx)
 	defer stopRef()
 	refDone := make(chan error, 1)

@@ -16,6 +16,7 @@ var (
 	demoPasswordLine = regexp.MustCompile(`password:\s+(\S+)`)
 	demoHouseLine    = regexp.MustCompile(`household:\s+(\S+)`)
 	demoThermoLine   = regexp.MustCompile(`thermostat: the reference device \S+, local API (\S+), pairing code (\d+)`)
+	demoSynthLine    = regexp.MustCompile(`their owners, such as (\S+), sign in with (\S+)`)
 )
 
 // TestDemo runs `hearth demo`: it prints the login, its simulated devices
@@ -70,6 +71,7 @@ type demo struct {
 	email, password, adultEmail, adultPass string
 	hh                                     string
 	local, code                            string // the thermostat's local API and pairing code
+	synthOwner, synthPass                  string // a synthetic household's owner and password
 	cwd, tmp                               string // its working directory and TMPDIR
 }
 
@@ -91,8 +93,11 @@ func startDemo(t *testing.T) *demo {
 	t.Cleanup(p.kill)
 	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
 	sc := bufio.NewScanner(out)
-	for (d.hh == "" || d.local == "") && sc.Scan() {
+	for sc.Scan() {
 		l := sc.Text()
+		if strings.HasPrefix(l, "Press Ctrl-C") {
+			break
+		}
 		p.parseLine(l)
 		if m := demoEmailLine.FindStringSubmatch(l); m != nil {
 			d.email = m[1]
@@ -108,6 +113,9 @@ func startDemo(t *testing.T) *demo {
 		}
 		if m := demoThermoLine.FindStringSubmatch(l); m != nil {
 			d.local, d.code = m[1], m[2]
+		}
+		if m := demoSynthLine.FindStringSubmatch(l); m != nil {
+			d.synthOwner, d.synthPass = m[1], m[2]
 		}
 	}
 	if d.hh == "" || d.email == "" || d.password == "" || d.adultEmail == "" || p.HTTP == "" || d.local == "" {

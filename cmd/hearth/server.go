@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/compliance"
 	"github.com/hearth-iot/hearth/disclosure"
 	"github.com/hearth-iot/hearth/erasure"
 	httpapi "github.com/hearth-iot/hearth/http"
@@ -76,6 +77,9 @@ type server struct {
 	// oauth is the OAuth 2 authorization server for third-party clients
 	// (oauth.go).
 	oauth *oauth.Server
+	// facts are what the configuration shows for the compliance report
+	// (report.go); the chains are verified per report.
+	facts compliance.Facts
 }
 
 // startServer opens the data directory and starts ingestion, the broker
@@ -95,6 +99,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	}
 	s := &server{core: c, log: log}
 	if s.firmwareKeys, err = cfg.loadFirmwareKeys(); err != nil {
+		c.close(log)
+		return nil, err
+	}
+	if s.facts, err = configFacts(cfg, m); err != nil {
 		c.close(log)
 		return nil, err
 	}
@@ -248,7 +256,9 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Rights:  s.rights,
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
-		OAuth: s.oauth,
+		OAuth:     s.oauth,
+		Analytics: s.analytics,
+		Report:    s.report,
 	})
 }
 
