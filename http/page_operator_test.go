@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"bytes"
-	"database/sql"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -150,16 +149,7 @@ func TestPageOperatorLedger(t *testing.T) {
 	}
 	wantPage(t, op.get("/operator/ledger"), 200, fmt.Sprintf("The ledger is intact: %d entries.", n), v["head"].(string))
 
-	raw, err := sql.Open("sqlite", e.db.Files()[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	for _, s := range []string{"DROP TRIGGER ledger_no_update", "UPDATE ledger SET purpose = 'ads' WHERE seq = 2"} {
-		if _, err := raw.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+	alterLedgerEntry(t, e, 2)
 	wantPage(t, op.get("/operator/ledger"), 200, "The ledger is broken: entry 2 is altered.")
 	if v := e.want(e.do("GET", "/v1/operator/ledger", token, ""), 200).json(t); v["intact"] != false {
 		t.Errorf("GET /v1/operator/ledger after tampering = %v, want intact false", v)

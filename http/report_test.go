@@ -89,16 +89,7 @@ func TestOperatorReport(t *testing.T) {
 	}
 	wantPage(t, op.get("/operator"), 200, `href="/operator/report"`)
 
-	raw, err := sql.Open("sqlite", e.db.Files()[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	for _, s := range []string{"DROP TRIGGER ledger_no_update", "UPDATE ledger SET purpose = 'ads' WHERE seq = 2"} {
-		if _, err := raw.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+	alterLedgerEntry(t, e, 2)
 	wantPage(t, op.get("/operator/report"), 200, `<h2>CONSENT-LEDGER: not-met</h2>`, "the consent ledger is broken: ledger entry 2 altered")
 
 	// Anyone but an operator with a second factor is refused.
@@ -113,4 +104,21 @@ func TestOperatorReportOff(t *testing.T) {
 	op, token := operatorBrowser(e, "Olive")
 	e.want(e.do("GET", "/v1/operator/report", token, ""), 404)
 	wantPage(t, op.get("/operator/report"), 404)
+}
+
+// alterLedgerEntry changes the purpose of the consent ledger's entry seq
+// in the database file, past its append-only trigger, as an attacker with
+// the file could.
+func alterLedgerEntry(t *testing.T, e *env, seq int) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", e.db.Files()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, s := range []string{"DROP TRIGGER ledger_no_update", fmt.Sprintf("UPDATE ledger SET purpose = 'ads' WHERE seq = %d", seq)} {
+		if _, err := raw.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
 }

@@ -181,8 +181,8 @@ var hearthSafeguards = []Safeguard{
 }
 
 // safeguards are Hearth's own measures, then those the manifest states:
-// its security-monitoring purposes and its models' security-update
-// periods.
+// its security-monitoring purposes, its statistics purpose's privacy
+// budget, and its models' security-update periods.
 func safeguards(m *Manifest) []Safeguard {
 	s := append([]Safeguard(nil), hearthSafeguards...)
 	for _, p := range m.Purposes {
@@ -194,6 +194,16 @@ func safeguards(m *Manifest) []Safeguard {
 			cs = append(cs, r.Name)
 		}
 		s = append(s, Safeguard{fmt.Sprintf("Security monitoring (%s) collects %s, for security only.", nameOr(p.Name, p.ID), joinAnd(cs)), "SEC-MONITOR", "manifest"})
+	}
+	for _, p := range m.Purposes {
+		if st := p.Statistics; st != nil {
+			minGroup := st.MinGroup
+			if minGroup == 0 {
+				minGroup = DefaultMinGroup
+			}
+			s = append(s, Safeguard{fmt.Sprintf("%s: only differentially private aggregates over the people who consented, each dataset's privacy budget ε %g in all, and a statistic whose noisy count of households is below %d is withheld.",
+				nameOr(p.Name, p.ID), st.Epsilon, minGroup), "PET-DP", "manifest"})
+		}
 	}
 	for _, md := range m.Models {
 		s = append(s, Safeguard{fmt.Sprintf("%s receives security updates until %s.", nameOr(md.Name, md.ID), md.SupportEnd), "LIFETIME-CLEAR", "manifest"})

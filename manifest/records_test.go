@@ -99,3 +99,22 @@ func TestRecordsStateEveryFact(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordsMarkdownEscapes checks a declared value cannot break the
+// Markdown record: table pipes, emphasis, code, links and HTML in a name
+// are escaped, line breaks folded (RECORDS).
+func TestRecordsMarkdownEscapes(t *testing.T) {
+	doc := strings.Replace(string(examples.Thermostat), "name: Relative humidity", `name: "Humidity | <b>*x*</b> [l](u) `+"`c`"+`\n"`, 1)
+	m, err := manifest.Parse("t.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := manifest.Records(m).Markdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "| Humidity \\| &lt;b&gt;\\*x\\*&lt;/b&gt; \\[l\\](u) \\`c\\` (`humidity`) | personal data | 1 year | percent (%) |"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("the record lacks the escaped row %q:\n%s", want, b.String())
+	}
+}

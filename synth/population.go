@@ -194,7 +194,7 @@ func wearerFor(worn bool, h *Household) string {
 // decide makes the person's consent decisions and switches their features.
 func (g *Generator) decide(r *rand.Rand, p *Person) {
 	for _, pu := range g.purposes {
-		give, refuse := rates(pu, p.Role)
+		give, refuse := rates(pu, p.Role, g.opts.Consent)
 		switch x := r.Float64(); {
 		case x < give:
 			p.Decisions = append(p.Decisions, Decision{Purpose: pu.ID, Give: true})
@@ -234,10 +234,14 @@ func coarser(a, b string) bool {
 }
 
 // rates returns the chances of giving and of refusing a consent purpose,
-// for a person of the role.
-func rates(pu *manifest.Purpose, role hearth.Role) (give, refuse float64) {
+// for a person of the role, with the overrides of Options.Consent.
+func rates(pu *manifest.Purpose, role hearth.Role, override map[string]float64) (give, refuse float64) {
 	intrusive := pu.Advertising || pu.Marketing || pu.Profiling || pu.AutomatedDecision
+	x, set := override[pu.ID]
 	switch {
+	case set:
+		give = clamp(x, 0, 1)
+		refuse = 1 - give
 	case intrusive:
 		give, refuse = 0.20, 0.60
 	case pu.Art9Condition != "":
@@ -245,14 +249,16 @@ func rates(pu *manifest.Purpose, role hearth.Role) (give, refuse float64) {
 	default:
 		give, refuse = 0.60, 0.25
 	}
-	switch role {
-	case hearth.RoleChild:
-		if intrusive {
-			return 0, refuse
-		}
-		return give / 2, refuse
-	case hearth.RoleGuest:
+	switch {
+	case role == hearth.RoleChild && intrusive:
+		give = 0
+	case role == hearth.RoleChild:
+		give /= 2
+	case role == hearth.RoleGuest && !set:
 		return give / 6, refuse / 3
+	}
+	if set { // everyone who may decides
+		refuse = 1 - give
 	}
 	return give, refuse
 }

@@ -46,6 +46,12 @@ type Options struct {
 	// Location is the time zone daily patterns follow (people wake, leave
 	// and sleep by it); UTC if nil.
 	Location *time.Location
+	// Consent sets, by purpose ID, the chance (0 to 1) that a person who
+	// may decide gives consent to the purpose; the others refuse it, so
+	// everyone decides. A purpose not listed keeps the default rates (see
+	// Population). A guardian still gives half as often for a child, and
+	// never to advertising, marketing, profiling or automated decisions.
+	Consent map[string]float64
 }
 
 // Generator makes synthetic data for one manifest. It is safe for

@@ -316,3 +316,24 @@ func BenchmarkReadings(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "readings/s")
 }
+
+// TestConsentOverride: Options.Consent sets the share who give a purpose's
+// consent; a guardian still never gives a child's to profiling.
+func TestConsentOverride(t *testing.T) {
+	m := parse(t, examples.All()[0])
+	for _, want := range []float64{0, 1} {
+		p := synth.NewWithOptions(m, 4, synth.Options{Consent: map[string]float64{"energy-insights": want}}).Population(100)
+		for _, h := range p.Households {
+			for _, q := range h.People {
+				for _, d := range q.Decisions {
+					if d.Purpose == "energy-insights" && d.Give != (want == 1) && q.Role != hearth.RoleChild {
+						t.Fatalf("consent rate %v: %s decided %+v", want, q.ID, d)
+					}
+				}
+				if (q.HasAccount() || q.Role == hearth.RoleChild) && len(q.Decisions) == 0 {
+					t.Errorf("consent rate %v: %s (%s) decided nothing; with a rate set everyone who may decides", want, q.ID, q.Role)
+				}
+			}
+		}
+	}
+}

@@ -95,8 +95,7 @@ var reportFormats = map[string]func(compliance.Report, io.Writer) error{
 // privacy, synthetic data) set their fields here when they land.
 func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error) {
 	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != "",
-		Synthetic: true, // this binary holds package synth: `hearth synth` and the demo's synthetic households
-		OAuth:     true, // every server runs the OAuth 2 authorization server (oauth.go); clients are registered with `hearth clients add`
+		OAuth: true, // every server runs the OAuth 2 authorization server (oauth.go); clients are registered with `hearth clients add`
 	}
 	proxies, err := cfg.trustedProxies()
 	if err != nil {
