@@ -48,7 +48,7 @@ func noteFrom(ctx context.Context) *auditNote {
 // calls it.
 func noteAccount(ctx context.Context, acct *hearth.Account) {
 	if n := noteFrom(ctx); n != nil {
-		n.account = acct
+		n.account, n.client = acct, clientFrom(ctx)
 	}
 }
 

@@ -103,7 +103,11 @@ func accessWords(as []accessJSON, viewer, subject string, names, purposes map[st
 		row := accessRow{Time: a.Time, What: actionWords(a.Action), Purpose: nameOf(purposes, a.Purpose), How: methodWords[a.Method]}
 		switch {
 		case a.ActorKind == string(audit.Client):
-			row.Who = "The app " + strings.TrimPrefix(a.Actor, "client:") + ", for " + personWords(a.Via, viewer, subject, names)
+			forWhom := personWords(a.Via, viewer, subject, names)
+			if forWhom == "You" {
+				forWhom = "you"
+			}
+			row.Who = "The app " + strings.TrimPrefix(a.Actor, "client:") + ", for " + forWhom
 		case a.ActorKind == string(audit.Operator):
 			row.Who = "The service's operator"
 		case a.ActorKind == string(audit.Recipient):

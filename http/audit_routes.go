@@ -193,6 +193,21 @@ var auditTable = map[string]auditRule{
 	"GET /v1/operator/ledger":                                                            adminAction,
 	"GET /assets/":                                                                       noPersonalData, // static files
 	"GET /healthz":                                                                       noPersonalData, // health
+	"GET /v1/operator/clients":                                                           adminAction,
+	"DELETE /v1/operator/clients/{client}":                                               adminAction,
+	"GET /operator/clients":                                                              adminAction,
+	"POST /v1/operator/clients":                                                          adminAction,
+	"POST /operator/clients":                                                             adminAction,
+	"POST /operator/clients/{client}/remove":                                             adminAction,
+	"GET /oauth/authorize":                                                               ownData,
+	"POST /oauth/authorize":                                                              ownData,
+	"DELETE /v1/me/clients/{client}":                                                     ownData,
+	"GET /v1/me/clients":                                                                 ownData,
+	"GET /account/clients":                                                               ownData,
+	"POST /account/clients/{client}/revoke":                                              ownData,
+	"POST /oauth/token":                                                                  noPersonalData, // a client exchanging a code or refresh token (its calls with the token are recorded)
+	"POST /oauth/revoke":                                                                 noPersonalData, // a client giving a token back
+	"GET /.well-known/oauth-authorization-server":                                        noPersonalData, // public metadata
 	"POST /v1/operator/analytics":                                                        adminAction,
 	"GET /v1/operator/analytics/budget":                                                  adminAction,
 	"GET /operator/analytics":                                                            adminAction,

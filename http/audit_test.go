@@ -193,3 +193,27 @@ func sessionBrowser(e *env, token string) *browser {
 	b.client.Jar.SetCookies(site, []*http.Cookie{{Name: hhttp.SessionCookie, Value: token, Path: "/"}})
 	return b
 }
+
+// AUDIT, SEC-AUTHZ, INT-CLIENTS: a third-party client's call with an
+// access token is recorded as the client's, acting for the person, and
+// the person sees it (API and page) named by its client ID; a client may
+// read the accesses only with consents:read.
+func TestAuditClientAccessAppears(t *testing.T) {
+	e := newEnv(t)
+	alice, aliceID := e.user("Alice")
+	hh := e.household(alice)
+	b := e.browserAs(alice)
+	cfg := e.oauthClient(false, "consents:read")
+	tok := e.grant(b, cfg, "consents:read")
+	e.want(e.do("GET", "/v1/households/"+hh+"/people/"+aliceID+"/consents", tok.AccessToken, ""), 200)
+
+	as := e.accesses(alice, "/v1/me/accesses")
+	a := findAccess(as, "GET /v1/households/{hh}/people/{person}/consents", "client")
+	if a == nil || a["actor"] != "client:"+cfg.ClientID || a["via"] != aliceID || a["method"] != "api" {
+		t.Fatalf("the client's read is not in Alice's accesses as the client's: %v", as)
+	}
+	if got := e.accesses(tok.AccessToken, "/v1/me/accesses"); findAccess(got, "GET /v1/households/{hh}/people/{person}/consents", "client") == nil {
+		t.Errorf("the client with consents:read does not see the accesses: %v", got)
+	}
+	wantPage(t, b.get("/households/"+hh+"/people/"+aliceID+"/access"), 200, "The app "+cfg.ClientID+", for you")
+}

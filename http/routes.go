@@ -164,6 +164,7 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	// The audit log: who accessed a person's data (issue 17, AUDIT).
 	s.auditRoutes(handle)
+	s.oauthRoutes(handle) // oauth.go: OAuth 2 for third-party clients (issue 17, INT-CLIENTS)
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.

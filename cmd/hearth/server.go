@@ -28,6 +28,7 @@ import (
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/mqtt"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/oauth"
 )
 
 // pgIngestWriters is how many group commits a node on PostgreSQL keeps in
@@ -79,6 +80,9 @@ type server struct {
 	// audit log's head (--audit-anchor) after writing a last anchor.
 	chains     map[string]string
 	stopAnchor func()
+	// oauth is the OAuth 2 authorization server for third-party clients
+	// (oauth.go).
+	oauth *oauth.Server
 	// facts are what the configuration shows for the compliance report
 	// (report.go); the chains are verified per report.
 	facts compliance.Facts
@@ -122,6 +126,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	if err := s.startLifecycle(); err != nil {
+		c.close(log)
+		return nil, err
+	}
+	if s.oauth, err = newOAuth(context.Background(), c); err != nil {
 		c.close(log)
 		return nil, err
 	}
@@ -260,6 +268,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
 		Audit: s.audit, Chains: s.chains,
+		OAuth:     s.oauth,
 		Analytics: s.analytics,
 		Report:    s.report,
 	})
