@@ -35,7 +35,7 @@ func (s *server) operator(h http.Handler) http.Handler {
 // operator routes.
 func (s *server) checkOperator(ctx context.Context) error {
 	acct, sess := accountFrom(ctx), sessionFrom(ctx)
-	if !acct.Operator {
+	if clientFrom(ctx) != "" || sess == nil || !acct.Operator { // never a third-party client (it has no session)
 		return hearth.Errorf(hearth.EFORBIDDEN, msgNotOperator)
 	}
 	has, err := s.Auth.HasSecondFactor(ctx, acct.ID)

@@ -14,6 +14,7 @@ func (s *server) pageRoutes(handle func(pattern string, h http.Handler)) {
 	s.dataPages(handle)         // page_data.go: readings, export, import, correction, erasure, shares, requests
 	s.transparencyPages(handle) // page_transparency.go: the layered notice, QR code, children's notice, terms, who can see my data
 	s.operatorPages(handle)     // page_operator.go: the operator console
+	s.oauthPages(handle)        // page_oauth.go: the OAuth consent screen, connected apps, the console's clients
 	s.analyticsPages(handle)    // page_analytics.go: the console's differentially private statistics
 	s.reportPages(handle)       // page_report.go: the console's compliance report
 }

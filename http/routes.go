@@ -162,6 +162,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.analyticsRoutes(handle) // analytics.go: differentially private statistics (PET-DP)
 	s.reportRoutes(handle)    // report.go: the compliance report (RECORDS)
 
+	s.oauthRoutes(handle) // oauth.go: OAuth 2 for third-party clients (issue 17, INT-CLIENTS)
+
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.
 	s.pageRoutes(func(pattern string, h http.Handler) {

@@ -31,6 +31,7 @@ import (
 	"github.com/hearth-iot/hearth/lifecycle"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/oauth"
 	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/subject"
 )
@@ -106,6 +107,10 @@ type Config struct {
 	// Lifecycle transfers, resets and switches devices; nil makes those
 	// routes answer 404.
 	Lifecycle *lifecycle.Service
+	// OAuth is the OAuth 2 authorization server for third-party clients
+	// (INT-CLIENTS); nil makes its routes answer 404 and refuses access
+	// tokens.
+	OAuth *oauth.Server
 	// Analytics answers operators' differentially private queries
 	// (PET-DP); nil makes those routes and the console page answer 404.
 	Analytics *analytics.Service

@@ -31,6 +31,7 @@ import (
 	"github.com/hearth-iot/hearth/manifest"
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/oauth"
 	"github.com/hearth-iot/hearth/rights"
 	"github.com/hearth-iot/hearth/seal"
 	"github.com/hearth-iot/hearth/sqlite"
@@ -68,6 +69,7 @@ type env struct {
 	events *events.Dispatcher // the device events route's; tests register handlers
 	lc     *lifecycle.Service
 	up     *updates.Service // firmware updates; firmware_test.go
+	oauth  *oauth.Server    // the OAuth authorization server; oauth_test.go
 }
 
 func newEnv(t *testing.T) *env {
@@ -146,6 +148,11 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	e.lc = lc
 	e.events.Register(hearth.EventFactoryReset, lc)
 	e.events.Register(hearth.EventCommandRefused, lc)
+	oa, err := oauth.New(oauth.Config{Store: db, Accounts: db, Devices: db, Secret: bytes.Repeat([]byte{7}, 32)})
+	if err != nil {
+		t.Fatalf("oauth server: %v", err)
+	}
+	e.oauth = oa
 	cfg := hhttp.Config{
 		Auth: authSvc, Rights: rs,
 		Households: e.hh, Ingest: ing, Metrics: met,
@@ -154,6 +161,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Consents: cons, Subjects: subj, Exports: exp,
 		Erasure: er, Events: e.events, Lifecycle: lc,
 		Updates: e.newUpdates(db, m), FirmwareKeys: fwTrusted,
+		OAuth:     oa,
 		Analytics: newAnalytics(t, db, m, subj, keys, clk.Now),
 	}
 	if o.server != nil {

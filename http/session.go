@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/oauth"
 )
 
 // SessionCookie is the name of the session cookie set at sign-in.
@@ -53,9 +54,15 @@ func sessionToken(r *http.Request) (token string, fromCookie bool) {
 // account and session in the request context. A state-changing request authenticated by
 // the cookie must come from the same origin (Sec-Fetch-Site or Origin):
 // browsers attach cookies to cross-site requests, bearer tokens they do not.
+// A bearer token that is an OAuth access token is a third-party client's:
+// authedClient lets it through only within its grant.
 func (s *server) authed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, fromCookie := sessionToken(r)
+		if !fromCookie && oauth.IsAccessToken(token) {
+			s.authedClient(w, r, h, token)
+			return
+		}
 		if fromCookie {
 			if err := s.csrf.Check(r); err != nil {
 				s.writeError(w, r, &hearth.Error{Code: hearth.EFORBIDDEN, Message: "cross-site request refused: use the API with a bearer token, or the web pages", Err: err})

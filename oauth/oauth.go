@@ -49,6 +49,14 @@ const (
 type Config struct {
 	// Store keeps clients and token records.
 	Store hearth.OAuthStore
+	// Accounts and Devices are where an access token's person's account,
+	// and the household of a device a call names, are found.
+	Accounts interface {
+		Account(ctx context.Context, id string) (*hearth.Account, error)
+	}
+	Devices interface {
+		Device(ctx context.Context, id string) (*hearth.Device, error)
+	}
 	// Secret is the HMAC key tokens are signed with: at least 32 bytes,
 	// the same on every node of one service (cmd/hearth derives it from a
 	// key kept in the key store, wrapped by the key-encryption key).
@@ -63,13 +71,19 @@ type Server struct {
 	// it for every request.
 	Provider fosite.OAuth2Provider
 	store    hearth.OAuthStore
-	now      func() time.Time
+	accounts interface {
+		Account(ctx context.Context, id string) (*hearth.Account, error)
+	}
+	devices interface {
+		Device(ctx context.Context, id string) (*hearth.Device, error)
+	}
+	now func() time.Time
 }
 
 // New returns the authorization server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("oauth: no store")
+	if cfg.Store == nil || cfg.Accounts == nil || cfg.Devices == nil {
+		return nil, errors.New("oauth: a store, accounts and devices are required")
 	}
 	if len(cfg.Secret) < 32 {
 		return nil, errors.New("oauth: the token secret must have at least 32 bytes")
@@ -101,13 +115,18 @@ func New(cfg Config) (*Server, error) {
 		compose.OAuth2TokenRevocationFactory,
 		compose.OAuth2PKCEFactory,
 	)
-	return &Server{Provider: p, store: cfg.Store, now: cfg.Now}, nil
+	return &Server{Provider: p, store: cfg.Store, accounts: cfg.Accounts, devices: cfg.Devices, now: cfg.Now}, nil
 }
 
-// NewSession returns the session of a grant by personID: what the stored
-// requests keep as JSON.
-func NewSession(personID string) *fosite.DefaultSession {
-	return &fosite.DefaultSession{Subject: personID, ExpiresAt: map[fosite.TokenType]time.Time{}}
+// NewSession returns the session of a grant by the account acct: what the
+// stored requests keep as JSON. Its subject is the person; the account is
+// kept beside it.
+func NewSession(acct *hearth.Account) *fosite.DefaultSession {
+	sess := &fosite.DefaultSession{ExpiresAt: map[fosite.TokenType]time.Time{}}
+	if acct != nil {
+		sess.Subject, sess.Username = acct.PersonID, acct.ID
+	}
+	return sess
 }
 
 // Access is what an access token grants: a person's account, to a client,
@@ -120,26 +139,45 @@ type Access struct {
 	Grant     policy.Grant
 }
 
-// Authenticate resolves an access token. It returns EUNAUTHORIZED for a
-// token that is unknown, expired or revoked.
-func (s *Server) Authenticate(ctx context.Context, token string) (*Access, error) {
-	_, ar, err := s.Provider.IntrospectToken(ctx, token, fosite.AccessToken, NewSession(""))
+// Authenticate resolves an access token to its grant and the account of
+// the person who granted it. It returns EUNAUTHORIZED for a token that is
+// unknown, expired or revoked, or whose account is closed.
+func (s *Server) Authenticate(ctx context.Context, token string) (*Access, *hearth.Account, error) {
+	sess := NewSession(nil)
+	_, ar, err := s.Provider.IntrospectToken(ctx, token, fosite.AccessToken, sess)
 	if err != nil {
 		if errors.Is(err, fosite.ErrServerError) {
-			return nil, fmt.Errorf("oauth: check access token: %w", err)
+			return nil, nil, fmt.Errorf("oauth: check access token: %w", err)
 		}
-		return nil, hearth.Errorf(hearth.EUNAUTHORIZED, "the access token is unknown, expired or revoked")
+		return nil, nil, hearth.Errorf(hearth.EUNAUTHORIZED, "the access token is unknown, expired or revoked")
 	}
 	scopes := []string(ar.GetGrantedScopes())
 	g, err := policy.ParseGrant(scopes)
 	if err != nil {
-		return nil, hearth.Errorf(hearth.EUNAUTHORIZED, "the access token holds a scope Hearth no longer knows: ask for access again")
+		return nil, nil, hearth.Errorf(hearth.EUNAUTHORIZED, "the access token holds a scope Hearth no longer knows: ask for access again")
 	}
-	person := ar.GetSession().GetSubject()
-	if person == "" {
-		return nil, hearth.Errorf(hearth.EUNAUTHORIZED, "the access token names no person")
+	if sess.Subject == "" || sess.Username == "" {
+		return nil, nil, hearth.Errorf(hearth.EUNAUTHORIZED, "the access token names no person")
 	}
-	return &Access{ClientID: ar.GetClient().GetID(), PersonID: person, RequestID: ar.GetID(), Scopes: scopes, Grant: g}, nil
+	acct, err := s.accounts.Account(ctx, sess.Username)
+	if hearth.ErrorCode(err) == hearth.ENOTFOUND || err == nil && acct.PersonID != sess.Subject {
+		return nil, nil, hearth.Errorf(hearth.EUNAUTHORIZED, "the account that granted this access token is closed")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Access{ClientID: ar.GetClient().GetID(), PersonID: sess.Subject, RequestID: ar.GetID(), Scopes: scopes, Grant: g}, acct, nil
+}
+
+// DeviceHousehold returns the household the device id belongs to, or ""
+// for an unknown or unclaimed device (the route then answers as it does
+// for one).
+func (s *Server) DeviceHousehold(ctx context.Context, id string) string {
+	d, err := s.devices.Device(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return d.HouseholdID
 }
 
 // IsAccessToken reports whether token has the form of an access token this

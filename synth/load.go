@@ -142,7 +142,7 @@ func (l *Loaded) account(ctx context.Context, p *Person) error {
 	}
 	var s struct{ Token string }
 	if err := l.call(ctx, "", "POST", "/v1/sessions", map[string]string{"email": p.Email, "password": l.Password}, &s); err != nil {
-		return err
+		return fmt.Errorf("%w (if %s was loaded before with another password: a seed loads once into a server)", err, p.ID)
 	}
 	var me struct {
 		PersonID string `json:"person_id"`

@@ -93,7 +93,7 @@ func (g *Generator) people(r *rand.Rand, hh string) []Person {
 		}
 		p := Person{ID: fmt.Sprintf("%s-p%d", hh, len(ps)+1), DisplayName: name, Role: role}
 		if account {
-			p.Email = strings.ToLower(strings.ReplaceAll(name, " ", "")) + "." + p.ID + "@" + Domain
+			p.Email = fmt.Sprintf("%s.%s-s%d@%s", strings.ToLower(strings.ReplaceAll(name, " ", "")), p.ID, g.seed, Domain)
 		}
 		ps = append(ps, p)
 		return &ps[len(ps)-1]

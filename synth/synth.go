@@ -164,7 +164,8 @@ type Person struct {
 	ID          string      `json:"id"`
 	DisplayName string      `json:"display_name"`
 	Role        hearth.Role `json:"role"`
-	// Email is the sign-in address of a person with an account, on Domain;
+	// Email is the sign-in address of a person with an account, on Domain,
+	// such as "robin.h0003-p2-s1@households.example" (name, person, seed);
 	// "" for a profile without one (every child, most guests).
 	Email string `json:"email,omitempty"`
 	// Guardian is the ID of the adult who decides for a child; "" for

@@ -94,7 +94,9 @@ var reportFormats = map[string]func(compliance.Report, io.Writer) error{
 // of issue 17 that other areas wire in (OAuth, the audit log, differential
 // privacy, synthetic data) set their fields here when they land.
 func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error) {
-	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != ""}
+	f := compliance.Facts{Manifest: m, TLS: cfg.TLSCert != "", Insecure: cfg.Insecure, Passkeys: cfg.webauthnOrigin() != "",
+		OAuth: true, // every server runs the OAuth 2 authorization server (oauth.go); clients are registered with `hearth clients add`
+	}
 	proxies, err := cfg.trustedProxies()
 	if err != nil {
 		return f, err

@@ -66,6 +66,7 @@ Commands:
 	                    requests update records progress
 	firmware            signed firmware: keygen, sign, publish, rollout, releases
 	operators           operators grant|revoke EMAIL: give or take the operator role
+	clients             clients add|list|remove: third-party OAuth clients
 	synth               synthetic households and readings: synth population|readings write
 	                    them as JSON, synth load puts them into a running server
 	version             print the version
@@ -114,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runRequests(ctx, rest, getenv, stdout, stderr)
 	case "firmware":
 		return runFirmware(ctx, rest, getenv, stdout, stderr)
+	case "clients":
+		return runClients(ctx, rest, getenv, stdout, stderr)
 	case "operators":
 		return runOperators(ctx, rest, getenv, stdout, stderr)
 	case "synth":
@@ -172,7 +175,7 @@ func parseFlagsAndArgs(fs *flag.FlagSet, args []string, getenv func(string) stri
 
 // operands names, per command, the arguments it takes after its flags.
 var operands = map[string]string{"import": " FILE.zip", "restore": " FILE",
-	"operators grant": " EMAIL", "operators revoke": " EMAIL"}
+	"operators grant": " EMAIL", "operators revoke": " EMAIL", "clients remove": " CLIENT_ID"}
 
 // newFlagSet returns a flag set that reports to stderr and documents the
 // environment variable of every flag in its usage.

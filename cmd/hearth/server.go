@@ -28,6 +28,7 @@ import (
 	"github.com/hearth-iot/hearth/metrics"
 	"github.com/hearth-iot/hearth/mqtt"
 	"github.com/hearth-iot/hearth/notify"
+	"github.com/hearth-iot/hearth/oauth"
 )
 
 // pgIngestWriters is how many group commits a node on PostgreSQL keeps in
@@ -73,6 +74,9 @@ type server struct {
 	// stopUpdates stops the firmware delivery pass.
 	firmwareKeys []ed25519.PublicKey
 	stopUpdates  func()
+	// oauth is the OAuth 2 authorization server for third-party clients
+	// (oauth.go).
+	oauth *oauth.Server
 	// facts are what the configuration shows for the compliance report
 	// (report.go); the chains are verified per report.
 	facts compliance.Facts
@@ -111,6 +115,10 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 		return nil, err
 	}
 	if err := s.startLifecycle(); err != nil {
+		c.close(log)
+		return nil, err
+	}
+	if s.oauth, err = newOAuth(context.Background(), c); err != nil {
 		c.close(log)
 		return nil, err
 	}
@@ -248,6 +256,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Rights:  s.rights,
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
+		OAuth:     s.oauth,
 		Analytics: s.analytics,
 		Report:    s.report,
 	})

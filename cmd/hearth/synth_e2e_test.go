@@ -43,7 +43,8 @@ func filter(seq iter.Seq[synth.Reading], keep func(synth.Reading) bool) iter.Seq
 
 // TestSynthLoad loads a synthetic population of the fitness tracker into a
 // real server through its public paths and checks it stores what the
-// policy allows: the members, with each child's guardian; and each
+// policy allows: the members, with each child's guardian; each person's
+// consent decisions, made by them or their child's guardian; and each
 // wearer's heart rate (health data) stored exactly when a purpose using it
 // has the wearer's consent, refused otherwise, while steps (a core
 // purpose) are stored for everyone (PET-SYNTH, CONSENT-OPTIN, MIN-GATE,
@@ -83,6 +84,7 @@ func TestSynthLoad(t *testing.T) {
 	for _, h := range pop.Households {
 		owner := &api{t: t, base: p.HTTP, token: l.Tokens[h.People[0].ID]}
 		checkMembers(t, owner, l, &h)
+		checkDecisions(t, p.HTTP, l, &h)
 		for _, d := range h.Devices {
 			wearer, _ := h.Person(d.Wearer)
 			want := activeFor(m, wearer, "health-insights") || activeFor(m, wearer, "insurer-sharing")
@@ -231,5 +233,30 @@ func TestSynthCommand(t *testing.T) {
 	mm := loadedLine.FindStringSubmatch(stdout)
 	if code != 0 || mm == nil || mm[2] == "0" {
 		t.Fatalf("synth load: exit %d, stdout %s, stderr %s; want 2 households loaded and readings stored", code, stdout, stderr)
+	}
+}
+
+// checkDecisions: each person's consent state is their synthetic
+// decisions, recorded by themselves or, for a child, by their guardian
+// (CONSENT-CHILD).
+func checkDecisions(t *testing.T, base string, l *synth.Loaded, h *synth.Household) {
+	t.Helper()
+	for _, q := range h.People {
+		decider := q.ID
+		if q.Role == hearth.RoleChild {
+			decider = q.Guardian
+		}
+		if len(q.Decisions) == 0 {
+			continue
+		}
+		a := &api{t: t, base: base, token: l.Tokens[decider]}
+		st := a.call("GET", "/v1/households/"+l.Households[h.ID]+"/people/"+l.People[q.ID]+"/consents", nil, http.StatusOK)["consents"].(map[string]any)
+		for _, d := range q.Decisions {
+			want := map[bool]string{true: "given", false: "refused"}[d.Give]
+			got, _ := st[d.Purpose].(map[string]any)
+			if got["status"] != want || got["actor"] != l.People[decider] {
+				t.Errorf("%s %s: %v, want %s by %s", q.ID, d.Purpose, got, want, decider)
+			}
+		}
 	}
 }

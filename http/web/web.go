@@ -96,6 +96,9 @@ type Page struct {
 	Errors     map[string]string // field name → what is wrong with it; "" for the form as a whole
 	Form       url.Values        // what was typed, shown again with the errors
 	Data       any
+	// FormTargets are origins besides this site a form on the page leads
+	// to: the OAuth consent screen's answer redirects to the client.
+	FormTargets []string
 }
 
 // Value returns what was typed in field name, to show it again.
@@ -170,7 +173,11 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, name string, p *Pag
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", CSP)
+	csp := CSP
+	if len(p.FormTargets) > 0 {
+		csp = strings.Replace(CSP, "form-action 'self'", "form-action 'self' "+strings.Join(p.FormTargets, " "), 1)
+	}
+	h.Set("Content-Security-Policy", csp)
 	w.WriteHeader(status)
 	_, err := w.Write(b.Bytes())
 	return err
