@@ -146,3 +146,50 @@ func TestOAuthClientE2E(t *testing.T) {
 	}
 	client.call("GET", "/v1/households/"+hh1, nil, http.StatusUnauthorized)
 }
+
+// TestOAuthTwoNodes: two nodes on one PostgreSQL store accept each other's
+// tokens (the token secret is derived from the shared key store, never
+// per process), a refresh on one retires the token on the other, and a
+// revocation on one is refused on the other at the next call; `hearth
+// clients add --store` registers on the shared store (INT-CLIENTS,
+// SEC-AUTHZ).
+func TestOAuthTwoNodes(t *testing.T) {
+	st := newPGStore(t)
+	a := st.node(t)
+	b := st.node(t)
+	alice := signUp(t, a.HTTP, "alice@example.com")
+	hh := alice.call("POST", "/v1/households", map[string]string{"name": "Home"}, http.StatusCreated)["id"].(string)
+	const redirect = "http://127.0.0.1:9/callback"
+	code, out, errOut := runHearth(t, t.Context(), append([]string{"clients", "add", "--name", "Planner", "--public",
+		"--redirect-uris", redirect, "--scopes", "households:read"}, st.flags()...)...)
+	id := clientIDLine.FindStringSubmatch(out)
+	if code != 0 || id == nil || secretLine.MatchString(out) {
+		t.Fatalf("clients add --public: exit %d\n%s%s; want an ID and no secret", code, out, errOut)
+	}
+	cfg := &oauth2.Config{ClientID: id[1], RedirectURL: redirect, Scopes: []string{"households:read"},
+		Endpoint: oauth2.Endpoint{AuthURL: a.HTTP + "/oauth/authorize", TokenURL: a.HTTP + "/oauth/token"}}
+	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, http.DefaultClient)
+	verifier := oauth2.GenerateVerifier()
+	tok, err := cfg.Exchange(ctx, allowClient(t, a.HTTP, alice.token, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier))),
+		oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange on node a: %v", err)
+	}
+	onA := &api{t: t, base: a.HTTP, token: tok.AccessToken}
+	onB := &api{t: t, base: b.HTTP, token: tok.AccessToken}
+	onB.call("GET", "/v1/households/"+hh, nil, http.StatusOK)
+
+	cfg.Endpoint.TokenURL = b.HTTP + "/oauth/token" // refresh on node b
+	tok.Expiry = time.Now().Add(-time.Minute)
+	tok2, err := cfg.TokenSource(ctx, tok).Token()
+	if err != nil {
+		t.Fatalf("refresh on node b: %v", err)
+	}
+	onA.call("GET", "/v1/households/"+hh, nil, http.StatusUnauthorized)
+	onA.token = tok2.AccessToken
+	onA.call("GET", "/v1/households/"+hh, nil, http.StatusOK)
+
+	alice.call("DELETE", "/v1/me/clients/"+id[1], nil, http.StatusNoContent) // on node a
+	onB.token = tok2.AccessToken
+	onB.call("GET", "/v1/households/"+hh, nil, http.StatusUnauthorized)
+}
