@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/postgres"
@@ -50,4 +51,18 @@ func (s *server) exclusive(ctx context.Context, name string, fn func() error) er
 		return fn()
 	}
 	return s.pg.Exclusive(ctx, name, fn)
+}
+
+// every runs fn at once, then every interval, until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		fn()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

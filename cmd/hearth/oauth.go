@@ -37,18 +37,11 @@ const oauthPruneInterval = time.Hour
 // pruneOAuth deletes the records of expired codes and tokens at once, then
 // every oauthPruneInterval, until ctx ends (a scheduled job: one node).
 func (s *server) pruneOAuth(ctx context.Context) {
-	tick := time.NewTicker(oauthPruneInterval)
-	defer tick.Stop()
-	for {
+	every(ctx, oauthPruneInterval, func() {
 		if n, err := s.oauth.Prune(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("expired OAuth tokens not deleted", "err", err)
 		} else if n > 0 {
 			s.log.Info("expired OAuth codes and tokens deleted", "records", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	})
 }

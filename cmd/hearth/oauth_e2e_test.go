@@ -52,6 +52,19 @@ func allowClient(t *testing.T, base, session, authURL string) string {
 	return to.Query().Get("code")
 }
 
+// exchange runs the flow for cfg as the person of session on the server
+// at base, with a fresh PKCE verifier, and returns the tokens.
+func exchange(t *testing.T, ctx context.Context, cfg *oauth2.Config, base, session string) *oauth2.Token {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	code := allowClient(t, base, session, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier)))
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	return tok
+}
+
 // TestOAuthClientE2E: an operator registers a client with `hearth clients
 // add` on a running server; a real OAuth client (golang.org/x/oauth2, PKCE
 // S256) completes the flow against the real binary and reads exactly the
@@ -86,12 +99,7 @@ func TestOAuthClientE2E(t *testing.T) {
 		Scopes:   []string{"households:read", "household:" + hh1},
 		Endpoint: oauth2.Endpoint{AuthURL: p.HTTP + "/oauth/authorize", TokenURL: p.HTTP + "/oauth/token"}}
 	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, http.DefaultClient)
-	verifier := oauth2.GenerateVerifier()
-	tok, err := cfg.Exchange(ctx, allowClient(t, p.HTTP, alice.token, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier))),
-		oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("exchange: %v", err)
-	}
+	tok := exchange(t, ctx, cfg, p.HTTP, alice.token)
 	client := &api{t: t, base: p.HTTP, token: tok.AccessToken}
 	client.call("GET", "/v1/households/"+hh1, nil, http.StatusOK)
 	client.call("GET", "/v1/households/"+hh2, nil, http.StatusForbidden)
@@ -133,13 +141,7 @@ func TestOAuthClientE2E(t *testing.T) {
 	}
 
 	// Removing the client ends every grant to it.
-	verifier = oauth2.GenerateVerifier()
-	tok3, err := cfg.Exchange(ctx, allowClient(t, p.HTTP, alice.token, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier))),
-		oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client.token = tok3.AccessToken
+	client.token = exchange(t, ctx, cfg, p.HTTP, alice.token).AccessToken
 	client.call("GET", "/v1/households/"+hh1, nil, http.StatusOK)
 	if code, out, errOut := runHearth(t, t.Context(), "clients", "remove", "--data", data, id[1]); code != 0 {
 		t.Fatalf("clients remove: exit %d\n%s%s", code, out, errOut)
@@ -169,12 +171,7 @@ func TestOAuthTwoNodes(t *testing.T) {
 	cfg := &oauth2.Config{ClientID: id[1], RedirectURL: redirect, Scopes: []string{"households:read"},
 		Endpoint: oauth2.Endpoint{AuthURL: a.HTTP + "/oauth/authorize", TokenURL: a.HTTP + "/oauth/token"}}
 	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, http.DefaultClient)
-	verifier := oauth2.GenerateVerifier()
-	tok, err := cfg.Exchange(ctx, allowClient(t, a.HTTP, alice.token, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier))),
-		oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("exchange on node a: %v", err)
-	}
+	tok := exchange(t, ctx, cfg, a.HTTP, alice.token)
 	onA := &api{t: t, base: a.HTTP, token: tok.AccessToken}
 	onB := &api{t: t, base: b.HTTP, token: tok.AccessToken}
 	onB.call("GET", "/v1/households/"+hh, nil, http.StatusOK)
