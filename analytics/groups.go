@@ -50,6 +50,23 @@ func (q *Query) keys(m *manifest.Manifest) []groupKey {
 	return ks
 }
 
+// groupCount returns how many groups keys returns, without making them:
+// a query's bins are bounded only by the body's size.
+func (q *Query) groupCount(m *manifest.Manifest) int {
+	switch q.Dataset {
+	case People, Devices:
+		return len(q.keys(m))
+	}
+	bins := 1
+	switch {
+	case q.Kind == Histogram && len(q.Bins) == 0:
+		bins = 2
+	case q.Kind == Histogram:
+		bins = len(q.Bins) - 1
+	}
+	return len(q.bucketStarts()) * bins
+}
+
 // binLabels returns the labels of a histogram's bins, or one empty label
 // for the other kinds.
 func (q *Query) binLabels() []string {

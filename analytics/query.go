@@ -127,7 +127,7 @@ func (q *Query) normalize(m *manifest.Manifest, p *manifest.Purpose) (fieldType 
 	if err != nil {
 		return "", err
 	}
-	groups := len(q.keys(m))
+	groups := q.groupCount(m)
 	if groups > MaxGroups {
 		return "", problem("bucket", "the query has %d groups (time buckets times bins); at most %d", groups, MaxGroups)
 	}

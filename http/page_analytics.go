@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +98,7 @@ func (s *server) pageAnalyticsPost() pageFunc {
 			return hearth.Errorf(hearth.ENOTFOUND, "analytics are not served here")
 		}
 		p.Form = r.PostForm
-		q, err := analyticsForm(r.PostForm)
+		q, err := analytics.ParseFields(r.PostForm.Get)
 		var res *analytics.Result
 		if err == nil {
 			res, err = s.Analytics.Query(r.Context(), accountFrom(r.Context()).PersonID, q)
@@ -113,59 +112,4 @@ func (s *server) pageAnalyticsPost() pageFunc {
 		}
 		return err
 	}
-}
-
-// analyticsForm reads a query from the form: dates as YYYY-MM-DD (UTC),
-// bins as numbers separated by spaces or commas. It returns EINVALID
-// naming the first field that is not a number or a date.
-func analyticsForm(f url.Values) (analytics.Query, error) {
-	q := analytics.Query{Dataset: f.Get("dataset"), Kind: analytics.Kind(f.Get("kind")), Field: strings.TrimSpace(f.Get("field")),
-		Bucket: f.Get("bucket"), Noise: f.Get("noise")}
-	nums := []struct {
-		name string
-		to   *float64
-	}{{"epsilon", &q.Epsilon}, {"delta", &q.Delta}, {"lower", &q.Lower}, {"upper", &q.Upper}}
-	for _, n := range nums {
-		if v := strings.TrimSpace(f.Get(n.name)); v != "" {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return q, hearth.FieldError(n.name, "give a number, such as 0.5")
-			}
-			*n.to = x
-		}
-	}
-	ints := []struct {
-		name string
-		to   *int64
-	}{{"max_groups", &q.MaxGroups}, {"max_contributions", &q.MaxContributions}}
-	for _, n := range ints {
-		if v := strings.TrimSpace(f.Get(n.name)); v != "" {
-			x, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return q, hearth.FieldError(n.name, "give a whole number, or leave it empty for the default")
-			}
-			*n.to = x
-		}
-	}
-	for _, b := range strings.Fields(strings.ReplaceAll(f.Get("bins"), ",", " ")) {
-		x, err := strconv.ParseFloat(b, 64)
-		if err != nil {
-			return q, hearth.FieldError("bins", "give the bin edges as numbers separated by spaces, such as 10 15 20 25")
-		}
-		q.Bins = append(q.Bins, x)
-	}
-	dates := []struct {
-		name string
-		to   *time.Time
-	}{{"from", &q.From}, {"to", &q.To}}
-	for _, d := range dates {
-		if v := strings.TrimSpace(f.Get(d.name)); v != "" {
-			t, err := time.Parse(time.DateOnly, v)
-			if err != nil {
-				return q, hearth.FieldError(d.name, "give a date as YYYY-MM-DD")
-			}
-			*d.to = t
-		}
-	}
-	return q, nil
 }

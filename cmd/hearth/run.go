@@ -69,6 +69,7 @@ Commands:
 	clients             clients add|list|remove: third-party OAuth clients
 	synth               synthetic households and readings: synth population|readings write
 	                    them as JSON, synth load puts them into a running server
+	analytics           differentially private statistics: analytics query, analytics budget
 	version             print the version
 	help                print this help
 
@@ -121,6 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runOperators(ctx, rest, getenv, stdout, stderr)
 	case "synth":
 		return runSynth(ctx, rest, getenv, stdout, stderr)
+	case "analytics":
+		return runAnalytics(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(stdout)
 	case "help", "--help", "-help", "-h":
