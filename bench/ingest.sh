@@ -53,6 +53,9 @@ Usage: bench/ingest.sh [flags]
   --tail-duration D     measured time of the tail run; 0 skips it (default 5m)
   --payload-size B      payload bytes (default 128; the issue's readings were ~110)
   --client C            loadgen's MQTT client, lean or paho (default lean)
+  --synth               readings' values from package synth (loadgen --synth-manifest
+                        bench/manifest.yaml: a room's temperature by time of day)
+                        instead of a temperature cycling with the message number
   --only NAME           run only "mosquitto" or "hearth" (development)
   --skip "PART ..."     leave out parts: steps latency idle tls tail storage
   --keep                keep the work directory (logs, JSON of every run)
@@ -67,6 +70,7 @@ QUICK=0 OUT="" CONNS="100 1000" RATES="5000 10000 20000 40000 80000 120000" REFI
 STEP=15s WARMUP=3s P99_BOUND=50 LAT_RATE=10000 LAT_DEVICES=1000 LAT_DURATION=30s
 IDLE_DEVICES=10000 IDLE_WINDOW=30s TLS_DEVICES="10000 MAX" PREFILL=5000000 TAIL_DURATION=5m
 PAYLOAD=128 CLIENT=lean ONLY="" SKIP="" DRAIN=10s KEEP=0 CATEGORY=room-temperature MODEL=ember-t1
+VALUES=() # with --synth, loadgen's --synth-manifest
 SETTLE=5 # seconds between connecting an idle fleet and reading RSS; also the strace time
 
 parse_args() {
@@ -90,6 +94,7 @@ parse_args() {
 		--tail-duration) TAIL_DURATION=$2; shift ;;
 		--payload-size) PAYLOAD=$2; shift ;;
 		--client) CLIENT=$2; shift ;;
+		--synth) VALUES=(--synth-manifest "$ROOT/bench/manifest.yaml") ;;
 		--only) ONLY=$2; shift ;;
 		--skip) SKIP=$2; shift ;;
 		--keep) KEEP=1 ;;
@@ -253,7 +258,7 @@ loadgen() {
 	shift
 	local creds=()
 	[[ $SYSTEM == hearth ]] && creds=(--creds "${CREDS:-$WORK/hearth-data.csv}")
-	"$WORK/loadgen" --broker "$BROKER" "${creds[@]}" --client "$CLIENT" --payload-size "$PAYLOAD" --category "$CATEGORY" \
+	"$WORK/loadgen" --broker "$BROKER" "${creds[@]}" "${VALUES[@]}" --client "$CLIENT" --payload-size "$PAYLOAD" --category "$CATEGORY" \
 		--drain "$DRAIN" --warmup "$WARMUP" --server-pid "$SERVER_PID" --connect-concurrency 32 --json "$@" \
 		>"$WORK/$name.json" 2>>"$WORK/loadgen.log" || die "loadgen $name failed: $(tail -3 "$WORK/loadgen.log")"
 }
@@ -472,7 +477,7 @@ Command: \`bench/ingest.sh${ARGS:+ $ARGS}\`
 Machine: $(nproc) CPU cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(go version | awk '{print $3}'), $(/usr/sbin/mosquitto -h 2>/dev/null | awk 'NR == 1 {print $1, $3}'), $("$WORK/hearth" version 2>/dev/null | head -1 || echo "hearth not built"), open-file limit $(ulimit -Hn) (hard).
 The load generator and the server share these cores, so every figure is a floor for the server alone.
 Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg). Other work on the machine lowers every figure; compare the ratios.
-Load: bench/loadgen, $CLIENT client, MQTT 3.1.1, QoS 1, one TCP connection per device, $PAYLOAD-byte JSON readings (category $CATEGORY), open loop; latency from each message's scheduled send time to its PUBACK. Hearth acknowledges a reading only once it is gated, sealed and durably committed, so its ack rate is its stored rate (checked against /metrics after every run: $( ((LOST)) && echo "**some acknowledged readings were not stored**" || echo "every acknowledged reading was stored")).
+Load: bench/loadgen, $CLIENT client, MQTT 3.1.1, QoS 1, one TCP connection per device, $PAYLOAD-byte JSON readings (category $CATEGORY$( ((${#VALUES[@]})) && echo ", values from package synth by time of day" || true)), open loop; latency from each message's scheduled send time to its PUBACK. Hearth acknowledges a reading only once it is gated, sealed and durably committed, so its ack rate is its stored rate (checked against /metrics after every run: $( ((LOST)) && echo "**some acknowledged readings were not stored**" || echo "every acknowledged reading was stored")).
 A step is sustained when at least 0.98× the offered rate is acknowledged within the step, nothing is lost, failed or left unacknowledged after a $DRAIN drain, and p99 ≤ $P99_BOUND ms.
 
 ## Summary

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	hhttp "github.com/hearth-iot/hearth/http"
 	"github.com/hearth-iot/hearth/http/openapi"
+	"github.com/hearth-iot/hearth/policy"
 )
 
 // TestOpenAPIDocument checks the document itself (INT-CLIENTS): valid
@@ -186,4 +188,50 @@ func apiDocsRoutes(src string) (named, paths map[string]bool) {
 		}
 	}
 	return named, paths
+}
+
+// TestOpenAPIClientScopes checks what the document says of OAuth clients
+// (INT-CLIENTS, INT-SAME-SCOPE): its oauth2 scheme lists policy's
+// functional scopes with their descriptions, and each operation names, as
+// its oauth2 requirement, the scope the server asks of a client for the
+// route (clientRoutes), and operations no client may call name none.
+func TestOpenAPIClientScopes(t *testing.T) {
+	c, err := theChecker()
+	if err != nil {
+		t.Fatalf("OpenAPI document: %v", err)
+	}
+	scheme := c.model.Components.SecuritySchemes.GetOrZero("oauth2")
+	if scheme == nil || scheme.Flows == nil || scheme.Flows.AuthorizationCode == nil {
+		t.Fatal("the document has no oauth2 scheme with the authorization code flow")
+	}
+	listed := map[string]string{}
+	for name, text := range scheme.Flows.AuthorizationCode.Scopes.FromOldest() {
+		listed[name] = text
+	}
+	want := map[string]string{}
+	for _, f := range policy.ScopeFunctions() {
+		want[f.Name] = f.Text
+	}
+	if !maps.Equal(listed, want) {
+		t.Errorf("oauth2 scopes = %v, want policy.ScopeFunctions() %v", listed, want)
+	}
+	scopes := hhttp.ClientScopes()
+	for path, item := range c.model.Paths.PathItems.FromOldest() {
+		for method, op := range item.GetOperations().FromOldest() {
+			name := strings.ToUpper(method) + " " + path
+			var got []string
+			for _, req := range op.Security {
+				if s, ok := req.Requirements.Get("oauth2"); ok {
+					got = append(got, s...)
+				}
+			}
+			wantScope := scopes[name]
+			switch {
+			case wantScope == "" && len(got) > 0:
+				t.Errorf("%s: the document lets OAuth clients call it with %v; the server refuses every client", name, got)
+			case wantScope != "" && !slices.Equal(got, []string{wantScope}):
+				t.Errorf("%s: oauth2 scopes %v in the document, want [%s] (http/oauth_scopes.go)", name, got, wantScope)
+			}
+		}
+	}
 }

@@ -7,3 +7,14 @@ func Patterns() (api, pages []string) {
 	s, _ := newServer(Config{})
 	return s.apiPatterns, s.pagePatterns
 }
+
+// ClientScopes returns the functional OAuth scope each signed-in route
+// needs of a third-party client ("" for a route no client may call), as
+// clientRoutes has it.
+func ClientScopes() map[string]string {
+	m := map[string]string{}
+	for p, r := range clientRoutes {
+		m[p] = r.scope
+	}
+	return m
+}

@@ -5,8 +5,9 @@
 //
 // Nothing it makes is about a real person: display names are given names
 // from a fixed list (never a family name), e-mail addresses are on the
-// reserved .example top-level domain (RFC 2606), homes are placed at the
-// centre of a few large towns, and free text comes from fixed phrase lists.
+// reserved .example top-level domain (RFC 2606), homes are placed within a
+// few kilometres of the centre of one of twelve large towns, and free text
+// comes from fixed lists of invented phrases.
 //
 // A Generator makes a Population (the people, their devices and their
 // consent decisions) and then streams readings over a time range, one

@@ -19,7 +19,6 @@ func TestBrowserTransparency(t *testing.T) {
 	data := t.TempDir()
 	p := startHearth(t, data)
 	const email = "opal@example.org"
-	pw := "correct horse battery staple " + email
 	a := signUp(t, p.HTTP, email)
 	hh := a.call("POST", "/v1/households", map[string]string{"name": "Home"}, http.StatusCreated)["id"].(string)
 	me := a.person()
@@ -39,17 +38,7 @@ func TestBrowserTransparency(t *testing.T) {
 		b.audit(page.shot)
 	}
 
-	// An operator with an authenticator app signs in with its code.
-	if code, out, errOut := runHearth(t, t.Context(), "operators", "grant", "--data", data, email); code != 0 {
-		t.Fatalf("operators grant: exit %d\n%s%s", code, out, errOut)
-	}
-	secret := a.call("POST", "/v1/me/second-factor/totp", nil, http.StatusCreated)["secret"].(string)
-	now, _ := totp.GenerateCode(secret, time.Now())
-	a.call("POST", "/v1/me/second-factor/totp/confirm", map[string]string{"code": now}, http.StatusOK)
-	b.wantStatus("sign-in page", b.open("/signin"), http.StatusOK)
-	b.wantStatus("password", b.submit(map[string]string{"#f-email": email, "#f-password": pw}, "main form button[type=submit]"), http.StatusOK)
-	next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the confirming code's step is used
-	b.wantStatus("code", b.submit(map[string]string{"#f-code": next}, "main form button[type=submit]"), http.StatusOK)
+	signInOperator(t, b, a, data, email)
 
 	b.wantStatus("who can see your data", b.open("/households/"+hh+"/people/"+me+"/access"), http.StatusOK)
 	// AUDIT: the page shows who accessed the data, from the audit log:
@@ -67,4 +56,22 @@ func TestBrowserTransparency(t *testing.T) {
 		b.wantText(page.text)
 		b.audit("")
 	}
+}
+
+// signInOperator makes a's account (e-mail email, signed up with signUp)
+// an operator of the server on data, enrols an authenticator app and signs
+// b in with its code (SEC-MFA).
+func signInOperator(t *testing.T, b *tab, a *api, data, email string) {
+	t.Helper()
+	if code, out, errOut := runHearth(t, t.Context(), "operators", "grant", "--data", data, email); code != 0 {
+		t.Fatalf("operators grant: exit %d\n%s%s", code, out, errOut)
+	}
+	secret := a.call("POST", "/v1/me/second-factor/totp", nil, http.StatusCreated)["secret"].(string)
+	now, _ := totp.GenerateCode(secret, time.Now())
+	a.call("POST", "/v1/me/second-factor/totp/confirm", map[string]string{"code": now}, http.StatusOK)
+	b.wantStatus("sign-in page", b.open("/signin"), http.StatusOK)
+	pw := "correct horse battery staple " + email
+	b.wantStatus("password", b.submit(map[string]string{"#f-email": email, "#f-password": pw}, "main form button[type=submit]"), http.StatusOK)
+	next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the confirming code's step is used
+	b.wantStatus("code", b.submit(map[string]string{"#f-code": next}, "main form button[type=submit]"), http.StatusOK)
 }
