@@ -2,11 +2,14 @@ package analytics_test
 
 import (
 	"math"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/analytics"
+	"github.com/hearth-iot/hearth/internal/pgtest"
+	"github.com/hearth-iot/hearth/postgres"
 )
 
 // budget10 gives every dataset ε = 10, for tests that ask several precise
@@ -141,16 +144,47 @@ func TestBudgetEnforced(t *testing.T) {
 
 // TestConcurrentQueriesNeverOverspend: PET-DP: queries racing for the
 // last of a budget never spend more than it: with ε = 4 and twelve
-// queries of ε = 1 at once, exactly four are answered.
+// queries of ε = 1 at once, exactly four are answered. On PostgreSQL the
+// queries come from two nodes, each with its own connection to the store.
 func TestConcurrentQueriesNeverOverspend(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) {
+		e := newEnv(t)
+		race(t, e, e.svc, e.svc)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		data, keys := pgtest.Store(t)
+		var dbs []hearth.Store
+		for range 2 {
+			db, err := postgres.Open(t.Context(), data, keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			dbs = append(dbs, db)
+		}
+		e := newEnvOn(t, dbs[0])
+		other, err := analytics.NewService(analytics.Config{Store: dbs[1], Manifest: e.m, Policy: e.cache.Policy(), Subjects: e.cache, Opener: e.keyring})
+		if err != nil {
+			t.Fatal(err)
+		}
+		race(t, e, e.svc, other)
+	})
+}
+
+// race sends twelve queries of ε = 1 at once, alternately to a and b, on
+// a budget of 4.
+func race(t *testing.T, e *env, a, b *analytics.Service) {
 	e.readings(t, e.household(t, true), 1, 20)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	answered, refused := 0, 0
-	for range 12 {
+	for i := range 12 {
+		svc := a
+		if i%2 == 1 {
+			svc = b
+		}
 		wg.Go(func() {
-			_, err := e.svc.Query(e.ctx, "op", e.count(1))
+			_, err := svc.Query(e.ctx, "op", e.count(1))
 			mu.Lock()
 			defer mu.Unlock()
 			switch hearth.ErrorCode(err) {
@@ -263,3 +297,5 @@ func TestPeopleAndDevices(t *testing.T) {
 		t.Errorf("devices = %+v, want ember-t1 near 20", r.Groups)
 	}
 }
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

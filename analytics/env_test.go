@@ -28,7 +28,7 @@ const stats = "product-statistics" // the thermostat example's analytics purpose
 // consent service, the subject cache and the analytics service.
 type env struct {
 	ctx      context.Context
-	db       *sqlite.DB
+	db       hearth.Store
 	m        *manifest.Manifest
 	keyring  *seal.Keyring
 	consents *consent.Service
@@ -39,7 +39,7 @@ type env struct {
 	n        int       // readings stored, for message IDs
 }
 
-// newEnv opens the store with the thermostat example, its analytics budget
+// newEnv opens SQLite with the thermostat example, its analytics budget
 // replaced by the edits (old, new pairs).
 func newEnv(t *testing.T, edits ...string) *env {
 	t.Helper()
@@ -48,6 +48,12 @@ func newEnv(t *testing.T, edits ...string) *env {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return newEnvOn(t, db, edits...)
+}
+
+// newEnvOn is newEnv on the store db.
+func newEnvOn(t *testing.T, db hearth.Store, edits ...string) *env {
+	t.Helper()
 	doc := strings.NewReplacer(edits...).Replace(string(examples.Thermostat))
 	m, err := manifest.Parse(examples.ThermostatName, []byte(doc))
 	if err != nil {

@@ -53,10 +53,10 @@ func scopeLines(scopes []string, p *web.Page) (funcs, limits []scopeLine) {
 		}
 		line := scopeLine{Scope: raw, Text: sc.Text()}
 		if sc.Kind == policy.NarrowHousehold {
-			line.Text = "only household " + sc.Name + ", which you are not a member of: nothing of it will be shared"
+			line.Text = "household " + sc.Name + ", which you are not a member of: nothing of it will be shared"
 			for _, h := range p.Households {
 				if h.ID == sc.Name {
-					line.Text = "only your household “" + h.Name + "”"
+					line.Text = "your household “" + h.Name + "”"
 				}
 			}
 		}

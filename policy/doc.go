@@ -61,6 +61,11 @@
 // explicit statement (CONSENT-EXPLICIT), and Engine.Defaults gives a new
 // person's state (DEFAULT-PRIVATE).
 //
+// Engine.Counted decides who is in the operators' differentially private
+// statistics (PET-DP): a subject while the manifest's analytics purpose is
+// active for them (consented, not withdrawn, restricted or objected to),
+// and household data only while it is for every member.
+//
 // Every Decision carries a Reason whose String is a sentence a person can
 // read and whose Code is a stable label for metrics; Engine.Explain names
 // the purpose. Decision.Err turns a refusal into an EREFUSED *hearth.Error.

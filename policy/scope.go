@@ -105,11 +105,11 @@ func (sc Scope) Text() string {
 			}
 		}
 	case NarrowHousehold:
-		return "only for household " + sc.Name
+		return "household " + sc.Name
 	case NarrowDevice:
-		return "only for device " + sc.Name
+		return "device " + sc.Name
 	case NarrowPurpose:
-		return "only for the purpose " + sc.Name
+		return "the purpose " + sc.Name
 	}
 	return sc.String()
 }

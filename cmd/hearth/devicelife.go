@@ -36,20 +36,13 @@ const deviceLogInterval = 24 * time.Hour
 // pruneDeviceLog deletes old device log entries at start and then every
 // deviceLogInterval, until ctx ends.
 func (s *server) pruneDeviceLog(ctx context.Context) {
-	tick := time.NewTicker(deviceLogInterval)
-	defer tick.Stop()
-	for {
+	every(ctx, deviceLogInterval, func() {
 		if n, err := s.lifecycle.PruneLog(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("device log not pruned", "err", err)
 		} else if n > 0 {
 			s.log.Info("device log entries past their retention deleted", "entries", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	})
 }
 
 const deviceLogSummary = `Prints a device's lifecycle log, oldest first, one entry a line: the time,

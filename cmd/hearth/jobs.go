@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/postgres"
@@ -13,8 +14,8 @@ const jobsLease = "scheduled-jobs"
 
 // startJobs starts the scheduled jobs that must run once across the nodes
 // of one store: the retention scheduler (at once, then hourly), the
-// recipients' erasure notice sender, the device log's pruning and the
-// firmware support-period pass. On SQLite (one node) they run here; on
+// recipients' erasure notice sender, the device log's pruning, the
+// firmware support-period pass and the deletion of expired OAuth records. On SQLite (one node) they run here; on
 // PostgreSQL they run on the node holding the jobs' lease
 // (postgres.Lease), and another node takes them over within a few seconds
 // of that node stopping or losing its database connection.
@@ -39,6 +40,7 @@ func (s *server) runJobs(ctx context.Context) {
 	wg.Go(func() { s.erasure.RunSender(ctx, noticeInterval) })
 	wg.Go(func() { s.pruneDeviceLog(ctx) })
 	wg.Go(func() { s.runSupport(ctx) })
+	wg.Go(func() { s.pruneOAuth(ctx) })
 	wg.Wait()
 }
 
@@ -49,4 +51,18 @@ func (s *server) exclusive(ctx context.Context, name string, fn func() error) er
 		return fn()
 	}
 	return s.pg.Exclusive(ctx, name, fn)
+}
+
+// every runs fn at once, then every interval, until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		fn()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hearth-iot/hearth/oauth"
 )
@@ -27,4 +28,20 @@ func newOAuth(ctx context.Context, c *core) (*oauth.Server, error) {
 		return nil, err
 	}
 	return srv, nil
+}
+
+// oauthPruneInterval is how often the records of expired OAuth codes and
+// tokens are deleted.
+const oauthPruneInterval = time.Hour
+
+// pruneOAuth deletes the records of expired codes and tokens at once, then
+// every oauthPruneInterval, until ctx ends (a scheduled job: one node).
+func (s *server) pruneOAuth(ctx context.Context) {
+	every(ctx, oauthPruneInterval, func() {
+		if n, err := s.oauth.Prune(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("expired OAuth tokens not deleted", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired OAuth codes and tokens deleted", "records", n)
+		}
+	})
 }

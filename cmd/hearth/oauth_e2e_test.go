@@ -52,6 +52,19 @@ func allowClient(t *testing.T, base, session, authURL string) string {
 	return to.Query().Get("code")
 }
 
+// exchange runs the flow for cfg as the person of session on the server
+// at base, with a fresh PKCE verifier, and returns the tokens.
+func exchange(t *testing.T, ctx context.Context, cfg *oauth2.Config, base, session string) *oauth2.Token {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	code := allowClient(t, base, session, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier)))
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	return tok
+}
+
 // TestOAuthClientE2E: an operator registers a client with `hearth clients
 // add` on a running server; a real OAuth client (golang.org/x/oauth2, PKCE
 // S256) completes the flow against the real binary and reads exactly the
@@ -86,12 +99,7 @@ func TestOAuthClientE2E(t *testing.T) {
 		Scopes:   []string{"households:read", "household:" + hh1},
 		Endpoint: oauth2.Endpoint{AuthURL: p.HTTP + "/oauth/authorize", TokenURL: p.HTTP + "/oauth/token"}}
 	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, http.DefaultClient)
-	verifier := oauth2.GenerateVerifier()
-	tok, err := cfg.Exchange(ctx, allowClient(t, p.HTTP, alice.token, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier))),
-		oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("exchange: %v", err)
-	}
+	tok := exchange(t, ctx, cfg, p.HTTP, alice.token)
 	client := &api{t: t, base: p.HTTP, token: tok.AccessToken}
 	client.call("GET", "/v1/households/"+hh1, nil, http.StatusOK)
 	client.call("GET", "/v1/households/"+hh2, nil, http.StatusForbidden)
@@ -133,16 +141,52 @@ func TestOAuthClientE2E(t *testing.T) {
 	}
 
 	// Removing the client ends every grant to it.
-	verifier = oauth2.GenerateVerifier()
-	tok3, err := cfg.Exchange(ctx, allowClient(t, p.HTTP, alice.token, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier))),
-		oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client.token = tok3.AccessToken
+	client.token = exchange(t, ctx, cfg, p.HTTP, alice.token).AccessToken
 	client.call("GET", "/v1/households/"+hh1, nil, http.StatusOK)
 	if code, out, errOut := runHearth(t, t.Context(), "clients", "remove", "--data", data, id[1]); code != 0 {
 		t.Fatalf("clients remove: exit %d\n%s%s", code, out, errOut)
 	}
 	client.call("GET", "/v1/households/"+hh1, nil, http.StatusUnauthorized)
+}
+
+// TestOAuthTwoNodes: two nodes on one PostgreSQL store accept each other's
+// tokens (the token secret is derived from the shared key store, never
+// per process), a refresh on one retires the token on the other, and a
+// revocation on one is refused on the other at the next call; `hearth
+// clients add --store` registers on the shared store (INT-CLIENTS,
+// SEC-AUTHZ).
+func TestOAuthTwoNodes(t *testing.T) {
+	st := newPGStore(t)
+	a := st.node(t)
+	b := st.node(t)
+	alice := signUp(t, a.HTTP, "alice@example.com")
+	hh := alice.call("POST", "/v1/households", map[string]string{"name": "Home"}, http.StatusCreated)["id"].(string)
+	const redirect = "http://127.0.0.1:9/callback"
+	code, out, errOut := runHearth(t, t.Context(), append([]string{"clients", "add", "--name", "Planner", "--public",
+		"--redirect-uris", redirect, "--scopes", "households:read"}, st.flags()...)...)
+	id := clientIDLine.FindStringSubmatch(out)
+	if code != 0 || id == nil || secretLine.MatchString(out) {
+		t.Fatalf("clients add --public: exit %d\n%s%s; want an ID and no secret", code, out, errOut)
+	}
+	cfg := &oauth2.Config{ClientID: id[1], RedirectURL: redirect, Scopes: []string{"households:read"},
+		Endpoint: oauth2.Endpoint{AuthURL: a.HTTP + "/oauth/authorize", TokenURL: a.HTTP + "/oauth/token"}}
+	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, http.DefaultClient)
+	tok := exchange(t, ctx, cfg, a.HTTP, alice.token)
+	onA := &api{t: t, base: a.HTTP, token: tok.AccessToken}
+	onB := &api{t: t, base: b.HTTP, token: tok.AccessToken}
+	onB.call("GET", "/v1/households/"+hh, nil, http.StatusOK)
+
+	cfg.Endpoint.TokenURL = b.HTTP + "/oauth/token" // refresh on node b
+	tok.Expiry = time.Now().Add(-time.Minute)
+	tok2, err := cfg.TokenSource(ctx, tok).Token()
+	if err != nil {
+		t.Fatalf("refresh on node b: %v", err)
+	}
+	onA.call("GET", "/v1/households/"+hh, nil, http.StatusUnauthorized)
+	onA.token = tok2.AccessToken
+	onA.call("GET", "/v1/households/"+hh, nil, http.StatusOK)
+
+	alice.call("DELETE", "/v1/me/clients/"+id[1], nil, http.StatusNoContent) // on node a
+	onB.token = tok2.AccessToken
+	onB.call("GET", "/v1/households/"+hh, nil, http.StatusUnauthorized)
 }
