@@ -68,9 +68,7 @@ func runClients(ctx context.Context, args []string, getenv func(string) string, 
 			if secret != "" {
 				fmt.Fprintf(stdout, "secret (shown once, kept only as a hash): %s\n", secret)
 			}
-			if err := c.recordAdmin(ctx, "clients add", cl.ID, ""); err != nil {
-				return err
-			}
+			return c.recordAdmin(ctx, "clients add", cl.ID, "")
 		case "list":
 			cs, err := srv.Clients(ctx)
 			if err != nil {
@@ -89,9 +87,7 @@ func runClients(ctx context.Context, args []string, getenv func(string) string, 
 				return fmt.Errorf("clients remove: %w", err)
 			}
 			fmt.Fprintf(stdout, "client %s removed; its tokens no longer work\n", fs.Arg(0))
-			if err := c.recordAdmin(ctx, "clients remove", fs.Arg(0), ""); err != nil {
-				return err
-			}
+			return c.recordAdmin(ctx, "clients remove", fs.Arg(0), "")
 		}
 		return nil
 	})
