@@ -27,8 +27,8 @@ type fixture struct {
 
 // auditTable and its append-only triggers, which tamper drops.
 var (
-	auditTable    = "ledger"
-	auditTriggers = []string{"ledger_no_update", "ledger_no_delete"}
+	auditTable    = "audit"
+	auditTriggers = []string{"audit_no_update", "audit_no_delete"}
 )
 
 func newFixture(t *testing.T) *fixture {

@@ -9,7 +9,7 @@ import (
 )
 
 // auditLog is the store the tests keep the audit log in.
-func auditLog(db *sqlite.DB) hearth.LedgerStore { return db }
+func auditLog(db *sqlite.DB) hearth.LedgerStore { return db.AuditLog() }
 
 func readAnchors(path string) ([]audit.Anchor, error) {
 	f, err := os.Open(path)

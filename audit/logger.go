@@ -111,6 +111,43 @@ func (l *Logger) Append(ctx context.Context, e hearth.LedgerEntry) (hearth.Ledge
 	}
 }
 
+// RecordAll appends es, each as Record does, waiting until all are stored;
+// they may land in different batches. It returns the first error.
+func (l *Logger) RecordAll(ctx context.Context, es ...hearth.LedgerEntry) error {
+	ps := make([]*pending, len(es))
+	for i, e := range es {
+		if e.Time.IsZero() {
+			e.Time = l.now()
+		}
+		ps[i] = &pending{e: e, err: make(chan error, 1)}
+		if err := l.enqueue(ctx, ps[i]); err != nil {
+			l.metrics.AuditFailures.Add(float64(len(es) - i))
+			return err
+		}
+	}
+	var first error
+	for _, p := range ps {
+		select {
+		case err := <-p.err:
+			if first == nil {
+				first = err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("record audit entries: %w", ctx.Err())
+		}
+	}
+	return first
+}
+
+// For returns the entries whose data subject is person, oldest first.
+func (l *Logger) For(ctx context.Context, person string) ([]hearth.LedgerEntry, error) {
+	es, err := l.store.LedgerEntriesFor(ctx, person)
+	if err != nil {
+		return nil, fmt.Errorf("audit entries: %w", err)
+	}
+	return es, nil
+}
+
 // enqueue puts p on the queue, waiting while it is full.
 func (l *Logger) enqueue(ctx context.Context, p *pending) error {
 	l.mu.RLock()

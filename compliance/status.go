@@ -223,6 +223,9 @@ func status(id string, f Facts) (string, string) {
 		if !f.OAuth {
 			return NotMet, "this instance has no OAuth 2 authorization server for third-party clients"
 		}
+		if id == "INT-SAME-SCOPE" {
+			return Met, "the OAuth 2 authorization server is on, and every signed-in /v1 route is open to third-party clients within the scopes a person grants, or listed with the reason it is not"
+		}
 		return Met, "the OAuth 2 authorization server is on: clients registered by operators use the authorization code flow with PKCE, scoped and revocable tokens"
 	case "PET-DP":
 		if !f.AnalyticsBudget {

@@ -148,6 +148,10 @@ func (s *server) handleHealth() http.Handler {
 			s.writeError(w, r, &hearth.Error{Code: hearth.EUNAVAILABLE, Message: "not ready", Err: err})
 			return
 		}
-		encode(w, http.StatusOK, map[string]string{"status": "ok"})
+		body := map[string]any{"status": "ok"}
+		if s.Chains != nil {
+			body["chains"] = s.Chains // a broken chain is reported, not refused (see cmd/hearth verifyChains)
+		}
+		encode(w, http.StatusOK, body)
 	})
 }

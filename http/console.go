@@ -146,6 +146,7 @@ func (s *server) handleOperatorRequests() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		auditQueue(r, rs)
 		encode(w, http.StatusOK, map[string]any{"requests": rs})
 	})
 }
@@ -173,6 +174,7 @@ func (s *server) handleOperatorProgress() http.Handler {
 		if err != nil {
 			return err
 		}
+		auditSubjects(r, rr.PersonID)
 		encode(w, http.StatusOK, rightsRequestView(rr))
 		return nil
 	})

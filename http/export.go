@@ -82,6 +82,7 @@ func (s *server) handleDownloadExport() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		auditSubjects(r, l.PersonID)
 		zw := &zipResponse{w: w, person: l.PersonID}
 		if _, err := s.Exports.Write(r.Context(), zw, l.PersonID, nil); err != nil {
 			if !zw.started {

@@ -91,6 +91,7 @@ func (s *server) authedClient(w http.ResponseWriter, r *http.Request, h http.Han
 		return
 	}
 	ctx = context.WithValue(context.WithValue(ctx, accountKey{}, acct), grantKey{}, acc)
+	noteAccount(ctx, acct) // for the audit entry (audited): the client, acting for acct
 	h.ServeHTTP(w, r.WithContext(ctx))
 }
 

@@ -105,6 +105,10 @@ var clientRoutes = map[string]clientRoute{
 	"POST /v1/me/erasure/preview": {scope: policy.ScopeRights, spans: spansHouseholds | spansDevices | spansPurposes},
 	"POST /v1/me/erasures":        {scope: policy.ScopeRights, spans: spansHouseholds | spansDevices | spansPurposes},
 	"GET /v1/me/requests":         {scope: policy.ScopeRights, spans: spansHouseholds},
+	// Who accessed the person's data (audit_access.go): entries of every
+	// household, device and purpose at once.
+	"GET /v1/households/{hh}/people/{person}/accesses": {scope: policy.ScopeConsentsRead, spans: spansHouseholds | spansDevices | spansPurposes},
+	"GET /v1/me/accesses":                              {scope: policy.ScopeConsentsRead, spans: spansHouseholds | spansDevices | spansPurposes},
 
 	"POST /v1/me/password":                        {why: whyAccount},
 	"DELETE /v1/sessions":                         {why: whyAccount},

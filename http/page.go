@@ -87,6 +87,7 @@ func (s *server) pageWith(section string, opt pageOptions, h pageFunc) http.Hand
 			switch {
 			case err == nil:
 				ctx := context.WithValue(context.WithValue(r.Context(), accountKey{}, acct), sessionKey{}, sess)
+				noteAccount(ctx, acct) // for the audit entry (audited)
 				r = r.WithContext(ctx)
 				p.Account = &web.Account{Email: string(acct.Email), PersonID: acct.PersonID, Operator: acct.Operator}
 				p.CSRF = sessionCSRF(token)

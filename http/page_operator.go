@@ -127,6 +127,7 @@ func (s *server) pageQueue() pageFunc {
 		if err != nil {
 			return err
 		}
+		auditQueue(r, q)
 		d := queuePage{operatorView: operatorView{View: "requests"}, Limit: queueLimit}
 		now := time.Now()
 		for _, rr := range q {
@@ -165,6 +166,7 @@ func (s *server) renderQueued(w http.ResponseWriter, r *http.Request, p *web.Pag
 	now := time.Now()
 	for _, rr := range q {
 		if rr.ID == r.PathValue("id") {
+			auditSubjects(r, rr.Person)
 			p.Data = queuedPage{operatorView: operatorView{View: "requests"},
 				Request: queuedRequest{rightsRequestJSON: rr, Overdue: now.After(rr.Deadline), Due: dueIn(rr.Deadline.Sub(now))}}
 			return s.render(w, r, status, "operator_request", p)
@@ -185,6 +187,7 @@ func (s *server) pageProgressPost() pageFunc {
 		rr, err := s.Rights.Progress(r.Context(), r.PathValue("id"), hearth.RequestStatus(f.Get("status")), strings.TrimSpace(f.Get("outcome")))
 		switch hearth.ErrorCode(err) {
 		case "":
+			auditSubjects(r, rr.PersonID)
 		case hearth.EINVALID:
 			p.SetError(hearth.ErrorField(err), sentence(hearth.ErrorMessage(err)))
 			p.Form = f

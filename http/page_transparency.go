@@ -93,7 +93,16 @@ type accessPage struct {
 	Recipients []manifest.NoticeRecipient
 	Requests   []hearth.RightsRequest
 	Categories map[string]string // category ID → name
+	// Accesses are the latest accesses to the data, from the audit log;
+	// AuditKept says the log is kept here, AccessesHidden that the viewer
+	// may not see it (only the person, or whoever exercises their rights).
+	Accesses       []accessRow
+	AuditKept      bool
+	AccessesHidden bool
 }
+
+// pageAccesses is the most accesses the page lists.
+const pageAccesses = 200
 
 // accessReader is a member who may read the person's data, in words.
 type accessReader struct {
@@ -120,8 +129,8 @@ var readerWhy = map[policy.Reason]string{
 // pageAccess shows who can see a person's data: the members policy lets
 // read it and which kinds (the same decision as every read), the shares
 // the person granted, the organisations the manifest names as recipients,
-// and the rights requests made, exports among them. It keeps no log of
-// reads, and says so.
+// the rights requests made, exports among them, and who actually accessed
+// the data, from the audit log (AUDIT).
 func (s *server) pageAccess() personPageFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *web.Page, pp personPage) error {
 		ctx, hh, person := r.Context(), pp.Household.ID, pp.PersonID
@@ -158,6 +167,22 @@ func (s *server) pageAccess() personPageFunc {
 		}
 		if s.Rights != nil {
 			if d.Requests, err = s.Rights.Requests(ctx, caller(r), hh, person); err != nil {
+				return err
+			}
+		}
+		if s.Audit != nil && s.Rights != nil {
+			d.AuditKept = true
+			as, err := s.accesses(ctx, caller(r), hh, person, pageAccesses)
+			switch hearth.ErrorCode(err) {
+			case "":
+				purposes := map[string]string{}
+				for _, pu := range s.notices().doc.Purposes {
+					purposes[pu.ID] = pu.Name
+				}
+				d.Accesses = accessWords(as, caller(r), person, names, purposes)
+			case hearth.EFORBIDDEN:
+				d.AccessesHidden = true
+			default:
 				return err
 			}
 		}

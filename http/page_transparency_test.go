@@ -77,9 +77,9 @@ func TestPageTransparencyNoticeInHub(t *testing.T) {
 // policy lets read the person's data, each with why and which kinds, the
 // same decision as the read path (a share with Bob shows him and the one
 // category; revoked, he is gone again); the recipients from the manifest;
-// the requests made; and the plain statement that no log of reads is kept
-// (RIGHT-ACCESS-OTHERS, SEC-AUTHZ). Another member cannot open Alice's
-// page.
+// the requests made; and who actually accessed the data, from the audit
+// log (RIGHT-ACCESS-OTHERS, SEC-AUTHZ, AUDIT). Another member cannot open
+// Alice's page.
 func TestPageTransparencyAccess(t *testing.T) {
 	e := newEnv(t)
 	owner, _ := e.user("Owner")
@@ -94,7 +94,7 @@ func TestPageTransparencyAccess(t *testing.T) {
 	alice.signUp("Alice")
 	path := "/households/" + hh + "/people/" + aID + "/access"
 	p := alice.get(path)
-	wantPage(t, p, 200, "Who can see your data", `id="no-access-log"`, "does not yet keep a record of each time someone looks",
+	wantPage(t, p, 200, "Who can see your data", `id="accessed"`, "each time someone actually looked at it or changed it", `id="accesses-table"`,
 		"Alice (you)", "It is their own data.", "Nothing is shared with another member.", "Northwind Cloud Ltd", "processor",
 		"No copy of the data has been made")
 	if strings.Contains(p.body, "Bob") || strings.Contains(p.body, "Owner</th>") {
@@ -159,7 +159,11 @@ func TestPageTransparencyAccessProfiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := b.get("/households/" + hh + "/people/" + tt.person + "/access")
-			wantPage(t, p, 200, tt.title, "<th scope=\"row\">Owen (you)</th>", tt.why, `id="no-access-log"`)
+			wantPage(t, p, 200, tt.title, "<th scope=\"row\">Owen (you)</th>", tt.why, `id="accessed"`)
+			// AUDIT: the guardian's look at the page is recorded as the
+			// guardian's, and shown on the next view.
+			wantPage(t, b.get("/households/"+hh+"/people/"+tt.person+"/access"), 200,
+				"<th scope=\"row\">You (guardian)</th><td>Viewed who can see the data</td>")
 			if strings.Contains(p.body, "Ada</th>") || strings.Contains(p.body, "Kit</th>") {
 				t.Errorf("another adult, or the child without an account, is listed as a reader: %.2000s", p.body)
 			}

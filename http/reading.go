@@ -41,6 +41,12 @@ func (s *server) handleReadings() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		for _, rd := range page.Readings {
+			auditSubjects(r, rd.PersonID)
+		}
+		if f.PersonID != "-" {
+			auditSubjects(r, f.PersonID) // the person asked for, even with no readings
+		}
 		out := readingsJSON{Purpose: purpose, Readings: page.Readings, Withheld: page.Withheld}
 		if page.Next != 0 {
 			out.NextCursor = strconv.FormatInt(page.Next, 10)

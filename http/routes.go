@@ -11,7 +11,7 @@ import (
 func (s *server) routes(mux *http.ServeMux) {
 	handle := func(pattern string, h http.Handler) {
 		s.apiPatterns = append(s.apiPatterns, pattern)
-		mux.Handle(pattern, s.counted(pattern, h))
+		mux.Handle(pattern, s.counted(pattern, s.audited(pattern, h)))
 	}
 
 	handle("POST /v1/accounts", s.handleSignUp())
@@ -82,7 +82,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle("POST /v1/households/{hh}/people/{person}/shares", s.authed(s.handleGrantShare()))
 	handle("DELETE /v1/households/{hh}/people/{person}/shares", s.authed(s.handleRevokeShare()))
 	// Who may read a person's data (issue 15): policy's read decision per
-	// member and category; no log of reads is kept yet (issue 17).
+	// member and category; who actually read is in the audit log (.../accesses).
 	handle("GET /v1/households/{hh}/people/{person}/readers", s.authed(s.handleReaders()))
 	// Rights requests (issue 12, RIGHT-REQUESTS): opened after the caller
 	// re-enters their password; the person, a child's guardian or the owner
@@ -162,13 +162,15 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.analyticsRoutes(handle) // analytics.go: differentially private statistics (PET-DP)
 	s.reportRoutes(handle)    // report.go: the compliance report (RECORDS)
 
+	// The audit log: who accessed a person's data (issue 17, AUDIT).
+	s.auditRoutes(handle)
 	s.oauthRoutes(handle) // oauth.go: OAuth 2 for third-party clients (issue 17, INT-CLIENTS)
 
 	// The pages (package web): they call the same services as the routes
 	// above and nothing else (INT-SAME-SCOPE); see pageRoutes.
 	s.pageRoutes(func(pattern string, h http.Handler) {
 		s.pagePatterns = append(s.pagePatterns, pattern)
-		mux.Handle(pattern, s.counted(pattern, h))
+		mux.Handle(pattern, s.counted(pattern, s.audited(pattern, h)))
 	})
 	handle("GET /assets/", web.Assets())
 

@@ -18,6 +18,7 @@ import (
 	"net/netip"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/compliance"
 	"github.com/hearth-iot/hearth/consent"
@@ -107,6 +108,15 @@ type Config struct {
 	// Lifecycle transfers, resets and switches devices; nil makes those
 	// routes answer 404.
 	Lifecycle *lifecycle.Service
+	// Audit records every successful call of a route touching personal
+	// data, and every operator route, in the audit log (auditTable), and
+	// serves people the accesses to their data; nil records nothing and
+	// makes the accesses routes answer 404.
+	Audit *audit.Logger
+	// Chains is what the server found of each hash chain at start
+	// ("consent", "audit" → "intact", "broken" or "unverified"); /healthz
+	// reports it. nil reports nothing.
+	Chains map[string]string
 	// OAuth is the OAuth 2 authorization server for third-party clients
 	// (INT-CLIENTS); nil makes its routes answer 404 and refuses access
 	// tokens.

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/events"
@@ -61,6 +62,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t      *testing.T
 	url    string
+	dir    string // the data directory, holding hearth.db
 	db     *sqlite.DB
 	hh     *household.Service
 	clock  *clock
@@ -69,6 +71,7 @@ type env struct {
 	events *events.Dispatcher // the device events route's; tests register handlers
 	lc     *lifecycle.Service
 	up     *updates.Service // firmware updates; firmware_test.go
+	audit  *audit.Logger    // the audit log; audit_test.go
 	oauth  *oauth.Server    // the OAuth authorization server; oauth_test.go
 }
 
@@ -89,7 +92,8 @@ type envOptions struct {
 
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
-	db, err := sqlite.Open(t.TempDir())
+	dir := t.TempDir()
+	db, err := sqlite.Open(dir)
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
@@ -112,7 +116,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	cons, subj := newPrivacy(t, db, m, clk.Now)
 	ing := ingest.New(ingest.Config{Store: db, Keys: keys, Manifest: m, Metrics: met, Policy: subj.Policy(), Subjects: subj})
 	ing.Start()
-	e := &env{t: t, db: db, clock: clk, reg: reg, events: events.NewDispatcher(),
+	e := &env{t: t, dir: dir, db: db, clock: clk, reg: reg, events: events.NewDispatcher(),
 		hh: household.NewService(household.Config{Store: db, Manifest: m, Opener: keys, Now: clk.Now, Policy: subj.Policy(), Subjects: subj})}
 	nt, err := notify.NewService(notify.Config{Store: db, Manifest: m, Now: clk.Now})
 	if err != nil {
@@ -164,6 +168,8 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		OAuth:     oa,
 		Analytics: newAnalytics(t, db, m, subj, keys, clk.Now),
 	}
+	e.audit = audit.New(audit.Config{Store: db.AuditLog(), Metrics: met})
+	cfg.Audit = e.audit
 	if o.server != nil {
 		o.server(&cfg)
 	}
@@ -171,6 +177,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	srv := httptest.NewServer(checkAPI(t, h))
 	t.Cleanup(func() {
 		srv.Close()
+		e.audit.Close(context.Background())
 		ing.Close(context.Background())
 		db.Close()
 	})

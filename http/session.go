@@ -75,6 +75,7 @@ func (s *server) authed(h http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(context.WithValue(r.Context(), accountKey{}, acct), sessionKey{}, sess)
+		noteAccount(ctx, acct) // for the audit entry (audited)
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -94,6 +94,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	p.Finish()
+	if err := recordInData(ctx, cfg.Data, "backup", name); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "backed up %s to %s (%s, mode 0600)\n", filepath.Join(cfg.Data, name), cfg.Out, bytesAmount(size))
 	if cfg.Keys {
 		fmt.Fprintln(stdout, "it holds every data key, wrapped by the key file: keep it apart from data backups and from the key file, and delete it on a shorter rotation than data backups")
@@ -130,6 +133,9 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("restore refused: %w", err)
 	}
 	p.Finish()
+	if err := recordInData(ctx, cfg.Data, "restore", name); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "restored %s (schema version %d) from %s\n", filepath.Join(cfg.Data, name), version, file)
 	if cfg.Keys {
 		fmt.Fprintln(stdout, "keys.db restored: people erased after this key backup was made can be read again from data backups; erase them again")

@@ -10,7 +10,8 @@ import (
 
 // TestBrowserTransparency: the privacy hub and the notice's layers in the
 // hub's look, opened by anyone (NOTICE-LAYERED, NOTICE-AUDIENCE,
-// NOTICE-SEPARATE); "who can see your data" (RIGHT-ACCESS-OTHERS); and
+// NOTICE-SEPARATE); "who can see your data" (RIGHT-ACCESS-OTHERS) with who
+// accessed it (AUDIT); and
 // the operator console for an operator signed in with an authenticator
 // app (SEC-MFA) with its compliance report (RECORDS), every page audited (axe-core, one h1, no CSP violation,
 // 360 px).
@@ -40,7 +41,9 @@ func TestBrowserTransparency(t *testing.T) {
 	signInOperator(t, b, a, data, email)
 
 	b.wantStatus("who can see your data", b.open("/households/"+hh+"/people/"+me+"/access"), http.StatusOK)
-	b.wantText("Who can see your data", "does not yet keep a record of each time someone looks")
+	// AUDIT: the page shows who accessed the data, from the audit log:
+	// here the person's own calls above, through the app (the API).
+	b.wantText("Who can see your data", "Who accessed it", "Viewed the data", "the app or API")
 	b.audit("access")
 	for _, page := range []struct{ path, text string }{
 		{"/operator", "Lint status"},

@@ -68,6 +68,8 @@ type serveConfig struct {
 	// WebAuthnOrigin is the URL people reach the server at, for passkeys
 	// (auth.NewWebAuthn); "" takes --public-url's (webauthnOrigin).
 	WebAuthnOrigin string
+	// Audit configures the audit log's anchoring (auditserve.go).
+	Audit auditConfig
 }
 
 // defaultServeConfig returns the defaults: loopback addresses, ./hearth-data.
@@ -75,7 +77,7 @@ func defaultServeConfig() serveConfig {
 	return serveConfig{Data: "hearth-data", HTTP: "127.0.0.1:8080", MQTT: "127.0.0.1:1883", LogLevel: "info",
 		MQTTMaxPendingPerAddr: mqtt.DefaultMaxPendingPerAddr, MQTTConnectTimeout: mqtt.DefaultConnectTimeout,
 		HTTPMaxConns: httpapi.DefaultMaxConns, HTTPReadTimeout: httpapi.DefaultReadTimeout,
-		Disclosure: defaultDisclosureConfig()}
+		Disclosure: defaultDisclosureConfig(), Audit: auditConfig{AnchorInterval: time.Hour}}
 }
 
 // register defines the server's flags on fs, with c's values as defaults.
@@ -102,12 +104,16 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.FirmwareKeys, "firmware-keys", c.FirmwareKeys, "trusted firmware public keys file (PEM, from hearth firmware keygen) that releases uploaded to the operator API must be signed with (default: none; uploads are refused)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	c.Disclosure.register(fs)
+	c.Audit.register(fs)
 	fs.StringVar(&c.WebAuthnOrigin, "webauthn-origin", c.WebAuthnOrigin, "the URL people reach the server at, such as https://hearth.example.org, for passkeys (default: the scheme and host of --public-url; neither: passkeys off)")
 }
 
 // check validates the configuration; every problem is a usageError.
 func (c *serveConfig) check() error {
 	if err := c.checkStore(); err != nil {
+		return err
+	}
+	if err := c.Audit.check(); err != nil {
 		return err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

@@ -6,10 +6,12 @@ import (
 	"github.com/hearth-iot/hearth/analytics"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/auth"
 	"github.com/hearth-iot/hearth/events"
 	"github.com/hearth-iot/hearth/export"
@@ -46,6 +48,9 @@ type core struct {
 	exports    *export.Service
 	rights     *rights.Service
 	updates    *updates.Service // firmware updates and support periods
+	// audit appends to the audit log (package audit): the HTTP server's
+	// accesses and the operator commands' administrative actions.
+	audit *audit.Logger
 	// analytics answers operators' differentially private queries
 	// (PET-DP; analytics.go).
 	analytics *analytics.Service
@@ -114,7 +119,8 @@ func openCore(cfg serveConfig, m *manifest.Manifest, met *metrics.Metrics, log *
 	}
 	c := &core{
 		manifest: m, store: store, db: db, pg: pg, cluster: cl, keys: keys, metrics: met, privacy: priv, events: events.NewDispatcher(),
-		auth: auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
+		auth:  auth.NewService(auth.Config{Store: store, Metrics: met, WebAuthn: passkeys}),
+		audit: audit.New(audit.Config{Store: db.AuditLog(), Metrics: met, Logger: log}),
 	}
 	if c.rights, err = rights.NewService(rights.Config{Store: store, Auth: c.auth,
 		Subjects: priv.subjects, Policy: priv.policy, Manifest: m, Keys: keys}); err != nil {
@@ -186,6 +192,11 @@ func (c *core) membershipChanged(householdID, personID string) {
 // close stops listening to the cluster and closes the store (SQLite
 // checkpoints its write-ahead logs).
 func (c *core) close(log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.audit.Close(ctx); err != nil {
+		log.Error("audit log: entries still queued at shutdown", "err", err)
+	}
 	c.cluster.close()
 	if err := c.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)

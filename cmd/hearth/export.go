@@ -79,7 +79,10 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return usagef("export: give --person and --out")
 	}
 	return withCore(cfg.serveConfig, func(c *core) error {
-		return writeExport(ctx, c, cfg, stdout, stderr)
+		if err := writeExport(ctx, c, cfg, stdout, stderr); err != nil {
+			return err
+		}
+		return c.recordAdmin(ctx, "export", "", cfg.Person)
 	})
 }
 

@@ -261,6 +261,9 @@ func runFirmwarePublish(ctx context.Context, args []string, getenv func(string) 
 		if err != nil {
 			return err
 		}
+		if err := c.recordAdmin(ctx, "firmware publish", rel.Model+"@"+rel.Version, ""); err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "published %s %s (%d bytes, sha256 %s, substantial %t, expires %s)\n",
 			rel.Model, rel.Version, rel.Length, rel.SHA256, rel.Substantial, rel.Expires.Format(time.RFC3339))
 		return nil
@@ -310,6 +313,9 @@ func runFirmwareRollout(ctx context.Context, args []string, getenv func(string) 
 	return withCore(cfg.serveConfig, func(c *core) error {
 		r, err := c.updates.Rollout(ctx, model, version, st)
 		if err != nil {
+			return err
+		}
+		if err := c.recordAdmin(ctx, "firmware rollout", model+"@"+version, ""); err != nil {
 			return err
 		}
 		return printRollout(stdout, r)

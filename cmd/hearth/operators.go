@@ -43,6 +43,9 @@ func runOperators(ctx context.Context, args []string, getenv func(string) string
 		if err != nil {
 			return fmt.Errorf("operators %s: %w", args[0], err)
 		}
+		if err := c.recordAdmin(ctx, "operators "+args[0], acct.ID, acct.PersonID); err != nil {
+			return err
+		}
 		if grant {
 			fmt.Fprintf(stdout, "account %s is an operator; it must sign in with a second factor to use operator routes\n", acct.ID)
 		} else {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/compliance"
 	"github.com/hearth-iot/hearth/ledger"
 	"github.com/hearth-iot/hearth/manifest"
@@ -57,6 +58,9 @@ func runReport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer store.Close()
 	if f.Ledger, err = ledgerCheck(ctx, store); err != nil {
+		return err
+	}
+	if f.Audit, err = auditCheck(ctx, store); err != nil {
 		return err
 	}
 	r := buildReport(f)
@@ -106,6 +110,7 @@ func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error
 		return f, err
 	}
 	f.TrustedProxies, f.ProxyProtocol = len(proxies), len(lbs)
+	f.AuditLog = true                            // every server records accesses and operator actions (package audit; auditserve.go)
 	_, f.AnalyticsBudget = m.StatisticsPurpose() // PET-DP: the analytics service charges every query to the manifest's budgets
 	f.Synthetic = true                           // package synth, built in: `hearth demo` and `hearth synth` (docs/synth.md)
 	if f.SecurityContact = splitList(cfg.Disclosure.Contacts); len(f.SecurityContact) == 0 && m.Controller.Contact != "" {
@@ -143,12 +148,29 @@ func ledgerCheck(ctx context.Context, store hearth.Store) (compliance.Check, err
 	return compliance.Check{Checked: true, Intact: true, Entries: head.Seq}, nil
 }
 
+// auditCheck verifies the audit log's chain, as ledgerCheck the consent
+// ledger's.
+func auditCheck(ctx context.Context, store hearth.Store) (compliance.Check, error) {
+	head, err := audit.Verify(ctx, store.AuditLog())
+	var p *ledger.Problem
+	switch {
+	case errors.As(err, &p):
+		return compliance.Check{Checked: true, Entries: p.Seq - 1, Problem: p.Error()}, nil
+	case err != nil:
+		return compliance.Check{}, err
+	}
+	return compliance.Check{Checked: true, Intact: true, Entries: head.Seq}, nil
+}
+
 // report builds the server's compliance report now, verifying the consent
 // ledger (GET /v1/operator/report and the console's report page).
 func (s *server) report(ctx context.Context) (compliance.Report, error) {
 	f := s.facts
 	var err error
 	if f.Ledger, err = ledgerCheck(ctx, s.store); err != nil {
+		return compliance.Report{}, err
+	}
+	if f.Audit, err = auditCheck(ctx, s.db); err != nil {
 		return compliance.Report{}, err
 	}
 	return buildReport(f), nil

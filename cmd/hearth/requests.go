@@ -56,8 +56,8 @@ func runRequests(ctx context.Context, args []string, getenv func(string) string,
 		if id == "" {
 			return usagef("requests update: give --id")
 		}
-		return withRights(ctx, cfg, func(svc *rights.Service) error {
-			return updateRequest(ctx, svc, id, hearth.RequestStatus(status), outcome, stdout)
+		return withRights(ctx, cfg, func(svc *rights.Service, store hearth.Store) error {
+			return updateRequest(ctx, svc, store, id, hearth.RequestStatus(status), outcome, stdout)
 		})
 	}
 	limit := 1000
@@ -71,7 +71,7 @@ func runRequests(ctx context.Context, args []string, getenv func(string) string,
 	if limit <= 0 {
 		return usagef("requests: --limit must be positive")
 	}
-	return withRights(ctx, cfg, func(svc *rights.Service) error {
+	return withRights(ctx, cfg, func(svc *rights.Service, _ hearth.Store) error {
 		return listRequests(ctx, svc, limit, time.Now(), stdout)
 	})
 }
@@ -90,7 +90,14 @@ func runRequestsShow(ctx context.Context, args []string, getenv func(string) str
 		return usagef("requests show: give --id")
 	}
 	return withCore(cfg.serveConfig, func(c *core) error {
-		return showRequest(ctx, c.rights, c.store, id, stdout)
+		if err := showRequest(ctx, c.rights, c.store, id, stdout); err != nil {
+			return err
+		}
+		r, err := c.store.RightsRequest(ctx, id)
+		if err != nil {
+			return err
+		}
+		return c.recordAdmin(ctx, "requests show", id, r.PersonID)
 	})
 }
 
@@ -131,7 +138,7 @@ func showRequest(ctx context.Context, svc *rights.Service, store hearth.RightsRe
 
 // withRights opens the store cfg names, which must exist, and runs fn with
 // a rights service on it.
-func withRights(ctx context.Context, cfg serveConfig, fn func(*rights.Service) error) error {
+func withRights(ctx context.Context, cfg serveConfig, fn func(*rights.Service, hearth.Store) error) error {
 	store, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
@@ -141,7 +148,7 @@ func withRights(ctx context.Context, cfg serveConfig, fn func(*rights.Service) e
 	if err != nil {
 		return err
 	}
-	return fn(svc)
+	return fn(svc, store)
 }
 
 // openExisting opens the store cfg names: the PostgreSQL databases of
@@ -202,7 +209,7 @@ func days(d time.Duration) string {
 }
 
 // updateRequest records an operator's progress on request id.
-func updateRequest(ctx context.Context, svc *rights.Service, id string, status hearth.RequestStatus, outcome string, stdout io.Writer) error {
+func updateRequest(ctx context.Context, svc *rights.Service, store hearth.AuditStore, id string, status hearth.RequestStatus, outcome string, stdout io.Writer) error {
 	switch status {
 	case hearth.StatusInProgress, hearth.StatusDone, hearth.StatusRefused:
 	default:
@@ -210,6 +217,9 @@ func updateRequest(ctx context.Context, svc *rights.Service, id string, status h
 	}
 	r, err := svc.Progress(ctx, id, status, outcome)
 	if err != nil {
+		return err
+	}
+	if err := recordIn(ctx, store, "requests update", r.ID, r.PersonID); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "request %s: %s\n", r.ID, r.Status)

@@ -58,6 +58,7 @@ Commands:
 	records             print the record of processing activities and DPIA screening
 	report              print every requirement's status on this instance, and its evidence
 	ledger verify       check the consent ledger's hash chain
+	audit verify        check the audit log's hash chain and its anchors; print the head's anchor
 	export              write a person's data to a ZIP file (RIGHT-ACCESS)
 	import              restore a person from an export ZIP (RIGHT-PORT)
 	backup              write a consistent copy of hearth.db (or keys.db) while the server runs
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runNotice(rest, getenv, stdout, stderr)
 	case "records":
 		return runRecords(rest, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "report":
 		return runReport(ctx, rest, getenv, stdout, stderr)
 	case "ledger":

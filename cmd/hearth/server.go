@@ -74,6 +74,12 @@ type server struct {
 	// stopUpdates stops the firmware delivery pass.
 	firmwareKeys []ed25519.PublicKey
 	stopUpdates  func()
+	// chains is what the start-up verification found of each hash chain
+	// ("consent", "audit"): "intact" or "broken" (auditserve.go); set
+	// before the server listens. stopAnchor stops the anchoring of the
+	// audit log's head (--audit-anchor) after writing a last anchor.
+	chains     map[string]string
+	stopAnchor func()
 	// oauth is the OAuth 2 authorization server for third-party clients
 	// (oauth.go).
 	oauth *oauth.Server
@@ -99,6 +105,11 @@ func startServer(cfg serveConfig, m *manifest.Manifest, log *slog.Logger, stdout
 	}
 	s := &server{core: c, log: log}
 	if s.firmwareKeys, err = cfg.loadFirmwareKeys(); err != nil {
+		c.close(log)
+		return nil, err
+	}
+	s.verifyChains(context.Background(), stdout)
+	if err := s.startAnchor(cfg.Audit); err != nil {
 		c.close(log)
 		return nil, err
 	}
@@ -256,6 +267,7 @@ func (s *server) handler(secure bool, metricsHandler http.Handler, proxies []net
 		Rights:  s.rights,
 		Events:  s.events, Lifecycle: s.lifecycle,
 		Updates: s.updates, FirmwareKeys: s.firmwareKeys,
+		Audit: s.audit, Chains: s.chains,
 		OAuth:     s.oauth,
 		Analytics: s.analytics,
 		Report:    s.report,
@@ -298,6 +310,12 @@ func (s *server) shutdown(ctx context.Context) error {
 	}
 	if err := s.ingest.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush readings: %w", err))
+	}
+	if err := s.audit.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("flush the audit log: %w", err))
+	}
+	if s.stopAnchor != nil {
+		s.stopAnchor()
 	}
 	s.log.Info("pending readings committed")
 	if err := s.core.close(s.log); err != nil {
