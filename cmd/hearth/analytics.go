@@ -11,9 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/analytics"
-	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/ledger"
 	"github.com/hearth-iot/hearth/metrics"
 )
@@ -103,15 +101,8 @@ func analyticsQuery(ctx context.Context, c *core, q analytics.Query, asJSON bool
 	if err != nil {
 		return err
 	}
-	p, _ := c.analytics.Purpose()
-	log := audit.New(audit.Config{Store: c.store.AuditLog()})
-	err = log.Record(ctx, hearth.LedgerEntry{Type: audit.Admin, Actor: string(ledger.MethodCLI), Method: ledger.MethodCLI,
-		Purpose: p.ID, Details: audit.Details{ActorKind: audit.Operator, Action: "analytics query", Target: q.Dataset}.JSON()})
-	if cerr := log.Close(ctx); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("record the query in the audit log: %w", err)
+	if err := c.recordAdmin(ctx, "analytics query", q.Dataset, ""); err != nil {
+		return err
 	}
 	if asJSON {
 		return json.NewEncoder(stdout).Encode(res)
@@ -133,7 +124,7 @@ func printResult(res *analytics.Result, stdout io.Writer) {
 			name = "all"
 		}
 		if g.Suppressed {
-			fmt.Fprintf(tw, "%s\twithheld: fewer than %d households\t\t\n", name, res.MinGroup)
+			fmt.Fprintf(tw, "%s\twithheld: noisy count of households under %d\t\t\n", name, res.MinGroup)
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s to %s\t%d\n", name, num(*g.Value), num(*g.Low), num(*g.High), *g.Households)
