@@ -77,7 +77,7 @@ func TestOperatorReport(t *testing.T) {
 		t.Errorf("CONSENT-LEDGER = %v", l)
 	}
 	if a := byID["AUDIT"]; a["status"] != compliance.NotMet {
-		t.Errorf("AUDIT = %v, want not met until the audit log is wired in", a)
+		t.Errorf("AUDIT = %v, want not met: this test's facts name no audit log", a)
 	}
 	p := op.get("/operator/report")
 	wantPage(t, p, 200, "<h1>Compliance report</h1>", `<h2>SEC-ENCRYPT: not-met</h2>`, "plaintext on a loopback address",

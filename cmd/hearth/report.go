@@ -23,7 +23,7 @@ compliance/requirements.md, once, with its status (met, met-by-code, not-met
 or not-applicable), what meets it or plainly why not, and the tests that show
 it. It reads the same flags and HEARTH_* environment variables as serve (the
 manifest, TLS, proxies, recipients, firmware keys, security contact) and the
-data directory or database, whose consent ledger it verifies; it only reads,
+data directory or database, whose consent ledger and audit log it verifies; it only reads,
 and may run while the server runs. Formats: md, html or json.`
 
 // runReport runs `hearth report [serve's flags] [--format md|html|json] [--out FILE]`.
@@ -138,20 +138,19 @@ func configFacts(cfg serveConfig, m *manifest.Manifest) (compliance.Facts, error
 // the check, a failure to read it is an error.
 func ledgerCheck(ctx context.Context, store hearth.Store) (compliance.Check, error) {
 	head, err := ledger.Verify(ledger.Entries(ctx, store, 0))
-	var p *ledger.Problem
-	switch {
-	case errors.As(err, &p):
-		return compliance.Check{Checked: true, Entries: p.Seq - 1, Problem: p.Error()}, nil
-	case err != nil:
-		return compliance.Check{}, err
-	}
-	return compliance.Check{Checked: true, Intact: true, Entries: head.Seq}, nil
+	return chainCheck(head.Seq, err)
 }
 
 // auditCheck verifies the audit log's chain, as ledgerCheck the consent
 // ledger's.
 func auditCheck(ctx context.Context, store hearth.Store) (compliance.Check, error) {
 	head, err := audit.Verify(ctx, store.AuditLog())
+	return chainCheck(head.Seq, err)
+}
+
+// chainCheck turns a chain's verification into the report's check: the
+// head's sequence number of an intact chain, or its first break.
+func chainCheck(seq int64, err error) (compliance.Check, error) {
 	var p *ledger.Problem
 	switch {
 	case errors.As(err, &p):
@@ -159,11 +158,12 @@ func auditCheck(ctx context.Context, store hearth.Store) (compliance.Check, erro
 	case err != nil:
 		return compliance.Check{}, err
 	}
-	return compliance.Check{Checked: true, Intact: true, Entries: head.Seq}, nil
+	return compliance.Check{Checked: true, Intact: true, Entries: seq}, nil
 }
 
 // report builds the server's compliance report now, verifying the consent
-// ledger (GET /v1/operator/report and the console's report page).
+// ledger and the audit log (GET /v1/operator/report and the console's
+// report page).
 func (s *server) report(ctx context.Context) (compliance.Report, error) {
 	f := s.facts
 	var err error
