@@ -86,4 +86,9 @@ type LedgerStore interface {
 	// LedgerEntriesFor lists the entries whose Person is personID, in
 	// ascending Seq order.
 	LedgerEntriesFor(ctx context.Context, personID string) ([]LedgerEntry, error)
+	// LedgerEntriesAbout lists the entries whose Person is personID with
+	// Seq > after, in ascending Seq order, at most limit of them (0 means
+	// 100): LedgerEntriesFor page by page, for readers that must not hold
+	// them all (a person's export).
+	LedgerEntriesAbout(ctx context.Context, personID string, after int64, limit int) ([]LedgerEntry, error)
 }

@@ -231,7 +231,7 @@ func TestExportHoldsEveryReadingAndNoneOfOthers(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"index.html", "profile.json", "settings.json", "consents/ledger.jsonl",
-		"consents/receipts.json", "notices-shown.json", "notifications.jsonl", "processing.json", "export.json"} {
+		"consents/receipts.json", "notices-shown.json", "notifications.jsonl", "processing.json", "export.json", "connected-clients.json", "accesses.jsonl"} {
 		if !names[f] {
 			t.Errorf("no %s in the export", f)
 		}

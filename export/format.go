@@ -4,9 +4,14 @@
 // format. docs/export-format.md documents the format and
 // docs/export.schema.json its JSON files.
 //
+// It also holds the person's OAuth grants to third-party clients and the
+// audit log entries about them (INT-CLIENTS, AUDIT), which an import
+// leaves out: they belong to the instance that issued and kept them.
+//
 // An export is streamed: readings are read page by page through the
-// (person_id, id) index and written through per-category spools, so the
-// memory it takes does not grow with the number of readings. An import is
+// (person_id, id) index and written through per-category spools, and
+// audit log entries page by page through the (person, seq) index, so the
+// memory it takes does not grow with the number of readings or accesses. An import is
 // verified in full (every file's SHA-256, every ledger entry's hash, every
 // line) before anything is written, then applied in one transaction.
 package export

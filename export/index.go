@@ -53,8 +53,21 @@ Notifications sent to you: {{.Sum.Notifications}} (<a href="notifications.jsonl"
 Who receives each kind of data and how long it is kept: <a href="processing.json">processing.json</a>.
 Your requests about your rights ({{.Sum.Requests}}), their deadlines and outcomes: <a href="rights-requests.json">rights-requests.json</a>.</p>
 
+<h2>Apps you connected</h2>
+{{if .Sum.Clients}}<table><tr><th>App</th><th>Access granted</th><th>Since</th><th>Until</th></tr>
+{{range .Sum.Clients}}<tr><td>{{.Client}}</td><td>{{range $i, $s := .Scopes}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}</td><td>{{date .Granted}}</td>
+<td>{{if .Expires}}{{date .Expires}}{{if .Expired}} (expired){{end}}{{else}}until you take it back{{end}}</td></tr>
+{{end}}</table>{{else}}<p>No app holds access to your account.</p>{{end}}
+<p>Every stored record of these grants, without any token: <a href="connected-clients.json">connected-clients.json</a>.</p>
+
+<h2>Who accessed your data</h2>
+{{with .Sum.Accesses}}<p>The audit log holds {{.Total}} entries about you: accesses by you ({{.Self}}), by other members of your household or your guardian ({{.Members}}),
+by the service's operator ({{.Operator}}), by apps you connected ({{.Clients}}), by recipients ({{.Recipients}}), and others ({{.Others}}).
+Each says who acted, when, through what, and for which purpose, with the hash chain that proves it was not changed: <a href="accesses.jsonl">accesses.jsonl</a>.</p>{{end}}
+
 <h2>Moving your data</h2>
 <p>This archive is also the import format: another Hearth instance restores you from it with <code>hearth import</code> or its import API.
+Your connected apps and the record of who accessed your data stay with this instance: an import does not bring them.
 <code>export.json</code> lists every file with its SHA-256 digest; the format is documented in Hearth's docs/export-format.md.</p>
 </body>
 </html>

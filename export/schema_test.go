@@ -16,7 +16,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hearth-iot/hearth"
+	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/export"
+	"github.com/hearth-iot/hearth/ledger"
 )
 
 // schemaOf maps each JSON file of an export to the definition in
@@ -34,7 +36,8 @@ func schemaOf(name string) string {
 		"consents/ledger.jsonl": "ledgerEntry", "consents/receipts.json": "receipts",
 		"consents/state.json": "consentState", "notices-shown.json": "noticesShown",
 		"notifications.jsonl": "notification", "processing.json": "processing",
-		"rights-requests.json": "rightsRequests",
+		"rights-requests.json": "rightsRequests", "connected-clients.json": "connectedClients",
+		"accesses.jsonl": "accessEntry",
 	}[name]
 }
 
@@ -56,6 +59,14 @@ func TestExportMatchesSchema(t *testing.T) {
 	must(t, in.store.CreateRightsRequest(ctx, &hearth.RightsRequest{ID: "rr_1", PersonID: h.child, HouseholdID: h.hh,
 		Type: hearth.RequestAccess, RequestedBy: h.adult, IdentityCheck: hearth.CheckGuardian, Status: hearth.StatusReceived,
 		Created: in.now, Deadline: in.now.Add(30 * 24 * time.Hour)}))
+	// RIGHT-ACCESS, AUDIT: a client the child's guardian connected for
+	// them, and who read the child's data.
+	in.connect(t, "c_coach", "Energy Coach", h.child, secretSignature)
+	log := in.newAuditLog(t)
+	accessed(t, log, h.child, h.adult, audit.Guardian, "", "energy-insights")
+	accessed(t, log, h.child, "client:c_coach", audit.Client, h.adult, "")
+	must(t, log.Record(ctx, hearth.LedgerEntry{Type: audit.Admin, Person: h.child, Actor: "p_operator", Method: ledger.MethodCLI,
+		Details: audit.Details{ActorKind: audit.Operator, Action: "people erase"}.JSON()}))
 	data := in.write(t, h.child)
 
 	schemas := compileSchemas(t)
@@ -93,7 +104,7 @@ func TestExportMatchesSchema(t *testing.T) {
 		}
 	}
 	for _, def := range []string{"metadata", "profile", "settings", "ledgerEntry", "receipts", "consentState",
-		"noticesShown", "notification", "processing", "rightsRequests", "reading"} {
+		"noticesShown", "notification", "processing", "rightsRequests", "reading", "connectedClients", "accessEntry"} {
 		if !seen[def] {
 			t.Errorf("no file of the export was checked against %s", def)
 		}
@@ -132,7 +143,7 @@ func compileSchemas(t *testing.T) map[string]*jsonschema.Schema {
 	must(t, c.AddResource(url, doc))
 	out := map[string]*jsonschema.Schema{}
 	for _, def := range []string{"metadata", "profile", "settings", "ledgerEntry", "receipts", "consentState",
-		"noticesShown", "notification", "processing", "rightsRequests", "reading"} {
+		"noticesShown", "notification", "processing", "rightsRequests", "reading", "connectedClients", "accessEntry"} {
 		s, err := c.Compile(url + "#/$defs/" + def)
 		if err != nil {
 			t.Fatalf("compile %s: %v", def, err)
@@ -163,6 +174,7 @@ func TestSchemaNamesEveryField(t *testing.T) {
 		"settings": reflect.TypeFor[export.SettingsRecord](), "ledgerEntry": reflect.TypeFor[export.LedgerRecord](),
 		"reading": reflect.TypeFor[export.ReadingRecord](), "notification": reflect.TypeFor[export.NotificationRecord](),
 		"processing": reflect.TypeFor[export.Processing](), "rightsRequests": reflect.TypeFor[export.RequestRecord](),
+		"connectedClients": reflect.TypeFor[export.GrantRecord](), "accessEntry": reflect.TypeFor[export.AccessRecord](),
 	} {
 		d := doc.Defs[def]
 		props := d.Properties

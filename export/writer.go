@@ -136,6 +136,8 @@ type summary struct {
 	Notifications int
 	Processing    Processing
 	Requests      int
+	Clients       []clientGrant
+	Accesses      accessCounts
 }
 
 type consentLine struct {
@@ -198,7 +200,19 @@ func (s *Service) writeRecords(ctx context.Context, a *archive, p *hearth.Person
 	if err != nil {
 		return nil, err
 	}
-	return sum, a.addJSON(fileRequests, now, recs)
+	if err := a.addJSON(fileRequests, now, recs); err != nil {
+		return nil, err
+	}
+	grants, lines, err := s.grants(ctx, p.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	sum.Clients = lines
+	if err := a.addJSON(fileClients, now, grants); err != nil {
+		return nil, err
+	}
+	sum.Accesses, err = s.writeAccesses(ctx, a, p.ID, now)
+	return sum, err
 }
 
 func nonNilSlice[T any](s []T) []T {
@@ -367,13 +381,18 @@ func (s *Service) processing(counts map[string]int64) Processing {
 // ledgerRecords converts ledger entries to their export form.
 func ledgerRecords(es []hearth.LedgerEntry) []LedgerRecord {
 	out := make([]LedgerRecord, len(es))
-	for i, e := range es {
-		out[i] = LedgerRecord{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), Person: e.Person, Purpose: e.Purpose,
-			HouseholdID: e.HouseholdID, ManifestVersion: e.ManifestVersion, NoticeVersion: e.NoticeVersion,
-			Method: string(e.Method), Actor: e.Actor, Statement: e.Statement, Details: e.Details,
-			PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)}
+	for i := range es {
+		out[i] = ledgerRecord(&es[i])
 	}
 	return out
+}
+
+// ledgerRecord converts one ledger or audit log entry.
+func ledgerRecord(e *hearth.LedgerEntry) LedgerRecord {
+	return LedgerRecord{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), Person: e.Person, Purpose: e.Purpose,
+		HouseholdID: e.HouseholdID, ManifestVersion: e.ManifestVersion, NoticeVersion: e.NoticeVersion,
+		Method: string(e.Method), Actor: e.Actor, Statement: e.Statement, Details: e.Details,
+		PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)}
 }
 
 // noticeShown is one entry of notices-shown.json.

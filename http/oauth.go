@@ -269,7 +269,6 @@ func (s *server) handleDisconnectClient() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		// TODO(audit): record the revocation once audit.Logger lands.
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -334,7 +333,6 @@ func (s *server) handleRegisterClient() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		// TODO(audit): record the registration once audit.Logger lands.
 		out := clientJSON(c)
 		out.Secret = secret
 		encode(w, http.StatusCreated, out)
@@ -377,7 +375,6 @@ func (s *server) handleRemoveClient() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		// TODO(audit): record the removal once audit.Logger lands.
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -140,7 +140,6 @@ func (s *server) pageAuthorizePost() pageFunc {
 			prov.WriteAuthorizeError(ctx, w, ar, err)
 			return nil
 		}
-		// TODO(audit): record the grant once audit.Logger lands.
 		prov.WriteAuthorizeResponse(ctx, w, ar, resp)
 		return nil
 	}
@@ -187,7 +186,6 @@ func (s *server) pageRevokeClientPost() pageFunc {
 		if err := s.OAuth.Disconnect(r.Context(), accountFrom(r.Context()).PersonID, r.PathValue("client")); err != nil {
 			return err
 		}
-		// TODO(audit): record the revocation once audit.Logger lands.
 		s.redirect(w, r, "/account/clients", "The app's access was taken back. It can no longer use your account.")
 		return nil
 	}
@@ -243,7 +241,6 @@ func (s *server) pageOperatorClientsPost() pageFunc {
 			}
 			return err
 		}
-		// TODO(audit): record the registration once audit.Logger lands.
 		created := clientJSON(c)
 		created.Secret = secret
 		return s.renderOperatorClients(w, r, p, http.StatusCreated, &created)
@@ -260,7 +257,6 @@ func (s *server) pageOperatorRemoveClientPost() pageFunc {
 		if err := s.OAuth.RemoveClient(r.Context(), r.PathValue("client")); err != nil {
 			return err
 		}
-		// TODO(audit): record the removal once audit.Logger lands.
 		s.redirect(w, r, "/operator/clients", "The client was removed. Its tokens no longer work.")
 		return nil
 	}

@@ -7,7 +7,7 @@ func rights(m *Manifest) []NoticeRight {
 	c := m.Controller.Contact
 	app := "in your account, or by writing to " + c
 	rs := []NoticeRight{
-		{"access", "See your data", "Download a copy of everything we hold about you (your readings, profile, settings, consents, notifications and requests) " + app + "."},
+		{"access", "See your data", "Download a copy of everything we hold about you (your readings, profile, settings, consents, notifications and requests, the apps you connected, and who accessed your data, when and for which purpose) " + app + "."},
 		{"export", "Take your data with you", "Download your data in machine-readable formats (JSON Lines, CSV and JSON) " + app + ", and import it into another service that reads the same format."},
 		{"correction", "Correct your data", "Correct your profile, move a reading to the right person, or mark a reading as disputed or correct its value, " + app + "."},
 		{"erasure", "Delete your data", "Delete some of your data (by kind, time or device) or all of it " + app + ". We also tell everyone we shared it with to delete it. Deleting the app deletes nothing: ask us."},

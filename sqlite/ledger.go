@@ -49,6 +49,12 @@ func (db *DB) LedgerEntriesFor(ctx context.Context, personID string) ([]hearth.L
 	return db.ledger().LedgerEntriesFor(ctx, personID)
 }
 
+// LedgerEntriesAbout lists the entries about personID with Seq > after in
+// ascending order, at most limit (0 means 100).
+func (db *DB) LedgerEntriesAbout(ctx context.Context, personID string, after int64, limit int) ([]hearth.LedgerEntry, error) {
+	return db.ledger().LedgerEntriesAbout(ctx, personID, after, limit)
+}
+
 // AppendEntries appends es to the table in one transaction, as
 // DB.AppendEntries does to the ledger.
 func (c chainTable) AppendEntries(ctx context.Context, es []hearth.LedgerEntry) error {
@@ -135,6 +141,17 @@ func (c chainTable) LedgerEntries(ctx context.Context, after int64, limit int) (
 func (c chainTable) LedgerEntriesFor(ctx context.Context, personID string) ([]hearth.LedgerEntry, error) {
 	return queryAll(ctx, c.p, scanEntry, c.table+" entries",
 		"SELECT "+ledgerCols+" FROM "+c.table+" WHERE person = ? ORDER BY seq", personID)
+}
+
+// LedgerEntriesAbout lists the table's entries about personID with Seq >
+// after in ascending order, at most limit (0 means 100), through the
+// (person, seq) index.
+func (c chainTable) LedgerEntriesAbout(ctx context.Context, personID string, after int64, limit int) ([]hearth.LedgerEntry, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	return queryAll(ctx, c.p, scanEntry, c.table+" entries",
+		"SELECT "+ledgerCols+" FROM "+c.table+" WHERE person = ? AND seq > ? ORDER BY seq LIMIT ?", personID, after, limit)
 }
 
 func scanEntry(row rowScanner) (*hearth.LedgerEntry, error) {

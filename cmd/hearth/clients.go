@@ -68,7 +68,7 @@ func runClients(ctx context.Context, args []string, getenv func(string) string, 
 			if secret != "" {
 				fmt.Fprintf(stdout, "secret (shown once, kept only as a hash): %s\n", secret)
 			}
-			// TODO(audit): record the registration once audit.Logger lands.
+			return c.recordAdmin(ctx, "clients add", cl.ID, "")
 		case "list":
 			cs, err := srv.Clients(ctx)
 			if err != nil {
@@ -87,7 +87,7 @@ func runClients(ctx context.Context, args []string, getenv func(string) string, 
 				return fmt.Errorf("clients remove: %w", err)
 			}
 			fmt.Fprintf(stdout, "client %s removed; its tokens no longer work\n", fs.Arg(0))
-			// TODO(audit): record the removal once audit.Logger lands.
+			return c.recordAdmin(ctx, "clients remove", fs.Arg(0), "")
 		}
 		return nil
 	})
