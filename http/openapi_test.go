@@ -222,12 +222,12 @@ func checkAPI(t *testing.T, h http.Handler) http.Handler {
 	return c.wrap(t, h)
 }
 
-// TestMain runs the package's tests, then, when they all ran (no -run or
-// -skip) and passed, fails if a documented operation was never answered
+// TestMain runs the package's tests, then, when they all ran (no -run,
+// -skip, -list or -short) and passed, fails if a documented operation was never answered
 // with a response that validated against the document.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if code != 0 || flagSet("test.run") || flagSet("test.skip") || testing.Short() {
+	if code != 0 || flagSet("test.run") || flagSet("test.skip") || flagSet("test.list") || testing.Short() {
 		os.Exit(code)
 	}
 	c, err := theChecker()
