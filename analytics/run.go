@@ -16,8 +16,8 @@ import (
 type Result struct {
 	Query  Query   `json:"query"` // the query with its defaults filled in
 	Groups []Group `json:"groups"`
-	// Suppressed is how many groups were withheld because fewer than
-	// MinGroup households (by a noisy count) are in them.
+	// Suppressed is how many groups were withheld because their noisy
+	// count of households is below MinGroup.
 	Suppressed int `json:"suppressed"`
 	MinGroup   int `json:"min_group"`
 	// Budget is the dataset's budget after this query's charge.
@@ -28,8 +28,8 @@ type Result struct {
 type Group struct {
 	Bucket time.Time `json:"bucket,omitzero"` // start of the time bucket, UTC; zero for people and devices
 	Key    string    `json:"key,omitempty"`   // the histogram bin, role or device model
-	// Suppressed says the group was withheld: fewer than MinGroup
-	// households (by a noisy count) are in it. Value, Low, High and
+	// Suppressed says the group was withheld: its noisy count of
+	// households is below MinGroup. Value, Low, High and
 	// Households are then empty.
 	Suppressed bool `json:"suppressed"`
 	// Value is the noisy statistic; Low and High a 95% confidence

@@ -290,5 +290,5 @@ func statisticsText(s *Statistics) string {
 	}
 	return fmt.Sprintf("Used only for statistics about many households together, never about one: each number has random noise added "+
 		"(differential privacy, at most ε = %g for each kind of data, over all statistics ever made from it), "+
-		"and a number about fewer than %d households is not published.", s.Epsilon, s.Groups())
+		"and a number is published only when a count of the households in it, with noise added too, is at least %d.", s.Epsilon, s.Groups())
 }

@@ -17,7 +17,8 @@ const (
 	// number of people (here one in 100,000).
 	MaxStatisticsDelta = 1e-5
 	// DefaultMinGroup is the smallest group published when the manifest
-	// does not say: statistics over fewer households are withheld.
+	// does not say: a group whose noisy count of households is below it
+	// is withheld.
 	DefaultMinGroup = 10
 )
 

@@ -133,7 +133,7 @@ func printResult(res *analytics.Result, stdout io.Writer) {
 			name = "all"
 		}
 		if g.Suppressed {
-			fmt.Fprintf(tw, "%s\twithheld: fewer than %d households\t\t\n", name, res.MinGroup)
+			fmt.Fprintf(tw, "%s\twithheld: noisy count of households under %d\t\t\n", name, res.MinGroup)
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s to %s\t%d\n", name, num(*g.Value), num(*g.Low), num(*g.High), *g.Households)

@@ -34,7 +34,7 @@ func TestAnalyticsCommand(t *testing.T) {
 	store.Close()
 	kek := filepath.Join(t.TempDir(), "k.kek")
 	code, out, errOut := runAnalyticsCLI(t, dir, kek, "query", "--dataset", "people", "--kind", "count", "--epsilon", "1.5")
-	if code != exitOK || !strings.Contains(out, "owner") || !strings.Contains(out, "withheld: fewer than 10 households") ||
+	if code != exitOK || !strings.Contains(out, "owner") || !strings.Contains(out, "withheld: noisy count of households under 10") ||
 		!strings.Contains(out, "people: ε 1.5 of 4 spent by 1 queries") {
 		t.Fatalf("query: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
