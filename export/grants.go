@@ -111,9 +111,9 @@ func (s *Service) grants(ctx context.Context, personID string, now time.Time) ([
 // accessCounts counts the accesses in accesses.jsonl by who acted, for
 // index.html.
 type accessCounts struct {
-	Total                                         int64
+	Total                                        int64
 	Self, Members, Operator, Clients, Recipients int64
-	Others                                        int64 // Hearth itself, or a kind this version does not name
+	Others                                       int64 // Hearth itself, or a kind this version does not name
 }
 
 func (c *accessCounts) add(e *hearth.LedgerEntry) {

@@ -49,16 +49,8 @@ func (e *env) join(owner, hh, token, role string) {
 // chain verifies afterwards.
 func TestAuditMemberReadAppears(t *testing.T) {
 	e := newEnv(t)
-	owner, _ := e.user("Owner")
-	alice, aliceID := e.user("Alice")
-	bob, bobID := e.user("Bob")
-	hh := e.household(owner)
-	e.join(owner, hh, alice, "adult")
-	e.join(owner, hh, bob, "adult")
+	hh, alice, aliceID, bob, bobID := e.sharedRead()
 	person := "/v1/households/" + hh + "/people/" + aliceID
-	e.want(e.do("POST", person+"/shares", alice, fmt.Sprintf(`{"category":"room-temperature","with":%q}`, bobID)), 200)
-
-	e.want(e.do("GET", "/v1/households/"+hh+"/readings?purpose=heating-control&person="+aliceID, bob, ""), 200)
 	e.want(e.do("GET", person+"/consents", alice, ""), 200)
 
 	as := e.accesses(alice, person+"/accesses")
