@@ -120,7 +120,7 @@ func TestOAuthFlow(t *testing.T) {
 	authURL := cfg.AuthCodeURL(oauthState, oauth2.S256ChallengeOption(verifier))
 	u, _ := url.Parse(authURL)
 	wantPage(t, b.get(u.RequestURI()), 200, "Allow Heat Planner to use your account?", "see your households and their members",
-		"see the readings of your devices", "your household “Home”", "device "+d1, `value="allow"`, `value="deny"`)
+		"see the readings of your devices", "your household “Home”", "device "+d1, "the purpose “Keep the home at the temperature you set”", `value="allow"`, `value="deny"`)
 	code, _ := codeOf(t, b.post(u.RequestURI(), url.Values{"decision": {"allow"}}))
 	tok, err := cfg.Exchange(e.oauthCtx(), code, oauth2.VerifierOption(verifier))
 	if err != nil {

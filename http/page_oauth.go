@@ -44,8 +44,9 @@ type authorizePage struct {
 }
 
 // scopeLines describes scopes for a person: functions and narrowings
-// apart, a household by its name when the person is a member of it.
-func scopeLines(scopes []string, p *web.Page) (funcs, limits []scopeLine) {
+// apart, a household by its name when the person is a member of it, a
+// purpose by its name in the privacy notice.
+func (s *server) scopeLines(scopes []string, p *web.Page) (funcs, limits []scopeLine) {
 	for _, raw := range scopes {
 		sc, err := policy.ParseScope(raw)
 		if err != nil {
@@ -57,6 +58,13 @@ func scopeLines(scopes []string, p *web.Page) (funcs, limits []scopeLine) {
 			for _, h := range p.Households {
 				if h.ID == sc.Name {
 					line.Text = "your household “" + h.Name + "”"
+				}
+			}
+		}
+		if sc.Kind == policy.NarrowPurpose {
+			for _, np := range s.notices().doc.Purposes {
+				if np.ID == sc.Name {
+					line.Text = "the purpose “" + np.Name + "”"
 				}
 			}
 		}
@@ -100,7 +108,7 @@ func (s *server) pageAuthorize() pageFunc {
 		}
 		d := authorizePage{Client: c.Name, ClientID: c.ID, RedirectURI: ar.GetRedirectURI().String(),
 			Action: "/oauth/authorize?" + r.URL.RawQuery}
-		d.Functions, d.Limits = scopeLines(ar.GetRequestedScopes(), p)
+		d.Functions, d.Limits = s.scopeLines(ar.GetRequestedScopes(), p)
 		p.Title, p.Data = "Allow "+c.Name+" to use your account?", d
 		if o := origin(d.RedirectURI); o != "" {
 			p.FormTargets = []string{o}
@@ -168,7 +176,7 @@ func (s *server) pageClients() pageFunc {
 		var out []connectedClient
 		for _, c := range cs {
 			cc := connectedClient{ID: c.ClientID, Name: c.ClientName, GrantedAt: c.GrantedAt}
-			cc.Functions, cc.Limits = scopeLines(c.Scopes, p)
+			cc.Functions, cc.Limits = s.scopeLines(c.Scopes, p)
 			out = append(out, cc)
 		}
 		p.Title, p.Data = "Connected apps", out

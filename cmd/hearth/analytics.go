@@ -11,9 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/analytics"
-	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/ledger"
 	"github.com/hearth-iot/hearth/metrics"
 )
@@ -103,15 +101,8 @@ func analyticsQuery(ctx context.Context, c *core, q analytics.Query, asJSON bool
 	if err != nil {
 		return err
 	}
-	p, _ := c.analytics.Purpose()
-	log := audit.New(audit.Config{Store: c.store.AuditLog()})
-	err = log.Record(ctx, hearth.LedgerEntry{Type: audit.Admin, Actor: string(ledger.MethodCLI), Method: ledger.MethodCLI,
-		Purpose: p.ID, Details: audit.Details{ActorKind: audit.Operator, Action: "analytics query", Target: q.Dataset}.JSON()})
-	if cerr := log.Close(ctx); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("record the query in the audit log: %w", err)
+	if err := c.recordAdmin(ctx, "analytics query", q.Dataset, ""); err != nil {
+		return err
 	}
 	if asJSON {
 		return json.NewEncoder(stdout).Encode(res)
