@@ -18,9 +18,9 @@ const (
 	fileAccesses = "accesses.jsonl"
 )
 
-// GrantRecord is one entry of connected-clients.json: one stored OAuth
-// token record of a grant the person gave a third-party client
-// (INT-CLIENTS), as hearth.OAuthStore.OAuthTokensFor lists it. It holds no
+// GrantRecord is one entry of connected-clients.json: one active OAuth
+// access or refresh token record of a grant the person gave a third-party
+// client (INT-CLIENTS), as hearth.OAuthStore.OAuthTokensFor lists it. It holds no
 // token, token signature, request form or session: nothing that could be
 // used to call Hearth.
 type GrantRecord struct {

@@ -78,7 +78,7 @@ func exportFile(t testing.TB, data []byte, name string) []byte {
 
 // TestExportHoldsGrantsAndAccesses: RIGHT-ACCESS, AUDIT, INT-CLIENTS: after
 // a client was granted access and an operator, a member and the client
-// read a person's data, their export holds every stored OAuth token record
+// read a person's data, their export holds every active OAuth token record
 // of their grants (client, scopes, when, expiry) without any signature,
 // form or session, and every audit log entry about them, each hash as the
 // chain holds it; another person's grants and accesses are not in it

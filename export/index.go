@@ -58,7 +58,7 @@ Your requests about your rights ({{.Sum.Requests}}), their deadlines and outcome
 {{range .Sum.Clients}}<tr><td>{{.Client}}</td><td>{{range $i, $s := .Scopes}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}</td><td>{{date .Granted}}</td>
 <td>{{if .Expires}}{{date .Expires}}{{if .Expired}} (expired){{end}}{{else}}until you take it back{{end}}</td></tr>
 {{end}}</table>{{else}}<p>No app holds access to your account.</p>{{end}}
-<p>Every stored record of these grants, without any token: <a href="connected-clients.json">connected-clients.json</a>.</p>
+<p>The records of these grants, without any token: <a href="connected-clients.json">connected-clients.json</a>.</p>
 
 <h2>Who accessed your data</h2>
 {{with .Sum.Accesses}}<p>The audit log holds {{.Total}} entries about you: accesses by you ({{.Self}}), by other members of your household or your guardian ({{.Members}}),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -145,8 +146,9 @@ func healthz(t *testing.T, p *proc) map[string]any {
 	return v
 }
 
-// AUDIT: operator commands record themselves: a backup is an admin entry
-// by the command line, and the chain stays intact.
+// AUDIT, INT-CLIENTS: operator commands record themselves: a backup, and
+// registering and removing an OAuth client, are admin entries by the
+// command line, and the chain stays intact.
 func TestCommandsRecordAdminActions(t *testing.T) {
 	dir := t.TempDir()
 	db, err := sqlite.Open(dir)
@@ -161,14 +163,38 @@ func TestCommandsRecordAdminActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	es, err := db.AuditLog().LedgerEntries(t.Context(), 0, 10)
+	db.Close()
 	if err != nil || len(es) != 1 {
 		t.Fatalf("audit entries after a backup: %d, %v; want 1", len(es), err)
 	}
 	d := audit.ParseDetails(es[0].Details)
 	if es[0].Type != audit.Admin || es[0].Actor != "cli" || es[0].Method != "cli" || d.Action != "backup" || d.ActorKind != audit.Operator {
 		t.Errorf("backup recorded as %+v %+v", es[0], d)
+	}
+	code, out, errOut := runInProcess(t, "clients", "add", "--data", dir, "--name", "Planner",
+		"--redirect-uris", "https://planner.example/cb", "--scopes", "profile")
+	id := regexp.MustCompile(`client (cl_\S+) registered`).FindStringSubmatch(out)
+	if code != exitOK || id == nil {
+		t.Fatalf("clients add: %d %q %s", code, out, errOut)
+	}
+	if code, _, errOut := runInProcess(t, "clients", "remove", "--data", dir, id[1]); code != exitOK {
+		t.Fatalf("clients remove: %s", errOut)
+	}
+	db, err = sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	es, err = db.AuditLog().LedgerEntries(t.Context(), 0, 10)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("audit entries after a backup and two clients commands: %d, %v; want 3", len(es), err)
+	}
+	for i, want := range []string{"clients add", "clients remove"} {
+		e := es[i+1]
+		if d := audit.ParseDetails(e.Details); e.Type != audit.Admin || e.Actor != "cli" || d.Action != want || d.Target != id[1] {
+			t.Errorf("%s recorded as %+v %+v", want, e, d)
+		}
 	}
 	if _, err := audit.Verify(t.Context(), db.AuditLog()); err != nil {
 		t.Errorf("Verify: %v", err)
