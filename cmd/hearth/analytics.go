@@ -27,8 +27,8 @@ charges its epsilon to the dataset's privacy budget first; once the budget
 is spent it is refused and nothing is charged. budget lists every dataset's
 budget and what is spent. Both read the data directory (or --store) directly,
 so run them on the server, as the operator; query needs the key-encryption
-key (--kek), like the server, to open readings. Each query is recorded in
-the audit log.`
+key (--kek), like the server, to open readings. Each answered query is
+recorded in the audit log.`
 
 // analyticsFlags are the query's flags: the query's JSON names with
 // dashes.
