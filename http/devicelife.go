@@ -168,6 +168,7 @@ func (s *server) handleDeviceLog() http.Handler {
 		out := make([]logEntryJSON, 0, len(l.Entries))
 		for _, e := range l.Entries {
 			out = append(out, logEntryJSON{Action: e.Action, Outcome: e.Outcome, PersonID: e.PersonID, CommandID: e.CommandID, Time: e.Time})
+			auditSubjects(r, e.PersonID) // the log shows what each person did with the device (AUDIT)
 		}
 		body := map[string]any{"device_id": l.DeviceID, "entries": out}
 		if !l.TransferUntil.IsZero() {

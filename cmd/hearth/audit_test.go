@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/audit"
 	"github.com/hearth-iot/hearth/sqlite"
+	"github.com/hearth-iot/hearth/webhook"
 )
 
 // runInProcess runs the hearth command line in process.
@@ -198,5 +204,56 @@ func TestCommandsRecordAdminActions(t *testing.T) {
 	}
 	if _, err := audit.Verify(t.Context(), db.AuditLog()); err != nil {
 		t.Errorf("Verify: %v", err)
+	}
+}
+
+// AUDIT: an erasure notice delivered to a recipient (a real webhook
+// delivery) is a disclosure in the person's audit entries, by the
+// recipient; one that fails is not recorded.
+func TestDisclosureRecorded(t *testing.T) {
+	var down atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	recipients := filepath.Join(t.TempDir(), "recipients")
+	if err := os.WriteFile(recipients, []byte("cloud-host "+srv.URL+"/erasure e2e-shared-secret-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultServeConfig()
+	m, err := cfg.loadManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := webhook.LoadConfig(recipients, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l := audit.New(audit.Config{Store: db.AuditLog()})
+	defer l.Close(t.Context())
+	d := &disclosed{Notifier: webhook.New(eps, nil), audit: l, log: slog.New(slog.DiscardHandler)}
+	n := hearth.ErasureNotice{ID: "en_1", ErasureSeq: 1, PersonID: "p_a", RecipientID: "cloud-host", Everything: true, Created: time.Now()}
+	if err := d.Notify(t.Context(), n); err != nil {
+		t.Fatalf("Notify: %v", err)
+	}
+	down.Store(true)
+	n.ID = "en_2"
+	if err := d.Notify(t.Context(), n); err == nil {
+		t.Fatal("Notify to a recipient that is down succeeded")
+	}
+	es, err := db.AuditLog().LedgerEntriesFor(t.Context(), "p_a")
+	if err != nil || len(es) != 1 {
+		t.Fatalf("entries about p_a: %d, %v; want the one delivery", len(es), err)
+	}
+	det := audit.ParseDetails(es[0].Details)
+	if es[0].Type != audit.Disclosure || es[0].Actor != "recipient:cloud-host" || det.ActorKind != audit.Recipient || det.Target != "en_1" {
+		t.Errorf("disclosure recorded as %+v %+v", es[0], det)
 	}
 }

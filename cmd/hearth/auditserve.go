@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/hearth-iot/hearth"
 	"github.com/hearth-iot/hearth/audit"
+	"github.com/hearth-iot/hearth/erasure"
 	"github.com/hearth-iot/hearth/firmware"
 	"github.com/hearth-iot/hearth/ledger"
 )
@@ -146,5 +148,29 @@ func (s *server) startAnchor(cfg auditConfig) error {
 		}
 	}()
 	s.stopAnchor = func() { close(stop); <-done }
+	return nil
+}
+
+// disclosed records every erasure notice delivered to a recipient in the
+// audit log (AUDIT): a disclosure of the person's ID, and of what was
+// erased, to an organisation outside Hearth. The notice has left by then,
+// so a record that fails is logged as an error and counted, not retried:
+// retrying would send the notice again.
+type disclosed struct {
+	erasure.Notifier
+	audit *audit.Logger
+	log   *slog.Logger
+}
+
+// Notify sends n and records its delivery.
+func (d *disclosed) Notify(ctx context.Context, n hearth.ErasureNotice) error {
+	if err := d.Notifier.Notify(ctx, n); err != nil {
+		return err
+	}
+	err := d.audit.Record(ctx, hearth.LedgerEntry{Type: audit.Disclosure, Person: n.PersonID, Actor: "recipient:" + n.RecipientID,
+		Method: ledger.MethodSystem, Details: audit.Details{ActorKind: audit.Recipient, Action: "erasure notice", Target: n.ID}.JSON()})
+	if err != nil {
+		d.log.Error("audit log: an erasure notice delivered to a recipient could not be recorded", "notice", n.ID, "recipient", n.RecipientID, "err", err)
+	}
 	return nil
 }

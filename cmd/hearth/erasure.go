@@ -24,7 +24,7 @@ func (s *server) startErasure(ctx context.Context, cfg serveConfig) error {
 		if err != nil {
 			return fmt.Errorf("recipients: %w", err)
 		}
-		notifier = webhook.New(eps, nil)
+		notifier = &disclosed{Notifier: webhook.New(eps, nil), audit: s.audit, log: s.log}
 	}
 	svc, err := erasure.NewService(erasure.Config{
 		Store: s.store, Keys: s.keys, Auth: s.auth, Households: s.households, Manifest: s.manifest, Policy: s.privacy.policy,

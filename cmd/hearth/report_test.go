@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hearth-iot/hearth/compliance"
+	"github.com/hearth-iot/hearth/sqlite"
 )
 
 // TestReportOnDemo runs `hearth report` on the data directory of a running
@@ -68,4 +70,64 @@ func TestReportOnDemo(t *testing.T) {
 	if code, _, stderr := runHearth(t, ctx, "report", "--data", t.TempDir()); code != 1 || !strings.Contains(stderr, "no hearth.db in data directory") {
 		t.Errorf("empty data directory: exit code %d, stderr %q; want 1", code, stderr)
 	}
+}
+
+// TestReportConfiguration runs `hearth report` with serve's flags on a
+// store: TLS, trusted firmware keys and every recipient's erasure webhook
+// meet SEC-ENCRYPT, SEC-UPDATES and RIGHT-ERASE; --insecure without a
+// trusted proxy leaves SEC-BRUTE and SEC-ENCRYPT not met, saying why
+// (RECORDS, AUDIT, CONSENT-LEDGER).
+func TestReportConfiguration(t *testing.T) {
+	data := t.TempDir()
+	db, err := sqlite.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	dir := t.TempDir()
+	cert, key := selfSignedCert(t)
+	keys := filepath.Join(dir, "fw")
+	if code, _, errOut := runInProcess(t, "firmware", "keygen", "--out", keys); code != exitOK {
+		t.Fatalf("firmware keygen: %s", errOut)
+	}
+	recipients := filepath.Join(dir, "recipients")
+	if err := os.WriteFile(recipients, []byte("cloud-host - 0123456789abcdef0123\nforecast-co - 0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status := func(args ...string) map[string]compliance.Item {
+		t.Helper()
+		code, out, errOut := runInProcess(t, append([]string{"report", "--data", data, "--format", "json"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("hearth report %v: exit %d: %s", args, code, errOut)
+		}
+		var r compliance.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]compliance.Item{}
+		for _, it := range r.Items {
+			byID[it.ID] = it
+		}
+		return byID
+	}
+	want := func(got map[string]compliance.Item, id, st, why string) {
+		t.Helper()
+		if it := got[id]; it.Status != st || !strings.Contains(it.Why, why) {
+			t.Errorf("%s = %s %q, want %s and %q", id, it.Status, it.Why, st, why)
+		}
+	}
+	got := status("--tls-cert", cert, "--tls-key", key, "--firmware-keys", keys+".pub", "--recipients", recipients)
+	want(got, "SEC-ENCRYPT", compliance.Met, "over TLS (--tls-cert)")
+	want(got, "SEC-UPDATES", compliance.Met, "one of 1 trusted keys")
+	want(got, "RIGHT-ERASE", compliance.Met, "every recipient's webhook")
+	want(got, "SEC-BRUTE", compliance.MetByCode, "rate-limited")
+	want(got, "CONSENT-LEDGER", compliance.Met, "0 entries intact")
+	want(got, "AUDIT", compliance.Met, "audit log's hash chain was verified")
+	got = status("--insecure")
+	want(got, "SEC-ENCRYPT", compliance.NotMet, "(--insecure)")
+	want(got, "SEC-BRUTE", compliance.NotMet, "neither --trusted-proxies nor --proxy-protocol")
+	want(got, "SEC-UPDATES", compliance.NotMet, "no --firmware-keys")
+	want(got, "RIGHT-ERASE", compliance.NotMet, "cloud-host and forecast-co have no erasure webhook")
+	got = status("--insecure", "--trusted-proxies", "10.0.0.0/8")
+	want(got, "SEC-BRUTE", compliance.MetByCode, "rate-limited")
 }
