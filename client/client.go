@@ -71,6 +71,7 @@ type FieldError struct {
 	Reason string `json:"reason"`
 }
 
+// Error returns the status, code and detail, and each field at fault.
 func (e *Error) Error() string {
 	s := fmt.Sprintf("hearth: %d %s: %s", e.Status, e.Code(), e.Detail)
 	for _, f := range e.Errors {
@@ -172,6 +173,7 @@ type SecondFactorRequired struct {
 	Methods   []string  `json:"methods"`
 }
 
+// Error names the second factors the account accepts.
 func (e *SecondFactorRequired) Error() string {
 	return "hearth: this account signs in with a second factor: " + strings.Join(e.Methods, ", ")
 }

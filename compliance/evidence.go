@@ -58,6 +58,8 @@ type Citation struct {
 	Pos  string // file:line
 }
 
+// String describes c as a citation of an ID that does not exist: where,
+// which test, which ID.
 func (c Citation) String() string {
 	return fmt.Sprintf("%s: %s cites %s, which is not in compliance/requirements.md", c.Pos, c.Test, c.ID)
 }
