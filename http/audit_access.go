@@ -97,7 +97,7 @@ type accessRow struct {
 
 // accessWords turns accesses into rows: who in words (you, a member by
 // name, the operator, a client), what they did and for which purpose.
-func accessWords(as []accessJSON, viewer, subject string, names, purposes map[string]string) []accessRow {
+func accessWords(as []accessJSON, viewer, subject string, names, purposes, clients map[string]string) []accessRow {
 	out := make([]accessRow, len(as))
 	for i, a := range as {
 		row := accessRow{Time: a.Time, What: actionWords(a.Action), Purpose: nameOf(purposes, a.Purpose), How: methodWords[a.Method]}
@@ -107,7 +107,11 @@ func accessWords(as []accessJSON, viewer, subject string, names, purposes map[st
 			if forWhom == "You" {
 				forWhom = "you"
 			}
-			row.Who = "The app " + strings.TrimPrefix(a.Actor, "client:") + ", for " + forWhom
+			id := strings.TrimPrefix(a.Actor, "client:")
+			row.Who = "The app " + id + ", for " + forWhom
+			if n := clients[id]; n != "" {
+				row.Who = "The app “" + n + "” (" + id + "), for " + forWhom
+			}
 		case a.ActorKind == string(audit.Operator):
 			row.Who = "The service's operator"
 		case a.ActorKind == string(audit.Recipient):
@@ -124,6 +128,26 @@ func accessWords(as []accessJSON, viewer, subject string, names, purposes map[st
 			row.Purpose = "none named"
 		}
 		out[i] = row
+	}
+	return out
+}
+
+// clientNames returns the names of the clients among as, by client ID;
+// a client removed since keeps its ID alone.
+func (s *server) clientNames(ctx context.Context, as []accessJSON) map[string]string {
+	out := map[string]string{}
+	if s.OAuth == nil {
+		return out
+	}
+	for _, a := range as {
+		id, ok := strings.CutPrefix(a.Actor, "client:")
+		if _, seen := out[id]; !ok || seen {
+			continue
+		}
+		out[id] = ""
+		if c, err := s.OAuth.Client(ctx, id); err == nil {
+			out[id] = c.Name
+		}
 	}
 	return out
 }

@@ -207,5 +207,5 @@ func TestAuditClientAccessAppears(t *testing.T) {
 	if got := e.accesses(tok.AccessToken, "/v1/me/accesses"); findAccess(got, "GET /v1/households/{hh}/people/{person}/consents", "client") == nil {
 		t.Errorf("the client with consents:read does not see the accesses: %v", got)
 	}
-	wantPage(t, b.get("/households/"+hh+"/people/"+aliceID+"/access"), 200, "The app "+cfg.ClientID+", for you")
+	wantPage(t, b.get("/households/"+hh+"/people/"+aliceID+"/access"), 200, "The app “Heat Planner” ("+cfg.ClientID+"), for you")
 }

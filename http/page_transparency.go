@@ -179,7 +179,7 @@ func (s *server) pageAccess() personPageFunc {
 				for _, pu := range s.notices().doc.Purposes {
 					purposes[pu.ID] = pu.Name
 				}
-				d.Accesses = accessWords(as, caller(r), person, names, purposes)
+				d.Accesses = accessWords(as, caller(r), person, names, purposes, s.clientNames(ctx, as))
 			case hearth.EFORBIDDEN:
 				d.AccessesHidden = true
 			default:
