@@ -17,10 +17,10 @@ import (
 	"github.com/hearth-iot/hearth/ledger"
 )
 
-// auditConfig is the anchoring of the audit log by the server: every
-// AnchorInterval, and at shutdown, the head's anchor is appended to the
-// file Anchor (when the head moved), signed with the key in AnchorKey if
-// given.
+// auditConfig is the anchoring of the audit log by the server: at start,
+// every AnchorInterval and at shutdown, the head's anchor is appended to
+// the file Anchor (after the first, only when the head moved), signed
+// with the key in AnchorKey if given.
 type auditConfig struct {
 	Anchor         string
 	AnchorKey      string

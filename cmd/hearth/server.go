@@ -75,7 +75,7 @@ type server struct {
 	firmwareKeys []ed25519.PublicKey
 	stopUpdates  func()
 	// chains is what the start-up verification found of each hash chain
-	// ("consent", "audit"): "intact" or "broken" (auditserve.go); set
+	// ("consent", "audit"): "intact", "broken" or "unverified" (auditserve.go); set
 	// before the server listens. stopAnchor stops the anchoring of the
 	// audit log's head (--audit-anchor) after writing a last anchor.
 	chains     map[string]string
