@@ -34,7 +34,7 @@ func (s *Service) startStep(ctx context.Context, accountID string) (string, time
 	now := s.now().UTC()
 	c := &hearth.AuthCeremony{Kind: hearth.CeremonySecondStep, Key: hash, AccountID: accountID,
 		Created: now, Expires: now.Add(SecondStepTTL)}
-	if err := s.store.CreateAuthCeremony(ctx, c, MaxPendingSecondSteps); err != nil {
+	if err := s.store.CreateAuthCeremony(ctx, c, s.maxSteps); err != nil {
 		return "", time.Time{}, fmt.Errorf("start second step: %w", err)
 	}
 	return token, c.Expires, nil

@@ -11,8 +11,9 @@ import (
 	"github.com/hearth-iot/hearth/sqlite"
 )
 
-// TestSecondStepsBounded: a flood of right passwords holds at most
-// MaxPendingSecondSteps second steps in the store; the newest stay usable
+// TestSecondStepsBounded: a flood of right passwords holds at most the
+// service's bound (MaxPendingSecondSteps, lowered here) of second steps in
+// the store; the newest stay usable
 // and the oldest go first; none is usable after SecondStepTTL
 // (SEC-BRUTE).
 func TestSecondStepsBounded(t *testing.T) {
@@ -23,6 +24,13 @@ func TestSecondStepsBounded(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	now := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
 	s := NewService(Config{Store: db, Now: func() time.Time { return now }})
+	if s.maxSteps != MaxPendingSecondSteps {
+		t.Fatalf("a new service holds %d second steps, want MaxPendingSecondSteps (%d)", s.maxSteps, MaxPendingSecondSteps)
+	}
+	// The bound is the store's (CreateAuthCeremony's max, tested on both
+	// adapters in storetest); a lower one here shows the service passes it
+	// and evicts the oldest, without 10,000 commits.
+	s.maxSteps = 100
 	p := &hearth.Person{ID: hearth.NewID("per_"), DisplayName: "Flood", Created: now}
 	a := &hearth.Account{ID: hearth.NewID("acc_"), Email: "flood@example.org", PasswordHash: "x", PersonID: p.ID, Created: now}
 	p.AccountID = a.ID
@@ -40,11 +48,11 @@ func TestSecondStepsBounded(t *testing.T) {
 	}
 	first := start()
 	var last string
-	for range MaxPendingSecondSteps + 50 {
+	for range s.maxSteps + 50 {
 		last = start()
 	}
-	if n, err := db.CountAuthCeremonies(t.Context(), hearth.CeremonySecondStep); err != nil || n > MaxPendingSecondSteps {
-		t.Errorf("%d second steps held (%v), want at most %d", n, err, MaxPendingSecondSteps)
+	if n, err := db.CountAuthCeremonies(t.Context(), hearth.CeremonySecondStep); err != nil || n > s.maxSteps {
+		t.Errorf("%d second steps held (%v), want at most %d", n, err, s.maxSteps)
 	}
 	if _, err := s.step(t.Context(), last); err != nil {
 		t.Errorf("newest step: %v, want usable", err)

@@ -69,6 +69,7 @@ type Service struct {
 type mfaState struct {
 	issuer   string
 	webauthn *webauthn.WebAuthn
+	maxSteps int // second steps held at most: MaxPendingSecondSteps (tests lower it)
 }
 
 // NewService returns a Service using cfg.
@@ -98,7 +99,7 @@ func NewService(cfg Config) *Service {
 		signUps:    NewLimiter(SignUpPerAddress, SignInWindow, cfg.Now),
 		hashSlots:  make(chan struct{}, cfg.HashSlots),
 		hashWait:   cfg.HashWait,
-		mfaState:   mfaState{issuer: cfg.Issuer, webauthn: cfg.WebAuthn},
+		mfaState:   mfaState{issuer: cfg.Issuer, webauthn: cfg.WebAuthn, maxSteps: MaxPendingSecondSteps},
 	}
 }
 
