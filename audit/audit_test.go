@@ -320,3 +320,32 @@ func TestParseAnchorsRefuses(t *testing.T) {
 		t.Errorf("long line: %v, want ETOOLARGE", err)
 	}
 }
+
+// AUDIT: Latest gives a person the newest of their entries, newest first,
+// across the store's pages, and none of anyone else's.
+func TestLatest(t *testing.T) {
+	f := newFixture(t)
+	const n = 1100 // more than two of Latest's pages about p_a
+	es := make([]hearth.LedgerEntry, 0, 2*n)
+	for i := range n {
+		es = append(es, access("p_b", "p_a", i), access("p_b", "p_c", i))
+	}
+	if _, err := ledger.NewFormat(f.store, ledger.Audit, nil).Append(t.Context(), es...); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	for _, limit := range []int{0, 1, 7, n, n + 50} {
+		got, err := f.log.Latest(t.Context(), "p_a", limit)
+		if err != nil {
+			t.Fatalf("Latest(%d): %v", limit, err)
+		}
+		if want := min(limit, n); len(got) != want {
+			t.Fatalf("Latest(%d) gave %d entries, want %d", limit, len(got), want)
+		}
+		for i, e := range got {
+			// p_a's entries are the odd sequence numbers 1, 3, …, 2n-1.
+			if want := int64(2*(n-i) - 1); e.Seq != want || e.Person != "p_a" {
+				t.Fatalf("Latest(%d)[%d] = seq %d of %q, want seq %d of p_a", limit, i, e.Seq, e.Person, want)
+			}
+		}
+	}
+}

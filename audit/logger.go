@@ -139,13 +139,44 @@ func (l *Logger) RecordAll(ctx context.Context, es ...hearth.LedgerEntry) error 
 	return first
 }
 
-// For returns the entries whose data subject is person, oldest first.
-func (l *Logger) For(ctx context.Context, person string) ([]hearth.LedgerEntry, error) {
-	es, err := l.store.LedgerEntriesFor(ctx, person)
-	if err != nil {
-		return nil, fmt.Errorf("audit entries: %w", err)
+// latestPage is how many entries Latest reads from the store at a time.
+const latestPage = 500
+
+// Latest returns the newest n entries (at most) whose data subject is
+// person, newest first. It reads the person's entries a page at a time and
+// keeps only the last n, so its memory is bounded by n and the page size
+// whatever the length of the person's history (its time is not: it reads
+// every entry about the person).
+func (l *Logger) Latest(ctx context.Context, person string, n int) ([]hearth.LedgerEntry, error) {
+	if n <= 0 {
+		return nil, nil
 	}
-	return es, nil
+	ring := make([]hearth.LedgerEntry, 0, n)
+	next := 0 // where the next entry goes once ring is full
+	var after int64
+	for {
+		page, err := l.store.LedgerEntriesAbout(ctx, person, after, latestPage)
+		if err != nil {
+			return nil, fmt.Errorf("audit entries: %w", err)
+		}
+		for _, e := range page {
+			if len(ring) < n {
+				ring = append(ring, e)
+			} else {
+				ring[next] = e
+				next = (next + 1) % n
+			}
+		}
+		if len(page) < latestPage {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	out := make([]hearth.LedgerEntry, 0, len(ring))
+	for i := range ring {
+		out = append(out, ring[(next+len(ring)-1-i)%len(ring)])
+	}
+	return out, nil
 }
 
 // enqueue puts p on the queue, waiting while it is full.

@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,12 +70,10 @@ func (s *server) accesses(ctx context.Context, actor, hh, person string, limit i
 	if _, err := s.Rights.Authorize(ctx, actor, hh, person); err != nil {
 		return nil, err
 	}
-	es, err := s.Audit.For(ctx, person)
+	es, err := s.Audit.Latest(ctx, person, limit)
 	if err != nil {
 		return nil, err
 	}
-	slices.Reverse(es)
-	es = es[:min(limit, len(es))]
 	out := make([]accessJSON, len(es))
 	for i, e := range es {
 		d := audit.ParseDetails(e.Details)

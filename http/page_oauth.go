@@ -18,13 +18,24 @@ import (
 // endpoint, RFC 6749 section 3.1), the person's connected clients, and the
 // operators' client registration.
 func (s *server) oauthPages(handle func(pattern string, h http.Handler)) {
-	handle("GET /oauth/authorize", s.page("account", s.pageAuthorize()))
-	handle("POST /oauth/authorize", s.page("account", s.pageAuthorizePost()))
-	handle("GET /account/clients", s.page("account", s.pageClients()))
-	handle("POST /account/clients/{client}/revoke", s.page("account", s.pageRevokeClientPost()))
-	handle("GET /operator/clients", s.page("operator", s.forOperator(s.pageOperatorClients())))
-	handle("POST /operator/clients", s.page("operator", s.forOperator(s.pageOperatorClientsPost())))
-	handle("POST /operator/clients/{client}/remove", s.page("operator", s.forOperator(s.pageOperatorRemoveClientPost())))
+	handle("GET /oauth/authorize", s.page("account", s.withOAuth(s.pageAuthorize())))
+	handle("POST /oauth/authorize", s.page("account", s.withOAuth(s.pageAuthorizePost())))
+	handle("GET /account/clients", s.page("account", s.withOAuth(s.pageClients())))
+	handle("POST /account/clients/{client}/revoke", s.page("account", s.withOAuth(s.pageRevokeClientPost())))
+	handle("GET /operator/clients", s.page("operator", s.forOperator(s.withOAuth(s.pageOperatorClients()))))
+	handle("POST /operator/clients", s.page("operator", s.forOperator(s.withOAuth(s.pageOperatorClientsPost()))))
+	handle("POST /operator/clients/{client}/remove", s.page("operator", s.forOperator(s.withOAuth(s.pageOperatorRemoveClientPost()))))
+}
+
+// withOAuth answers 404 for f's page when the server has no
+// authorization server (Config.OAuth nil), as the API routes do.
+func (s *server) withOAuth(f pageFunc) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Page) error {
+		if s.OAuth == nil {
+			return hearth.Errorf(hearth.ENOTFOUND, "third-party clients are not served here")
+		}
+		return f(w, r, p)
+	}
 }
 
 // scopeLine is one scope on the consent screen, in the person's words.
