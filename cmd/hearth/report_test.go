@@ -15,8 +15,8 @@ import (
 // TestReportOnDemo runs `hearth report` on the data directory of a running
 // `hearth demo`: the report names every requirement ID exactly once, in
 // Markdown and in JSON, says plainly what the demo does not meet (no TLS
-// on loopback, no audit log yet), and verifies the demo's consent ledger
-// (RECORDS, CONSENT-LEDGER).
+// on loopback), and verifies the demo's consent ledger and audit log
+// (RECORDS, CONSENT-LEDGER, AUDIT).
 func TestReportOnDemo(t *testing.T) {
 	d := startDemo(t)
 	dirs, _ := filepath.Glob(filepath.Join(d.cwd, "hearth-demo-*"))
