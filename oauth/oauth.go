@@ -32,12 +32,6 @@ const (
 	RefreshTokenLifespan  = 30 * 24 * time.Hour
 )
 
-// secretCost is the bcrypt cost of client secrets. A secret is 256 random
-// bits, so the hash only has to keep a copy of the store from being
-// usable; the cost stays low because strangers can make the token
-// endpoint hash (that endpoint is rate-limited per address).
-const secretCost = 10
-
 // Limits of a client registration.
 const (
 	MaxRedirectURIs = 8
@@ -96,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 		AuthorizeCodeLifespan: AuthorizeCodeLifespan,
 		RefreshTokenLifespan:  RefreshTokenLifespan,
 		GlobalSecret:          cfg.Secret,
-		HashCost:              secretCost,
+		ClientSecretsHasher:   secretHasher{},
 		ScopeStrategy:         policy.ScopeRegistered,
 		// Every client uses PKCE, with S256 only (RFC 7636; OAuth 2.1).
 		EnforcePKCE:                    true,
@@ -213,7 +207,7 @@ func (s *Server) RegisterClient(ctx context.Context, c NewClient) (*hearth.OAuth
 		var raw [32]byte
 		rand.Read(raw[:])
 		secret = base64.RawURLEncoding.EncodeToString(raw[:])
-		h, err := (&fosite.BCrypt{Config: &fosite.Config{HashCost: secretCost}}).Hash(ctx, []byte(secret))
+		h, err := secretHasher{}.Hash(ctx, []byte(secret))
 		if err != nil {
 			return nil, "", fmt.Errorf("oauth: hash client secret: %w", err)
 		}
